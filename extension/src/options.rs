@@ -1,0 +1,274 @@
+//! The options page: the person's language, role and identity, and the extension's status.
+
+use balise_core::i18n::Lang;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
+
+use crate::browser;
+use crate::messages::{Reply, Request};
+use crate::ui_text::{self as t, UiText};
+
+/// Key of the settings object in `chrome.storage.local`.
+pub const SETTINGS_KEY: &str = "settings";
+
+/// Default address of the local companion.
+pub const DEFAULT_COMPANION_URL: &str = "http://127.0.0.1:7878";
+
+/// Who uses this browser: members report; the content manager also composes for the union.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    #[default]
+    Member,
+    Manager,
+}
+
+/// The person's settings, kept in `chrome.storage.local`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// `None` follows the browser's language.
+    pub language: Option<Lang>,
+    pub role: Role,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    pub companion_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: None,
+            role: Role::Member,
+            reporter_name: String::new(),
+            reporter_email: String::new(),
+            companion_url: DEFAULT_COMPANION_URL.to_owned(),
+        }
+    }
+}
+
+/// Loads the settings, falling back to defaults when none were saved or they are unreadable.
+pub async fn load_settings() -> Settings {
+    browser::storage_get::<Settings>(SETTINGS_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Renders the page and wires its form.
+pub async fn start() -> Result<(), JsValue> {
+    let settings = load_settings().await;
+    let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
+    let document = browser::document()?;
+    document.set_title(t::OPTIONS_TITLE.get(lang));
+    if let Some(root) = document.document_element() {
+        root.set_attribute("lang", lang_code(lang))?;
+    }
+    let app = document
+        .get_element_by_id("app")
+        .ok_or_else(|| JsValue::from_str("options page has no #app element"))?;
+    app.set_inner_html("");
+    render(&document, &app, &settings, lang)?;
+    check_service_worker(&document, lang).await
+}
+
+fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fr => "fr",
+        Lang::En => "en",
+    }
+}
+
+fn element(document: &Document, tag: &str, text: Option<&str>) -> Result<Element, JsValue> {
+    let element = document.create_element(tag)?;
+    if let Some(text) = text {
+        element.set_text_content(Some(text));
+    }
+    Ok(element)
+}
+
+fn labelled_field(
+    document: &Document,
+    form: &Element,
+    label: UiText,
+    lang: Lang,
+    field: &Element,
+) -> Result<(), JsValue> {
+    let wrapper = element(document, "label", None)?;
+    wrapper.append_child(&element(document, "span", Some(label.get(lang)))?)?;
+    wrapper.append_child(field)?;
+    form.append_child(&wrapper)?;
+    Ok(())
+}
+
+fn select(
+    document: &Document,
+    id: &str,
+    choices: &[(&str, UiText)],
+    selected: &str,
+    lang: Lang,
+) -> Result<Element, JsValue> {
+    let select = element(document, "select", None)?;
+    select.set_id(id);
+    for (value, text) in choices {
+        let option = element(document, "option", Some(text.get(lang)))?;
+        option.set_attribute("value", value)?;
+        if *value == selected {
+            option.set_attribute("selected", "")?;
+        }
+        select.append_child(&option)?;
+    }
+    Ok(select)
+}
+
+fn input(document: &Document, id: &str, kind: &str, value: &str) -> Result<Element, JsValue> {
+    let input: HtmlInputElement = element(document, "input", None)?.dyn_into()?;
+    input.set_id(id);
+    input.set_type(kind);
+    input.set_value(value);
+    Ok(input.into())
+}
+
+fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -> Result<(), JsValue> {
+    app.append_child(&element(document, "h1", Some(t::OPTIONS_TITLE.get(lang)))?)?;
+
+    let status = element(document, "section", None)?;
+    status.append_child(&element(document, "h2", Some(t::STATUS.get(lang)))?)?;
+    let sw_status = element(document, "p", Some(t::SW_CHECKING.get(lang)))?;
+    sw_status.set_id("sw-status");
+    sw_status.set_attribute("data-state", "checking")?;
+    sw_status.set_attribute("role", "status")?;
+    status.append_child(&sw_status)?;
+    app.append_child(&status)?;
+
+    let form = element(document, "form", None)?;
+    form.set_id("settings");
+    let language = match settings.language {
+        None => "auto",
+        Some(lang) => lang_code(lang),
+    };
+    let language_select = select(
+        document,
+        "language",
+        &[
+            ("auto", t::LANGUAGE_AUTO),
+            ("fr", UiText { fr: "Français", en: "Français" }),
+            ("en", UiText { fr: "English", en: "English" }),
+        ],
+        language,
+        lang,
+    )?;
+    labelled_field(document, &form, t::LANGUAGE, lang, &language_select)?;
+    let role = match settings.role {
+        Role::Member => "member",
+        Role::Manager => "manager",
+    };
+    let role_select = select(
+        document,
+        "role",
+        &[("member", t::ROLE_MEMBER), ("manager", t::ROLE_MANAGER)],
+        role,
+        lang,
+    )?;
+    labelled_field(document, &form, t::ROLE, lang, &role_select)?;
+    let name = input(document, "reporter-name", "text", &settings.reporter_name)?;
+    labelled_field(document, &form, t::REPORTER_NAME, lang, &name)?;
+    let email = input(document, "reporter-email", "email", &settings.reporter_email)?;
+    labelled_field(document, &form, t::REPORTER_EMAIL, lang, &email)?;
+    let url = input(document, "companion-url", "url", &settings.companion_url)?;
+    labelled_field(document, &form, t::COMPANION_URL, lang, &url)?;
+
+    let save = element(document, "button", Some(t::SAVE.get(lang)))?;
+    save.set_attribute("type", "submit")?;
+    form.append_child(&save)?;
+    let saved = element(document, "p", None)?;
+    saved.set_id("save-status");
+    saved.set_attribute("role", "status")?;
+    form.append_child(&saved)?;
+    app.append_child(&form)?;
+
+    let document = document.clone();
+    gloo_events::EventListener::new(&form, "submit", move |event| {
+        event.prevent_default();
+        let document = document.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let outcome = save_form(&document).await;
+            if let Some(status) = document.get_element_by_id("save-status") {
+                let text = match outcome {
+                    Ok(()) => t::SAVED.get(lang).to_owned(),
+                    Err(error) => format!(
+                        "{}{}",
+                        t::SAVE_FAILED.get(lang),
+                        error.as_string().unwrap_or_default()
+                    ),
+                };
+                status.set_text_content(Some(&text));
+            }
+        });
+    })
+    .forget();
+    Ok(())
+}
+
+fn field_value(document: &Document, id: &str) -> Result<String, JsValue> {
+    let element = document
+        .get_element_by_id(id)
+        .ok_or_else(|| JsValue::from_str(&format!("missing field #{id}")))?;
+    if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
+        return Ok(select.value());
+    }
+    Ok(element.dyn_into::<HtmlInputElement>()?.value())
+}
+
+async fn save_form(document: &Document) -> Result<(), JsValue> {
+    let settings = Settings {
+        language: match field_value(document, "language")?.as_str() {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        },
+        role: match field_value(document, "role")?.as_str() {
+            "manager" => Role::Manager,
+            _ => Role::Member,
+        },
+        reporter_name: field_value(document, "reporter-name")?.trim().to_owned(),
+        reporter_email: field_value(document, "reporter-email")?.trim().to_owned(),
+        companion_url: field_value(document, "companion-url")?.trim().to_owned(),
+    };
+    browser::storage_set(SETTINGS_KEY, &settings).await
+}
+
+async fn check_service_worker(document: &Document, lang: Lang) -> Result<(), JsValue> {
+    let reply = browser::send_message::<_, Reply>(&Request::Ping).await;
+    let Some(status) = document.get_element_by_id("sw-status") else {
+        return Ok(());
+    };
+    match reply {
+        Ok(Reply::Pong {
+            version,
+            organization,
+            checklist_items,
+        }) => {
+            status.set_text_content(Some(&format!(
+                "{} (v{version}). {} : {organization}, {checklist_items} {}.",
+                t::SW_OK.get(lang),
+                t::POLICY.get(lang),
+                t::ITEMS.get(lang)
+            )));
+            status.set_attribute("data-state", "ok")?;
+        }
+        Ok(Reply::Error { message }) => {
+            status.set_text_content(Some(&format!("{}{message}", t::SW_FAILED.get(lang))));
+            status.set_attribute("data-state", "error")?;
+        }
+        Err(error) => {
+            let detail = error.as_string().unwrap_or_else(|| format!("{error:?}"));
+            status.set_text_content(Some(&format!("{}{detail}", t::SW_FAILED.get(lang))));
+            status.set_attribute("data-state", "error")?;
+        }
+    }
+    Ok(())
+}

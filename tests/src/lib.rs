@@ -1,0 +1,45 @@
+//! Harness for Balise's end-to-end tests: a headless Chromium with the built extension
+//! (driven through ChromeDriver), a local fixture-page server, and the real companion binary.
+
+pub mod browser;
+pub mod companion;
+pub mod fixtures;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// How long a test waits for something the browser should do quickly.
+pub const WAIT: Duration = Duration::from_secs(15);
+
+/// The Chromium extension ID fixed by the manifest's key (see `xtask/src/manifest.rs`).
+pub const CHROMIUM_EXTENSION_ID: &str = "kaniddlkjgbdhfciogjcpokgklcannmp";
+
+/// Polls `check` every 50 ms until it returns `Some`, or fails after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<Option<T>>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last_error = None;
+    loop {
+        match check().await {
+            Ok(Some(value)) => return Ok(value),
+            Ok(None) => {}
+            Err(error) => last_error = Some(error),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(match last_error {
+                Some(error) => error.context(format!("timed out waiting for {what}")),
+                None => anyhow::anyhow!("timed out after {timeout:?} waiting for {what}"),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

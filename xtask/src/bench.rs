@@ -1,0 +1,24 @@
+//! `cargo xtask bench`: the numbers the README quotes, each from a command in this repository.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::{extension, shell};
+
+/// Runs the draft-analysis benchmark and reports the shipped wasm size.
+pub fn bench(root: &Path) -> Result<()> {
+    shell::run(
+        root,
+        &shell::cargo(),
+        &["bench", "--package", "balise-core", "--bench", "analyze"],
+    )?;
+    let built = extension::build(root)?;
+    println!(
+        "Shipped wasm: {} bytes, {} bytes gzipped ({:.1} KB)",
+        built.wasm_bytes,
+        built.wasm_gzip_bytes,
+        built.wasm_gzip_bytes as f64 / 1024.0
+    );
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Builds the extension: wasm release build, bindgen, wasm-opt, manifest and static shell,
+//! into `target/extension/{chromium,firefox}/`, plus a zip file for each.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use balise_core::policy::Policy;
+
+use crate::manifest::{self, Browser};
+use crate::{prerequisites, shell};
+
+const CRATE: &str = "balise-extension";
+const WASM_NAME: &str = "balise_extension";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const WASM_PROFILE: &str = "wasm-release";
+
+/// What a build produced, for the summary and for the callers (run, test, bench).
+#[derive(Debug)]
+pub struct BuildOutput {
+    pub chromium_dir: PathBuf,
+    pub firefox_dir: PathBuf,
+    pub wasm_bytes: u64,
+    pub wasm_gzip_bytes: u64,
+    pub js_glue_bytes: u64,
+    pub optimized: bool,
+}
+
+/// Version of the extension, the workspace's.
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// Builds both extensions and prints where they are.
+pub fn build(root: &Path) -> Result<BuildOutput> {
+    prerequisites::ensure_wasm_target()?;
+    shell::run(
+        root,
+        &shell::cargo(),
+        &[
+            "build",
+            "--package",
+            CRATE,
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            WASM_PROFILE,
+        ],
+    )?;
+    let target_dir = root.join("target");
+    let raw_wasm = target_dir
+        .join(WASM_TARGET)
+        .join(WASM_PROFILE)
+        .join(format!("{WASM_NAME}.wasm"));
+    let work = target_dir.join("extension").join(".work");
+    let pkg = work.join("pkg");
+    recreate_dir(&pkg)?;
+
+    println!("==> wasm-bindgen (library, version-locked to the wasm-bindgen crate)");
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&raw_wasm)
+        .web(true)
+        .map_err(|error| anyhow::anyhow!("{error:#}"))?
+        .typescript(false)
+        .generate(&pkg)
+        .map_err(|error| anyhow::anyhow!("wasm-bindgen failed: {error:#}"))?;
+
+    let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
+    let optimized = optimize_wasm(root, &bindgen_wasm)?;
+
+    let policy_json = default_policy_json()?;
+    let out_root = target_dir.join("extension");
+    for browser in Browser::ALL {
+        assemble(root, &pkg, &out_root, browser, &policy_json)?;
+    }
+
+    let wasm = fs::read(&bindgen_wasm).context("reading the optimized wasm")?;
+    let js_glue_bytes = fs::metadata(pkg.join(format!("{WASM_NAME}.js")))?.len();
+    let output = BuildOutput {
+        chromium_dir: out_root.join(Browser::Chromium.dir_name()),
+        firefox_dir: out_root.join(Browser::Firefox.dir_name()),
+        wasm_bytes: wasm.len() as u64,
+        wasm_gzip_bytes: gzip_len(&wasm)?,
+        js_glue_bytes,
+        optimized,
+    };
+    println!(
+        "Extension built (v{}): wasm {} bytes, {} bytes gzipped{}; JS glue {} bytes",
+        version(),
+        output.wasm_bytes,
+        output.wasm_gzip_bytes,
+        if optimized { " (wasm-opt -Oz)" } else { " (NOT optimized: wasm-opt missing)" },
+        output.js_glue_bytes
+    );
+    println!("  Chromium: {}", output.chromium_dir.display());
+    println!("  Firefox:  {}", output.firefox_dir.display());
+    Ok(output)
+}
+
+fn recreate_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Runs binaryen's `wasm-opt -Oz` in place. Returns whether it ran.
+fn optimize_wasm(root: &Path, wasm: &Path) -> Result<bool> {
+    let Some(wasm_opt) = prerequisites::wasm_opt(root)? else {
+        eprintln!(
+            "xtask: warning: wasm-opt not found (npm packages not installed); shipping unoptimized wasm. \
+             Install Node.js and npm, then run `npm ci` in {}.",
+            root.display()
+        );
+        return Ok(false);
+    };
+    let optimized = wasm.with_extension("opt.wasm");
+    let wasm_arg = wasm.to_string_lossy();
+    let out_arg = optimized.to_string_lossy();
+    shell::run(
+        root,
+        &wasm_opt.to_string_lossy(),
+        &["-Oz", "--strip-debug", "--strip-producers", &wasm_arg, "-o", &out_arg],
+    )?;
+    fs::rename(&optimized, wasm)?;
+    Ok(true)
+}
+
+/// The built-in policy as JSON, for the extension to use until a companion provides one.
+fn default_policy_json() -> Result<String> {
+    let policy = Policy::sec_csq_default();
+    Ok(serde_json::to_string_pretty(&policy)?)
+}
+
+fn assemble(
+    root: &Path,
+    pkg: &Path,
+    out_root: &Path,
+    browser: Browser,
+    policy_json: &str,
+) -> Result<()> {
+    let dir = out_root.join(browser.dir_name());
+    recreate_dir(&dir)?;
+    copy_tree(&root.join("extension").join("static"), &dir)?;
+    copy_tree(pkg, &dir.join("pkg"))?;
+    let manifest = manifest::manifest(browser, version());
+    fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest)?,
+    )?;
+    fs::write(dir.join("default-policy.json"), policy_json)?;
+    let zip_path = out_root.join(format!("balise-{}-{}.zip", browser.dir_name(), version()));
+    zip_dir(&dir, &zip_path)?;
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every file under `dir`, sorted, as paths relative to it with `/` separators.
+fn files_under(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path
+                    .strip_prefix(dir)?
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.push((relative, path));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn zip_dir(dir: &Path, zip_path: &Path) -> Result<()> {
+    let file = fs::File::create(zip_path)?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, path) in files_under(dir)? {
+        zip.start_file(name, options)?;
+        zip.write_all(&fs::read(&path)?)?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+/// Size of `bytes` once gzipped at the best level, as a web server would send them.
+pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+/// Fails with a clear message when the extension has not been built.
+pub fn require_built(root: &Path) -> Result<()> {
+    let manifest = root
+        .join("target")
+        .join("extension")
+        .join(Browser::Chromium.dir_name())
+        .join("manifest.json");
+    if !manifest.exists() {
+        bail!("the extension is not built: run `cargo xtask build`");
+    }
+    Ok(())
+}

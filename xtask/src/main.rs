@@ -1,0 +1,61 @@
+//! `cargo xtask`: what cargo alone cannot do: build the extension, run Balise, run every test.
+
+mod bench;
+mod extension;
+mod manifest;
+mod prerequisites;
+mod run;
+mod shell;
+mod test;
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  build                 Build the extension into target/extension/{chromium,firefox} and zip files
+  run [--data-dir DIR] [--port PORT]
+                        Build the extension, then start the companion on http://127.0.0.1:7878
+  test [--no-install]   Formatting, clippy, unit tests and end-to-end tests in headless Chromium;
+                        installs what is missing (as root) unless --no-install
+  bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
+";
+
+fn main() {
+    if let Err(error) = run_command() {
+        eprintln!("xtask: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run_command() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    match command.as_deref() {
+        Some("build") | Some("dist") => {
+            extension::build(&workspace_root())?;
+            Ok(())
+        }
+        Some("run") => run::run(&workspace_root(), &rest),
+        Some("test") => test::test(&workspace_root(), &rest),
+        Some("bench") => bench::bench(&workspace_root()),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}

@@ -1,0 +1,110 @@
+//! Finds, and where allowed installs, what the build and the tests need on a fresh machine:
+//! the wasm32 target, the npm packages (wasm-opt, fixture editors), Chromium and ChromeDriver.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::shell;
+
+/// Adds the `wasm32-unknown-unknown` target with rustup when it is missing.
+pub fn ensure_wasm_target() -> Result<()> {
+    let installed = shell::output("rustup", &["target", "list", "--installed"]);
+    match installed {
+        Some(list) if list.lines().any(|line| line.trim() == "wasm32-unknown-unknown") => Ok(()),
+        Some(_) => shell::run(
+            Path::new("."),
+            "rustup",
+            &["target", "add", "wasm32-unknown-unknown"],
+        ),
+        None => {
+            // Without rustup, trust that the toolchain has the target; cargo says so if not.
+            eprintln!(
+                "xtask: warning: rustup not found; assuming the wasm32-unknown-unknown target is installed"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The `wasm-opt` from the npm package `binaryen`, installing the npm packages when needed.
+/// `None` when Node.js/npm are missing.
+pub fn wasm_opt(root: &Path) -> Result<Option<PathBuf>> {
+    let path = root.join("node_modules").join(".bin").join("wasm-opt");
+    if !path.exists() {
+        if shell::output("npm", &["--version"]).is_none() {
+            return Ok(None);
+        }
+        ensure_npm_packages(root)?;
+    }
+    Ok(path.exists().then_some(path))
+}
+
+/// Installs the npm packages from the committed lock file when they are missing or stale.
+pub fn ensure_npm_packages(root: &Path) -> Result<()> {
+    let lock = root.join("package-lock.json");
+    let installed_lock = root.join("node_modules").join(".package-lock.json");
+    let up_to_date = match (std::fs::metadata(&lock), std::fs::metadata(&installed_lock)) {
+        (Ok(lock), Ok(installed)) => match (lock.modified(), installed.modified()) {
+            (Ok(lock), Ok(installed)) => installed >= lock,
+            _ => false,
+        },
+        _ => false,
+    };
+    if up_to_date {
+        return Ok(());
+    }
+    if shell::output("npm", &["--version"]).is_none() {
+        bail!(
+            "npm is missing: install Node.js 20 or later with npm (Debian: `apt-get install nodejs npm`), then run `npm ci` in {}",
+            root.display()
+        );
+    }
+    shell::run(root, "npm", &["ci", "--no-audit", "--no-fund"])
+}
+
+/// Whether this process runs as root (and so may install Debian packages).
+fn is_root() -> bool {
+    shell::output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
+}
+
+/// Paths of the Chromium binary and ChromeDriver, installing Debian's packages as root.
+pub fn ensure_chromium(install: bool) -> Result<(PathBuf, PathBuf)> {
+    if let Some(found) = find_chromium() {
+        return Ok(found);
+    }
+    if install && is_root() && Path::new("/usr/bin/apt-get").exists() {
+        println!("==> installing Chromium and ChromeDriver from Debian's packages");
+        shell::run(Path::new("/"), "apt-get", &["update", "-q"])?;
+        shell::run(
+            Path::new("/"),
+            "apt-get",
+            &["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"],
+        )?;
+        if let Some(found) = find_chromium() {
+            return Ok(found);
+        }
+    }
+    bail!(
+        "Chromium and ChromeDriver are needed for the end-to-end tests and were not found.\n\
+         Install them (Debian: `sudo apt-get install chromium chromium-driver`), or set \
+         BALISE_CHROMIUM and BALISE_CHROMEDRIVER to their paths."
+    )
+}
+
+fn find_chromium() -> Option<(PathBuf, PathBuf)> {
+    let from_env = |name: &str| std::env::var_os(name).map(PathBuf::from);
+    let chromium = from_env("BALISE_CHROMIUM").or_else(|| {
+        ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.exists())
+    })?;
+    let driver = from_env("BALISE_CHROMEDRIVER").or_else(|| {
+        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .iter()
+            .map(PathBuf::from)
+            .find(|path| path.exists())
+    })?;
+    Some((chromium, driver))
+}

@@ -1,0 +1,65 @@
+//! `cargo xtask test`: every check CI runs, in order, installing what a fresh machine lacks.
+
+use std::path::Path;
+
+use anyhow::{Result, bail};
+
+use crate::{extension, prerequisites, shell};
+
+/// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless Chromium.
+pub fn test(root: &Path, args: &[String]) -> Result<()> {
+    let install = !args.iter().any(|arg| arg == "--no-install");
+    if let Some(unknown) = args.iter().find(|arg| *arg != "--no-install") {
+        bail!("unknown option `{unknown}` for `cargo xtask test`");
+    }
+    let cargo = shell::cargo();
+
+    prerequisites::ensure_wasm_target()?;
+    if install {
+        prerequisites::ensure_npm_packages(root)?;
+    }
+    let (chromium, chromedriver) = prerequisites::ensure_chromium(install)?;
+
+    shell::run(root, &cargo, &["fmt", "--all", "--check"])?;
+    shell::run(
+        root,
+        &cargo,
+        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    shell::run(
+        root,
+        &cargo,
+        &[
+            "clippy",
+            "--package",
+            "balise-extension",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    shell::run(
+        root,
+        &cargo,
+        &["test", "--workspace", "--exclude", "balise-e2e"],
+    )?;
+
+    extension::build(root)?;
+    shell::run(root, &cargo, &["build", "--package", "balise-companion"])?;
+    let chromium = chromium.to_string_lossy().into_owned();
+    let chromedriver = chromedriver.to_string_lossy().into_owned();
+    println!("==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver})");
+    let status = std::process::Command::new(&cargo)
+        .args(["test", "--package", "balise-e2e", "--", "--test-threads=1"])
+        .env("BALISE_CHROMIUM", &chromium)
+        .env("BALISE_CHROMEDRIVER", &chromedriver)
+        .current_dir(root)
+        .status()?;
+    if !status.success() {
+        bail!("end-to-end tests failed ({status})");
+    }
+    println!("All checks passed.");
+    Ok(())
+}
