@@ -17,9 +17,51 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = set, catch)]
     fn storage_local_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "local"], js_name = remove, catch)]
+    fn storage_local_remove(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
     /// The global `fetch`, which exists in windows, workers and service workers alike.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(input: &str) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch_with_init(input: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest)]
+    fn runtime_get_manifest() -> JsValue;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = captureVisibleTab, catch)]
+    fn tabs_capture_visible_tab(window_id: i32, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    fn tabs_send_message(tab_id: i32, message: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
+    fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
+    fn action_set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeBackgroundColor, catch)]
+    fn action_set_badge_background_color(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
+    fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "contextMenus"], js_name = create, catch)]
+    fn context_menus_create(properties: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "contextMenus"], js_name = removeAll, catch)]
+    fn context_menus_remove_all() -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
+    pub fn i18n_get_message(name: &str) -> String;
+
+    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
+    pub fn random_uuid() -> String;
+
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = digest)]
+    fn subtle_digest(algorithm: &str, data: &js_sys::Uint8Array) -> js_sys::Promise;
 }
 
 /// Serializes `value` into a plain JavaScript object (maps become objects, not `Map`s).
@@ -59,6 +101,12 @@ pub async fn storage_set<T: serde::Serialize>(key: &str, value: &T) -> Result<()
     Ok(())
 }
 
+/// Removes one key of `chrome.storage.local`.
+pub async fn storage_remove(key: &str) -> Result<(), JsValue> {
+    JsFuture::from(storage_local_remove(&JsValue::from_str(key))?).await?;
+    Ok(())
+}
+
 /// Fetches a file packaged with the extension and returns its text.
 pub async fn fetch_packaged_text(path: &str) -> Result<String, JsValue> {
     let response: web_sys::Response = JsFuture::from(global_fetch(&runtime_get_url(path)))
@@ -86,4 +134,106 @@ pub fn document() -> Result<web_sys::Document, JsValue> {
 /// The browser's preferred language tag, such as `fr-CA`.
 pub fn browser_language() -> Option<String> {
     web_sys::window().and_then(|window| window.navigator().language())
+}
+
+/// Fetches `url` with `init` and returns the response.
+pub async fn fetch(url: &str, init: &web_sys::RequestInit) -> Result<web_sys::Response, JsValue> {
+    JsFuture::from(global_fetch_with_init(url, init))
+        .await?
+        .dyn_into()
+}
+
+/// The extension's version from its manifest.
+pub fn manifest_version() -> String {
+    js_sys::Reflect::get(&runtime_get_manifest(), &JsValue::from_str("version"))
+        .ok()
+        .and_then(|version| version.as_string())
+        .unwrap_or_else(|| crate::VERSION.to_owned())
+}
+
+/// Captures the visible part of the tab shown in `window_id` as a PNG data URL.
+pub async fn capture_visible_tab(window_id: i32) -> Result<String, JsValue> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("format"), &JsValue::from_str("png"))?;
+    JsFuture::from(tabs_capture_visible_tab(window_id, &options)?)
+        .await?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("captureVisibleTab returned no data URL"))
+}
+
+/// Sends `message` to the content script of tab `tab_id` and returns its reply.
+pub async fn send_tab_message<Q: serde::Serialize>(tab_id: i32, message: &Q) -> Result<JsValue, JsValue> {
+    JsFuture::from(tabs_send_message(tab_id, &to_js(message)?)?).await
+}
+
+/// The active tab of the current window, as the raw `Tab` object.
+pub async fn active_tab() -> Result<Option<JsValue>, JsValue> {
+    let query = js_sys::Object::new();
+    js_sys::Reflect::set(&query, &JsValue::from_str("active"), &JsValue::TRUE)?;
+    js_sys::Reflect::set(&query, &JsValue::from_str("lastFocusedWindow"), &JsValue::TRUE)?;
+    let tabs: js_sys::Array = JsFuture::from(tabs_query(&query)?).await?.dyn_into()?;
+    Ok(tabs.iter().next())
+}
+
+/// Shows `text` on the toolbar button (empty to clear).
+pub async fn set_badge(text: &str, color: &str) -> Result<(), JsValue> {
+    let details = js_sys::Object::new();
+    js_sys::Reflect::set(&details, &JsValue::from_str("text"), &JsValue::from_str(text))?;
+    JsFuture::from(action_set_badge_text(&details)?).await?;
+    let details = js_sys::Object::new();
+    js_sys::Reflect::set(&details, &JsValue::from_str("color"), &JsValue::from_str(color))?;
+    JsFuture::from(action_set_badge_background_color(&details)?).await?;
+    Ok(())
+}
+
+/// Creates (or replaces) a repeating alarm.
+pub fn create_alarm(name: &str, period_minutes: f64) -> Result<(), JsValue> {
+    let info = js_sys::Object::new();
+    js_sys::Reflect::set(&info, &JsValue::from_str("periodInMinutes"), &JsValue::from_f64(period_minutes))?;
+    js_sys::Reflect::set(&info, &JsValue::from_str("delayInMinutes"), &JsValue::from_f64(period_minutes))?;
+    alarms_create(name, &info).map(|_| ())
+}
+
+/// Replaces the extension's context-menu items with one item `id` titled `title`.
+pub fn create_context_menu(id: &str, title: &str) -> Result<(), JsValue> {
+    let _ = context_menus_remove_all();
+    let properties = js_sys::Object::new();
+    js_sys::Reflect::set(&properties, &JsValue::from_str("id"), &JsValue::from_str(id))?;
+    js_sys::Reflect::set(&properties, &JsValue::from_str("title"), &JsValue::from_str(title))?;
+    let contexts = js_sys::Array::of3(
+        &JsValue::from_str("page"),
+        &JsValue::from_str("selection"),
+        &JsValue::from_str("image"),
+    );
+    contexts.push(&JsValue::from_str("link"));
+    js_sys::Reflect::set(&properties, &JsValue::from_str("contexts"), &contexts)?;
+    context_menus_create(&properties).map(|_| ())
+}
+
+/// Lowercase hexadecimal SHA-256 of `bytes`, computed by the browser's Web Crypto.
+pub async fn sha256_hex(bytes: &js_sys::Uint8Array) -> Result<String, JsValue> {
+    let digest = JsFuture::from(subtle_digest("SHA-256", bytes)).await?;
+    let digest = js_sys::Uint8Array::new(&digest).to_vec();
+    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The bytes behind a `data:` URL (such as a captured PNG).
+pub async fn data_url_bytes(data_url: &str) -> Result<js_sys::Uint8Array, JsValue> {
+    let response: web_sys::Response = JsFuture::from(global_fetch(data_url)).await?.dyn_into()?;
+    let buffer = JsFuture::from(response.array_buffer()?).await?;
+    Ok(js_sys::Uint8Array::new(&buffer))
+}
+
+/// The browser's user agent.
+pub fn user_agent() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("navigator"))
+        .and_then(|navigator| js_sys::Reflect::get(&navigator, &JsValue::from_str("userAgent")))
+        .ok()
+        .and_then(|agent| agent.as_string())
+        .unwrap_or_default()
+}
+
+/// The current UTC time as RFC 3339 with milliseconds, such as `2026-11-28T04:20:00.000Z`.
+pub fn now_rfc3339() -> String {
+    js_sys::Date::new_0().to_iso_string().into()
 }

@@ -1,17 +1,254 @@
-//! The content script: runs on every page the extension matches.
+//! The content script: marks the page, and shows the one-click "report to the manager" button.
 
+use balise_core::i18n::Lang;
+use balise_core::report::{ReportCategory, Viewport};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
+use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
+use crate::dom::element;
+use crate::messages::{Reply, Request, TabMessage};
+use crate::outbox::FlushOutcome;
+use crate::settings;
+use crate::ui_text::{self as t};
 
 /// Attribute set on the page's root element once the content script has started.
 const READY_ATTRIBUTE: &str = "data-balise";
+/// Tag of the report button's host element.
+const REPORT_HOST_TAG: &str = "balise-report";
 
-/// Starts the content script and marks the page so automation can see that it ran.
+const STYLE: &str = "
+:host { all: initial; }
+.wrap { position: fixed; right: 16px; bottom: 16px; z-index: 2147483646; font: 14px/1.4 system-ui, sans-serif; display: grid; justify-items: end; gap: 8px; }
+button { font: inherit; border: 0; border-radius: 999px; padding: 8px 14px; background: #0b5cad; color: #fff; cursor: pointer; box-shadow: 0 2px 8px rgba(0,0,0,.25); }
+button:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
+.card { background: #fff; color: #1d1d1f; border-radius: 10px; padding: 12px; width: 300px; box-shadow: 0 4px 16px rgba(0,0,0,.25); display: grid; gap: 8px; }
+.card[hidden] { display: none; }
+select, textarea { font: inherit; border: 1px solid #8a8f98; border-radius: 6px; padding: 4px 6px; }
+textarea { min-height: 60px; resize: vertical; }
+.status[data-state=stored] { color: #1b7a3a; }
+.status[data-state=waiting] { color: #8a5a00; }
+.status[data-state=error] { color: #b3261e; }
+";
+
+/// Starts the content script: marks the page and adds the report button.
 pub fn start() -> Result<(), JsValue> {
-    let root = browser::document()?
+    let document = browser::document()?;
+    let root = document
         .document_element()
         .ok_or_else(|| JsValue::from_str("page has no root element"))?;
+    if document.content_type() == "text/html" && is_top_frame() {
+        wasm_bindgen_futures::spawn_local(async move {
+            let settings = settings::load().await;
+            let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
+            if let Err(error) = mount_report_button(lang) {
+                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+            }
+        });
+    }
     root.set_attribute(READY_ATTRIBUTE, crate::VERSION)?;
     Ok(())
+}
+
+fn is_top_frame() -> bool {
+    web_sys::window()
+        .and_then(|window| window.top().ok().flatten().map(|top| top == window))
+        .unwrap_or(true)
+}
+
+/// Answers a message from the service worker.
+pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
+    let message: TabMessage = serde_wasm_bindgen::from_value(message)?;
+    match message {
+        TabMessage::SetOverlaysVisible { visible } => {
+            set_overlays_visible(visible)?;
+            if !visible {
+                // Let the page repaint without Balise's elements before the capture.
+                next_frame().await?;
+                next_frame().await?;
+            }
+        }
+    }
+    Ok(JsValue::TRUE)
+}
+
+async fn next_frame() -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = window.request_animation_frame(&resolve);
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ())
+}
+
+/// Hides or shows every element Balise added to the page.
+fn set_overlays_visible(visible: bool) -> Result<(), JsValue> {
+    let document = browser::document()?;
+    let hosts = document.query_selector_all("[data-balise-overlay]")?;
+    for index in 0..hosts.length() {
+        if let Some(host) = hosts.item(index).and_then(|node| node.dyn_into::<HtmlElement>().ok()) {
+            if visible {
+                host.style().remove_property("visibility")?;
+            } else {
+                host.style().set_property_with_priority("visibility", "hidden", "important")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+
+fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
+    let document = browser::document()?;
+    let host: HtmlElement = document.create_element(REPORT_HOST_TAG)?.dyn_into()?;
+    host.set_attribute("data-balise-overlay", "report")?;
+    let init = ShadowRootInit::new(ShadowRootMode::Open);
+    let shadow = host.attach_shadow(&init)?;
+    let style = element(&document, "style", Some(STYLE))?;
+    shadow.append_child(&style)?;
+    let wrap = element(&document, "div", None)?;
+    wrap.set_class_name("wrap");
+
+    let card = element(&document, "div", None)?;
+    card.set_class_name("card");
+    card.set_attribute("hidden", "")?;
+    card.set_attribute("role", "dialog")?;
+    card.set_attribute("aria-label", t::REPORT_CONFIRMATION.get(lang))?;
+    let status = element(&document, "p", None)?;
+    status.set_class_name("status");
+    status.set_attribute("role", "status")?;
+    status.set_attribute("aria-live", "polite")?;
+    card.append_child(&status)?;
+    let category = element(&document, "select", None)?;
+    category.set_class_name("category");
+    category.set_attribute("aria-label", t::CATEGORY.get(lang))?;
+    let none = element(&document, "option", Some(t::CATEGORY_NONE.get(lang)))?;
+    none.set_attribute("value", "")?;
+    category.append_child(&none)?;
+    for choice in ReportCategory::ALL {
+        let option = element(&document, "option", Some(choice.label().get(lang)))?;
+        option.set_attribute("value", choice.as_str())?;
+        category.append_child(&option)?;
+    }
+    card.append_child(&category)?;
+    let note = element(&document, "textarea", None)?;
+    note.set_class_name("note");
+    note.set_attribute("aria-label", t::NOTE.get(lang))?;
+    note.set_attribute("placeholder", t::NOTE.get(lang))?;
+    note.set_attribute("maxlength", "5000")?;
+    card.append_child(&note)?;
+    let save = element(&document, "button", Some(t::ADD_DETAILS.get(lang)))?;
+    save.set_class_name("save");
+    save.set_attribute("type", "button")?;
+    card.append_child(&save)?;
+    wrap.append_child(&card)?;
+
+    let button = element(&document, "button", Some(t::REPORT_BUTTON.get(lang)))?;
+    button.set_class_name("report");
+    button.set_attribute("type", "button")?;
+    button.set_attribute("title", t::REPORT_TITLE.get(lang))?;
+    button.set_attribute("aria-label", t::REPORT_TITLE.get(lang))?;
+    wrap.append_child(&button)?;
+    shadow.append_child(&wrap)?;
+
+    let report_shadow = shadow.clone();
+    gloo_events::EventListener::new(&button, "click", move |event| {
+        // Only the person's own click reports: a script's synthetic click does nothing.
+        if !event.is_trusted() {
+            return;
+        }
+        let shadow = report_shadow.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            report_clicked(&shadow, lang).await;
+        });
+    })
+    .forget();
+    let save_shadow = shadow.clone();
+    gloo_events::EventListener::new(&save, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        let shadow = save_shadow.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            save_details(&shadow, lang).await;
+        });
+    })
+    .forget();
+
+    document
+        .document_element()
+        .ok_or_else(|| JsValue::from_str("page has no root element"))?
+        .append_child(&host)?;
+    Ok(())
+}
+
+fn shadow_part(shadow: &ShadowRoot, selector: &str) -> Option<Element> {
+    shadow.query_selector(selector).ok().flatten()
+}
+
+fn set_status(shadow: &ShadowRoot, state: &str, text: &str) {
+    if let Some(status) = shadow_part(shadow, ".status") {
+        status.set_text_content(Some(text));
+        let _ = status.set_attribute("data-state", state);
+    }
+}
+
+async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
+    let window = web_sys::window();
+    let selected_text = window
+        .as_ref()
+        .and_then(|window| window.get_selection().ok().flatten())
+        .and_then(|selection| selection.to_string().as_string());
+    let viewport = window.as_ref().and_then(|window| {
+        let width = window.inner_width().ok()?.as_f64()?;
+        let height = window.inner_height().ok()?.as_f64()?;
+        Some(Viewport { width: width as u32, height: height as u32 })
+    });
+    if let Some(card) = shadow_part(shadow, ".card") {
+        let _ = card.remove_attribute("hidden");
+    }
+    set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
+    let reply = browser::send_message::<_, Reply>(&Request::ReportPage { selected_text, viewport }).await;
+    match reply {
+        Ok(Reply::Reported(receipt)) => {
+            if let Some(card) = shadow_part(shadow, ".card") {
+                let _ = card.set_attribute("data-report-id", &receipt.id);
+            }
+            match receipt.delivery {
+                FlushOutcome::Done { .. } => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
+                FlushOutcome::NotPaired { .. } => set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang)),
+                FlushOutcome::CompanionDown { .. } | FlushOutcome::Busy => {
+                    set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang))
+                }
+            }
+        }
+        Ok(Reply::Error { message }) => {
+            set_status(shadow, "error", &format!("{}{message}", t::REPORT_FAILED.get(lang)));
+        }
+        Ok(_) => set_status(shadow, "error", t::REPORT_FAILED.get(lang)),
+        Err(error) => {
+            let detail = error.as_string().unwrap_or_default();
+            set_status(shadow, "error", &format!("{}{detail}", t::REPORT_FAILED.get(lang)));
+        }
+    }
+}
+
+async fn save_details(shadow: &ShadowRoot, lang: Lang) {
+    let Some(id) = shadow_part(shadow, ".card").and_then(|card| card.get_attribute("data-report-id")) else {
+        return;
+    };
+    let category = shadow_part(shadow, ".category")
+        .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .map(|select| select.value())
+        .and_then(|value| ReportCategory::ALL.into_iter().find(|category| category.as_str() == value));
+    let note = shadow_part(shadow, ".note")
+        .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+        .map(|area| area.value())
+        .filter(|note| !note.trim().is_empty());
+    let reply = browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
+    match reply {
+        Ok(Reply::Done) => set_status(shadow, "stored", t::DETAILS_SAVED.get(lang)),
+        Ok(Reply::Error { message }) => set_status(shadow, "error", &format!("{}{message}", t::REPORT_FAILED.get(lang))),
+        _ => set_status(shadow, "error", t::REPORT_FAILED.get(lang)),
+    }
 }

@@ -1,14 +1,21 @@
 //! Balise's browser extension compiled to WebAssembly: the entry points that the thin
-//! JavaScript loaders call in each context (content script, service worker, options page).
+//! JavaScript loaders call in each context (content script, service worker, pages).
 //!
 //! Logic that does not touch the browser lives in `balise-core`; this crate binds it to
 //! the browser's APIs and DOM.
 
 mod browser;
+mod companion_client;
 mod content;
+mod dom;
+mod idb;
 mod messages;
 mod options;
+mod outbox;
+mod popup;
+mod reporting;
 mod service_worker;
+mod settings;
 mod ui_text;
 
 use wasm_bindgen::prelude::*;
@@ -22,6 +29,12 @@ pub fn start_content_script() -> Result<(), JsValue> {
     content::start()
 }
 
+/// Answers a message the service worker sent to this tab's content script.
+#[wasm_bindgen]
+pub fn handle_tab_message(message: JsValue) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(content::handle_tab_message(message))
+}
+
 /// Starts the service worker (Chromium) or background script (Firefox).
 #[wasm_bindgen]
 pub fn start_service_worker() {
@@ -30,8 +43,14 @@ pub fn start_service_worker() {
 
 /// Answers one runtime message sent to the service worker; resolves to the reply.
 #[wasm_bindgen]
-pub fn handle_message(message: JsValue) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(service_worker::handle_message(message))
+pub fn handle_message(message: JsValue, sender: JsValue) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(service_worker::handle_message(message, sender))
+}
+
+/// Handles a browser event (`installed`, `startup`, `alarm`, `context-menu`) in the service worker.
+#[wasm_bindgen]
+pub fn handle_event(name: String, payload: JsValue) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(service_worker::handle_event(name, payload))
 }
 
 /// Renders the options page into its `#app` element.
@@ -39,6 +58,15 @@ pub fn handle_message(message: JsValue) -> js_sys::Promise {
 pub fn start_options_page() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
         options::start().await?;
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// Renders the toolbar popup: reports the active tab at once, then lists what waits.
+#[wasm_bindgen]
+pub fn start_popup() -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async {
+        popup::start().await?;
         Ok(JsValue::UNDEFINED)
     })
 }

@@ -1,6 +1,10 @@
 //! Messages exchanged between the extension's parts (content script, pages) and its service worker.
 
+use balise_core::report::{ReportCategory, Viewport};
 use serde::{Deserialize, Serialize};
+
+use crate::outbox::{FlushOutcome, OutboxItem};
+use crate::reporting::ReportReceipt;
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -8,6 +12,26 @@ use serde::{Deserialize, Serialize};
 pub enum Request {
     /// Asks whether the service worker runs, and with which policy.
     Ping,
+    /// Reports the sender's tab (from the page's report button, after a trusted click).
+    #[serde(rename_all = "camelCase")]
+    ReportPage {
+        selected_text: Option<String>,
+        viewport: Option<Viewport>,
+    },
+    /// Reports the active tab (from the popup, opened by the toolbar button or the shortcut).
+    ReportActiveTab,
+    /// Adds a category and/or note to a report, now or after it was delivered.
+    Annotate {
+        id: String,
+        category: Option<ReportCategory>,
+        note: Option<String>,
+    },
+    /// The state the popup and options page show.
+    GetStatus,
+    /// Asks the companion to pair with this extension.
+    StartPairing,
+    /// Sends what waits in the outbox now.
+    Flush,
 }
 
 /// The service worker's answer to a [`Request`].
@@ -21,6 +45,29 @@ pub enum Reply {
         organization: String,
         checklist_items: usize,
     },
+    /// A report is safe in the outbox.
+    Reported(ReportReceipt),
+    /// The request was done.
+    Done,
+    /// Delivery ran.
+    Flushed(FlushOutcome),
+    /// What waits and whether the extension is paired.
+    #[serde(rename_all = "camelCase")]
+    Status {
+        paired: bool,
+        companion_url: String,
+        pairing_code: Option<String>,
+        identity_missing: bool,
+        outbox: Vec<OutboxItem>,
+    },
     /// The request could not be handled.
     Error { message: String },
+}
+
+/// A message from the service worker to a tab's content script.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum TabMessage {
+    /// Hides (before a capture) or shows again Balise's own elements in the page.
+    SetOverlaysVisible { visible: bool },
 }

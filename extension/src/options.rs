@@ -1,94 +1,69 @@
 //! The options page: the person's language, role and identity, and the extension's status.
 
 use balise_core::i18n::Lang;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
 
 use crate::browser;
+use crate::dom::{self, element};
 use crate::messages::{Reply, Request};
+use crate::settings::{self, Role, Settings};
 use crate::ui_text::{self as t, UiText};
-
-/// Key of the settings object in `chrome.storage.local`.
-pub const SETTINGS_KEY: &str = "settings";
-
-/// Default address of the local companion.
-pub const DEFAULT_COMPANION_URL: &str = "http://127.0.0.1:7878";
-
-/// Who uses this browser: members report; the content manager also composes for the union.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    #[default]
-    Member,
-    Manager,
-}
-
-/// The person's settings, kept in `chrome.storage.local`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Settings {
-    /// `None` follows the browser's language.
-    pub language: Option<Lang>,
-    pub role: Role,
-    pub reporter_name: String,
-    pub reporter_email: String,
-    pub companion_url: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            language: None,
-            role: Role::Member,
-            reporter_name: String::new(),
-            reporter_email: String::new(),
-            companion_url: DEFAULT_COMPANION_URL.to_owned(),
-        }
-    }
-}
-
-/// Loads the settings, falling back to defaults when none were saved or they are unreadable.
-pub async fn load_settings() -> Settings {
-    browser::storage_get::<Settings>(SETTINGS_KEY)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
 
 /// Renders the page and wires its form.
 pub async fn start() -> Result<(), JsValue> {
-    let settings = load_settings().await;
+    let settings = settings::load().await;
     let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
     let document = browser::document()?;
     document.set_title(t::OPTIONS_TITLE.get(lang));
     if let Some(root) = document.document_element() {
-        root.set_attribute("lang", lang_code(lang))?;
+        root.set_attribute("lang", lang.code())?;
     }
     let app = document
         .get_element_by_id("app")
         .ok_or_else(|| JsValue::from_str("options page has no #app element"))?;
     app.set_inner_html("");
     render(&document, &app, &settings, lang)?;
-    check_service_worker(&document, lang).await
+    check_service_worker(&document, lang).await?;
+    refresh_pairing(&document, lang).await?;
+    // While the page is open, follow the pairing (approved in the companion) and the outbox.
+    let poll_document = document.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            gloo_timers::future::sleep(std::time::Duration::from_secs(2)).await;
+            if refresh_pairing(&poll_document, lang).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(())
 }
 
-fn lang_code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Fr => "fr",
-        Lang::En => "en",
+/// Shows whether the extension is paired, or the code of the request waiting for approval.
+async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue> {
+    let Ok(Reply::Status { paired, companion_url, pairing_code, outbox, .. }) =
+        browser::send_message::<_, Reply>(&Request::GetStatus).await
+    else {
+        return Ok(());
+    };
+    let Some(status) = document.get_element_by_id("pairing-status") else {
+        return Err(JsValue::from_str("page closed"));
+    };
+    if status.get_attribute("data-state").as_deref() == Some("error") && pairing_code.is_none() && !paired {
+        return Ok(());
     }
+    let (state, text) = match (paired, pairing_code) {
+        (true, _) => ("paired", format!("{}{companion_url}.", t::PAIRED.get(lang))),
+        (false, Some(code)) => ("pending", format!("{}{code}", t::PAIRING_PENDING.get(lang))),
+        (false, None) => ("unpaired", t::NOT_PAIRED.get(lang).to_owned()),
+    };
+    status.set_text_content(Some(&text));
+    status.set_attribute("data-state", state)?;
+    status.set_attribute("data-outbox", &outbox.len().to_string())?;
+    Ok(())
 }
 
-fn element(document: &Document, tag: &str, text: Option<&str>) -> Result<Element, JsValue> {
-    let element = document.create_element(tag)?;
-    if let Some(text) = text {
-        element.set_text_content(Some(text));
-    }
-    Ok(element)
-}
 
 fn labelled_field(
     document: &Document,
@@ -98,7 +73,7 @@ fn labelled_field(
     field: &Element,
 ) -> Result<(), JsValue> {
     let wrapper = element(document, "label", None)?;
-    wrapper.append_child(&element(document, "span", Some(label.get(lang)))?)?;
+    dom::append(&wrapper, "span", Some(label.get(lang)))?;
     wrapper.append_child(field)?;
     form.append_child(&wrapper)?;
     Ok(())
@@ -133,10 +108,10 @@ fn input(document: &Document, id: &str, kind: &str, value: &str) -> Result<Eleme
 }
 
 fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -> Result<(), JsValue> {
-    app.append_child(&element(document, "h1", Some(t::OPTIONS_TITLE.get(lang)))?)?;
+    dom::append(&app, "h1", Some(t::OPTIONS_TITLE.get(lang)))?;
 
     let status = element(document, "section", None)?;
-    status.append_child(&element(document, "h2", Some(t::STATUS.get(lang)))?)?;
+    dom::append(&status, "h2", Some(t::STATUS.get(lang)))?;
     let sw_status = element(document, "p", Some(t::SW_CHECKING.get(lang)))?;
     sw_status.set_id("sw-status");
     sw_status.set_attribute("data-state", "checking")?;
@@ -144,11 +119,39 @@ fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -
     status.append_child(&sw_status)?;
     app.append_child(&status)?;
 
+    let pairing = element(document, "section", None)?;
+    dom::append(&pairing, "h2", Some(t::PAIRING.get(lang)))?;
+    let pairing_status = element(document, "p", None)?;
+    pairing_status.set_id("pairing-status");
+    pairing_status.set_attribute("role", "status")?;
+    pairing.append_child(&pairing_status)?;
+    let pair_button = element(document, "button", Some(t::PAIR.get(lang)))?;
+    pair_button.set_id("pair-button");
+    pair_button.set_attribute("type", "button")?;
+    pairing.append_child(&pair_button)?;
+    app.append_child(&pairing)?;
+    let pair_document = document.clone();
+    gloo_events::EventListener::new(&pair_button, "click", move |_| {
+        let document = pair_document.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = browser::send_message::<_, Reply>(&Request::StartPairing).await;
+            if let Ok(Reply::Error { message }) = reply {
+                if let Some(status) = document.get_element_by_id("pairing-status") {
+                    status.set_text_content(Some(&format!("{}{message}", t::PAIRING_FAILED.get(lang))));
+                    let _ = status.set_attribute("data-state", "error");
+                }
+                return;
+            }
+            let _ = refresh_pairing(&document, lang).await;
+        });
+    })
+    .forget();
+
     let form = element(document, "form", None)?;
     form.set_id("settings");
     let language = match settings.language {
         None => "auto",
-        Some(lang) => lang_code(lang),
+        Some(lang) => lang.code(),
     };
     let language_select = select(
         document,
@@ -238,7 +241,10 @@ async fn save_form(document: &Document) -> Result<(), JsValue> {
         reporter_email: field_value(document, "reporter-email")?.trim().to_owned(),
         companion_url: field_value(document, "companion-url")?.trim().to_owned(),
     };
-    browser::storage_set(SETTINGS_KEY, &settings).await
+    settings::save(&settings).await?;
+    // Reports waiting for an identity can go now.
+    let _ = browser::send_message::<_, Reply>(&Request::Flush).await;
+    Ok(())
 }
 
 async fn check_service_worker(document: &Document, lang: Lang) -> Result<(), JsValue> {
@@ -253,7 +259,7 @@ async fn check_service_worker(document: &Document, lang: Lang) -> Result<(), JsV
             checklist_items,
         }) => {
             status.set_text_content(Some(&format!(
-                "{} (v{version}). {} : {organization}, {checklist_items} {}.",
+                "{} (v{version}). {}{organization}, {checklist_items} {}.",
                 t::SW_OK.get(lang),
                 t::POLICY.get(lang),
                 t::ITEMS.get(lang)
@@ -262,6 +268,10 @@ async fn check_service_worker(document: &Document, lang: Lang) -> Result<(), JsV
         }
         Ok(Reply::Error { message }) => {
             status.set_text_content(Some(&format!("{}{message}", t::SW_FAILED.get(lang))));
+            status.set_attribute("data-state", "error")?;
+        }
+        Ok(_) => {
+            status.set_text_content(Some(t::SW_FAILED.get(lang)));
             status.set_attribute("data-state", "error")?;
         }
         Err(error) => {

@@ -1,29 +1,63 @@
-//! The service worker: owns the policy, answers the other parts' messages.
+//! The service worker: owns the policy, the outbox and the pairing; answers the other parts.
 
 use balise_core::policy::Policy;
+use balise_core::report::ReportAnnotation;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
+use crate::companion_client::{self, PairingStatus};
 use crate::messages::{Reply, Request};
+use crate::outbox;
+use crate::reporting::{self, PageContext, TabInfo};
+use crate::settings::{self, Pairing};
 
 /// Packaged copy of the default policy, written by the build from `balise-core`.
 const DEFAULT_POLICY_PATH: &str = "default-policy.json";
+/// Alarm that retries delivery while something waits.
+const RETRY_ALARM: &str = "balise-retry";
+/// Context-menu item id.
+const CONTEXT_MENU_REPORT: &str = "balise-report";
 
-/// Runs once each time the service worker starts.
+/// Runs each time the service worker starts: retries what waits.
 pub fn start() {
-    web_sys::console::info_1(&JsValue::from_str(&format!(
-        "Balise {} : service worker démarré",
-        crate::VERSION
-    )));
+    let _ = browser::create_alarm(RETRY_ALARM, 0.5);
+    wasm_bindgen_futures::spawn_local(async {
+        outbox::update_badge().await;
+        outbox::flush().await;
+    });
 }
 
-/// Answers one runtime message; failures become an [`Reply::Error`] rather than a rejection.
-pub async fn handle_message(message: JsValue) -> Result<JsValue, JsValue> {
+/// Handles a browser event forwarded by the loader (`installed`, `alarm`, `context-menu`).
+pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsValue> {
+    match name.as_str() {
+        "installed" => {
+            browser::create_context_menu(CONTEXT_MENU_REPORT, &browser::i18n_get_message("reportToManager"))?;
+        }
+        "alarm" | "startup" | "online" => {
+            check_pending_pairing().await;
+            outbox::flush().await;
+        }
+        "context-menu" => {
+            let tab: TabInfo = serde_wasm_bindgen::from_value(js_sys::Reflect::get(&payload, &JsValue::from_str("tab"))?)?;
+            let info = js_sys::Reflect::get(&payload, &JsValue::from_str("info"))?;
+            let selected_text = js_sys::Reflect::get(&info, &JsValue::from_str("selectionText"))?.as_string();
+            let context = PageContext { selected_text, viewport: None };
+            let reply = match reporting::report_tab(tab, context).await {
+                Ok(receipt) => Reply::Reported(receipt),
+                Err(message) => Reply::Error { message },
+            };
+            return browser::to_js(&reply);
+        }
+        _ => {}
+    }
+    Ok(JsValue::UNDEFINED)
+}
+
+/// Answers one runtime message; failures become a [`Reply::Error`] rather than a rejection.
+pub async fn handle_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
     let reply = match serde_wasm_bindgen::from_value::<Request>(message) {
-        Ok(request) => answer(request).await.unwrap_or_else(|error| Reply::Error {
-            message: error
-                .as_string()
-                .unwrap_or_else(|| format!("{error:?}")),
+        Ok(request) => answer(request, sender).await.unwrap_or_else(|error| Reply::Error {
+            message: error.as_string().unwrap_or_else(|| format!("{error:?}")),
         }),
         Err(error) => Reply::Error {
             message: format!("unknown message: {error}"),
@@ -32,7 +66,12 @@ pub async fn handle_message(message: JsValue) -> Result<JsValue, JsValue> {
     browser::to_js(&reply)
 }
 
-async fn answer(request: Request) -> Result<Reply, JsValue> {
+fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
+    let tab = js_sys::Reflect::get(sender, &JsValue::from_str("tab"))?;
+    serde_wasm_bindgen::from_value(tab).map_err(|_| JsValue::from_str("this message must come from a tab"))
+}
+
+async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
     match request {
         Request::Ping => {
             let policy = load_policy().await?;
@@ -42,6 +81,70 @@ async fn answer(request: Request) -> Result<Reply, JsValue> {
                 checklist_items: policy.items.len(),
             })
         }
+        Request::ReportPage { selected_text, viewport } => {
+            let tab = sender_tab(&sender)?;
+            let context = PageContext { selected_text, viewport };
+            Ok(match reporting::report_tab(tab, context).await {
+                Ok(receipt) => Reply::Reported(receipt),
+                Err(message) => Reply::Error { message },
+            })
+        }
+        Request::ReportActiveTab => {
+            let tab = browser::active_tab()
+                .await?
+                .ok_or_else(|| JsValue::from_str("no active tab to report"))?;
+            let tab: TabInfo = serde_wasm_bindgen::from_value(tab)?;
+            Ok(match reporting::report_tab(tab, PageContext::default()).await {
+                Ok(receipt) => Reply::Reported(receipt),
+                Err(message) => Reply::Error { message },
+            })
+        }
+        Request::Annotate { id, category, note } => {
+            let note = note.filter(|note| !note.trim().is_empty());
+            outbox::annotate(&id, ReportAnnotation { category, note }).await?;
+            outbox::flush().await;
+            Ok(Reply::Done)
+        }
+        Request::GetStatus => {
+            check_pending_pairing().await;
+            let settings = settings::load().await;
+            Ok(Reply::Status {
+                paired: settings::pairing().await.is_some(),
+                companion_url: settings.companion_base(),
+                pairing_code: settings::pending_pairing().await.map(|pending| pending.code),
+                identity_missing: !settings.has_identity(),
+                outbox: outbox::items().await?,
+            })
+        }
+        Request::StartPairing => {
+            let settings = settings::load().await;
+            let browser_name = if browser::user_agent().contains("Firefox") { "firefox" } else { "chromium" };
+            let pending = companion_client::request_pairing(&settings.companion_base(), browser_name)
+                .await
+                .map_err(|message| JsValue::from_str(&message))?;
+            settings::save_pending_pairing(&pending).await?;
+            Ok(Reply::Done)
+        }
+        Request::Flush => Ok(Reply::Flushed(outbox::flush().await)),
+    }
+}
+
+/// Completes a pairing the person approved in the companion since the last look.
+async fn check_pending_pairing() {
+    let Some(pending) = settings::pending_pairing().await else {
+        return;
+    };
+    match companion_client::poll_pairing(&pending).await {
+        Ok(PairingStatus::Approved { token: Some(token) }) => {
+            let pairing = Pairing { companion_url: pending.companion_url.clone(), token };
+            if settings::save_pairing(&pairing).await.is_ok() {
+                outbox::flush().await;
+            }
+        }
+        Ok(PairingStatus::Rejected | PairingStatus::Expired) | Ok(PairingStatus::Approved { token: None }) => {
+            let _ = settings::forget_pending_pairing().await;
+        }
+        Ok(PairingStatus::Pending) | Err(_) => {}
     }
 }
 

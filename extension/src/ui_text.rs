@@ -42,11 +42,41 @@ ui_texts! {
     SW_CHECKING => "Service de l'extension : vérification…", "Extension service: checking…";
     SW_OK => "Service de l'extension : actif", "Extension service: running";
     SW_FAILED => "Service de l'extension : ne répond pas. Rechargez l'extension depuis chrome://extensions. Détail : ", "Extension service: not answering. Reload the extension from chrome://extensions. Detail: ";
-    POLICY => "Politique", "Policy";
+    POLICY => "Politique : ", "Policy: ";
     ITEMS => "éléments de vérification", "checklist items";
 }
 
 /// Resolves the language setting: an explicit choice wins, otherwise the browser's language.
 pub fn resolve_language(setting: Option<Lang>, browser_tag: Option<&str>) -> Lang {
     setting.unwrap_or_else(|| browser_tag.map(Lang::from_tag).unwrap_or_default())
+}
+
+ui_texts! {
+    REPORT_BUTTON => "Signaler", "Report";
+    REPORT_TITLE => "Signaler cette page au gestionnaire de contenu", "Report this page to the content manager";
+    REPORT_CONFIRMATION => "Signalement", "Report";
+    REPORT_SENDING => "Capture et envoi…", "Capturing and sending…";
+    REPORT_STORED => "Signalement reçu par le gestionnaire. Vous pouvez ajouter des précisions (facultatif).", "Report received by the manager. You may add details (optional).";
+    REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore associée au compagnon Balise (voir les options).", "Report kept waiting: the extension is not paired with the Balise companion yet (see options).";
+    REPORT_WAITING_COMPANION => "Signalement gardé en attente : le compagnon Balise ne répond pas. Il sera envoyé dès son retour.", "Report kept waiting: the Balise companion does not answer. It will be sent as soon as it is back.";
+    REPORT_FAILED => "Le signalement a échoué : ", "The report failed: ";
+    CATEGORY => "Catégorie", "Category";
+    CATEGORY_NONE => "Catégorie (facultatif)", "Category (optional)";
+    NOTE => "Note pour le gestionnaire (facultatif)", "Note for the manager (optional)";
+    ADD_DETAILS => "Ajouter ces précisions", "Add these details";
+    DETAILS_SAVED => "Précisions ajoutées au signalement.", "Details added to the report.";
+}
+
+ui_texts! {
+    OUTBOX => "Signalements en attente", "Reports waiting";
+    OUTBOX_EMPTY => "Aucun signalement en attente.", "No report waiting.";
+    NOT_PAIRED => "L'extension n'est pas associée au compagnon Balise : ouvrez les options et choisissez « Associer ».", "The extension is not paired with the Balise companion: open the options and choose \"Pair\".";
+    IDENTITY_MISSING => "Indiquez votre nom et votre courriel dans les options : les signalements les attendent.", "Enter your name and email in the options: reports wait for them.";
+    STATE_WAITING => "en attente", "waiting";
+    STATE_REJECTED => "refusé par le compagnon", "refused by the companion";
+    PAIRING => "Association avec le compagnon", "Pairing with the companion";
+    PAIR => "Associer", "Pair";
+    PAIRED => "Associée au compagnon ", "Paired with the companion ";
+    PAIRING_PENDING => "Demande envoyée. Approuvez-la dans le compagnon (page /pair) ; code : ", "Request sent. Approve it in the companion (/pair page); code: ";
+    PAIRING_FAILED => "Association impossible : ", "Pairing failed: ";
 }

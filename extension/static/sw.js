@@ -1,13 +1,19 @@
-// Balise service-worker loader: listeners are registered synchronously (so a message can
+// Balise service-worker loader: listeners are registered synchronously (so an event can
 // wake the worker) and forwarded to Rust once the wasm module is ready.
-import init, { handle_message, start_service_worker } from "./pkg/balise_extension.js";
+import init, { handle_event, handle_message, start_service_worker } from "./pkg/balise_extension.js";
 
 const ready = init({ module_or_path: new URL("./pkg/balise_extension_bg.wasm", import.meta.url) })
   .then(() => start_service_worker());
 
-chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
+const forward = (name, payload) => ready.then(() => handle_event(name, payload));
+
+chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   ready
-    .then(() => handle_message(message))
+    .then(() => handle_message(message, sender))
     .then(sendResponse, (error) => sendResponse({ type: "error", message: String(error) }));
   return true;
 });
+chrome.runtime.onInstalled.addListener(() => forward("installed", null));
+chrome.runtime.onStartup.addListener(() => forward("startup", null));
+chrome.alarms.onAlarm.addListener((alarm) => forward("alarm", alarm));
+chrome.contextMenus.onClicked.addListener((info, tab) => forward("context-menu", { info, tab }));

@@ -20,9 +20,15 @@ async fn content_script_runs_wasm_on_a_fixture_page() -> anyhow::Result<()> {
     browser.close().await
 }
 
+fn browser_language(tag: &str) -> LaunchOptions {
+    LaunchOptions {
+        extra_args: vec![format!("--lang={tag}"), format!("--accept-lang={tag}")],
+    }
+}
+
 #[tokio::test]
 async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyhow::Result<()> {
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    let browser = Browser::launch(browser_language("fr-CA")).await?;
     browser
         .goto(&format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"))
         .await?;
@@ -33,7 +39,7 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
         .await?
         .text()
         .await?;
-    // French by default; the service worker ran Rust and loaded the built-in policy.
+    // French for a French browser; the service worker ran Rust and loaded the built-in policy.
     assert!(status.contains("actif"), "status: {status}");
     assert!(status.contains(&format!("v{}", env!("CARGO_PKG_VERSION"))), "status: {status}");
     assert!(status.contains("SEC-CSQ") || status.contains("Charlevoix"), "status: {status}");
@@ -47,6 +53,25 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
         .prop("value")
         .await?;
     assert_eq!(url.as_deref(), Some("http://127.0.0.1:7878"));
+    browser.close().await
+}
+
+#[tokio::test]
+async fn options_page_speaks_english_to_an_english_browser() -> anyhow::Result<()> {
+    let browser = Browser::launch(browser_language("en-US")).await?;
+    browser
+        .goto(&format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"))
+        .await?;
+    browser.wait_for_attribute("#sw-status", "data-state", "ok").await?;
+    let status = browser
+        .client()
+        .find(Locator::Css("#sw-status"))
+        .await?
+        .text()
+        .await?;
+    assert!(status.starts_with("Extension service: running"), "status: {status}");
+    let lang = browser.eval("return document.documentElement.lang", vec![]).await?;
+    assert_eq!(lang, "en");
     browser.close().await
 }
 

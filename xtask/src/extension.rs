@@ -121,7 +121,22 @@ fn optimize_wasm(root: &Path, wasm: &Path) -> Result<bool> {
     shell::run(
         root,
         &wasm_opt.to_string_lossy(),
-        &["-Oz", "--strip-debug", "--strip-producers", &wasm_arg, "-o", &out_arg],
+        &[
+            "-Oz",
+            // The features rustc enables by default for wasm32-unknown-unknown.
+            "--enable-bulk-memory",
+            "--enable-bulk-memory-opt",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-producers",
+            &wasm_arg,
+            "-o",
+            &out_arg,
+        ],
     )?;
     fs::rename(&optimized, wasm)?;
     Ok(true)

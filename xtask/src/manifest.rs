@@ -58,7 +58,17 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
         "version": version,
         "default_locale": "fr",
         "icons": icons,
-        "action": { "default_title": "__MSG_actionTitle__", "default_icon": icons },
+        "action": {
+            "default_title": "__MSG_actionTitle__",
+            "default_icon": icons,
+            "default_popup": "popup.html"
+        },
+        "commands": {
+            "_execute_action": {
+                "suggested_key": { "default": "Alt+Shift+S" },
+                "description": "__MSG_actionTitle__"
+            }
+        },
         "options_ui": { "page": "options.html", "open_in_tab": true },
         "permissions": ["storage", "alarms", "contextMenus", "activeTab"],
         "host_permissions": ["<all_urls>"],

@@ -1,0 +1,205 @@
+//! The one error type of the HTTP layer: a precise status and code for the client, internals only in the log.
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// A boxed source error, kept for the log only.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything a handler or middleware can fail with.
+///
+/// Client errors carry a stable machine-readable `code` and a bilingual message (French
+/// first). Server-side errors are logged with their details and answered with a generic
+/// message: internals never leave the process.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request the client can fix: answered as is.
+    #[error("{code}: {message}")]
+    Client {
+        /// HTTP status (4xx).
+        status: StatusCode,
+        /// Stable code, such as `sha256_mismatch`.
+        code: &'static str,
+        /// Bilingual message, French first.
+        message: Cow<'static, str>,
+    },
+    /// Missing or wrong bearer token: 401 with `WWW-Authenticate: Bearer`.
+    #[error("unauthorized: {message}")]
+    Unauthorized {
+        /// Bilingual message, French first.
+        message: Cow<'static, str>,
+    },
+    /// Stored evidence failed its integrity check (hash mismatch): 500 `evidence_corrupted`.
+    #[error("evidence corrupted for {subject}: {detail}")]
+    EvidenceCorrupted {
+        /// What was being read, such as a report id.
+        subject: String,
+        /// What did not match (logged, not returned).
+        detail: String,
+    },
+    /// Anything else that went wrong on our side: 500 `internal`.
+    #[error("internal error: {0}")]
+    Internal(#[source] BoxError),
+}
+
+impl Error {
+    /// A client error with a status, a code and a message.
+    pub fn client(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::Client {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 with the given code.
+    pub fn bad_request(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 422 with the given code.
+    pub fn unprocessable(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self::client(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    /// 403 `bad_origin`.
+    pub fn bad_origin() -> Self {
+        Self::client(
+            StatusCode::FORBIDDEN,
+            "bad_origin",
+            "Origine de la requête refusée. / Request origin refused.",
+        )
+    }
+
+    /// 403 `bad_host` (DNS rebinding protection).
+    pub fn bad_host() -> Self {
+        Self::client(
+            StatusCode::FORBIDDEN,
+            "bad_host",
+            "En-tête Host refusé : utilisez 127.0.0.1, localhost ou [::1] avec le bon port. / \
+             Host header refused: use 127.0.0.1, localhost or [::1] with the right port.",
+        )
+    }
+
+    /// 401 for a missing or wrong token.
+    pub fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::Unauthorized {
+            message: message.into(),
+        }
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(what: &str) -> Self {
+        Self::client(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("Introuvable : {what}. / Not found: {what}."),
+        )
+    }
+
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large(limit: u64) -> Self {
+        Self::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "La requête dépasse la limite de {limit} octets. / The request exceeds the {limit}-byte limit."
+            ),
+        )
+    }
+
+    /// 415 `unsupported_media_type`.
+    pub fn unsupported_media_type(expected: &str) -> Self {
+        Self::client(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("Content-Type attendu : {expected}. / Expected Content-Type: {expected}."),
+        )
+    }
+
+    /// 500 `internal` from any error.
+    pub fn internal(source: impl Into<BoxError>) -> Self {
+        Self::Internal(source.into())
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Client { status, .. } => *status,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::EvidenceCorrupted { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Client { code, .. } => code,
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::EvidenceCorrupted { .. } => "evidence_corrupted",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(error: tokio::task::JoinError) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(error: serde_json::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let code = self.code();
+        let message: Cow<'static, str> = match &self {
+            Self::Client { message, .. } | Self::Unauthorized { message } => message.clone(),
+            Self::EvidenceCorrupted { subject, detail } => {
+                tracing::error!(%subject, %detail, "stored evidence failed its integrity check");
+                Cow::Borrowed(
+                    "Une preuve stockée a échoué à la vérification d'intégrité (SHA-256). / \
+                     Stored evidence failed its integrity check (SHA-256).",
+                )
+            }
+            Self::Internal(source) => {
+                tracing::error!(error = %source, source = ?source, "internal error");
+                Cow::Borrowed("Erreur interne du compagnon. / Internal companion error.")
+            }
+        };
+        if status.is_client_error() {
+            tracing::debug!(%status, code, "client error");
+        }
+        let body = json!({ "error": { "code": code, "message": message } });
+        let mut response = (status, Json(body)).into_response();
+        if matches!(self, Self::Unauthorized { .. }) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"balise\""),
+            );
+        }
+        response
+    }
+}
+
+/// Handler result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,327 @@
+//! `GET /`: the content manager's dashboard (reports, attestations, evidence-chain status), bilingual.
+
+use std::fmt::Write;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use balise_core::report::ReportCategory;
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::html::{Nav, bi, display_time, escape, page, truncate};
+use crate::state::AppState;
+use crate::store::attestations::{self, AttestationRecord};
+use crate::store::reports::{self, ReportRecord};
+use crate::store::{ChainStatus, count_rows, verify_evidence_chain};
+
+/// Reports per dashboard page.
+const PAGE_SIZE: i64 = 50;
+
+/// Query of `GET /`.
+#[derive(Debug, Deserialize)]
+pub struct DashboardQuery {
+    /// How many reports to skip.
+    pub offset: Option<i64>,
+}
+
+struct Data {
+    chain: ChainStatus,
+    reports: Vec<ReportRecord>,
+    report_total: i64,
+    attestations: Vec<AttestationRecord>,
+    attestation_total: i64,
+    paired: i64,
+    mail_pending: i64,
+}
+
+/// `GET /`
+pub async fn dashboard(
+    State(state): State<AppState>,
+    query: Result<Query<DashboardQuery>, QueryRejection>,
+) -> Result<Response> {
+    let offset = query.ok().and_then(|q| q.0.offset).unwrap_or(0).max(0);
+    let data = state
+        .store()
+        .read(move |tx| {
+            Ok(Data {
+                chain: verify_evidence_chain(tx)?,
+                reports: reports::list(tx, PAGE_SIZE, offset)?,
+                report_total: reports::count(tx)?,
+                attestations: attestations::list(tx, 20, 0)?,
+                attestation_total: attestations::count(tx)?,
+                paired: count_rows(tx, "paired_clients")?,
+                mail_pending: tx.query_row(
+                    "SELECT count(*) FROM outgoing_mail WHERE status = 'pending'",
+                    [],
+                    |row| row.get(0),
+                )?,
+            })
+        })
+        .await?;
+    if let Some(seq) = data.chain.first_broken_seq {
+        tracing::error!(seq, reason = ?data.chain.reason, "evidence chain broken");
+    }
+    Ok(page(
+        "Tableau de bord / Dashboard",
+        Nav::Dashboard,
+        &render(&data, offset),
+    ))
+}
+
+fn category_label(code: &str) -> String {
+    match serde_json::from_value::<ReportCategory>(serde_json::Value::String(code.to_owned())) {
+        Ok(category) => {
+            let label = category.label();
+            bi(&label.fr, &label.en)
+        }
+        Err(_) => escape(code),
+    }
+}
+
+fn render(data: &Data, offset: i64) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<h1>{}</h1><p class=\"lead\">{}</p>",
+        bi("Tableau de bord", "Dashboard"),
+        bi(
+            "Signalements et attestations reçus des extensions Balise, conservés comme preuves.",
+            "Reports and attestations received from Balise extensions, kept as evidence."
+        )
+    );
+
+    // Status cards.
+    html.push_str("<section class=\"cards\">");
+    match data.chain.first_broken_seq {
+        None => {
+            let _ = write!(
+                html,
+                "<div class=\"card ok\"><div class=\"label\">{}</div><div class=\"value status-ok\">{}</div>\
+                 <div class=\"small\">{} {}</div></div>",
+                bi("Chaîne de preuves", "Evidence chain"),
+                bi("Vérifiée", "Verified"),
+                data.chain.entries,
+                bi("entrées", "entries"),
+            );
+        }
+        Some(seq) => {
+            let _ = write!(
+                html,
+                "<div class=\"card bad\"><div class=\"label\">{}</div><div class=\"value status-bad\">{} {seq}</div>\
+                 <div class=\"small\">{}</div></div>",
+                bi("Chaîne de preuves", "Evidence chain"),
+                bi("Rompue à l'entrée", "Broken at entry"),
+                escape(data.chain.reason.as_deref().unwrap_or_default()),
+            );
+        }
+    }
+    for (label, value) in [
+        (bi("Signalements", "Reports"), data.report_total),
+        (bi("Attestations", "Attestations"), data.attestation_total),
+        (bi("Extensions jumelées", "Paired extensions"), data.paired),
+        (
+            bi("Courriels en attente", "Emails pending"),
+            data.mail_pending,
+        ),
+    ] {
+        let _ = write!(
+            html,
+            "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{value}</div></div>"
+        );
+    }
+    html.push_str("</section>");
+    if data.paired == 0 {
+        let _ = write!(
+            html,
+            "<p class=\"notice\">{} <a href=\"/pair\">{}</a></p>",
+            bi(
+                "Aucune extension n'est encore jumelée.",
+                "No extension is paired yet."
+            ),
+            bi("Jumeler une extension", "Pair an extension"),
+        );
+    }
+
+    // Reports.
+    let _ = write!(html, "<h2>{}</h2>", bi("Signalements", "Reports"));
+    if data.reports.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"empty\">{}</div>",
+            bi("Aucun signalement pour l'instant.", "No report yet.")
+        );
+    } else {
+        let _ = write!(
+            html,
+            "<div class=\"table-wrap\"><table><colgroup><col><col class=\"page\"><col><col class=\"cat\"><col class=\"note\"><col><col></colgroup>\
+             <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
+            bi("Reçu", "Received"),
+            bi("Page", "Page"),
+            bi("Signalé par", "Reporter"),
+            bi("Catégorie", "Category"),
+            bi("Note", "Note"),
+            bi("Capture", "Screenshot"),
+        );
+        for report in &data.reports {
+            render_report(&mut html, report);
+        }
+        html.push_str("</tbody></table></div>");
+        let shown_to = offset + i64::try_from(data.reports.len()).unwrap_or(0);
+        html.push_str("<div class=\"pager small\">");
+        if offset > 0 {
+            let _ = write!(
+                html,
+                "<a href=\"/?offset={}\">← {}</a>",
+                (offset - PAGE_SIZE).max(0),
+                bi("Plus récents", "Newer")
+            );
+        }
+        let _ = write!(
+            html,
+            "<span>{}–{shown_to} / {}</span>",
+            offset + 1,
+            data.report_total
+        );
+        if shown_to < data.report_total {
+            let _ = write!(
+                html,
+                "<a href=\"/?offset={shown_to}\">{} →</a>",
+                bi("Plus anciens", "Older")
+            );
+        }
+        html.push_str("</div>");
+    }
+
+    // Attestations.
+    let _ = write!(html, "<h2>{}</h2>", bi("Attestations", "Attestations"));
+    if data.attestations.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"empty\">{}</div>",
+            bi("Aucune attestation pour l'instant.", "No attestation yet.")
+        );
+    } else {
+        let _ = write!(
+            html,
+            "<div class=\"table-wrap\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            bi("Publiée", "Published"),
+            bi("Site / page", "Site / page"),
+            bi("Liste de vérification", "Checklist"),
+            bi("Raison de passer outre", "Override reason"),
+            bi("Preuve", "Evidence"),
+        );
+        for attestation in &data.attestations {
+            render_attestation(&mut html, attestation);
+        }
+        html.push_str("</tbody></table></div>");
+    }
+    let _ = write!(
+        html,
+        "<p class=\"small en\" style=\"margin-top:24px\">{}</p>",
+        bi(
+            "Une capture faite sur l'ordinateur de la personne qui signale peut avoir été précédée d'une modification de la page : les empreintes SHA-256 prouvent que rien n'a changé depuis la réception, pas l'authenticité de la page.",
+            "A capture made on the reporter's own computer could follow an edit of the page: SHA-256 digests prove nothing changed since receipt, not that the page was authentic."
+        )
+    );
+    html
+}
+
+fn render_report(html: &mut String, report: &ReportRecord) {
+    let id = escape(&report.id);
+    let url = report.field("pageUrl").unwrap_or_default();
+    let title = report.field("pageTitle").unwrap_or_default();
+    let title = if title.trim().is_empty() { url } else { title };
+    let site = report.field("site").unwrap_or_default();
+    let category = report
+        .current_category()
+        .map(category_label)
+        .unwrap_or_else(|| "<span class=\"en\">—</span>".into());
+    let note = report
+        .current_note()
+        .map(|note| escape(&truncate(note, 240)))
+        .unwrap_or_else(|| "<span class=\"en\">—</span>".into());
+    let annotated = if report.annotations.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"small en\">{} ({})</div>",
+            bi("annoté", "annotated"),
+            report.annotations.len()
+        )
+    };
+    let _ = write!(
+        html,
+        "<tr><td class=\"small nowrap\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
+         <td><a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{title}</a>\
+         <div class=\"small en\">{site}</div></td>\
+         <td>{name}<div class=\"small en\">{email}</div></td>\
+         <td class=\"small\">{category}</td><td class=\"small\">{note}{annotated}</td>\
+         <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
+         <div class=\"small en\">{evidence_label} #{seq}</div></td>\
+         <td><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
+         <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"Capture / Screenshot\" loading=\"lazy\"></a></td></tr>",
+        received = escape(&display_time(&report.received_at)),
+        captured_label = escape("capturé / captured"),
+        captured = escape(&display_time(
+            report.field("capturedAt").unwrap_or_default()
+        )),
+        url = escape(url),
+        title = escape(&truncate(title, 80)),
+        site = escape(site),
+        name = escape(report.nested("reporter", "name").unwrap_or_default()),
+        email = escape(report.nested("reporter", "email").unwrap_or_default()),
+        sha = escape(&report.screenshot_sha256),
+        sha_short = escape(report.screenshot_sha256.get(..12).unwrap_or_default()),
+        evidence_label = escape("preuve / evidence"),
+        seq = report.evidence_seq,
+    );
+}
+
+fn render_attestation(html: &mut String, attestation: &AttestationRecord) {
+    let value = &attestation.attestation;
+    let text = |name: &str| value.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    if let Some(items) = value.get("checklist").and_then(|v| v.as_array()) {
+        for item in items {
+            let state = item
+                .get("state")
+                .and_then(|s| s.as_str())
+                .unwrap_or("?")
+                .to_owned();
+            match counts.iter_mut().find(|(s, _)| *s == state) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((state, 1)),
+            }
+        }
+    }
+    let findings = value
+        .get("findings")
+        .and_then(|v| v.as_array())
+        .map_or(0, Vec::len);
+    let summary = counts
+        .iter()
+        .map(|(state, n)| format!("{} {n}", escape(state)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let reason = value
+        .get("overrideReason")
+        .and_then(|v| v.as_str())
+        .map(|r| escape(&truncate(r, 240)))
+        .unwrap_or_else(|| "<span class=\"en\">—</span>".into());
+    let _ = write!(
+        html,
+        "<tr><td class=\"small nowrap\">{recorded}</td>\
+         <td>{site}<div class=\"small\"><a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{url_short}</a></div></td>\
+         <td class=\"small\">{summary}<div class=\"en\">{findings} {findings_label}</div></td>\
+         <td class=\"small\">{reason}</td>\
+         <td class=\"small\"><span class=\"hash\" title=\"{hash}\">#{seq}</span></td></tr>",
+        recorded = escape(&display_time(text("recordedAt"))),
+        site = escape(text("site")),
+        url = escape(text("pageUrl")),
+        url_short = escape(&truncate(text("pageUrl"), 60)),
+        findings_label = escape("constat(s) / finding(s)"),
+        hash = escape(&attestation.entry_hash),
+        seq = attestation.evidence_seq,
+    );
+}

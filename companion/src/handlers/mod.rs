@@ -1,0 +1,180 @@
+//! HTTP handlers, one file per resource, and the helpers they share.
+
+pub mod assets;
+pub mod attestations;
+pub mod dashboard;
+pub mod health;
+pub mod pairing;
+pub mod policy;
+pub mod reports;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::security::media_type;
+use crate::store::idempotency::{IdempotentRequest, StoredResponse};
+
+/// Body limit of JSON API requests (report uploads have their own, from settings). An
+/// attestation may carry up to 1000 findings of 1000 characters each.
+pub const JSON_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Body limit of a pairing request (a label and a browser name).
+pub const PAIRING_BODY_LIMIT: usize = 16 * 1024;
+
+/// Reads a whole body up to `limit` bytes: 413 `payload_too_large` beyond.
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes> {
+    if let Some(length) = content_length(headers)
+        && length > limit as u64
+    {
+        return Err(Error::payload_too_large(limit as u64));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        if find_length_limit(&error) {
+            Error::payload_too_large(limit as u64)
+        } else {
+            Error::bad_request(
+                "invalid_body",
+                "Corps de requête illisible. / Unreadable request body.",
+            )
+        }
+    })
+}
+
+fn find_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
+
+/// The `Content-Length` header, if present and numeric.
+pub fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Requires `Content-Type: application/json` (415 otherwise).
+pub fn require_json(headers: &HeaderMap) -> Result<()> {
+    if media_type(headers).as_deref() == Some("application/json") {
+        Ok(())
+    } else {
+        Err(Error::unsupported_media_type("application/json"))
+    }
+}
+
+/// Parses a JSON body into `T`: 422 `code` with serde's explanation if it does not fit.
+pub fn parse_json<T: for<'de> Deserialize<'de>>(bytes: &[u8], code: &'static str) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| Error::unprocessable(code, format!("JSON refusé / JSON refused: {error}")))
+}
+
+/// The `Idempotency-Key` header as a lowercase UUID: 400 if missing or not a UUID.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<String> {
+    let value = headers.get("idempotency-key").ok_or_else(|| {
+        Error::bad_request(
+            "missing_idempotency_key",
+            "En-tête Idempotency-Key (UUID) requis. / Idempotency-Key header (a UUID) required.",
+        )
+    })?;
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| uuid::Uuid::try_parse(v.trim()).ok())
+        .map(|uuid| uuid.hyphenated().to_string())
+        .ok_or_else(|| {
+            Error::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key doit être un UUID. / Idempotency-Key must be a UUID.",
+            )
+        })
+}
+
+/// The idempotency identity of a request: the key plus SHA-256 over the endpoint and each content part.
+pub fn idempotent_request(key: String, endpoint: &str, parts: &[&[u8]]) -> IdempotentRequest {
+    let mut hasher = Sha256::new();
+    hasher.update(b"balise-idempotency-v1\n");
+    hasher.update(endpoint.as_bytes());
+    hasher.update(b"\n");
+    for part in parts {
+        hasher.update(hex::encode(Sha256::digest(part)).as_bytes());
+        hasher.update(b"\n");
+    }
+    IdempotentRequest {
+        key,
+        request_sha256: hex::encode(hasher.finalize()),
+    }
+}
+
+/// A stored (or fresh) JSON answer as an HTTP response; replays say so in `Idempotent-Replayed`.
+pub fn stored_response(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if stored.replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// A path id that must be a UUID; anything else is simply not found.
+pub fn path_uuid(id: &str, what: &str) -> Result<String> {
+    uuid::Uuid::try_parse(id)
+        .map(|uuid| uuid.hyphenated().to_string())
+        .map_err(|_| Error::not_found(what))
+}
+
+/// `limit` / `offset` query parameters of list endpoints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// How many (1 to 500, default 50).
+    pub limit: Option<i64>,
+    /// How many to skip (default 0).
+    pub offset: Option<i64>,
+}
+
+impl Page {
+    /// Clamped limit and offset.
+    pub fn bounds(&self) -> (i64, i64) {
+        (
+            self.limit.unwrap_or(50).clamp(1, 500),
+            self.offset.unwrap_or(0).max(0),
+        )
+    }
+}
+
+/// 404 for unknown routes, in the same JSON shape as every error.
+pub async fn fallback() -> Error {
+    Error::not_found("route")
+}
+
+/// 405 for a known route with another method, in the same JSON shape as every error.
+pub async fn method_not_allowed() -> Error {
+    Error::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Méthode non permise sur cette adresse. / Method not allowed on this route.",
+    )
+}
+
+/// Current time as Unix seconds.
+pub fn now_unix() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

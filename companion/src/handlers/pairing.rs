@@ -1,0 +1,347 @@
+//! Pairing: an extension asks (`POST /api/v1/pairing`), the person approves on `/pair`, the extension polls for the token.
+
+use std::fmt::Write;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use super::{PAIRING_BODY_LIMIT, now_unix, parse_json, path_uuid, read_body, require_json};
+use crate::error::{Error, Result};
+use crate::html::{Nav, bi, display_time, escape, page};
+use crate::security::{is_extension_origin, origin_browser};
+use crate::state::AppState;
+use crate::store::pairing::{self, PAIRING_TTL_SECS, PairingRequest, PollOutcome};
+use crate::store::{format_utc, now_utc};
+
+/// Body of `POST /api/v1/pairing`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingBody {
+    /// A name for this browser, shown to the person approving.
+    pub label: String,
+    /// `chromium` or `firefox`.
+    pub browser: String,
+}
+
+fn request_origin(headers: &HeaderMap) -> Result<String> {
+    headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .filter(|origin| is_extension_origin(origin))
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::client(
+                StatusCode::FORBIDDEN,
+                "origin_required",
+                "Le jumelage se fait depuis l'extension (en-tête Origin d'extension requis). / \
+                 Pairing is done from the extension (an extension Origin header is required).",
+            )
+        })
+}
+
+fn invalid(message: &str) -> Error {
+    Error::unprocessable(
+        "invalid_pairing_request",
+        format!("Demande de jumelage invalide / Invalid pairing request: {message}"),
+    )
+}
+
+/// A six-digit code shown on both sides, as `123-456`.
+fn pairing_code() -> Result<String> {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).map_err(|error| Error::internal(error.to_string()))?;
+    let number = u32::from_le_bytes(bytes) % 1_000_000;
+    Ok(format!("{:03}-{:03}", number / 1000, number % 1000))
+}
+
+/// `POST /api/v1/pairing` → 201 `{ requestId, code, expiresAt }`.
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let origin = request_origin(&headers)?;
+    require_json(&headers)?;
+    let bytes = read_body(&headers, body, PAIRING_BODY_LIMIT).await?;
+    let request: PairingBody = parse_json(&bytes, "invalid_pairing_request")?;
+    let label = request.label.trim().to_owned();
+    if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
+        return Err(invalid("label must be 1 to 80 printable characters"));
+    }
+    if !matches!(request.browser.as_str(), "chromium" | "firefox") {
+        return Err(invalid("browser must be \"chromium\" or \"firefox\""));
+    }
+    if origin_browser(&origin) != Some(request.browser.as_str()) {
+        return Err(invalid("browser does not match the Origin"));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let expires_at_unix = now.unix_timestamp() + PAIRING_TTL_SECS;
+    let record = PairingRequest {
+        id: uuid::Uuid::new_v4().hyphenated().to_string(),
+        origin,
+        label,
+        browser: request.browser,
+        code: pairing_code()?,
+        created_at: format_utc(now),
+        expires_at_unix,
+        status: "pending".into(),
+    };
+    let stored = record.clone();
+    state
+        .store()
+        .write(move |tx| pairing::create(tx, &stored, now.unix_timestamp()))
+        .await?;
+    let expires_at = time::OffsetDateTime::from_unix_timestamp(expires_at_unix)
+        .map(format_utc)
+        .unwrap_or_default();
+    tracing::info!(origin = %record.origin, "pairing requested");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "requestId": record.id, "code": record.code, "expiresAt": expires_at })),
+    )
+        .into_response())
+}
+
+/// `GET /api/v1/pairing/{requestId}` from the requesting origin →
+/// `pending` / `approved` (+ `token` the first time) / `rejected` / `expired`.
+pub async fn poll(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let origin = request_origin(&headers)?;
+    let id = path_uuid(&id, "demande de jumelage / pairing request")?;
+    let now = now_utc();
+    let outcome = state
+        .store()
+        .write(move |tx| pairing::poll(tx, &id, &origin, &now, now_unix()))
+        .await?;
+    let body = match outcome {
+        PollOutcome::Pending => json!({ "status": "pending" }),
+        PollOutcome::Approved {
+            hand_out_token: true,
+        } => json!({ "status": "approved", "token": state.token().expose() }),
+        PollOutcome::Approved {
+            hand_out_token: false,
+        } => json!({ "status": "approved" }),
+        PollOutcome::Rejected => json!({ "status": "rejected" }),
+        PollOutcome::Expired => json!({ "status": "expired" }),
+    };
+    Ok(Json(body).into_response())
+}
+
+/// Query of `GET /pair`.
+#[derive(Debug, Deserialize)]
+pub struct PairPageQuery {
+    /// What was just done (`approved` or `rejected`), for a notice.
+    pub done: Option<String>,
+}
+
+/// `GET /pair`: pending requests with approve / reject forms, and the paired extensions.
+pub async fn page_handler(
+    State(state): State<AppState>,
+    query: Result<Query<PairPageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let done = query.ok().and_then(|Query(q)| q.done);
+    let (pending, clients) = state
+        .store()
+        .read(|tx| Ok((pairing::pending(tx, now_unix())?, pairing::clients(tx)?)))
+        .await?;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<h1>{}</h1><p class=\"lead\">{}</p>",
+        bi("Jumelage des extensions", "Pairing extensions"),
+        bi(
+            "Approuvez une demande seulement si son code est celui que montre l'extension.",
+            "Approve a request only if its code is the one the extension shows."
+        )
+    );
+    match done.as_deref() {
+        Some("approved") => {
+            let _ = write!(
+                body,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Extension jumelée. Elle reçoit son jeton à sa prochaine vérification.",
+                    "Extension paired. It receives its token at its next check."
+                )
+            );
+        }
+        Some("rejected") => {
+            let _ = write!(
+                body,
+                "<p class=\"notice\">{}</p>",
+                bi("Demande refusée.", "Request rejected.")
+            );
+        }
+        _ => {}
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2>",
+        bi("Demandes en attente", "Pending requests")
+    );
+    if pending.is_empty() {
+        let _ = write!(
+            body,
+            "<div class=\"empty\">{}<ol class=\"steps small\"><li>{}</li><li>{}</li><li>{}</li></ol></div>",
+            bi("Aucune demande en attente.", "No pending request."),
+            bi(
+                "Ouvrez les options de l'extension Balise et choisissez « Jumeler ».",
+                "Open the Balise extension's options and choose \"Pair\"."
+            ),
+            bi(
+                "Rechargez cette page : la demande apparaît avec un code.",
+                "Reload this page: the request appears with a code."
+            ),
+            bi(
+                "Vérifiez que le code est identique des deux côtés, puis approuvez.",
+                "Check the code is the same on both sides, then approve."
+            ),
+        );
+    } else {
+        let _ = write!(
+            body,
+            "<div class=\"table-wrap\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+            bi("Code", "Code"),
+            bi("Nom", "Label"),
+            bi("Navigateur", "Browser"),
+            bi("Origine", "Origin"),
+            bi("Demandée", "Requested"),
+        );
+        for request in &pending {
+            let id = escape(&request.id);
+            let csrf = escape(state.csrf());
+            let _ = write!(
+                body,
+                "<tr><td class=\"code\">{code}</td><td>{label}</td><td>{browser}</td>\
+                 <td class=\"hash\">{origin}</td><td class=\"small\">{created}</td><td>\
+                 <form class=\"inline\" method=\"post\" action=\"/pair/{id}/approve\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button class=\"approve\" type=\"submit\">Approuver / Approve</button></form>\
+                 <form class=\"inline\" method=\"post\" action=\"/pair/{id}/reject\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button class=\"reject\" type=\"submit\">Refuser / Reject</button></form></td></tr>",
+                code = escape(&request.code),
+                label = escape(&request.label),
+                browser = escape(&request.browser),
+                origin = escape(&request.origin),
+                created = escape(&display_time(&request.created_at)),
+            );
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2>",
+        bi("Extensions jumelées", "Paired extensions")
+    );
+    if clients.is_empty() {
+        let _ = write!(
+            body,
+            "<div class=\"empty\">{}</div>",
+            bi("Aucune extension jumelée.", "No paired extension.")
+        );
+    } else {
+        let _ = write!(
+            body,
+            "<div class=\"table-wrap\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            bi("Nom", "Label"),
+            bi("Navigateur", "Browser"),
+            bi("Origine", "Origin"),
+            bi("Jumelée le", "Paired on"),
+        );
+        for client in &clients {
+            let _ = write!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td class=\"hash\">{}</td><td class=\"small\">{}</td></tr>",
+                escape(&client.label),
+                escape(&client.browser),
+                escape(&client.origin),
+                escape(&display_time(&client.paired_at)),
+            );
+        }
+        body.push_str("</tbody></table></div>");
+    }
+    Ok(page("Jumelage / Pairing", Nav::Pairing, &body))
+}
+
+/// The approve / reject form.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    /// This process' CSRF token, from the page.
+    pub csrf: String,
+}
+
+/// `POST /pair/{id}/approve`
+pub async fn approve(
+    state: State<AppState>,
+    id: Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Result<Response> {
+    decide(state, id, headers, form, true).await
+}
+
+/// `POST /pair/{id}/reject`
+pub async fn reject(
+    state: State<AppState>,
+    id: Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Result<Response> {
+    decide(state, id, headers, form, false).await
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<DecisionForm>, FormRejection>,
+    approve: bool,
+) -> Result<Response> {
+    // Only the companion's own page may decide: its exact origin, plus the per-process token.
+    let own_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|origin| state.site().is_own_origin(origin));
+    if !own_origin {
+        return Err(Error::bad_origin());
+    }
+    let Ok(Form(form)) = form else {
+        return Err(Error::bad_request(
+            "invalid_form",
+            "Formulaire invalide. / Invalid form.",
+        ));
+    };
+    if !bool::from(form.csrf.as_bytes().ct_eq(state.csrf().as_bytes())) {
+        return Err(Error::client(
+            StatusCode::FORBIDDEN,
+            "bad_csrf",
+            "Jeton de formulaire invalide : rechargez la page de jumelage. / \
+             Invalid form token: reload the pairing page.",
+        ));
+    }
+    let id = path_uuid(&id, "demande de jumelage / pairing request")?;
+    let now = now_utc();
+    let decided = state
+        .store()
+        .write(move |tx| pairing::decide(tx, &id, approve, &now, now_unix()))
+        .await?;
+    if approve {
+        tracing::info!(origin = %decided.origin, "extension paired");
+        state.add_paired(decided.origin);
+        Ok(Redirect::to("/pair?done=approved").into_response())
+    } else {
+        tracing::info!(origin = %decided.origin, "pairing rejected");
+        Ok(Redirect::to("/pair?done=rejected").into_response())
+    }
+}

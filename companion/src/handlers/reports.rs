@@ -1,0 +1,290 @@
+//! Reports: upload (multipart, idempotent, one transaction), annotate, read, list, screenshot.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::multipart::MultipartError;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use balise_core::report::{ReportAnnotation, ReportV1};
+use balise_core::validate::is_http_url;
+use serde_json::json;
+
+use super::{
+    JSON_BODY_LIMIT, Page, content_length, idempotency_key, idempotent_request, parse_json,
+    path_uuid, read_body, require_json, stored_response,
+};
+use crate::error::{Error, Result};
+use crate::png;
+use crate::security::media_type;
+use crate::state::AppState;
+use crate::store::idempotency::{self, StoredResponse};
+use crate::store::reports::{self, NewAnnotation, NewReport};
+use crate::store::{now_utc, sha256_hex};
+
+/// Endpoint name mixed into the idempotency hash of uploads.
+pub const CREATE_ENDPOINT: &str = "POST /api/v1/reports";
+/// Endpoint name mixed into the idempotency hash of annotations.
+pub const ANNOTATE_ENDPOINT: &str = "PATCH /api/v1/reports/{id}";
+
+fn multipart_error(limit: usize) -> impl Fn(MultipartError) -> Error {
+    move |error| {
+        if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::payload_too_large(limit as u64)
+        } else {
+            Error::bad_request(
+                "invalid_multipart",
+                format!("Corps multipart illisible / Unreadable multipart body: {error}"),
+            )
+        }
+    }
+}
+
+fn missing_part(name: &str) -> Error {
+    Error::bad_request(
+        "missing_part",
+        format!("Partie « {name} » manquante. / Missing part \"{name}\"."),
+    )
+}
+
+/// `POST /api/v1/reports` (multipart `report` + `screenshot`, token, `Idempotency-Key`) →
+/// 201 `{ id, screenshotSha256, evidenceSeq, entryHash, receivedAt }` after COMMIT.
+pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response> {
+    let headers = request.headers();
+    if media_type(headers).as_deref() != Some("multipart/form-data") {
+        return Err(Error::unsupported_media_type("multipart/form-data"));
+    }
+    let limit = state.settings().max_screenshot_bytes;
+    if content_length(headers).is_some_and(|length| length > limit as u64) {
+        return Err(Error::payload_too_large(limit as u64));
+    }
+    let key = idempotency_key(headers)?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|rejection| {
+            Error::bad_request(
+                "invalid_multipart",
+                format!("Corps multipart invalide / Invalid multipart body: {rejection}"),
+            )
+        })?;
+    let (mut report_part, mut screenshot_part) = (None, None);
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(multipart_error(limit))?
+    {
+        let slot = match field.name() {
+            Some("report") => &mut report_part,
+            Some("screenshot") => &mut screenshot_part,
+            other => {
+                let name = other.unwrap_or_default().to_owned();
+                return Err(Error::bad_request(
+                    "unexpected_part",
+                    format!(
+                        "Partie inattendue « {name} » (seules report et screenshot). / \
+                         Unexpected part \"{name}\" (only report and screenshot)."
+                    ),
+                ));
+            }
+        };
+        if slot.is_some() {
+            return Err(Error::bad_request(
+                "duplicate_part",
+                "Une partie est en double. / A part is repeated.",
+            ));
+        }
+        *slot = Some(field.bytes().await.map_err(multipart_error(limit))?);
+    }
+    let report_bytes = report_part.ok_or_else(|| missing_part("report"))?;
+    let screenshot = screenshot_part.ok_or_else(|| missing_part("screenshot"))?;
+
+    let report: ReportV1 = parse_json(&report_bytes, "invalid_report")?;
+    let report_json = String::from_utf8(report_bytes.to_vec()).map_err(|_| {
+        Error::unprocessable("invalid_report", "JSON non UTF-8. / JSON is not UTF-8.")
+    })?;
+    if !is_http_url(&report.page_url) {
+        return Err(Error::unprocessable(
+            "invalid_page_url",
+            "pageUrl doit être une adresse http ou https. / pageUrl must be an http or https URL.",
+        ));
+    }
+    report.validate().map_err(|error| {
+        Error::unprocessable(
+            "invalid_report",
+            format!("Signalement invalide / Invalid report: {error}"),
+        )
+    })?;
+    png::check(&screenshot).map_err(|problem| {
+        Error::unprocessable(
+            "not_png",
+            format!(
+                "La capture d'écran n'est pas une image PNG / The screenshot is not a PNG image: {problem}"
+            ),
+        )
+    })?;
+    let actual_sha256 = sha256_hex(&screenshot);
+    if actual_sha256 != report.screenshot_sha256 {
+        return Err(Error::unprocessable(
+            "sha256_mismatch",
+            format!(
+                "Le SHA-256 de la capture ne correspond pas / The screenshot's SHA-256 does not match: \
+                 declared {}, received {actual_sha256}",
+                report.screenshot_sha256
+            ),
+        ));
+    }
+
+    let idempotent = idempotent_request(key, CREATE_ENDPOINT, &[&report_bytes, &screenshot]);
+    let new = NewReport {
+        id: report.id.to_ascii_lowercase(),
+        report_json,
+        captured_at: report.captured_at,
+        page_url: report.page_url,
+        page_title: report.page_title,
+        site: report.site,
+        reporter_name: report.reporter.name,
+        reporter_email: report.reporter.email,
+        category: report.category.map(|c| c.as_str().to_owned()),
+        note: report.note,
+        screenshot: screenshot.to_vec(),
+        screenshot_sha256: actual_sha256,
+    };
+    let stored = state
+        .store()
+        .write(move |tx| {
+            if let Some(replay) = idempotency::lookup(tx, &idempotent)? {
+                return Ok(replay);
+            }
+            let now = now_utc();
+            let receipt = reports::insert(tx, &new, &now)?;
+            let response =
+                StoredResponse::new(StatusCode::CREATED, serde_json::to_string(&receipt)?);
+            idempotency::record(tx, &idempotent, CREATE_ENDPOINT, &response, &now)?;
+            Ok(response)
+        })
+        .await?;
+    if !stored.replayed {
+        tracing::info!("report stored");
+    }
+    Ok(stored_response(stored))
+}
+
+/// `PATCH /api/v1/reports/{id}` with `ReportAnnotation` JSON → 200; a new evidence entry,
+/// the original report untouched. `Idempotency-Key` is optional here (same semantics when sent).
+pub async fn annotate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    require_json(&headers)?;
+    let key = if headers.contains_key("idempotency-key") {
+        Some(idempotency_key(&headers)?)
+    } else {
+        None
+    };
+    let id = path_uuid(&id, "signalement / report")?;
+    let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
+    let annotation: ReportAnnotation = parse_json(&bytes, "invalid_annotation")?;
+    annotation.validate().map_err(|error| {
+        Error::unprocessable(
+            "invalid_annotation",
+            format!("Annotation invalide / Invalid annotation: {error}"),
+        )
+    })?;
+    let annotation_json = serde_json::to_string(&annotation)?;
+    let idempotent = key.map(|key| {
+        idempotent_request(
+            key,
+            ANNOTATE_ENDPOINT,
+            &[id.as_bytes(), annotation_json.as_bytes()],
+        )
+    });
+    let new = NewAnnotation {
+        report_id: id,
+        category: annotation.category.map(|c| c.as_str().to_owned()),
+        note: annotation.note,
+        annotation_json,
+    };
+    let stored = state
+        .store()
+        .write(move |tx| {
+            if let Some(idempotent) = &idempotent
+                && let Some(replay) = idempotency::lookup(tx, idempotent)?
+            {
+                return Ok(replay);
+            }
+            let now = now_utc();
+            let record = reports::annotate(tx, &new, &now)?;
+            let body = json!({
+                "id": new.report_id,
+                "category": record.category,
+                "note": record.note,
+                "recordedAt": record.recorded_at,
+                "evidenceSeq": record.evidence_seq,
+                "entryHash": record.entry_hash,
+            });
+            let response = StoredResponse::new(StatusCode::OK, body.to_string());
+            if let Some(idempotent) = &idempotent {
+                idempotency::record(tx, idempotent, ANNOTATE_ENDPOINT, &response, &now)?;
+            }
+            Ok(response)
+        })
+        .await?;
+    Ok(stored_response(stored))
+}
+
+/// `GET /api/v1/reports/{id}` → the stored report, annotations and evidence references.
+pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let id = path_uuid(&id, "signalement / report")?;
+    let record = state
+        .store()
+        .read(move |tx| reports::get(tx, &id))
+        .await?
+        .ok_or_else(|| Error::not_found("signalement / report"))?;
+    Ok(Json(record).into_response())
+}
+
+/// `GET /api/v1/reports?limit=&offset=` → newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<Page>, QueryRejection>,
+) -> Result<Response> {
+    let Query(page) = query.map_err(|error| {
+        Error::bad_request(
+            "invalid_query",
+            format!("Paramètres invalides / Invalid parameters: {error}"),
+        )
+    })?;
+    let (limit, offset) = page.bounds();
+    let (total, items) = state
+        .store()
+        .read(move |tx| Ok((reports::count(tx)?, reports::list(tx, limit, offset)?)))
+        .await?;
+    Ok(
+        Json(json!({ "total": total, "limit": limit, "offset": offset, "reports": items }))
+            .into_response(),
+    )
+}
+
+/// `GET /api/v1/reports/{id}/screenshot` (and the dashboard's `/reports/{id}/screenshot.png`) →
+/// the PNG after its SHA-256 is verified again, with `X-Balise-Sha256`.
+pub async fn screenshot(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let id = path_uuid(&id, "signalement / report")?;
+    let file_name = format!("inline; filename=\"balise-{id}.png\"");
+    let verified = state
+        .store()
+        .read(move |tx| reports::screenshot(tx, &id))
+        .await?;
+    let mut response = verified.png.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    if let Ok(value) = HeaderValue::from_str(&verified.sha256) {
+        headers.insert("x-balise-sha256", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&file_name) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}

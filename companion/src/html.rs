@@ -1,0 +1,172 @@
+//! Server-rendered HTML helpers: escaping, the page shell and the stylesheet (no external assets).
+
+use std::fmt::Write;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+/// A bilingual label: French, then English in a quieter style.
+pub fn bi(fr: &str, en: &str) -> String {
+    format!(
+        "{}<span class=\"en\" lang=\"en\"> / {}</span>",
+        escape(fr),
+        escape(en)
+    )
+}
+
+/// Shortens text to `max` characters with an ellipsis.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut short: String = text.chars().take(max.saturating_sub(1)).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// A stored UTC timestamp for people: `2026-11-28 03:55:12 UTC`.
+pub fn display_time(stored: &str) -> String {
+    let trimmed = stored.get(..19).unwrap_or(stored).replacen('T', " ", 1);
+    format!("{trimmed} UTC")
+}
+
+/// Which navigation entry is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// `/`
+    Dashboard,
+    /// `/pair`
+    Pairing,
+}
+
+/// The page shell around `body`.
+pub fn page(title: &str, nav: Nav, body: &str) -> Response {
+    let mut html = String::with_capacity(body.len() + 1024);
+    let current = |which: Nav| {
+        if which == nav {
+            " aria-current=\"page\""
+        } else {
+            ""
+        }
+    };
+    let _ = write!(
+        html,
+        "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <title>{title} · Balise</title>\n<link rel=\"stylesheet\" href=\"/assets/balise.css\">\n\
+         </head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\
+         <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>\
+         <nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a></nav>\
+         </div></header>\n<main class=\"wrap\">\n{body}\n</main>\n\
+         <footer class=\"wrap\">{footer} · v{version}</footer>\n</body>\n</html>\n",
+        title = escape(title),
+        dash = current(Nav::Dashboard),
+        pair = current(Nav::Pairing),
+        dash_label = bi("Tableau de bord", "Dashboard"),
+        pair_label = bi("Jumelage", "Pairing"),
+        footer = bi(
+            "Compagnon local Balise — les données restent sur cet ordinateur",
+            "Balise local companion — data stays on this computer"
+        ),
+        version = env!("CARGO_PKG_VERSION"),
+    );
+    let mut response = html.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// The stylesheet served at `/assets/balise.css`.
+pub const STYLESHEET: &str = r#"
+:root { --ink:#1d2433; --muted:#5b6475; --line:#dde2ea; --bg:#f5f7fa; --card:#fff;
+        --accent:#0b5cad; --ok:#1b7f3b; --bad:#b42318; --warn:#9a6700; }
+* { box-sizing: border-box; }
+body { margin:0; font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+       color:var(--ink); background:var(--bg); }
+.wrap { max-width:1320px; margin:0 auto; padding:0 20px; }
+header.top { background:#13294b; color:#fff; }
+header.top .wrap { display:flex; align-items:center; gap:14px; height:56px; }
+.brand { font-weight:700; font-size:20px; letter-spacing:.3px; }
+.org { font-size:12px; padding:2px 8px; border:1px solid rgba(255,255,255,.4); border-radius:10px; }
+header nav { margin-left:auto; display:flex; gap:18px; }
+header nav a { color:#dbe6f7; text-decoration:none; padding:4px 0; }
+header nav a[aria-current=page] { color:#fff; border-bottom:2px solid #fff; }
+header nav .en { color:#aebfd9; }
+h1 { font-size:24px; margin:28px 0 4px; }
+h2 { font-size:18px; margin:32px 0 10px; }
+p.lead { color:var(--muted); margin:0 0 18px; }
+.en { color:var(--muted); font-weight:normal; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit,minmax(200px,1fr)); gap:14px; margin:18px 0; }
+.card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:14px 16px; }
+.card .label { font-size:13px; color:var(--muted); }
+.card .value { font-size:22px; font-weight:650; margin-top:4px; }
+.card .value .en { display:block; font-size:13px; font-weight:500; }
+.card.ok { border-left:4px solid var(--ok); } .card.bad { border-left:4px solid var(--bad); }
+.status-ok { color:var(--ok); } .status-bad { color:var(--bad); } .status-warn { color:var(--warn); }
+.table-wrap { overflow-x:auto; }
+table { width:100%; border-collapse:collapse; background:var(--card); border:1px solid var(--line);
+        border-radius:8px; overflow:hidden; }
+th, td { text-align:left; vertical-align:top; padding:9px 10px; border-bottom:1px solid var(--line); }
+th { font-size:12.5px; text-transform:none; color:var(--muted); background:#fafbfd; font-weight:600; }
+tr:last-child td { border-bottom:none; }
+td.small, .small { font-size:13px; }
+td a { overflow-wrap:anywhere; }
+.nowrap { white-space:nowrap; }
+col.page { width:24%; } col.cat { width:14%; } col.note { width:20%; }
+code, .hash { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12px; }
+.hash { word-break:break-all; color:#354052; }
+a { color:var(--accent); }
+img.thumb { width:104px; max-height:78px; object-fit:cover; object-position:top; border:1px solid var(--line);
+            border-radius:4px; display:block; }
+.empty { padding:22px; text-align:center; color:var(--muted); background:var(--card);
+         border:1px dashed var(--line); border-radius:8px; }
+.notice { padding:10px 14px; border-radius:6px; background:#e8f3ec; border:1px solid #b7dbc4; margin:14px 0; }
+.code { font-family:ui-monospace,Menlo,Consolas,monospace; font-size:20px; font-weight:700; letter-spacing:2px; white-space:nowrap; }
+form.inline { display:inline; margin:0 4px 0 0; }
+button { font:inherit; font-size:14px; padding:6px 12px; border-radius:6px; border:1px solid var(--line);
+         background:#fff; cursor:pointer; }
+button.approve { background:var(--ok); border-color:var(--ok); color:#fff; }
+button.reject { color:var(--bad); border-color:#e3b5b0; }
+.pager { margin:10px 0; display:flex; gap:14px; }
+ol.steps li { margin:4px 0; }
+footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+
+    #[test]
+    fn truncates_on_characters() {
+        assert_eq!(truncate("éééé", 3), "éé…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}

@@ -1,0 +1,90 @@
+//! Balise's local companion server, as a library; `main.rs` is a thin binary over it.
+//!
+//! The companion listens on loopback only, stores reports and attestations from paired
+//! browser extensions as evidence (SQLite, a hash-chained evidence log, screenshots
+//! re-verified on every read), serves the manager's dashboard and pairing page, and
+//! queues one email per report for the forwarder.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use balise_companion::{Companion, Settings, serve};
+//! let settings = Settings::load(std::path::Path::new("/tmp/balise"))?;
+//! let companion = Companion::open(settings)?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! serve(listener, companion, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod error;
+pub mod handlers;
+pub mod html;
+pub mod png;
+pub mod policy_file;
+pub mod router;
+pub mod security;
+pub mod settings;
+pub mod state;
+pub mod store;
+pub mod token;
+
+use std::future::Future;
+use std::time::Duration;
+
+pub use error::Error;
+pub use settings::Settings;
+pub use state::{AppState, Companion, StartupError, ensure_data_dir};
+pub use store::{ChainStatus, Store, verify_evidence_chain};
+pub use token::ApiToken;
+
+/// After the shutdown signal, how long in-flight requests get before the server stops anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves the companion on `listener` until `shutdown` completes, then finishes in-flight
+/// requests (at most [`SHUTDOWN_GRACE`]) and closes the database.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    companion: Companion,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let store = companion.store.clone();
+    let paired = store
+        .read(|tx| store::pairing::clients(tx))
+        .await
+        .map_err(std::io::Error::other)?
+        .into_iter()
+        .map(|client| client.origin)
+        .collect();
+    let state = AppState::new(companion, addr, paired);
+    let app = router::router(state);
+
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    let result = tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!("in-flight requests did not finish in time; stopping anyway");
+            Ok(())
+        }
+    };
+    // Every handler has returned (or been dropped): close the connections, checkpointing the WAL.
+    let closing = store.clone();
+    let closed = tokio::task::spawn_blocking(move || closing.close()).await;
+    match closed {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "closing the database"),
+        Err(error) => tracing::warn!(%error, "closing the database"),
+    }
+    result
+}

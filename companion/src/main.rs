@@ -1,0 +1,189 @@
+//! The `balise-companion` binary: a thin command line over the library (`serve`, `token`).
+
+use std::io::IsTerminal;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve};
+use clap::{Args, Parser, Subcommand};
+
+/// Balise's local companion: stores reports from the browser extension as evidence.
+#[derive(Debug, Parser)]
+#[command(
+    name = "balise-companion",
+    version,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the dashboard and the pairing page (the default).
+    Serve(ServeArgs),
+    /// Print the API token (creating it if missing), for scripts.
+    Token(DataDirArg),
+}
+
+#[derive(Debug, Args)]
+struct DataDirArg {
+    /// Data directory [default: the user's data directory for Balise].
+    #[arg(long, env = "BALISE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// TCP port (0 picks a free one) [default: 7878, or balise.toml / BALISE_PORT].
+    #[arg(long)]
+    port: Option<u16>,
+    /// Loopback address to bind (127.0.0.1 or ::1) [default: 127.0.0.1].
+    #[arg(long)]
+    bind: Option<IpAddr>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Token(args)) => token(&args),
+        Some(Command::Serve(args)) => run_server(&args),
+        None => run_server(&cli.serve),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("balise-companion: erreur / error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn data_dir(arg: &DataDirArg) -> Result<PathBuf, String> {
+    let dir = match &arg.data_dir {
+        Some(dir) => dir.clone(),
+        None => directories::ProjectDirs::from("ca", "SEC-CSQ", "Balise")
+            .map(|dirs| dirs.data_dir().to_owned())
+            .ok_or("cannot find the user's data directory; pass --data-dir DIR")?,
+    };
+    ensure_data_dir(&dir).map_err(|error| error.to_string())?;
+    Ok(dir)
+}
+
+fn token(args: &DataDirArg) -> Result<(), String> {
+    let dir = data_dir(args)?;
+    let token = ApiToken::load_or_create(&dir).map_err(|error| error.to_string())?;
+    println!("{}", token.expose());
+    Ok(())
+}
+
+fn init_logging() {
+    let level = std::env::var("BALISE_LOG")
+        .ok()
+        .and_then(|value| value.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+}
+
+fn run_server(args: &ServeArgs) -> Result<(), String> {
+    let dir = data_dir(&args.data_dir)?;
+    // Settings and policy are checked before anything in the data directory is created or opened.
+    let mut settings = Settings::load(&dir).map_err(|error| error.to_string())?;
+    if let Some(port) = args.port {
+        settings.port = port;
+    }
+    if let Some(bind) = args.bind {
+        settings.bind = bind;
+    }
+    settings.check().map_err(|error| error.to_string())?;
+    init_logging();
+    let addr = SocketAddr::new(settings.bind, settings.port);
+    let companion = Companion::open(settings).map_err(|error| error.to_string())?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|error| bind_error(addr, &error))?;
+        let bound = listener
+            .local_addr()
+            .map_err(|error| format!("cannot read the bound address: {error}"))?;
+        // Signal handlers are installed before the address is announced, so a launcher that
+        // sends SIGTERM right after reading it gets a clean stop.
+        let shutdown = shutdown_signal()?;
+        announce(bound, &dir);
+        serve(listener, companion, shutdown)
+            .await
+            .map_err(|error| format!("server error: {error}"))?;
+        println!("Balise companion stopped");
+        Ok(())
+    })
+}
+
+fn bind_error(addr: SocketAddr, error: &std::io::Error) -> String {
+    if error.kind() == std::io::ErrorKind::AddrInUse {
+        format!(
+            "port {} is already in use on {} (is another companion running?); \
+             choose another port with --port / le port est déjà utilisé : choisissez-en un autre avec --port",
+            addr.port(),
+            addr.ip()
+        )
+    } else {
+        format!("cannot listen on {addr}: {error}")
+    }
+}
+
+fn announce(bound: SocketAddr, dir: &Path) {
+    let base = match bound {
+        SocketAddr::V4(v4) => format!("http://{}:{}", v4.ip(), v4.port()),
+        SocketAddr::V6(v6) => format!("http://[{}]:{}", v6.ip(), v6.port()),
+    };
+    println!("Balise companion listening on {base}");
+    println!("Data directory / Dossier de données: {}", dir.display());
+    println!("Pairing page / Page de jumelage: {base}/pair");
+    println!(
+        "To pair: in the Balise extension's options choose \"Pair\", then approve the request on the pairing page. / \
+         Pour jumeler : dans les options de l'extension Balise, choisissez « Jumeler », puis approuvez la demande sur la page de jumelage."
+    );
+}
+
+#[cfg(unix)]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Both handlers are registered now, not at the first poll.
+    let mut interrupt = signal(SignalKind::interrupt())
+        .map_err(|error| format!("cannot listen for Ctrl+C: {error}"))?;
+    let mut terminate = signal(SignalKind::terminate())
+        .map_err(|error| format!("cannot listen for SIGTERM: {error}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("Ctrl+C received, stopping"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, stopping"),
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> Result<impl Future<Output = ()> + Send + 'static, String> {
+    Ok(async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("Ctrl+C received, stopping");
+    })
+}

@@ -1,0 +1,54 @@
+//! The route table: open endpoints, token-protected API, the manager's pages, and the guards around them.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+
+use crate::handlers::{
+    JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, method_not_allowed,
+    pairing, policy, reports,
+};
+use crate::security::{guard, log_requests, require_token};
+use crate::state::AppState;
+
+/// Builds the application for a state.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = state.settings().max_screenshot_bytes;
+    let protected = Router::new()
+        .route("/api/v1/reports", get(reports::list).post(reports::create))
+        // The upload limit is set deliberately from settings (axum's default is 2 MB).
+        .route_layer(DefaultBodyLimit::max(upload_limit))
+        .route(
+            "/api/v1/reports/{id}",
+            get(reports::get).patch(reports::annotate),
+        )
+        .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
+        .route(
+            "/api/v1/attestations",
+            get(attestations::list).post(attestations::create),
+        )
+        .route("/api/v1/policy", get(policy::get))
+        .route_layer(from_fn_with_state(state.clone(), require_token));
+
+    let open = Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route("/api/v1/pairing", post(pairing::create))
+        .route("/api/v1/pairing/{id}", get(pairing::poll))
+        .route("/", get(dashboard::dashboard))
+        .route("/pair", get(pairing::page_handler))
+        .route("/pair/{id}/approve", post(pairing::approve))
+        .route("/pair/{id}/reject", post(pairing::reject))
+        .route("/reports/{id}/screenshot.png", get(reports::screenshot))
+        .route("/assets/balise.css", get(assets::stylesheet))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+
+    Router::new()
+        .merge(protected)
+        .merge(open)
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn_with_state(state.clone(), guard))
+        .layer(from_fn(log_requests))
+        .with_state(state)
+}

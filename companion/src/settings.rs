@@ -1,0 +1,277 @@
+//! Settings: defaults, then `<data-dir>/balise.toml`, then `BALISE_*` environment variables.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Name of the optional settings file inside the data directory.
+pub const SETTINGS_FILE: &str = "balise.toml";
+
+/// Default TCP port.
+pub const DEFAULT_PORT: u16 = 7878;
+
+/// Default upload limit for `POST /api/v1/reports` (screenshot, report JSON and framing): 15 MiB.
+pub const DEFAULT_MAX_SCREENSHOT_BYTES: usize = 15 * 1024 * 1024;
+
+/// Everything the companion is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// Where the database, the token and the optional `balise.toml` / `policy.toml` live.
+    pub data_dir: PathBuf,
+    /// TCP port (0 picks a free one).
+    pub port: u16,
+    /// Loopback address to bind.
+    pub bind: IpAddr,
+    /// Largest accepted report upload, in bytes: the request body limit of `POST /api/v1/reports`.
+    pub max_screenshot_bytes: usize,
+}
+
+/// A settings problem, reported before anything is stored or opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The settings file (or the policy file) exists but cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path}, line {line}, column {column}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable has a value that does not parse.
+    #[error("environment variable {var}={value:?} is invalid: {message}")]
+    Env {
+        /// Variable name.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A setting has an unacceptable value.
+    #[error("{0}")]
+    Value(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    port: Option<u16>,
+    bind: Option<IpAddr>,
+    max_screenshot_bytes: Option<usize>,
+}
+
+impl Settings {
+    /// The defaults for a data directory.
+    pub fn defaults(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            port: DEFAULT_PORT,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
+        }
+    }
+
+    /// Defaults, then `<data-dir>/balise.toml` if present, then the process environment.
+    pub fn load(data_dir: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_env(data_dir, |name| std::env::var(name).ok())
+    }
+
+    /// As [`Settings::load`], reading environment variables through `env`.
+    pub fn load_with_env(
+        data_dir: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut settings = Self::defaults(data_dir);
+        let path = data_dir.join(SETTINGS_FILE);
+        if let Some(text) = read_optional(&path)? {
+            let file: FileSettings =
+                toml::from_str(&text).map_err(|error| toml_error(&path, &text, &error))?;
+            if let Some(port) = file.port {
+                settings.port = port;
+            }
+            if let Some(bind) = file.bind {
+                settings.bind = bind;
+            }
+            if let Some(max) = file.max_screenshot_bytes {
+                settings.max_screenshot_bytes = max;
+            }
+        }
+        if let Some(port) = env_value::<u16>(&env, "BALISE_PORT")? {
+            settings.port = port;
+        }
+        if let Some(bind) = env_value::<IpAddr>(&env, "BALISE_BIND")? {
+            settings.bind = bind;
+        }
+        if let Some(max) = env_value::<usize>(&env, "BALISE_MAX_SCREENSHOT_BYTES")? {
+            settings.max_screenshot_bytes = max;
+        }
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Rejects values the companion must never run with (a non-loopback address above all).
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !self.bind.is_loopback() {
+            return Err(ConfigError::Value(format!(
+                "refusing to bind {}: the companion only listens on a loopback address \
+                 (127.0.0.1 or ::1) / adresse refusée : le compagnon n'écoute que sur la boucle locale",
+                self.bind
+            )));
+        }
+        if self.max_screenshot_bytes < 1024 {
+            return Err(ConfigError::Value(format!(
+                "max_screenshot_bytes = {} is too small (at least 1024)",
+                self.max_screenshot_bytes
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a file that may be absent.
+pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// Turns a TOML error into one naming the file, line and column.
+pub(crate) fn toml_error(path: &Path, text: &str, error: &toml::de::Error) -> ConfigError {
+    let offset = error.span().map_or(0, |span| span.start);
+    let (line, column) = line_column(text, offset);
+    ConfigError::Invalid {
+        path: path.to_owned(),
+        line,
+        column,
+        message: error.message().trim().to_owned(),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit_once('\n')
+        .map_or(before, |(_, last)| last)
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+fn env_value<T: std::str::FromStr>(
+    env: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<T>, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match env(var) {
+        None => Ok(None),
+        Some(value) if value.trim().is_empty() => Ok(None),
+        Some(value) => value
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|error: T::Err| ConfigError::Env {
+                var,
+                value,
+                message: error.to_string(),
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(files: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if !files.is_empty() {
+            std::fs::write(dir.path().join(SETTINGS_FILE), files).expect("write");
+        }
+        let env: HashMap<String, String> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::load_with_env(dir.path(), |name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_loopback_7878_and_15_mib() {
+        let settings = load("", &[]).expect("defaults");
+        assert_eq!(settings.port, 7878);
+        assert_eq!(settings.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(settings.max_screenshot_bytes, 15 * 1024 * 1024);
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let settings = load(
+            "port = 9000\nmax_screenshot_bytes = 2048\n",
+            &[("BALISE_PORT", "9100")],
+        )
+        .expect("settings");
+        assert_eq!(settings.port, 9100);
+        assert_eq!(settings.max_screenshot_bytes, 2048);
+    }
+
+    #[test]
+    fn broken_file_names_the_line() {
+        let error = load("port = 9000\nport = = 3\n", &[]).expect_err("broken");
+        match &error {
+            ConfigError::Invalid { line, .. } => assert_eq!(*line, 2),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(error.to_string().contains("balise.toml, line 2"), "{error}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let error = load("\nprot = 9000\n", &[]).expect_err("unknown key");
+        assert!(error.to_string().contains("line 2"), "{error}");
+    }
+
+    #[test]
+    fn non_loopback_is_refused() {
+        let error = load("bind = \"0.0.0.0\"\n", &[]).expect_err("refused");
+        assert!(error.to_string().contains("refusing to bind 0.0.0.0"));
+        let error = load("", &[("BALISE_BIND", "192.168.1.2")]).expect_err("refused");
+        assert!(error.to_string().contains("loopback"));
+        assert!(load("bind = \"::1\"\n", &[]).is_ok());
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let error = load("", &[("BALISE_PORT", "seventy")]).expect_err("bad env");
+        assert!(error.to_string().contains("BALISE_PORT"));
+    }
+
+    #[test]
+    fn line_column_counts_from_one() {
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("ab", 0), (1, 1));
+    }
+}

@@ -1,0 +1,172 @@
+//! What the companion opens at start (`Companion`) and what every handler shares (`AppState`).
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use balise_core::policy::Policy;
+
+use crate::policy_file;
+use crate::security::Site;
+use crate::settings::{ConfigError, Settings};
+use crate::store::{Store, StoreError};
+use crate::token::{ApiToken, TokenError, random_hex};
+
+/// Why the companion cannot start. Nothing is written before settings and policy are valid.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Settings or policy file problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Token file problem.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    /// Database problem.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The data directory cannot be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Everything opened from the data directory, ready to serve.
+#[derive(Debug)]
+pub struct Companion {
+    /// Effective settings.
+    pub settings: Settings,
+    /// The database.
+    pub store: Store,
+    /// The API token.
+    pub token: ApiToken,
+    /// The policy served to extensions.
+    pub policy: Policy,
+}
+
+impl Companion {
+    /// Validates settings and `policy.toml`, then creates the token and opens the database.
+    ///
+    /// Blocking (file and SQLite I/O): call it before starting the runtime or through
+    /// `spawn_blocking`. The data directory must exist ([`ensure_data_dir`]).
+    pub fn open(settings: Settings) -> Result<Self, StartupError> {
+        settings.check()?;
+        let policy = policy_file::load(&settings.data_dir)?;
+        let token = ApiToken::load_or_create(&settings.data_dir)?;
+        let store = Store::open(&settings.data_dir)?;
+        Ok(Self {
+            settings,
+            store,
+            token,
+            policy,
+        })
+    }
+}
+
+/// Creates the data directory (mode 0700 on Unix) if it is missing.
+pub fn ensure_data_dir(path: &std::path::Path) -> Result<(), StartupError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .map_err(|source| StartupError::DataDir {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// Shared by all handlers. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    companion: Companion,
+    site: Site,
+    csrf: String,
+    paired: RwLock<HashSet<String>>,
+}
+
+impl AppState {
+    /// State for a companion bound to `addr`, knowing the already paired origins.
+    pub fn new(companion: Companion, addr: SocketAddr, paired: Vec<String>) -> Self {
+        // A per-process CSRF token for the pairing page's forms. Falls back to a UUID v4
+        // (also from the OS generator) if getrandom fails.
+        let csrf = random_hex(32).unwrap_or_else(|_| uuid::Uuid::new_v4().simple().to_string());
+        Self {
+            inner: Arc::new(Inner {
+                companion,
+                site: Site::new(addr),
+                csrf,
+                paired: RwLock::new(paired.into_iter().collect()),
+            }),
+        }
+    }
+
+    /// The bound address' names.
+    pub fn site(&self) -> &Site {
+        &self.inner.site
+    }
+
+    /// Effective settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.companion.settings
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.inner.companion.store
+    }
+
+    /// The API token.
+    pub fn token(&self) -> &ApiToken {
+        &self.inner.companion.token
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.companion.policy
+    }
+
+    /// This process' CSRF token for the pairing forms.
+    pub fn csrf(&self) -> &str {
+        &self.inner.csrf
+    }
+
+    /// Whether an origin was paired (an in-memory copy of `paired_clients`).
+    pub fn is_paired(&self, origin: &str) -> bool {
+        self.inner
+            .paired
+            .read()
+            .map(|set| set.contains(origin))
+            .unwrap_or(false)
+    }
+
+    /// Whether any extension is paired.
+    pub fn any_paired(&self) -> bool {
+        self.inner
+            .paired
+            .read()
+            .map(|set| !set.is_empty())
+            .unwrap_or(false)
+    }
+
+    /// Records a newly paired origin (after the database commit).
+    pub fn add_paired(&self, origin: String) {
+        if let Ok(mut set) = self.inner.paired.write() {
+            set.insert(origin);
+        }
+    }
+}

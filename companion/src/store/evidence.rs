@@ -1,0 +1,412 @@
+//! The append-only evidence log: a SHA-256 hash chain over every stored report, annotation and attestation.
+//!
+//! Entry `n` stores `prev_hash` = entry `n-1`'s `entry_hash` (64 zeros for the first) and
+//! `entry_hash` = SHA-256 of the canonical serialization of
+//! `(seq, recorded_at, kind, subject, payload_sha256, prev_hash)`: the compact JSON array
+//! `["balise-evidence-v1", seq, "recorded_at", "kind", "subject", "payload_sha256", "prev_hash"]`
+//! (serde_json, no whitespace). `payload_sha256` is the SHA-256 of the exact JSON text the
+//! entry records (a report as received, an annotation, an attestation), so editing a stored
+//! row, the log, or removing an entry all break verification.
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::sha256_hex;
+use crate::error::Result;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Kind of a received report; subject = report id; payload = the report JSON as received.
+pub const KIND_REPORT: &str = "report_received";
+/// Kind of an annotation; subject = report id; payload = the annotation JSON as stored.
+pub const KIND_ANNOTATION: &str = "report_annotated";
+/// Kind of an attestation; subject = attestation id; payload = the attestation JSON as received.
+pub const KIND_ATTESTATION: &str = "attestation_received";
+
+/// One row of the evidence log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceEntry {
+    /// 1, 2, 3… without gaps.
+    pub seq: i64,
+    /// UTC, RFC 3339.
+    pub recorded_at: String,
+    /// What happened, such as `report_received`.
+    pub kind: String,
+    /// What it happened to (a report or attestation id).
+    pub subject: String,
+    /// SHA-256 of the recorded JSON.
+    pub payload_sha256: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub entry_hash: String,
+}
+
+/// The canonical hash of an entry's fields.
+pub fn entry_hash(
+    seq: i64,
+    recorded_at: &str,
+    kind: &str,
+    subject: &str,
+    payload_sha256: &str,
+    prev_hash: &str,
+) -> String {
+    let canonical = serde_json::json!([
+        "balise-evidence-v1",
+        seq,
+        recorded_at,
+        kind,
+        subject,
+        payload_sha256,
+        prev_hash
+    ])
+    .to_string();
+    sha256_hex(canonical.as_bytes())
+}
+
+/// Appends an entry inside the caller's (immediate) transaction.
+pub fn append(
+    tx: &Transaction<'_>,
+    recorded_at: &str,
+    kind: &str,
+    subject: &str,
+    payload_sha256: &str,
+) -> Result<EvidenceEntry> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, entry_hash FROM evidence_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS_HASH.to_owned()),
+    };
+    let hash = entry_hash(seq, recorded_at, kind, subject, payload_sha256, &prev_hash);
+    tx.execute(
+        "INSERT INTO evidence_log (seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![seq, recorded_at, kind, subject, payload_sha256, prev_hash, hash],
+    )?;
+    Ok(EvidenceEntry {
+        seq,
+        recorded_at: recorded_at.to_owned(),
+        kind: kind.to_owned(),
+        subject: subject.to_owned(),
+        payload_sha256: payload_sha256.to_owned(),
+        prev_hash,
+        entry_hash: hash,
+    })
+}
+
+/// The entry with this sequence number.
+pub fn entry(conn: &Connection, seq: i64) -> Result<Option<EvidenceEntry>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
+             FROM evidence_log WHERE seq = ?1",
+            [seq],
+            row_to_entry,
+        )
+        .optional()?)
+}
+
+fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceEntry> {
+    Ok(EvidenceEntry {
+        seq: row.get(0)?,
+        recorded_at: row.get(1)?,
+        kind: row.get(2)?,
+        subject: row.get(3)?,
+        payload_sha256: row.get(4)?,
+        prev_hash: row.get(5)?,
+        entry_hash: row.get(6)?,
+    })
+}
+
+/// The result of [`verify_evidence_chain`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStatus {
+    /// Number of entries checked.
+    pub entries: i64,
+    /// Hash of the last entry (the chain head), if any.
+    pub head: Option<String>,
+    /// The first entry that fails, if any.
+    pub first_broken_seq: Option<i64>,
+    /// Why it fails (for the log and the dashboard).
+    pub reason: Option<String>,
+}
+
+impl ChainStatus {
+    /// True when every entry verified.
+    pub fn is_intact(&self) -> bool {
+        self.first_broken_seq.is_none()
+    }
+}
+
+/// Recomputes the whole chain and every recorded payload hash; reports the first broken entry.
+///
+/// Checks, in order of sequence: no gap, `prev_hash` links to the previous entry,
+/// `entry_hash` recomputes, and the payload row the entry records still hashes to
+/// `payload_sha256`. Then every stored row must point at an existing entry (a truncated
+/// log is broken at the first missing sequence number).
+pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
+    let mut statement = conn.prepare(
+        "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
+         FROM evidence_log ORDER BY seq",
+    )?;
+    let mut rows = statement.query([])?;
+    let mut expected_seq = 1;
+    let mut prev = GENESIS_HASH.to_owned();
+    let mut entries = 0;
+    let broken = |seq: i64, reason: String, entries: i64| ChainStatus {
+        entries,
+        head: None,
+        first_broken_seq: Some(seq),
+        reason: Some(reason),
+    };
+    while let Some(row) = rows.next()? {
+        let entry = row_to_entry(row)?;
+        entries += 1;
+        if entry.seq != expected_seq {
+            return Ok(broken(
+                expected_seq,
+                format!("entry {expected_seq} is missing"),
+                entries,
+            ));
+        }
+        if entry.prev_hash != prev {
+            return Ok(broken(
+                entry.seq,
+                "prev_hash does not match the previous entry".into(),
+                entries,
+            ));
+        }
+        let recomputed = entry_hash(
+            entry.seq,
+            &entry.recorded_at,
+            &entry.kind,
+            &entry.subject,
+            &entry.payload_sha256,
+            &entry.prev_hash,
+        );
+        if recomputed != entry.entry_hash {
+            return Ok(broken(
+                entry.seq,
+                "entry_hash does not match its fields".into(),
+                entries,
+            ));
+        }
+        if let Some(reason) = payload_problem(conn, &entry)? {
+            return Ok(broken(entry.seq, reason, entries));
+        }
+        prev = entry.entry_hash;
+        expected_seq += 1;
+    }
+    // Rows pointing past the end of the log mean entries were removed from its tail.
+    let max_referenced: Option<i64> = conn.query_row(
+        "SELECT max(seq) FROM (
+            SELECT evidence_seq AS seq FROM reports
+            UNION ALL SELECT evidence_seq FROM report_annotations
+            UNION ALL SELECT evidence_seq FROM attestations)",
+        [],
+        |row| row.get(0),
+    )?;
+    if max_referenced.is_some_and(|max| max >= expected_seq) {
+        return Ok(broken(
+            expected_seq,
+            format!("entry {expected_seq} is missing"),
+            entries,
+        ));
+    }
+    Ok(ChainStatus {
+        entries,
+        head: (entries > 0).then_some(prev),
+        first_broken_seq: None,
+        reason: None,
+    })
+}
+
+/// Checks that the row an entry records still hashes to its `payload_sha256`.
+fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<String>> {
+    let stored: Option<(String, String)> = match entry.kind.as_str() {
+        KIND_REPORT => conn
+            .query_row(
+                "SELECT id, report_json FROM reports WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_ANNOTATION => conn
+            .query_row(
+                "SELECT report_id, annotation_json FROM report_annotations WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_ATTESTATION => conn
+            .query_row(
+                "SELECT id, attestation_json FROM attestations WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        other => return Ok(Some(format!("unknown kind {other:?}"))),
+    };
+    Ok(match stored {
+        None => Some(format!("the {} row it records is missing", entry.kind)),
+        Some((subject, _)) if subject != entry.subject => {
+            Some("the recorded row belongs to another subject".into())
+        }
+        Some((_, json)) if sha256_hex(json.as_bytes()) != entry.payload_sha256 => {
+            Some("the recorded row no longer matches payload_sha256".into())
+        }
+        Some(_) => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{DB_FILE, Store};
+    use std::path::Path;
+
+    fn insert_attestation(tx: &Transaction<'_>, id: &str, json: &str) -> EvidenceEntry {
+        let entry = append(
+            tx,
+            "2026-11-28T00:00:00.000000Z",
+            KIND_ATTESTATION,
+            id,
+            &sha256_hex(json.as_bytes()),
+        )
+        .expect("append");
+        tx.execute(
+            "INSERT INTO attestations (id, received_at, recorded_at, site, page_url, text_sha256,
+                                       attestation_json, evidence_seq)
+             VALUES (?1, ?2, ?2, 'x', 'https://x.com/', ?3, ?4, ?5)",
+            params![id, entry.recorded_at, entry.payload_sha256, json, entry.seq],
+        )
+        .expect("insert");
+        entry
+    }
+
+    fn chain_of_three(dir: &Path) -> Connection {
+        let store = Store::open(dir).expect("open");
+        store.close().expect("close");
+        let mut conn = Connection::open(dir.join(DB_FILE)).expect("raw");
+        let tx = conn.transaction().expect("tx");
+        let first = insert_attestation(&tx, "a1", r#"{"n":1}"#);
+        assert_eq!(first.seq, 1);
+        assert_eq!(first.prev_hash, GENESIS_HASH);
+        let second = insert_attestation(&tx, "a2", r#"{"n":2}"#);
+        assert_eq!(second.prev_hash, first.entry_hash);
+        insert_attestation(&tx, "a3", r#"{"n":3}"#);
+        tx.commit().expect("commit");
+        conn
+    }
+
+    #[test]
+    fn empty_chain_verifies() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        store.close().expect("close");
+        let conn = Connection::open(dir.path().join(DB_FILE)).expect("raw");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert!(status.is_intact());
+        assert_eq!(status.entries, 0);
+    }
+
+    #[test]
+    fn intact_chain_verifies() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert!(status.is_intact(), "{status:?}");
+        assert_eq!(status.entries, 3);
+        assert!(status.head.is_some());
+    }
+
+    #[test]
+    fn the_log_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        assert!(
+            conn.execute("UPDATE evidence_log SET kind = 'x' WHERE seq = 2", [])
+                .is_err()
+        );
+        assert!(
+            conn.execute("DELETE FROM evidence_log WHERE seq = 3", [])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn tampered_entry_is_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        conn.execute_batch(
+            "DROP TRIGGER evidence_log_no_update;
+             UPDATE evidence_log SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE seq = 2;",
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(2), "{status:?}");
+    }
+
+    #[test]
+    fn rehashed_entry_breaks_the_next_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        // A forger who recomputes entry 2's own hash still breaks entry 3's prev_hash.
+        let forged = entry_hash(
+            2,
+            "2020-01-01T00:00:00.000000Z",
+            KIND_ATTESTATION,
+            "a2",
+            &sha256_hex(br#"{"n":2}"#),
+            &entry(&conn, 1).expect("read").expect("entry 1").entry_hash,
+        );
+        conn.execute_batch("DROP TRIGGER evidence_log_no_update;")
+            .expect("drop trigger");
+        conn.execute(
+            "UPDATE evidence_log SET recorded_at = '2020-01-01T00:00:00.000000Z', entry_hash = ?1 WHERE seq = 2",
+            [forged],
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(3), "{status:?}");
+    }
+
+    #[test]
+    fn edited_payload_row_is_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        conn.execute(
+            "UPDATE attestations SET attestation_json = '{\"n\":9}' WHERE id = 'a1'",
+            [],
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(1), "{status:?}");
+    }
+
+    #[test]
+    fn removed_entries_are_found() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let conn = chain_of_three(dir.path());
+        conn.execute_batch(
+            "PRAGMA foreign_keys = OFF; DROP TRIGGER evidence_log_no_delete;
+             DELETE FROM evidence_log WHERE seq = 3;",
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(3), "{status:?}");
+        conn.execute("DELETE FROM evidence_log WHERE seq = 2", [])
+            .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(2), "{status:?}");
+    }
+}

@@ -1,0 +1,153 @@
+//! Schema migrations, numbered by SQLite's `user_version`.
+
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// Each entry brings the schema from version `index` to `index + 1`. Never edit a shipped one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the evidence store.
+    r"
+CREATE TABLE evidence_log (
+    seq            INTEGER PRIMARY KEY,
+    recorded_at    TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    subject        TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    prev_hash      TEXT NOT NULL,
+    entry_hash     TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE TRIGGER evidence_log_no_update BEFORE UPDATE ON evidence_log
+BEGIN SELECT RAISE(ABORT, 'evidence_log is append-only'); END;
+CREATE TRIGGER evidence_log_no_delete BEFORE DELETE ON evidence_log
+BEGIN SELECT RAISE(ABORT, 'evidence_log is append-only'); END;
+
+CREATE TABLE reports (
+    id                 TEXT PRIMARY KEY,
+    received_at        TEXT NOT NULL,
+    captured_at        TEXT NOT NULL,
+    page_url           TEXT NOT NULL,
+    page_title         TEXT NOT NULL,
+    site               TEXT,
+    reporter_name      TEXT NOT NULL,
+    reporter_email     TEXT NOT NULL,
+    category           TEXT,
+    note               TEXT,
+    screenshot_sha256  TEXT NOT NULL,
+    report_json        TEXT NOT NULL,
+    report_json_sha256 TEXT NOT NULL,
+    evidence_seq       INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+CREATE TABLE screenshots (
+    report_id   TEXT PRIMARY KEY REFERENCES reports(id),
+    sha256      TEXT NOT NULL,
+    byte_length INTEGER NOT NULL,
+    png         BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE report_annotations (
+    id              INTEGER PRIMARY KEY,
+    report_id       TEXT NOT NULL REFERENCES reports(id),
+    recorded_at     TEXT NOT NULL,
+    category        TEXT,
+    note            TEXT,
+    annotation_json TEXT NOT NULL,
+    evidence_seq    INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+CREATE INDEX report_annotations_by_report ON report_annotations(report_id);
+
+CREATE TABLE attestations (
+    id               TEXT PRIMARY KEY,
+    received_at      TEXT NOT NULL,
+    recorded_at      TEXT NOT NULL,
+    site             TEXT NOT NULL,
+    page_url         TEXT NOT NULL,
+    text_sha256      TEXT NOT NULL,
+    attestation_json TEXT NOT NULL,
+    evidence_seq     INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+CREATE TABLE idempotency (
+    key             TEXT NOT NULL UNIQUE,
+    endpoint        TEXT NOT NULL,
+    request_sha256  TEXT NOT NULL,
+    response_status INTEGER NOT NULL,
+    response_body   TEXT NOT NULL,
+    created_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE outgoing_mail (
+    id              INTEGER PRIMARY KEY,
+    report_id       TEXT NOT NULL UNIQUE REFERENCES reports(id),
+    recipient_role  TEXT NOT NULL CHECK (recipient_role IN ('manager')),
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    message_id      TEXT NOT NULL UNIQUE,
+    created_at      TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error      TEXT,
+    sent_at         TEXT
+) STRICT;
+
+CREATE TABLE pairing_requests (
+    id                 TEXT PRIMARY KEY,
+    origin             TEXT NOT NULL,
+    label              TEXT NOT NULL,
+    browser            TEXT NOT NULL,
+    code               TEXT NOT NULL,
+    created_at         TEXT NOT NULL,
+    expires_at_unix    INTEGER NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    decided_at         TEXT,
+    token_delivered_at TEXT
+) STRICT;
+
+CREATE TABLE paired_clients (
+    origin     TEXT PRIMARY KEY,
+    label      TEXT NOT NULL,
+    browser    TEXT NOT NULL,
+    paired_at  TEXT NOT NULL,
+    request_id TEXT NOT NULL REFERENCES pairing_requests(id)
+) STRICT;
+",
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Applies the missing migrations, each in its own `BEGIN IMMEDIATE` transaction.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let sqlite = |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let mut version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(sqlite)?;
+    if version > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            known: LATEST,
+        });
+    }
+    while version < LATEST {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        let index = usize::try_from(version).unwrap_or(usize::MAX);
+        if let Some(sql) = MIGRATIONS.get(index) {
+            tx.execute_batch(sql).map_err(sqlite)?;
+        }
+        version += 1;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        tracing::info!(version, "database schema migrated");
+    }
+    Ok(())
+}

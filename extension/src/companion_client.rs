@@ -1,0 +1,208 @@
+//! HTTP calls from the service worker to the paired companion: pairing, reports, annotations.
+//!
+//! Only the service worker calls the companion, so requests carry the extension's own
+//! origin (content scripts would fetch as the page).
+
+use balise_core::report::ReportAnnotation;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, FormData, Headers, RequestInit, Response};
+
+use crate::browser;
+use crate::settings::{Pairing, PendingPairing};
+
+/// What became of one delivery attempt.
+#[derive(Debug)]
+pub enum Delivery {
+    /// The companion committed it (201, or the same answer replayed).
+    Stored,
+    /// The companion refused the token: the extension must pair again.
+    Unauthorized,
+    /// The companion refused the content for good (a 4xx other than 401, 408 and 429).
+    Rejected(String),
+    /// Worth trying again later (companion down, 5xx, 408, 429).
+    Retry(String),
+}
+
+fn error_text(error: &JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(error, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|message| message.as_string())
+        })
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+async fn response_error(response: &Response) -> String {
+    let status = response.status();
+    let body = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|text| text.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        error: ErrorDetail,
+    }
+    #[derive(Deserialize)]
+    struct ErrorDetail {
+        code: String,
+        message: String,
+    }
+    match serde_json::from_str::<ErrorBody>(&body) {
+        Ok(parsed) => format!("HTTP {status} {}: {}", parsed.error.code, parsed.error.message),
+        Err(_) => format!("HTTP {status}"),
+    }
+}
+
+async fn classify(result: Result<Response, JsValue>) -> Delivery {
+    let response = match result {
+        Ok(response) => response,
+        Err(error) => return Delivery::Retry(format!("companion unreachable: {}", error_text(&error))),
+    };
+    match response.status() {
+        200..=299 => Delivery::Stored,
+        401 => Delivery::Unauthorized,
+        408 | 429 => Delivery::Retry(response_error(&response).await),
+        400..=499 => Delivery::Rejected(response_error(&response).await),
+        _ => Delivery::Retry(response_error(&response).await),
+    }
+}
+
+fn auth_headers(pairing: &Pairing, idempotency_key: &str) -> Result<Headers, JsValue> {
+    let headers = Headers::new()?;
+    headers.set("Authorization", &format!("Bearer {}", pairing.token))?;
+    headers.set("Idempotency-Key", idempotency_key)?;
+    Ok(headers)
+}
+
+fn blob(parts: &JsValue, content_type: &str) -> Result<Blob, JsValue> {
+    let options = BlobPropertyBag::new();
+    options.set_type(content_type);
+    Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(parts), &options)
+}
+
+/// Sends one report with its screenshot: `POST /api/v1/reports`.
+pub async fn send_report(
+    pairing: &Pairing,
+    idempotency_key: &str,
+    report_json: &str,
+    screenshot: &js_sys::Uint8Array,
+) -> Delivery {
+    let request = || -> Result<RequestInit, JsValue> {
+        let form = FormData::new()?;
+        form.append_with_blob("report", &blob(&JsValue::from_str(report_json), "application/json")?)?;
+        form.append_with_blob_and_filename("screenshot", &blob(screenshot, "image/png")?, "screenshot.png")?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&auth_headers(pairing, idempotency_key)?.into());
+        init.set_body(&form);
+        Ok(init)
+    };
+    let init = match request() {
+        Ok(init) => init,
+        Err(error) => return Delivery::Rejected(error_text(&error)),
+    };
+    let url = format!("{}/api/v1/reports", pairing.companion_url);
+    classify(browser::fetch(&url, &init).await).await
+}
+
+/// Adds a category or note to a stored report: `PATCH /api/v1/reports/{id}`.
+pub async fn send_annotation(
+    pairing: &Pairing,
+    idempotency_key: &str,
+    report_id: &str,
+    annotation: &ReportAnnotation,
+) -> Delivery {
+    let request = || -> Result<RequestInit, JsValue> {
+        let headers = auth_headers(pairing, idempotency_key)?;
+        headers.set("Content-Type", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method("PATCH");
+        init.set_headers(&headers.into());
+        let body = serde_json::to_string(annotation).map_err(|error| JsValue::from_str(&error.to_string()))?;
+        init.set_body(&JsValue::from_str(&body));
+        Ok(init)
+    };
+    let init = match request() {
+        Ok(init) => init,
+        Err(error) => return Delivery::Rejected(error_text(&error)),
+    };
+    let url = format!("{}/api/v1/reports/{report_id}", pairing.companion_url);
+    classify(browser::fetch(&url, &init).await).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PairingCreated {
+    request_id: String,
+    code: String,
+}
+
+/// Asks the companion at `companion_url` to pair; the person approves it there.
+pub async fn request_pairing(companion_url: &str, browser_name: &str) -> Result<PendingPairing, String> {
+    let build = || -> Result<RequestInit, JsValue> {
+        let headers = Headers::new()?;
+        headers.set("Content-Type", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers.into());
+        let body = serde_json::json!({ "label": format!("Balise {}", crate::VERSION), "browser": browser_name });
+        init.set_body(&JsValue::from_str(&body.to_string()));
+        Ok(init)
+    };
+    let init = build().map_err(|error| error_text(&error))?;
+    let url = format!("{companion_url}/api/v1/pairing");
+    let response = browser::fetch(&url, &init)
+        .await
+        .map_err(|error| format!("companion unreachable at {companion_url}: {}", error_text(&error)))?;
+    if !response.ok() {
+        return Err(response_error(&response).await);
+    }
+    let created: PairingCreated = json_body(&response).await?;
+    Ok(PendingPairing {
+        companion_url: companion_url.to_owned(),
+        request_id: created.request_id,
+        code: created.code,
+    })
+}
+
+/// Where a pairing request stands.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum PairingStatus {
+    Pending,
+    Approved { token: Option<String> },
+    Rejected,
+    Expired,
+}
+
+/// Asks the companion where `pending` stands.
+pub async fn poll_pairing(pending: &PendingPairing) -> Result<PairingStatus, String> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    let url = format!("{}/api/v1/pairing/{}", pending.companion_url, pending.request_id);
+    let response = browser::fetch(&url, &init)
+        .await
+        .map_err(|error| format!("companion unreachable: {}", error_text(&error)))?;
+    match response.status() {
+        404 | 410 => Ok(PairingStatus::Expired),
+        _ if response.ok() => json_body(&response).await,
+        _ => Err(response_error(&response).await),
+    }
+}
+
+async fn json_body<T: serde::de::DeserializeOwned>(response: &Response) -> Result<T, String> {
+    let text = JsFuture::from(response.text().map_err(|error| error_text(&error))?)
+        .await
+        .map_err(|error| error_text(&error))?
+        .as_string()
+        .unwrap_or_default();
+    serde_json::from_str(&text).map_err(|error| format!("unexpected answer from the companion: {error}"))
+}

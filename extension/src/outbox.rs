@@ -1,0 +1,282 @@
+//! The durable outbox: every report is written to IndexedDB before anything else, and stays
+//! there until the companion answers that it is stored.
+
+use std::cell::Cell;
+
+use balise_core::report::{ReportAnnotation, ReportV1, Reporter};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::browser;
+use crate::companion_client::{self, Delivery};
+use crate::idb::Database;
+use crate::settings;
+
+const DB_NAME: &str = "balise";
+const DB_VERSION: u32 = 1;
+const STORE: &str = "outbox";
+const STORES: &[&str] = &[STORE];
+
+/// Where an entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryState {
+    /// Waits for the companion (down, not paired yet, or identity missing).
+    Waiting,
+    /// The companion refused it for good; kept so nothing is lost, shown to the person.
+    Rejected,
+}
+
+/// One report (or a later annotation of one) waiting for the companion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEntry {
+    /// The report's id.
+    pub id: String,
+    pub idempotency_key: String,
+    /// The report exactly as it will be sent (empty once stored).
+    pub report_json: String,
+    /// The PNG bytes whose SHA-256 the report carries.
+    #[serde(with = "serde_bytes")]
+    pub screenshot: Vec<u8>,
+    pub page_url: String,
+    pub page_title: String,
+    pub created_at: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub state: EntryState,
+    /// Whether the companion has stored the report itself.
+    pub report_stored: bool,
+    /// A category or note the person added after the report, still to send.
+    pub annotation: Option<ReportAnnotation>,
+    pub annotation_key: Option<String>,
+}
+
+/// What the popup and the badge show.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxItem {
+    pub id: String,
+    pub page_url: String,
+    pub page_title: String,
+    pub created_at: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub state: EntryState,
+}
+
+impl From<&OutboxEntry> for OutboxItem {
+    fn from(entry: &OutboxEntry) -> Self {
+        Self {
+            id: entry.id.clone(),
+            page_url: entry.page_url.clone(),
+            page_title: entry.page_title.clone(),
+            created_at: entry.created_at.clone(),
+            attempts: entry.attempts,
+            last_error: entry.last_error.clone(),
+            state: entry.state,
+        }
+    }
+}
+
+async fn open() -> Result<Database, JsValue> {
+    Database::open(DB_NAME, DB_VERSION, STORES).await
+}
+
+fn decode(value: JsValue) -> Result<OutboxEntry, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(JsValue::from)
+}
+
+fn encode(entry: &OutboxEntry) -> Result<JsValue, JsValue> {
+    // Not `json_compatible`: the screenshot must stay a Uint8Array, not an array of numbers.
+    serde_wasm_bindgen::to_value(entry).map_err(JsValue::from)
+}
+
+/// Writes `entry` durably (the transaction has committed when this returns).
+pub async fn put(entry: &OutboxEntry) -> Result<(), JsValue> {
+    open().await?.put(STORE, &encode(entry)?).await
+}
+
+/// Every entry, oldest first.
+pub async fn entries() -> Result<Vec<OutboxEntry>, JsValue> {
+    let mut entries = open()
+        .await?
+        .get_all(STORE)
+        .await?
+        .into_iter()
+        .map(decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    entries.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    Ok(entries)
+}
+
+/// What waits, for the popup.
+pub async fn items() -> Result<Vec<OutboxItem>, JsValue> {
+    Ok(entries().await?.iter().map(OutboxItem::from).collect())
+}
+
+/// Records a category or note for report `id`, whether or not the report is still waiting.
+pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsValue> {
+    annotation
+        .validate()
+        .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    let db = open().await?;
+    let mut entry = match db.get(STORE, id).await? {
+        Some(value) => decode(value)?,
+        None => OutboxEntry {
+            id: id.to_owned(),
+            idempotency_key: browser::random_uuid(),
+            report_json: String::new(),
+            screenshot: Vec::new(),
+            page_url: String::new(),
+            page_title: String::new(),
+            created_at: browser::now_rfc3339(),
+            attempts: 0,
+            last_error: None,
+            state: EntryState::Waiting,
+            report_stored: true,
+            annotation: None,
+            annotation_key: None,
+        },
+    };
+    entry.annotation = Some(annotation);
+    entry.annotation_key = Some(browser::random_uuid());
+    db.put(STORE, &encode(&entry)?).await
+}
+
+/// Updates the toolbar badge with the number of entries that wait.
+pub async fn update_badge() {
+    let Ok(entries) = entries().await else {
+        return;
+    };
+    let rejected = entries.iter().any(|entry| entry.state == EntryState::Rejected);
+    let text = if entries.is_empty() { String::new() } else { entries.len().to_string() };
+    let color = if rejected { "#b3261e" } else { "#0b5cad" };
+    let _ = browser::set_badge(&text, color).await;
+}
+
+thread_local! {
+    static FLUSHING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Why delivery stopped, for the popup and options page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "status")]
+pub enum FlushOutcome {
+    /// Everything that could be sent was sent.
+    Done { delivered: u32, waiting: u32 },
+    /// Not paired with a companion yet: reports wait.
+    NotPaired { waiting: u32 },
+    /// The companion could not be reached; retried later.
+    CompanionDown { waiting: u32, error: String },
+    /// Another delivery is running.
+    Busy,
+}
+
+/// Fills in the reporter from the settings on a report that was never sent without one.
+fn with_identity(report_json: &str, settings: &settings::Settings) -> Option<String> {
+    let mut report: ReportV1 = serde_json::from_str(report_json).ok()?;
+    if !report.reporter.name.is_empty() && !report.reporter.email.is_empty() {
+        return Some(report_json.to_owned());
+    }
+    if !settings.has_identity() {
+        return None;
+    }
+    report.reporter = Reporter {
+        name: settings.reporter_name.trim().to_owned(),
+        email: settings.reporter_email.trim().to_owned(),
+    };
+    serde_json::to_string(&report).ok()
+}
+
+/// Sends what waits, oldest first; deletes each entry only once the companion stored it.
+pub async fn flush() -> FlushOutcome {
+    if FLUSHING.with(Cell::get) {
+        return FlushOutcome::Busy;
+    }
+    FLUSHING.with(|flag| flag.set(true));
+    let outcome = flush_all().await;
+    FLUSHING.with(|flag| flag.set(false));
+    update_badge().await;
+    outcome
+}
+
+async fn flush_all() -> FlushOutcome {
+    let Ok(db) = open().await else {
+        return FlushOutcome::CompanionDown { waiting: 0, error: "IndexedDB unavailable".to_owned() };
+    };
+    let Ok(all) = entries().await else {
+        return FlushOutcome::CompanionDown { waiting: 0, error: "outbox unreadable".to_owned() };
+    };
+    let mut waiting = all.len() as u32;
+    let Some(pairing) = settings::pairing().await else {
+        return FlushOutcome::NotPaired { waiting };
+    };
+    let settings = settings::load().await;
+    let mut delivered = 0;
+    for mut entry in all.into_iter().filter(|entry| entry.state == EntryState::Waiting) {
+        if !entry.report_stored {
+            let Some(report_json) = with_identity(&entry.report_json, &settings) else {
+                entry.last_error = Some("identity-missing".to_owned());
+                let _ = put(&entry).await;
+                continue;
+            };
+            entry.report_json = report_json;
+            entry.attempts += 1;
+            let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
+            match companion_client::send_report(&pairing, &entry.idempotency_key, &entry.report_json, &screenshot).await {
+                Delivery::Stored => {
+                    entry.report_stored = true;
+                    entry.report_json.clear();
+                    entry.screenshot.clear();
+                }
+                Delivery::Unauthorized => {
+                    let _ = settings::forget_pairing().await;
+                    entry.last_error = Some("unauthorized".to_owned());
+                    let _ = put(&entry).await;
+                    return FlushOutcome::NotPaired { waiting };
+                }
+                Delivery::Rejected(error) => {
+                    entry.state = EntryState::Rejected;
+                    entry.last_error = Some(error);
+                    let _ = put(&entry).await;
+                    continue;
+                }
+                Delivery::Retry(error) => {
+                    entry.last_error = Some(error.clone());
+                    let _ = put(&entry).await;
+                    return FlushOutcome::CompanionDown { waiting, error };
+                }
+            }
+        }
+        if let (Some(annotation), Some(key)) = (entry.annotation.clone(), entry.annotation_key.clone()) {
+            match companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await {
+                Delivery::Stored => {
+                    entry.annotation = None;
+                    entry.annotation_key = None;
+                }
+                Delivery::Unauthorized => {
+                    let _ = settings::forget_pairing().await;
+                    let _ = put(&entry).await;
+                    return FlushOutcome::NotPaired { waiting };
+                }
+                Delivery::Rejected(error) => {
+                    entry.state = EntryState::Rejected;
+                    entry.last_error = Some(error);
+                    let _ = put(&entry).await;
+                    continue;
+                }
+                Delivery::Retry(error) => {
+                    entry.last_error = Some(error.clone());
+                    let _ = put(&entry).await;
+                    return FlushOutcome::CompanionDown { waiting, error };
+                }
+            }
+        }
+        if db.delete(STORE, &entry.id).await.is_ok() {
+            delivered += 1;
+            waiting = waiting.saturating_sub(1);
+        }
+    }
+    FlushOutcome::Done { delivered, waiting }
+}

@@ -1,0 +1,160 @@
+//! The toolbar popup: opening it (toolbar button or keyboard shortcut) reports the active tab
+//! at once; then it offers to add a category and a note, and lists the reports that wait.
+
+use balise_core::i18n::Lang;
+use balise_core::report::ReportCategory;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, Element};
+
+use crate::browser;
+use crate::dom::{self, element};
+use crate::messages::{Reply, Request};
+use crate::outbox::{EntryState, FlushOutcome};
+use crate::settings;
+use crate::ui_text::{self as t};
+
+
+/// Reports the active tab, then renders the confirmation and the outbox.
+pub async fn start() -> Result<(), JsValue> {
+    let settings = settings::load().await;
+    let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
+    let document = browser::document()?;
+    if let Some(root) = document.document_element() {
+        root.set_attribute("lang", lang.code())?;
+    }
+    let app = document
+        .get_element_by_id("app")
+        .ok_or_else(|| JsValue::from_str("popup has no #app element"))?;
+    app.set_inner_html("");
+    let status = element(&document, "p", Some(t::REPORT_SENDING.get(lang)))?;
+    status.set_id("report-status");
+    status.set_attribute("role", "status")?;
+    status.set_attribute("data-state", "sending")?;
+    app.append_child(&status)?;
+
+    let reply = browser::send_message::<_, Reply>(&Request::ReportActiveTab).await;
+    let report_id = match reply {
+        Ok(Reply::Reported(receipt)) => {
+            let (state, text) = match receipt.delivery {
+                FlushOutcome::Done { .. } => ("stored", t::REPORT_STORED),
+                FlushOutcome::NotPaired { .. } => ("waiting", t::REPORT_WAITING_PAIRING),
+                _ => ("waiting", t::REPORT_WAITING_COMPANION),
+            };
+            status.set_text_content(Some(text.get(lang)));
+            status.set_attribute("data-state", state)?;
+            status.set_attribute("data-report-id", &receipt.id)?;
+            Some(receipt.id)
+        }
+        Ok(Reply::Error { message }) => {
+            status.set_text_content(Some(&format!("{}{message}", t::REPORT_FAILED.get(lang))));
+            status.set_attribute("data-state", "error")?;
+            None
+        }
+        Ok(_) | Err(_) => {
+            status.set_text_content(Some(t::REPORT_FAILED.get(lang)));
+            status.set_attribute("data-state", "error")?;
+            None
+        }
+    };
+    if let Some(id) = report_id {
+        render_details_form(&document, &app, id, lang)?;
+    }
+    render_outbox(&document, &app, lang).await
+}
+
+fn render_details_form(document: &Document, app: &Element, id: String, lang: Lang) -> Result<(), JsValue> {
+    let form = element(document, "form", None)?;
+    form.set_id("details");
+    let category = element(document, "select", None)?;
+    category.set_id("category");
+    category.set_attribute("aria-label", t::CATEGORY.get(lang))?;
+    let none = element(document, "option", Some(t::CATEGORY_NONE.get(lang)))?;
+    none.set_attribute("value", "")?;
+    category.append_child(&none)?;
+    for choice in ReportCategory::ALL {
+        let option = element(document, "option", Some(choice.label().get(lang)))?;
+        option.set_attribute("value", choice.as_str())?;
+        category.append_child(&option)?;
+    }
+    form.append_child(&category)?;
+    let note = element(document, "textarea", None)?;
+    note.set_id("note");
+    note.set_attribute("aria-label", t::NOTE.get(lang))?;
+    note.set_attribute("placeholder", t::NOTE.get(lang))?;
+    note.set_attribute("maxlength", "5000")?;
+    form.append_child(&note)?;
+    let save = element(document, "button", Some(t::ADD_DETAILS.get(lang)))?;
+    save.set_attribute("type", "submit")?;
+    form.append_child(&save)?;
+    app.append_child(&form)?;
+
+    let document = document.clone();
+    gloo_events::EventListener::new(&form, "submit", move |event| {
+        event.prevent_default();
+        let document = document.clone();
+        let id = id.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let category = document
+                .get_element_by_id("category")
+                .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .map(|select| select.value())
+                .and_then(|value| ReportCategory::ALL.into_iter().find(|choice| choice.as_str() == value));
+            let note = document
+                .get_element_by_id("note")
+                .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                .map(|area| area.value());
+            let reply = browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
+            if let Some(status) = document.get_element_by_id("report-status") {
+                let text = match reply {
+                    Ok(Reply::Done) => t::DETAILS_SAVED.get(lang).to_owned(),
+                    Ok(Reply::Error { message }) => format!("{}{message}", t::REPORT_FAILED.get(lang)),
+                    _ => t::REPORT_FAILED.get(lang).to_owned(),
+                };
+                status.set_text_content(Some(&text));
+            }
+        });
+    })
+    .forget();
+    Ok(())
+}
+
+async fn render_outbox(document: &Document, app: &Element, lang: Lang) -> Result<(), JsValue> {
+    let Ok(Reply::Status { paired, outbox, identity_missing, .. }) =
+        browser::send_message::<_, Reply>(&Request::GetStatus).await
+    else {
+        return Ok(());
+    };
+    let section = element(document, "section", None)?;
+    section.set_id("outbox");
+    section.set_attribute("data-count", &outbox.len().to_string())?;
+    dom::append(&section, "h2", Some(t::OUTBOX.get(lang)))?;
+    if !paired {
+        dom::append(&section, "p", Some(t::NOT_PAIRED.get(lang)))?;
+    }
+    if identity_missing {
+        dom::append(&section, "p", Some(t::IDENTITY_MISSING.get(lang)))?;
+    }
+    if outbox.is_empty() {
+        dom::append(&section, "p", Some(t::OUTBOX_EMPTY.get(lang)))?;
+    } else {
+        let list = element(document, "ul", None)?;
+        for item in &outbox {
+            let title = if item.page_title.is_empty() { &item.page_url } else { &item.page_title };
+            let state = match item.state {
+                EntryState::Waiting => t::STATE_WAITING.get(lang),
+                EntryState::Rejected => t::STATE_REJECTED.get(lang),
+            };
+            let mut line = format!("{} — {title} — {state}", item.created_at);
+            if let Some(error) = &item.last_error {
+                line.push_str(&format!(" ({error})"));
+            }
+            let entry = element(document, "li", Some(&line))?;
+            entry.set_attribute("data-report-id", &item.id)?;
+            list.append_child(&entry)?;
+        }
+        section.append_child(&list)?;
+    }
+    app.append_child(&section)?;
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! "Report to the manager": captures the tab, builds the report and puts it in the outbox,
+//! from whichever trigger the person used (page button, toolbar, context menu, shortcut).
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use balise_core::report::{ReportV1, Reporter, Viewport};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::browser;
+use crate::messages::TabMessage;
+use crate::outbox::{self, EntryState, OutboxEntry};
+use crate::settings;
+
+/// The tab being reported, as the browser describes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabInfo {
+    pub id: i32,
+    pub window_id: i32,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// What the page itself adds (from the content script), when it can.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageContext {
+    pub selected_text: Option<String>,
+    pub viewport: Option<Viewport>,
+}
+
+/// Answer to a report: it is safe in the outbox; whether it already reached the companion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportReceipt {
+    pub id: String,
+    pub screenshot_sha256: String,
+    pub delivery: outbox::FlushOutcome,
+}
+
+thread_local! {
+    static CAPTURING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Chromium allows about two captures a second; concurrent calls fail with this in the message.
+const RATE_LIMIT_MARKER: &str = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
+
+fn error_text(error: &JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(error, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|message| message.as_string())
+        })
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Captures the tab with Balise's own panels hidden, one capture at a time, waiting out the
+/// browser's rate limit.
+async fn capture(tab: &TabInfo) -> Result<js_sys::Uint8Array, String> {
+    while CAPTURING.with(Cell::get) {
+        gloo_timers::future::sleep(Duration::from_millis(25)).await;
+    }
+    CAPTURING.with(|flag| flag.set(true));
+    let _ = browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: false }).await;
+    let mut result = Err("capture not attempted".to_owned());
+    for _ in 0..8 {
+        match browser::capture_visible_tab(tab.window_id).await {
+            Ok(data_url) => {
+                result = browser::data_url_bytes(&data_url).await.map_err(|error| error_text(&error));
+                break;
+            }
+            Err(error) => {
+                let text = error_text(&error);
+                result = Err(text.clone());
+                if !text.contains(RATE_LIMIT_MARKER) {
+                    break;
+                }
+                gloo_timers::future::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    }
+    let _ = browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: true }).await;
+    CAPTURING.with(|flag| flag.set(false));
+    result
+}
+
+fn site_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let host = host.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+/// Reports `tab`: capture, outbox (durable), then an attempt to deliver at once.
+pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
+    let png = capture(&tab).await?;
+    let screenshot_sha256 = browser::sha256_hex(&png).await.map_err(|error| error_text(&error))?;
+    let settings = settings::load().await;
+    let page_url = tab.url.clone().unwrap_or_default();
+    let report = ReportV1 {
+        id: browser::random_uuid(),
+        captured_at: browser::now_rfc3339(),
+        page_url: truncate(&page_url, balise_core::report::MAX_PAGE_URL_LEN),
+        page_title: truncate(tab.title.as_deref().unwrap_or_default(), balise_core::report::MAX_PAGE_TITLE_LEN),
+        reporter: Reporter {
+            name: settings.reporter_name.trim().to_owned(),
+            email: settings.reporter_email.trim().to_owned(),
+        },
+        category: None,
+        note: None,
+        screenshot_sha256: screenshot_sha256.clone(),
+        selected_text: context
+            .selected_text
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| truncate(&text, balise_core::report::MAX_SELECTED_TEXT_LEN)),
+        site: site_of(&page_url),
+        viewport: context.viewport,
+        browser: Some(truncate(&browser::user_agent(), balise_core::report::MAX_BROWSER_LEN)),
+        extension_version: Some(browser::manifest_version()),
+    };
+    let report_json = serde_json::to_string(&report).map_err(|error| error.to_string())?;
+    let entry = OutboxEntry {
+        id: report.id.clone(),
+        idempotency_key: browser::random_uuid(),
+        report_json,
+        screenshot: png.to_vec(),
+        page_url: report.page_url.clone(),
+        page_title: report.page_title.clone(),
+        created_at: report.captured_at.clone(),
+        attempts: 0,
+        last_error: None,
+        state: EntryState::Waiting,
+        report_stored: false,
+        annotation: None,
+        annotation_key: None,
+    };
+    outbox::put(&entry).await.map_err(|error| error_text(&error))?;
+    outbox::update_badge().await;
+    let delivery = outbox::flush().await;
+    Ok(ReportReceipt {
+        id: report.id,
+        screenshot_sha256,
+        delivery,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_is_the_lowercase_host_without_port_or_credentials() {
+        assert_eq!(site_of("https://www.Facebook.com/groups/x?y=1").as_deref(), Some("www.facebook.com"));
+        assert_eq!(site_of("http://user@127.0.0.1:8080/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(site_of("about:blank"), None);
+    }
+}

@@ -1,0 +1,132 @@
+//! The person's settings and the pairing with the companion, kept in `chrome.storage.local`.
+
+use balise_core::i18n::Lang;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::browser;
+
+/// Key of the settings object in `chrome.storage.local`.
+const SETTINGS_KEY: &str = "settings";
+/// Key of the completed pairing.
+const PAIRING_KEY: &str = "pairing";
+/// Key of a pairing request waiting for approval in the companion.
+const PENDING_PAIRING_KEY: &str = "pendingPairing";
+
+/// Default address of the local companion.
+pub const DEFAULT_COMPANION_URL: &str = "http://127.0.0.1:7878";
+
+/// Who uses this browser: members report; the content manager also composes for the union.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    #[default]
+    Member,
+    Manager,
+}
+
+/// The person's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Settings {
+    /// `None` follows the browser's language.
+    pub language: Option<Lang>,
+    pub role: Role,
+    pub reporter_name: String,
+    pub reporter_email: String,
+    pub companion_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            language: None,
+            role: Role::Member,
+            reporter_name: String::new(),
+            reporter_email: String::new(),
+            companion_url: DEFAULT_COMPANION_URL.to_owned(),
+        }
+    }
+}
+
+impl Settings {
+    /// The companion's base URL without a trailing slash.
+    pub fn companion_base(&self) -> String {
+        let url = self.companion_url.trim().trim_end_matches('/');
+        if url.is_empty() {
+            DEFAULT_COMPANION_URL.to_owned()
+        } else {
+            url.to_owned()
+        }
+    }
+
+    /// Whether the name and email that reports carry are filled in.
+    pub fn has_identity(&self) -> bool {
+        !self.reporter_name.trim().is_empty() && balise_core::validate::is_email(self.reporter_email.trim())
+    }
+}
+
+/// A completed pairing: which companion, and the token it gave this extension.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pairing {
+    pub companion_url: String,
+    pub token: String,
+}
+
+/// A pairing request the person still has to approve in the companion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingPairing {
+    pub companion_url: String,
+    pub request_id: String,
+    pub code: String,
+}
+
+/// Loads the settings, falling back to defaults when none were saved or they are unreadable.
+pub async fn load() -> Settings {
+    browser::storage_get::<Settings>(SETTINGS_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Saves the settings.
+pub async fn save(settings: &Settings) -> Result<(), JsValue> {
+    browser::storage_set(SETTINGS_KEY, settings).await
+}
+
+/// The current pairing, if the extension is paired.
+pub async fn pairing() -> Option<Pairing> {
+    browser::storage_get::<Pairing>(PAIRING_KEY).await.ok().flatten()
+}
+
+/// Records a completed pairing and forgets the pending request.
+pub async fn save_pairing(pairing: &Pairing) -> Result<(), JsValue> {
+    browser::storage_set(PAIRING_KEY, pairing).await?;
+    browser::storage_remove(PENDING_PAIRING_KEY).await
+}
+
+/// Forgets the pairing (the companion no longer accepts its token).
+pub async fn forget_pairing() -> Result<(), JsValue> {
+    browser::storage_remove(PAIRING_KEY).await
+}
+
+/// The pairing request waiting for approval, if any.
+pub async fn pending_pairing() -> Option<PendingPairing> {
+    browser::storage_get::<PendingPairing>(PENDING_PAIRING_KEY)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Records a pairing request waiting for approval.
+pub async fn save_pending_pairing(pending: &PendingPairing) -> Result<(), JsValue> {
+    browser::storage_set(PENDING_PAIRING_KEY, pending).await
+}
+
+/// Forgets the pending pairing request.
+pub async fn forget_pending_pairing() -> Result<(), JsValue> {
+    browser::storage_remove(PENDING_PAIRING_KEY).await
+}

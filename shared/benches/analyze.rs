@@ -1,0 +1,38 @@
+//! Benchmarks `analyze` on a realistic 5,000-character French post with the built-in policy.
+
+use std::hint::black_box;
+
+use balise_core::analysis::{Analyzer, Draft, DraftLink, analyze};
+use balise_core::policy::Policy;
+use balise_core::sample::realistic_french_post;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn bench_analyze(c: &mut Criterion) {
+    let policy = Policy::sec_csq_default();
+    let draft = Draft {
+        text: realistic_french_post().to_owned(),
+        links: vec![DraftLink {
+            href: "https://www.lacsq.org/nouvelles/bilan-de-la-negociation-2026/".into(),
+            text: "bilan de la négociation".into(),
+            span: None,
+        }],
+    };
+    let analyzer = Analyzer::new(&policy);
+    c.bench_function("analyze/realistic-french-post", |b| {
+        b.iter(|| analyze(black_box(&policy), black_box(&draft)));
+    });
+    c.bench_function("analyzer/realistic-french-post", |b| {
+        b.iter(|| analyzer.analyze(black_box(&draft)));
+    });
+    c.bench_function("analysis-to-json/realistic-french-post", |b| {
+        let analysis = analyzer.analyze(&draft);
+        b.iter(|| {
+            serde_json::to_string(black_box(&analysis))
+                .map(|json| json.len())
+                .unwrap_or(0)
+        });
+    });
+}
+
+criterion_group!(benches, bench_analyze);
+criterion_main!(benches);

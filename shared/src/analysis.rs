@@ -1,0 +1,1082 @@
+//! Checking a draft against a policy: findings with UTF-16 spans and the state of each
+//! checklist item.
+//!
+//! [`analyze`] runs the automatic rules of the policy's items on a [`Draft`]. Manual items
+//! stay [`ItemStateKind::Todo`] until the person ticks them ([`Analysis::with_confirmed`]).
+//! An automatic item's state is the worst severity of its findings: an error fails it, a
+//! warning warns, information only (or nothing) is fine. An empty draft leaves every item
+//! to do and has no findings.
+//!
+//! `required_remaining` counts the required items that still stand in the way: to do,
+//! failed, and, in strict mode, warned and not acknowledged (the `mandate` rule is only ever
+//! a hint and never counts).
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Localized;
+use crate::policy::{Check, Policy, RuleId};
+use crate::rules::{self, At, RawFinding};
+use crate::text::{Span, Utf16Cursor, fold};
+
+/// A draft as the extension reads it from a compose box.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Draft {
+    /// The text, as `innerText` or `value` gives it.
+    pub text: String,
+    /// Links carried by a rich editor, with their displayed text.
+    #[serde(default)]
+    pub links: Vec<DraftLink>,
+}
+
+impl Draft {
+    /// A draft of plain text, without editor links.
+    pub fn from_text(text: impl Into<String>) -> Draft {
+        Draft {
+            text: text.into(),
+            links: Vec::new(),
+        }
+    }
+}
+
+/// A link of a rich editor: where it leads and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DraftLink {
+    /// The link's target (`href`).
+    pub href: String,
+    /// The text it displays.
+    #[serde(default)]
+    pub text: String,
+    /// Where the displayed text is in the draft's text (UTF-16), when the editor knows.
+    #[serde(default)]
+    pub span: Option<Span>,
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For information; nothing to fix.
+    Info,
+    /// Worth a look; does not fail the item.
+    Warning,
+    /// Breaks the policy; fails the item.
+    Error,
+}
+
+/// What a rule found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FindingKind {
+    /// A link (listed for review).
+    Link,
+    /// A URL shortener hiding the link's target.
+    Shortener,
+    /// A link whose displayed text names another domain than its target.
+    LinkTextMismatch,
+    /// A domain imitating another (punycode, mixed scripts, near-copy of a trusted one).
+    LookalikeDomain,
+    /// A URL whose user-info part (`https://lacsq.org@evil.example/`) hides its real host.
+    DeceptiveUrl,
+    /// A link to a trusted source.
+    TrustedSource,
+    /// A link to a source flagged for misinformation.
+    FlaggedSource,
+    /// A link to a source the policy does not know.
+    UnknownSource,
+    /// An email address.
+    Email,
+    /// A phone number.
+    Phone,
+    /// A Canadian social insurance number (passes the Luhn check).
+    Sin,
+    /// A Canadian postal code.
+    PostalCode,
+    /// A date that looks like a birth date.
+    BirthDate,
+    /// A word tied to the union's mandate.
+    MandateMatch,
+    /// No word tied to the union's mandate.
+    MandateMissing,
+    /// The signature the policy asks for.
+    SignatureFound,
+    /// No signature the policy asks for.
+    SignatureMissing,
+}
+
+impl FindingKind {
+    /// Whether the excerpt is someone's personal information (mask it before storing).
+    pub fn is_personal_info(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Email
+                | FindingKind::Phone
+                | FindingKind::Sin
+                | FindingKind::PostalCode
+                | FindingKind::BirthDate
+        )
+    }
+}
+
+/// Something a rule found in the draft, attached to the checklist item that uses the rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Finding {
+    /// The checklist item.
+    pub item_id: String,
+    /// The rule that found it.
+    pub rule: RuleId,
+    /// What it is.
+    pub kind: FindingKind,
+    /// How serious.
+    pub severity: Severity,
+    /// What to tell the person.
+    pub message: Localized,
+    /// Where, in UTF-16 code units of the draft's text (none for absences, or for a link
+    /// whose text could not be located).
+    pub span: Option<Span>,
+    /// The text matched (empty for absences).
+    pub excerpt: String,
+}
+
+/// The state of a checklist item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemStateKind {
+    /// Fine.
+    Ok,
+    /// Worth a look.
+    Warn,
+    /// Breaks the policy.
+    Fail,
+    /// Not checked yet (manual, or the draft is empty).
+    Todo,
+}
+
+/// A checklist item's state after analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ItemState {
+    /// The item's id.
+    pub id: String,
+    /// Its state.
+    pub state: ItemStateKind,
+    /// Whether the policy requires it.
+    pub required: bool,
+    /// Whether the person checks it (no automatic rule applies).
+    pub manual: bool,
+    /// The automatic rule, when not manual.
+    pub rule: Option<RuleId>,
+    /// How many findings it has.
+    pub finding_count: u32,
+    /// Whether the person ticked it (manual) or acknowledged its warning (automatic).
+    pub confirmed: bool,
+}
+
+/// The result of checking a draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Analysis {
+    /// Findings in text order (those without a span last).
+    pub findings: Vec<Finding>,
+    /// Every checklist item, in the policy's order.
+    pub items: Vec<ItemState>,
+    /// Required items still standing in the way of publishing.
+    pub required_remaining: u32,
+    /// Whether the policy's strict mode applies (warnings block until acknowledged).
+    pub strict_mode: bool,
+}
+
+impl Analysis {
+    /// The analysis with the person's ticks applied: manual items whose id is in
+    /// `confirmed` become [`ItemStateKind::Ok`]; automatic items there that only warn are
+    /// acknowledged (they keep their state but no longer block in strict mode). Failed
+    /// items stay failed. Recomputes `required_remaining`.
+    pub fn with_confirmed<S: AsRef<str>>(mut self, confirmed: &[S]) -> Analysis {
+        self.confirm(confirmed);
+        self
+    }
+
+    /// [`Analysis::with_confirmed`] in place.
+    pub fn confirm<S: AsRef<str>>(&mut self, confirmed: &[S]) {
+        for item in &mut self.items {
+            if !confirmed.iter().any(|id| id.as_ref() == item.id) {
+                continue;
+            }
+            if item.manual {
+                item.state = ItemStateKind::Ok;
+                item.confirmed = true;
+            } else if item.state == ItemStateKind::Warn {
+                item.confirmed = true;
+            }
+        }
+        self.required_remaining = count_remaining(&self.items, self.strict_mode);
+    }
+
+    /// The state of the item with this id.
+    pub fn item(&self, id: &str) -> Option<&ItemState> {
+        self.items.iter().find(|item| item.id == id)
+    }
+
+    /// The findings of the item with this id.
+    pub fn findings_for<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings
+            .iter()
+            .filter(move |finding| finding.item_id == id)
+    }
+
+    /// Whether nothing required remains.
+    pub fn is_clear(&self) -> bool {
+        self.required_remaining == 0
+    }
+}
+
+fn blocks(item: &ItemState, strict: bool) -> bool {
+    item.required
+        && match item.state {
+            ItemStateKind::Todo | ItemStateKind::Fail => true,
+            ItemStateKind::Warn => strict && !item.confirmed && item.rule != Some(RuleId::Mandate),
+            ItemStateKind::Ok => false,
+        }
+}
+
+fn count_remaining(items: &[ItemState], strict: bool) -> u32 {
+    items.iter().filter(|item| blocks(item, strict)).count() as u32
+}
+
+/// Checks `draft` against `policy`. For many drafts with one policy, build an [`Analyzer`]
+/// once instead.
+pub fn analyze(policy: &Policy, draft: &Draft) -> Analysis {
+    Analyzer::new(policy).analyze(draft)
+}
+
+/// A policy prepared for checking drafts: normalized domain lists, folded keywords and
+/// signature patterns.
+#[derive(Debug, Clone)]
+pub struct Analyzer<'p> {
+    policy: &'p Policy,
+    /// Each item's automatic rule, if it has one that applies.
+    item_rules: Vec<Option<RuleId>>,
+    /// The set of rules used, as bits.
+    used: u16,
+    /// For each rule (by discriminant), the items that use it.
+    rule_items: Vec<Vec<usize>>,
+    sources: rules::links::SourceLists,
+    keywords: rules::mandate::Keywords,
+    signature: Option<rules::identity::Signature>,
+}
+
+impl<'p> Analyzer<'p> {
+    /// Prepares `policy`.
+    pub fn new(policy: &'p Policy) -> Analyzer<'p> {
+        let item_rules: Vec<Option<RuleId>> = policy
+            .items
+            .iter()
+            .map(|item| match policy.effective_check(item) {
+                Check::Manual => None,
+                Check::Automatic { rule } => Some(rule),
+            })
+            .collect();
+        let used = item_rules
+            .iter()
+            .flatten()
+            .fold(0, |bits, rule| bits | rule.bit());
+        let mut rule_items = vec![Vec::new(); RuleId::ALL.len()];
+        for (index, rule) in item_rules.iter().enumerate() {
+            if let Some(rule) = rule {
+                rule_items[*rule as usize].push(index);
+            }
+        }
+        Analyzer {
+            policy,
+            item_rules,
+            used,
+            rule_items,
+            sources: rules::links::SourceLists::new(&policy.sources),
+            keywords: rules::mandate::Keywords::new(&policy.mandate_keywords),
+            signature: policy
+                .signature
+                .as_ref()
+                .map(rules::identity::Signature::new),
+        }
+    }
+
+    fn uses(&self, rule: RuleId) -> bool {
+        self.used & rule.bit() != 0
+    }
+
+    /// Checks `draft`.
+    pub fn analyze(&self, draft: &Draft) -> Analysis {
+        let text = draft.text.as_str();
+        let empty = text.trim().is_empty() && draft.links.is_empty();
+        let mut raw: Vec<RawFinding> = Vec::new();
+        if !empty {
+            self.run_rules(draft, &mut raw);
+        }
+        self.assemble(text, empty, raw)
+    }
+
+    fn run_rules(&self, draft: &Draft, raw: &mut Vec<RawFinding>) {
+        let text = draft.text.as_str();
+        let link_rules = [
+            RuleId::Links,
+            RuleId::Shorteners,
+            RuleId::LinkText,
+            RuleId::LookalikeDomains,
+            RuleId::SourceCredibility,
+        ];
+        let wants_links = link_rules.iter().any(|rule| self.uses(*rule));
+        let found = if wants_links || self.uses(RuleId::PersonalInfo) {
+            rules::links::find_links(text, &self.sources)
+        } else {
+            Vec::new()
+        };
+        if wants_links {
+            rules::links::check(draft, &found, &self.sources, |rule| self.uses(rule), raw);
+        }
+        if self.uses(RuleId::PersonalInfo) {
+            let excluded: Vec<_> = found.iter().map(|link| link.range.clone()).collect();
+            rules::personal::check(text, &excluded, raw);
+        }
+        let signature = self
+            .signature
+            .as_ref()
+            .filter(|_| self.uses(RuleId::Signature));
+        if self.uses(RuleId::Mandate) || signature.is_some() {
+            let folded = fold(text);
+            if self.uses(RuleId::Mandate) {
+                rules::mandate::check(&folded, text, &self.keywords, raw);
+            }
+            if let Some(signature) = signature {
+                rules::identity::check(&folded, text, signature, raw);
+            }
+        }
+    }
+
+    fn assemble(&self, text: &str, empty: bool, mut raw: Vec<RawFinding>) -> Analysis {
+        // Text order: byte positions first, then UTF-16 positions given by the editor
+        // (converted below), then findings without a position.
+        let mut cursor = Utf16Cursor::new(text);
+        let mut located: Vec<(Option<Span>, RawFinding)> = Vec::with_capacity(raw.len());
+        raw.sort_by_key(|finding| match &finding.at {
+            At::Bytes(range) => (0, range.start, range.end),
+            At::Utf16(_) => (1, 0, 0),
+            At::None => (2, 0, 0),
+        });
+        for finding in raw {
+            let span = match &finding.at {
+                At::Bytes(range) => Some(cursor.span(range.clone())),
+                At::Utf16(span) => Some(*span),
+                At::None => None,
+            };
+            located.push((span, finding));
+        }
+        located.sort_by_key(|(span, _)| match span {
+            Some(span) => (0, span.start, span.end),
+            None => (1, 0, 0),
+        });
+
+        let mut counts = vec![0u32; self.policy.items.len()];
+        let mut worst: Vec<Option<Severity>> = vec![None; self.policy.items.len()];
+        let mut findings = Vec::with_capacity(located.len());
+        for (span, finding) in located {
+            let targets = &self.rule_items[finding.rule as usize];
+            let Some((&last, others)) = targets.split_last() else {
+                continue;
+            };
+            for &index in others.iter().chain([&last]) {
+                counts[index] += 1;
+                worst[index] = worst[index].max(Some(finding.severity));
+            }
+            let make = |index: usize, finding: RawFinding| Finding {
+                item_id: self.policy.items[index].id.clone(),
+                rule: finding.rule,
+                kind: finding.kind,
+                severity: finding.severity,
+                message: finding.message,
+                span,
+                excerpt: finding.excerpt,
+            };
+            for &index in others {
+                findings.push(make(index, finding.clone()));
+            }
+            findings.push(make(last, finding));
+        }
+
+        let items: Vec<ItemState> = self
+            .policy
+            .items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let rule = self.item_rules[index];
+                let state = match (rule, empty) {
+                    (None, _) | (Some(_), true) => ItemStateKind::Todo,
+                    (Some(_), false) => match worst[index] {
+                        Some(Severity::Error) => ItemStateKind::Fail,
+                        Some(Severity::Warning) => ItemStateKind::Warn,
+                        Some(Severity::Info) | None => ItemStateKind::Ok,
+                    },
+                };
+                ItemState {
+                    id: item.id.clone(),
+                    state,
+                    required: item.required,
+                    manual: rule.is_none(),
+                    rule,
+                    finding_count: counts[index],
+                    confirmed: false,
+                }
+            })
+            .collect();
+        let strict_mode = self.policy.strict_mode;
+        Analysis {
+            findings,
+            required_remaining: count_remaining(&items, strict_mode),
+            items,
+            strict_mode,
+        }
+    }
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    use super::*;
+    use crate::policy::{Placement, SignatureRule};
+
+    fn policy() -> Policy {
+        Policy::sec_csq_default()
+    }
+
+    fn run(text: &str) -> Analysis {
+        analyze(&policy(), &Draft::from_text(text))
+    }
+
+    /// The text a UTF-16 span covers, as the browser would slice it.
+    fn slice(text: &str, span: Span) -> String {
+        let units: Vec<u16> = text.encode_utf16().collect();
+        String::from_utf16(&units[span.start as usize..span.end as usize]).expect("a whole span")
+    }
+
+    fn state(analysis: &Analysis, id: &str) -> ItemStateKind {
+        analysis.item(id).expect("the item exists").state
+    }
+
+    /// (kind, excerpt) of the findings of one item.
+    fn kinds(analysis: &Analysis, id: &str) -> Vec<(FindingKind, String)> {
+        analysis
+            .findings_for(id)
+            .map(|f| (f.kind, f.excerpt.clone()))
+            .collect()
+    }
+
+    /// Every located finding's span covers exactly its excerpt.
+    fn assert_spans_match(text: &str, analysis: &Analysis) {
+        for finding in &analysis.findings {
+            if let Some(span) = finding.span {
+                assert_eq!(slice(text, span), finding.excerpt, "{finding:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_draft_leaves_everything_to_do() {
+        let policy = policy();
+        let required = policy.items.iter().filter(|item| item.required).count() as u32;
+        for text in ["", "  \n\u{a0}\t"] {
+            let analysis = analyze(&policy, &Draft::from_text(text));
+            assert!(analysis.findings.is_empty());
+            assert!(
+                analysis
+                    .items
+                    .iter()
+                    .all(|item| item.state == ItemStateKind::Todo)
+            );
+            assert_eq!(analysis.items.len(), policy.items.len());
+            assert_eq!(analysis.required_remaining, required);
+        }
+    }
+
+    #[test]
+    fn the_realistic_post() {
+        let text = crate::sample::realistic_french_post();
+        let analysis = run(text);
+        assert_spans_match(text, &analysis);
+        let ids = |id: &str, kind: FindingKind| -> Vec<String> {
+            analysis
+                .findings_for(id)
+                .filter(|f| f.kind == kind)
+                .map(|f| f.excerpt.clone())
+                .collect()
+        };
+        assert_eq!(
+            ids("liens-complets", FindingKind::Shortener),
+            ["bit.ly/negociation-fse-2026"]
+        );
+        assert_eq!(
+            ids("credibilite-des-liens", FindingKind::UnknownSource),
+            [
+                "https://blogue-education-libre.example.net/2026/08/reforme-ou-recul",
+                "bit.ly/negociation-fse-2026"
+            ]
+        );
+        assert_eq!(
+            ids("credibilite-des-liens", FindingKind::TrustedSource).len(),
+            6
+        );
+        assert_eq!(ids("liens-publies", FindingKind::Link).len(), 8);
+        assert_eq!(
+            ids("vie-privee", FindingKind::Email),
+            ["secretariat@sec-csq.example"]
+        );
+        assert_eq!(
+            ids("vie-privee", FindingKind::Phone),
+            [
+                "418-555-0142",
+                "(418) 555-0199 poste 221",
+                "1-800-555-0175",
+                "418 555 0163"
+            ]
+        );
+        assert_eq!(ids("vie-privee", FindingKind::PostalCode), ["G5A 1B2"]);
+        assert!(ids("vie-privee", FindingKind::Sin).is_empty());
+        assert!(ids("vie-privee", FindingKind::BirthDate).is_empty());
+        assert_eq!(
+            ids("identification", FindingKind::SignatureFound),
+            ["Personnel du SEC-CSQ"]
+        );
+        assert!(ids("mandat", FindingKind::MandateMatch).len() > 20);
+
+        let expected = [
+            ("identification", ItemStateKind::Ok),
+            ("identite-reelle", ItemStateKind::Todo),
+            ("liens-publies", ItemStateKind::Ok),
+            ("liens-complets", ItemStateKind::Warn),
+            ("texte-des-liens", ItemStateKind::Ok),
+            ("domaines-trompeurs", ItemStateKind::Ok),
+            ("mandat", ItemStateKind::Ok),
+            ("credibilite-des-liens", ItemStateKind::Warn),
+            ("vie-privee", ItemStateKind::Warn),
+        ];
+        for (id, expected) in expected {
+            assert_eq!(state(&analysis, id), expected, "{id}");
+        }
+        // Findings are in text order.
+        let starts: Vec<u32> = analysis
+            .findings
+            .iter()
+            .filter_map(|f| f.span)
+            .map(|s| s.start)
+            .collect();
+        assert!(starts.windows(2).all(|pair| pair[0] <= pair[1]));
+    }
+
+    #[test]
+    fn spans_count_utf16_after_emoji_and_combining_characters() {
+        // "🎉" is two UTF-16 units, "e\u{301}" two, "é" one.
+        let text = "🎉👩‍🏫 Voir bit.ly/x à l'e\u{301}cole, écrivez à a.b@lacsq.org — G5A 1B2";
+        let analysis = run(text);
+        assert_spans_match(text, &analysis);
+        let span_of = |kind: FindingKind| {
+            analysis
+                .findings
+                .iter()
+                .find(|f| f.kind == kind)
+                .and_then(|f| f.span)
+                .unwrap()
+        };
+        assert_eq!(span_of(FindingKind::Shortener), Span::new(13, 21));
+        assert_eq!(span_of(FindingKind::MandateMatch), Span::new(26, 32));
+        assert_eq!(span_of(FindingKind::Email), Span::new(44, 57));
+        assert_eq!(span_of(FindingKind::PostalCode), Span::new(60, 67));
+    }
+
+    #[test]
+    fn misleading_link_text_fails() {
+        let text = "Lisez l'article de lapresse.ca ici.";
+        let start = text.find("lapresse.ca").unwrap() as u32;
+        let draft = Draft {
+            text: text.into(),
+            links: vec![DraftLink {
+                href: "https://lapresse-nouvelles.example/article".into(),
+                text: "lapresse.ca".into(),
+                span: Some(Span::new(start, start + 11)),
+            }],
+        };
+        let analysis = analyze(&policy(), &draft);
+        assert_eq!(state(&analysis, "texte-des-liens"), ItemStateKind::Fail);
+        let mismatch = analysis.findings_for("texte-des-liens").next().unwrap();
+        assert_eq!(mismatch.kind, FindingKind::LinkTextMismatch);
+        assert_eq!(mismatch.severity, Severity::Error);
+        assert_eq!(mismatch.span, Some(Span::new(start, start + 11)));
+        assert!(mismatch.message.fr.contains("lapresse-nouvelles.example"));
+        assert!(mismatch.message.en.contains("Misleading link"));
+        // The hidden target is judged too.
+        assert!(
+            kinds(&analysis, "credibilite-des-liens")
+                .contains(&(FindingKind::UnknownSource, "lapresse.ca".into()))
+        );
+        assert!(
+            kinds(&analysis, "credibilite-des-liens")
+                .contains(&(FindingKind::TrustedSource, "lapresse.ca".into()))
+        );
+    }
+
+    #[test]
+    fn matching_link_text_is_fine_and_not_counted_twice() {
+        let text = "Voir https://www.lacsq.org/a et le site de la FSE.";
+        let draft = Draft {
+            text: text.into(),
+            links: vec![
+                DraftLink {
+                    href: "https://www.lacsq.org/a".into(),
+                    text: "https://www.lacsq.org/a".into(),
+                    span: None,
+                },
+                DraftLink {
+                    href: "https://fse.lacsq.org/".into(),
+                    text: "le site de la FSE".into(),
+                    span: None,
+                },
+                DraftLink {
+                    href: "mailto:info@lacsq.org".into(),
+                    text: "écrivez-nous".into(),
+                    span: None,
+                },
+            ],
+        };
+        let analysis = analyze(&policy(), &draft);
+        assert_eq!(state(&analysis, "texte-des-liens"), ItemStateKind::Ok);
+        assert_eq!(
+            kinds(&analysis, "liens-publies"),
+            [
+                (FindingKind::Link, "https://www.lacsq.org/a".to_owned()),
+                (FindingKind::Link, "le site de la FSE".to_owned()),
+            ]
+        );
+        let fse = analysis.findings_for("liens-publies").nth(1).unwrap();
+        assert_eq!(fse.span, Some(Span::new(32, 49)));
+        assert_eq!(state(&analysis, "credibilite-des-liens"), ItemStateKind::Ok);
+    }
+
+    #[test]
+    fn hidden_shortener_links_are_located_by_their_text() {
+        let text = "Pour en savoir plus, cliquez ici.";
+        let draft = Draft {
+            text: text.into(),
+            links: vec![DraftLink {
+                href: "https://bit.ly/3abc".into(),
+                text: "cliquez ici".into(),
+                span: None,
+            }],
+        };
+        let analysis = analyze(&policy(), &draft);
+        let shortener = analysis.findings_for("liens-complets").next().unwrap();
+        assert_eq!(shortener.kind, FindingKind::Shortener);
+        assert_eq!(shortener.span, Some(Span::new(21, 32)));
+        assert_eq!(state(&analysis, "liens-complets"), ItemStateKind::Warn);
+    }
+
+    #[test]
+    fn lookalike_domains() {
+        let cases = [
+            (
+                "Voir https://xn--lpresse-7fg.ca/article",
+                ItemStateKind::Fail,
+            ),
+            ("Voir lаpresse.ca/article", ItemStateKind::Fail),
+            ("Voir https://lacsq.org@evil.example/x", ItemStateKind::Fail),
+            ("Voir lapresee.ca/article", ItemStateKind::Warn),
+            (
+                "Voir https://lapresse.ca.nouvelles.example/",
+                ItemStateKind::Warn,
+            ),
+            ("Voir evil-lapresse.ca/article", ItemStateKind::Ok),
+            ("Voir https://www.lapresse.ca/article", ItemStateKind::Ok),
+        ];
+        for (text, expected) in cases {
+            let analysis = run(text);
+            assert_eq!(state(&analysis, "domaines-trompeurs"), expected, "{text}");
+            assert_spans_match(text, &analysis);
+        }
+    }
+
+    #[test]
+    fn source_credibility() {
+        let cases = [
+            (
+                "https://www.ledevoir.com/societe",
+                ItemStateKind::Ok,
+                FindingKind::TrustedSource,
+                Severity::Info,
+            ),
+            (
+                "news.lapresse.ca/x",
+                ItemStateKind::Ok,
+                FindingKind::TrustedSource,
+                Severity::Info,
+            ),
+            (
+                "HTTPS://LAPRESSE.CA./x",
+                ItemStateKind::Ok,
+                FindingKind::TrustedSource,
+                Severity::Info,
+            ),
+            (
+                "evil-lapresse.ca",
+                ItemStateKind::Warn,
+                FindingKind::UnknownSource,
+                Severity::Warning,
+            ),
+            (
+                "https://fake-news.example/x",
+                ItemStateKind::Fail,
+                FindingKind::FlaggedSource,
+                Severity::Error,
+            ),
+            (
+                "www.nouvelles-virales.example",
+                ItemStateKind::Fail,
+                FindingKind::FlaggedSource,
+                Severity::Error,
+            ),
+        ];
+        for (text, expected, kind, severity) in cases {
+            let analysis = run(&format!("À lire : {text}"));
+            assert_eq!(
+                state(&analysis, "credibilite-des-liens"),
+                expected,
+                "{text}"
+            );
+            let finding = analysis
+                .findings_for("credibilite-des-liens")
+                .next()
+                .unwrap();
+            assert_eq!((finding.kind, finding.severity), (kind, severity), "{text}");
+        }
+        let unknown = run("Voir https://exemple.org/");
+        let finding = unknown
+            .findings_for("credibilite-des-liens")
+            .next()
+            .unwrap();
+        assert!(
+            finding
+                .message
+                .fr
+                .contains("Vérifiez manuellement la crédibilité")
+        );
+        // No link: nothing to judge.
+        assert_eq!(
+            state(&run("Bonne rentrée scolaire!"), "credibilite-des-liens"),
+            ItemStateKind::Ok
+        );
+    }
+
+    #[test]
+    fn personal_information_states() {
+        let cases = [
+            ("NAS de Jean : 046 454 286", ItemStateKind::Fail),
+            ("Appelez Jean au 418-555-1234", ItemStateKind::Warn),
+            ("Écrivez à jean@exemple.ca", ItemStateKind::Warn),
+            ("Léa, née le 14 mars 2016", ItemStateKind::Warn),
+            ("Le budget est de 418 555 $ pour 2026.", ItemStateKind::Ok),
+        ];
+        for (text, expected) in cases {
+            let analysis = run(text);
+            assert_eq!(state(&analysis, "vie-privee"), expected, "{text}");
+            assert_spans_match(text, &analysis);
+        }
+        let sin = run("NAS : 046-454-286");
+        let finding = sin.findings_for("vie-privee").next().unwrap();
+        assert_eq!(
+            (finding.kind, finding.severity),
+            (FindingKind::Sin, Severity::Error)
+        );
+        assert_eq!(finding.span, Some(Span::new(6, 17)));
+        assert!(finding.message.fr.contains("NAS"));
+        assert!(finding.message.en.contains("SIN"));
+    }
+
+    #[test]
+    fn mandate_is_a_hint_never_a_block() {
+        let mut policy = policy();
+        policy.strict_mode = true;
+        if let Some(item) = policy.items.iter_mut().find(|item| item.id == "mandat") {
+            item.required = true;
+        }
+        let off_topic = analyze(
+            &policy,
+            &Draft::from_text("Superbe coucher de soleil ce soir!"),
+        );
+        let mandate = off_topic.item("mandat").unwrap();
+        assert_eq!(mandate.state, ItemStateKind::Warn);
+        assert_eq!(
+            kinds(&off_topic, "mandat"),
+            [(FindingKind::MandateMissing, String::new())]
+        );
+        assert!(off_topic.findings_for("mandat").all(|f| f.span.is_none()));
+        let with_mandate = analyze(
+            &policy,
+            &Draft::from_text("Les ENSEIGNANTES et la négociation"),
+        );
+        assert_eq!(
+            with_mandate.item("mandat").unwrap().state,
+            ItemStateKind::Ok
+        );
+        assert_eq!(
+            kinds(&with_mandate, "mandat"),
+            [
+                (FindingKind::MandateMatch, "ENSEIGNANTES".into()),
+                (FindingKind::MandateMatch, "négociation".into())
+            ]
+        );
+        // Even required and in strict mode, the mandate warning does not count.
+        let remaining_without = off_topic.required_remaining;
+        let confirmed = off_topic.with_confirmed(&["mandat"]);
+        assert_eq!(confirmed.required_remaining, remaining_without);
+    }
+
+    #[test]
+    fn signature_rules() {
+        let analysis = run("Bonne rentrée à toutes et à tous!");
+        assert_eq!(state(&analysis, "identification"), ItemStateKind::Fail);
+        let missing = analysis.findings_for("identification").next().unwrap();
+        assert_eq!(
+            (missing.kind, missing.severity),
+            (FindingKind::SignatureMissing, Severity::Error)
+        );
+        assert!(missing.message.fr.contains("Personnel du SEC-CSQ"));
+
+        let mut policy = policy();
+        policy.signature = Some(SignatureRule {
+            required_patterns: vec!["membre du SEC-CSQ".into()],
+            placement: Placement::End,
+        });
+        let at_end = analyze(
+            &policy,
+            &Draft::from_text("Bonne rentrée!\nMarie, membre du SEC-CSQ 🍎"),
+        );
+        assert_eq!(
+            at_end.item("identification").unwrap().state,
+            ItemStateKind::Ok
+        );
+        let not_at_end = analyze(
+            &policy,
+            &Draft::from_text("Comme membre du SEC-CSQ, je vous salue."),
+        );
+        assert_eq!(
+            not_at_end.item("identification").unwrap().state,
+            ItemStateKind::Fail
+        );
+
+        policy.signature = None;
+        let manual = analyze(&policy, &Draft::from_text("Bonne rentrée!"));
+        let item = manual.item("identification").unwrap();
+        assert_eq!(
+            (item.state, item.manual, item.rule),
+            (ItemStateKind::Todo, true, None)
+        );
+        assert_eq!(manual.findings_for("identification").count(), 0);
+    }
+
+    #[test]
+    fn confirming_manual_items() {
+        let policy = policy();
+        let analysis =
+            run("Les élèves de Charlevoix vous saluent! https://bit.ly/x\n— Personnel du SEC-CSQ");
+        let manual_required: Vec<String> = policy
+            .items
+            .iter()
+            .filter(|item| item.required && item.check == Check::Manual)
+            .map(|item| item.id.clone())
+            .collect();
+        assert_eq!(analysis.required_remaining, manual_required.len() as u32);
+        assert!(!analysis.strict_mode);
+        let confirmed = analysis.clone().with_confirmed(&manual_required);
+        assert_eq!(confirmed.required_remaining, 0);
+        assert!(confirmed.is_clear());
+        for id in &manual_required {
+            let item = confirmed.item(id).unwrap();
+            assert_eq!((item.state, item.confirmed), (ItemStateKind::Ok, true));
+        }
+        // Confirming an automatic item that fails changes nothing.
+        let failing = run("NAS : 046 454 286").with_confirmed(&["vie-privee"]);
+        assert_eq!(
+            failing.item("vie-privee").unwrap().state,
+            ItemStateKind::Fail
+        );
+        assert!(!failing.item("vie-privee").unwrap().confirmed);
+        // Unknown ids are ignored.
+        let same = analysis.clone().with_confirmed(&["inconnu".to_owned()]);
+        assert_eq!(same, analysis);
+    }
+
+    #[test]
+    fn strict_mode_counts_warnings_until_acknowledged() {
+        let mut policy = policy();
+        policy.strict_mode = true;
+        let manual: Vec<&str> = policy
+            .items
+            .iter()
+            .filter(|item| item.check == Check::Manual)
+            .map(|item| item.id.as_str())
+            .collect();
+        let draft = Draft::from_text("Les élèves: https://bit.ly/x — Personnel du SEC-CSQ");
+        let analysis = analyze(&policy, &draft).with_confirmed(&manual);
+        assert!(analysis.strict_mode);
+        // Shortener (required, warn) and credibility (required, warn).
+        assert_eq!(analysis.required_remaining, 2);
+        let acknowledged = analysis.with_confirmed(&["liens-complets", "credibilite-des-liens"]);
+        assert_eq!(acknowledged.required_remaining, 0);
+        assert_eq!(
+            acknowledged.item("liens-complets").unwrap().state,
+            ItemStateKind::Warn
+        );
+        assert!(acknowledged.item("liens-complets").unwrap().confirmed);
+    }
+
+    #[test]
+    fn a_rule_used_by_two_items_reports_to_both() {
+        let mut policy = policy();
+        let mut copy = policy.item("vie-privee").unwrap().clone();
+        copy.id = "vie-privee-bis".into();
+        policy.items.push(copy);
+        let analysis = analyze(&policy, &Draft::from_text("Tél. : 418-555-1234"));
+        assert_eq!(analysis.findings_for("vie-privee").count(), 1);
+        assert_eq!(analysis.findings_for("vie-privee-bis").count(), 1);
+        assert_eq!(analysis.item("vie-privee-bis").unwrap().finding_count, 1);
+        assert_eq!(
+            analysis.item("vie-privee-bis").unwrap().state,
+            ItemStateKind::Warn
+        );
+    }
+
+    #[test]
+    fn analyzer_and_analyze_agree() {
+        let policy = policy();
+        let analyzer = Analyzer::new(&policy);
+        for text in ["", "Bonjour", crate::sample::realistic_french_post()] {
+            let draft = Draft::from_text(text);
+            assert_eq!(analyzer.analyze(&draft), analyze(&policy, &draft));
+        }
+    }
+
+    #[test]
+    fn json_shapes_for_the_extension() {
+        let analysis = run("Tél. : 418-555-1234");
+        let json = serde_json::to_value(&analysis).unwrap();
+        assert!(json["requiredRemaining"].is_u64());
+        assert_eq!(json["strictMode"], false);
+        let finding = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "phone")
+            .unwrap();
+        assert_eq!(finding["itemId"], "vie-privee");
+        assert_eq!(finding["rule"], "personal-info");
+        assert_eq!(finding["severity"], "warning");
+        assert_eq!(finding["span"], serde_json::json!({"start": 7, "end": 19}));
+        assert_eq!(finding["excerpt"], "418-555-1234");
+        assert!(finding["message"]["fr"].is_string() && finding["message"]["en"].is_string());
+        let item = json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "vie-privee")
+            .unwrap();
+        assert_eq!(item["state"], "warn");
+        assert_eq!(item["findingCount"], 1);
+        assert_eq!(item["rule"], "personal-info");
+        let manual = json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "identite-reelle")
+            .unwrap();
+        assert_eq!(manual["state"], "todo");
+        assert_eq!(manual["rule"], serde_json::Value::Null);
+        assert_eq!(serde_json::from_value::<Analysis>(json).unwrap(), analysis);
+        assert_eq!(
+            serde_json::to_string(&FindingKind::LinkTextMismatch).unwrap(),
+            "\"linkTextMismatch\""
+        );
+    }
+
+    #[test]
+    fn drafts_from_json() {
+        let draft: Draft = serde_json::from_str(
+            r#"{"text":"Voir ici","links":[{"href":"https://x.ca","text":"ici","span":{"start":5,"end":8}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(draft.links[0].span, Some(Span::new(5, 8)));
+        let plain: Draft = serde_json::from_str(r#"{"text":"Bonjour"}"#).unwrap();
+        assert!(plain.links.is_empty());
+        assert!(serde_json::from_str::<Draft>(r#"{"text":"a","html":"<b>a</b>"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Draft>(
+                r#"{"text":"a","links":[{"href":"x","target":"_blank"}]}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_policy_without_link_rules_skips_them() {
+        let mut policy = policy();
+        policy
+            .items
+            .retain(|item| item.check == Check::Manual || item.id == "vie-privee");
+        let analysis = analyze(&policy, &Draft::from_text("https://bit.ly/x 418-555-1234"));
+        let kinds: Vec<FindingKind> = analysis.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FindingKind::Phone]);
+    }
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod profile_tmp {
+    use super::*;
+    use std::time::Instant;
+
+    fn time(name: &str, mut f: impl FnMut()) {
+        for _ in 0..200 {
+            f();
+        }
+        let start = Instant::now();
+        let n = 3000;
+        for _ in 0..n {
+            f();
+        }
+        println!("{name}: {:.1} µs", start.elapsed().as_secs_f64() * 1e6 / n as f64);
+    }
+
+    #[test]
+    #[ignore]
+    fn profile_rules() {
+        let policy = Policy::sec_csq_default();
+        let text = crate::sample::realistic_french_post();
+        let draft = Draft::from_text(text);
+        let analyzer = Analyzer::new(&policy);
+        let lists = rules::links::SourceLists::new(&policy.sources);
+        let found = rules::links::find_links(text, &lists);
+        let folded = fold(text);
+        time("analyze", || { std::hint::black_box(analyzer.analyze(&draft)); });
+        time("find_links", || { std::hint::black_box(rules::links::find_links(text, &lists)); });
+        time("links::check", || { let mut raw = Vec::new(); rules::links::check(&draft, &found, &lists, |_| true, &mut raw); std::hint::black_box(raw); });
+        time("personal", || { let mut raw = Vec::new(); rules::personal::check(text, &[], &mut raw); std::hint::black_box(raw); });
+        time("emails", || { let mut f = Vec::new(); rules::personal::emails(text, &mut f); std::hint::black_box(f); });
+        time("numbers", || { let mut f = Vec::new(); rules::personal::numbers(text, &mut f); std::hint::black_box(f); });
+        time("postal", || { let mut f = Vec::new(); rules::personal::postal_codes(text, &mut f); std::hint::black_box(f); });
+        time("dates", || { let mut f = Vec::new(); rules::personal::birth_dates(text, &mut f); std::hint::black_box(f); });
+        time("fold", || { std::hint::black_box(fold(text)); });
+        time("mandate", || { let mut raw = Vec::new(); rules::mandate::check(&folded, text, &analyzer.keywords, &mut raw); std::hint::black_box(raw); });
+        time("identity", || { let mut raw = Vec::new(); rules::identity::check(&folded, text, analyzer.signature.as_ref().unwrap(), &mut raw); std::hint::black_box(raw); });
+        time("words", || { std::hint::black_box(rules::Words::new(&folded.text).count()); });
+        time("utf16_len", || { std::hint::black_box(crate::text::utf16_len(text)); });
+        let mut raw = Vec::new(); analyzer.run_rules(&draft, &mut raw);
+        println!("raw findings: {}", raw.len());
+        time("assemble", || { std::hint::black_box(analyzer.assemble(text, false, raw.clone())); });
+        time("clone raw", || { std::hint::black_box(raw.clone()); });
+    }
+}

@@ -1,0 +1,42 @@
+//! Balise's pure logic, shared by the browser extension (as wasm) and the companion server.
+//!
+//! Nothing in this crate performs I/O: it turns inputs (a policy document, a draft's
+//! text, a report's JSON) into outputs, so plain `cargo test` covers all of it.
+//!
+//! - [`policy`]: the policy as data (TOML or JSON), validated with line numbers; the
+//!   built-in SEC-CSQ policy.
+//! - [`analysis`] and [`rules`]: checking a draft, with findings located by UTF-16 spans.
+//! - [`report`]: strict wire types for reports and attestations; [`validate`]: the format
+//!   checks they use.
+//! - [`sites`]: how to find compose boxes and publish controls on each social network.
+//! - [`text`], [`i18n`]: UTF-16 offsets, accent folding; French and English strings.
+//!
+//! The `toml` feature (on by default) reads policies from TOML; the extension turns it off
+//! and receives policies as JSON.
+
+pub mod analysis;
+pub mod i18n;
+pub mod policy;
+pub mod report;
+pub mod rules;
+#[doc(hidden)]
+pub mod sample;
+pub mod sites;
+pub mod text;
+pub mod validate;
+
+pub use analysis::{
+    Analysis, Analyzer, Draft, DraftLink, Finding, FindingKind, ItemState, ItemStateKind, Severity,
+    analyze,
+};
+pub use i18n::{Lang, Localized};
+pub use policy::{
+    Check, ChecklistItem, ManagerAppointment, Organization, Placement, Policy, PolicyError,
+    PolicyErrorKind, RuleId, SEC_CSQ_DEFAULT_TOML, SignatureRule, Sources,
+};
+pub use report::{
+    AttestationV1, AttestedFinding, AttestedItem, ReportAnnotation, ReportCategory, ReportV1,
+    Reporter, ValidationError, Viewport,
+};
+pub use sites::{EditorKind, Shortcut, SiteAdapter, adapter_for_host};
+pub use text::Span;

@@ -1,0 +1,1343 @@
+//! The social media policy as data: a TOML document (JSON on the wire), its validation with
+//! line numbers, and the built-in SEC-CSQ policy.
+//!
+//! # Document shape
+//!
+//! ```toml
+//! version = 1                      # schema version, always 1 for now
+//! strict_mode = false              # true: warnings on required items block too
+//! members_see_checklist = true
+//! board_email = "ca@example.org"   # optional
+//! mandate_keywords = ["enseign*", "convention collective", "union"]
+//!
+//! [organization]
+//! name = "Syndicat de l'enseignement de Charlevoix"
+//! short_name = "SEC-CSQ"
+//!
+//! [manager]
+//! name = "…"
+//! email = "gestionnaire@example.org"
+//! mandate_start = "2026-07-01"
+//! mandate_end = "2027-06-30"
+//!
+//! [signature]                      # optional; without it the `signature` rule is manual
+//! required_patterns = ["Personnel du SEC-CSQ", "membre du SEC-CSQ"]
+//! placement = "anywhere"           # or "end"
+//!
+//! [sources]
+//! trusted = ["lacsq.org"]          # bare domains; subdomains are included
+//! flagged = ["fake-news.example"]
+//! shorteners = ["bit.ly"]          # optional, defaults to a built-in list
+//!
+//! [[items]]
+//! id = "vie-privee"                # stable, kebab-case, unique
+//! label.fr = "…"
+//! label.en = "…"
+//! help.fr = "…"                    # optional
+//! help.en = "…"
+//! required = true                  # optional, defaults to true
+//! clause = "…"                     # the principle of the policy it comes from
+//! check = "personal-info"          # "manual", or the id of an automatic rule
+//! ```
+//!
+//! `check` is `"manual"` (the person ticks it) or one of the rules of [`RuleId`]:
+//! `links`, `shorteners`, `link-text`, `lookalike-domains`, `source-credibility`,
+//! `personal-info`, `mandate`, `signature`. The JSON form has the same field names.
+//!
+//! A mandate keyword matches whole words, ignoring case and accents; a keyword ending with
+//! `*` matches any word that starts with it (`enseign*` matches `enseignante`).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::i18n::Localized;
+use crate::validate::{is_date, is_domain, is_email};
+
+/// The schema version this crate reads and writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The built-in SEC-CSQ policy document (TOML).
+pub const SEC_CSQ_DEFAULT_TOML: &str = include_str!("../policies/sec-csq.toml");
+
+/// URL shorteners known by default: their links hide where they lead.
+pub const DEFAULT_SHORTENERS: &[&str] = &[
+    "bit.ly",
+    "bitly.com",
+    "t.co",
+    "tinyurl.com",
+    "goo.gl",
+    "ow.ly",
+    "buff.ly",
+    "is.gd",
+    "v.gd",
+    "rebrand.ly",
+    "cutt.ly",
+    "shorturl.at",
+    "tiny.cc",
+    "lnkd.in",
+    "fb.me",
+    "s.id",
+    "rb.gy",
+    "t.ly",
+    "bl.ink",
+    "short.io",
+    "tr.im",
+    "qrco.de",
+    "dlvr.it",
+    "ift.tt",
+    "trib.al",
+    "shor.by",
+    "bit.do",
+    "clck.ru",
+    "x.co",
+    "po.st",
+    "amzn.to",
+];
+
+/// A social media policy: who manages content, which sources are trusted, and the checklist
+/// a person goes through before publishing on behalf of the union.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Schema version of the document ([`SCHEMA_VERSION`]).
+    pub version: u32,
+    /// The union.
+    pub organization: Organization,
+    /// The content manager appointed by the board.
+    pub manager: ManagerAppointment,
+    /// Where the content manager forwards screenshots for the board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub board_email: Option<String>,
+    /// When true, warnings on required items block publishing until acknowledged.
+    #[serde(default)]
+    pub strict_mode: bool,
+    /// Whether members (not only elected officers and staff) see the checklist.
+    #[serde(default = "default_true")]
+    pub members_see_checklist: bool,
+    /// How people identify themselves, checked by the `signature` rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureRule>,
+    /// Trusted, flagged and shortener domains.
+    #[serde(default)]
+    pub sources: Sources,
+    /// Words showing that a draft is about the union's mandate (French and English).
+    #[serde(default)]
+    pub mandate_keywords: Vec<String>,
+    /// The checklist, in display order.
+    pub items: Vec<ChecklistItem>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The union's names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organization {
+    /// Full name.
+    pub name: String,
+    /// Short name, e.g. `SEC-CSQ`.
+    pub short_name: String,
+}
+
+/// The content manager, appointed every year by the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManagerAppointment {
+    /// The person's name.
+    pub name: String,
+    /// Where reports and screenshots go.
+    pub email: String,
+    /// First day of the mandate, `YYYY-MM-DD`.
+    pub mandate_start: String,
+    /// Last day of the mandate, `YYYY-MM-DD`.
+    pub mandate_end: String,
+}
+
+/// Where a signature must appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// At the end of the draft (only whitespace, punctuation, emoji or hashtags after it).
+    End,
+    /// Anywhere in the draft.
+    #[default]
+    Anywhere,
+}
+
+/// How people identify themselves as members or staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRule {
+    /// One of these must appear (case, accents and leading dashes are ignored).
+    pub required_patterns: Vec<String>,
+    /// Where.
+    #[serde(default)]
+    pub placement: Placement,
+}
+
+/// Domains by trust. A domain covers its subdomains (`lapresse.ca` covers
+/// `www.lapresse.ca`, not `evil-lapresse.ca`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources {
+    /// Sources known to be credible.
+    #[serde(default)]
+    pub trusted: Vec<String>,
+    /// Sources known to spread misinformation.
+    #[serde(default)]
+    pub flagged: Vec<String>,
+    /// URL shorteners (their links hide their target).
+    #[serde(default = "default_shorteners")]
+    pub shorteners: Vec<String>,
+}
+
+impl Default for Sources {
+    fn default() -> Sources {
+        Sources {
+            trusted: Vec::new(),
+            flagged: Vec::new(),
+            shorteners: default_shorteners(),
+        }
+    }
+}
+
+fn default_shorteners() -> Vec<String> {
+    DEFAULT_SHORTENERS.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// One point of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistItem {
+    /// Stable identifier (kebab-case), unique in the policy.
+    pub id: String,
+    /// What the person checks, as a short statement.
+    pub label: Localized,
+    /// A longer explanation.
+    #[serde(default)]
+    pub help: Localized,
+    /// Whether publishing should wait for this item.
+    #[serde(default = "default_true")]
+    pub required: bool,
+    /// The principle of the policy it comes from.
+    pub clause: String,
+    /// How it is checked.
+    pub check: Check,
+}
+
+impl ChecklistItem {
+    /// The automatic rule, if any.
+    pub fn rule(&self) -> Option<RuleId> {
+        match self.check {
+            Check::Manual => None,
+            Check::Automatic { rule } => Some(rule),
+        }
+    }
+}
+
+/// An automatic check of a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleId {
+    /// Lists the links of the draft.
+    Links,
+    /// Flags URL shorteners, which hide where a link leads.
+    Shorteners,
+    /// Flags links whose displayed text names another domain than their target.
+    LinkText,
+    /// Flags look-alike domains (punycode, mixed scripts, near-copies of trusted ones).
+    LookalikeDomains,
+    /// Classifies each link's domain as trusted, flagged or unknown.
+    SourceCredibility,
+    /// Flags personal information: emails, phone numbers, SIN, postal codes, birth dates.
+    PersonalInfo,
+    /// Shows whether the draft touches the union's mandate.
+    Mandate,
+    /// Checks that the draft carries one of the configured signatures.
+    Signature,
+}
+
+impl RuleId {
+    /// Every rule.
+    pub const ALL: [RuleId; 8] = [
+        RuleId::Links,
+        RuleId::Shorteners,
+        RuleId::LinkText,
+        RuleId::LookalikeDomains,
+        RuleId::SourceCredibility,
+        RuleId::PersonalInfo,
+        RuleId::Mandate,
+        RuleId::Signature,
+    ];
+
+    /// The name used in policy documents, e.g. `"personal-info"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleId::Links => "links",
+            RuleId::Shorteners => "shorteners",
+            RuleId::LinkText => "link-text",
+            RuleId::LookalikeDomains => "lookalike-domains",
+            RuleId::SourceCredibility => "source-credibility",
+            RuleId::PersonalInfo => "personal-info",
+            RuleId::Mandate => "mandate",
+            RuleId::Signature => "signature",
+        }
+    }
+
+    /// The rule named `name` in policy documents.
+    pub fn from_name(name: &str) -> Option<RuleId> {
+        RuleId::ALL.into_iter().find(|rule| rule.as_str() == name)
+    }
+
+    /// A bit for sets of rules.
+    pub(crate) fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a checklist item is checked. Written `check = "manual"` or `check = "<rule>"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Check {
+    /// The person checks it and ticks it.
+    Manual,
+    /// An automatic rule checks the draft.
+    Automatic {
+        /// Which rule.
+        rule: RuleId,
+    },
+}
+
+const CHECK_NAMES: &[&str] = &[
+    "manual",
+    "links",
+    "shorteners",
+    "link-text",
+    "lookalike-domains",
+    "source-credibility",
+    "personal-info",
+    "mandate",
+    "signature",
+];
+
+impl Serialize for Check {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Check::Manual => serializer.serialize_str("manual"),
+            Check::Automatic { rule } => serializer.serialize_str(rule.as_str()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Check {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Check, D::Error> {
+        struct CheckVisitor;
+        impl Visitor<'_> for CheckVisitor {
+            type Value = Check;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("\"manual\" or the name of a rule")
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Check, E> {
+                if value == "manual" {
+                    return Ok(Check::Manual);
+                }
+                RuleId::from_name(value)
+                    .map(|rule| Check::Automatic { rule })
+                    .ok_or_else(|| E::unknown_variant(value, CHECK_NAMES))
+            }
+        }
+        deserializer.deserialize_str(CheckVisitor)
+    }
+}
+
+/// What kind of problem a [`PolicyError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyErrorKind {
+    /// The document cannot be read: syntax, unknown field, missing field, wrong type.
+    Syntax,
+    /// The document reads but breaks a rule: duplicate id, malformed email, bad dates…
+    Invalid,
+}
+
+/// A problem in a policy document, in English, located by line and column when possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Syntax or validation.
+    pub kind: PolicyErrorKind,
+    /// The field, e.g. `items[3].id` (validation errors).
+    pub path: Option<String>,
+    /// 1-based line in the document.
+    pub line: Option<u32>,
+    /// 1-based column (in characters) in that line.
+    pub column: Option<u32>,
+    /// The problem.
+    pub message: String,
+}
+
+impl PolicyError {
+    fn invalid(path: impl Into<String>, message: impl Into<String>) -> PolicyError {
+        PolicyError {
+            kind: PolicyErrorKind::Invalid,
+            path: Some(path.into()),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    #[cfg(feature = "toml")]
+    fn locate(&mut self, source: &str, offset: usize) {
+        let (line, column) = line_column(source, offset);
+        self.line = Some(line);
+        self.column = Some(column);
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, "line {line}, column {column}: ")?;
+        }
+        if let Some(path) = &self.path {
+            write!(f, "{path}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// The 1-based line and column (in characters) of byte `offset` in `source`.
+#[cfg(feature = "toml")]
+fn line_column(source: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line as u32, column as u32)
+}
+
+/// Whether `id` is a valid item id: 1 to 64 lowercase ASCII letters and digits in groups
+/// joined by single hyphens (`vie-privee`, `step-2`).
+pub fn is_item_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+}
+
+/// A domain as compared: lowercase, without a trailing dot.
+pub(crate) fn normalize_domain(domain: &str) -> String {
+    let domain = domain.trim();
+    domain
+        .strip_suffix('.')
+        .unwrap_or(domain)
+        .to_ascii_lowercase()
+}
+
+impl Policy {
+    /// Reads a policy from TOML and validates it. Errors name the line and column.
+    #[cfg(feature = "toml")]
+    pub fn from_toml(source: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(source).map_err(|error| {
+            let mut located = PolicyError {
+                kind: PolicyErrorKind::Syntax,
+                path: None,
+                line: None,
+                column: None,
+                message: error.message().trim().to_owned(),
+            };
+            if let Some(span) = error.span() {
+                located.locate(source, span.start);
+            }
+            located
+        })?;
+        if let Err(mut error) = policy.validate() {
+            if let Some(offset) = error
+                .path
+                .as_deref()
+                .and_then(|path| locate::offset_of(source, path))
+            {
+                error.locate(source, offset);
+            }
+            return Err(error);
+        }
+        Ok(policy)
+    }
+
+    /// Reads a policy from JSON (the companion's and the extension's format) and validates
+    /// it. Syntax errors name the line and column; validation errors name the field.
+    pub fn from_json(source: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = serde_json::from_str(source).map_err(|error| {
+            let full = error.to_string();
+            let message = match full.rfind(" at line ") {
+                Some(index) if error.line() > 0 => full[..index].to_owned(),
+                _ => full,
+            };
+            PolicyError {
+                kind: PolicyErrorKind::Syntax,
+                path: None,
+                line: (error.line() > 0).then_some(error.line() as u32),
+                column: (error.line() > 0).then_some(error.column() as u32),
+                message,
+            }
+        })?;
+        policy.validate()?;
+        Ok(policy)
+    }
+
+    /// The built-in SEC-CSQ policy ([`SEC_CSQ_DEFAULT_TOML`]).
+    #[cfg(feature = "toml")]
+    pub fn sec_csq_default() -> Policy {
+        #[allow(clippy::expect_used)]
+        Policy::from_toml(SEC_CSQ_DEFAULT_TOML).expect("the built-in policy is valid (tested)")
+    }
+
+    /// Checks the rules serde cannot: the first problem found, in document order.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        match self.validation_errors().into_iter().next() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Every rule the policy breaks, in document order (without line numbers).
+    pub fn validation_errors(&self) -> Vec<PolicyError> {
+        let mut errors = Vec::new();
+        let mut fail =
+            |path: String, message: String| errors.push(PolicyError::invalid(path, message));
+        if self.version != SCHEMA_VERSION {
+            fail(
+                "version".into(),
+                format!(
+                    "unsupported schema version {} (this Balise reads version {SCHEMA_VERSION})",
+                    self.version
+                ),
+            );
+        }
+        let not_blank = |path: &str, value: &str, fail: &mut dyn FnMut(String, String)| {
+            if value.trim().is_empty() {
+                fail(path.to_owned(), "must not be empty".into());
+            }
+        };
+        not_blank("organization.name", &self.organization.name, &mut fail);
+        not_blank(
+            "organization.short_name",
+            &self.organization.short_name,
+            &mut fail,
+        );
+        not_blank("manager.name", &self.manager.name, &mut fail);
+        if !is_email(&self.manager.email) {
+            fail(
+                "manager.email".into(),
+                format!("malformed email address `{}`", self.manager.email),
+            );
+        }
+        let start_ok = is_date(&self.manager.mandate_start);
+        let end_ok = is_date(&self.manager.mandate_end);
+        for (ok, path, value) in [
+            (
+                start_ok,
+                "manager.mandate_start",
+                &self.manager.mandate_start,
+            ),
+            (end_ok, "manager.mandate_end", &self.manager.mandate_end),
+        ] {
+            if !ok {
+                fail(
+                    path.into(),
+                    format!("`{value}` is not a date written YYYY-MM-DD"),
+                );
+            }
+        }
+        if start_ok && end_ok && self.manager.mandate_end < self.manager.mandate_start {
+            fail(
+                "manager.mandate_end".into(),
+                format!(
+                    "mandate_end ({}) is before mandate_start ({})",
+                    self.manager.mandate_end, self.manager.mandate_start
+                ),
+            );
+        }
+        if let Some(email) = &self.board_email
+            && !is_email(email)
+        {
+            fail(
+                "board_email".into(),
+                format!("malformed email address `{email}`"),
+            );
+        }
+        if let Some(signature) = &self.signature {
+            if signature.required_patterns.is_empty() {
+                fail(
+                    "signature.required_patterns".into(),
+                    "must list at least one pattern".into(),
+                );
+            }
+            for (index, pattern) in signature.required_patterns.iter().enumerate() {
+                if !pattern.chars().any(char::is_alphanumeric) {
+                    fail(
+                        format!("signature.required_patterns[{index}]"),
+                        format!("pattern `{pattern}` has no letters or digits"),
+                    );
+                }
+            }
+        }
+        let lists = [
+            ("trusted", &self.sources.trusted),
+            ("flagged", &self.sources.flagged),
+            ("shorteners", &self.sources.shorteners),
+        ];
+        for (name, list) in lists {
+            for (index, domain) in list.iter().enumerate() {
+                if !is_domain(domain) {
+                    fail(
+                        format!("sources.{name}[{index}]"),
+                        format!(
+                            "invalid domain `{domain}`: write a bare domain such as lacsq.org \
+                             (no scheme, path, port or wildcard; punycode for accented names)"
+                        ),
+                    );
+                }
+            }
+        }
+        let trusted: Vec<String> = self
+            .sources
+            .trusted
+            .iter()
+            .map(|d| normalize_domain(d))
+            .collect();
+        for (index, domain) in self.sources.flagged.iter().enumerate() {
+            if trusted.contains(&normalize_domain(domain)) {
+                fail(
+                    format!("sources.flagged[{index}]"),
+                    format!("`{domain}` is both trusted and flagged"),
+                );
+            }
+        }
+        for (index, keyword) in self.mandate_keywords.iter().enumerate() {
+            let stem = keyword.trim().strip_suffix('*').unwrap_or(keyword.trim());
+            if !stem.chars().any(char::is_alphanumeric) || stem.contains('*') {
+                fail(
+                    format!("mandate_keywords[{index}]"),
+                    format!(
+                        "keyword `{keyword}` must have letters or digits, and `*` only at the end"
+                    ),
+                );
+            }
+        }
+        if self.mandate_keywords.is_empty()
+            && self
+                .items
+                .iter()
+                .any(|item| item.rule() == Some(RuleId::Mandate))
+        {
+            fail(
+                "mandate_keywords".into(),
+                "the `mandate` rule needs at least one keyword".into(),
+            );
+        }
+        if self.items.is_empty() {
+            fail(
+                "items".into(),
+                "the checklist must have at least one item".into(),
+            );
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (index, item) in self.items.iter().enumerate() {
+            if !is_item_id(&item.id) {
+                fail(
+                    format!("items[{index}].id"),
+                    format!(
+                        "invalid item id `{}`: use lowercase letters, digits and single hyphens \
+                         (kebab-case), at most 64 characters",
+                        item.id
+                    ),
+                );
+            } else if let Some(first) = seen.insert(&item.id, index) {
+                fail(
+                    format!("items[{index}].id"),
+                    format!(
+                        "duplicate item id `{}` (already used by items[{first}])",
+                        item.id
+                    ),
+                );
+            }
+            for (lang, text) in [("fr", &item.label.fr), ("en", &item.label.en)] {
+                if text.trim().is_empty() {
+                    fail(
+                        format!("items[{index}].label.{lang}"),
+                        "label must not be empty".into(),
+                    );
+                }
+            }
+            if item.clause.trim().is_empty() {
+                fail(
+                    format!("items[{index}].clause"),
+                    "must say which principle of the policy the item comes from".into(),
+                );
+            }
+        }
+        errors
+    }
+
+    /// The item with this id.
+    pub fn item(&self, id: &str) -> Option<&ChecklistItem> {
+        self.items.iter().find(|item| item.id == id)
+    }
+
+    /// How the item is actually checked: its own check, except that the `signature` rule is
+    /// manual when the policy configures no signature.
+    pub fn effective_check(&self, item: &ChecklistItem) -> Check {
+        match item.check {
+            Check::Automatic {
+                rule: RuleId::Signature,
+            } if self.signature.is_none() => Check::Manual,
+            check => check,
+        }
+    }
+}
+
+/// Finding where a field of a TOML document is, to put line numbers on validation errors.
+#[cfg(feature = "toml")]
+mod locate {
+    use std::fmt;
+    use std::ops::Range;
+
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+    use toml::Spanned;
+
+    /// A TOML value reduced to its shape, with the span of every nested value.
+    enum Node {
+        Leaf,
+        Table(Vec<(String, Spanned<Node>)>),
+        Array(Vec<Spanned<Node>>),
+    }
+
+    impl<'de> Deserialize<'de> for Node {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
+            deserializer.deserialize_any(NodeVisitor)
+        }
+    }
+
+    struct NodeVisitor;
+
+    impl<'de> Visitor<'de> for NodeVisitor {
+        type Value = Node;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("any TOML value")
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+            Ok(Node::Leaf)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Node, E> {
+            Ok(Node::Leaf)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Node, E> {
+            Ok(Node::Leaf)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+            Ok(Node::Leaf)
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Node, E> {
+            Ok(Node::Leaf)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+            let mut entries = Vec::new();
+            while let Some((key, value)) = map.next_entry::<String, Spanned<Node>>()? {
+                entries.push((key, value));
+            }
+            Ok(Node::Table(entries))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+            let mut elements = Vec::new();
+            while let Some(element) = seq.next_element::<Spanned<Node>>()? {
+                elements.push(element);
+            }
+            Ok(Node::Array(elements))
+        }
+    }
+
+    /// Where `path` (`items[3].label.fr`) starts in `source`: the value if it is there, else
+    /// the closest enclosing value that is.
+    pub(super) fn offset_of(source: &str, path: &str) -> Option<usize> {
+        let root: Node = toml::from_str(source).ok()?;
+        let mut node = &root;
+        let mut found: Option<Range<usize>> = None;
+        for part in path.split('.') {
+            let (key, index) = match part.split_once('[') {
+                Some((key, rest)) => (key, rest.trim_end_matches(']').parse::<usize>().ok()),
+                None => (part, None),
+            };
+            let Node::Table(entries) = node else { break };
+            let Some((_, value)) = entries.iter().find(|(name, _)| name == key) else {
+                break;
+            };
+            found = Some(value.span());
+            node = value.get_ref();
+            if let Some(index) = index {
+                let Node::Array(elements) = node else { break };
+                let Some(element) = elements.get(index) else {
+                    break;
+                };
+                found = Some(element.span());
+                node = element.get_ref();
+            }
+        }
+        found.map(|span| span.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal_json() -> serde_json::Value {
+        serde_json::json!({
+            "version": 1,
+            "organization": {"name": "Syndicat", "short_name": "SYN"},
+            "manager": {
+                "name": "Gestionnaire",
+                "email": "g@example.org",
+                "mandate_start": "2026-07-01",
+                "mandate_end": "2027-06-30"
+            },
+            "items": [{
+                "id": "vie-privee",
+                "label": {"fr": "Vie privée", "en": "Privacy"},
+                "clause": "préserver la vie privée",
+                "check": "personal-info"
+            }]
+        })
+    }
+
+    #[test]
+    fn json_defaults_and_round_trip() {
+        let policy = Policy::from_json(&minimal_json().to_string()).unwrap();
+        assert!(policy.members_see_checklist);
+        assert!(!policy.strict_mode);
+        assert!(policy.items[0].required);
+        assert_eq!(policy.items[0].help, Localized::default());
+        assert_eq!(policy.sources.shorteners.len(), DEFAULT_SHORTENERS.len());
+        assert_eq!(
+            policy.items[0].check,
+            Check::Automatic {
+                rule: RuleId::PersonalInfo
+            }
+        );
+        let json = serde_json::to_string(&policy).unwrap();
+        assert!(json.contains(r#""check":"personal-info""#));
+        assert_eq!(Policy::from_json(&json).unwrap(), policy);
+    }
+
+    #[test]
+    fn json_errors_name_the_line_or_the_field() {
+        let mut value = minimal_json();
+        value["items"][0]["lable"] = "x".into();
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let error = Policy::from_json(&text).unwrap_err();
+        assert_eq!(error.kind, PolicyErrorKind::Syntax);
+        assert!(error.line.is_some());
+        assert!(
+            error.message.starts_with("unknown field `lable`"),
+            "{error}"
+        );
+        assert!(!error.message.contains(" at line "), "{error}");
+
+        let mut value = minimal_json();
+        value["manager"]["email"] = "nobody".into();
+        let error = Policy::from_json(&value.to_string()).unwrap_err();
+        assert_eq!(error.kind, PolicyErrorKind::Invalid);
+        assert_eq!(
+            error.to_string(),
+            "manager.email: malformed email address `nobody`"
+        );
+
+        let error = Policy::from_json("{").unwrap_err();
+        assert_eq!((error.line, error.column), (Some(1), Some(1)));
+    }
+
+    #[test]
+    fn check_names_round_trip() {
+        for rule in RuleId::ALL {
+            assert_eq!(RuleId::from_name(rule.as_str()), Some(rule));
+            let check = Check::Automatic { rule };
+            let json = serde_json::to_string(&check).unwrap();
+            assert_eq!(json, format!("\"{rule}\""));
+            assert_eq!(serde_json::from_str::<Check>(&json).unwrap(), check);
+            assert!(CHECK_NAMES.contains(&rule.as_str()));
+        }
+        assert_eq!(
+            serde_json::from_str::<Check>("\"manual\"").unwrap(),
+            Check::Manual
+        );
+        let error = serde_json::from_str::<Check>("\"personal_info\"").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown variant `personal_info`")
+        );
+    }
+
+    #[test]
+    fn item_ids() {
+        for good in ["a", "vie-privee", "step-2", "x1-y2-z3"] {
+            assert!(is_item_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "Vie-privee",
+            "vie_privee",
+            "vie--privee",
+            "-vie",
+            "vie-",
+            "vie privée",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_item_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn validation_table() {
+        type Edit = fn(&mut serde_json::Value);
+        let cases: &[(Edit, &str, &str)] = &[
+            (
+                |v| v["version"] = 2.into(),
+                "version",
+                "unsupported schema version 2",
+            ),
+            (
+                |v| v["organization"]["name"] = " ".into(),
+                "organization.name",
+                "must not be empty",
+            ),
+            (
+                |v| v["manager"]["email"] = "a@b".into(),
+                "manager.email",
+                "malformed email",
+            ),
+            (
+                |v| v["manager"]["mandate_start"] = "2026-02-30".into(),
+                "manager.mandate_start",
+                "is not a date",
+            ),
+            (
+                |v| v["manager"]["mandate_end"] = "2026-06-30".into(),
+                "manager.mandate_end",
+                "is before mandate_start",
+            ),
+            (
+                |v| v["board_email"] = "ca".into(),
+                "board_email",
+                "malformed email",
+            ),
+            (
+                |v| v["signature"] = serde_json::json!({"required_patterns": []}),
+                "signature.required_patterns",
+                "at least one",
+            ),
+            (
+                |v| v["signature"] = serde_json::json!({"required_patterns": ["ok", " — "]}),
+                "signature.required_patterns[1]",
+                "no letters",
+            ),
+            (
+                |v| v["sources"] = serde_json::json!({"trusted": ["https://lacsq.org"]}),
+                "sources.trusted[0]",
+                "invalid domain",
+            ),
+            (
+                |v| v["sources"] = serde_json::json!({"shorteners": ["bit.ly/"]}),
+                "sources.shorteners[0]",
+                "invalid domain",
+            ),
+            (
+                |v| v["sources"] = serde_json::json!({"trusted": ["x.ca"], "flagged": ["X.ca."]}),
+                "sources.flagged[0]",
+                "both trusted and flagged",
+            ),
+            (
+                |v| v["mandate_keywords"] = serde_json::json!(["*"]),
+                "mandate_keywords[0]",
+                "letters",
+            ),
+            (
+                |v| v["mandate_keywords"] = serde_json::json!(["en*seign"]),
+                "mandate_keywords[0]",
+                "only at the end",
+            ),
+            (
+                |v| v["items"][0]["check"] = "mandate".into(),
+                "mandate_keywords",
+                "at least one keyword",
+            ),
+            (
+                |v| v["items"] = serde_json::json!([]),
+                "items",
+                "at least one item",
+            ),
+            (
+                |v| v["items"][0]["id"] = "Vie_Privee".into(),
+                "items[0].id",
+                "invalid item id",
+            ),
+            (
+                |v| v["items"][0]["label"]["en"] = "".into(),
+                "items[0].label.en",
+                "must not be empty",
+            ),
+            (
+                |v| v["items"][0]["clause"] = "".into(),
+                "items[0].clause",
+                "principle",
+            ),
+            (
+                |v| {
+                    let item = v["items"][0].clone();
+                    v["items"].as_array_mut().unwrap().push(item);
+                },
+                "items[1].id",
+                "duplicate item id `vie-privee` (already used by items[0])",
+            ),
+        ];
+        for (edit, path, message) in cases {
+            let mut value = minimal_json();
+            edit(&mut value);
+            let error = Policy::from_json(&value.to_string()).unwrap_err();
+            assert_eq!(error.kind, PolicyErrorKind::Invalid, "{error}");
+            assert_eq!(error.path.as_deref(), Some(*path), "{error}");
+            assert!(error.message.contains(message), "{error}");
+        }
+    }
+
+    #[test]
+    fn signature_without_configuration_is_manual() {
+        let mut value = minimal_json();
+        value["items"][0]["check"] = "signature".into();
+        let policy = Policy::from_json(&value.to_string()).unwrap();
+        assert_eq!(policy.effective_check(&policy.items[0]), Check::Manual);
+        value["signature"] = serde_json::json!({"required_patterns": ["membre"]});
+        let policy = Policy::from_json(&value.to_string()).unwrap();
+        assert_eq!(
+            policy.signature.as_ref().unwrap().placement,
+            Placement::Anywhere
+        );
+        assert_eq!(
+            policy.effective_check(&policy.items[0]),
+            Check::Automatic {
+                rule: RuleId::Signature
+            }
+        );
+        assert!(policy.item("vie-privee").is_some());
+        assert!(policy.item("absent").is_none());
+    }
+
+    #[test]
+    #[cfg(feature = "toml")]
+    fn line_columns_count_characters() {
+        let source = "a = 1\nété = \"x\"\n";
+        assert_eq!(line_column(source, 0), (1, 1));
+        assert_eq!(line_column(source, 6), (2, 1));
+        let offset = source.find('=').unwrap();
+        assert_eq!(line_column(source, offset), (1, 3));
+        let offset = source.find("\"x").unwrap();
+        assert_eq!(line_column(source, offset), (2, 7));
+        assert_eq!(line_column(source, 999), (3, 1));
+    }
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod toml_tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"version = 1
+mandate_keywords = ["école"]
+
+[organization]
+name = "Syndicat"
+short_name = "SYN"
+
+[manager]
+name = "Gestionnaire"
+email = "g@example.org"
+mandate_start = "2026-07-01"
+mandate_end = "2027-06-30"
+
+[[items]]
+id = "vie-privee"
+label.fr = "Vie privée"
+label.en = "Privacy"
+clause = "préserver la vie privée"
+check = "personal-info"
+
+[[items]]
+id = "mandat"
+label.fr = "Mandat"
+label.en = "Mandate"
+clause = "en lien avec le mandat"
+check = "mandate"
+required = false
+"#;
+
+    fn error_for(edit: impl Fn(&str) -> String) -> PolicyError {
+        Policy::from_toml(&edit(MINIMAL)).expect_err("the edit breaks the document")
+    }
+
+    #[test]
+    fn a_minimal_document_reads() {
+        let policy = Policy::from_toml(MINIMAL).unwrap();
+        assert_eq!(policy.items.len(), 2);
+        assert!(!policy.items[1].required);
+        assert_eq!(policy.mandate_keywords, ["école"]);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let error = error_for(|s| s.replace("name = \"Syndicat\"", "name = \"Syndicat"));
+        assert_eq!(error.kind, PolicyErrorKind::Syntax);
+        assert_eq!(error.line, Some(5), "{error}");
+        assert!(error.to_string().starts_with("line 5, column "), "{error}");
+    }
+
+    #[test]
+    fn unknown_fields_name_the_line_and_the_expected_ones() {
+        let error = error_for(|s| {
+            s.replace(
+                "clause = \"en lien avec le mandat\"",
+                "clause = \"en lien avec le mandat\"\n  lable = \"Mandat\"",
+            )
+        });
+        assert_eq!(error.kind, PolicyErrorKind::Syntax);
+        assert_eq!((error.line, error.column), (Some(26), Some(3)), "{error}");
+        assert!(error.message.contains("unknown field `lable`"), "{error}");
+        assert!(error.message.contains("expected one of"), "{error}");
+        assert!(error.message.contains("`label`"), "{error}");
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_rules_name_the_line() {
+        let error = error_for(|s| s.replace("required = false", "required = \"non\""));
+        assert_eq!(error.line, Some(27), "{error}");
+        assert!(error.message.contains("invalid type"), "{error}");
+
+        let error = error_for(|s| s.replace("check = \"mandate\"", "check = \"mandat\""));
+        assert_eq!(error.line, Some(26), "{error}");
+        assert!(
+            error.message.contains("unknown variant `mandat`"),
+            "{error}"
+        );
+        assert!(error.message.contains("`personal-info`"), "{error}");
+
+        let error = error_for(|s| s.replace("version = 1", "version = \"1\""));
+        assert_eq!(error.line, Some(1), "{error}");
+    }
+
+    #[test]
+    fn missing_fields_are_reported() {
+        let error = error_for(|s| s.replace("clause = \"en lien avec le mandat\"\n", ""));
+        assert!(error.message.contains("missing field `clause`"), "{error}");
+        assert!(error.line.is_some(), "{error}");
+    }
+
+    #[test]
+    fn validation_errors_name_the_line() {
+        let error = error_for(|s| s.replace("id = \"mandat\"", "id = \"vie-privee\""));
+        assert_eq!(error.kind, PolicyErrorKind::Invalid);
+        assert_eq!((error.line, error.column), (Some(22), Some(6)), "{error}");
+        assert_eq!(
+            error.to_string(),
+            "line 22, column 6: items[1].id: duplicate item id `vie-privee` (already used by items[0])"
+        );
+
+        let error = error_for(|s| s.replace("id = \"mandat\"", "id = \"Mandat\""));
+        assert_eq!(error.line, Some(22), "{error}");
+        assert!(
+            error.message.contains("invalid item id `Mandat`"),
+            "{error}"
+        );
+
+        let error = error_for(|s| s.replace("g@example.org", "g-at-example.org"));
+        assert_eq!((error.line, error.column), (Some(10), Some(9)), "{error}");
+
+        let error = error_for(|s| s.replace("2027-06-30", "2026-06-30"));
+        assert_eq!(error.line, Some(12), "{error}");
+        assert!(error.message.contains("before mandate_start"), "{error}");
+
+        let error = error_for(|s| s.replace("label.en = \"Privacy\"", "label.en = \"  \""));
+        assert_eq!(error.line, Some(17), "{error}");
+
+        let error =
+            error_for(|s| format!("{s}\n[sources]\ntrusted = [\"lacsq.org\", \"http://x.ca\"]\n"));
+        assert_eq!(error.path.as_deref(), Some("sources.trusted[1]"));
+        assert_eq!((error.line, error.column), (Some(30), Some(25)), "{error}");
+
+        // A field the document leaves out points at its enclosing value.
+        let error =
+            error_for(|s| s.replace("mandate_keywords = [\"école\"]", "mandate_keywords = []"));
+        assert_eq!(error.line, Some(2), "{error}");
+    }
+
+    #[test]
+    fn toml_and_json_forms_agree() {
+        let policy = Policy::from_toml(MINIMAL).unwrap();
+        let json = serde_json::to_string(&policy).unwrap();
+        assert_eq!(Policy::from_json(&json).unwrap(), policy);
+    }
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod default_policy_tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_valid_and_round_trips() {
+        let policy = Policy::sec_csq_default();
+        assert_eq!(policy.version, SCHEMA_VERSION);
+        assert_eq!(policy.organization.short_name, "SEC-CSQ");
+        assert_eq!(
+            policy.manager.name,
+            "À désigner par le conseil d'administration"
+        );
+        assert_eq!(policy.manager.email, "gestionnaire@sec-csq.example");
+        assert_eq!(
+            (
+                policy.manager.mandate_start.as_str(),
+                policy.manager.mandate_end.as_str()
+            ),
+            ("2026-07-01", "2027-06-30")
+        );
+        assert!(policy.members_see_checklist);
+        assert!(!policy.strict_mode);
+        assert_eq!(policy.sources.shorteners.len(), DEFAULT_SHORTENERS.len());
+        assert!(
+            policy
+                .signature
+                .as_ref()
+                .unwrap()
+                .required_patterns
+                .contains(&"— Personnel du SEC-CSQ".to_owned())
+        );
+        policy.validate().unwrap();
+        let json = serde_json::to_string_pretty(&policy).unwrap();
+        assert_eq!(Policy::from_json(&json).unwrap(), policy);
+    }
+
+    #[test]
+    fn the_default_policy_covers_every_principle() {
+        let policy = Policy::sec_csq_default();
+        // Each principle of the policy text, by a phrase its clause quotes.
+        let principles = [
+            "s'identifient en tant que membres ou personnels",
+            "pseudonymes ou de fausses identités",
+            "liens trompeurs",
+            "contrôler une conversation",
+            "en lien avec le mandat",
+            "crédibilité des sources",
+            "lois et tous les règlements",
+            "vie privée",
+            "l'intégrité des personnes",
+            "droits d'auteurs",
+            "traces des interactions",
+            "propos négatifs",
+            "faits vérifiés",
+            "posée et intelligente",
+        ];
+        for principle in principles {
+            assert!(
+                policy
+                    .items
+                    .iter()
+                    .any(|item| item.clause.contains(principle)),
+                "no item for « {principle} »"
+            );
+        }
+        // Every rule is used, where the brief puts it.
+        let rule_of = |id: &str| policy.item(id).and_then(ChecklistItem::rule);
+        assert_eq!(rule_of("identification"), Some(RuleId::Signature));
+        assert_eq!(rule_of("liens-publies"), Some(RuleId::Links));
+        assert_eq!(rule_of("liens-complets"), Some(RuleId::Shorteners));
+        assert_eq!(rule_of("texte-des-liens"), Some(RuleId::LinkText));
+        assert_eq!(
+            rule_of("domaines-trompeurs"),
+            Some(RuleId::LookalikeDomains)
+        );
+        assert_eq!(
+            rule_of("credibilite-des-liens"),
+            Some(RuleId::SourceCredibility)
+        );
+        assert_eq!(rule_of("vie-privee"), Some(RuleId::PersonalInfo));
+        assert_eq!(rule_of("mandat"), Some(RuleId::Mandate));
+        for rule in RuleId::ALL {
+            assert!(
+                policy.items.iter().any(|item| item.rule() == Some(rule)),
+                "{rule}"
+            );
+        }
+        for id in ["liens-complets", "texte-des-liens", "domaines-trompeurs"] {
+            assert!(
+                policy.item(id).unwrap().clause.contains("manipulation"),
+                "{id}"
+            );
+        }
+        assert!(!policy.item("mandat").unwrap().required);
+        for item in &policy.items {
+            assert!(
+                !item.label.has_blank() && !item.help.has_blank(),
+                "{}",
+                item.id
+            );
+        }
+        for domain in [
+            "lacsq.org",
+            "fse.lacsq.org",
+            "quebec.ca",
+            "education.gouv.qc.ca",
+            "canada.ca",
+            "assnat.qc.ca",
+            "ledevoir.com",
+            "lapresse.ca",
+            "radio-canada.ca",
+        ] {
+            assert!(
+                policy.sources.trusted.iter().any(|d| d == domain),
+                "{domain}"
+            );
+        }
+        assert!(
+            policy
+                .sources
+                .flagged
+                .iter()
+                .all(|d| d.ends_with(".example"))
+        );
+        assert!(policy.mandate_keywords.len() > 30);
+    }
+
+    #[test]
+    fn the_embedded_document_is_the_default() {
+        assert_eq!(
+            Policy::from_toml(SEC_CSQ_DEFAULT_TOML).unwrap(),
+            Policy::sec_csq_default()
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Identity: whether the draft carries a signature that identifies its author as a member
+//! or staff of the union, as the policy configures it.
+//!
+//! Patterns are compared ignoring case, accents and leading dashes or punctuation
+//! (« — Personnel du SEC-CSQ » matches `-- personnel du sec-csq`), on word boundaries. With
+//! placement `end`, only whitespace, punctuation, emoji, hashtags and mentions may follow.
+
+use crate::analysis::{FindingKind, Severity};
+use crate::i18n::Localized;
+use crate::policy::{Placement, RuleId, SignatureRule};
+use crate::rules::{At, RawFinding, Words, boundary_after, is_word};
+use crate::text::{Folded, fold_str};
+
+/// A signature rule, prepared.
+#[derive(Debug, Clone)]
+pub(crate) struct Signature {
+    /// Folded patterns, starting with a word character.
+    patterns: Vec<String>,
+    /// The first pattern as written, to suggest it.
+    example: String,
+    placement: Placement,
+}
+
+impl Signature {
+    pub(crate) fn new(rule: &SignatureRule) -> Signature {
+        let patterns = rule
+            .required_patterns
+            .iter()
+            .map(|pattern| {
+                let folded = fold_str(pattern);
+                folded
+                    .trim_start_matches(|c: char| !is_word(c))
+                    .trim_end()
+                    .to_owned()
+            })
+            .filter(|pattern| !pattern.is_empty())
+            .collect();
+        Signature {
+            patterns,
+            example: rule
+                .required_patterns
+                .first()
+                .map(|pattern| pattern.trim().to_owned())
+                .unwrap_or_default(),
+            placement: rule.placement,
+        }
+    }
+}
+
+/// Whether only whitespace, punctuation, symbols, hashtags and mentions are in `rest`.
+fn only_trailer(rest: &str) -> bool {
+    let mut in_tag = false;
+    for ch in rest.chars() {
+        if ch == '#' || ch == '@' {
+            in_tag = true;
+        } else if is_word(ch) || ch == '_' {
+            if !in_tag {
+                return false;
+            }
+        } else {
+            in_tag = false;
+        }
+    }
+    true
+}
+
+/// Pushes the signature found, or an error when there is none.
+pub(crate) fn check(folded: &Folded, text: &str, signature: &Signature, raw: &mut Vec<RawFinding>) {
+    let haystack = folded.text.as_str();
+    let mut found: Option<std::ops::Range<usize>> = None;
+    // Patterns start with a word character: try them at word starts only.
+    'words: for word in Words::new(haystack) {
+        let first = haystack.as_bytes()[word.start];
+        for pattern in &signature.patterns {
+            if pattern.as_bytes().first() != Some(&first)
+                || !haystack[word.start..].starts_with(pattern.as_str())
+            {
+                continue;
+            }
+            let end = word.start + pattern.len();
+            let ends_in_word = pattern.chars().next_back().is_some_and(is_word);
+            if ends_in_word && !boundary_after(haystack, end) {
+                continue;
+            }
+            if signature.placement == Placement::End && !only_trailer(&haystack[end..]) {
+                continue;
+            }
+            found = Some(word.start..end);
+            break 'words;
+        }
+    }
+    match found {
+        Some(range) => {
+            let original = folded.original_range(range);
+            let excerpt = &text[original.clone()];
+            raw.push(RawFinding::new(
+                RuleId::Signature,
+                FindingKind::SignatureFound,
+                Severity::Info,
+                Localized::new(
+                    format!("Signature trouvée : « {excerpt} »."),
+                    format!("Signature found: “{excerpt}”."),
+                ),
+                At::Bytes(original),
+                excerpt,
+            ));
+        }
+        None => {
+            let (where_fr, where_en) = match signature.placement {
+                Placement::End => (" à la fin du texte", " at the end of the text"),
+                Placement::Anywhere => ("", ""),
+            };
+            let example = &signature.example;
+            raw.push(RawFinding::new(
+                RuleId::Signature,
+                FindingKind::SignatureMissing,
+                Severity::Error,
+                Localized::new(
+                    format!("Signature manquante : identifiez-vous comme membre ou personnel, par exemple avec « {example} »{where_fr}."),
+                    format!("Missing signature: identify yourself as a member or staff, for example with “{example}”{where_en}."),
+                ),
+                At::None,
+                "",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::fold;
+
+    fn run(placement: Placement, text: &str) -> (FindingKind, String) {
+        let signature = Signature::new(&SignatureRule {
+            required_patterns: vec!["— Personnel du SEC-CSQ".into(), "membre du SEC-CSQ".into()],
+            placement,
+        });
+        let mut raw = Vec::new();
+        check(&fold(text), text, &signature, &mut raw);
+        assert_eq!(raw.len(), 1);
+        let finding = raw.remove(0);
+        let excerpt = match finding.at {
+            At::Bytes(range) => text[range].to_owned(),
+            _ => String::new(),
+        };
+        (finding.kind, excerpt)
+    }
+
+    #[test]
+    fn signatures() {
+        use FindingKind::{SignatureFound as Found, SignatureMissing as Missing};
+        let cases: &[(Placement, &str, FindingKind, &str)] = &[
+            (
+                Placement::End,
+                "Bonne rentrée!\n— Personnel du SEC-CSQ",
+                Found,
+                "Personnel du SEC-CSQ",
+            ),
+            (
+                Placement::End,
+                "Bonne rentrée! -- personnel du sec-csq 🎉 #rentree @lacsq",
+                Found,
+                "personnel du sec-csq",
+            ),
+            (
+                Placement::End,
+                "Marie, MEMBRE DU SEC‑CSQ.",
+                Found,
+                "MEMBRE DU SEC‑CSQ",
+            ),
+            (
+                Placement::End,
+                "En tant que membre du SEC-CSQ, je vous invite à voter.",
+                Missing,
+                "",
+            ),
+            (
+                Placement::Anywhere,
+                "En tant que membre du SEC-CSQ, je vous invite à voter.",
+                Found,
+                "membre du SEC-CSQ",
+            ),
+            (Placement::Anywhere, "Les membres du SEC-CSQ", Missing, ""),
+            (Placement::Anywhere, "Aucune signature ici.", Missing, ""),
+            (Placement::Anywhere, "membre du SEC-CSQ2", Missing, ""),
+            (
+                Placement::Anywhere,
+                "Personnel du SEC-CSQ et membre du SEC-CSQ",
+                Found,
+                "Personnel du SEC-CSQ",
+            ),
+        ];
+        for (placement, text, kind, excerpt) in cases {
+            assert_eq!(
+                run(*placement, text),
+                (*kind, (*excerpt).to_owned()),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn trailers() {
+        assert!(only_trailer(" 🎉🎉 !"));
+        assert!(only_trailer("\n#Éducation #fse_csq @marie"));
+        assert!(!only_trailer(" merci"));
+        assert!(!only_trailer(" #tag suite"));
+    }
+}

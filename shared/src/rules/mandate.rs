@@ -1,0 +1,224 @@
+//! Mandate: whether a draft touches the union's mandate, from keywords matched on whole
+//! words, ignoring case and accents (precomposed or combining).
+//!
+//! A keyword may have several words (`convention collective`: any whitespace between them)
+//! and may end with `*` to accept any end of word (`enseign*`). The longest keyword wins
+//! where several start at the same word. Matches are information; no match at all is a
+//! warning, never an error: the rule is a hint.
+
+use crate::analysis::{FindingKind, Severity};
+use crate::i18n::Localized;
+use crate::policy::RuleId;
+use crate::rules::{At, RawFinding, Words, boundary_after, is_word, word_end};
+use crate::text::{Folded, fold_str};
+
+/// A keyword, folded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Keyword {
+    /// The folded keyword, without `*`.
+    folded: String,
+    /// Its first word.
+    first: String,
+    /// Whether it ends with `*`.
+    wildcard: bool,
+    /// Whether it has several words.
+    multi: bool,
+}
+
+/// The policy's mandate keywords, prepared for matching: grouped by their first byte.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Keywords {
+    keywords: Vec<Keyword>,
+    /// For each first byte, the indexes of the keywords starting with it.
+    buckets: Vec<Vec<usize>>,
+}
+
+/// Byte equality without a call to `memcmp` (the strings are short).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+impl Keywords {
+    pub(crate) fn new(keywords: &[String]) -> Keywords {
+        let mut prepared = Keywords {
+            keywords: Vec::new(),
+            buckets: vec![Vec::new(); 256],
+        };
+        for keyword in keywords {
+            let trimmed = keyword.trim();
+            let (stem, wildcard) = match trimmed.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (trimmed, false),
+            };
+            let folded = fold_str(stem).trim().to_owned();
+            let first: String = folded.chars().take_while(|c| is_word(*c)).collect();
+            let Some(&first_byte) = first.as_bytes().first() else {
+                continue;
+            };
+            let multi = first.len() != folded.len();
+            prepared.buckets[usize::from(first_byte)].push(prepared.keywords.len());
+            prepared.keywords.push(Keyword {
+                folded,
+                first,
+                wildcard,
+                multi,
+            });
+        }
+        prepared
+    }
+
+    /// The end of the longest keyword match at the word `start..end` of `folded`.
+    fn longest_at(&self, folded: &str, start: usize, end: usize) -> Option<usize> {
+        let word = &folded.as_bytes()[start..end];
+        let bucket = self.buckets.get(usize::from(*word.first()?))?;
+        let mut best: Option<usize> = None;
+        for keyword in bucket.iter().filter_map(|&index| self.keywords.get(index)) {
+            let stem = keyword.folded.as_bytes();
+            if !keyword.multi {
+                let hit = if keyword.wildcard {
+                    word.len() >= stem.len() && same(&word[..stem.len()], stem)
+                } else {
+                    same(word, stem)
+                };
+                if hit {
+                    best = best.max(Some(end));
+                }
+                continue;
+            }
+            if !same(word, keyword.first.as_bytes())
+                || !folded[start..].starts_with(&keyword.folded)
+            {
+                continue;
+            }
+            let mut match_end = start + keyword.folded.len();
+            if keyword.wildcard {
+                match_end = word_end(folded, match_end);
+            } else if !boundary_after(folded, match_end) {
+                continue;
+            }
+            best = best.max(Some(match_end));
+        }
+        best
+    }
+}
+
+/// Pushes a finding for each keyword match, or one warning when there is none.
+pub(crate) fn check(folded: &Folded, text: &str, keywords: &Keywords, raw: &mut Vec<RawFinding>) {
+    let haystack = folded.text.as_str();
+    let mut matched = false;
+    let mut skip_to = 0;
+    for word in Words::new(haystack) {
+        if word.start < skip_to {
+            continue;
+        }
+        let Some(match_end) = keywords.longest_at(haystack, word.start, word.end) else {
+            continue;
+        };
+        let original = folded.original_range(word.start..match_end);
+        let excerpt = &text[original.clone()];
+        raw.push(RawFinding::new(
+            RuleId::Mandate,
+            FindingKind::MandateMatch,
+            Severity::Info,
+            Localized::new(
+                format!("Mot lié au mandat : « {excerpt} »."),
+                format!("Word related to the mandate: “{excerpt}”."),
+            ),
+            At::Bytes(original),
+            excerpt,
+        ));
+        matched = true;
+        skip_to = match_end;
+    }
+    if !matched {
+        raw.push(RawFinding::new(
+            RuleId::Mandate,
+            FindingKind::MandateMissing,
+            Severity::Warning,
+            Localized::new(
+                "Aucun mot lié au mandat du syndicat (éducation, conditions de travail, vie syndicale…) : vérifiez que la publication reste dans le mandat.",
+                "No word related to the union's mandate (education, working conditions, union life…): check that the post stays within the mandate.",
+            ),
+            At::None,
+            "",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::fold;
+
+    fn matches(keywords: &[&str], text: &str) -> Vec<String> {
+        let keywords = Keywords::new(&keywords.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>());
+        let mut raw = Vec::new();
+        check(&fold(text), text, &keywords, &mut raw);
+        raw.into_iter()
+            .map(|finding| match finding.at {
+                At::Bytes(range) => text[range].to_owned(),
+                _ => format!("<{:?}>", finding.kind),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn keywords_match_whole_words_without_case_or_accents() {
+        let keywords = &[
+            "école*",
+            "enseign*",
+            "convention collective",
+            "CSQ",
+            "SEC-CSQ",
+            "union*",
+            "élève",
+            "ministère de l'Éducation",
+        ];
+        let cases: &[(&str, &[&str])] = &[
+            ("Les ÉCOLES de Charlevoix", &["ÉCOLES"]),
+            ("e\u{301}cole", &["e\u{301}cole"]),
+            (
+                "Les enseignantes et l'enseignement",
+                &["enseignantes", "enseignement"],
+            ),
+            (
+                "La Convention\u{a0}\ncollective 2023",
+                &["Convention\u{a0}\ncollective"],
+            ),
+            ("convention collectives", &["<MandateMissing>"]),
+            ("Le SEC-CSQ et la CSQ", &["SEC-CSQ", "CSQ"]),
+            ("CSQs csq2", &["<MandateMissing>"]),
+            ("reunion des unions", &["unions"]),
+            ("eleves et élève", &["élève"]),
+            ("le ministère de l’Éducation", &["ministère de l’Éducation"]),
+            ("ecologie, écolo", &["<MandateMissing>"]),
+            ("", &["<MandateMissing>"]),
+            ("🎉 École 🎉", &["École"]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(matches(keywords, text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_longest_keyword_wins() {
+        assert_eq!(
+            matches(
+                &["condition*", "conditions de travail"],
+                "Nos conditions de travail."
+            ),
+            ["conditions de travail"]
+        );
+        assert_eq!(
+            matches(&["collective agreement*"], "collective agreements"),
+            ["collective agreements"]
+        );
+    }
+
+    #[test]
+    fn blank_keywords_are_ignored() {
+        let keywords = Keywords::new(&["*".to_owned(), "  ".to_owned(), "—".to_owned()]);
+        assert!(keywords.keywords.is_empty());
+    }
+}

@@ -1,0 +1,528 @@
+//! Site adapters as data: how to find compose boxes and publish controls on each social
+//! network, and which adapter a page uses.
+//!
+//! A page's adapter comes from its host ([`adapter_for_host`]); sites that run on any host
+//! (Mastodon instances) are recognized by a DOM signature instead
+//! ([`dom_signature_adapters`]): the extension tries their `dom_signatures` selectors
+//! before falling back to the generic adapter. Selectors are CSS; `shadow_hosts` name the
+//! elements whose open shadow roots must be searched too. Submit controls are found by
+//! selector, then by label (text or `aria-label`, compared ignoring case) among
+//! `submit_labels`, since Meta's buttons are `div[role=button]` with translated labels.
+
+use serde::Serialize;
+
+/// The editor library a compose box is built with; it decides how text is read and how
+/// the page reacts to changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EditorKind {
+    /// Meta's Lexical (Facebook, Threads, Instagram captions, Reddit).
+    Lexical,
+    /// Draft.js (X, TikTok).
+    DraftJs,
+    /// ProseMirror, often through TipTap (Bluesky, LinkedIn comments).
+    ProseMirror,
+    /// Quill (LinkedIn posts).
+    Quill,
+    /// A plain `textarea`.
+    Textarea,
+    /// Any other `contenteditable` element.
+    ContentEditable,
+}
+
+/// A keyboard shortcut that publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shortcut {
+    /// `KeyboardEvent.key`, e.g. `"Enter"`.
+    pub key: &'static str,
+    /// Whether Ctrl (or Cmd on macOS) must be held.
+    pub ctrl_or_meta: bool,
+}
+
+/// How Balise finds the compose boxes and publish controls of one site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteAdapter {
+    /// Stable id, e.g. `"facebook"`.
+    pub id: &'static str,
+    /// Name shown to people.
+    pub name: &'static str,
+    /// Hosts: `example.com` matches exactly, `*.example.com` any subdomain.
+    pub host_patterns: &'static [&'static str],
+    /// Selectors whose presence identifies the site on any host (empty: by host only).
+    pub dom_signatures: &'static [&'static str],
+    /// Selectors of compose boxes.
+    pub compose_selectors: &'static [&'static str],
+    /// Selectors of elements whose open shadow roots hold compose boxes or buttons.
+    pub shadow_hosts: &'static [&'static str],
+    /// Selectors of publish controls (narrowed by `submit_labels` when they are generic).
+    pub submit_selectors: &'static [&'static str],
+    /// Labels of publish controls, in English and French.
+    pub submit_labels: &'static [&'static str],
+    /// Keyboard shortcuts that publish from the compose box.
+    pub submit_shortcuts: &'static [Shortcut],
+    /// The editor.
+    pub editor: EditorKind,
+}
+
+const CTRL_ENTER: Shortcut = Shortcut {
+    key: "Enter",
+    ctrl_or_meta: true,
+};
+const ENTER: Shortcut = Shortcut {
+    key: "Enter",
+    ctrl_or_meta: false,
+};
+
+const POST_LABELS: &[&str] = &[
+    "Post",
+    "Publier",
+    "Publish",
+    "Share",
+    "Partager",
+    "Reply",
+    "Répondre",
+    "Comment",
+    "Commenter",
+];
+
+static ADAPTERS: [SiteAdapter; 11] = [
+    SiteAdapter {
+        id: "facebook",
+        name: "Facebook",
+        host_patterns: &["facebook.com", "*.facebook.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "div[role=\"textbox\"][contenteditable=\"true\"][data-lexical-editor=\"true\"]",
+            "div[role=\"dialog\"] div[role=\"textbox\"][contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &["div[role=\"button\"]", "button", "input[type=\"submit\"]"],
+        submit_labels: &[
+            "Post",
+            "Publier",
+            "Share",
+            "Partager",
+            "Share now",
+            "Partager maintenant",
+            "Reply",
+            "Répondre",
+            "Comment",
+            "Commenter",
+            "Save",
+            "Enregistrer",
+        ],
+        submit_shortcuts: &[ENTER, CTRL_ENTER],
+        editor: EditorKind::Lexical,
+    },
+    SiteAdapter {
+        id: "instagram",
+        name: "Instagram",
+        host_patterns: &["instagram.com", "*.instagram.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "[aria-label^=\"Write a caption\"][contenteditable=\"true\"]",
+            "[aria-label^=\"Écrivez une légende\"][contenteditable=\"true\"]",
+            "textarea[aria-label^=\"Add a comment\"]",
+            "textarea[aria-label^=\"Ajoutez un commentaire\"]",
+            "textarea[aria-label^=\"Ajouter un commentaire\"]",
+            "form textarea",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &["div[role=\"button\"]", "button", "button[type=\"submit\"]"],
+        submit_labels: &["Post", "Publier", "Share", "Partager", "Reply", "Répondre"],
+        submit_shortcuts: &[ENTER],
+        editor: EditorKind::Lexical,
+    },
+    SiteAdapter {
+        id: "threads",
+        name: "Threads",
+        host_patterns: &[
+            "threads.net",
+            "*.threads.net",
+            "threads.com",
+            "*.threads.com",
+        ],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "div[role=\"textbox\"][contenteditable=\"true\"][data-lexical-editor=\"true\"]",
+            "div[role=\"textbox\"][contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &["div[role=\"button\"]", "button"],
+        submit_labels: &["Post", "Publier", "Reply", "Répondre", "Share", "Partager"],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::Lexical,
+    },
+    SiteAdapter {
+        id: "x",
+        name: "X (Twitter)",
+        host_patterns: &["x.com", "*.x.com", "twitter.com", "*.twitter.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "[data-testid^=\"tweetTextarea_\"][contenteditable=\"true\"]",
+            "[data-testid^=\"tweetTextarea_\"] .public-DraftEditor-content",
+            ".public-DraftEditor-content[contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &[
+            "[data-testid=\"tweetButton\"]",
+            "[data-testid=\"tweetButtonInline\"]",
+        ],
+        submit_labels: &[
+            "Post",
+            "Poster",
+            "Publier",
+            "Reply",
+            "Répondre",
+            "Tweet",
+            "Tweeter",
+            "Post all",
+            "Tout poster",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::DraftJs,
+    },
+    SiteAdapter {
+        id: "linkedin",
+        name: "LinkedIn",
+        host_patterns: &["linkedin.com", "*.linkedin.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            ".ql-editor[contenteditable=\"true\"]",
+            ".ProseMirror[contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &["#interop-outlet"],
+        submit_selectors: &["button.share-actions__primary-action", "button"],
+        submit_labels: &[
+            "Post",
+            "Publier",
+            "Comment",
+            "Commenter",
+            "Reply",
+            "Répondre",
+            "Repost",
+            "Republier",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::Quill,
+    },
+    SiteAdapter {
+        id: "bluesky",
+        name: "Bluesky",
+        host_patterns: &["bsky.app", "*.bsky.app"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            ".ProseMirror[contenteditable=\"true\"][role=\"textbox\"]",
+            "div[role=\"textbox\"].ProseMirror",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &["[data-testid=\"composerPublishBtn\"]"],
+        submit_labels: &[
+            "Post",
+            "Publier",
+            "Publish",
+            "Reply",
+            "Répondre",
+            "Post all",
+            "Tout publier",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::ProseMirror,
+    },
+    SiteAdapter {
+        id: "mastodon",
+        name: "Mastodon",
+        host_patterns: &["mastodon.social", "mastodon.online"],
+        dom_signatures: &["form.compose-form textarea", "#mastodon"],
+        compose_selectors: &["form.compose-form textarea"],
+        shadow_hosts: &[],
+        submit_selectors: &[
+            "form.compose-form button[type=\"submit\"]",
+            "form.compose-form .compose-form__publish button",
+        ],
+        submit_labels: &[
+            "Post",
+            "Publish!",
+            "Publish",
+            "Publier",
+            "Publier !",
+            "Toot!",
+            "Pouet",
+            "Reply",
+            "Répondre",
+            "Save",
+            "Enregistrer",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::Textarea,
+    },
+    SiteAdapter {
+        id: "reddit",
+        name: "Reddit",
+        host_patterns: &["reddit.com", "*.reddit.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "shreddit-composer div[role=\"textbox\"][contenteditable=\"true\"]",
+            "div[role=\"textbox\"][contenteditable=\"true\"][data-lexical-editor=\"true\"]",
+            "div[role=\"textbox\"][contenteditable=\"true\"]",
+            "textarea[name=\"text\"]",
+        ],
+        shadow_hosts: &["shreddit-composer"],
+        submit_selectors: &[
+            "shreddit-composer button[slot=\"submit-button\"]",
+            "button[slot=\"submit-button\"]",
+            "button[type=\"submit\"]",
+        ],
+        submit_labels: &[
+            "Comment",
+            "Commenter",
+            "Post",
+            "Publier",
+            "Reply",
+            "Répondre",
+            "Save",
+            "Enregistrer",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::Lexical,
+    },
+    SiteAdapter {
+        id: "youtube",
+        name: "YouTube",
+        host_patterns: &["youtube.com", "*.youtube.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "ytd-commentbox #contenteditable-root",
+            "#contenteditable-root[contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &[
+            "ytd-commentbox #submit-button button",
+            "#submit-button button",
+        ],
+        submit_labels: &[
+            "Comment",
+            "Commenter",
+            "Reply",
+            "Répondre",
+            "Ajouter un commentaire",
+        ],
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::ContentEditable,
+    },
+    SiteAdapter {
+        id: "tiktok",
+        name: "TikTok",
+        host_patterns: &["tiktok.com", "*.tiktok.com"],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "[data-e2e=\"comment-input\"] .public-DraftEditor-content",
+            "[data-e2e=\"comment-input\"] [contenteditable=\"true\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &["[data-e2e=\"comment-post\"]"],
+        submit_labels: &["Post", "Publier", "Reply", "Répondre"],
+        submit_shortcuts: &[ENTER],
+        editor: EditorKind::DraftJs,
+    },
+    // Last: the fallback for every other site.
+    SiteAdapter {
+        id: "generic",
+        name: "Generic",
+        host_patterns: &[],
+        dom_signatures: &[],
+        compose_selectors: &[
+            "textarea",
+            "[contenteditable=\"true\"]",
+            "[contenteditable=\"\"]",
+            "[contenteditable=\"plaintext-only\"]",
+            "[role=\"textbox\"]",
+        ],
+        shadow_hosts: &[],
+        submit_selectors: &[
+            "button[type=\"submit\"]",
+            "input[type=\"submit\"]",
+            "button",
+            "[role=\"button\"]",
+        ],
+        submit_labels: POST_LABELS,
+        submit_shortcuts: &[CTRL_ENTER],
+        editor: EditorKind::ContentEditable,
+    },
+];
+
+/// Every adapter, the generic one last.
+pub fn all() -> &'static [SiteAdapter] {
+    &ADAPTERS
+}
+
+/// The fallback adapter for sites without their own.
+pub fn generic() -> &'static SiteAdapter {
+    &ADAPTERS[ADAPTERS.len() - 1]
+}
+
+/// The adapter with this id.
+pub fn by_id(id: &str) -> Option<&'static SiteAdapter> {
+    ADAPTERS.iter().find(|adapter| adapter.id == id)
+}
+
+/// The adapters that can be recognized by their DOM on any host (Mastodon).
+pub fn dom_signature_adapters() -> Vec<&'static SiteAdapter> {
+    ADAPTERS
+        .iter()
+        .filter(|adapter| !adapter.dom_signatures.is_empty())
+        .collect()
+}
+
+/// A host as compared: lowercase, without port or trailing dot.
+fn normalize_host(host: &str) -> String {
+    let host = host.trim();
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.contains(':') => {
+            name
+        }
+        _ => host,
+    };
+    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
+}
+
+impl SiteAdapter {
+    /// Whether `host` (any case, with or without port) matches one of the host patterns.
+    pub fn matches_host(&self, host: &str) -> bool {
+        let host = normalize_host(host);
+        self.host_patterns
+            .iter()
+            .any(|pattern| match pattern.strip_prefix("*.") {
+                Some(parent) => host
+                    .strip_suffix(parent)
+                    .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+                None => host == *pattern,
+            })
+    }
+
+    /// Whether this is the generic fallback.
+    pub fn is_generic(&self) -> bool {
+        self.id == "generic"
+    }
+}
+
+/// The adapter for a page's host (`www.facebook.com`, `x.com:443`), or the generic one.
+pub fn adapter_for_host(host: &str) -> &'static SiteAdapter {
+    ADAPTERS
+        .iter()
+        .find(|adapter| adapter.matches_host(host))
+        .unwrap_or_else(generic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_map_to_adapters() {
+        let cases = [
+            ("facebook.com", "facebook"),
+            ("www.facebook.com", "facebook"),
+            ("m.facebook.com", "facebook"),
+            ("WWW.FACEBOOK.COM.", "facebook"),
+            ("www.facebook.com:443", "facebook"),
+            ("notfacebook.com", "generic"),
+            ("facebook.com.evil.example", "generic"),
+            ("www.instagram.com", "instagram"),
+            ("www.threads.net", "threads"),
+            ("www.threads.com", "threads"),
+            ("x.com", "x"),
+            ("twitter.com", "x"),
+            ("mobile.twitter.com", "x"),
+            ("box.com", "generic"),
+            ("www.linkedin.com", "linkedin"),
+            ("bsky.app", "bluesky"),
+            ("mastodon.social", "mastodon"),
+            ("mstdn.example", "generic"),
+            ("www.reddit.com", "reddit"),
+            ("old.reddit.com", "reddit"),
+            ("www.youtube.com", "youtube"),
+            ("m.youtube.com", "youtube"),
+            ("www.tiktok.com", "tiktok"),
+            ("lacsq.org", "generic"),
+            ("", "generic"),
+            (".facebook.com", "generic"),
+        ];
+        for (host, id) in cases {
+            assert_eq!(adapter_for_host(host).id, id, "{host}");
+        }
+    }
+
+    #[test]
+    fn mastodon_is_found_by_dom() {
+        let ids: Vec<&str> = dom_signature_adapters().iter().map(|a| a.id).collect();
+        assert_eq!(ids, ["mastodon"]);
+        let mastodon = by_id("mastodon").unwrap();
+        assert!(
+            mastodon
+                .dom_signatures
+                .contains(&"form.compose-form textarea")
+        );
+        assert_eq!(mastodon.editor, EditorKind::Textarea);
+    }
+
+    #[test]
+    fn adapters_are_complete_and_unique() {
+        let mut ids = std::collections::HashSet::new();
+        for adapter in all() {
+            assert!(ids.insert(adapter.id), "duplicate {}", adapter.id);
+            assert!(!adapter.compose_selectors.is_empty(), "{}", adapter.id);
+            assert!(!adapter.submit_selectors.is_empty(), "{}", adapter.id);
+            assert!(
+                adapter.submit_labels.contains(&"Publier")
+                    || adapter.submit_labels.contains(&"Commenter"),
+                "{}",
+                adapter.id
+            );
+            assert!(
+                adapter.is_generic() == adapter.host_patterns.is_empty()
+                    || !adapter.dom_signatures.is_empty(),
+                "{}",
+                adapter.id
+            );
+            let selectors = adapter
+                .compose_selectors
+                .iter()
+                .chain(adapter.submit_selectors)
+                .chain(adapter.shadow_hosts)
+                .chain(adapter.dom_signatures);
+            for selector in selectors {
+                assert_eq!(
+                    selector.matches('[').count(),
+                    selector.matches(']').count(),
+                    "{selector}"
+                );
+                assert_eq!(selector.matches('"').count() % 2, 0, "{selector}");
+                assert_eq!(selector.trim(), *selector);
+            }
+            for pattern in adapter.host_patterns {
+                assert_eq!(pattern.to_ascii_lowercase(), *pattern);
+            }
+        }
+        assert!(generic().is_generic());
+        assert_eq!(all().last().map(|a| a.id), Some("generic"));
+        assert!(by_id("nope").is_none());
+        assert_eq!(by_id("linkedin").unwrap().shadow_hosts, ["#interop-outlet"]);
+        assert_eq!(by_id("reddit").unwrap().shadow_hosts, ["shreddit-composer"]);
+    }
+
+    #[test]
+    fn adapters_serialize_to_camel_case_json() {
+        let json = serde_json::to_value(by_id("x").unwrap()).unwrap();
+        assert_eq!(json["id"], "x");
+        assert_eq!(json["editor"], "draftJs");
+        assert_eq!(json["hostPatterns"][1], "*.x.com");
+        assert_eq!(json["submitShortcuts"][0]["ctrlOrMeta"], true);
+        assert_eq!(json["submitSelectors"][0], "[data-testid=\"tweetButton\"]");
+        let all_json = serde_json::to_string(all()).unwrap();
+        assert!(all_json.contains("\"shadowHosts\":[\"#interop-outlet\"]"));
+        assert!(all_json.contains("\"editor\":\"proseMirror\""));
+    }
+}

@@ -1,0 +1,415 @@
+//! Text positions as the browser counts them (UTF-16 code units) and accent folding.
+//!
+//! Rust strings are indexed in UTF-8 bytes; JavaScript strings in UTF-16 code units. Every
+//! span that leaves this crate is in UTF-16 code units so that the extension can use it
+//! directly with `Range`/`Selection` and `String.prototype.slice`.
+//!
+//! The count of UTF-16 code units of any UTF-8 byte range is computed from the bytes alone:
+//! each byte that starts a character adds one unit, and each byte that starts a four-byte
+//! character (outside the Basic Multilingual Plane, so a surrogate pair) adds one more.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+
+/// A half-open range `[start, end)` of UTF-16 code units in a draft's text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Span {
+    /// First code unit of the range.
+    pub start: u32,
+    /// One past the last code unit of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from its bounds.
+    pub const fn new(start: u32, end: u32) -> Span {
+        Span { start, end }
+    }
+
+    /// Its length in UTF-16 code units.
+    pub const fn len(&self) -> u32 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether it covers nothing.
+    pub const fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The UTF-16 span of the UTF-8 byte range `bytes` of `text`. Linear in `bytes.end`;
+    /// use a [`Utf16Cursor`] to convert many ranges of the same text.
+    pub fn from_byte_range(text: &str, bytes: Range<usize>) -> Span {
+        Utf16Cursor::new(text).span(bytes)
+    }
+}
+
+/// The number of UTF-16 code units needed for `text`.
+pub fn utf16_len(text: &str) -> u32 {
+    utf16_units(text.as_bytes())
+}
+
+/// The number of UTF-16 code units of the characters that start in `bytes` (a slice of UTF-8).
+#[inline]
+fn utf16_units(bytes: &[u8]) -> u32 {
+    let mut units: u32 = 0;
+    for &byte in bytes {
+        // A byte that is not a continuation byte starts a character; 0xF0.. starts a four-byte
+        // character, which is a surrogate pair in UTF-16.
+        units += u32::from((byte & 0xC0) != 0x80) + u32::from(byte >= 0xF0);
+    }
+    units
+}
+
+/// Converts byte offsets of one text to UTF-16 offsets, moving from the last position.
+///
+/// Converting offsets in increasing order costs one pass over the text in total; going
+/// backwards costs the distance moved back.
+#[derive(Debug, Clone)]
+pub struct Utf16Cursor<'a> {
+    bytes: &'a [u8],
+    byte: usize,
+    utf16: u32,
+}
+
+impl<'a> Utf16Cursor<'a> {
+    /// A cursor at the start of `text`.
+    pub fn new(text: &'a str) -> Utf16Cursor<'a> {
+        Utf16Cursor {
+            bytes: text.as_bytes(),
+            byte: 0,
+            utf16: 0,
+        }
+    }
+
+    /// The UTF-16 offset of byte offset `byte` (clamped to the text's length). An offset
+    /// inside a multi-byte character counts that character as started.
+    pub fn utf16_at(&mut self, byte: usize) -> u32 {
+        let byte = byte.min(self.bytes.len());
+        if byte >= self.byte {
+            self.utf16 += utf16_units(&self.bytes[self.byte..byte]);
+        } else {
+            self.utf16 -= utf16_units(&self.bytes[byte..self.byte]);
+        }
+        self.byte = byte;
+        self.utf16
+    }
+
+    /// The UTF-16 span of a byte range.
+    pub fn span(&mut self, bytes: Range<usize>) -> Span {
+        let start = self.utf16_at(bytes.start);
+        let end = self.utf16_at(bytes.end.max(bytes.start));
+        Span { start, end }
+    }
+}
+
+/// The byte offset of the UTF-16 offset `utf16` in `text`, or `None` when it is past the end
+/// or falls between the two halves of a surrogate pair.
+pub fn utf16_to_byte(text: &str, utf16: u32) -> Option<usize> {
+    let mut units: u32 = 0;
+    for (index, ch) in text.char_indices() {
+        if units == utf16 {
+            return Some(index);
+        }
+        units += ch.len_utf16() as u32;
+        if units > utf16 {
+            return None;
+        }
+    }
+    (units == utf16).then_some(text.len())
+}
+
+/// The byte range of a UTF-16 span in `text`, when both ends fall on character boundaries.
+pub fn span_to_byte_range(text: &str, span: Span) -> Option<Range<usize>> {
+    let start = utf16_to_byte(text, span.start)?;
+    let end = utf16_to_byte(text, span.end)?;
+    (start <= end).then_some(start..end)
+}
+
+/// A text folded for comparisons that ignore case and accents, with the way back to the
+/// original's byte offsets.
+///
+/// Folding lowercases, removes accents (precomposed or combining), turns `œ`/`æ`/`ß` into
+/// `oe`/`ae`/`ss`, typographic dashes into `-` and apostrophes into `'`, collapses runs of
+/// whitespace (including no-break spaces) into one space and drops zero-width characters.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    /// The folded text.
+    pub text: String,
+    /// For each byte of `text`, the byte offset in the original of the character it comes
+    /// from; one more entry maps the end of `text` to the end of the original.
+    map: Vec<u32>,
+}
+
+impl Folded {
+    /// The byte range of the original text that produced `folded` (a range of `self.text`
+    /// on character boundaries).
+    pub fn original_range(&self, folded: Range<usize>) -> Range<usize> {
+        let last = self.map.len().saturating_sub(1);
+        let start = self.map.get(folded.start.min(last)).copied().unwrap_or(0);
+        let end = self.map.get(folded.end.min(last)).copied().unwrap_or(0);
+        start as usize..end as usize
+    }
+}
+
+/// Folds `text`, keeping the map back to its byte offsets. See [`Folded`].
+pub fn fold(text: &str) -> Folded {
+    let bytes = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut map: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let mut index = 0;
+    let mut last_space = false;
+    while index < bytes.len() {
+        let byte = bytes[index];
+        if byte < 0x80 {
+            if byte.is_ascii_whitespace() {
+                if !last_space {
+                    out.push(b' ');
+                    map.push(index as u32);
+                    last_space = true;
+                }
+            } else {
+                out.push(byte.to_ascii_lowercase());
+                map.push(index as u32);
+                last_space = false;
+            }
+            index += 1;
+            continue;
+        }
+        let Some(ch) = text.get(index..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        let before = out.len();
+        match fold_char(ch) {
+            FoldedChar::Drop => {}
+            FoldedChar::Space => {
+                if !last_space {
+                    out.push(b' ');
+                }
+            }
+            FoldedChar::Ascii(first, second) => {
+                out.push(first);
+                if let Some(second) = second {
+                    out.push(second);
+                }
+            }
+            FoldedChar::Lower(ch) => {
+                let mut buffer = [0u8; 4];
+                for lower in ch.to_lowercase() {
+                    out.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
+                }
+            }
+        }
+        let added = out.len() - before;
+        if added > 0 {
+            last_space = out.last() == Some(&b' ');
+        }
+        map.extend(std::iter::repeat_n(index as u32, added));
+        index += ch.len_utf8();
+    }
+    map.push(text.len() as u32);
+    // Only whole characters were pushed, so this cannot fail.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+    Folded { text, map }
+}
+
+/// `text` folded, without the map back (for keywords and patterns).
+pub fn fold_str(text: &str) -> String {
+    fold(text).text
+}
+
+/// What one character folds to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FoldedChar {
+    /// Nothing (combining marks, zero-width characters).
+    Drop,
+    /// A space (any whitespace).
+    Space,
+    /// One or two ASCII bytes.
+    Ascii(u8, Option<u8>),
+    /// The character's lowercase.
+    Lower(char),
+}
+
+/// Folds one character. See [`Folded`].
+pub(crate) fn fold_char(ch: char) -> FoldedChar {
+    use FoldedChar::{Ascii, Drop, Lower, Space};
+    let one = |byte: u8| Ascii(byte, None);
+    match ch {
+        'A'..='Z' => one(ch.to_ascii_lowercase() as u8),
+        '\0'..='\x7f' if ch.is_ascii_whitespace() => Space,
+        '\0'..='\x7f' => one(ch as u8),
+        '\u{300}'..='\u{36f}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {
+            Drop
+        }
+        'À'..='Å' | 'à'..='å' | 'Ā'..='ą' => one(b'a'),
+        'Æ' | 'æ' => Ascii(b'a', Some(b'e')),
+        'Ç' | 'ç' | 'Ć'..='č' => one(b'c'),
+        'È'..='Ë' | 'è'..='ë' | 'Ē'..='ě' => one(b'e'),
+        'Ì'..='Ï' | 'ì'..='ï' | 'Ĩ'..='ı' => one(b'i'),
+        'Ð' | 'ð' | 'Ď'..='đ' => one(b'd'),
+        'Ñ' | 'ñ' | 'Ń'..='ŋ' => one(b'n'),
+        'Ò'..='Ö' | 'Ø' | 'ò'..='ö' | 'ø' | 'Ō'..='ő' => one(b'o'),
+        'Ù'..='Ü' | 'ù'..='ü' | 'Ũ'..='ų' => one(b'u'),
+        'Ý' | 'ý' | 'ÿ' | 'Ŷ'..='Ÿ' => one(b'y'),
+        'Þ' | 'þ' => Ascii(b't', Some(b'h')),
+        'ß' => Ascii(b's', Some(b's')),
+        'Ĝ'..='ģ' => one(b'g'),
+        'Ĥ'..='ħ' => one(b'h'),
+        'Ĳ' | 'ĳ' => Ascii(b'i', Some(b'j')),
+        'Ĵ' | 'ĵ' => one(b'j'),
+        'Ķ'..='ĸ' => one(b'k'),
+        'Ĺ'..='ł' => one(b'l'),
+        'Œ' | 'œ' => Ascii(b'o', Some(b'e')),
+        'Ŕ'..='ř' => one(b'r'),
+        'Ś'..='š' | 'ſ' => one(b's'),
+        'Ţ'..='ŧ' => one(b't'),
+        'Ŵ' | 'ŵ' => one(b'w'),
+        'Ź'..='ž' => one(b'z'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}' => one(b'-'),
+        '\u{2018}' | '\u{2019}' | '\u{201b}' | '\u{2bc}' | '\u{2032}' => one(b'\''),
+        _ if ch.is_whitespace() => Space,
+        _ => Lower(ch),
+    }
+}
+
+/// Whether `ch` is part of a word: a letter or digit of any script, or a combining mark.
+#[inline]
+pub(crate) fn is_word_char(ch: char) -> bool {
+    match ch {
+        '\0'..='\x7f' => ch.is_ascii_alphanumeric(),
+        // Latin-1 and Latin Extended-A/B letters (the accents of French), but × and ÷.
+        '\u{c0}'..='\u{24f}' => ch != '\u{d7}' && ch != '\u{f7}',
+        '\u{300}'..='\u{36f}' => true,
+        _ => ch.is_alphanumeric(),
+    }
+}
+
+/// The character that ends just before byte `index` of `text` (on a boundary).
+#[inline]
+pub(crate) fn char_before(text: &str, index: usize) -> Option<char> {
+    text.get(..index)?.chars().next_back()
+}
+
+/// The character that starts at byte `index` of `text` (on a boundary).
+#[inline]
+pub(crate) fn char_at(text: &str, index: usize) -> Option<char> {
+    text.get(index..)?.chars().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reference: UTF-16 length of the prefix, through `encode_utf16`.
+    fn reference(text: &str, byte: usize) -> u32 {
+        text[..byte].encode_utf16().count() as u32
+    }
+
+    #[test]
+    fn utf16_offsets_match_the_browser_count() {
+        let texts = [
+            "",
+            "plain ascii",
+            "Élèves à l'école, ça va?",
+            "Fête 🎉 des enseignant·e·s 👩‍🏫 !",
+            "e\u{301}cole cafe\u{301} — œuvre",
+            "𝕏 mathematical 𝒜 and 中文",
+        ];
+        for text in texts {
+            let mut cursor = Utf16Cursor::new(text);
+            for (byte, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                assert_eq!(
+                    cursor.utf16_at(byte),
+                    reference(text, byte),
+                    "{text:?} @ {byte}"
+                );
+            }
+            // Backwards too.
+            for (byte, _) in text.char_indices().rev() {
+                assert_eq!(
+                    cursor.utf16_at(byte),
+                    reference(text, byte),
+                    "{text:?} @ {byte}"
+                );
+            }
+            assert_eq!(utf16_len(text), text.encode_utf16().count() as u32);
+        }
+    }
+
+    #[test]
+    fn spans_after_emoji_and_combining_characters() {
+        // "🎉" is 4 bytes and 2 UTF-16 units; "e\u{301}" is 3 bytes and 2 units.
+        let text = "🎉 e\u{301}cole: lacsq.org";
+        let start = text.find("lacsq").unwrap();
+        let span = Span::from_byte_range(text, start..text.len());
+        assert_eq!(span, Span::new(11, 20));
+        let utf16: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(String::from_utf16(&utf16[11..20]).unwrap(), "lacsq.org");
+        assert_eq!(span_to_byte_range(text, span), Some(start..text.len()));
+    }
+
+    #[test]
+    fn utf16_to_byte_rejects_the_middle_of_a_pair() {
+        let text = "a🎉b";
+        assert_eq!(utf16_to_byte(text, 0), Some(0));
+        assert_eq!(utf16_to_byte(text, 1), Some(1));
+        assert_eq!(utf16_to_byte(text, 2), None);
+        assert_eq!(utf16_to_byte(text, 3), Some(5));
+        assert_eq!(utf16_to_byte(text, 4), Some(6));
+        assert_eq!(utf16_to_byte(text, 5), None);
+        assert_eq!(span_to_byte_range(text, Span::new(3, 1)), None);
+    }
+
+    #[test]
+    fn span_serde_and_helpers() {
+        let span = Span::new(3, 7);
+        assert_eq!(span.len(), 4);
+        assert!(!span.is_empty());
+        assert!(Span::new(4, 4).is_empty());
+        assert_eq!(
+            serde_json::to_string(&span).unwrap(),
+            r#"{"start":3,"end":7}"#
+        );
+        assert!(serde_json::from_str::<Span>(r#"{"start":1,"end":2,"x":0}"#).is_err());
+    }
+
+    #[test]
+    fn folding_removes_case_and_accents() {
+        let cases = [
+            ("École", "ecole"),
+            ("ÉDUCATION", "education"),
+            ("e\u{301}le\u{300}ve", "eleve"),
+            ("Œuvre ŒUVRE cœur", "oeuvre oeuvre coeur"),
+            ("ça  \u{a0}\t va", "ca va"),
+            ("aujourd’hui — SEC‑CSQ", "aujourd'hui - sec-csq"),
+            ("Straße", "strasse"),
+            ("zero\u{200b}width", "zerowidth"),
+            ("Привет", "привет"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(fold_str(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn folded_ranges_map_back_to_the_original() {
+        let text = "Les  Élèves de l'e\u{301}cole « Œuvre »";
+        let folded = fold(text);
+        assert_eq!(folded.text, "les eleves de l'ecole « oeuvre »");
+        let find = |word: &str| {
+            let start = folded.text.find(word).unwrap();
+            let range = folded.original_range(start..start + word.len());
+            &text[range]
+        };
+        assert_eq!(find("eleves"), "Élèves");
+        assert_eq!(find("ecole"), "e\u{301}cole");
+        assert_eq!(find("oeuvre"), "Œuvre");
+        assert_eq!(find("les eleves"), "Les  Élèves");
+        assert_eq!(find("»"), "»");
+    }
+}
