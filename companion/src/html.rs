@@ -70,7 +70,7 @@ pub fn page(title: &str, nav: Nav, body: &str) -> Response {
         html,
         "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"referrer\" content=\"same-origin\">\n\
          <title>{title} · Balise</title>\n<link rel=\"stylesheet\" href=\"/assets/balise.css\">\n\
          </head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\
          <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>\

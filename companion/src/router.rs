@@ -34,7 +34,11 @@ pub fn router(state: AppState) -> Router {
     let open = Router::new()
         .route("/api/v1/health", get(health::health))
         .route("/api/v1/pairing", post(pairing::create))
-        .route("/api/v1/pairing/{id}", get(pairing::poll))
+        // POST as well: browsers send no Origin on an extension's GET, and polling needs it.
+        .route(
+            "/api/v1/pairing/{id}",
+            get(pairing::poll).post(pairing::poll),
+        )
         .route("/", get(dashboard::dashboard))
         .route("/pair", get(pairing::page_handler))
         .route("/pair/{id}/approve", post(pairing::approve))

@@ -220,7 +220,9 @@ fn with_security_headers(mut response: Response, cors_origin: Option<&str>) -> R
     );
     out.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        // `same-origin`, not `no-referrer`: the latter makes browsers send `Origin: null`
+        // on the pairing page's own form posts.
+        HeaderValue::from_static("same-origin"),
     );
     out.insert(
         "cross-origin-resource-policy",

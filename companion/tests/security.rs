@@ -333,7 +333,7 @@ async fn pages_carry_security_headers_and_escape_content() {
                 .starts_with("default-src 'self'")
         );
         assert_eq!(headers["x-frame-options"], "DENY");
-        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["referrer-policy"], "same-origin");
         assert_eq!(headers["x-content-type-options"], "nosniff");
         assert!(headers.get("access-control-allow-origin").is_none());
         let html = response.text().await.unwrap();

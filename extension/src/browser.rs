@@ -31,7 +31,10 @@ extern "C" {
     fn runtime_get_manifest() -> JsValue;
 
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = captureVisibleTab, catch)]
-    fn tabs_capture_visible_tab(window_id: i32, options: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    fn tabs_capture_visible_tab(
+        window_id: i32,
+        options: &JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
     fn tabs_send_message(tab_id: i32, message: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -154,7 +157,11 @@ pub fn manifest_version() -> String {
 /// Captures the visible part of the tab shown in `window_id` as a PNG data URL.
 pub async fn capture_visible_tab(window_id: i32) -> Result<String, JsValue> {
     let options = js_sys::Object::new();
-    js_sys::Reflect::set(&options, &JsValue::from_str("format"), &JsValue::from_str("png"))?;
+    js_sys::Reflect::set(
+        &options,
+        &JsValue::from_str("format"),
+        &JsValue::from_str("png"),
+    )?;
     JsFuture::from(tabs_capture_visible_tab(window_id, &options)?)
         .await?
         .as_string()
@@ -162,7 +169,10 @@ pub async fn capture_visible_tab(window_id: i32) -> Result<String, JsValue> {
 }
 
 /// Sends `message` to the content script of tab `tab_id` and returns its reply.
-pub async fn send_tab_message<Q: serde::Serialize>(tab_id: i32, message: &Q) -> Result<JsValue, JsValue> {
+pub async fn send_tab_message<Q: serde::Serialize>(
+    tab_id: i32,
+    message: &Q,
+) -> Result<JsValue, JsValue> {
     JsFuture::from(tabs_send_message(tab_id, &to_js(message)?)?).await
 }
 
@@ -170,7 +180,11 @@ pub async fn send_tab_message<Q: serde::Serialize>(tab_id: i32, message: &Q) -> 
 pub async fn active_tab() -> Result<Option<JsValue>, JsValue> {
     let query = js_sys::Object::new();
     js_sys::Reflect::set(&query, &JsValue::from_str("active"), &JsValue::TRUE)?;
-    js_sys::Reflect::set(&query, &JsValue::from_str("lastFocusedWindow"), &JsValue::TRUE)?;
+    js_sys::Reflect::set(
+        &query,
+        &JsValue::from_str("lastFocusedWindow"),
+        &JsValue::TRUE,
+    )?;
     let tabs: js_sys::Array = JsFuture::from(tabs_query(&query)?).await?.dyn_into()?;
     Ok(tabs.iter().next())
 }
@@ -178,10 +192,18 @@ pub async fn active_tab() -> Result<Option<JsValue>, JsValue> {
 /// Shows `text` on the toolbar button (empty to clear).
 pub async fn set_badge(text: &str, color: &str) -> Result<(), JsValue> {
     let details = js_sys::Object::new();
-    js_sys::Reflect::set(&details, &JsValue::from_str("text"), &JsValue::from_str(text))?;
+    js_sys::Reflect::set(
+        &details,
+        &JsValue::from_str("text"),
+        &JsValue::from_str(text),
+    )?;
     JsFuture::from(action_set_badge_text(&details)?).await?;
     let details = js_sys::Object::new();
-    js_sys::Reflect::set(&details, &JsValue::from_str("color"), &JsValue::from_str(color))?;
+    js_sys::Reflect::set(
+        &details,
+        &JsValue::from_str("color"),
+        &JsValue::from_str(color),
+    )?;
     JsFuture::from(action_set_badge_background_color(&details)?).await?;
     Ok(())
 }
@@ -189,8 +211,16 @@ pub async fn set_badge(text: &str, color: &str) -> Result<(), JsValue> {
 /// Creates (or replaces) a repeating alarm.
 pub fn create_alarm(name: &str, period_minutes: f64) -> Result<(), JsValue> {
     let info = js_sys::Object::new();
-    js_sys::Reflect::set(&info, &JsValue::from_str("periodInMinutes"), &JsValue::from_f64(period_minutes))?;
-    js_sys::Reflect::set(&info, &JsValue::from_str("delayInMinutes"), &JsValue::from_f64(period_minutes))?;
+    js_sys::Reflect::set(
+        &info,
+        &JsValue::from_str("periodInMinutes"),
+        &JsValue::from_f64(period_minutes),
+    )?;
+    js_sys::Reflect::set(
+        &info,
+        &JsValue::from_str("delayInMinutes"),
+        &JsValue::from_f64(period_minutes),
+    )?;
     alarms_create(name, &info).map(|_| ())
 }
 
@@ -198,8 +228,16 @@ pub fn create_alarm(name: &str, period_minutes: f64) -> Result<(), JsValue> {
 pub fn create_context_menu(id: &str, title: &str) -> Result<(), JsValue> {
     let _ = context_menus_remove_all();
     let properties = js_sys::Object::new();
-    js_sys::Reflect::set(&properties, &JsValue::from_str("id"), &JsValue::from_str(id))?;
-    js_sys::Reflect::set(&properties, &JsValue::from_str("title"), &JsValue::from_str(title))?;
+    js_sys::Reflect::set(
+        &properties,
+        &JsValue::from_str("id"),
+        &JsValue::from_str(id),
+    )?;
+    js_sys::Reflect::set(
+        &properties,
+        &JsValue::from_str("title"),
+        &JsValue::from_str(title),
+    )?;
     let contexts = js_sys::Array::of3(
         &JsValue::from_str("page"),
         &JsValue::from_str("selection"),

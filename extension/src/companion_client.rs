@@ -56,7 +56,10 @@ async fn response_error(response: &Response) -> String {
         message: String,
     }
     match serde_json::from_str::<ErrorBody>(&body) {
-        Ok(parsed) => format!("HTTP {status} {}: {}", parsed.error.code, parsed.error.message),
+        Ok(parsed) => format!(
+            "HTTP {status} {}: {}",
+            parsed.error.code, parsed.error.message
+        ),
         Err(_) => format!("HTTP {status}"),
     }
 }
@@ -64,7 +67,9 @@ async fn response_error(response: &Response) -> String {
 async fn classify(result: Result<Response, JsValue>) -> Delivery {
     let response = match result {
         Ok(response) => response,
-        Err(error) => return Delivery::Retry(format!("companion unreachable: {}", error_text(&error))),
+        Err(error) => {
+            return Delivery::Retry(format!("companion unreachable: {}", error_text(&error)));
+        }
     };
     match response.status() {
         200..=299 => Delivery::Stored,
@@ -97,8 +102,15 @@ pub async fn send_report(
 ) -> Delivery {
     let request = || -> Result<RequestInit, JsValue> {
         let form = FormData::new()?;
-        form.append_with_blob("report", &blob(&JsValue::from_str(report_json), "application/json")?)?;
-        form.append_with_blob_and_filename("screenshot", &blob(screenshot, "image/png")?, "screenshot.png")?;
+        form.append_with_blob(
+            "report",
+            &blob(&JsValue::from_str(report_json), "application/json")?,
+        )?;
+        form.append_with_blob_and_filename(
+            "screenshot",
+            &blob(screenshot, "image/png")?,
+            "screenshot.png",
+        )?;
         let init = RequestInit::new();
         init.set_method("POST");
         init.set_headers(&auth_headers(pairing, idempotency_key)?.into());
@@ -126,7 +138,8 @@ pub async fn send_annotation(
         let init = RequestInit::new();
         init.set_method("PATCH");
         init.set_headers(&headers.into());
-        let body = serde_json::to_string(annotation).map_err(|error| JsValue::from_str(&error.to_string()))?;
+        let body = serde_json::to_string(annotation)
+            .map_err(|error| JsValue::from_str(&error.to_string()))?;
         init.set_body(&JsValue::from_str(&body));
         Ok(init)
     };
@@ -146,7 +159,10 @@ struct PairingCreated {
 }
 
 /// Asks the companion at `companion_url` to pair; the person approves it there.
-pub async fn request_pairing(companion_url: &str, browser_name: &str) -> Result<PendingPairing, String> {
+pub async fn request_pairing(
+    companion_url: &str,
+    browser_name: &str,
+) -> Result<PendingPairing, String> {
     let build = || -> Result<RequestInit, JsValue> {
         let headers = Headers::new()?;
         headers.set("Content-Type", "application/json")?;
@@ -159,9 +175,12 @@ pub async fn request_pairing(companion_url: &str, browser_name: &str) -> Result<
     };
     let init = build().map_err(|error| error_text(&error))?;
     let url = format!("{companion_url}/api/v1/pairing");
-    let response = browser::fetch(&url, &init)
-        .await
-        .map_err(|error| format!("companion unreachable at {companion_url}: {}", error_text(&error)))?;
+    let response = browser::fetch(&url, &init).await.map_err(|error| {
+        format!(
+            "companion unreachable at {companion_url}: {}",
+            error_text(&error)
+        )
+    })?;
     if !response.ok() {
         return Err(response_error(&response).await);
     }
@@ -185,9 +204,22 @@ pub enum PairingStatus {
 
 /// Asks the companion where `pending` stands.
 pub async fn poll_pairing(pending: &PendingPairing) -> Result<PairingStatus, String> {
-    let init = RequestInit::new();
-    init.set_method("GET");
-    let url = format!("{}/api/v1/pairing/{}", pending.companion_url, pending.request_id);
+    // POST, not GET: browsers send no Origin header on an extension's GET, and the
+    // companion hands the token only to the origin that asked for it.
+    let build = || -> Result<RequestInit, JsValue> {
+        let headers = Headers::new()?;
+        headers.set("Content-Type", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers.into());
+        init.set_body(&JsValue::from_str("{}"));
+        Ok(init)
+    };
+    let init = build().map_err(|error| error_text(&error))?;
+    let url = format!(
+        "{}/api/v1/pairing/{}",
+        pending.companion_url, pending.request_id
+    );
     let response = browser::fetch(&url, &init)
         .await
         .map_err(|error| format!("companion unreachable: {}", error_text(&error)))?;
@@ -204,5 +236,6 @@ async fn json_body<T: serde::de::DeserializeOwned>(response: &Response) -> Resul
         .map_err(|error| error_text(&error))?
         .as_string()
         .unwrap_or_default();
-    serde_json::from_str(&text).map_err(|error| format!("unexpected answer from the companion: {error}"))
+    serde_json::from_str(&text)
+        .map_err(|error| format!("unexpected answer from the companion: {error}"))
 }

@@ -41,7 +41,8 @@ pub fn start() -> Result<(), JsValue> {
     if document.content_type() == "text/html" && is_top_frame() {
         wasm_bindgen_futures::spawn_local(async move {
             let settings = settings::load().await;
-            let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
+            let lang =
+                t::resolve_language(settings.language, browser::browser_language().as_deref());
             if let Err(error) = mount_report_button(lang) {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
@@ -78,7 +79,9 @@ async fn next_frame() -> Result<(), JsValue> {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let _ = window.request_animation_frame(&resolve);
     });
-    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ())
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map(|_| ())
 }
 
 /// Hides or shows every element Balise added to the page.
@@ -86,17 +89,20 @@ fn set_overlays_visible(visible: bool) -> Result<(), JsValue> {
     let document = browser::document()?;
     let hosts = document.query_selector_all("[data-balise-overlay]")?;
     for index in 0..hosts.length() {
-        if let Some(host) = hosts.item(index).and_then(|node| node.dyn_into::<HtmlElement>().ok()) {
+        if let Some(host) = hosts
+            .item(index)
+            .and_then(|node| node.dyn_into::<HtmlElement>().ok())
+        {
             if visible {
                 host.style().remove_property("visibility")?;
             } else {
-                host.style().set_property_with_priority("visibility", "hidden", "important")?;
+                host.style()
+                    .set_property_with_priority("visibility", "hidden", "important")?;
             }
         }
     }
     Ok(())
 }
-
 
 fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     let document = browser::document()?;
@@ -202,45 +208,73 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     let viewport = window.as_ref().and_then(|window| {
         let width = window.inner_width().ok()?.as_f64()?;
         let height = window.inner_height().ok()?.as_f64()?;
-        Some(Viewport { width: width as u32, height: height as u32 })
+        Some(Viewport {
+            width: width as u32,
+            height: height as u32,
+        })
     });
     if let Some(card) = shadow_part(shadow, ".card") {
         let _ = card.remove_attribute("hidden");
     }
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
-    let reply = browser::send_message::<_, Reply>(&Request::ReportPage { selected_text, viewport }).await;
+    let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
+        selected_text,
+        viewport,
+    })
+    .await;
     match reply {
         Ok(Reply::Reported(receipt)) => {
             if let Some(card) = shadow_part(shadow, ".card") {
                 let _ = card.set_attribute("data-report-id", &receipt.id);
             }
             match receipt.delivery {
-                FlushOutcome::Done { .. } => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
-                FlushOutcome::NotPaired { .. } => set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang)),
-                FlushOutcome::CompanionDown { .. } | FlushOutcome::Busy => {
+                _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
+                _ if receipt.identity_missing => {
+                    set_status(shadow, "waiting", t::IDENTITY_MISSING.get(lang))
+                }
+                FlushOutcome::NotPaired { .. } => {
+                    set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang))
+                }
+                FlushOutcome::Done { .. }
+                | FlushOutcome::CompanionDown { .. }
+                | FlushOutcome::Busy => {
                     set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang))
                 }
             }
         }
         Ok(Reply::Error { message }) => {
-            set_status(shadow, "error", &format!("{}{message}", t::REPORT_FAILED.get(lang)));
+            set_status(
+                shadow,
+                "error",
+                &format!("{}{message}", t::REPORT_FAILED.get(lang)),
+            );
         }
         Ok(_) => set_status(shadow, "error", t::REPORT_FAILED.get(lang)),
         Err(error) => {
             let detail = error.as_string().unwrap_or_default();
-            set_status(shadow, "error", &format!("{}{detail}", t::REPORT_FAILED.get(lang)));
+            set_status(
+                shadow,
+                "error",
+                &format!("{}{detail}", t::REPORT_FAILED.get(lang)),
+            );
         }
     }
 }
 
 async fn save_details(shadow: &ShadowRoot, lang: Lang) {
-    let Some(id) = shadow_part(shadow, ".card").and_then(|card| card.get_attribute("data-report-id")) else {
+    let Some(id) =
+        shadow_part(shadow, ".card").and_then(|card| card.get_attribute("data-report-id"))
+    else {
         return;
     };
     let category = shadow_part(shadow, ".category")
         .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
         .map(|select| select.value())
-        .and_then(|value| ReportCategory::ALL.into_iter().find(|category| category.as_str() == value));
+        .and_then(|value| {
+            ReportCategory::ALL
+                .into_iter()
+                .find(|category| category.as_str() == value)
+        });
     let note = shadow_part(shadow, ".note")
         .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
         .map(|area| area.value())
@@ -248,7 +282,11 @@ async fn save_details(shadow: &ShadowRoot, lang: Lang) {
     let reply = browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
     match reply {
         Ok(Reply::Done) => set_status(shadow, "stored", t::DETAILS_SAVED.get(lang)),
-        Ok(Reply::Error { message }) => set_status(shadow, "error", &format!("{}{message}", t::REPORT_FAILED.get(lang))),
+        Ok(Reply::Error { message }) => set_status(
+            shadow,
+            "error",
+            &format!("{}{message}", t::REPORT_FAILED.get(lang)),
+        ),
         _ => set_status(shadow, "error", t::REPORT_FAILED.get(lang)),
     }
 }

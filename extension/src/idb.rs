@@ -72,7 +72,11 @@ async fn transaction_done(transaction: &IdbTransaction) -> Result<(), JsValue> {
 impl Database {
     /// Opens (creating or upgrading) database `name` with one object store per name in
     /// `stores`, each keyed by the `id` property of its records.
-    pub async fn open(name: &str, version: u32, stores: &'static [&'static str]) -> Result<Self, JsValue> {
+    pub async fn open(
+        name: &str,
+        version: u32,
+        stores: &'static [&'static str],
+    ) -> Result<Self, JsValue> {
         let request = factory()?.open_with_u32(name, version)?;
         let upgrade_request = request.clone();
         let on_upgrade = Closure::once_into_js(move |_: web_sys::Event| {
@@ -94,15 +98,29 @@ impl Database {
         Ok(Self { db })
     }
 
-    fn transaction(&self, store: &str, readwrite: bool) -> Result<(IdbTransaction, IdbObjectStore), JsValue> {
+    fn transaction(
+        &self,
+        store: &str,
+        readwrite: bool,
+    ) -> Result<(IdbTransaction, IdbObjectStore), JsValue> {
         // `db.transaction(store, mode, { durability: "strict" })`: web-sys has no binding for
         // the options argument, so call the method itself.
-        let method: Function = Reflect::get(&self.db, &JsValue::from_str("transaction"))?.dyn_into()?;
+        let method: Function =
+            Reflect::get(&self.db, &JsValue::from_str("transaction"))?.dyn_into()?;
         let options = Object::new();
-        Reflect::set(&options, &JsValue::from_str("durability"), &JsValue::from_str("strict"))?;
+        Reflect::set(
+            &options,
+            &JsValue::from_str("durability"),
+            &JsValue::from_str("strict"),
+        )?;
         let mode = if readwrite { "readwrite" } else { "readonly" };
-        let arguments = Array::of3(&JsValue::from_str(store), &JsValue::from_str(mode), &options);
-        let transaction: IdbTransaction = Reflect::apply(&method, &self.db, &arguments)?.dyn_into()?;
+        let arguments = Array::of3(
+            &JsValue::from_str(store),
+            &JsValue::from_str(mode),
+            &options,
+        );
+        let transaction: IdbTransaction =
+            Reflect::apply(&method, &self.db, &arguments)?.dyn_into()?;
         let object_store = transaction.object_store(store)?;
         Ok((transaction, object_store))
     }

@@ -42,15 +42,23 @@ pub async fn start() -> Result<(), JsValue> {
 
 /// Shows whether the extension is paired, or the code of the request waiting for approval.
 async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue> {
-    let Ok(Reply::Status { paired, companion_url, pairing_code, outbox, .. }) =
-        browser::send_message::<_, Reply>(&Request::GetStatus).await
+    let Ok(Reply::Status {
+        paired,
+        companion_url,
+        pairing_code,
+        outbox,
+        ..
+    }) = browser::send_message::<_, Reply>(&Request::GetStatus).await
     else {
         return Ok(());
     };
     let Some(status) = document.get_element_by_id("pairing-status") else {
         return Err(JsValue::from_str("page closed"));
     };
-    if status.get_attribute("data-state").as_deref() == Some("error") && pairing_code.is_none() && !paired {
+    if status.get_attribute("data-state").as_deref() == Some("error")
+        && pairing_code.is_none()
+        && !paired
+    {
         return Ok(());
     }
     let (state, text) = match (paired, pairing_code) {
@@ -63,7 +71,6 @@ async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue>
     status.set_attribute("data-outbox", &outbox.len().to_string())?;
     Ok(())
 }
-
 
 fn labelled_field(
     document: &Document,
@@ -107,8 +114,13 @@ fn input(document: &Document, id: &str, kind: &str, value: &str) -> Result<Eleme
     Ok(input.into())
 }
 
-fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -> Result<(), JsValue> {
-    dom::append(&app, "h1", Some(t::OPTIONS_TITLE.get(lang)))?;
+fn render(
+    document: &Document,
+    app: &Element,
+    settings: &Settings,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    dom::append(app, "h1", Some(t::OPTIONS_TITLE.get(lang)))?;
 
     let status = element(document, "section", None)?;
     dom::append(&status, "h2", Some(t::STATUS.get(lang)))?;
@@ -137,7 +149,10 @@ fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -
             let reply = browser::send_message::<_, Reply>(&Request::StartPairing).await;
             if let Ok(Reply::Error { message }) = reply {
                 if let Some(status) = document.get_element_by_id("pairing-status") {
-                    status.set_text_content(Some(&format!("{}{message}", t::PAIRING_FAILED.get(lang))));
+                    status.set_text_content(Some(&format!(
+                        "{}{message}",
+                        t::PAIRING_FAILED.get(lang)
+                    )));
                     let _ = status.set_attribute("data-state", "error");
                 }
                 return;
@@ -158,8 +173,20 @@ fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -
         "language",
         &[
             ("auto", t::LANGUAGE_AUTO),
-            ("fr", UiText { fr: "Français", en: "Français" }),
-            ("en", UiText { fr: "English", en: "English" }),
+            (
+                "fr",
+                UiText {
+                    fr: "Français",
+                    en: "Français",
+                },
+            ),
+            (
+                "en",
+                UiText {
+                    fr: "English",
+                    en: "English",
+                },
+            ),
         ],
         language,
         lang,
@@ -179,7 +206,12 @@ fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -
     labelled_field(document, &form, t::ROLE, lang, &role_select)?;
     let name = input(document, "reporter-name", "text", &settings.reporter_name)?;
     labelled_field(document, &form, t::REPORTER_NAME, lang, &name)?;
-    let email = input(document, "reporter-email", "email", &settings.reporter_email)?;
+    let email = input(
+        document,
+        "reporter-email",
+        "email",
+        &settings.reporter_email,
+    )?;
     labelled_field(document, &form, t::REPORTER_EMAIL, lang, &email)?;
     let url = input(document, "companion-url", "url", &settings.companion_url)?;
     labelled_field(document, &form, t::COMPANION_URL, lang, &url)?;
@@ -194,24 +226,29 @@ fn render(document: &Document, app: &Element, settings: &Settings, lang: Lang) -
     app.append_child(&form)?;
 
     let document = document.clone();
-    gloo_events::EventListener::new(&form, "submit", move |event| {
-        event.prevent_default();
-        let document = document.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let outcome = save_form(&document).await;
-            if let Some(status) = document.get_element_by_id("save-status") {
-                let text = match outcome {
-                    Ok(()) => t::SAVED.get(lang).to_owned(),
-                    Err(error) => format!(
-                        "{}{}",
-                        t::SAVE_FAILED.get(lang),
-                        error.as_string().unwrap_or_default()
-                    ),
-                };
-                status.set_text_content(Some(&text));
-            }
-        });
-    })
+    gloo_events::EventListener::new_with_options(
+        &form,
+        "submit",
+        gloo_events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            event.prevent_default();
+            let document = document.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let outcome = save_form(&document).await;
+                if let Some(status) = document.get_element_by_id("save-status") {
+                    let text = match outcome {
+                        Ok(()) => t::SAVED.get(lang).to_owned(),
+                        Err(error) => format!(
+                            "{}{}",
+                            t::SAVE_FAILED.get(lang),
+                            error.as_string().unwrap_or_default()
+                        ),
+                    };
+                    status.set_text_content(Some(&text));
+                }
+            });
+        },
+    )
     .forget();
     Ok(())
 }

@@ -115,6 +115,24 @@ pub async fn items() -> Result<Vec<OutboxItem>, JsValue> {
     Ok(entries().await?.iter().map(OutboxItem::from).collect())
 }
 
+/// Whether entry `id` still waits in the outbox.
+pub async fn contains(id: &str) -> Result<bool, JsValue> {
+    Ok(open().await?.get(STORE, id).await?.is_some())
+}
+
+/// Delivers now, waiting for a delivery already under way to finish first.
+pub async fn flush_now() -> FlushOutcome {
+    for _ in 0..600 {
+        match flush().await {
+            FlushOutcome::Busy => {
+                gloo_timers::future::sleep(std::time::Duration::from_millis(25)).await
+            }
+            outcome => return outcome,
+        }
+    }
+    FlushOutcome::Busy
+}
+
 /// Records a category or note for report `id`, whether or not the report is still waiting.
 pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsValue> {
     annotation
@@ -149,14 +167,48 @@ pub async fn update_badge() {
     let Ok(entries) = entries().await else {
         return;
     };
-    let rejected = entries.iter().any(|entry| entry.state == EntryState::Rejected);
-    let text = if entries.is_empty() { String::new() } else { entries.len().to_string() };
+    let rejected = entries
+        .iter()
+        .any(|entry| entry.state == EntryState::Rejected);
+    let text = if entries.is_empty() {
+        String::new()
+    } else {
+        entries.len().to_string()
+    };
     let color = if rejected { "#b3261e" } else { "#0b5cad" };
     let _ = browser::set_badge(&text, color).await;
 }
 
 thread_local! {
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
+    /// Delay before the next retry while the worker lives (the alarm covers a stopped worker).
+    static RETRY_DELAY_MS: Cell<u32> = const { Cell::new(0) };
+    static RETRY_SCHEDULED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// First and longest delay between retries while the service worker stays alive.
+const FIRST_RETRY_MS: u32 = 1_000;
+const MAX_RETRY_MS: u32 = 30_000;
+
+/// Tries again after a growing delay (1 s, 2 s, 4 s … 30 s) while the companion is down.
+fn schedule_retry() {
+    if RETRY_SCHEDULED.with(Cell::get) {
+        return;
+    }
+    RETRY_SCHEDULED.with(|flag| flag.set(true));
+    let delay = RETRY_DELAY_MS.with(|delay| {
+        let next = match delay.get() {
+            0 => FIRST_RETRY_MS,
+            current => (current * 2).min(MAX_RETRY_MS),
+        };
+        delay.set(next);
+        next
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        gloo_timers::future::sleep(std::time::Duration::from_millis(u64::from(delay))).await;
+        RETRY_SCHEDULED.with(|flag| flag.set(false));
+        flush().await;
+    });
 }
 
 /// Why delivery stopped, for the popup and options page.
@@ -197,16 +249,27 @@ pub async fn flush() -> FlushOutcome {
     FLUSHING.with(|flag| flag.set(true));
     let outcome = flush_all().await;
     FLUSHING.with(|flag| flag.set(false));
+    match outcome {
+        FlushOutcome::CompanionDown { .. } => schedule_retry(),
+        FlushOutcome::Done { .. } => RETRY_DELAY_MS.with(|delay| delay.set(0)),
+        FlushOutcome::NotPaired { .. } | FlushOutcome::Busy => {}
+    }
     update_badge().await;
     outcome
 }
 
 async fn flush_all() -> FlushOutcome {
     let Ok(db) = open().await else {
-        return FlushOutcome::CompanionDown { waiting: 0, error: "IndexedDB unavailable".to_owned() };
+        return FlushOutcome::CompanionDown {
+            waiting: 0,
+            error: "IndexedDB unavailable".to_owned(),
+        };
     };
     let Ok(all) = entries().await else {
-        return FlushOutcome::CompanionDown { waiting: 0, error: "outbox unreadable".to_owned() };
+        return FlushOutcome::CompanionDown {
+            waiting: 0,
+            error: "outbox unreadable".to_owned(),
+        };
     };
     let mut waiting = all.len() as u32;
     let Some(pairing) = settings::pairing().await else {
@@ -214,7 +277,10 @@ async fn flush_all() -> FlushOutcome {
     };
     let settings = settings::load().await;
     let mut delivered = 0;
-    for mut entry in all.into_iter().filter(|entry| entry.state == EntryState::Waiting) {
+    for mut entry in all
+        .into_iter()
+        .filter(|entry| entry.state == EntryState::Waiting)
+    {
         if !entry.report_stored {
             let Some(report_json) = with_identity(&entry.report_json, &settings) else {
                 entry.last_error = Some("identity-missing".to_owned());
@@ -224,7 +290,14 @@ async fn flush_all() -> FlushOutcome {
             entry.report_json = report_json;
             entry.attempts += 1;
             let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
-            match companion_client::send_report(&pairing, &entry.idempotency_key, &entry.report_json, &screenshot).await {
+            match companion_client::send_report(
+                &pairing,
+                &entry.idempotency_key,
+                &entry.report_json,
+                &screenshot,
+            )
+            .await
+            {
                 Delivery::Stored => {
                     entry.report_stored = true;
                     entry.report_json.clear();
@@ -249,7 +322,9 @@ async fn flush_all() -> FlushOutcome {
                 }
             }
         }
-        if let (Some(annotation), Some(key)) = (entry.annotation.clone(), entry.annotation_key.clone()) {
+        if let (Some(annotation), Some(key)) =
+            (entry.annotation.clone(), entry.annotation_key.clone())
+        {
             match companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await {
                 Delivery::Stored => {
                     entry.annotation = None;

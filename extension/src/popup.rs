@@ -14,7 +14,6 @@ use crate::outbox::{EntryState, FlushOutcome};
 use crate::settings;
 use crate::ui_text::{self as t};
 
-
 /// Reports the active tab, then renders the confirmation and the outbox.
 pub async fn start() -> Result<(), JsValue> {
     let settings = settings::load().await;
@@ -37,7 +36,8 @@ pub async fn start() -> Result<(), JsValue> {
     let report_id = match reply {
         Ok(Reply::Reported(receipt)) => {
             let (state, text) = match receipt.delivery {
-                FlushOutcome::Done { .. } => ("stored", t::REPORT_STORED),
+                _ if receipt.stored => ("stored", t::REPORT_STORED),
+                _ if receipt.identity_missing => ("waiting", t::IDENTITY_MISSING),
                 FlushOutcome::NotPaired { .. } => ("waiting", t::REPORT_WAITING_PAIRING),
                 _ => ("waiting", t::REPORT_WAITING_COMPANION),
             };
@@ -63,7 +63,12 @@ pub async fn start() -> Result<(), JsValue> {
     render_outbox(&document, &app, lang).await
 }
 
-fn render_details_form(document: &Document, app: &Element, id: String, lang: Lang) -> Result<(), JsValue> {
+fn render_details_form(
+    document: &Document,
+    app: &Element,
+    id: String,
+    lang: Lang,
+) -> Result<(), JsValue> {
     let form = element(document, "form", None)?;
     form.set_id("details");
     let category = element(document, "select", None)?;
@@ -90,38 +95,55 @@ fn render_details_form(document: &Document, app: &Element, id: String, lang: Lan
     app.append_child(&form)?;
 
     let document = document.clone();
-    gloo_events::EventListener::new(&form, "submit", move |event| {
-        event.prevent_default();
-        let document = document.clone();
-        let id = id.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let category = document
-                .get_element_by_id("category")
-                .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                .map(|select| select.value())
-                .and_then(|value| ReportCategory::ALL.into_iter().find(|choice| choice.as_str() == value));
-            let note = document
-                .get_element_by_id("note")
-                .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-                .map(|area| area.value());
-            let reply = browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
-            if let Some(status) = document.get_element_by_id("report-status") {
-                let text = match reply {
-                    Ok(Reply::Done) => t::DETAILS_SAVED.get(lang).to_owned(),
-                    Ok(Reply::Error { message }) => format!("{}{message}", t::REPORT_FAILED.get(lang)),
-                    _ => t::REPORT_FAILED.get(lang).to_owned(),
-                };
-                status.set_text_content(Some(&text));
-            }
-        });
-    })
+    gloo_events::EventListener::new_with_options(
+        &form,
+        "submit",
+        gloo_events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            event.prevent_default();
+            let document = document.clone();
+            let id = id.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let category = document
+                    .get_element_by_id("category")
+                    .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                    .map(|select| select.value())
+                    .and_then(|value| {
+                        ReportCategory::ALL
+                            .into_iter()
+                            .find(|choice| choice.as_str() == value)
+                    });
+                let note = document
+                    .get_element_by_id("note")
+                    .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                    .map(|area| area.value());
+                let reply =
+                    browser::send_message::<_, Reply>(&Request::Annotate { id, category, note })
+                        .await;
+                if let Some(status) = document.get_element_by_id("report-status") {
+                    let text = match reply {
+                        Ok(Reply::Done) => t::DETAILS_SAVED.get(lang).to_owned(),
+                        Ok(Reply::Error { message }) => {
+                            format!("{}{message}", t::REPORT_FAILED.get(lang))
+                        }
+                        _ => t::REPORT_FAILED.get(lang).to_owned(),
+                    };
+                    status.set_text_content(Some(&text));
+                }
+            });
+        },
+    )
     .forget();
     Ok(())
 }
 
 async fn render_outbox(document: &Document, app: &Element, lang: Lang) -> Result<(), JsValue> {
-    let Ok(Reply::Status { paired, outbox, identity_missing, .. }) =
-        browser::send_message::<_, Reply>(&Request::GetStatus).await
+    let Ok(Reply::Status {
+        paired,
+        outbox,
+        identity_missing,
+        ..
+    }) = browser::send_message::<_, Reply>(&Request::GetStatus).await
     else {
         return Ok(());
     };
@@ -140,7 +162,11 @@ async fn render_outbox(document: &Document, app: &Element, lang: Lang) -> Result
     } else {
         let list = element(document, "ul", None)?;
         for item in &outbox {
-            let title = if item.page_title.is_empty() { &item.page_url } else { &item.page_title };
+            let title = if item.page_title.is_empty() {
+                &item.page_url
+            } else {
+                &item.page_title
+            };
             let state = match item.state {
                 EntryState::Waiting => t::STATE_WAITING.get(lang),
                 EntryState::Rejected => t::STATE_REJECTED.get(lang),

@@ -39,6 +39,10 @@ pub struct PageContext {
 pub struct ReportReceipt {
     pub id: String,
     pub screenshot_sha256: String,
+    /// Whether the companion has already stored it (otherwise it waits in the outbox).
+    pub stored: bool,
+    /// The report waits for the person's name and email (options page).
+    pub identity_missing: bool,
     pub delivery: outbox::FlushOutcome,
 }
 
@@ -67,12 +71,15 @@ async fn capture(tab: &TabInfo) -> Result<js_sys::Uint8Array, String> {
         gloo_timers::future::sleep(Duration::from_millis(25)).await;
     }
     CAPTURING.with(|flag| flag.set(true));
-    let _ = browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: false }).await;
+    let _ =
+        browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: false }).await;
     let mut result = Err("capture not attempted".to_owned());
     for _ in 0..8 {
         match browser::capture_visible_tab(tab.window_id).await {
             Ok(data_url) => {
-                result = browser::data_url_bytes(&data_url).await.map_err(|error| error_text(&error));
+                result = browser::data_url_bytes(&data_url)
+                    .await
+                    .map_err(|error| error_text(&error));
                 break;
             }
             Err(error) => {
@@ -85,7 +92,8 @@ async fn capture(tab: &TabInfo) -> Result<js_sys::Uint8Array, String> {
             }
         }
     }
-    let _ = browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: true }).await;
+    let _ =
+        browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: true }).await;
     CAPTURING.with(|flag| flag.set(false));
     result
 }
@@ -105,14 +113,19 @@ fn truncate(text: &str, max_chars: usize) -> String {
 /// Reports `tab`: capture, outbox (durable), then an attempt to deliver at once.
 pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
     let png = capture(&tab).await?;
-    let screenshot_sha256 = browser::sha256_hex(&png).await.map_err(|error| error_text(&error))?;
+    let screenshot_sha256 = browser::sha256_hex(&png)
+        .await
+        .map_err(|error| error_text(&error))?;
     let settings = settings::load().await;
     let page_url = tab.url.clone().unwrap_or_default();
     let report = ReportV1 {
         id: browser::random_uuid(),
         captured_at: browser::now_rfc3339(),
         page_url: truncate(&page_url, balise_core::report::MAX_PAGE_URL_LEN),
-        page_title: truncate(tab.title.as_deref().unwrap_or_default(), balise_core::report::MAX_PAGE_TITLE_LEN),
+        page_title: truncate(
+            tab.title.as_deref().unwrap_or_default(),
+            balise_core::report::MAX_PAGE_TITLE_LEN,
+        ),
         reporter: Reporter {
             name: settings.reporter_name.trim().to_owned(),
             email: settings.reporter_email.trim().to_owned(),
@@ -126,7 +139,10 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
             .map(|text| truncate(&text, balise_core::report::MAX_SELECTED_TEXT_LEN)),
         site: site_of(&page_url),
         viewport: context.viewport,
-        browser: Some(truncate(&browser::user_agent(), balise_core::report::MAX_BROWSER_LEN)),
+        browser: Some(truncate(
+            &browser::user_agent(),
+            balise_core::report::MAX_BROWSER_LEN,
+        )),
         extension_version: Some(browser::manifest_version()),
     };
     let report_json = serde_json::to_string(&report).map_err(|error| error.to_string())?;
@@ -145,12 +161,17 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         annotation: None,
         annotation_key: None,
     };
-    outbox::put(&entry).await.map_err(|error| error_text(&error))?;
+    outbox::put(&entry)
+        .await
+        .map_err(|error| error_text(&error))?;
     outbox::update_badge().await;
-    let delivery = outbox::flush().await;
+    let delivery = outbox::flush_now().await;
+    let stored = !outbox::contains(&report.id).await.unwrap_or(true);
     Ok(ReportReceipt {
         id: report.id,
         screenshot_sha256,
+        stored,
+        identity_missing: !settings.has_identity(),
         delivery,
     })
 }
@@ -161,8 +182,14 @@ mod tests {
 
     #[test]
     fn site_is_the_lowercase_host_without_port_or_credentials() {
-        assert_eq!(site_of("https://www.Facebook.com/groups/x?y=1").as_deref(), Some("www.facebook.com"));
-        assert_eq!(site_of("http://user@127.0.0.1:8080/a").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            site_of("https://www.Facebook.com/groups/x?y=1").as_deref(),
+            Some("www.facebook.com")
+        );
+        assert_eq!(
+            site_of("http://user@127.0.0.1:8080/a").as_deref(),
+            Some("127.0.0.1")
+        );
         assert_eq!(site_of("about:blank"), None);
     }
 }

@@ -31,17 +31,27 @@ pub fn start() {
 pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsValue> {
     match name.as_str() {
         "installed" => {
-            browser::create_context_menu(CONTEXT_MENU_REPORT, &browser::i18n_get_message("reportToManager"))?;
+            browser::create_context_menu(
+                CONTEXT_MENU_REPORT,
+                &browser::i18n_get_message("reportToManager"),
+            )?;
         }
         "alarm" | "startup" | "online" => {
             check_pending_pairing().await;
             outbox::flush().await;
         }
         "context-menu" => {
-            let tab: TabInfo = serde_wasm_bindgen::from_value(js_sys::Reflect::get(&payload, &JsValue::from_str("tab"))?)?;
+            let tab: TabInfo = serde_wasm_bindgen::from_value(js_sys::Reflect::get(
+                &payload,
+                &JsValue::from_str("tab"),
+            )?)?;
             let info = js_sys::Reflect::get(&payload, &JsValue::from_str("info"))?;
-            let selected_text = js_sys::Reflect::get(&info, &JsValue::from_str("selectionText"))?.as_string();
-            let context = PageContext { selected_text, viewport: None };
+            let selected_text =
+                js_sys::Reflect::get(&info, &JsValue::from_str("selectionText"))?.as_string();
+            let context = PageContext {
+                selected_text,
+                viewport: None,
+            };
             let reply = match reporting::report_tab(tab, context).await {
                 Ok(receipt) => Reply::Reported(receipt),
                 Err(message) => Reply::Error { message },
@@ -56,9 +66,11 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
 /// Answers one runtime message; failures become a [`Reply::Error`] rather than a rejection.
 pub async fn handle_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
     let reply = match serde_wasm_bindgen::from_value::<Request>(message) {
-        Ok(request) => answer(request, sender).await.unwrap_or_else(|error| Reply::Error {
-            message: error.as_string().unwrap_or_else(|| format!("{error:?}")),
-        }),
+        Ok(request) => answer(request, sender)
+            .await
+            .unwrap_or_else(|error| Reply::Error {
+                message: error.as_string().unwrap_or_else(|| format!("{error:?}")),
+            }),
         Err(error) => Reply::Error {
             message: format!("unknown message: {error}"),
         },
@@ -68,7 +80,8 @@ pub async fn handle_message(message: JsValue, sender: JsValue) -> Result<JsValue
 
 fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
     let tab = js_sys::Reflect::get(sender, &JsValue::from_str("tab"))?;
-    serde_wasm_bindgen::from_value(tab).map_err(|_| JsValue::from_str("this message must come from a tab"))
+    serde_wasm_bindgen::from_value(tab)
+        .map_err(|_| JsValue::from_str("this message must come from a tab"))
 }
 
 async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
@@ -81,9 +94,15 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 checklist_items: policy.items.len(),
             })
         }
-        Request::ReportPage { selected_text, viewport } => {
+        Request::ReportPage {
+            selected_text,
+            viewport,
+        } => {
             let tab = sender_tab(&sender)?;
-            let context = PageContext { selected_text, viewport };
+            let context = PageContext {
+                selected_text,
+                viewport,
+            };
             Ok(match reporting::report_tab(tab, context).await {
                 Ok(receipt) => Reply::Reported(receipt),
                 Err(message) => Reply::Error { message },
@@ -94,10 +113,12 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 .await?
                 .ok_or_else(|| JsValue::from_str("no active tab to report"))?;
             let tab: TabInfo = serde_wasm_bindgen::from_value(tab)?;
-            Ok(match reporting::report_tab(tab, PageContext::default()).await {
-                Ok(receipt) => Reply::Reported(receipt),
-                Err(message) => Reply::Error { message },
-            })
+            Ok(
+                match reporting::report_tab(tab, PageContext::default()).await {
+                    Ok(receipt) => Reply::Reported(receipt),
+                    Err(message) => Reply::Error { message },
+                },
+            )
         }
         Request::Annotate { id, category, note } => {
             let note = note.filter(|note| !note.trim().is_empty());
@@ -111,17 +132,24 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Status {
                 paired: settings::pairing().await.is_some(),
                 companion_url: settings.companion_base(),
-                pairing_code: settings::pending_pairing().await.map(|pending| pending.code),
+                pairing_code: settings::pending_pairing()
+                    .await
+                    .map(|pending| pending.code),
                 identity_missing: !settings.has_identity(),
                 outbox: outbox::items().await?,
             })
         }
         Request::StartPairing => {
             let settings = settings::load().await;
-            let browser_name = if browser::user_agent().contains("Firefox") { "firefox" } else { "chromium" };
-            let pending = companion_client::request_pairing(&settings.companion_base(), browser_name)
-                .await
-                .map_err(|message| JsValue::from_str(&message))?;
+            let browser_name = if browser::user_agent().contains("Firefox") {
+                "firefox"
+            } else {
+                "chromium"
+            };
+            let pending =
+                companion_client::request_pairing(&settings.companion_base(), browser_name)
+                    .await
+                    .map_err(|message| JsValue::from_str(&message))?;
             settings::save_pending_pairing(&pending).await?;
             Ok(Reply::Done)
         }
@@ -136,12 +164,16 @@ async fn check_pending_pairing() {
     };
     match companion_client::poll_pairing(&pending).await {
         Ok(PairingStatus::Approved { token: Some(token) }) => {
-            let pairing = Pairing { companion_url: pending.companion_url.clone(), token };
+            let pairing = Pairing {
+                companion_url: pending.companion_url.clone(),
+                token,
+            };
             if settings::save_pairing(&pairing).await.is_ok() {
                 outbox::flush().await;
             }
         }
-        Ok(PairingStatus::Rejected | PairingStatus::Expired) | Ok(PairingStatus::Approved { token: None }) => {
+        Ok(PairingStatus::Rejected | PairingStatus::Expired)
+        | Ok(PairingStatus::Approved { token: None }) => {
             let _ = settings::forget_pending_pairing().await;
         }
         Ok(PairingStatus::Pending) | Err(_) => {}

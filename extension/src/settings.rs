@@ -62,7 +62,8 @@ impl Settings {
 
     /// Whether the name and email that reports carry are filled in.
     pub fn has_identity(&self) -> bool {
-        !self.reporter_name.trim().is_empty() && balise_core::validate::is_email(self.reporter_email.trim())
+        !self.reporter_name.trim().is_empty()
+            && balise_core::validate::is_email(self.reporter_email.trim())
     }
 }
 
@@ -99,7 +100,10 @@ pub async fn save(settings: &Settings) -> Result<(), JsValue> {
 
 /// The current pairing, if the extension is paired.
 pub async fn pairing() -> Option<Pairing> {
-    browser::storage_get::<Pairing>(PAIRING_KEY).await.ok().flatten()
+    browser::storage_get::<Pairing>(PAIRING_KEY)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Records a completed pairing and forgets the pending request.

@@ -24,6 +24,9 @@ fn bench_analyze(c: &mut Criterion) {
     c.bench_function("analyzer/realistic-french-post", |b| {
         b.iter(|| analyzer.analyze(black_box(&draft)));
     });
+    c.bench_function("analyzer-new/sec-csq-policy", |b| {
+        b.iter(|| Analyzer::new(black_box(&policy)));
+    });
     c.bench_function("analysis-to-json/realistic-french-post", |b| {
         let analysis = analyzer.analyze(&draft);
         b.iter(|| {

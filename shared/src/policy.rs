@@ -507,7 +507,6 @@ impl Policy {
     /// The built-in SEC-CSQ policy ([`SEC_CSQ_DEFAULT_TOML`]).
     #[cfg(feature = "toml")]
     pub fn sec_csq_default() -> Policy {
-        #[allow(clippy::expect_used)]
         Policy::from_toml(SEC_CSQ_DEFAULT_TOML).expect("the built-in policy is valid (tested)")
     }
 

@@ -139,42 +139,108 @@ pub fn span_to_byte_range(text: &str, span: Span) -> Option<Range<usize>> {
 pub struct Folded {
     /// The folded text.
     pub text: String,
-    /// For each byte of `text`, the byte offset in the original of the character it comes
-    /// from; one more entry maps the end of `text` to the end of the original.
-    map: Vec<u32>,
+    /// The way back, as segments sorted by folded offset: `(folded, original, linear)`.
+    /// From `folded` on (until the next segment), a linear segment maps one byte to one
+    /// byte from `original`; a constant one maps every byte to `original` (the bytes a
+    /// non-ASCII character folded to).
+    segments: Vec<(u32, u32, bool)>,
+    /// The original's length, where the end of `text` maps.
+    original_len: u32,
 }
 
 impl Folded {
+    /// The byte offset in the original of the character that folded byte `folded` comes
+    /// from (the original's end for the end of `text`).
+    pub fn original_offset(&self, folded: usize) -> usize {
+        if folded >= self.text.len() {
+            return self.original_len as usize;
+        }
+        let folded = folded as u32;
+        let index = self.segments.partition_point(|segment| segment.0 <= folded);
+        match index
+            .checked_sub(1)
+            .and_then(|index| self.segments.get(index))
+        {
+            Some(&(start, original, true)) => (original + (folded - start)) as usize,
+            Some(&(_, original, false)) => original as usize,
+            None => 0,
+        }
+    }
+
     /// The byte range of the original text that produced `folded` (a range of `self.text`
     /// on character boundaries).
     pub fn original_range(&self, folded: Range<usize>) -> Range<usize> {
-        let last = self.map.len().saturating_sub(1);
-        let start = self.map.get(folded.start.min(last)).copied().unwrap_or(0);
-        let end = self.map.get(folded.end.min(last)).copied().unwrap_or(0);
-        start as usize..end as usize
+        self.original_offset(folded.start)..self.original_offset(folded.end)
+    }
+}
+
+/// Builds a [`Folded`]: the folded bytes and their segments.
+struct FoldBuilder {
+    out: Vec<u8>,
+    segments: Vec<(u32, u32, bool)>,
+}
+
+impl FoldBuilder {
+    /// Notes that the bytes pushed next map one to one from `original`.
+    #[inline]
+    fn linear(&mut self, original: usize) {
+        let folded = self.out.len() as u32;
+        let original = original as u32;
+        let continues = self
+            .segments
+            .last()
+            .is_some_and(|&(start, from, linear)| linear && from + (folded - start) == original);
+        if !continues {
+            self.segments.push((folded, original, true));
+        }
+    }
+
+    /// Notes that the bytes pushed next all map to `original`.
+    #[inline]
+    fn constant(&mut self, original: usize) {
+        self.segments
+            .push((self.out.len() as u32, original as u32, false));
     }
 }
 
 /// Folds `text`, keeping the map back to its byte offsets. See [`Folded`].
 pub fn fold(text: &str) -> Folded {
     let bytes = text.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(text.len());
-    let mut map: Vec<u32> = Vec::with_capacity(text.len() + 1);
+    let mut builder = FoldBuilder {
+        out: Vec::with_capacity(text.len()),
+        segments: Vec::new(),
+    };
     let mut index = 0;
     let mut last_space = false;
     while index < bytes.len() {
         let byte = bytes[index];
         if byte < 0x80 {
-            if byte.is_ascii_whitespace() {
-                if !last_space {
-                    out.push(b' ');
-                    map.push(index as u32);
-                    last_space = true;
+            // A run of ASCII that folds one to one: no whitespace but single spaces after
+            // something else than a space.
+            let mut end = index;
+            let mut space_before = last_space;
+            while end < bytes.len() {
+                let next = bytes[end];
+                if next >= 0x80 || (next.is_ascii_whitespace() && (next != b' ' || space_before)) {
+                    break;
                 }
-            } else {
-                out.push(byte.to_ascii_lowercase());
-                map.push(index as u32);
-                last_space = false;
+                space_before = next == b' ';
+                end += 1;
+            }
+            if end > index {
+                builder.linear(index);
+                builder
+                    .out
+                    .extend(bytes[index..end].iter().map(u8::to_ascii_lowercase));
+                last_space = space_before;
+                index = end;
+                continue;
+            }
+            // Whitespace to collapse.
+            if !last_space {
+                builder.linear(index);
+                builder.out.push(b' ');
+                last_space = true;
             }
             index += 1;
             continue;
@@ -182,7 +248,9 @@ pub fn fold(text: &str) -> Folded {
         let Some(ch) = text.get(index..).and_then(|rest| rest.chars().next()) else {
             break;
         };
-        let before = out.len();
+        let before = builder.out.len();
+        builder.constant(index);
+        let out = &mut builder.out;
         match fold_char(ch) {
             FoldedChar::Drop => {}
             FoldedChar::Space => {
@@ -203,23 +271,51 @@ pub fn fold(text: &str) -> Folded {
                 }
             }
         }
-        let added = out.len() - before;
-        if added > 0 {
+        if out.len() > before {
             last_space = out.last() == Some(&b' ');
+        } else {
+            // Nothing came out: no segment needed.
+            builder.segments.pop();
         }
-        map.extend(std::iter::repeat_n(index as u32, added));
         index += ch.len_utf8();
     }
-    map.push(text.len() as u32);
     // Only whole characters were pushed, so this cannot fail.
-    let text = String::from_utf8(out)
+    let folded = String::from_utf8(builder.out)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
-    Folded { text, map }
+    Folded {
+        text: folded,
+        segments: builder.segments,
+        original_len: text.len() as u32,
+    }
 }
 
 /// `text` folded, without the map back (for keywords and patterns).
 pub fn fold_str(text: &str) -> String {
-    fold(text).text
+    let mut out = String::with_capacity(text.len());
+    let mut last_space = false;
+    for ch in text.chars() {
+        match fold_char(ch) {
+            FoldedChar::Drop => {}
+            FoldedChar::Space => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            FoldedChar::Ascii(first, second) => {
+                out.push(first as char);
+                if let Some(second) = second {
+                    out.push(second as char);
+                }
+                last_space = false;
+            }
+            FoldedChar::Lower(ch) => {
+                out.extend(ch.to_lowercase());
+                last_space = false;
+            }
+        }
+    }
+    out
 }
 
 /// What one character folds to.
@@ -393,6 +489,7 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(fold_str(input), expected, "{input:?}");
+            assert_eq!(fold(input).text, expected, "{input:?}");
         }
     }
 

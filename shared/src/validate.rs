@@ -70,7 +70,10 @@ pub fn is_date(value: &str) -> bool {
 /// other offsets are not UTC and are refused. Seconds may be 60 (leap second).
 pub fn is_rfc3339_utc(value: &str) -> bool {
     let bytes = value.as_bytes();
-    if bytes.len() < 20 || !is_date(&value[..10]) || !matches!(bytes[10], b'T' | b't') {
+    if bytes.len() < 20
+        || !value.get(..10).is_some_and(is_date)
+        || !matches!(bytes[10], b'T' | b't')
+    {
         return false;
     }
     let time = &bytes[11..];
@@ -303,6 +306,8 @@ mod tests {
             "2026-02-30T03:58:00Z",
             "2026-11-28T03:58:00ZZ",
             "2026-11-28T3:58:00Z",
+            "2026-11-2é:00:00:00Z",
+            "2026-11-28T03:58:0é",
         ] {
             assert!(!is_rfc3339_utc(bad), "{bad}");
         }
@@ -412,5 +417,47 @@ mod tests {
         assert_eq!(char_len("élève 🎉"), 7);
         assert!(has_control_chars("a\u{0}b"));
         assert!(!has_control_chars("a\tb\r\nc"));
+    }
+
+    #[test]
+    fn validators_never_panic_on_odd_input() {
+        let pieces = [
+            "2026-11-28",
+            "T",
+            "03:58:00",
+            "Z",
+            "é",
+            "🎉",
+            "-",
+            ":",
+            "@",
+            ".",
+            "https://",
+            "[",
+            "]",
+            "a",
+            "0",
+            "f",
+            "\u{0}",
+            " ",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let value: String = (0..(state % 8))
+                .map(|index| pieces[((state >> (index * 5)) % pieces.len() as u64) as usize])
+                .collect();
+            let _ = (
+                is_sha256_hex(&value),
+                is_uuid(&value),
+                is_date(&value),
+                is_rfc3339_utc(&value),
+                is_http_url(&value),
+                is_email(&value),
+                is_domain(&value),
+            );
+        }
     }
 }

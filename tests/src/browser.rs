@@ -16,19 +16,24 @@ use crate::{WAIT, eventually, workspace_root};
 pub struct LaunchOptions {
     /// Extra command-line switches, such as `--host-resolver-rules=…`.
     pub extra_args: Vec<String>,
+    /// A profile directory that outlives the browser (to reopen the same profile);
+    /// a fresh temporary one when `None`.
+    pub profile_dir: Option<PathBuf>,
 }
 
 /// A running headless Chromium with the extension loaded; killed and its profile deleted on drop.
 pub struct Browser {
     client: Option<Client>,
     driver: Child,
-    profile: tempfile::TempDir,
+    profile: PathBuf,
+    /// Deletes the profile on drop when it is the browser's own.
+    _temporary_profile: Option<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Browser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Browser")
-            .field("profile", &self.profile.path())
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }
@@ -54,7 +59,10 @@ fn chromium_paths() -> Result<(String, String)> {
                 .map(|path| (*path).to_owned())
         })
     };
-    let chromium = pick("BALISE_CHROMIUM", &["/usr/lib/chromium/chromium", "/usr/bin/chromium"]);
+    let chromium = pick(
+        "BALISE_CHROMIUM",
+        &["/usr/lib/chromium/chromium", "/usr/bin/chromium"],
+    );
     let driver = pick("BALISE_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
     match (chromium, driver) {
         (Some(chromium), Some(driver)) => Ok((chromium, driver)),
@@ -74,7 +82,15 @@ impl Browser {
     pub async fn launch(options: LaunchOptions) -> Result<Self> {
         let extension = chromium_extension_dir()?;
         let (chromium, driver_path) = chromium_paths()?;
-        let profile = tempfile::Builder::new().prefix("balise-profile-").tempdir()?;
+        let (profile, temporary_profile) = match options.profile_dir {
+            Some(dir) => (dir, None),
+            None => {
+                let temporary = tempfile::Builder::new()
+                    .prefix("balise-profile-")
+                    .tempdir()?;
+                (temporary.path().to_path_buf(), Some(temporary))
+            }
+        };
         let port = free_port()?;
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
@@ -86,6 +102,7 @@ impl Browser {
             client: None,
             driver,
             profile,
+            _temporary_profile: temporary_profile,
         };
         let extension = extension.to_string_lossy().into_owned();
         let mut args = vec![
@@ -99,7 +116,7 @@ impl Browser {
             "--disable-sync".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--window-size=1280,943".to_owned(),
-            format!("--user-data-dir={}", browser.profile.path().display()),
+            format!("--user-data-dir={}", browser.profile.display()),
             format!("--load-extension={extension}"),
             format!("--disable-extensions-except={extension}"),
         ];
@@ -162,25 +179,71 @@ impl Browser {
     }
 
     /// Runs `script` (a function body; `arguments` holds `args`) in the page and returns its result.
-    pub async fn eval(&self, script: &str, args: Vec<serde_json::Value>) -> Result<serde_json::Value> {
+    pub async fn eval(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
         Ok(self.client().execute(script, args).await?)
     }
 
-    /// Ends the session and the browser.
+    /// Ends the session and the browser, and waits until no process uses the profile.
     pub async fn close(mut self) -> Result<()> {
         if let Some(client) = self.client.take() {
             client.close().await?;
         }
+        let pattern = format!("--user-data-dir={}", self.profile.display());
+        eventually(WAIT, "the browser processes to exit", || {
+            let pattern = pattern.clone();
+            async move {
+                let running = Command::new("pgrep")
+                    .args(["-f", "--", &pattern])
+                    .stdout(Stdio::null())
+                    .status()?
+                    .success();
+                Ok((!running).then_some(()))
+            }
+        })
+        .await
+    }
+
+    /// Clicks the element matching `inner` inside the open shadow root of the element `host`.
+    pub async fn click_in_shadow(&self, host: &str, inner: &str) -> Result<()> {
+        let host_element = self.client().find(Locator::Css(host)).await?;
+        let shadow = host_element.shadow_root().await?;
+        shadow.find(Locator::Css(inner)).await?.click().await?;
         Ok(())
+    }
+
+    /// Waits until an element matching `inner` in the shadow root of `host` has `attribute` = `value`.
+    pub async fn wait_for_shadow_attribute(
+        &self,
+        host: &str,
+        inner: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<()> {
+        let what = format!("{host} >>> {inner} with {attribute}={value:?}");
+        eventually(WAIT, &what, || async {
+            let Ok(host_element) = self.client().find(Locator::Css(host)).await else {
+                return Ok(None);
+            };
+            let shadow = host_element.shadow_root().await?;
+            let Ok(element) = shadow.find(Locator::Css(inner)).await else {
+                return Ok(None);
+            };
+            Ok((element.attr(attribute).await?.as_deref() == Some(value)).then_some(()))
+        })
+        .await
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
         // A failed test may skip `close`: kill what it left so no browser outlives the test.
-        let profile = self.profile.path().display().to_string();
+        let profile = self.profile.display().to_string();
         let _ = Command::new("pkill")
-            .args(["-KILL", "-f", &format!("--user-data-dir={profile}")])
+            .args(["-KILL", "-f", "--", &format!("--user-data-dir={profile}")])
             .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();

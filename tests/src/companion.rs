@@ -33,10 +33,19 @@ pub fn companion_binary() -> Result<PathBuf> {
 impl CompanionProcess {
     /// Starts `balise-companion serve --port 0 --data-dir DATA_DIR` and reads its address.
     pub fn start(data_dir: &Path) -> Result<Self> {
+        Self::start_on_port(data_dir, 0)
+    }
+
+    /// Starts the companion on `port` (0 for any free port).
+    pub fn start_on_port(data_dir: &Path, port: u16) -> Result<Self> {
         let binary = companion_binary()?;
         let mut child = Command::new(&binary)
-            .args(["serve", "--port", "0", "--data-dir"])
+            .args(["serve", "--port", &port.to_string(), "--data-dir"])
             .arg(data_dir)
+            .env(
+                "BALISE_LOG",
+                std::env::var("BALISE_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -65,6 +74,15 @@ impl CompanionProcess {
         })
     }
 
+    /// The port the companion listens on.
+    pub fn port(&self) -> Result<u16> {
+        self.base_url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .with_context(|| format!("no port in {}", self.base_url))
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and what the companion printed.
     pub fn terminate(mut self) -> Result<(std::process::ExitStatus, String)> {
         let status = Command::new("kill")
@@ -89,5 +107,85 @@ impl Drop for CompanionProcess {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// The API token of the companion whose data directory is `data_dir`
+/// (`balise-companion token --data-dir DIR`, as a script would get it).
+pub fn api_token(data_dir: &Path) -> Result<String> {
+    let output = Command::new(companion_binary()?)
+        .args(["token", "--data-dir"])
+        .arg(data_dir)
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "balise-companion token failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// A client of the companion's HTTP API, authenticated with its token.
+#[derive(Debug, Clone)]
+pub struct CompanionApi {
+    base_url: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl CompanionApi {
+    /// A client for the companion at `base_url`.
+    pub fn new(base_url: &str, token: String) -> Self {
+        Self {
+            base_url: base_url.to_owned(),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Result<reqwest::Response> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("GET {path}: HTTP {}", response.status());
+        }
+        Ok(response)
+    }
+
+    /// The stored reports, newest first.
+    pub async fn reports(&self) -> Result<Vec<serde_json::Value>> {
+        let body: serde_json::Value = self.get("/api/v1/reports?limit=100").await?.json().await?;
+        let list = body
+            .get("reports")
+            .or_else(|| body.get("items"))
+            .unwrap_or(&body)
+            .as_array()
+            .cloned()
+            .with_context(|| format!("unexpected report list: {body}"))?;
+        Ok(list)
+    }
+
+    /// One stored report's metadata.
+    pub async fn report(&self, id: &str) -> Result<serde_json::Value> {
+        Ok(self
+            .get(&format!("/api/v1/reports/{id}"))
+            .await?
+            .json()
+            .await?)
+    }
+
+    /// One stored report's screenshot bytes.
+    pub async fn screenshot(&self, id: &str) -> Result<Vec<u8>> {
+        Ok(self
+            .get(&format!("/api/v1/reports/{id}/screenshot"))
+            .await?
+            .bytes()
+            .await?
+            .to_vec())
     }
 }

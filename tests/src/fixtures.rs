@@ -12,7 +12,8 @@ use tokio::task::JoinHandle;
 use crate::workspace_root;
 
 /// The Content-Security-Policy that forbids WebAssembly in the page (no `'wasm-unsafe-eval'`).
-pub const STRICT_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
+pub const STRICT_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
 /// How fixture pages are served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +55,11 @@ impl FixtureServer {
 
     /// The URL of the fixture at `path` (such as `"walking-skeleton.html"`).
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}/{}", self.port, path.trim_start_matches('/'))
+        format!(
+            "http://127.0.0.1:{}/{}",
+            self.port,
+            path.trim_start_matches('/')
+        )
     }
 
     /// The port the server listens on.
@@ -83,7 +88,11 @@ fn content_type(path: &Path) -> &'static str {
 
 async fn serve_file(State(config): State<FixtureConfig>, request: Request) -> Response {
     let relative = request.uri().path().trim_start_matches('/');
-    let relative = if relative.is_empty() { "index.html" } else { relative };
+    let relative = if relative.is_empty() {
+        "index.html"
+    } else {
+        relative
+    };
     let relative = Path::new(relative);
     // Only plain path segments: no `..`, no absolute paths.
     if !relative
@@ -98,7 +107,10 @@ async fn serve_file(State(config): State<FixtureConfig>, request: Request) -> Re
     };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&path)),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if config.csp == CspMode::Strict {
         headers.insert(

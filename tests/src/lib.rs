@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod companion;
 pub mod fixtures;
+pub mod flows;
 
 use std::path::PathBuf;
 use std::time::Duration;

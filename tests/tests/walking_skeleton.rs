@@ -23,6 +23,7 @@ async fn content_script_runs_wasm_on_a_fixture_page() -> anyhow::Result<()> {
 fn browser_language(tag: &str) -> LaunchOptions {
     LaunchOptions {
         extra_args: vec![format!("--lang={tag}"), format!("--accept-lang={tag}")],
+        ..LaunchOptions::default()
     }
 }
 
@@ -30,9 +31,13 @@ fn browser_language(tag: &str) -> LaunchOptions {
 async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyhow::Result<()> {
     let browser = Browser::launch(browser_language("fr-CA")).await?;
     browser
-        .goto(&format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"))
+        .goto(&format!(
+            "chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"
+        ))
         .await?;
-    browser.wait_for_attribute("#sw-status", "data-state", "ok").await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
     let status = browser
         .client()
         .find(Locator::Css("#sw-status"))
@@ -41,9 +46,17 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
         .await?;
     // French for a French browser; the service worker ran Rust and loaded the built-in policy.
     assert!(status.contains("actif"), "status: {status}");
-    assert!(status.contains(&format!("v{}", env!("CARGO_PKG_VERSION"))), "status: {status}");
-    assert!(status.contains("SEC-CSQ") || status.contains("Charlevoix"), "status: {status}");
-    let lang = browser.eval("return document.documentElement.lang", vec![]).await?;
+    assert!(
+        status.contains(&format!("v{}", env!("CARGO_PKG_VERSION"))),
+        "status: {status}"
+    );
+    assert!(
+        status.contains("SEC-CSQ") || status.contains("Charlevoix"),
+        "status: {status}"
+    );
+    let lang = browser
+        .eval("return document.documentElement.lang", vec![])
+        .await?;
     assert_eq!(lang, "fr");
     // The form the person fills in is there, with the companion's default address.
     let url = browser
@@ -60,17 +73,26 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
 async fn options_page_speaks_english_to_an_english_browser() -> anyhow::Result<()> {
     let browser = Browser::launch(browser_language("en-US")).await?;
     browser
-        .goto(&format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"))
+        .goto(&format!(
+            "chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"
+        ))
         .await?;
-    browser.wait_for_attribute("#sw-status", "data-state", "ok").await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
     let status = browser
         .client()
         .find(Locator::Css("#sw-status"))
         .await?
         .text()
         .await?;
-    assert!(status.starts_with("Extension service: running"), "status: {status}");
-    let lang = browser.eval("return document.documentElement.lang", vec![]).await?;
+    assert!(
+        status.starts_with("Extension service: running"),
+        "status: {status}"
+    );
+    let lang = browser
+        .eval("return document.documentElement.lang", vec![])
+        .await?;
     assert_eq!(lang, "en");
     browser.close().await
 }
@@ -84,7 +106,10 @@ async fn companion_answers_health_in_the_browser_and_stops_on_sigterm() -> anyho
     browser.goto(&health_url).await?;
     let body: serde_json::Value = eventually(WAIT, "the health JSON", || async {
         let text = browser
-            .eval("return document.body ? document.body.innerText : ''", vec![])
+            .eval(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
             .await?;
         Ok(text
             .as_str()
@@ -97,7 +122,10 @@ async fn companion_answers_health_in_the_browser_and_stops_on_sigterm() -> anyho
 
     let (exit, printed) = companion.terminate()?;
     assert!(exit.success(), "companion exit status: {exit}");
-    assert!(printed.contains("Balise companion stopped"), "printed: {printed}");
+    assert!(
+        printed.contains("Balise companion stopped"),
+        "printed: {printed}"
+    );
     // The database was created in the data directory the test chose.
     assert!(data_dir.path().join("balise.sqlite3").exists());
     Ok(())

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
@@ -24,7 +24,6 @@ pub struct BuildOutput {
     pub wasm_bytes: u64,
     pub wasm_gzip_bytes: u64,
     pub js_glue_bytes: u64,
-    pub optimized: bool,
 }
 
 /// Version of the extension, the workspace's.
@@ -83,14 +82,17 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         wasm_bytes: wasm.len() as u64,
         wasm_gzip_bytes: gzip_len(&wasm)?,
         js_glue_bytes,
-        optimized,
     };
     println!(
         "Extension built (v{}): wasm {} bytes, {} bytes gzipped{}; JS glue {} bytes",
         version(),
         output.wasm_bytes,
         output.wasm_gzip_bytes,
-        if optimized { " (wasm-opt -Oz)" } else { " (NOT optimized: wasm-opt missing)" },
+        if optimized {
+            " (wasm-opt -Oz)"
+        } else {
+            " (NOT optimized: wasm-opt missing)"
+        },
         output.js_glue_bytes
     );
     println!("  Chromium: {}", output.chromium_dir.display());
@@ -227,17 +229,4 @@ pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len() as u64)
-}
-
-/// Fails with a clear message when the extension has not been built.
-pub fn require_built(root: &Path) -> Result<()> {
-    let manifest = root
-        .join("target")
-        .join("extension")
-        .join(Browser::Chromium.dir_name())
-        .join("manifest.json");
-    if !manifest.exists() {
-        bail!("the extension is not built: run `cargo xtask build`");
-    }
-    Ok(())
 }

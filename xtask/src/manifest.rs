@@ -149,7 +149,10 @@ mod tests {
     fn firefox_manifest_uses_background_scripts_and_a_gecko_id() {
         let manifest = manifest(Browser::Firefox, "1.2.3");
         assert_eq!(manifest["background"]["scripts"][0], "sw.js");
-        assert_eq!(manifest["browser_specific_settings"]["gecko"]["id"], FIREFOX_ADDON_ID);
+        assert_eq!(
+            manifest["browser_specific_settings"]["gecko"]["id"],
+            FIREFOX_ADDON_ID
+        );
         assert!(manifest.get("key").is_none());
         assert_eq!(manifest["version"], "1.2.3");
     }

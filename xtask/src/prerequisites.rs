@@ -11,7 +11,13 @@ use crate::shell;
 pub fn ensure_wasm_target() -> Result<()> {
     let installed = shell::output("rustup", &["target", "list", "--installed"]);
     match installed {
-        Some(list) if list.lines().any(|line| line.trim() == "wasm32-unknown-unknown") => Ok(()),
+        Some(list)
+            if list
+                .lines()
+                .any(|line| line.trim() == "wasm32-unknown-unknown") =>
+        {
+            Ok(())
+        }
         Some(_) => shell::run(
             Path::new("."),
             "rustup",
@@ -79,7 +85,14 @@ pub fn ensure_chromium(install: bool) -> Result<(PathBuf, PathBuf)> {
         shell::run(
             Path::new("/"),
             "apt-get",
-            &["install", "-y", "-q", "--no-install-recommends", "chromium", "chromium-driver"],
+            &[
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "chromium",
+                "chromium-driver",
+            ],
         )?;
         if let Some(found) = find_chromium() {
             return Ok(found);

@@ -23,7 +23,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
                 companion_args.push(arg.clone());
                 companion_args.push(value.clone());
             }
-            other => bail!("unknown option `{other}` for `cargo xtask run` (use --data-dir DIR, --port PORT)"),
+            other => bail!(
+                "unknown option `{other}` for `cargo xtask run` (use --data-dir DIR, --port PORT)"
+            ),
         }
     }
 
@@ -42,8 +44,13 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
     println!("       {}", built.chromium_dir.display());
     println!("     (extension ID {})", manifest::chromium_extension_id());
     println!("     Firefox: about:debugging > This Firefox > Load Temporary Add-on:");
-    println!("       {}", built.firefox_dir.join("manifest.json").display());
-    println!("  2. Pair: open the extension's options, choose \"Pair\", then approve the request at");
+    println!(
+        "       {}",
+        built.firefox_dir.join("manifest.json").display()
+    );
+    println!(
+        "  2. Pair: open the extension's options, choose \"Pair\", then approve the request at"
+    );
     println!("       http://127.0.0.1:{port}/pair");
     if let Some(out_dir) = built.chromium_dir.parent() {
         println!("  Zip files to distribute: {}", out_dir.display());

@@ -24,7 +24,14 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     shell::run(
         root,
         &cargo,
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     shell::run(
         root,

@@ -8,14 +8,17 @@
 use crate::analysis::{FindingKind, Severity};
 use crate::i18n::Localized;
 use crate::policy::{Placement, RuleId, SignatureRule};
-use crate::rules::{At, RawFinding, Words, boundary_after, is_word};
+use std::ops::Range;
+
+use crate::rules::{At, RawFinding, boundary_after, is_word};
 use crate::text::{Folded, fold_str};
 
 /// A signature rule, prepared.
 #[derive(Debug, Clone)]
 pub(crate) struct Signature {
-    /// Folded patterns, starting with a word character.
-    patterns: Vec<String>,
+    /// Folded patterns, starting with a word character, with the length of their first
+    /// word.
+    patterns: Vec<(String, usize)>,
     /// The first pattern as written, to suggest it.
     example: String,
     placement: Placement,
@@ -34,6 +37,10 @@ impl Signature {
                     .to_owned()
             })
             .filter(|pattern| !pattern.is_empty())
+            .map(|pattern| {
+                let first_word = crate::rules::word_end(&pattern, 0);
+                (pattern, first_word)
+            })
             .collect();
         Signature {
             patterns,
@@ -65,14 +72,27 @@ fn only_trailer(rest: &str) -> bool {
 }
 
 /// Pushes the signature found, or an error when there is none.
-pub(crate) fn check(folded: &Folded, text: &str, signature: &Signature, raw: &mut Vec<RawFinding>) {
+///
+/// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+pub(crate) fn check(
+    folded: &Folded,
+    words: &[Range<usize>],
+    text: &str,
+    signature: &Signature,
+    raw: &mut Vec<RawFinding>,
+) {
     let haystack = folded.text.as_str();
-    let mut found: Option<std::ops::Range<usize>> = None;
+    let mut found: Option<Range<usize>> = None;
     // Patterns start with a word character: try them at word starts only.
-    'words: for word in Words::new(haystack) {
-        let first = haystack.as_bytes()[word.start];
-        for pattern in &signature.patterns {
-            if pattern.as_bytes().first() != Some(&first)
+    'words: for word in words {
+        let word_text = &haystack.as_bytes()[word.clone()];
+        for (pattern, first_word_len) in &signature.patterns {
+            // The pattern's first word must be this word, then the rest must follow.
+            if word_text.len() != *first_word_len
+                || word_text
+                    .iter()
+                    .zip(pattern.as_bytes())
+                    .any(|(a, b)| a != b)
                 || !haystack[word.start..].starts_with(pattern.as_str())
             {
                 continue;
@@ -137,7 +157,9 @@ mod tests {
             placement,
         });
         let mut raw = Vec::new();
-        check(&fold(text), text, &signature, &mut raw);
+        let folded = fold(text);
+        let words: Vec<_> = crate::rules::Words::new(&folded.text).collect();
+        check(&folded, &words, text, &signature, &mut raw);
         assert_eq!(raw.len(), 1);
         let finding = raw.remove(0);
         let excerpt = match finding.at {

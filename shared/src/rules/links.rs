@@ -8,12 +8,13 @@
 //! `https://x.ca/a`), unless it closes a parenthesis opened inside the link; French
 //! quotes « » and typographic spaces end a link.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::analysis::{Draft, FindingKind, Severity};
 use crate::i18n::Localized;
 use crate::policy::{RuleId, Sources, normalize_domain};
-use crate::rules::{At, RawFinding, char_at_fast, is_word, word_end};
+use crate::rules::{At, RawFinding, char_at_fast, is_word};
 use crate::text::{char_at, char_before};
 
 /// Top-level domains accepted for bare domains (with a scheme or `www.`, any is).
@@ -48,12 +49,13 @@ const MULTI_LABEL_SUFFIXES: &[&str] = &[
     "co.jp",
 ];
 
-/// The policy's domain lists, normalized (lowercase, no trailing dot).
+/// The policy's domain lists, normalized (lowercase, no trailing dot), borrowed from the
+/// policy when they already are.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct SourceLists {
-    trusted: Vec<String>,
-    flagged: Vec<String>,
-    shorteners: Vec<String>,
+pub(crate) struct SourceLists<'p> {
+    trusted: Vec<Cow<'p, str>>,
+    flagged: Vec<Cow<'p, str>>,
+    shorteners: Vec<Cow<'p, str>>,
 }
 
 /// What a host is according to the policy.
@@ -76,9 +78,21 @@ pub(crate) fn covers(domain: &str, host: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
 }
 
-impl SourceLists {
-    pub(crate) fn new(sources: &Sources) -> SourceLists {
-        let normalize = |list: &[String]| list.iter().map(|d| normalize_domain(d)).collect();
+/// A domain as compared, borrowed when it is already normalized.
+fn normalized(domain: &str) -> Cow<'_, str> {
+    let clean = !domain.ends_with('.')
+        && domain.trim().len() == domain.len()
+        && !domain.bytes().any(|b| b.is_ascii_uppercase());
+    if clean {
+        Cow::Borrowed(domain)
+    } else {
+        Cow::Owned(normalize_domain(domain))
+    }
+}
+
+impl<'p> SourceLists<'p> {
+    pub(crate) fn new(sources: &'p Sources) -> SourceLists<'p> {
+        let normalize = |list: &'p [String]| list.iter().map(|d| normalized(d)).collect();
         SourceLists {
             trusted: normalize(&sources.trusted),
             flagged: normalize(&sources.flagged),
@@ -220,44 +234,76 @@ pub(crate) fn parse_href(href: &str) -> Option<(String, Option<String>)> {
 }
 
 /// Every link of `text`, in order.
-pub(crate) fn find_links(text: &str, lists: &SourceLists) -> Vec<FoundLink> {
+///
+/// Every link's first word is followed by `.` (a domain) or `:` (a scheme), so the scan
+/// jumps from one `.` or `:` to the next (sixteen bytes at a time), walks back to the start
+/// of the word, and tries a link there.
+pub(crate) fn find_links(text: &str, lists: &SourceLists<'_>) -> Vec<FoundLink> {
     let bytes = text.as_bytes();
     let mut links = Vec::new();
+    let mut done = 0;
     let mut index = 0;
-    let mut prev: Option<char> = None;
     while index < bytes.len() {
-        let Some(ch) = char_at_fast(text, index) else {
+        while let Some(chunk) = bytes.get(index..index + 16) {
+            if chunk
+                .iter()
+                .fold(false, |any, &b| any | (b == b'.') | (b == b':'))
+            {
+                break;
+            }
+            index += 16;
+        }
+        let Some(&byte) = bytes.get(index) else {
             break;
         };
-        if !is_word(ch) {
-            prev = Some(ch);
-            index += ch.len_utf8();
+        let mark = index;
+        index += 1;
+        if !matches!(byte, b'.' | b':') || mark < done {
             continue;
         }
-        // A word starts here: links start at words that follow a space or punctuation,
-        // but not a dot, `@` or other URL characters.
-        let at_start = prev.is_none_or(|p| {
+        // The start of the word (with hyphens) that the mark follows.
+        let start = back_over_label(text, mark);
+        if start == mark || start < done {
+            continue;
+        }
+        let at_start = char_before(text, start).is_none_or(|p| {
             !is_word(p)
                 && !matches!(
                     p,
                     '.' | '@' | '-' | '_' | '/' | '\\' | '+' | '%' | '=' | '&' | '#' | '~'
                 )
         });
-        if at_start && let Some(link) = scan_at(text, index, lists) {
-            index = link.range.end;
-            prev = char_before(text, index);
+        if at_start && let Some(link) = scan_at(text, start, lists) {
+            done = link.range.end;
+            index = index.max(done);
             links.push(link);
-            continue;
         }
-        // No link starts inside a word.
-        index = word_end(text, index);
-        prev = char_before(text, index);
     }
     links
 }
 
+/// Where the run of word characters and hyphens that ends at `end` starts.
+fn back_over_label(text: &str, mut end: usize) -> usize {
+    let bytes = text.as_bytes();
+    while end > 0 {
+        let byte = bytes[end - 1];
+        if byte < 0x80 {
+            if !(byte.is_ascii_alphanumeric() || byte == b'-') {
+                break;
+            }
+            end -= 1;
+        } else {
+            match char_before(text, end) {
+                Some(ch) if is_word(ch) => end -= ch.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    end
+}
+
 /// The link starting at `start` (the start of a word), if any.
-fn scan_at(text: &str, start: usize, lists: &SourceLists) -> Option<FoundLink> {
+fn scan_at(text: &str, start: usize, lists: &SourceLists<'_>) -> Option<FoundLink> {
     let rest = &text[start..];
     for scheme in ["https://", "http://"] {
         if starts_with_ci(rest, scheme) {
@@ -284,7 +330,7 @@ fn scan_at(text: &str, start: usize, lists: &SourceLists) -> Option<FoundLink> {
 }
 
 /// A bare domain (with an optional path) starting at `start`.
-fn scan_bare(text: &str, start: usize, lists: &SourceLists) -> Option<FoundLink> {
+fn scan_bare(text: &str, start: usize, lists: &SourceLists<'_>) -> Option<FoundLink> {
     let bytes = text.as_bytes();
     let mut index = start;
     let mut labels = 0;
@@ -409,21 +455,25 @@ pub(crate) fn has_punycode(host: &str) -> bool {
 
 /// The trusted domain that `host` imitates: one edit away from it, or containing it
 /// followed by other labels (`lapresse.ca.example.com`).
-fn imitated<'a>(host: &str, lists: &'a SourceLists) -> Option<&'a str> {
+fn imitated<'a>(host: &str, lists: &'a SourceLists<'_>) -> Option<&'a str> {
     let site = registrable(host);
-    lists.trusted.iter().map(String::as_str).find(|trusted| {
-        let trusted_site = registrable(trusted);
-        if site == trusted_site {
-            return false;
-        }
-        let near = trusted_site.len() >= 6 && within_one_edit(site, trusted_site);
-        let embedded = host.match_indices(*trusted).any(|(at, _)| {
-            let before_ok = at == 0 || host.as_bytes()[at - 1] == b'.';
-            let after = at + trusted.len();
-            before_ok && host.as_bytes().get(after) == Some(&b'.')
-        });
-        near || embedded
-    })
+    lists
+        .trusted
+        .iter()
+        .map(|trusted| trusted.as_ref())
+        .find(|trusted| {
+            let trusted_site = registrable(trusted);
+            if site == trusted_site {
+                return false;
+            }
+            let near = trusted_site.len() >= 6 && within_one_edit(site, trusted_site);
+            let embedded = host.match_indices(*trusted).any(|(at, _)| {
+                let before_ok = at == 0 || host.as_bytes()[at - 1] == b'.';
+                let after = at + trusted.len();
+                before_ok && host.as_bytes().get(after) == Some(&b'.')
+            });
+            near || embedded
+        })
 }
 
 /// One link to judge, from the text or from the editor.
@@ -654,8 +704,9 @@ fn judge(
 mod tests {
     use super::*;
 
-    fn lists() -> SourceLists {
-        SourceLists::new(&Sources {
+    /// Lists that live as long as the test (leaked on purpose).
+    fn lists() -> SourceLists<'static> {
+        SourceLists::new(Box::leak(Box::new(Sources {
             trusted: vec![
                 "lapresse.ca".into(),
                 "lacsq.org".into(),
@@ -666,7 +717,7 @@ mod tests {
                 .iter()
                 .map(|s| (*s).to_owned())
                 .collect(),
-        })
+        })))
     }
 
     /// (excerpt, host) of every link found.
@@ -779,11 +830,12 @@ mod tests {
             assert_eq!(lists.classify(host), expected, "{host}");
         }
         // The most specific entry wins.
-        let lists = SourceLists::new(&Sources {
-            trusted: vec!["example.org".into()],
+        let sources = Sources {
+            trusted: vec!["Example.org.".into()],
             flagged: vec!["bad.example.org".into()],
             shorteners: vec![],
-        });
+        };
+        let lists = SourceLists::new(&sources);
         assert_eq!(
             lists.classify("x.bad.example.org"),
             Class::Flagged("bad.example.org")

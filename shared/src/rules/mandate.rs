@@ -9,7 +9,9 @@
 use crate::analysis::{FindingKind, Severity};
 use crate::i18n::Localized;
 use crate::policy::RuleId;
-use crate::rules::{At, RawFinding, Words, boundary_after, is_word, word_end};
+use std::ops::Range;
+
+use crate::rules::{At, RawFinding, boundary_after, word_end};
 use crate::text::{Folded, fold_str};
 
 /// A keyword, folded.
@@ -17,20 +19,37 @@ use crate::text::{Folded, fold_str};
 struct Keyword {
     /// The folded keyword, without `*`.
     folded: String,
-    /// Its first word.
-    first: String,
+    /// The length of its first word.
+    first_len: usize,
     /// Whether it ends with `*`.
     wildcard: bool,
-    /// Whether it has several words.
-    multi: bool,
 }
 
-/// The policy's mandate keywords, prepared for matching: grouped by their first byte.
-#[derive(Debug, Clone, Default)]
+impl Keyword {
+    fn first_word(&self) -> &[u8] {
+        &self.folded.as_bytes()[..self.first_len]
+    }
+
+    fn multi(&self) -> bool {
+        self.first_len != self.folded.len()
+    }
+}
+
+/// The policy's mandate keywords, prepared for matching: sorted by their first byte.
+#[derive(Debug, Clone)]
 pub(crate) struct Keywords {
     keywords: Vec<Keyword>,
-    /// For each first byte, the indexes of the keywords starting with it.
-    buckets: Vec<Vec<usize>>,
+    /// `keywords[offsets[b]..offsets[b + 1]]` start with byte `b`.
+    offsets: [u32; 257],
+}
+
+impl Default for Keywords {
+    fn default() -> Keywords {
+        Keywords {
+            keywords: Vec::new(),
+            offsets: [0; 257],
+        }
+    }
 }
 
 /// Byte equality without a call to `memcmp` (the strings are short).
@@ -41,41 +60,52 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 impl Keywords {
     pub(crate) fn new(keywords: &[String]) -> Keywords {
-        let mut prepared = Keywords {
-            keywords: Vec::new(),
-            buckets: vec![Vec::new(); 256],
-        };
-        for keyword in keywords {
-            let trimmed = keyword.trim();
-            let (stem, wildcard) = match trimmed.strip_suffix('*') {
-                Some(stem) => (stem, true),
-                None => (trimmed, false),
-            };
-            let folded = fold_str(stem).trim().to_owned();
-            let first: String = folded.chars().take_while(|c| is_word(*c)).collect();
-            let Some(&first_byte) = first.as_bytes().first() else {
-                continue;
-            };
-            let multi = first.len() != folded.len();
-            prepared.buckets[usize::from(first_byte)].push(prepared.keywords.len());
-            prepared.keywords.push(Keyword {
-                folded,
-                first,
-                wildcard,
-                multi,
-            });
+        let mut prepared: Vec<Keyword> = keywords
+            .iter()
+            .filter_map(|keyword| {
+                let trimmed = keyword.trim();
+                let (stem, wildcard) = match trimmed.strip_suffix('*') {
+                    Some(stem) => (stem, true),
+                    None => (trimmed, false),
+                };
+                let mut folded = fold_str(stem);
+                folded.truncate(folded.trim_end().len());
+                if folded.starts_with(' ') {
+                    folded.remove(0);
+                }
+                let first_len = word_end(&folded, 0);
+                (first_len > 0).then_some(Keyword {
+                    folded,
+                    first_len,
+                    wildcard,
+                })
+            })
+            .collect();
+        prepared.sort_by_key(|keyword| keyword.folded.as_bytes()[0]);
+        let mut offsets = [0u32; 257];
+        for keyword in &prepared {
+            offsets[usize::from(keyword.folded.as_bytes()[0]) + 1] += 1;
         }
-        prepared
+        for byte in 1..offsets.len() {
+            offsets[byte] += offsets[byte - 1];
+        }
+        Keywords {
+            keywords: prepared,
+            offsets,
+        }
     }
 
     /// The end of the longest keyword match at the word `start..end` of `folded`.
     fn longest_at(&self, folded: &str, start: usize, end: usize) -> Option<usize> {
         let word = &folded.as_bytes()[start..end];
-        let bucket = self.buckets.get(usize::from(*word.first()?))?;
+        let first = usize::from(*word.first()?);
+        let bucket = self
+            .keywords
+            .get(self.offsets[first] as usize..self.offsets[first + 1] as usize)?;
         let mut best: Option<usize> = None;
-        for keyword in bucket.iter().filter_map(|&index| self.keywords.get(index)) {
+        for keyword in bucket {
             let stem = keyword.folded.as_bytes();
-            if !keyword.multi {
+            if !keyword.multi() {
                 let hit = if keyword.wildcard {
                     word.len() >= stem.len() && same(&word[..stem.len()], stem)
                 } else {
@@ -86,9 +116,7 @@ impl Keywords {
                 }
                 continue;
             }
-            if !same(word, keyword.first.as_bytes())
-                || !folded[start..].starts_with(&keyword.folded)
-            {
+            if !same(word, keyword.first_word()) || !folded[start..].starts_with(&keyword.folded) {
                 continue;
             }
             let mut match_end = start + keyword.folded.len();
@@ -104,11 +132,19 @@ impl Keywords {
 }
 
 /// Pushes a finding for each keyword match, or one warning when there is none.
-pub(crate) fn check(folded: &Folded, text: &str, keywords: &Keywords, raw: &mut Vec<RawFinding>) {
+///
+/// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+pub(crate) fn check(
+    folded: &Folded,
+    words: &[Range<usize>],
+    text: &str,
+    keywords: &Keywords,
+    raw: &mut Vec<RawFinding>,
+) {
     let haystack = folded.text.as_str();
     let mut matched = false;
     let mut skip_to = 0;
-    for word in Words::new(haystack) {
+    for word in words {
         if word.start < skip_to {
             continue;
         }
@@ -122,8 +158,8 @@ pub(crate) fn check(folded: &Folded, text: &str, keywords: &Keywords, raw: &mut 
             FindingKind::MandateMatch,
             Severity::Info,
             Localized::new(
-                format!("Mot lié au mandat : « {excerpt} »."),
-                format!("Word related to the mandate: “{excerpt}”."),
+                "Mot lié au mandat du syndicat.",
+                "Word related to the union's mandate.",
             ),
             At::Bytes(original),
             excerpt,
@@ -154,7 +190,9 @@ mod tests {
     fn matches(keywords: &[&str], text: &str) -> Vec<String> {
         let keywords = Keywords::new(&keywords.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>());
         let mut raw = Vec::new();
-        check(&fold(text), text, &keywords, &mut raw);
+        let folded = fold(text);
+        let words: Vec<_> = crate::rules::Words::new(&folded.text).collect();
+        check(&folded, &words, text, &keywords, &mut raw);
         raw.into_iter()
             .map(|finding| match finding.at {
                 At::Bytes(range) => text[range].to_owned(),

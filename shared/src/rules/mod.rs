@@ -1,7 +1,7 @@
 //! The automatic rules that check a draft: links, personal information, mandate, identity.
 //!
 //! Each rule is a small hand-made scanner over the text (no regular expressions) that
-//! pushes [`RawFinding`]s located by UTF-8 byte ranges; [`crate::analysis`] converts them to
+//! pushes raw findings located by UTF-8 byte ranges; [`crate::analysis`] converts them to
 //! UTF-16 spans and attaches them to checklist items.
 
 pub mod identity;
@@ -88,17 +88,33 @@ pub(crate) fn char_at_fast(text: &str, index: usize) -> Option<char> {
     }
 }
 
+/// Whether each ASCII byte is a word byte (letter or digit).
+const ASCII_WORD: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    table
+};
+
+/// Whether `byte` is an ASCII letter or digit.
+#[inline]
+fn ascii_word(byte: u8) -> bool {
+    ASCII_WORD.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
 /// The end of the word that goes on at byte `index`.
 #[inline]
 pub(crate) fn word_end(text: &str, mut index: usize) -> usize {
     let bytes = text.as_bytes();
     while index < bytes.len() {
         let byte = bytes[index];
-        if byte < 0x80 {
-            if !byte.is_ascii_alphanumeric() {
-                break;
-            }
+        if ascii_word(byte) {
             index += 1;
+        } else if byte < 0x80 {
+            break;
         } else {
             match crate::text::char_at(text, index) {
                 Some(ch) if is_word(ch) => index += ch.len_utf8(),
@@ -130,7 +146,7 @@ impl Iterator for Words<'_> {
         loop {
             let byte = *bytes.get(self.index)?;
             if byte < 0x80 {
-                if byte.is_ascii_alphanumeric() {
+                if ascii_word(byte) {
                     break;
                 }
                 self.index += 1;

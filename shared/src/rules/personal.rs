@@ -25,10 +25,11 @@ use crate::text::{char_at, char_before, fold_str};
 /// Runs the scanners on `text`, ignoring matches that overlap `excluded` (link ranges).
 pub(crate) fn check(text: &str, excluded: &[Range<usize>], raw: &mut Vec<RawFinding>) {
     let mut found: Vec<(Range<usize>, FindingKind)> = Vec::new();
+    let runs = digit_runs(text.as_bytes());
     emails(text, &mut found);
-    numbers(text, &mut found);
-    postal_codes(text, &mut found);
-    birth_dates(text, &mut found);
+    numbers(text, &runs, &mut found);
+    postal_codes(text, &runs, &mut found);
+    birth_dates(text, &runs, &mut found);
     for (range, kind) in found {
         if excluded
             .iter()
@@ -78,8 +79,38 @@ fn message(kind: FindingKind) -> (Severity, &'static str, &'static str) {
     }
 }
 
+/// The runs of ASCII digits of `bytes`, found sixteen bytes at a time (digits are rare
+/// in prose); every number scanner starts from them.
+fn digit_runs(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        while let Some(chunk) = bytes.get(index..index + 16) {
+            if chunk
+                .iter()
+                .fold(false, |any, b| any | (b.wrapping_sub(b'0') < 10))
+            {
+                break;
+            }
+            index += 16;
+        }
+        match bytes.get(index) {
+            Some(byte) if byte.is_ascii_digit() => {
+                let start = index;
+                while bytes.get(index).is_some_and(u8::is_ascii_digit) {
+                    index += 1;
+                }
+                runs.push(start..index);
+            }
+            Some(_) => index += 1,
+            None => break,
+        }
+    }
+    runs
+}
+
 /// Email addresses: `local@domain.tld`.
-pub(crate) fn emails(text: &str, found: &mut Vec<(Range<usize>, FindingKind)>) {
+fn emails(text: &str, found: &mut Vec<(Range<usize>, FindingKind)>) {
     let bytes = text.as_bytes();
     for (at, _) in text.match_indices('@') {
         // The local part, backwards.
@@ -158,30 +189,32 @@ fn number_ends(text: &str, index: usize) -> bool {
 }
 
 /// Phone numbers and SINs.
-pub(crate) fn numbers(text: &str, found: &mut Vec<(Range<usize>, FindingKind)>) {
+fn numbers(text: &str, runs: &[Range<usize>], found: &mut Vec<(Range<usize>, FindingKind)>) {
     let bytes = text.as_bytes();
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        if (byte.is_ascii_digit() || byte == b'+' || byte == b'(') && number_starts(text, index) {
-            if let Some(end) = phone_at(text, index) {
-                found.push((index..end, FindingKind::Phone));
-                index = end;
-                continue;
-            }
-            if let Some(end) = sin_at(text, index) {
-                found.push((index..end, FindingKind::Sin));
-                index = end;
-                continue;
-            }
+    let mut done = 0;
+    for run in runs {
+        if run.start < done {
+            continue;
         }
-        // Skip the rest of a run of digits: numbers start only after it.
-        index += 1;
-        while index < bytes.len()
-            && bytes[index].is_ascii_digit()
-            && bytes[index - 1].is_ascii_digit()
-        {
-            index += 1;
+        // A number starts at the run, or at the `+` or `(` just before it.
+        let before = run
+            .start
+            .checked_sub(1)
+            .filter(|&index| index >= done && matches!(bytes[index], b'+' | b'('));
+        for start in before.into_iter().chain([run.start]) {
+            if !number_starts(text, start) {
+                continue;
+            }
+            if let Some(end) = phone_at(text, start) {
+                found.push((start..end, FindingKind::Phone));
+                done = end;
+                break;
+            }
+            if let Some(end) = sin_at(text, start) {
+                found.push((start..end, FindingKind::Sin));
+                done = end;
+                break;
+            }
         }
     }
 }
@@ -331,46 +364,46 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
 }
 
 /// Canadian postal codes.
-pub(crate) fn postal_codes(text: &str, found: &mut Vec<(Range<usize>, FindingKind)>) {
+fn postal_codes(text: &str, runs: &[Range<usize>], found: &mut Vec<(Range<usize>, FindingKind)>) {
     const FIRST: &[u8] = b"ABCEGHJKLMNPRSTVXY";
     const OTHER: &[u8] = b"ABCEGHJKLMNPRSTVWXYZ";
     let bytes = text.as_bytes();
-    let mut index = 0;
-    while index + 6 <= bytes.len() {
-        let first = bytes[index];
-        let after_word = index > 0
-            && match bytes[index - 1] {
-                byte if byte < 0x80 => byte.is_ascii_alphanumeric(),
-                _ => !boundary_before(text, index),
-            };
-        if !first.is_ascii_alphabetic() || after_word {
-            index += 1;
+    let mut done = 0;
+    // Anchored on the first digit, a run of one: letter, DIGIT, letter, gap, digit, letter,
+    // digit.
+    for run in runs {
+        let (Some(start), 1) = (run.start.checked_sub(1), run.len()) else {
+            continue;
+        };
+        if start < done || bytes.len() < start + 6 {
             continue;
         }
+        let first = bytes[start];
         let upper = first.is_ascii_uppercase();
         let letter = |byte: u8, set: &[u8]| {
             byte.is_ascii_alphabetic()
                 && byte.is_ascii_uppercase() == upper
                 && set.contains(&byte.to_ascii_uppercase())
         };
-        let gap = match separator(text, index + 3) {
+        if !letter(first, FIRST)
+            || !letter(bytes[start + 2], OTHER)
+            || !boundary_before(text, start)
+        {
+            continue;
+        }
+        let gap = match separator(text, start + 3) {
             Some((' ' | '\u{a0}' | '\u{202f}' | '-', len)) => len,
             _ => 0,
         };
-        let second = index + 3 + gap;
-        let matched = letter(first, FIRST)
-            && bytes[index + 1].is_ascii_digit()
-            && letter(bytes[index + 2], OTHER)
-            && bytes.len() >= second + 3
+        let second = start + 3 + gap;
+        let matched = bytes.len() >= second + 3
             && bytes[second].is_ascii_digit()
             && letter(bytes[second + 1], OTHER)
             && bytes[second + 2].is_ascii_digit()
             && boundary_after(text, second + 3);
         if matched {
-            found.push((index..second + 3, FindingKind::PostalCode));
-            index = second + 3;
-        } else {
-            index += 1;
+            found.push((start..second + 3, FindingKind::PostalCode));
+            done = second + 3;
         }
     }
 }
@@ -678,45 +711,36 @@ fn after_name(text: &str, start: usize) -> bool {
 }
 
 /// Dates that look like birth dates.
-pub(crate) fn birth_dates(text: &str, found: &mut Vec<(Range<usize>, FindingKind)>) {
+fn birth_dates(text: &str, runs: &[Range<usize>], found: &mut Vec<(Range<usize>, FindingKind)>) {
     let bytes = text.as_bytes();
-    let mut index = 0;
-    let mut last_end = 0;
-    while index + 4 <= bytes.len() {
-        if !(bytes[index].is_ascii_digit() && (index == 0 || !bytes[index - 1].is_ascii_digit())) {
-            index += 1;
+    let mut done = 0;
+    // Every date form has a four-digit year.
+    for run in runs {
+        if run.len() != 4 || run.start < done {
             continue;
         }
-        if !digits_at(bytes, index, 4) {
-            index += 1;
-            continue;
-        }
-        let year: u32 = bytes[index..index + 4]
+        let (index, year_end) = (run.start, run.end);
+        let year: u32 = bytes[run.clone()]
             .iter()
             .fold(0, |v, b| v * 10 + u32::from(b - b'0'));
-        let year_end = index + 4;
-        let range = if (1900..=2099).contains(&year) {
-            date_before_year(text, index)
-                .filter(|_| boundary_after(text, year_end))
-                .map(|start| start..year_end)
-                .or_else(|| {
-                    date_after_year(text, year_end)
-                        .filter(|_| boundary_before(text, index))
-                        .map(|end| index..end)
-                })
-        } else {
-            None
-        };
-        if let Some(range) = range
-            && range.start >= last_end
-            && (birth_words_near(text, &range) || after_name(text, range.start))
-        {
-            last_end = range.end;
-            index = range.end;
-            found.push((range, FindingKind::BirthDate));
+        if !(1900..=2099).contains(&year) {
             continue;
         }
-        index = year_end;
+        let range = date_before_year(text, index)
+            .filter(|_| boundary_after(text, year_end))
+            .map(|start| start..year_end)
+            .or_else(|| {
+                date_after_year(text, year_end)
+                    .filter(|_| boundary_before(text, index))
+                    .map(|end| index..end)
+            });
+        if let Some(range) = range
+            && range.start >= done
+            && (birth_words_near(text, &range) || after_name(text, range.start))
+        {
+            done = range.end;
+            found.push((range, FindingKind::BirthDate));
+        }
     }
 }
 
@@ -742,6 +766,19 @@ mod tests {
             .filter(|(_, k)| *k == kind)
             .map(|(e, _)| e)
             .collect()
+    }
+
+    #[test]
+    fn digit_runs_are_exact() {
+        let text = "a1 22 333 x4444444444444444444444y 5";
+        let runs: Vec<&str> = digit_runs(text.as_bytes())
+            .into_iter()
+            .map(|r| &text[r])
+            .collect();
+        assert_eq!(runs, ["1", "22", "333", "4444444444444444444444", "5"]);
+        let long = format!("{}7", "x".repeat(40));
+        assert_eq!(digit_runs(long.as_bytes()), [40..41]);
+        assert!(digit_runs(b"").is_empty());
     }
 
     #[test]

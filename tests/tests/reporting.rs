@@ -1,0 +1,234 @@
+//! "Report to the manager" end to end: the built extension in headless Chromium, the real
+//! companion binary, a click on the page's report button, and what the companion stored.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::eventually;
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::flows;
+use sha2::{Digest, Sha256};
+
+const REPORTER_NAME: &str = "Marie-Ève Tremblay";
+const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
+/// The fixture page's background, #e4007c.
+const PAGE_COLOR: [u8; 3] = [0xe4, 0x00, 0x7c];
+/// Reports may wait for a retry with a growing delay; this bounds the wait.
+const DELIVERY_WAIT: Duration = Duration::from_secs(45);
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Decodes a PNG into (width, height, RGBA-or-RGB pixels, bytes per pixel).
+fn decode_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>, usize)> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info()?;
+    let size = reader.output_buffer_size().context("PNG too large")?;
+    let mut pixels = vec![0; size];
+    let frame = reader.next_frame(&mut pixels)?;
+    let channels = frame.color_type.samples();
+    pixels.truncate(frame.buffer_size());
+    Ok((frame.width, frame.height, pixels, channels))
+}
+
+fn pixel(pixels: &[u8], width: u32, channels: usize, x: u32, y: u32) -> [u8; 3] {
+    let at = (y as usize * width as usize + x as usize) * channels;
+    [pixels[at], pixels[at + 1], pixels[at + 2]]
+}
+
+async fn wait_for_reports(api: &CompanionApi, count: usize) -> Result<Vec<serde_json::Value>> {
+    eventually(
+        DELIVERY_WAIT,
+        &format!("{count} stored report(s)"),
+        || async {
+            let reports = api.reports().await?;
+            ensure!(
+                reports.len() <= count,
+                "more reports than clicks: {}",
+                reports.len()
+            );
+            Ok((reports.len() == count).then_some(reports))
+        },
+    )
+    .await
+}
+
+fn report_id(summary: &serde_json::Value) -> Result<String> {
+    summary["id"]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("no id in {summary}"))
+}
+
+/// Checks one stored report against the page it came from, and its screenshot's integrity.
+async fn check_stored_report(api: &CompanionApi, id: &str, page_url: &str) -> Result<()> {
+    let stored = api.report(id).await?;
+    let report = &stored["report"];
+    assert_eq!(report["pageUrl"], page_url);
+    assert_eq!(report["pageTitle"], "Balise fixture: report target");
+    assert_eq!(report["reporter"]["name"], REPORTER_NAME);
+    assert_eq!(report["reporter"]["email"], REPORTER_EMAIL);
+    assert_eq!(report["site"], "127.0.0.1");
+    assert_eq!(report["extensionVersion"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        report["capturedAt"]
+            .as_str()
+            .is_some_and(|at| at.ends_with('Z'))
+    );
+    let viewport = &report["viewport"];
+    assert_eq!(viewport["width"], 1280, "viewport: {viewport}");
+
+    let png = api.screenshot(id).await?;
+    let sha = hex(&Sha256::digest(&png));
+    assert_eq!(
+        report["screenshotSha256"], sha,
+        "the stored bytes are the captured bytes"
+    );
+    assert_eq!(stored["screenshotSha256"], sha);
+
+    let (width, height, pixels, channels) = decode_png(&png)?;
+    assert_eq!(width, 1280);
+    assert!(height >= 700, "height {height}");
+    // The screenshot shows the page…
+    assert_eq!(
+        pixel(&pixels, width, channels, width / 2, height / 2),
+        PAGE_COLOR
+    );
+    // …and not Balise's own button, hidden during the capture (bottom-right corner).
+    assert_eq!(
+        pixel(&pixels, width, channels, width - 40, height - 30),
+        PAGE_COLOR
+    );
+    Ok(())
+}
+
+struct Setup {
+    fixtures: FixtureServer,
+    data_dir: tempfile::TempDir,
+    companion: CompanionProcess,
+    api: CompanionApi,
+}
+
+async fn setup() -> Result<Setup> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    Ok(Setup {
+        fixtures,
+        data_dir,
+        companion,
+        api,
+    })
+}
+
+async fn paired_browser(setup: &Setup, options: LaunchOptions) -> Result<Browser> {
+    let browser = Browser::launch(options).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+    flows::pair(&browser, &setup.companion.base_url).await?;
+    Ok(browser)
+}
+
+#[tokio::test]
+async fn a_click_stores_a_report_whose_screenshot_shows_the_page() -> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back() -> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+
+    let port = setup.companion.port()?;
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "waiting").await?;
+
+    let companion = CompanionProcess::start_on_port(setup.data_dir.path(), port)?;
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    // Still exactly one a while later: the retries did not store it twice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.reports().await?.len(), 1);
+    browser.close().await?;
+    drop(companion);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_report_waiting_when_the_browser_closes_is_delivered_after_it_reopens() -> Result<()> {
+    let setup = setup().await?;
+    let profile = tempfile::tempdir()?;
+    let with_profile = || LaunchOptions {
+        profile_dir: Some(profile.path().to_path_buf()),
+        ..LaunchOptions::default()
+    };
+    let browser = paired_browser(&setup, with_profile()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+
+    let port = setup.companion.port()?;
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "waiting").await?;
+    browser.close().await?;
+
+    let companion = CompanionProcess::start_on_port(setup.data_dir.path(), port)?;
+    // Nothing arrives while the browser is closed…
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(setup.api.reports().await?.len(), 0);
+    // …and the report goes as soon as the same profile opens again.
+    let browser = Browser::launch(with_profile()).await?;
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.reports().await?.len(), 1);
+    browser.close().await?;
+    drop(companion);
+    Ok(())
+}
+
+#[tokio::test]
+async fn four_quick_clicks_store_four_reports() -> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    for _ in 0..4 {
+        flows::click_report_button(&browser).await?;
+    }
+    let reports = wait_for_reports(&setup.api, 4).await?;
+    let mut ids = Vec::new();
+    for summary in &reports {
+        let id = report_id(summary)?;
+        check_stored_report(&setup.api, &id, &page_url).await?;
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "four distinct reports");
+    browser.close().await
+}
