@@ -74,6 +74,19 @@ pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(JsValue::from)
 }
 
+/// Serializes `value` to JSON text with the browser's `JSON.stringify` (keeps serde_json,
+/// and its size, out of the wasm).
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String, JsValue> {
+    js_sys::JSON::stringify(&to_js(value)?)?
+        .as_string()
+        .ok_or_else(|| JsValue::from_str("JSON.stringify returned no string"))
+}
+
+/// Parses JSON text with the browser's `JSON.parse` into `T`.
+pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(text)?).map_err(JsValue::from)
+}
+
 /// Sends a runtime message to the service worker and deserializes its reply.
 pub async fn send_message<Q, A>(message: &Q) -> Result<A, JsValue>
 where

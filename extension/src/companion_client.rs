@@ -55,7 +55,7 @@ async fn response_error(response: &Response) -> String {
         code: String,
         message: String,
     }
-    match serde_json::from_str::<ErrorBody>(&body) {
+    match browser::from_json::<ErrorBody>(&body) {
         Ok(parsed) => format!(
             "HTTP {status} {}: {}",
             parsed.error.code, parsed.error.message
@@ -138,8 +138,7 @@ pub async fn send_annotation(
         let init = RequestInit::new();
         init.set_method("PATCH");
         init.set_headers(&headers.into());
-        let body = serde_json::to_string(annotation)
-            .map_err(|error| JsValue::from_str(&error.to_string()))?;
+        let body = browser::to_json(annotation)?;
         init.set_body(&JsValue::from_str(&body));
         Ok(init)
     };
@@ -149,6 +148,12 @@ pub async fn send_annotation(
     };
     let url = format!("{}/api/v1/reports/{report_id}", pairing.companion_url);
     classify(browser::fetch(&url, &init).await).await
+}
+
+#[derive(Debug, serde::Serialize)]
+struct PairingRequest {
+    label: String,
+    browser: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,8 +174,11 @@ pub async fn request_pairing(
         let init = RequestInit::new();
         init.set_method("POST");
         init.set_headers(&headers.into());
-        let body = serde_json::json!({ "label": format!("Balise {}", crate::VERSION), "browser": browser_name });
-        init.set_body(&JsValue::from_str(&body.to_string()));
+        let body = browser::to_json(&PairingRequest {
+            label: format!("Balise {}", crate::VERSION),
+            browser: browser_name.to_owned(),
+        })?;
+        init.set_body(&JsValue::from_str(&body));
         Ok(init)
     };
     let init = build().map_err(|error| error_text(&error))?;
@@ -236,6 +244,6 @@ async fn json_body<T: serde::de::DeserializeOwned>(response: &Response) -> Resul
         .map_err(|error| error_text(&error))?
         .as_string()
         .unwrap_or_default();
-    serde_json::from_str(&text)
-        .map_err(|error| format!("unexpected answer from the companion: {error}"))
+    browser::from_json(&text)
+        .map_err(|error| format!("unexpected answer from the companion: {}", error_text(&error)))
 }

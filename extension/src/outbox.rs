@@ -227,7 +227,7 @@ pub enum FlushOutcome {
 
 /// Fills in the reporter from the settings on a report that was never sent without one.
 fn with_identity(report_json: &str, settings: &settings::Settings) -> Option<String> {
-    let mut report: ReportV1 = serde_json::from_str(report_json).ok()?;
+    let mut report: ReportV1 = browser::from_json(report_json).ok()?;
     if !report.reporter.name.is_empty() && !report.reporter.email.is_empty() {
         return Some(report_json.to_owned());
     }
@@ -238,7 +238,7 @@ fn with_identity(report_json: &str, settings: &settings::Settings) -> Option<Str
         name: settings.reporter_name.trim().to_owned(),
         email: settings.reporter_email.trim().to_owned(),
     };
-    serde_json::to_string(&report).ok()
+    browser::to_json(&report).ok()
 }
 
 /// Sends what waits, oldest first; deletes each entry only once the companion stored it.

@@ -145,7 +145,7 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         )),
         extension_version: Some(browser::manifest_version()),
     };
-    let report_json = serde_json::to_string(&report).map_err(|error| error.to_string())?;
+    let report_json = browser::to_json(&report).map_err(|error| error_text(&error))?;
     let entry = OutboxEntry {
         id: report.id.clone(),
         idempotency_key: browser::random_uuid(),

@@ -183,5 +183,9 @@ async fn check_pending_pairing() {
 /// The policy in force: the built-in default until a companion provides one.
 async fn load_policy() -> Result<Policy, JsValue> {
     let json = browser::fetch_packaged_text(DEFAULT_POLICY_PATH).await?;
-    Policy::from_json(&json).map_err(|error| JsValue::from_str(&error.to_string()))
+    let policy: Policy = browser::from_json(&json)?;
+    policy
+        .validate()
+        .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    Ok(policy)
 }

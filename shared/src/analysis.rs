@@ -355,32 +355,39 @@ impl<'p> Analyzer<'p> {
         }
     }
 
-    fn assemble(&self, text: &str, empty: bool, mut raw: Vec<RawFinding>) -> Analysis {
-        // Text order: byte positions first, then UTF-16 positions given by the editor
-        // (converted below), then findings without a position.
-        let mut cursor = Utf16Cursor::new(text);
-        let mut located: Vec<(Option<Span>, RawFinding)> = Vec::with_capacity(raw.len());
-        raw.sort_by_key(|finding| match &finding.at {
-            At::Bytes(range) => (0, range.start, range.end),
-            At::Utf16(_) => (1, 0, 0),
-            At::None => (2, 0, 0),
+    fn assemble(&self, text: &str, empty: bool, raw: Vec<RawFinding>) -> Analysis {
+        // Text order, sorting indexes rather than findings: byte ranges first (their order
+        // is also their UTF-16 order, so one pass of the cursor converts them), then the
+        // UTF-16 spans the editor gave, then findings without a position.
+        let mut order: Vec<usize> = (0..raw.len()).collect();
+        order.sort_unstable_by_key(|&index| match &raw[index].at {
+            At::Bytes(range) => (0, range.start, range.end, index),
+            At::Utf16(_) => (1, 0, 0, index),
+            At::None => (2, 0, 0, index),
         });
-        for finding in raw {
-            let span = match &finding.at {
+        let mut cursor = Utf16Cursor::new(text);
+        let mut spans: Vec<Option<Span>> = vec![None; raw.len()];
+        for &index in &order {
+            spans[index] = match &raw[index].at {
                 At::Bytes(range) => Some(cursor.span(range.clone())),
                 At::Utf16(span) => Some(*span),
                 At::None => None,
             };
-            located.push((span, finding));
         }
-        located.sort_by_key(|(span, _)| match span {
-            Some(span) => (0, span.start, span.end),
-            None => (1, 0, 0),
-        });
+        if raw.iter().any(|finding| matches!(finding.at, At::Utf16(_))) {
+            order.sort_unstable_by_key(|&index| match spans[index] {
+                Some(span) => (0, span.start, span.end, index),
+                None => (1, 0, 0, index),
+            });
+        }
+        let mut slots: Vec<Option<RawFinding>> = raw.into_iter().map(Some).collect();
+        let located = order
+            .iter()
+            .filter_map(|&index| Some((spans[index], slots[index].take()?)));
 
         let mut counts = vec![0u32; self.policy.items.len()];
         let mut worst: Vec<Option<Severity>> = vec![None; self.policy.items.len()];
-        let mut findings = Vec::with_capacity(located.len());
+        let mut findings = Vec::with_capacity(order.len());
         for (span, finding) in located {
             let targets = &self.rule_items[finding.rule as usize];
             let Some((&last, others)) = targets.split_last() else {

@@ -229,9 +229,9 @@ pub fn fold(text: &str) -> Folded {
             }
             if end > index {
                 builder.linear(index);
-                builder
-                    .out
-                    .extend(bytes[index..end].iter().map(u8::to_ascii_lowercase));
+                let from = builder.out.len();
+                builder.out.extend_from_slice(&bytes[index..end]);
+                builder.out[from..].make_ascii_lowercase();
                 last_space = space_before;
                 index = end;
                 continue;

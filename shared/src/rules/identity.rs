@@ -19,6 +19,8 @@ pub(crate) struct Signature {
     /// Folded patterns, starting with a word character, with the length of their first
     /// word.
     patterns: Vec<(String, usize)>,
+    /// Bit `n` is set when a pattern's first word has `n` bytes (n < 64).
+    first_word_lengths: u64,
     /// The first pattern as written, to suggest it.
     example: String,
     placement: Placement,
@@ -26,7 +28,7 @@ pub(crate) struct Signature {
 
 impl Signature {
     pub(crate) fn new(rule: &SignatureRule) -> Signature {
-        let patterns = rule
+        let patterns: Vec<(String, usize)> = rule
             .required_patterns
             .iter()
             .map(|pattern| {
@@ -42,7 +44,12 @@ impl Signature {
                 (pattern, first_word)
             })
             .collect();
+        let first_word_lengths = patterns
+            .iter()
+            .filter(|(_, length)| *length < 64)
+            .fold(0u64, |bits, (_, length)| bits | (1 << length));
         Signature {
+            first_word_lengths,
             patterns,
             example: rule
                 .required_patterns
@@ -85,6 +92,10 @@ pub(crate) fn check(
     let mut found: Option<Range<usize>> = None;
     // Patterns start with a word character: try them at word starts only.
     'words: for word in words {
+        // Most words have none of the patterns' first-word lengths.
+        if word.len() >= 64 || signature.first_word_lengths & (1 << word.len()) == 0 {
+            continue;
+        }
         let word_text = &haystack.as_bytes()[word.clone()];
         for (pattern, first_word_len) in &signature.patterns {
             // The pattern's first word must be this word, then the rest must follow.

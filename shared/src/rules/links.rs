@@ -467,10 +467,12 @@ fn imitated<'a>(host: &str, lists: &'a SourceLists<'_>) -> Option<&'a str> {
                 return false;
             }
             let near = trusted_site.len() >= 6 && within_one_edit(site, trusted_site);
-            let embedded = host.match_indices(*trusted).any(|(at, _)| {
-                let before_ok = at == 0 || host.as_bytes()[at - 1] == b'.';
-                let after = at + trusted.len();
-                before_ok && host.as_bytes().get(after) == Some(&b'.')
+            // At the start of a label, followed by another label.
+            let mut label_starts =
+                std::iter::once(0).chain(host.match_indices('.').map(|(dot, _)| dot + 1));
+            let embedded = label_starts.any(|at| {
+                host[at..].starts_with(*trusted)
+                    && host.as_bytes().get(at + trusted.len()) == Some(&b'.')
             });
             near || embedded
         })

@@ -41,6 +41,8 @@ pub(crate) struct Keywords {
     keywords: Vec<Keyword>,
     /// `keywords[offsets[b]..offsets[b + 1]]` start with byte `b`.
     offsets: [u32; 257],
+    /// The shortest word that can match a keyword starting with byte `b`.
+    min_len: [u8; 256],
 }
 
 impl Default for Keywords {
@@ -48,6 +50,7 @@ impl Default for Keywords {
         Keywords {
             keywords: Vec::new(),
             offsets: [0; 257],
+            min_len: [u8::MAX; 256],
         }
     }
 }
@@ -83,8 +86,18 @@ impl Keywords {
             .collect();
         prepared.sort_by_key(|keyword| keyword.folded.as_bytes()[0]);
         let mut offsets = [0u32; 257];
+        let mut min_len = [u8::MAX; 256];
         for keyword in &prepared {
-            offsets[usize::from(keyword.folded.as_bytes()[0]) + 1] += 1;
+            let first = usize::from(keyword.folded.as_bytes()[0]);
+            offsets[first + 1] += 1;
+            // A word matches a single keyword when it is (or starts with) the keyword, and
+            // a multi-word keyword when it is the first word.
+            let needed = if keyword.multi() {
+                keyword.first_len
+            } else {
+                keyword.folded.len()
+            };
+            min_len[first] = min_len[first].min(u8::try_from(needed).unwrap_or(u8::MAX));
         }
         for byte in 1..offsets.len() {
             offsets[byte] += offsets[byte - 1];
@@ -92,6 +105,7 @@ impl Keywords {
         Keywords {
             keywords: prepared,
             offsets,
+            min_len,
         }
     }
 
@@ -99,6 +113,9 @@ impl Keywords {
     fn longest_at(&self, folded: &str, start: usize, end: usize) -> Option<usize> {
         let word = &folded.as_bytes()[start..end];
         let first = usize::from(*word.first()?);
+        if word.len() < usize::from(self.min_len[first]) {
+            return None;
+        }
         let bucket = self
             .keywords
             .get(self.offsets[first] as usize..self.offsets[first + 1] as usize)?;

@@ -19,7 +19,7 @@ use std::ops::Range;
 use crate::analysis::{FindingKind, Severity};
 use crate::i18n::Localized;
 use crate::policy::RuleId;
-use crate::rules::{At, RawFinding, boundary_after, boundary_before, is_word};
+use crate::rules::{At, RawFinding, Words, boundary_after, boundary_before, is_word};
 use crate::text::{char_at, char_before, fold_str};
 
 /// Runs the scanners on `text`, ignoring matches that overlap `excluded` (link ranges).
@@ -656,13 +656,6 @@ fn date_after_year(text: &str, year_end: usize) -> Option<usize> {
         .then_some(day_end)
 }
 
-/// Whether `haystack` (folded) contains `word` between word boundaries.
-fn contains_word(haystack: &str, word: &str) -> bool {
-    haystack
-        .match_indices(word)
-        .any(|(at, _)| boundary_before(haystack, at) && boundary_after(haystack, at + word.len()))
-}
-
 /// Whether birth words are near the date `range`.
 fn birth_words_near(text: &str, range: &Range<usize>) -> bool {
     let mut before = range.start.saturating_sub(48);
@@ -674,7 +667,14 @@ fn birth_words_near(text: &str, range: &Range<usize>) -> bool {
         after -= 1;
     }
     let window = fold_str(&text[before..after]);
-    BIRTH_WORDS.iter().any(|word| contains_word(&window, word))
+    let bytes = window.as_bytes();
+    Words::new(&window).any(|word| {
+        BIRTH_WORDS.iter().any(|trigger| {
+            trigger.as_bytes()[0] == bytes[word.start]
+                && window[word.start..].starts_with(trigger)
+                && boundary_after(&window, word.start + trigger.len())
+        })
+    })
 }
 
 /// Whether a capitalized word looks like part of a name: `Marie`, `Saint-Pierre`, `O'Neil`.
