@@ -217,6 +217,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
         let _ = card.remove_attribute("hidden");
     }
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
+    let clicked_at = js_sys::Date::now();
     let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
         selected_text,
         viewport,
@@ -226,6 +227,10 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
         Ok(Reply::Reported(receipt)) => {
             if let Some(card) = shadow_part(shadow, ".card") {
                 let _ = card.set_attribute("data-report-id", &receipt.id);
+                // Timings for the benchmark: click to answer, and the capture alone.
+                let elapsed = js_sys::Date::now() - clicked_at;
+                let _ = card.set_attribute("data-elapsed-ms", &format!("{elapsed:.0}"));
+                let _ = card.set_attribute("data-capture-ms", &format!("{:.0}", receipt.capture_ms));
             }
             match receipt.delivery {
                 _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),

@@ -43,6 +43,8 @@ pub struct ReportReceipt {
     pub stored: bool,
     /// The report waits for the person's name and email (options page).
     pub identity_missing: bool,
+    /// How long the browser's capture call itself took, in milliseconds (for benchmarks).
+    pub capture_ms: f64,
     pub delivery: outbox::FlushOutcome,
 }
 
@@ -66,7 +68,7 @@ fn error_text(error: &JsValue) -> String {
 
 /// Captures the tab with Balise's own panels hidden, one capture at a time, waiting out the
 /// browser's rate limit.
-async fn capture(tab: &TabInfo) -> Result<js_sys::Uint8Array, String> {
+async fn capture(tab: &TabInfo) -> Result<(js_sys::Uint8Array, f64), String> {
     while CAPTURING.with(Cell::get) {
         gloo_timers::future::sleep(Duration::from_millis(25)).await;
     }
@@ -75,10 +77,13 @@ async fn capture(tab: &TabInfo) -> Result<js_sys::Uint8Array, String> {
         browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: false }).await;
     let mut result = Err("capture not attempted".to_owned());
     for _ in 0..8 {
+        let started = js_sys::Date::now();
         match browser::capture_visible_tab(tab.window_id).await {
             Ok(data_url) => {
+                let capture_ms = js_sys::Date::now() - started;
                 result = browser::data_url_bytes(&data_url)
                     .await
+                    .map(|bytes| (bytes, capture_ms))
                     .map_err(|error| error_text(&error));
                 break;
             }
@@ -112,7 +117,7 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// Reports `tab`: capture, outbox (durable), then an attempt to deliver at once.
 pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
-    let png = capture(&tab).await?;
+    let (png, capture_ms) = capture(&tab).await?;
     let screenshot_sha256 = browser::sha256_hex(&png)
         .await
         .map_err(|error| error_text(&error))?;
@@ -172,6 +177,7 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         screenshot_sha256,
         stored,
         identity_missing: !settings.has_identity(),
+        capture_ms,
         delivery,
     })
 }

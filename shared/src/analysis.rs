@@ -345,12 +345,11 @@ impl<'p> Analyzer<'p> {
             .filter(|_| self.uses(RuleId::Signature));
         if self.uses(RuleId::Mandate) || signature.is_some() {
             let folded = fold(text);
-            let words: Vec<_> = rules::Words::new(&folded.text).collect();
             if self.uses(RuleId::Mandate) {
-                rules::mandate::check(&folded, &words, text, &self.keywords, raw);
+                rules::mandate::check(&folded, folded.words(), text, &self.keywords, raw);
             }
             if let Some(signature) = signature {
-                rules::identity::check(&folded, &words, text, signature, raw);
+                rules::identity::check(&folded, folded.words(), text, signature, raw);
             }
         }
     }
@@ -1130,6 +1129,9 @@ mod tests {
                 });
             }
             let analysis = analyzer.analyze(&draft);
+            let folded = fold(&text);
+            let words: Vec<_> = rules::Words::new(&folded.text).collect();
+            assert_eq!(folded.words(), words.as_slice(), "{text:?}");
             let units = text.encode_utf16().count() as u32;
             for finding in &analysis.findings {
                 if let Some(span) = finding.span {
@@ -1139,31 +1141,6 @@ mod tests {
                     );
                     assert_eq!(slice(&text, span), finding.excerpt, "{text:?}");
                 }
-            }
-        }
-    }
-}
-
-#[cfg(all(test, feature = "toml"))]
-mod cpu_time_tmp {
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn loop_for_perf_stat() {
-        let n: usize = std::env::var("BALISE_N")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let with_new = std::env::var("BALISE_MODE").is_ok_and(|v| v == "analyze");
-        let policy = Policy::sec_csq_default();
-        let draft = Draft::from_text(crate::sample::realistic_french_post());
-        let analyzer = Analyzer::new(&policy);
-        for _ in 0..n {
-            if with_new {
-                std::hint::black_box(analyze(&policy, &draft));
-            } else {
-                std::hint::black_box(analyzer.analyze(&draft));
             }
         }
     }

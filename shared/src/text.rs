@@ -146,6 +146,8 @@ pub struct Folded {
     segments: Vec<(u32, u32, bool)>,
     /// The original's length, where the end of `text` maps.
     original_len: u32,
+    /// The words of `text`: runs of letters, digits (and combining marks).
+    words: Vec<Range<usize>>,
 }
 
 impl Folded {
@@ -171,6 +173,58 @@ impl Folded {
     /// on character boundaries).
     pub fn original_range(&self, folded: Range<usize>) -> Range<usize> {
         self.original_offset(folded.start)..self.original_offset(folded.end)
+    }
+
+    /// The words of the folded text (byte ranges of `self.text`): runs of letters and
+    /// digits of any script, found while folding.
+    pub fn words(&self) -> &[Range<usize>] {
+        &self.words
+    }
+}
+
+/// Whether each ASCII byte is a word byte (letter or digit).
+const ASCII_WORD: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    table
+};
+
+/// Whether `byte` is an ASCII letter or digit.
+#[inline]
+pub(crate) fn is_ascii_word_byte(byte: u8) -> bool {
+    ASCII_WORD.get(usize::from(byte)).copied().unwrap_or(false)
+}
+
+/// Tracks the words of a text as it is produced, byte by byte or character by character.
+#[derive(Debug, Default)]
+struct WordTracker {
+    words: Vec<Range<usize>>,
+    start: Option<usize>,
+}
+
+impl WordTracker {
+    /// Notes that the character at `position` is (or is not) part of a word.
+    #[inline]
+    fn note(&mut self, position: usize, word: bool) {
+        match (word, self.start) {
+            (true, None) => self.start = Some(position),
+            (false, Some(start)) => {
+                self.words.push(start..position);
+                self.start = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(mut self, end: usize) -> Vec<Range<usize>> {
+        if let Some(start) = self.start {
+            self.words.push(start..end);
+        }
+        self.words
     }
 }
 
@@ -210,6 +264,7 @@ pub fn fold(text: &str) -> Folded {
         out: Vec::with_capacity(text.len()),
         segments: Vec::new(),
     };
+    let mut words = WordTracker::default();
     let mut index = 0;
     let mut last_space = false;
     while index < bytes.len() {
@@ -219,12 +274,14 @@ pub fn fold(text: &str) -> Folded {
             // something else than a space.
             let mut end = index;
             let mut space_before = last_space;
+            let base = builder.out.len();
             while end < bytes.len() {
                 let next = bytes[end];
                 if next >= 0x80 || (next.is_ascii_whitespace() && (next != b' ' || space_before)) {
                     break;
                 }
                 space_before = next == b' ';
+                words.note(base + (end - index), is_ascii_word_byte(next));
                 end += 1;
             }
             if end > index {
@@ -239,6 +296,7 @@ pub fn fold(text: &str) -> Folded {
             // Whitespace to collapse.
             if !last_space {
                 builder.linear(index);
+                words.note(builder.out.len(), false);
                 builder.out.push(b' ');
                 last_space = true;
             }
@@ -273,12 +331,18 @@ pub fn fold(text: &str) -> Folded {
         }
         if out.len() > before {
             last_space = out.last() == Some(&b' ');
+            if let Ok(piece) = std::str::from_utf8(&out[before..]) {
+                for (offset, folded) in piece.char_indices() {
+                    words.note(before + offset, is_word_char(folded));
+                }
+            }
         } else {
             // Nothing came out: no segment needed.
             builder.segments.pop();
         }
         index += ch.len_utf8();
     }
+    let words = words.finish(builder.out.len());
     // Only whole characters were pushed, so this cannot fail.
     let folded = String::from_utf8(builder.out)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
@@ -286,6 +350,7 @@ pub fn fold(text: &str) -> Folded {
         text: folded,
         segments: builder.segments,
         original_len: text.len() as u32,
+        words,
     }
 }
 
@@ -294,6 +359,16 @@ pub fn fold_str(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = false;
     for ch in text.chars() {
+        if ch.is_ascii() {
+            if !ch.is_ascii_whitespace() {
+                out.push(ch.to_ascii_lowercase());
+                last_space = false;
+            } else if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            continue;
+        }
         match fold_char(ch) {
             FoldedChar::Drop => {}
             FoldedChar::Space => {

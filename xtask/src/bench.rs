@@ -6,7 +6,8 @@ use anyhow::Result;
 
 use crate::{extension, shell};
 
-/// Runs the draft-analysis benchmark and reports the shipped wasm size.
+/// Runs the draft-analysis benchmark, the report click-to-stored benchmark in headless
+/// Chromium, and reports the shipped wasm size.
 pub fn bench(root: &Path) -> Result<()> {
     shell::run(
         root,
@@ -14,6 +15,16 @@ pub fn bench(root: &Path) -> Result<()> {
         &["bench", "--package", "balise-core", "--bench", "analyze"],
     )?;
     let built = extension::build(root)?;
+    shell::run(
+        root,
+        &shell::cargo(),
+        &["build", "--package", "balise-companion"],
+    )?;
+    shell::run(
+        root,
+        &shell::cargo(),
+        &["bench", "--package", "balise-e2e", "--bench", "report"],
+    )?;
     println!(
         "Shipped wasm: {} bytes, {} bytes gzipped ({:.1} KB)",
         built.wasm_bytes,

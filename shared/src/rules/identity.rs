@@ -19,8 +19,9 @@ pub(crate) struct Signature {
     /// Folded patterns, starting with a word character, with the length of their first
     /// word.
     patterns: Vec<(String, usize)>,
-    /// Bit `n` is set when a pattern's first word has `n` bytes (n < 64).
-    first_word_lengths: u64,
+    /// For each length below 64, the set (256 bits) of first bytes of the patterns' first
+    /// words of that length.
+    first_words: Vec<[u64; 4]>,
     /// The first pattern as written, to suggest it.
     example: String,
     placement: Placement,
@@ -44,12 +45,17 @@ impl Signature {
                 (pattern, first_word)
             })
             .collect();
-        let first_word_lengths = patterns
-            .iter()
-            .filter(|(_, length)| *length < 64)
-            .fold(0u64, |bits, (_, length)| bits | (1 << length));
+        let mut first_words = vec![[0u64; 4]; 64];
+        for (pattern, length) in &patterns {
+            if let (Some(set), Some(&first)) =
+                (first_words.get_mut(*length), pattern.as_bytes().first())
+            {
+                let first = usize::from(first);
+                set[first / 64] |= 1 << (first % 64);
+            }
+        }
         Signature {
-            first_word_lengths,
+            first_words,
             patterns,
             example: rule
                 .required_patterns
@@ -92,8 +98,13 @@ pub(crate) fn check(
     let mut found: Option<Range<usize>> = None;
     // Patterns start with a word character: try them at word starts only.
     'words: for word in words {
-        // Most words have none of the patterns' first-word lengths.
-        if word.len() >= 64 || signature.first_word_lengths & (1 << word.len()) == 0 {
+        // Most words are not the first word of a pattern: check length and first byte.
+        let first = usize::from(haystack.as_bytes()[word.start]);
+        let candidate = signature
+            .first_words
+            .get(word.len())
+            .is_some_and(|set| set[first / 64] & (1 << (first % 64)) != 0);
+        if !candidate {
             continue;
         }
         let word_text = &haystack.as_bytes()[word.clone()];

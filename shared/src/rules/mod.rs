@@ -88,21 +88,10 @@ pub(crate) fn char_at_fast(text: &str, index: usize) -> Option<char> {
     }
 }
 
-/// Whether each ASCII byte is a word byte (letter or digit).
-const ASCII_WORD: [bool; 128] = {
-    let mut table = [false; 128];
-    let mut byte = 0;
-    while byte < 128 {
-        table[byte] = (byte as u8).is_ascii_alphanumeric();
-        byte += 1;
-    }
-    table
-};
-
 /// Whether `byte` is an ASCII letter or digit.
 #[inline]
 fn ascii_word(byte: u8) -> bool {
-    ASCII_WORD.get(usize::from(byte)).copied().unwrap_or(false)
+    crate::text::is_ascii_word_byte(byte)
 }
 
 /// The end of the word that goes on at byte `index`.
@@ -186,5 +175,21 @@ mod tests {
         );
         assert_eq!(Words::new("").count(), 0);
         assert_eq!(Words::new(" — ").count(), 0);
+    }
+
+    #[test]
+    fn folding_finds_the_same_words() {
+        let texts = [
+            "",
+            "L'École — e\u{301}le\u{300}ve,  3e\n\tannée 🎉 SEC‑CSQ! Œuvre straße Привет ×÷ a",
+            "  débute par des espaces",
+            "finit par un mot",
+            crate::sample::realistic_french_post(),
+        ];
+        for text in texts {
+            let folded = crate::text::fold(text);
+            let expected: Vec<Range<usize>> = Words::new(&folded.text).collect();
+            assert_eq!(folded.words(), expected.as_slice(), "{text:?}");
+        }
     }
 }

@@ -1,0 +1,76 @@
+//! Benchmark: click-to-stored time of "report to the manager" next to the capture alone,
+//! measured in the same run, in headless Chromium with the built extension and the real
+//! companion. Prints median and 95th percentile of both and their ratio.
+//!
+//! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`).
+
+use anyhow::{Context, Result};
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::{WAIT, eventually, flows};
+use fantoccini::Locator;
+
+const CLICKS: usize = 30;
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+async fn card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
+    let host = browser.client().find(Locator::Css("balise-report")).await?;
+    let card = host.shadow_root().await?.find(Locator::Css(".card")).await?;
+    Ok(card.attr(name).await?)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(&browser, &companion.base_url, "Bench", "bench@example.org").await?;
+    flows::pair(&browser, &companion.base_url).await?;
+    browser.goto(&fixtures.url("report-target.html")).await?;
+
+    let mut click_to_stored = Vec::new();
+    let mut capture_alone = Vec::new();
+    let mut previous_id = None;
+    for _ in 0..CLICKS {
+        flows::click_report_button(&browser).await?;
+        let id = eventually(WAIT, "the report's receipt", || async {
+            let id = card_attribute(&browser, "data-report-id").await?;
+            Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
+        })
+        .await?;
+        flows::wait_report_status(&browser, "stored").await?;
+        let elapsed: f64 = card_attribute(&browser, "data-elapsed-ms")
+            .await?
+            .context("no elapsed time")?
+            .parse()?;
+        let capture: f64 = card_attribute(&browser, "data-capture-ms")
+            .await?
+            .context("no capture time")?
+            .parse()?;
+        click_to_stored.push(elapsed);
+        capture_alone.push(capture);
+        previous_id = Some(id);
+        // Stay under the browser's capture rate limit so each click measures one capture.
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    let stored = api.reports().await?.len();
+    anyhow::ensure!(stored == CLICKS, "{stored} reports stored for {CLICKS} clicks");
+    browser.close().await?;
+
+    click_to_stored.sort_by(f64::total_cmp);
+    capture_alone.sort_by(f64::total_cmp);
+    let (stored_median, stored_p95) = (percentile(&click_to_stored, 0.5), percentile(&click_to_stored, 0.95));
+    let (capture_median, capture_p95) = (percentile(&capture_alone, 0.5), percentile(&capture_alone, 0.95));
+    println!("report to the manager, {CLICKS} clicks on a 1280x800 page:");
+    println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
+    println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
+    println!("  ratio (medians):  {:.2}", stored_median / capture_median);
+    Ok(())
+}
