@@ -244,6 +244,10 @@ async fn json_body<T: serde::de::DeserializeOwned>(response: &Response) -> Resul
         .map_err(|error| error_text(&error))?
         .as_string()
         .unwrap_or_default();
-    browser::from_json(&text)
-        .map_err(|error| format!("unexpected answer from the companion: {}", error_text(&error)))
+    browser::from_json(&text).map_err(|error| {
+        format!(
+            "unexpected answer from the companion: {}",
+            error_text(&error)
+        )
+    })
 }

@@ -230,7 +230,8 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                 // Timings for the benchmark: click to answer, and the capture alone.
                 let elapsed = js_sys::Date::now() - clicked_at;
                 let _ = card.set_attribute("data-elapsed-ms", &format!("{elapsed:.0}"));
-                let _ = card.set_attribute("data-capture-ms", &format!("{:.0}", receipt.capture_ms));
+                let _ =
+                    card.set_attribute("data-capture-ms", &format!("{:.0}", receipt.capture_ms));
             }
             match receipt.delivery {
                 _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),

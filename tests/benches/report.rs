@@ -20,7 +20,11 @@ fn percentile(sorted: &[f64], fraction: f64) -> f64 {
 
 async fn card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
     let host = browser.client().find(Locator::Css("balise-report")).await?;
-    let card = host.shadow_root().await?.find(Locator::Css(".card")).await?;
+    let card = host
+        .shadow_root()
+        .await?
+        .find(Locator::Css(".card"))
+        .await?;
     Ok(card.attr(name).await?)
 }
 
@@ -61,13 +65,22 @@ async fn main() -> Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     }
     let stored = api.reports().await?.len();
-    anyhow::ensure!(stored == CLICKS, "{stored} reports stored for {CLICKS} clicks");
+    anyhow::ensure!(
+        stored == CLICKS,
+        "{stored} reports stored for {CLICKS} clicks"
+    );
     browser.close().await?;
 
     click_to_stored.sort_by(f64::total_cmp);
     capture_alone.sort_by(f64::total_cmp);
-    let (stored_median, stored_p95) = (percentile(&click_to_stored, 0.5), percentile(&click_to_stored, 0.95));
-    let (capture_median, capture_p95) = (percentile(&capture_alone, 0.5), percentile(&capture_alone, 0.95));
+    let (stored_median, stored_p95) = (
+        percentile(&click_to_stored, 0.5),
+        percentile(&click_to_stored, 0.95),
+    );
+    let (capture_median, capture_p95) = (
+        percentile(&capture_alone, 0.5),
+        percentile(&capture_alone, 0.95),
+    );
     println!("report to the manager, {CLICKS} clicks on a 1280x800 page:");
     println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
     println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
