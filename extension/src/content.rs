@@ -15,6 +15,11 @@ use crate::ui_text::{self as t};
 
 /// Attribute set on the page's root element once the content script has started.
 const READY_ATTRIBUTE: &str = "data-balise";
+thread_local! {
+    /// Reports from this page not yet answered by the service worker.
+    static REPORTS_IN_FLIGHT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// Tag of the report button's host element.
 const REPORT_HOST_TAG: &str = "balise-report";
 
@@ -213,16 +218,30 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
             height: height as u32,
         })
     });
+    let clicked_at = js_sys::Date::now();
     if let Some(card) = shadow_part(shadow, ".card") {
         let _ = card.remove_attribute("hidden");
     }
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
-    let clicked_at = js_sys::Date::now();
+    // Balise's own elements stay out of the evidence: hide them and let the page repaint.
+    // They stay hidden while any report from this page is in flight.
+    REPORTS_IN_FLIGHT.with(|count| count.set(count.get() + 1));
+    let hidden = set_overlays_visible(false).is_ok()
+        && next_frame().await.is_ok()
+        && next_frame().await.is_ok();
     let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
         selected_text,
         viewport,
+        overlays_hidden: hidden,
     })
     .await;
+    let remaining = REPORTS_IN_FLIGHT.with(|count| {
+        count.set(count.get().saturating_sub(1));
+        count.get()
+    });
+    if remaining == 0 {
+        let _ = set_overlays_visible(true);
+    }
     match reply {
         Ok(Reply::Reported(receipt)) => {
             if let Some(card) = shadow_part(shadow, ".card") {
@@ -230,8 +249,16 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                 // Timings for the benchmark: click to answer, and the capture alone.
                 let elapsed = js_sys::Date::now() - clicked_at;
                 let _ = card.set_attribute("data-elapsed-ms", &format!("{elapsed:.0}"));
-                let _ =
-                    card.set_attribute("data-capture-ms", &format!("{:.0}", receipt.capture_ms));
+                let timings = &receipt.timings;
+                for (name, value) in [
+                    ("data-capture-ms", timings.capture_ms),
+                    ("data-screenshot-ms", timings.screenshot_ms),
+                    ("data-prepare-ms", timings.prepare_ms),
+                    ("data-outbox-ms", timings.outbox_ms),
+                    ("data-delivery-ms", timings.delivery_ms),
+                ] {
+                    let _ = card.set_attribute(name, &format!("{value:.1}"));
+                }
             }
             match receipt.delivery {
                 _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),

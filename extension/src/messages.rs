@@ -17,6 +17,8 @@ pub enum Request {
     ReportPage {
         selected_text: Option<String>,
         viewport: Option<Viewport>,
+        /// Whether the page already hid Balise's elements for the capture.
+        overlays_hidden: bool,
     },
     /// Reports the active tab (from the popup, opened by the toolbar button or the shortcut).
     ReportActiveTab,

@@ -51,6 +51,7 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
             let context = PageContext {
                 selected_text,
                 viewport: None,
+                overlays_hidden: false,
             };
             let reply = match reporting::report_tab(tab, context).await {
                 Ok(receipt) => Reply::Reported(receipt),
@@ -97,11 +98,13 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
         Request::ReportPage {
             selected_text,
             viewport,
+            overlays_hidden,
         } => {
             let tab = sender_tab(&sender)?;
             let context = PageContext {
                 selected_text,
                 viewport,
+                overlays_hidden,
             };
             Ok(match reporting::report_tab(tab, context).await {
                 Ok(receipt) => Reply::Reported(receipt),

@@ -41,6 +41,13 @@ async fn main() -> Result<()> {
 
     let mut click_to_stored = Vec::new();
     let mut capture_alone = Vec::new();
+    let stages = [
+        ("data-screenshot-ms", "screenshot (turn, capture, decode)"),
+        ("data-prepare-ms", "hash and build the report"),
+        ("data-outbox-ms", "durable write to the outbox"),
+        ("data-delivery-ms", "delivery until the companion's 201"),
+    ];
+    let mut stage_times: Vec<Vec<f64>> = vec![Vec::new(); stages.len()];
     let mut previous_id = None;
     for _ in 0..CLICKS {
         flows::click_report_button(&browser).await?;
@@ -58,6 +65,13 @@ async fn main() -> Result<()> {
             .await?
             .context("no capture time")?
             .parse()?;
+        for ((attribute, _), times) in stages.iter().zip(stage_times.iter_mut()) {
+            let value: f64 = card_attribute(&browser, attribute)
+                .await?
+                .with_context(|| format!("no {attribute}"))?
+                .parse()?;
+            times.push(value);
+        }
         click_to_stored.push(elapsed);
         capture_alone.push(capture);
         previous_id = Some(id);
@@ -85,5 +99,10 @@ async fn main() -> Result<()> {
     println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
     println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
     println!("  ratio (medians):  {:.2}", stored_median / capture_median);
+    println!("  where the time goes (medians, in the service worker):");
+    for ((_, label), mut times) in stages.iter().zip(stage_times) {
+        times.sort_by(f64::total_cmp);
+        println!("    {label}: {:.1} ms", percentile(&times, 0.5));
+    }
     Ok(())
 }
