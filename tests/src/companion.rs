@@ -18,9 +18,12 @@ pub struct CompanionProcess {
     pub stdout_rest: Option<std::thread::JoinHandle<String>>,
 }
 
-/// The companion binary built by cargo for this test run.
+/// The companion binary: `BALISE_COMPANION_BIN` (the benchmark uses a release build),
+/// else the debug build.
 pub fn companion_binary() -> Result<PathBuf> {
-    let binary = workspace_root().join("target/debug/balise-companion");
+    let binary = std::env::var_os("BALISE_COMPANION_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/balise-companion"));
     if !binary.exists() {
         bail!(
             "{} is missing: run `cargo build -p balise-companion` (cargo xtask test does)",

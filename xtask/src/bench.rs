@@ -15,15 +15,19 @@ pub fn bench(root: &Path) -> Result<()> {
         &["bench", "--package", "balise-core", "--bench", "analyze"],
     )?;
     let built = extension::build(root)?;
+    // The companion as it ships: a release build.
     shell::run(
         root,
         &shell::cargo(),
-        &["build", "--package", "balise-companion"],
+        &["build", "--release", "--package", "balise-companion"],
     )?;
-    shell::run(
+    let companion = root.join("target/release/balise-companion");
+    shell::run_tests(
         root,
         &shell::cargo(),
         &["bench", "--package", "balise-e2e", "--bench", "report"],
+        &[("BALISE_COMPANION_BIN", &companion.to_string_lossy())],
+        &mut shell::TestCount::default(),
     )?;
     println!(
         "Shipped wasm: {} bytes, {} bytes gzipped ({:.1} KB)",

@@ -47,10 +47,13 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
             "warnings",
         ],
     )?;
-    shell::run(
+    let mut count = shell::TestCount::default();
+    shell::run_tests(
         root,
         &cargo,
         &["test", "--workspace", "--exclude", "balise-e2e"],
+        &[],
+        &mut count,
     )?;
 
     extension::build(root)?;
@@ -58,15 +61,25 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let chromium = chromium.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     println!("==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver})");
-    let status = std::process::Command::new(&cargo)
-        .args(["test", "--package", "balise-e2e", "--", "--test-threads=1"])
-        .env("BALISE_CHROMIUM", &chromium)
-        .env("BALISE_CHROMEDRIVER", &chromedriver)
-        .current_dir(root)
-        .status()?;
-    if !status.success() {
-        bail!("end-to-end tests failed ({status})");
-    }
+    shell::run_tests(
+        root,
+        &cargo,
+        &[
+            "test",
+            "--package",
+            "balise-e2e",
+            "--tests",
+            "--",
+            "--test-threads=1",
+        ],
+        &[
+            ("BALISE_CHROMIUM", &chromium),
+            ("BALISE_CHROMEDRIVER", &chromedriver),
+        ],
+        &mut count,
+    )?;
     println!("All checks passed.");
+    // The closing line CI reads.
+    println!("{} passed, {} failed", count.passed, count.failed);
     Ok(())
 }
