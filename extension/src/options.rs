@@ -162,6 +162,7 @@ fn render(
     })
     .forget();
 
+    dom::append(app, "h2", Some(t::SETTINGS.get(lang)))?;
     let form = element(document, "form", None)?;
     form.set_id("settings");
     let language = match settings.language {

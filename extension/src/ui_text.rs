@@ -39,6 +39,7 @@ ui_texts! {
     SAVED => "Options enregistrées.", "Options saved.";
     SAVE_FAILED => "Échec de l'enregistrement : ", "Could not save: ";
     STATUS => "État", "Status";
+    SETTINGS => "Vos réglages", "Your settings";
     SW_CHECKING => "Service de l'extension : vérification…", "Extension service: checking…";
     SW_OK => "Service de l'extension : actif", "Extension service: running";
     SW_FAILED => "Service de l'extension : ne répond pas. Rechargez l'extension depuis chrome://extensions. Détail : ", "Extension service: not answering. Reload the extension from chrome://extensions. Detail: ";
@@ -57,7 +58,7 @@ ui_texts! {
     REPORT_CONFIRMATION => "Signalement", "Report";
     REPORT_SENDING => "Capture et envoi…", "Capturing and sending…";
     REPORT_STORED => "Signalement reçu par le gestionnaire. Vous pouvez ajouter des précisions (facultatif).", "Report received by the manager. You may add details (optional).";
-    REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore associée au compagnon Balise (voir les options).", "Report kept waiting: the extension is not paired with the Balise companion yet (see options).";
+    REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore jumelée au compagnon Balise (voir les options).", "Report kept waiting: the extension is not paired with the Balise companion yet (see options).";
     REPORT_WAITING_COMPANION => "Signalement gardé en attente : le compagnon Balise ne répond pas. Il sera envoyé dès son retour.", "Report kept waiting: the Balise companion does not answer. It will be sent as soon as it is back.";
     REPORT_FAILED => "Le signalement a échoué : ", "The report failed: ";
     CATEGORY => "Catégorie", "Category";
@@ -70,13 +71,13 @@ ui_texts! {
 ui_texts! {
     OUTBOX => "Signalements en attente", "Reports waiting";
     OUTBOX_EMPTY => "Aucun signalement en attente.", "No report waiting.";
-    NOT_PAIRED => "L'extension n'est pas associée au compagnon Balise : ouvrez les options et choisissez « Associer ».", "The extension is not paired with the Balise companion: open the options and choose \"Pair\".";
+    NOT_PAIRED => "L'extension n'est pas jumelée au compagnon Balise : ouvrez les options et choisissez « Jumeler ».", "The extension is not paired with the Balise companion: open the options and choose \"Pair\".";
     IDENTITY_MISSING => "Indiquez votre nom et votre courriel dans les options : les signalements les attendent.", "Enter your name and email in the options: reports wait for them.";
     STATE_WAITING => "en attente", "waiting";
     STATE_REJECTED => "refusé par le compagnon", "refused by the companion";
-    PAIRING => "Association avec le compagnon", "Pairing with the companion";
-    PAIR => "Associer", "Pair";
-    PAIRED => "Associée au compagnon ", "Paired with the companion ";
+    PAIRING => "Jumelage avec le compagnon", "Pairing with the companion";
+    PAIR => "Jumeler", "Pair";
+    PAIRED => "Jumelée au compagnon ", "Paired with the companion ";
     PAIRING_PENDING => "Demande envoyée. Approuvez-la dans le compagnon (page /pair) ; code : ", "Request sent. Approve it in the companion (/pair page); code: ";
-    PAIRING_FAILED => "Association impossible : ", "Pairing failed: ";
+    PAIRING_FAILED => "Jumelage impossible : ", "Pairing failed: ";
 }
