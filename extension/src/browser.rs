@@ -67,6 +67,18 @@ extern "C" {
     fn subtle_digest(algorithm: &str, data: &js_sys::Uint8Array) -> js_sys::Promise;
 }
 
+/// A readable message for a JavaScript error value (an `Error`'s message, or a string).
+pub fn error_text(error: &JsValue) -> String {
+    error
+        .as_string()
+        .or_else(|| {
+            js_sys::Reflect::get(error, &JsValue::from_str("message"))
+                .ok()
+                .and_then(|message| message.as_string())
+        })
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
 /// Serializes `value` into a plain JavaScript object (maps become objects, not `Map`s).
 pub fn to_js<T: serde::Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value

@@ -9,31 +9,22 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, FormData, Headers, RequestInit, Response};
 
-use crate::browser;
+use crate::browser::{self, error_text};
 use crate::settings::{Pairing, PendingPairing};
 
-/// What became of one delivery attempt.
+/// What became of one delivery attempt: `Ok` once the companion committed it (201, or the
+/// same answer replayed).
+pub type Delivery = Result<(), DeliveryFailure>;
+
+/// Why a delivery attempt did not store anything.
 #[derive(Debug)]
-pub enum Delivery {
-    /// The companion committed it (201, or the same answer replayed).
-    Stored,
+pub enum DeliveryFailure {
     /// The companion refused the token: the extension must pair again.
     Unauthorized,
     /// The companion refused the content for good (a 4xx other than 401, 408 and 429).
     Rejected(String),
     /// Worth trying again later (companion down, 5xx, 408, 429).
     Retry(String),
-}
-
-fn error_text(error: &JsValue) -> String {
-    error
-        .as_string()
-        .or_else(|| {
-            js_sys::Reflect::get(error, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|message| message.as_string())
-        })
-        .unwrap_or_else(|| format!("{error:?}"))
 }
 
 async fn response_error(response: &Response) -> String {
@@ -68,15 +59,18 @@ async fn classify(result: Result<Response, JsValue>) -> Delivery {
     let response = match result {
         Ok(response) => response,
         Err(error) => {
-            return Delivery::Retry(format!("companion unreachable: {}", error_text(&error)));
+            return Err(DeliveryFailure::Retry(format!(
+                "companion unreachable: {}",
+                error_text(&error)
+            )));
         }
     };
     match response.status() {
-        200..=299 => Delivery::Stored,
-        401 => Delivery::Unauthorized,
-        408 | 429 => Delivery::Retry(response_error(&response).await),
-        400..=499 => Delivery::Rejected(response_error(&response).await),
-        _ => Delivery::Retry(response_error(&response).await),
+        200..=299 => Ok(()),
+        401 => Err(DeliveryFailure::Unauthorized),
+        408 | 429 => Err(DeliveryFailure::Retry(response_error(&response).await)),
+        400..=499 => Err(DeliveryFailure::Rejected(response_error(&response).await)),
+        _ => Err(DeliveryFailure::Retry(response_error(&response).await)),
     }
 }
 
@@ -119,7 +113,7 @@ pub async fn send_report(
     };
     let init = match request() {
         Ok(init) => init,
-        Err(error) => return Delivery::Rejected(error_text(&error)),
+        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
     };
     let url = format!("{}/api/v1/reports", pairing.companion_url);
     classify(browser::fetch(&url, &init).await).await
@@ -144,7 +138,7 @@ pub async fn send_annotation(
     };
     let init = match request() {
         Ok(init) => init,
-        Err(error) => return Delivery::Rejected(error_text(&error)),
+        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
     };
     let url = format!("{}/api/v1/reports/{report_id}", pairing.companion_url);
     classify(browser::fetch(&url, &init).await).await

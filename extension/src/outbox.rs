@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
-use crate::companion_client::{self, Delivery};
+use crate::companion_client::{self, DeliveryFailure};
 use crate::idb::Database;
 use crate::settings;
 
@@ -241,6 +241,40 @@ fn with_identity(report_json: &str, settings: &settings::Settings) -> Option<Str
     browser::to_json(&report).ok()
 }
 
+/// What the delivery loop does after an attempt that stored nothing.
+enum AfterFailure {
+    /// This entry is set aside (refused for good); go on with the next.
+    NextEntry,
+    /// Stop delivering for now.
+    Stop(FlushOutcome),
+}
+
+/// Records why `entry` was not stored, durably, and says whether to go on.
+async fn record_failure(
+    entry: &mut OutboxEntry,
+    failure: DeliveryFailure,
+    waiting: u32,
+) -> AfterFailure {
+    let after = match failure {
+        DeliveryFailure::Unauthorized => {
+            let _ = settings::forget_pairing().await;
+            entry.last_error = Some("unauthorized".to_owned());
+            AfterFailure::Stop(FlushOutcome::NotPaired { waiting })
+        }
+        DeliveryFailure::Rejected(error) => {
+            entry.state = EntryState::Rejected;
+            entry.last_error = Some(error);
+            AfterFailure::NextEntry
+        }
+        DeliveryFailure::Retry(error) => {
+            entry.last_error = Some(error.clone());
+            AfterFailure::Stop(FlushOutcome::CompanionDown { waiting, error })
+        }
+    };
+    let _ = put(entry).await;
+    after
+}
+
 /// Sends what waits, oldest first; deletes each entry only once the companion stored it.
 pub async fn flush() -> FlushOutcome {
     if FLUSHING.with(Cell::get) {
@@ -290,63 +324,36 @@ async fn flush_all() -> FlushOutcome {
             entry.report_json = report_json;
             entry.attempts += 1;
             let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
-            match companion_client::send_report(
+            let delivery = companion_client::send_report(
                 &pairing,
                 &entry.idempotency_key,
                 &entry.report_json,
                 &screenshot,
             )
-            .await
-            {
-                Delivery::Stored => {
-                    entry.report_stored = true;
-                    entry.report_json.clear();
-                    entry.screenshot.clear();
-                }
-                Delivery::Unauthorized => {
-                    let _ = settings::forget_pairing().await;
-                    entry.last_error = Some("unauthorized".to_owned());
-                    let _ = put(&entry).await;
-                    return FlushOutcome::NotPaired { waiting };
-                }
-                Delivery::Rejected(error) => {
-                    entry.state = EntryState::Rejected;
-                    entry.last_error = Some(error);
-                    let _ = put(&entry).await;
-                    continue;
-                }
-                Delivery::Retry(error) => {
-                    entry.last_error = Some(error.clone());
-                    let _ = put(&entry).await;
-                    return FlushOutcome::CompanionDown { waiting, error };
+            .await;
+            if let Err(failure) = delivery {
+                match record_failure(&mut entry, failure, waiting).await {
+                    AfterFailure::NextEntry => continue,
+                    AfterFailure::Stop(outcome) => return outcome,
                 }
             }
+            entry.report_stored = true;
+            entry.report_json.clear();
+            entry.screenshot.clear();
         }
         if let (Some(annotation), Some(key)) =
             (entry.annotation.clone(), entry.annotation_key.clone())
         {
-            match companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await {
-                Delivery::Stored => {
-                    entry.annotation = None;
-                    entry.annotation_key = None;
-                }
-                Delivery::Unauthorized => {
-                    let _ = settings::forget_pairing().await;
-                    let _ = put(&entry).await;
-                    return FlushOutcome::NotPaired { waiting };
-                }
-                Delivery::Rejected(error) => {
-                    entry.state = EntryState::Rejected;
-                    entry.last_error = Some(error);
-                    let _ = put(&entry).await;
-                    continue;
-                }
-                Delivery::Retry(error) => {
-                    entry.last_error = Some(error.clone());
-                    let _ = put(&entry).await;
-                    return FlushOutcome::CompanionDown { waiting, error };
+            let delivery =
+                companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await;
+            if let Err(failure) = delivery {
+                match record_failure(&mut entry, failure, waiting).await {
+                    AfterFailure::NextEntry => continue,
+                    AfterFailure::Stop(outcome) => return outcome,
                 }
             }
+            entry.annotation = None;
+            entry.annotation_key = None;
         }
         if db.delete(STORE, &entry.id).await.is_ok() {
             delivered += 1;

@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use balise_core::report::{ReportV1, Reporter, Viewport};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
 
-use crate::browser;
+use crate::browser::{self, error_text};
 use crate::messages::TabMessage;
 use crate::outbox::{self, EntryState, OutboxEntry};
 use crate::settings;
@@ -72,17 +71,6 @@ thread_local! {
 
 /// Chromium allows about two captures a second; concurrent calls fail with this in the message.
 const RATE_LIMIT_MARKER: &str = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
-
-fn error_text(error: &JsValue) -> String {
-    error
-        .as_string()
-        .or_else(|| {
-            js_sys::Reflect::get(error, &JsValue::from_str("message"))
-                .ok()
-                .and_then(|message| message.as_string())
-        })
-        .unwrap_or_else(|| format!("{error:?}"))
-}
 
 /// Captures the tab with Balise's own panels hidden, one capture at a time, waiting out the
 /// browser's rate limit.
