@@ -137,6 +137,15 @@ fn truncate(text: &str, max_chars: usize) -> String {
 
 /// Reports `tab`: capture, outbox (durable), then an attempt to deliver at once.
 pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
+    let page_url = tab.url.clone().unwrap_or_default();
+    if !balise_core::validate::is_http_url(&page_url) {
+        // The companion would refuse it: say so now rather than keep a report that cannot go.
+        return Err(
+            "seules les pages web (http, https) peuvent être signalées. / \
+                    only web pages (http, https) can be reported."
+                .to_owned(),
+        );
+    }
     let started = js_sys::Date::now();
     let (png, capture_ms) = capture(&tab, context.overlays_hidden).await?;
     let captured_at = browser::now_rfc3339();
@@ -145,7 +154,6 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         .await
         .map_err(|error| error_text(&error))?;
     let settings = settings::load().await;
-    let page_url = tab.url.clone().unwrap_or_default();
     let report = ReportV1 {
         id: browser::random_uuid(),
         captured_at,
