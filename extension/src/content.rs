@@ -248,7 +248,8 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                 let _ = card.set_attribute("data-report-id", &receipt.id);
                 // Timings for the benchmark: click to answer, and the capture alone.
                 let elapsed = js_sys::Date::now() - clicked_at;
-                let _ = card.set_attribute("data-elapsed-ms", &format!("{elapsed:.0}"));
+                let _ =
+                    card.set_attribute("data-elapsed-ms", &(elapsed.round() as i64).to_string());
                 let timings = &receipt.timings;
                 for (name, value) in [
                     ("data-capture-ms", timings.capture_ms),
@@ -257,7 +258,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                     ("data-outbox-ms", timings.outbox_ms),
                     ("data-delivery-ms", timings.delivery_ms),
                 ] {
-                    let _ = card.set_attribute(name, &format!("{value:.1}"));
+                    let _ = card.set_attribute(name, &(value.round() as i64).to_string());
                 }
             }
             match receipt.delivery {

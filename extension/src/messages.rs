@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outbox::{FlushOutcome, OutboxItem};
 use crate::reporting::ReportReceipt;
+use crate::settings::RecentReport;
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,6 +62,8 @@ pub enum Reply {
         pairing_code: Option<String>,
         identity_missing: bool,
         outbox: Vec<OutboxItem>,
+        /// Recent reports, newest first, which may still get a category or note.
+        recent: Vec<RecentReport>,
     },
     /// The request could not be handled.
     Error { message: String },

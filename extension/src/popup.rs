@@ -11,7 +11,7 @@ use crate::browser;
 use crate::dom::{self, element};
 use crate::messages::{Reply, Request};
 use crate::outbox::{EntryState, FlushOutcome};
-use crate::settings;
+use crate::settings::{self, RecentReport};
 use crate::ui_text::{self as t};
 
 /// Reports the active tab, then renders the confirmation and the outbox.
@@ -57,20 +57,45 @@ pub async fn start() -> Result<(), JsValue> {
             None
         }
     };
-    if let Some(id) = report_id {
-        render_details_form(&document, &app, id, lang)?;
+    let Ok(status) = browser::send_message::<_, Reply>(&Request::GetStatus).await else {
+        return Ok(());
+    };
+    if let Reply::Status { recent, .. } = &status
+        && !recent.is_empty()
+    {
+        render_details_form(&document, &app, report_id.as_deref(), recent, lang)?;
     }
-    render_outbox(&document, &app, lang).await
+    render_outbox(&document, &app, status, lang)
 }
 
+/// The form that adds a category and a note to the report just made, or to a recent one.
 fn render_details_form(
     document: &Document,
     app: &Element,
-    id: String,
+    just_made: Option<&str>,
+    recent: &[RecentReport],
     lang: Lang,
 ) -> Result<(), JsValue> {
     let form = element(document, "form", None)?;
     form.set_id("details");
+    let choice = element(document, "select", None)?;
+    choice.set_id("report-choice");
+    choice.set_attribute("aria-label", t::REPORT_CHOICE.get(lang))?;
+    for report in recent {
+        let title = if report.page_title.is_empty() {
+            &report.page_url
+        } else {
+            &report.page_title
+        };
+        let label = format!("{} — {title}", report.created_at);
+        let option = element(document, "option", Some(&label))?;
+        option.set_attribute("value", &report.id)?;
+        if just_made == Some(report.id.as_str()) {
+            option.set_attribute("selected", "")?;
+        }
+        choice.append_child(&option)?;
+    }
+    form.append_child(&choice)?;
     let category = element(document, "select", None)?;
     category.set_id("category");
     category.set_attribute("aria-label", t::CATEGORY.get(lang))?;
@@ -102,8 +127,14 @@ fn render_details_form(
         move |event| {
             event.prevent_default();
             let document = document.clone();
-            let id = id.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                let Some(id) = document
+                    .get_element_by_id("report-choice")
+                    .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                    .map(|select| select.value())
+                else {
+                    return;
+                };
                 let category = document
                     .get_element_by_id("category")
                     .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
@@ -137,13 +168,18 @@ fn render_details_form(
     Ok(())
 }
 
-async fn render_outbox(document: &Document, app: &Element, lang: Lang) -> Result<(), JsValue> {
-    let Ok(Reply::Status {
+fn render_outbox(
+    document: &Document,
+    app: &Element,
+    status: Reply,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let Reply::Status {
         paired,
         outbox,
         identity_missing,
         ..
-    }) = browser::send_message::<_, Reply>(&Request::GetStatus).await
+    } = status
     else {
         return Ok(());
     };

@@ -202,6 +202,13 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         .await
         .map_err(|error| error_text(&error))?;
     let written = js_sys::Date::now();
+    let _ = settings::remember_report(settings::RecentReport {
+        id: report.id.clone(),
+        page_title: report.page_title.clone(),
+        page_url: report.page_url.clone(),
+        created_at: report.captured_at.clone(),
+    })
+    .await;
     let delivery = outbox::flush_now().await;
     let delivered = js_sys::Date::now();
     let stored = !outbox::contains(&report.id).await.unwrap_or(true);

@@ -140,6 +140,7 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                     .map(|pending| pending.code),
                 identity_missing: !settings.has_identity(),
                 outbox: outbox::items().await?,
+                recent: settings::recent_reports().await,
             })
         }
         Request::StartPairing => {

@@ -12,6 +12,10 @@ const SETTINGS_KEY: &str = "settings";
 const PAIRING_KEY: &str = "pairing";
 /// Key of a pairing request waiting for approval in the companion.
 const PENDING_PAIRING_KEY: &str = "pendingPairing";
+/// Key of the list of recent reports (to add a note later).
+const RECENT_REPORTS_KEY: &str = "recentReports";
+/// How many recent reports the popup offers to complete.
+const RECENT_REPORTS_KEPT: usize = 20;
 
 /// Default address of the local companion.
 pub const DEFAULT_COMPANION_URL: &str = "http://127.0.0.1:7878";
@@ -133,4 +137,32 @@ pub async fn save_pending_pairing(pending: &PendingPairing) -> Result<(), JsValu
 /// Forgets the pending pairing request.
 pub async fn forget_pending_pairing() -> Result<(), JsValue> {
     browser::storage_remove(PENDING_PAIRING_KEY).await
+}
+
+/// A report the person made recently, which they may still annotate from the popup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentReport {
+    pub id: String,
+    pub page_title: String,
+    pub page_url: String,
+    pub created_at: String,
+}
+
+/// The recent reports, newest first.
+pub async fn recent_reports() -> Vec<RecentReport> {
+    browser::storage_get::<Vec<RecentReport>>(RECENT_REPORTS_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Remembers `report` as the newest recent report.
+pub async fn remember_report(report: RecentReport) -> Result<(), JsValue> {
+    let mut recent = recent_reports().await;
+    recent.retain(|known| known.id != report.id);
+    recent.insert(0, report);
+    recent.truncate(RECENT_REPORTS_KEPT);
+    browser::storage_set(RECENT_REPORTS_KEY, &recent).await
 }

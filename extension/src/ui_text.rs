@@ -62,6 +62,7 @@ ui_texts! {
     REPORT_WAITING_COMPANION => "Signalement gardé en attente : le compagnon Balise ne répond pas. Il sera envoyé dès son retour.", "Report kept waiting: the Balise companion does not answer. It will be sent as soon as it is back.";
     REPORT_FAILED => "Le signalement a échoué : ", "The report failed: ";
     CATEGORY => "Catégorie", "Category";
+    REPORT_CHOICE => "Signalement à compléter", "Report to add details to";
     CATEGORY_NONE => "Catégorie (facultatif)", "Category (optional)";
     NOTE => "Note pour le gestionnaire (facultatif)", "Note for the manager (optional)";
     ADD_DETAILS => "Ajouter ces précisions", "Add these details";

@@ -11,6 +11,11 @@ pub fn options_url() -> String {
     format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html")
 }
 
+/// The toolbar popup's page URL (opened in a tab by the tests).
+pub fn popup_url() -> String {
+    format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/popup.html")
+}
+
 /// Fills the options form (companion address, reporter name and email) and saves it.
 pub async fn save_options(
     browser: &Browser,

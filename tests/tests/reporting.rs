@@ -9,6 +9,7 @@ use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::eventually;
 use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::flows;
+use fantoccini::Locator;
 use sha2::{Digest, Sha256};
 
 const REPORTER_NAME: &str = "Marie-Ève Tremblay";
@@ -230,5 +231,92 @@ async fn four_quick_clicks_store_four_reports() -> Result<()> {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 4, "four distinct reports");
+    browser.close().await
+}
+
+async fn annotations(api: &CompanionApi, id: &str, count: usize) -> Result<Vec<serde_json::Value>> {
+    eventually(DELIVERY_WAIT, &format!("{count} annotation(s)"), || async {
+        let stored = api.report(id).await?;
+        let list = stored["annotations"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok((list.len() == count).then_some(list))
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_popup() -> Result<()>
+{
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+    let id = report_id(&wait_for_reports(&setup.api, 1).await?[0])?;
+
+    // Right after the report, on the page: a category and a note.
+    let shadow = browser
+        .client()
+        .find(Locator::Css("balise-report"))
+        .await?
+        .shadow_root()
+        .await?;
+    shadow
+        .find(Locator::Css(".category option[value='harassment']"))
+        .await?
+        .click()
+        .await?;
+    shadow
+        .find(Locator::Css(".note"))
+        .await?
+        .send_keys("Propos répétés envers une enseignante.")
+        .await?;
+    shadow.find(Locator::Css(".save")).await?.click().await?;
+    let first = annotations(&setup.api, &id, 1).await?;
+    assert_eq!(first[0]["category"], "harassment");
+    assert_eq!(first[0]["note"], "Propos répétés envers une enseignante.");
+
+    // Later, from the extension's popup: another note on the same report. (Opened in a
+    // tab, the popup cannot report its own page, and says so.)
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#report-status", "data-state", "error")
+        .await?;
+    let choice = browser
+        .client()
+        .find(Locator::Css("#report-choice"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(
+        choice.as_deref(),
+        Some(id.as_str()),
+        "the recent report is offered"
+    );
+    browser
+        .client()
+        .find(Locator::Css("#note"))
+        .await?
+        .send_keys("Capture d'écran transmise au conseil d'administration.")
+        .await?;
+    browser
+        .client()
+        .find(Locator::Css("#details button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    let both = annotations(&setup.api, &id, 2).await?;
+    assert_eq!(
+        both[1]["note"],
+        "Capture d'écran transmise au conseil d'administration."
+    );
+    // The report itself is kept exactly as captured.
+    let stored = setup.api.report(&id).await?;
+    assert!(stored["report"]["note"].is_null());
+    // Nothing else was stored (the popup's own page was not reported).
+    assert_eq!(setup.api.reports().await?.len(), 1);
     browser.close().await
 }

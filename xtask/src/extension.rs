@@ -125,6 +125,7 @@ fn optimize_wasm(root: &Path, wasm: &Path) -> Result<bool> {
         &wasm_opt.to_string_lossy(),
         &[
             "-Oz",
+            "--converge",
             // The features rustc enables by default for wasm32-unknown-unknown.
             "--enable-bulk-memory",
             "--enable-bulk-memory-opt",
