@@ -82,11 +82,26 @@ pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
         .context("no pairing code shown")?
         .to_owned();
 
-    browser.goto(&format!("{companion_url}/pair")).await?;
-    let page = browser.client().source().await?;
-    if !page.contains(&code) {
-        bail!("the companion's pairing page does not show the code {code}");
-    }
+    let pair_page = format!("{companion_url}/pair");
+    let what = format!("the code {code} on the companion's pairing page");
+    eventually(WAIT, &what, || async {
+        browser.goto(&pair_page).await?;
+        let text = browser
+            .eval(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await?;
+        let text = text.as_str().unwrap_or_default();
+        if text.contains(&code) {
+            return Ok(Some(()));
+        }
+        bail!(
+            "the pairing page shows: {}",
+            text.chars().take(600).collect::<String>()
+        )
+    })
+    .await?;
     browser
         .client()
         .find(Locator::Css("button.approve"))
