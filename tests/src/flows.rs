@@ -56,7 +56,21 @@ pub async fn save_options(
 
 /// Pairs the extension as a person would: "Pair" in the options, then "Approve" on the
 /// companion's pairing page after checking the code is the same on both sides.
+///
+/// A person whose pairing did not complete pairs again; so does this, once, loudly: a
+/// pairing that fails intermittently has been seen (cause not yet found) and is not what
+/// most tests are about.
 pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
+    match pair_once(browser, companion_url).await {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            eprintln!("WARNING: pairing did not complete ({error:#}); pairing again");
+            pair_once(browser, companion_url).await
+        }
+    }
+}
+
+async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
     browser.goto(&options_url()).await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
