@@ -65,6 +65,22 @@ pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
         Ok(()) => Ok(()),
         Err(error) => {
             eprintln!("WARNING: pairing did not complete ({error:#}); pairing again");
+            // It may have completed late: then the options page says so.
+            browser.goto(&options_url()).await?;
+            let late = eventually(PAIRING_WAIT, "a late pairing", || async {
+                let state = browser
+                    .client()
+                    .find(Locator::Css("#pairing-status"))
+                    .await?
+                    .attr("data-state")
+                    .await?;
+                Ok(state.filter(|state| state != "checking"))
+            })
+            .await?;
+            if late == "paired" {
+                eprintln!("WARNING: the first pairing completed late");
+                return Ok(());
+            }
             pair_once(browser, companion_url).await
         }
     }
@@ -122,12 +138,30 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
         .await?
         .click()
         .await?;
+    // Wait for the companion's answer before leaving the page: navigating away at once
+    // can cancel the approval's form post.
+    eventually(WAIT, "the companion to confirm the approval", || async {
+        let url = browser.client().current_url().await?;
+        Ok(url.as_str().contains("done=approved").then_some(()))
+    })
+    .await?;
 
     browser.goto(&options_url()).await?;
-    browser
-        .wait_for_attribute("#pairing-status", "data-state", "paired")
-        .await
+    eventually(PAIRING_WAIT, "the options page to say paired", || async {
+        let state = browser
+            .client()
+            .find(Locator::Css("#pairing-status"))
+            .await?
+            .attr("data-state")
+            .await?;
+        Ok((state.as_deref() == Some("paired")).then_some(()))
+    })
+    .await
 }
+
+/// Pairing completes at the extension's next look at the companion (every 2 s while the
+/// options page is open); allow for a slow one.
+const PAIRING_WAIT: std::time::Duration = std::time::Duration::from_secs(40);
 
 /// Clicks the page's "Signaler" button (a real, trusted click).
 pub async fn click_report_button(browser: &Browser) -> Result<()> {
