@@ -68,13 +68,9 @@ pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
             // It may have completed late: then the options page says so.
             browser.goto(&options_url()).await?;
             let late = eventually(PAIRING_WAIT, "a late pairing", || async {
-                let state = browser
-                    .client()
-                    .find(Locator::Css("#pairing-status"))
+                Ok(pairing_state(browser)
                     .await?
-                    .attr("data-state")
-                    .await?;
-                Ok(state.filter(|state| state != "checking"))
+                    .filter(|state| state != "checking"))
             })
             .await?;
             if late == "paired" {
@@ -148,15 +144,19 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
 
     browser.goto(&options_url()).await?;
     eventually(PAIRING_WAIT, "the options page to say paired", || async {
-        let state = browser
-            .client()
-            .find(Locator::Css("#pairing-status"))
-            .await?
-            .attr("data-state")
-            .await?;
-        Ok((state.as_deref() == Some("paired")).then_some(()))
+        Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
     })
     .await
+}
+
+/// The options page's pairing state: `unpaired`, `pending` or `paired` (absent until shown).
+async fn pairing_state(browser: &Browser) -> Result<Option<String>> {
+    Ok(browser
+        .client()
+        .find(Locator::Css("#pairing-status"))
+        .await?
+        .attr("data-state")
+        .await?)
 }
 
 /// Pairing completes at the extension's next look at the companion (every 2 s while the

@@ -5,7 +5,7 @@
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::CompanionProcess;
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{CHROMIUM_EXTENSION_ID, WAIT, eventually};
+use balise_e2e::{WAIT, eventually, flows};
 use fantoccini::Locator;
 
 #[tokio::test]
@@ -27,23 +27,31 @@ fn browser_language(tag: &str) -> LaunchOptions {
     }
 }
 
-#[tokio::test]
-async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyhow::Result<()> {
-    let browser = Browser::launch(browser_language("fr-CA")).await?;
-    browser
-        .goto(&format!(
-            "chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"
-        ))
-        .await?;
+/// Opens the options page and returns the service worker's status line once it answered.
+async fn service_worker_status(browser: &Browser) -> anyhow::Result<String> {
+    browser.goto(&flows::options_url()).await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
-    let status = browser
+    Ok(browser
         .client()
         .find(Locator::Css("#sw-status"))
         .await?
         .text()
-        .await?;
+        .await?)
+}
+
+/// The `lang` of the page's root element.
+async fn page_language(browser: &Browser) -> anyhow::Result<serde_json::Value> {
+    browser
+        .eval("return document.documentElement.lang", vec![])
+        .await
+}
+
+#[tokio::test]
+async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyhow::Result<()> {
+    let browser = Browser::launch(browser_language("fr-CA")).await?;
+    let status = service_worker_status(&browser).await?;
     // French for a French browser; the service worker ran Rust and loaded the built-in policy.
     assert!(status.contains("actif"), "status: {status}");
     assert!(
@@ -54,9 +62,7 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
         status.contains("SEC-CSQ") || status.contains("Charlevoix"),
         "status: {status}"
     );
-    let lang = browser
-        .eval("return document.documentElement.lang", vec![])
-        .await?;
+    let lang = page_language(&browser).await?;
     assert_eq!(lang, "fr");
     // The form the person fills in is there, with the companion's default address.
     let url = browser
@@ -72,27 +78,12 @@ async fn options_page_opens_and_service_worker_answers_with_the_policy() -> anyh
 #[tokio::test]
 async fn options_page_speaks_english_to_an_english_browser() -> anyhow::Result<()> {
     let browser = Browser::launch(browser_language("en-US")).await?;
-    browser
-        .goto(&format!(
-            "chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"
-        ))
-        .await?;
-    browser
-        .wait_for_attribute("#sw-status", "data-state", "ok")
-        .await?;
-    let status = browser
-        .client()
-        .find(Locator::Css("#sw-status"))
-        .await?
-        .text()
-        .await?;
+    let status = service_worker_status(&browser).await?;
     assert!(
         status.starts_with("Extension service: running"),
         "status: {status}"
     );
-    let lang = browser
-        .eval("return document.documentElement.lang", vec![])
-        .await?;
+    let lang = page_language(&browser).await?;
     assert_eq!(lang, "en");
     browser.close().await
 }
