@@ -37,8 +37,11 @@ textarea { min-height: 60px; resize: vertical; }
 .status[data-state=error] { color: #b3261e; }
 ";
 
+/// Attribute on the page's root element naming how the Rust code runs (`wasm` or `js`).
+const ENGINE_ATTRIBUTE: &str = "data-balise-engine";
+
 /// Starts the content script: marks the page and adds the report button.
-pub fn start() -> Result<(), JsValue> {
+pub fn start(engine: &str, _loader_start: f64) -> Result<(), JsValue> {
     let document = browser::document()?;
     let root = document
         .document_element()
@@ -53,6 +56,7 @@ pub fn start() -> Result<(), JsValue> {
             }
         });
     }
+    root.set_attribute(ENGINE_ATTRIBUTE, engine)?;
     root.set_attribute(READY_ATTRIBUTE, crate::VERSION)?;
     Ok(())
 }

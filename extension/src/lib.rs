@@ -23,10 +23,12 @@ use wasm_bindgen::prelude::*;
 /// The extension's version, as written in its manifest.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Starts the content script on the current page.
+/// Starts the content script on the current page. `engine` says how the Rust code runs
+/// (`"wasm"`, or `"js"` on pages whose CSP forbids WebAssembly); `loader_start` is
+/// `performance.now()` when the loader began, for the start-up measurement.
 #[wasm_bindgen]
-pub fn start_content_script() -> Result<(), JsValue> {
-    content::start()
+pub fn start_content_script(engine: String, loader_start: f64) -> Result<(), JsValue> {
+    content::start(&engine, loader_start)
 }
 
 /// Answers a message the service worker sent to this tab's content script.

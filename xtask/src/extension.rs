@@ -9,12 +9,14 @@ use anyhow::{Context, Result};
 use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
-use crate::{prerequisites, shell};
+use crate::{js_fallback, prerequisites, shell};
 
 const CRATE: &str = "balise-extension";
 const WASM_NAME: &str = "balise_extension";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
+/// Where the pure-JS copy for strict-CSP pages goes, beside `pkg/`.
+const JS_FALLBACK_DIR: &str = "pkg-js";
 
 /// What a build produced, for the summary and for the callers (run, test, bench).
 #[derive(Debug)]
@@ -67,6 +69,8 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
 
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let optimized = optimize_wasm(root, &bindgen_wasm)?;
+    let pkg_js = work.join(JS_FALLBACK_DIR);
+    js_fallback::build(root, CRATE, WASM_NAME, WASM_TARGET, WASM_PROFILE, &pkg_js)?;
 
     let policy_json = default_policy_json()?;
     let out_root = target_dir.join("extension");
@@ -162,6 +166,10 @@ fn assemble(
     recreate_dir(&dir)?;
     copy_tree(&root.join("extension").join("static"), &dir)?;
     copy_tree(pkg, &dir.join("pkg"))?;
+    copy_tree(
+        &pkg.with_file_name(JS_FALLBACK_DIR),
+        &dir.join(JS_FALLBACK_DIR),
+    )?;
     let manifest = manifest::manifest(browser, version());
     fs::write(
         dir.join("manifest.json"),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod extension;
+mod js_fallback;
 mod manifest;
 mod prerequisites;
 mod run;

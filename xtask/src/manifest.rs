@@ -75,10 +75,11 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
         "content_scripts": [{
             "matches": ["http://*/*", "https://*/*"],
             "js": ["content.js"],
-            "run_at": "document_idle"
+            "run_at": "document_idle",
+            "all_frames": true
         }],
         "web_accessible_resources": [{
-            "resources": ["pkg/*"],
+            "resources": ["pkg/*", "pkg-js/*"],
             "matches": ["http://*/*", "https://*/*"]
         }],
         "content_security_policy": {

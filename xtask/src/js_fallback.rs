@@ -1,0 +1,135 @@
+//! Builds the pure-JavaScript copy of the extension's Rust code, for the content script on
+//! pages whose Content-Security-Policy forbids WebAssembly.
+//!
+//! Chromium applies the page's CSP to a content script's `WebAssembly.compile`, so a page
+//! sending `script-src 'self'` without `'wasm-unsafe-eval'` cannot run the wasm build. The
+//! same crate is compiled for the WebAssembly MVP (so wasm-bindgen emits no `externref`
+//! table), its `target_features` section is dropped (the precompiled standard library
+//! still declares reference types, which would turn the externref pass back on), bindgen
+//! writes bundler-style glue, and binaryen's `wasm2js` turns the module into an ES module
+//! that the glue imports instead of the `.wasm` file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{prerequisites, shell};
+
+/// Features the MVP build enables: only those wasm2js can lower. Not `nontrapping-fptoint`:
+/// wasm2js leaves `i64.trunc_sat_f64_s` unlowered and its output fails validation.
+const MVP_RUSTFLAGS: &str =
+    "-C target-cpu=mvp -C target-feature=+mutable-globals,+bulk-memory,+sign-ext";
+
+const BINARYEN_FEATURES: [&str; 4] = [
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+];
+
+/// Builds the JS copy into `out_dir` (`<name>.js`, `<name>_bg.js`, `<name>_bg.wasm.js`).
+pub fn build(
+    root: &Path,
+    crate_name: &str,
+    wasm_name: &str,
+    wasm_target: &str,
+    profile: &str,
+    out_dir: &Path,
+) -> Result<()> {
+    let Some(wasm_opt) = prerequisites::wasm_opt(root)? else {
+        bail!(
+            "wasm-opt and wasm2js are needed for the strict-CSP build: run `npm ci` in {}",
+            root.display()
+        );
+    };
+    let wasm2js = wasm_opt.with_file_name("wasm2js");
+    // A target directory of its own: other RUSTFLAGS would otherwise rebuild the main one.
+    let target_dir = root.join("target").join("wasm-mvp");
+    println!("==> cargo build (WebAssembly MVP, for the pure-JS content script)");
+    let status = Command::new(shell::cargo())
+        .args([
+            "build",
+            "--package",
+            crate_name,
+            "--target",
+            wasm_target,
+            "--profile",
+            profile,
+        ])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTFLAGS", MVP_RUSTFLAGS)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .current_dir(root)
+        .status()
+        .context("could not start cargo")?;
+    if !status.success() {
+        bail!("the MVP wasm build failed ({status})");
+    }
+    let raw = target_dir
+        .join(wasm_target)
+        .join(profile)
+        .join(format!("{wasm_name}.wasm"));
+    let work = root.join("target").join("extension").join(".work-js");
+    fs::create_dir_all(&work)?;
+    let stripped = work.join(format!("{wasm_name}.wasm"));
+    run_binaryen(
+        root,
+        &wasm_opt,
+        &[
+            path_arg(&raw),
+            "--strip-target-features".into(),
+            "--enable-reference-types".into(),
+            "-o".into(),
+            path_arg(&stripped),
+        ],
+    )?;
+
+    if out_dir.exists() {
+        fs::remove_dir_all(out_dir)?;
+    }
+    fs::create_dir_all(out_dir)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&stripped)
+        .bundler(true)
+        .map_err(|error| anyhow::anyhow!("{error:#}"))?
+        .typescript(false)
+        .generate(out_dir)
+        .map_err(|error| anyhow::anyhow!("wasm-bindgen (bundler) failed: {error:#}"))?;
+
+    let bg_wasm = out_dir.join(format!("{wasm_name}_bg.wasm"));
+    let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
+    let mut args = vec![
+        path_arg(&bg_wasm),
+        "-Oz".into(),
+        "-o".into(),
+        path_arg(&bg_js),
+    ];
+    args.extend(BINARYEN_FEATURES.iter().map(|flag| (*flag).to_owned()));
+    run_binaryen(root, &wasm2js, &args)?;
+    fs::remove_file(&bg_wasm)?;
+
+    // Point the glue at the JS module instead of the `.wasm` file.
+    let glue = out_dir.join(format!("{wasm_name}.js"));
+    let text = fs::read_to_string(&glue)?;
+    let from = format!("\"./{wasm_name}_bg.wasm\"");
+    if !text.contains(&from) {
+        bail!("the bundler glue no longer imports {from}: the wasm2js step needs updating");
+    }
+    fs::write(
+        &glue,
+        text.replace(&from, &format!("\"./{wasm_name}_bg.wasm.js\"")),
+    )?;
+    Ok(())
+}
+
+fn run_binaryen(root: &Path, program: &PathBuf, args: &[String]) -> Result<()> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    shell::run(root, &program.to_string_lossy(), &args)
+}
+
+fn path_arg(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
