@@ -10,7 +10,7 @@
 //! that the glue imports instead of the `.wasm` file.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -125,7 +125,7 @@ pub fn build(
     Ok(())
 }
 
-fn run_binaryen(root: &Path, program: &PathBuf, args: &[String]) -> Result<()> {
+fn run_binaryen(root: &Path, program: &Path, args: &[String]) -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     shell::run(root, &program.to_string_lossy(), &args)
 }
