@@ -1,6 +1,7 @@
 //! Messages exchanged between the extension's parts (content script, pages) and its service worker.
 
-use balise_core::report::{ReportCategory, Viewport};
+use balise_core::policy::Policy;
+use balise_core::report::{AttestationV1, ReportCategory, Viewport};
 use serde::{Deserialize, Serialize};
 
 use crate::outbox::{FlushOutcome, OutboxItem};
@@ -35,6 +36,10 @@ pub enum Request {
     StartPairing,
     /// Sends what waits in the outbox now.
     Flush,
+    /// The policy in force, for the checklist beside compose boxes.
+    GetPolicy,
+    /// Keeps a publication's attestation in the outbox until the companion stores it.
+    RecordAttestation { attestation: AttestationV1 },
 }
 
 /// The service worker's answer to a [`Request`].
@@ -64,6 +69,13 @@ pub enum Reply {
         outbox: Vec<OutboxItem>,
         /// Recent reports, newest first, which may still get a category or note.
         recent: Vec<RecentReport>,
+    },
+    /// The policy in force and where it comes from.
+    #[serde(rename_all = "camelCase")]
+    Policy {
+        policy: Policy,
+        /// Whether it is the paired companion's policy (otherwise the built-in default).
+        from_companion: bool,
     },
     /// The request could not be handled.
     Error { message: String },

@@ -158,6 +158,14 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
         Request::Flush => Ok(Reply::Flushed(outbox::flush().await)),
+        Request::GetPolicy => Ok(Reply::Policy {
+            policy: load_policy().await?,
+            from_companion: false,
+        }),
+        // Not stored yet: the attestation outbox is being built.
+        Request::RecordAttestation { .. } => Ok(Reply::Error {
+            message: "attestations are not stored yet".to_owned(),
+        }),
     }
 }
 
