@@ -15,6 +15,7 @@
 //! and receives policies as JSON.
 
 pub mod analysis;
+pub mod checklist;
 pub mod i18n;
 pub mod policy;
 pub mod report;

@@ -420,6 +420,23 @@ pub fn mask_excerpt(excerpt: &str) -> String {
         .collect()
 }
 
+/// Where and when a publication happened, for [`AttestationV1::of_publication`].
+#[derive(Debug, Clone, Copy)]
+pub struct Publication<'a> {
+    /// A new UUID.
+    pub id: &'a str,
+    /// RFC 3339, UTC.
+    pub recorded_at: &'a str,
+    /// The site adapter's id, or the host.
+    pub site: &'a str,
+    /// The page's URL.
+    pub page_url: &'a str,
+    /// SHA-256 of the draft's text (UTF-8), lowercase hexadecimal.
+    pub text_sha256: &'a str,
+    /// The policy's schema version.
+    pub policy_version: Option<u32>,
+}
+
 /// A record that a person went through the checklist before publishing: what each item's
 /// state was, what was found, and why they published anyway if something was unresolved.
 /// The draft itself is not kept, only its SHA-256.
@@ -447,6 +464,36 @@ pub struct AttestationV1 {
 }
 
 impl AttestationV1 {
+    /// The attestation of a publication: every item's state and the findings (personal
+    /// information masked, at most [`MAX_ATTESTED_FINDINGS`]) of `analysis`, the draft
+    /// known only by `text_sha256`, and the override reason cut to
+    /// [`MAX_OVERRIDE_REASON_LEN`] characters (blank means none).
+    pub fn of_publication(
+        publication: Publication<'_>,
+        analysis: &crate::analysis::Analysis,
+        override_reason: Option<&str>,
+    ) -> AttestationV1 {
+        AttestationV1 {
+            id: publication.id.to_owned(),
+            recorded_at: publication.recorded_at.to_owned(),
+            site: publication.site.chars().take(MAX_SITE_LEN).collect(),
+            page_url: publication.page_url.to_owned(),
+            text_sha256: publication.text_sha256.to_owned(),
+            checklist: analysis.items.iter().map(AttestedItem::from).collect(),
+            findings: analysis
+                .findings
+                .iter()
+                .take(MAX_ATTESTED_FINDINGS)
+                .map(AttestedFinding::from)
+                .collect(),
+            override_reason: override_reason
+                .map(str::trim)
+                .filter(|reason| !reason.is_empty())
+                .map(|reason| reason.chars().take(MAX_OVERRIDE_REASON_LEN).collect()),
+            policy_version: publication.policy_version,
+        }
+    }
+
     /// Checks formats, lengths, item ids (unique in the checklist, and every finding's item
     /// listed in it).
     pub fn validate(&self) -> Result<(), ValidationError> {
@@ -532,6 +579,40 @@ mod tests {
             browser: Some("Chromium 156".into()),
             extension_version: Some("0.1.0".into()),
         }
+    }
+
+    #[test]
+    fn attestation_of_a_publication_is_valid_masks_personal_info_and_trims_the_reason() {
+        let policy = crate::policy::Policy::sec_csq_default();
+        let text = "Appelez Marie au 418 555-0199 : https://bit.ly/abc123";
+        let analysis = crate::analysis::analyze(&policy, &crate::analysis::Draft::from_text(text));
+        let publication = Publication {
+            id: "0b5c8a52-9f0e-4c4e-8f0a-3d2b1c0e9f7c",
+            recorded_at: "2026-11-28T14:05:09.123Z",
+            site: "facebook",
+            page_url: "https://www.facebook.com/groups/1",
+            text_sha256: SHA,
+            policy_version: Some(policy.version),
+        };
+        let attestation =
+            AttestationV1::of_publication(publication, &analysis, Some("  Urgence  "));
+        assert_eq!(attestation.validate(), Ok(()));
+        assert_eq!(attestation.checklist.len(), policy.items.len());
+        assert_eq!(attestation.override_reason.as_deref(), Some("Urgence"));
+        let phone = attestation
+            .findings
+            .iter()
+            .find(|finding| finding.kind == FindingKind::Phone)
+            .expect("phone finding");
+        assert_eq!(phone.excerpt, "••• •••-••99");
+        assert!(
+            !attestation
+                .findings
+                .iter()
+                .any(|f| f.excerpt.contains("555"))
+        );
+        let blank = AttestationV1::of_publication(publication, &analysis, Some("   "));
+        assert_eq!(blank.override_reason, None);
     }
 
     fn attestation() -> AttestationV1 {

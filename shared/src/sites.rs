@@ -38,6 +38,29 @@ pub struct Shortcut {
     pub key: &'static str,
     /// Whether Ctrl (or Cmd on macOS) must be held.
     pub ctrl_or_meta: bool,
+    /// A selector of containers where the key does not publish (Facebook's post dialog,
+    /// where Enter starts a new line while it publishes a comment).
+    pub not_inside: Option<&'static str>,
+}
+
+/// The modifier keys held with a key press.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    pub ctrl: bool,
+    pub meta: bool,
+    pub shift: bool,
+    pub alt: bool,
+}
+
+impl Shortcut {
+    /// Whether a press of `key` with `modifiers` is this shortcut. Shift or Alt never
+    /// publish (Shift+Enter is a new line everywhere).
+    pub fn matches(&self, key: &str, modifiers: Modifiers) -> bool {
+        key == self.key
+            && !modifiers.shift
+            && !modifiers.alt
+            && (modifiers.ctrl || modifiers.meta) == self.ctrl_or_meta
+    }
 }
 
 /// How Balise finds the compose boxes and publish controls of one site.
@@ -69,10 +92,18 @@ pub struct SiteAdapter {
 const CTRL_ENTER: Shortcut = Shortcut {
     key: "Enter",
     ctrl_or_meta: true,
+    not_inside: None,
 };
 const ENTER: Shortcut = Shortcut {
     key: "Enter",
     ctrl_or_meta: false,
+    not_inside: None,
+};
+/// Enter publishes Facebook's comments, but starts a new line in its post dialog.
+const ENTER_OUTSIDE_DIALOG: Shortcut = Shortcut {
+    key: "Enter",
+    ctrl_or_meta: false,
+    not_inside: Some("div[role=\"dialog\"]"),
 };
 
 const POST_LABELS: &[&str] = &[
@@ -113,7 +144,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
             "Save",
             "Enregistrer",
         ],
-        submit_shortcuts: &[ENTER, CTRL_ENTER],
+        submit_shortcuts: &[ENTER_OUTSIDE_DIALOG, CTRL_ENTER],
         editor: EditorKind::Lexical,
     },
     SiteAdapter {
@@ -406,6 +437,38 @@ impl SiteAdapter {
     pub fn is_generic(&self) -> bool {
         self.id == "generic"
     }
+
+    /// Whether an element matched by the publish selector `selector`, showing `label`
+    /// (its text or `aria-label`), is a publish control. Specific selectors
+    /// (`[data-testid="tweetButton"]`) are enough; generic ones (`button`,
+    /// `div[role="button"]`) also need one of `submit_labels`, compared ignoring case,
+    /// accents and surrounding spaces.
+    pub fn is_publish_control(&self, selector: &str, label: &str) -> bool {
+        if !is_generic_selector(selector) {
+            return true;
+        }
+        let label = crate::text::fold_str(label.trim());
+        !label.is_empty()
+            && self
+                .submit_labels
+                .iter()
+                .any(|candidate| crate::text::fold_str(candidate) == label)
+    }
+}
+
+/// Whether a selector names only an element kind (`button`, `div[role="button"]`,
+/// `input[type="submit"]`): such selectors match many controls that do not publish.
+pub fn is_generic_selector(selector: &str) -> bool {
+    let (tag, attributes) = match selector.find('[') {
+        Some(index) => selector.split_at(index),
+        None => (selector, ""),
+    };
+    let tag_is_plain = tag.chars().all(|ch| ch.is_ascii_alphabetic());
+    let attributes_are_kind_only = attributes.is_empty()
+        || ((attributes.starts_with("[role=") || attributes.starts_with("[type="))
+            && attributes.matches('[').count() == 1
+            && attributes.ends_with(']'));
+    !selector.contains(' ') && tag_is_plain && attributes_are_kind_only
 }
 
 /// The adapter for a page's host (`www.facebook.com`, `x.com:443`), or the generic one.
@@ -418,6 +481,51 @@ pub fn adapter_for_host(host: &str) -> &'static SiteAdapter {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn generic_selectors_need_a_label_and_specific_ones_do_not() {
+        assert!(is_generic_selector("button"));
+        assert!(is_generic_selector("div[role=\"button\"]"));
+        assert!(is_generic_selector("input[type=\"submit\"]"));
+        assert!(!is_generic_selector("[data-testid=\"tweetButton\"]"));
+        assert!(!is_generic_selector(
+            "form.compose-form button[type=\"submit\"]"
+        ));
+        assert!(!is_generic_selector("button.share-actions__primary-action"));
+
+        let facebook = by_id("facebook").expect("facebook adapter");
+        assert!(facebook.is_publish_control("div[role=\"button\"]", "  Publier "));
+        assert!(facebook.is_publish_control("div[role=\"button\"]", "PUBLIER"));
+        assert!(facebook.is_publish_control("div[role=\"button\"]", "Repondre"));
+        assert!(!facebook.is_publish_control("div[role=\"button\"]", "J'aime"));
+        assert!(!facebook.is_publish_control("div[role=\"button\"]", ""));
+        let x = by_id("x").expect("x adapter");
+        assert!(x.is_publish_control("[data-testid=\"tweetButtonInline\"]", ""));
+    }
+
+    #[test]
+    fn shortcuts_match_their_modifiers_only() {
+        let plain = Modifiers::default();
+        let ctrl = Modifiers {
+            ctrl: true,
+            ..Modifiers::default()
+        };
+        let meta = Modifiers {
+            meta: true,
+            ..Modifiers::default()
+        };
+        let shift = Modifiers {
+            shift: true,
+            ..Modifiers::default()
+        };
+        assert!(CTRL_ENTER.matches("Enter", ctrl));
+        assert!(CTRL_ENTER.matches("Enter", meta));
+        assert!(!CTRL_ENTER.matches("Enter", plain));
+        assert!(!CTRL_ENTER.matches("a", ctrl));
+        assert!(ENTER.matches("Enter", plain));
+        assert!(!ENTER.matches("Enter", shift));
+        assert!(!ENTER.matches("Enter", ctrl));
+    }
+
     use super::*;
 
     #[test]
