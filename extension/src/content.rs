@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
+use crate::compose;
 use crate::dom::element;
 use crate::messages::{Reply, Request, TabMessage};
 use crate::outbox::FlushOutcome;
@@ -40,25 +41,64 @@ textarea { min-height: 60px; resize: vertical; }
 /// Attribute on the page's root element naming how the Rust code runs (`wasm` or `js`).
 const ENGINE_ATTRIBUTE: &str = "data-balise-engine";
 
-/// Starts the content script: marks the page and adds the report button.
-pub fn start(engine: &str, _loader_start: f64) -> Result<(), JsValue> {
+/// Attribute on the page's root element: milliseconds from the loader's start to the
+/// content script ready (Rust running, settings and policy loaded, boxes attached).
+const STARTUP_ATTRIBUTE: &str = "data-balise-startup-ms";
+
+/// Starts the content script: marks the page, adds the report button (top frame) and the
+/// checklist beside compose boxes (every frame, where enabled).
+pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
     let document = browser::document()?;
     let root = document
         .document_element()
         .ok_or_else(|| JsValue::from_str("page has no root element"))?;
-    if document.content_type() == "text/html" && is_top_frame() {
+    root.set_attribute(ENGINE_ATTRIBUTE, engine)?;
+    if document.content_type() == "text/html" {
+        let top = is_top_frame();
         wasm_bindgen_futures::spawn_local(async move {
             let settings = settings::load().await;
             let lang =
                 t::resolve_language(settings.language, browser::browser_language().as_deref());
-            if let Err(error) = mount_report_button(lang) {
+            if top && let Err(error) = mount_report_button(lang) {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+            }
+            if let Err(error) = start_checklist(&document, &settings, lang).await {
+                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+            }
+            let elapsed = performance_now() - loader_start;
+            if let Some(root) = document.document_element() {
+                let _ = root.set_attribute(STARTUP_ATTRIBUTE, &format!("{elapsed:.2}"));
             }
         });
     }
-    root.set_attribute(ENGINE_ATTRIBUTE, engine)?;
     root.set_attribute(READY_ATTRIBUTE, crate::VERSION)?;
     Ok(())
+}
+
+/// Starts the checklist beside compose boxes when this person sees it on this site.
+async fn start_checklist(
+    document: &web_sys::Document,
+    settings: &settings::Settings,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let host = web_sys::window()
+        .and_then(|window| window.location().hostname().ok())
+        .unwrap_or_default();
+    let adapter = compose::adapter_for_page(document, &host);
+    let reply = browser::send_message::<_, Reply>(&Request::GetPolicy).await?;
+    let Reply::Policy { policy, .. } = reply else {
+        return Err(JsValue::from_str("the service worker sent no policy"));
+    };
+    if !compose::checklist_enabled(settings, &policy, adapter) {
+        return Ok(());
+    }
+    compose::start(document, adapter, policy, lang)
+}
+
+fn performance_now() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
 }
 
 fn is_top_frame() -> bool {

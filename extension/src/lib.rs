@@ -6,12 +6,14 @@
 
 mod browser;
 mod companion_client;
+mod compose;
 mod content;
 mod dom;
 mod idb;
 mod messages;
 mod options;
 mod outbox;
+mod panel;
 mod popup;
 mod reporting;
 mod service_worker;

@@ -82,3 +82,14 @@ ui_texts! {
     PAIRING_PENDING => "Demande envoyée. Approuvez-la dans le compagnon (page /pair) ; code : ", "Request sent. Approve it in the companion (/pair page); code: ";
     PAIRING_FAILED => "Jumelage impossible : ", "Pairing failed: ";
 }
+
+ui_texts! {
+    CHECKLIST_REGION => "Liste de vérification Balise", "Balise checklist";
+    REQUIRED => "obligatoire", "required";
+    OVERRIDE_REASON => "Raison de publier quand même", "Why publish anyway";
+    OVERRIDE => "Autoriser cette publication", "Allow this publication";
+    OVERRIDE_NEEDS_REASON => "Écrivez d'abord la raison de publier quand même.", "First write why you publish anyway.";
+    OVERRIDE_ACCEPTED => "Publication autorisée avec la raison inscrite : cliquez de nouveau sur Publier.", "Publication allowed with the reason written: click Publish again.";
+    ATTESTATION_RECORDED => "Publication consignée pour le gestionnaire.", "Publication recorded for the manager.";
+    ATTESTATION_FAILED => "La publication n'a pas pu être consignée : ", "The publication could not be recorded: ";
+}

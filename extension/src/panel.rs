@@ -1,0 +1,423 @@
+//! The checklist panel drawn beside one compose box: a top-level element with an open
+//! shadow root, positioned over the page, never inside the site's editor.
+//!
+//! The item elements are built once per policy and then only their attributes and texts
+//! change, so typing costs little and focus in the panel survives updates.
+
+use std::cell::{Cell, RefCell};
+
+use balise_core::analysis::ItemStateKind;
+use balise_core::checklist::{self, ChecklistView, FindingView};
+use balise_core::i18n::Lang;
+use balise_core::policy::Policy;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{Document, DomRect, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+
+use crate::dom::append;
+use crate::ui_text as t;
+
+/// Tag of the panel's host element.
+pub const PANEL_TAG: &str = "balise-checklist";
+/// Width of the open panel, in CSS pixels.
+const PANEL_WIDTH: f64 = 300.0;
+/// Space between the box and the panel.
+const GAP: f64 = 8.0;
+/// Distance kept from the viewport's edges.
+const MARGIN: f64 = 4.0;
+
+const STYLE: &str = "
+:host { all: initial; }
+section { box-sizing: border-box; width: 300px; font: 13px/1.4 system-ui, sans-serif; color: #1d1d1f; background: #fff; border: 1px solid #b8bcc4; border-radius: 10px; box-shadow: 0 4px 14px rgba(0,0,0,.18); display: flex; flex-direction: column; overflow: hidden; }
+section[data-collapsed=true] { width: auto; }
+header { display: flex; align-items: center; gap: 6px; padding: 6px 8px; background: #f3f5f8; border-bottom: 1px solid #dde1e6; }
+section[data-collapsed=true] header { border-bottom: 0; }
+.title { font-weight: 600; flex: 1; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+button { font: inherit; cursor: pointer; }
+.toggle { border: 1px solid #8a8f98; background: #fff; border-radius: 999px; padding: 2px 10px; }
+.toggle[data-remaining='0'] { background: #e5f4ea; border-color: #1b7a3a; color: #14532d; }
+.toggle:not([data-remaining='0']) { background: #fff4e0; border-color: #a15c00; color: #6b3d00; }
+button:focus-visible, input:focus-visible, textarea:focus-visible { outline: 3px solid #f0a500; outline-offset: 1px; }
+.body { overflow-y: auto; padding: 4px 8px 8px; }
+.body[hidden] { display: none; }
+ul.items { list-style: none; margin: 0; padding: 0; }
+li.item { display: grid; grid-template-columns: 20px 1fr; gap: 2px 6px; padding: 5px 0; border-bottom: 1px solid #eef0f3; }
+li.item:last-child { border-bottom: 0; }
+.mark { width: 18px; height: 18px; border-radius: 50%; display: inline-grid; place-items: center; font-size: 12px; font-weight: 700; color: #fff; margin-top: 1px; }
+li[data-state=ok] .mark { background: #1b7a3a; }
+li[data-state=warn] .mark { background: #a15c00; }
+li[data-state=fail] .mark { background: #b3261e; }
+li[data-state=todo] .mark { background: #6b7280; }
+li[data-state=ok] .mark::after { content: '✓'; }
+li[data-state=warn] .mark::after { content: '!'; }
+li[data-state=fail] .mark::after { content: '✕'; }
+li[data-state=todo] .mark::after { content: '?'; }
+.label { display: flex; gap: 6px; align-items: flex-start; }
+.label input { margin: 2px 0 0; }
+.state { grid-column: 2; font-size: 12px; color: #4b5563; }
+.required { color: #b3261e; }
+ul.findings { grid-column: 2; margin: 2px 0 0; padding-left: 16px; font-size: 12px; }
+ul.findings:empty { display: none; }
+.excerpt { font-family: ui-monospace, monospace; background: #f3f4f6; padding: 0 3px; border-radius: 3px; word-break: break-all; }
+.place { color: #4b5563; }
+.hold { margin: 6px 0 0; padding: 8px; border-radius: 6px; background: #fdecea; color: #7f1d1d; display: grid; gap: 6px; }
+.hold[hidden] { display: none; }
+.hold textarea { font: inherit; min-height: 48px; resize: vertical; border: 1px solid #8a8f98; border-radius: 6px; padding: 4px; }
+.hold button { border: 0; border-radius: 6px; padding: 5px 10px; background: #7f1d1d; color: #fff; justify-self: start; }
+.status { font-size: 12px; color: #1b7a3a; margin: 4px 0 0; }
+.status:empty { display: none; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+";
+
+/// One checklist item's elements.
+struct ItemElements {
+    id: String,
+    li: Element,
+    state: Element,
+    findings: Element,
+    checkbox: Option<HtmlInputElement>,
+    /// What the findings list shows now, to skip rebuilding it when nothing changed.
+    shown: RefCell<Vec<FindingView>>,
+}
+
+/// The panel of one compose box.
+pub struct Panel {
+    host: HtmlElement,
+    section: Element,
+    toggle: HtmlElement,
+    title: Element,
+    body: HtmlElement,
+    items: Vec<ItemElements>,
+    hold: HtmlElement,
+    hold_message: Element,
+    override_reason: HtmlTextAreaElement,
+    override_button: HtmlElement,
+    status: Element,
+    announcer: Element,
+    lang: Lang,
+    collapsed: Cell<bool>,
+    remaining: Cell<Option<u32>>,
+}
+
+impl Panel {
+    /// Builds the panel for `policy` in `lang` and appends it to `container`, hidden
+    /// until placed. `box_id` ties it to its compose box (`data-balise-box`).
+    pub fn new(
+        document: &Document,
+        container: &Element,
+        policy: &Policy,
+        lang: Lang,
+        box_id: u32,
+    ) -> Result<Panel, JsValue> {
+        let host: HtmlElement = document.create_element(PANEL_TAG)?.unchecked_into();
+        host.set_attribute("data-balise-overlay", "")?;
+        host.set_attribute("data-balise-box", &box_id.to_string())?;
+        host.set_attribute("hidden", "")?;
+        let style = host.style();
+        style.set_property("position", "fixed")?;
+        style.set_property("z-index", "2147483645")?;
+        style.set_property("left", "0px")?;
+        style.set_property("top", "0px")?;
+        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+        let root = host.attach_shadow(&init)?;
+        let sheet = document.create_element("style")?;
+        sheet.set_text_content(Some(STYLE));
+        root.append_child(&sheet)?;
+
+        let section = document.create_element("section")?;
+        section.set_attribute("role", "region")?;
+        section.set_attribute("aria-label", t::CHECKLIST_REGION.get(lang))?;
+        section.set_attribute("lang", lang.code())?;
+        root.append_child(&section)?;
+
+        let header = append(&section, "header", None)?;
+        let title = append(&header, "span", None)?;
+        title.set_class_name("title");
+        let toggle: HtmlElement = append(&header, "button", None)?.unchecked_into();
+        toggle.set_class_name("toggle");
+        toggle.set_attribute("type", "button")?;
+        toggle.set_attribute("aria-expanded", "true")?;
+        toggle.set_attribute("data-balise-badge", "")?;
+
+        let body: HtmlElement = append(&section, "div", None)?.unchecked_into();
+        body.set_class_name("body");
+        body.set_id("balise-checklist-body");
+        toggle.set_attribute("aria-controls", "balise-checklist-body")?;
+        let list = append(&body, "ul", None)?;
+        list.set_class_name("items");
+        let mut items = Vec::with_capacity(policy.items.len());
+        for item in &policy.items {
+            let li = append(&list, "li", None)?;
+            li.set_class_name("item");
+            li.set_attribute("data-item-id", &item.id)?;
+            li.set_attribute("data-state", "todo")?;
+            let mark = append(&li, "span", None)?;
+            mark.set_class_name("mark");
+            mark.set_attribute("aria-hidden", "true")?;
+            let label = append(&li, "label", None)?;
+            label.set_class_name("label");
+            let checkbox = if item.rule().is_none() {
+                let input: HtmlInputElement = append(&label, "input", None)?.unchecked_into();
+                input.set_type("checkbox");
+                input.set_attribute("data-confirm", &item.id)?;
+                Some(input)
+            } else {
+                None
+            };
+            append(&label, "span", Some(item.label.get(lang)))?;
+            if !item.help.get(lang).is_empty() {
+                label.set_attribute("title", item.help.get(lang))?;
+            }
+            if item.required {
+                let star = append(&label, "span", Some("*"))?;
+                star.set_class_name("required");
+                star.set_attribute("aria-label", t::REQUIRED.get(lang))?;
+            }
+            let state = append(&li, "span", None)?;
+            state.set_class_name("state");
+            let findings = append(&li, "ul", None)?;
+            findings.set_class_name("findings");
+            items.push(ItemElements {
+                id: item.id.clone(),
+                li,
+                state,
+                findings,
+                checkbox,
+                shown: RefCell::new(Vec::new()),
+            });
+        }
+
+        let hold: HtmlElement = append(&body, "div", None)?.unchecked_into();
+        hold.set_class_name("hold");
+        hold.set_attribute("hidden", "")?;
+        hold.set_attribute("data-balise-hold", "")?;
+        let hold_message = append(&hold, "p", None)?;
+        hold_message.set_attribute("role", "alert")?;
+        let reason_label = append(&hold, "label", Some(t::OVERRIDE_REASON.get(lang)))?;
+        let override_reason: HtmlTextAreaElement =
+            append(&reason_label, "textarea", None)?.unchecked_into();
+        override_reason.set_attribute("data-balise-override-reason", "")?;
+        override_reason.set_attribute("style", "display:block;width:100%;box-sizing:border-box")?;
+        let override_button: HtmlElement =
+            append(&hold, "button", Some(t::OVERRIDE.get(lang)))?.unchecked_into();
+        override_button.set_attribute("type", "button")?;
+        override_button.set_attribute("data-balise-override", "")?;
+
+        let status = append(&body, "p", None)?;
+        status.set_class_name("status");
+        status.set_attribute("data-balise-status", "")?;
+        let announcer = append(&section, "p", None)?;
+        announcer.set_class_name("sr");
+        announcer.set_attribute("aria-live", "polite")?;
+
+        container.append_child(&host)?;
+        Ok(Panel {
+            host,
+            section,
+            toggle,
+            title,
+            body,
+            items,
+            hold,
+            hold_message,
+            override_reason,
+            override_button,
+            status,
+            announcer,
+            lang,
+            collapsed: Cell::new(false),
+            remaining: Cell::new(None),
+        })
+    }
+
+    /// The host element (`data-balise-overlay`).
+    pub fn host(&self) -> &HtmlElement {
+        &self.host
+    }
+
+    /// The panel's content, where its controls' events bubble.
+    pub fn section(&self) -> &Element {
+        &self.section
+    }
+
+    /// The badge button that collapses and expands the panel.
+    pub fn toggle_button(&self) -> &HtmlElement {
+        &self.toggle
+    }
+
+    /// The button that allows publishing with a written reason.
+    pub fn override_button(&self) -> &HtmlElement {
+        &self.override_button
+    }
+
+    /// The override reason typed so far.
+    pub fn override_reason(&self) -> String {
+        self.override_reason.value()
+    }
+
+    /// Shows `view`: states, findings, badge.
+    pub fn render(&self, view: &ChecklistView) -> Result<(), JsValue> {
+        let lang = self.lang;
+        self.title.set_text_content(Some(&view.title));
+        if self.remaining.get() != Some(view.remaining) {
+            self.toggle.set_text_content(Some(&view.badge));
+            self.toggle
+                .set_attribute("data-remaining", &view.remaining.to_string())?;
+            self.host
+                .set_attribute("data-remaining", &view.remaining.to_string())?;
+            self.announcer.set_text_content(Some(&view.badge));
+            self.remaining.set(Some(view.remaining));
+            if view.remaining == 0 {
+                self.show_hold(None)?;
+            }
+        }
+        for (elements, item) in self.items.iter().zip(&view.items) {
+            debug_assert_eq!(elements.id, item.id);
+            let state = state_code(item.state);
+            if elements.li.get_attribute("data-state").as_deref() != Some(state) {
+                elements.li.set_attribute("data-state", state)?;
+                elements
+                    .state
+                    .set_text_content(Some(checklist::state_label(item.state, lang)));
+            }
+            if let Some(checkbox) = &elements.checkbox
+                && checkbox.checked() != item.confirmed
+            {
+                checkbox.set_checked(item.confirmed);
+            }
+            if *elements.shown.borrow() != item.findings {
+                render_findings(&elements.findings, &item.findings)?;
+                *elements.shown.borrow_mut() = item.findings.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows why publishing is held (`Some`), or hides the notice (`None`).
+    pub fn show_hold(&self, message: Option<&str>) -> Result<(), JsValue> {
+        match message {
+            Some(message) => {
+                self.set_collapsed(false)?;
+                self.hold_message.set_text_content(Some(message));
+                self.hold.remove_attribute("hidden")?;
+                self.host.set_attribute("data-held", "true")?;
+            }
+            None => {
+                self.hold.set_attribute("hidden", "")?;
+                self.host.remove_attribute("data-held")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Shows a short status line (attestation recorded, override accepted).
+    pub fn set_status(&self, text: &str) {
+        self.status.set_text_content(Some(text));
+    }
+
+    /// Collapses the panel to its badge, or opens it.
+    pub fn set_collapsed(&self, collapsed: bool) -> Result<(), JsValue> {
+        self.collapsed.set(collapsed);
+        self.section
+            .set_attribute("data-collapsed", if collapsed { "true" } else { "false" })?;
+        self.toggle
+            .set_attribute("aria-expanded", if collapsed { "false" } else { "true" })?;
+        self.body.set_hidden(collapsed);
+        self.host
+            .set_attribute("data-collapsed", if collapsed { "true" } else { "false" })
+    }
+
+    /// Whether only the badge shows.
+    pub fn is_collapsed(&self) -> bool {
+        self.collapsed.get()
+    }
+
+    /// Places the panel beside the box whose viewport rectangle is `rect`: to its right if
+    /// there is room, else to its left, else under it; hidden when the box is not visible.
+    pub fn place_beside(&self, rect: &DomRect, viewport: (f64, f64)) -> Result<(), JsValue> {
+        let (width, height) = viewport;
+        let visible = rect.width() > 0.0
+            && rect.height() > 0.0
+            && rect.bottom() > 0.0
+            && rect.top() < height
+            && rect.right() > 0.0
+            && rect.left() < width;
+        if !visible {
+            self.host.set_hidden(true);
+            return Ok(());
+        }
+        let panel_width = if self.collapsed.get() {
+            f64::from(self.section.client_width().max(120))
+        } else {
+            PANEL_WIDTH
+        };
+        let (left, top) = if rect.right() + GAP + panel_width <= width - MARGIN {
+            (rect.right() + GAP, rect.top())
+        } else if rect.left() - GAP - panel_width >= MARGIN {
+            (rect.left() - GAP - panel_width, rect.top())
+        } else {
+            (
+                (rect.right() - panel_width)
+                    .clamp(MARGIN, (width - panel_width - MARGIN).max(MARGIN)),
+                rect.bottom() + GAP,
+            )
+        };
+        let top = top.clamp(MARGIN, (height - 40.0).max(MARGIN));
+        let style = self.host.style();
+        style.set_property("left", &format!("{left:.0}px"))?;
+        style.set_property("top", &format!("{top:.0}px"))?;
+        self.body.style().set_property(
+            "max-height",
+            &format!("{:.0}px", (height - top - 60.0).max(80.0)),
+        )?;
+        self.host.set_hidden(false);
+        Ok(())
+    }
+
+    /// Removes the panel from the page.
+    pub fn remove(&self) {
+        self.host.remove();
+    }
+}
+
+fn render_findings(list: &Element, findings: &[FindingView]) -> Result<(), JsValue> {
+    list.set_text_content(None);
+    for finding in findings {
+        let li = append(list, "li", None)?;
+        li.set_attribute("data-finding", "")?;
+        li.set_attribute(
+            "data-severity",
+            match finding.severity {
+                balise_core::analysis::Severity::Info => "info",
+                balise_core::analysis::Severity::Warning => "warning",
+                balise_core::analysis::Severity::Error => "error",
+            },
+        )?;
+        if let (Some(start), Some(end)) = (finding.start, finding.end) {
+            li.set_attribute("data-start", &start.to_string())?;
+            li.set_attribute("data-end", &end.to_string())?;
+        }
+        append(&li, "span", Some(&finding.message))?;
+        if !finding.excerpt.is_empty() {
+            li.append_with_str_1(" ")?;
+            let excerpt = append(&li, "span", Some(&finding.excerpt))?;
+            excerpt.set_class_name("excerpt");
+        }
+        if let Some(place) = &finding.place {
+            li.append_with_str_1(" ")?;
+            let place = append(&li, "span", Some(&format!("({place})")))?;
+            place.set_class_name("place");
+        }
+    }
+    Ok(())
+}
+
+/// The `data-state` value of a state.
+pub fn state_code(state: ItemStateKind) -> &'static str {
+    match state {
+        ItemStateKind::Ok => "ok",
+        ItemStateKind::Warn => "warn",
+        ItemStateKind::Fail => "fail",
+        ItemStateKind::Todo => "todo",
+    }
+}
