@@ -596,11 +596,13 @@ impl ComposeBox {
             passive: true,
         };
         let mut listeners = vec![
-            EventListener::new_with_options(&element, "keydown", passive_capture, move |event| {
+            // The clock starts when the page receives the key (not at the event's own
+            // `timeStamp`, which for automated input is when the driver queued it).
+            EventListener::new_with_options(&element, "keydown", passive_capture, move |_| {
                 if let Some(compose_box) = watcher().and_then(|watcher| watcher.find_box(id))
                     && compose_box.keystroke_at.get().is_none()
                 {
-                    compose_box.keystroke_at.set(Some(event.time_stamp()));
+                    compose_box.keystroke_at.set(Some(now()));
                 }
             }),
             EventListener::new(&element, "input", move |_| request_update(id)),

@@ -74,3 +74,14 @@ pub fn start_popup() -> js_sys::Promise {
         Ok(JsValue::UNDEFINED)
     })
 }
+
+/// Checks `text` against the policy `policy_json` and returns the analysis as JSON. The
+/// extension does not call it: it lets tests compare the pure-JS build with the wasm build
+/// on the same drafts, outside a browser.
+#[wasm_bindgen]
+pub fn analyze_json(policy_json: &str, text: &str) -> Result<String, JsValue> {
+    let policy: balise_core::policy::Policy = browser::from_json(policy_json)?;
+    let analysis =
+        balise_core::analysis::analyze(&policy, &balise_core::analysis::Draft::from_text(text));
+    browser::to_json(&analysis)
+}

@@ -122,6 +122,34 @@ pub fn build(
         &glue,
         text.replace(&from, &format!("\"./{wasm_name}_bg.wasm.js\"")),
     )?;
+
+    // The glue notices a grown memory by its old views becoming detached, which is true of
+    // WebAssembly memory only: wasm2js's memory grows into a new ArrayBuffer and leaves the
+    // old one intact, so stale views would read freed bytes. Compare the buffers instead.
+    // (Browsers that know `ArrayBuffer.prototype.detached` skip the glue's own buffer
+    // comparison for its DataView, so that check is replaced too.)
+    let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
+    let mut text = fs::read_to_string(&bg_glue)?;
+    let fresh = "X.buffer !== wasm.memory.buffer";
+    for (stale, view) in [
+        (
+            "cachedUint8ArrayMemory0.byteLength === 0",
+            "cachedUint8ArrayMemory0",
+        ),
+        (
+            "cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)",
+            "cachedDataViewMemory0",
+        ),
+    ] {
+        if !text.contains(stale) {
+            bail!("the glue no longer checks `{stale}`: the wasm2js memory fix needs updating");
+        }
+        text = text.replace(stale, &fresh.replace('X', view));
+    }
+    if text.contains(".byteLength === 0") || text.contains("detached === true") {
+        bail!("the glue has a memory view this build does not fix: update the wasm2js step");
+    }
+    fs::write(&bg_glue, text)?;
     Ok(())
 }
 

@@ -1,0 +1,147 @@
+//! Benchmark: from inside the browser, the time from a keystroke to the updated checklist
+//! panel on a 5,000-character draft (median, 95th percentile), and the content script's
+//! start-up cost on a page, with WebAssembly and with the pure-JS build that runs on pages
+//! whose CSP forbids WebAssembly.
+//!
+//! The content script starts the clock when the page receives the `keydown` and
+//! stops the clock when the panel shows the new analysis; start-up runs from the loader's
+//! first line to the panel attached. Run with `cargo xtask bench` (or
+//! `cargo bench -p balise-e2e --bench checklist`).
+
+use anyhow::{Context, Result};
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::{WAIT, eventually};
+use fantoccini::Locator;
+
+/// Characters typed one key at a time after the draft is in place.
+const KEYSTROKES: usize = 300;
+/// Page loads for the start-up measurement.
+const LOADS: usize = 20;
+/// The draft's length before typing.
+const DRAFT_CHARS: usize = 5_000;
+
+fn percentile(sorted: &[f64], fraction: f64) -> f64 {
+    let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn summary(name: &str, mut samples: Vec<f64>) {
+    samples.sort_by(f64::total_cmp);
+    if samples.is_empty() {
+        println!("{name}: no samples");
+        return;
+    }
+    println!(
+        "{name}: n={} median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+        samples.len(),
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.95),
+        samples[samples.len() - 1]
+    );
+}
+
+async fn wait_for_panel(browser: &Browser) -> Result<()> {
+    eventually(WAIT, "the checklist panel", || async {
+        Ok(browser
+            .client()
+            .find(Locator::Css("balise-checklist[data-remaining]"))
+            .await
+            .ok())
+    })
+    .await?;
+    Ok(())
+}
+
+async fn keystroke_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
+    browser.goto(url).await?;
+    wait_for_panel(browser).await?;
+    let draft: String = balise_core::sample::realistic_french_post()
+        .chars()
+        .take(DRAFT_CHARS)
+        .collect();
+    // The long draft is put in place at once (as a paste would), then typed into.
+    browser
+        .eval(
+            "const box = document.querySelector('form.compose-form textarea');
+             box.value = arguments[0];
+             box.dispatchEvent(new Event('input', { bubbles: true }));
+             box.focus();
+             box.setSelectionRange(box.value.length, box.value.length);",
+            vec![serde_json::json!(draft)],
+        )
+        .await?;
+    let textarea = browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?;
+    let words = "Le syndicat vous informe de la rencontre. ";
+    let typed: String = words.chars().cycle().take(KEYSTROKES).collect();
+    for chunk in typed.chars().collect::<Vec<_>>().chunks(50) {
+        textarea
+            .send_keys(&chunk.iter().collect::<String>())
+            .await?;
+    }
+    let length = browser
+        .eval(
+            "return document.querySelector('form.compose-form textarea').value.length",
+            vec![],
+        )
+        .await?;
+    println!("draft length after typing: {length} characters");
+    browser
+        .eval(
+            "document.dispatchEvent(new CustomEvent('balise:dump-timings'))",
+            vec![],
+        )
+        .await?;
+    let host = browser
+        .client()
+        .find(Locator::Css("balise-checklist"))
+        .await?;
+    let samples = host
+        .attr("data-keystroke-samples")
+        .await?
+        .context("the content script wrote no samples")?;
+    Ok(samples
+        .split_whitespace()
+        .filter_map(|sample| sample.parse().ok())
+        .collect())
+}
+
+async fn startup_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
+    let mut samples = Vec::new();
+    for _ in 0..LOADS {
+        browser.goto(url).await?;
+        let value = eventually(WAIT, "the start-up time", || async {
+            let root = browser.client().find(Locator::Css("html")).await?;
+            Ok(root.attr("data-balise-startup-ms").await?)
+        })
+        .await?;
+        samples.push(value.parse()?);
+    }
+    Ok(samples)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    for (csp, engine) in [
+        (CspMode::None, "wasm"),
+        (CspMode::Strict, "pure JS (strict CSP)"),
+    ] {
+        let fixtures = FixtureServer::start(csp).await?;
+        let url = fixtures.url("compose-signature.html");
+        let keystrokes = keystroke_samples(&browser, &url).await?;
+        summary(
+            &format!("keystroke to updated panel, 5,000-character draft, {engine}"),
+            keystrokes,
+        );
+        let startup = startup_samples(&browser, &url).await?;
+        summary(
+            &format!("content script start-up (loader to panel attached), {engine}"),
+            startup,
+        );
+    }
+    browser.close().await
+}
