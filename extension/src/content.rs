@@ -44,6 +44,9 @@ const ENGINE_ATTRIBUTE: &str = "data-balise-engine";
 /// Attribute on the page's root element: milliseconds from the loader's start to the
 /// content script ready (Rust running, settings and policy loaded, boxes attached).
 const STARTUP_ATTRIBUTE: &str = "data-balise-startup-ms";
+/// Attribute on the page's root element: milliseconds from the loader's start to the Rust
+/// code running (fetching, compiling and instantiating it).
+const LOAD_ATTRIBUTE: &str = "data-balise-load-ms";
 
 /// Starts the content script: marks the page, adds the report button (top frame) and the
 /// checklist beside compose boxes (every frame, where enabled).
@@ -53,8 +56,14 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
         .document_element()
         .ok_or_else(|| JsValue::from_str("page has no root element"))?;
     root.set_attribute(ENGINE_ATTRIBUTE, engine)?;
+    root.set_attribute(
+        LOAD_ATTRIBUTE,
+        &format!("{:.2}", performance_now() - loader_start),
+    )?;
     if document.content_type() == "text/html" {
         let top = is_top_frame();
+        // The policy is asked for at once; settings load while the service worker answers.
+        let policy_request = browser::start_message(&Request::GetPolicy);
         wasm_bindgen_futures::spawn_local(async move {
             let settings = settings::load().await;
             let lang =
@@ -62,7 +71,11 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             if top && let Err(error) = mount_report_button(lang) {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
-            if let Err(error) = start_checklist(&document, &settings, lang).await {
+            let started = match policy_request {
+                Ok(request) => start_checklist(&document, &settings, lang, request).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = started {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
             let elapsed = performance_now() - loader_start;
@@ -80,12 +93,13 @@ async fn start_checklist(
     document: &web_sys::Document,
     settings: &settings::Settings,
     lang: Lang,
+    policy_request: browser::PendingReply,
 ) -> Result<(), JsValue> {
     let host = web_sys::window()
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
     let adapter = compose::adapter_for_page(document, &host);
-    let reply = browser::send_message::<_, Reply>(&Request::GetPolicy).await?;
+    let reply: Reply = policy_request.reply().await?;
     let Reply::Policy { policy, .. } = reply else {
         return Err(JsValue::from_str("the service worker sent no policy"));
     };

@@ -109,8 +109,11 @@ async fn keystroke_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
         .collect())
 }
 
-async fn startup_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
+/// Start-up times (loader to panel attached) and, within them, the time to load the
+/// Rust code (fetch, compile, instantiate).
+async fn startup_samples(browser: &Browser, url: &str) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut samples = Vec::new();
+    let mut loads = Vec::new();
     for _ in 0..LOADS {
         browser.goto(url).await?;
         let value = eventually(WAIT, "the start-up time", || async {
@@ -119,8 +122,12 @@ async fn startup_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
         })
         .await?;
         samples.push(value.parse()?);
+        let root = browser.client().find(Locator::Css("html")).await?;
+        if let Some(load) = root.attr("data-balise-load-ms").await? {
+            loads.push(load.parse()?);
+        }
     }
-    Ok(samples)
+    Ok((samples, loads))
 }
 
 #[tokio::main]
@@ -137,11 +144,12 @@ async fn main() -> Result<()> {
             &format!("keystroke to updated panel, 5,000-character draft, {engine}"),
             keystrokes,
         );
-        let startup = startup_samples(&browser, &url).await?;
+        let (startup, load) = startup_samples(&browser, &url).await?;
         summary(
             &format!("content script start-up (loader to panel attached), {engine}"),
             startup,
         );
+        summary(&format!("  of which loading the Rust code, {engine}"), load);
     }
     browser.close().await
 }

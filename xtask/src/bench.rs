@@ -6,8 +6,9 @@ use anyhow::Result;
 
 use crate::{extension, shell};
 
-/// Runs the draft-analysis benchmark, the report click-to-stored benchmark in headless
-/// Chromium, and reports the shipped wasm size.
+/// Runs the draft-analysis benchmark, then in headless Chromium the report click-to-stored
+/// benchmark and the checklist's keystroke and start-up benchmark, and reports the shipped
+/// wasm size.
 pub fn bench(root: &Path) -> Result<()> {
     shell::run(
         root,
@@ -22,13 +23,15 @@ pub fn bench(root: &Path) -> Result<()> {
         &["build", "--release", "--package", "balise-companion"],
     )?;
     let companion = root.join("target/release/balise-companion");
-    shell::run_tests(
-        root,
-        &shell::cargo(),
-        &["bench", "--package", "balise-e2e", "--bench", "report"],
-        &[("BALISE_COMPANION_BIN", &companion.to_string_lossy())],
-        &mut shell::TestCount::default(),
-    )?;
+    for bench in ["report", "checklist"] {
+        shell::run_tests(
+            root,
+            &shell::cargo(),
+            &["bench", "--package", "balise-e2e", "--bench", bench],
+            &[("BALISE_COMPANION_BIN", &companion.to_string_lossy())],
+            &mut shell::TestCount::default(),
+        )?;
+    }
     println!(
         "Shipped wasm: {} bytes, {} bytes gzipped ({:.1} KB)",
         built.wasm_bytes,
