@@ -12,6 +12,7 @@ mod idb;
 mod messages;
 mod options;
 mod outbox;
+mod policy_store;
 mod popup;
 mod reporting;
 mod service_worker;

@@ -67,6 +67,9 @@ pub enum Reply {
         pairing_code: Option<String>,
         identity_missing: bool,
         outbox: Vec<OutboxItem>,
+        /// Publication attestations not yet stored by the companion (refused ones included).
+        #[serde(default)]
+        attestations: Vec<OutboxItem>,
         /// Recent reports, newest first, which may still get a category or note.
         recent: Vec<RecentReport>,
     },

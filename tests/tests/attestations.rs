@@ -1,0 +1,314 @@
+//! Attestations and the companion's policy end to end: the built extension in headless
+//! Chromium, runtime messages sent from its options page (as the content script sends
+//! them), and the real companion binary.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::{eventually, flows, workspace_root};
+use serde_json::{Value, json};
+
+const REPORTER_NAME: &str = "Marie-Ève Tremblay";
+const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
+/// Deliveries may wait for a retry with a growing delay; this bounds the wait.
+const DELIVERY_WAIT: Duration = Duration::from_secs(45);
+/// The organization of the policy a test companion serves, unlike the built-in one.
+const TEST_ORGANIZATION: &str = "Syndicat témoin des essais de Balise";
+const DEFAULT_ORGANIZATION: &str = "Syndicat de l'enseignement de Charlevoix";
+
+/// A valid `AttestationV1` as the content script sends it.
+fn attestation(id: &str) -> Value {
+    json!({
+        "id": id,
+        "recordedAt": "2026-11-28T14:05:09Z",
+        "site": "facebook",
+        "pageUrl": "https://www.facebook.com/groups/sec-csq",
+        "textSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "checklist": [
+            {"id": "identification", "state": "ok"},
+            {"id": "vie-privee", "state": "warn"}
+        ],
+        "findings": [
+            {"itemId": "vie-privee", "kind": "phone", "severity": "warning", "excerpt": "•••-•••-••34"}
+        ],
+        "overrideReason": "Numéro public du bureau syndical.",
+        "policyVersion": 1
+    })
+}
+
+/// Sends `message` with `chrome.runtime.sendMessage` from the current extension page and
+/// returns the service worker's reply.
+async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
+    let script = "const done = arguments[arguments.length - 1];
+        chrome.runtime.sendMessage(arguments[0]).then(
+            (reply) => done(reply === undefined ? null : reply),
+            (error) => done({ type: 'send-failed', message: String(error) }));";
+    Ok(browser
+        .client()
+        .execute_async(script, vec![message])
+        .await?)
+}
+
+/// Waits until the companion holds exactly `count` attestations (failing at once if it
+/// ever holds more).
+async fn wait_for_attestations(api: &CompanionApi, count: usize) -> Result<Vec<Value>> {
+    eventually(
+        DELIVERY_WAIT,
+        &format!("{count} stored attestation(s)"),
+        || async {
+            let stored = api.attestations().await?;
+            ensure!(
+                stored.len() <= count,
+                "more attestations than recorded: {}",
+                stored.len()
+            );
+            Ok((stored.len() == count).then_some(stored))
+        },
+    )
+    .await
+}
+
+struct Setup {
+    data_dir: tempfile::TempDir,
+    companion: CompanionProcess,
+    api: CompanionApi,
+}
+
+fn setup_with(prepare: impl FnOnce(&Path) -> Result<()>) -> Result<Setup> {
+    let data_dir = tempfile::tempdir()?;
+    prepare(data_dir.path())?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    Ok(Setup {
+        data_dir,
+        companion,
+        api,
+    })
+}
+
+/// A browser whose options point at the test companion, paired with it, left on the
+/// options page.
+async fn paired_browser(setup: &Setup) -> Result<Browser> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+    flows::pair(&browser, &setup.companion.base_url).await?;
+    browser.goto(&flows::options_url()).await?;
+    Ok(browser)
+}
+
+#[tokio::test]
+async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Result<()> {
+    let setup = setup_with(|_| Ok(()))?;
+    let browser = paired_browser(&setup).await?;
+    let id = "0b5c8a52-9f0e-4c4e-8f0a-3d2b1c0e9f7b";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+
+    let stored = wait_for_attestations(&setup.api, 1).await?;
+    assert_eq!(stored[0]["id"], id);
+    assert_eq!(stored[0]["attestation"], attestation(id));
+
+    // An invalid attestation is refused at once, and nothing is kept or sent.
+    let mut invalid = attestation("8c2d6a1e-3b4f-4d5e-9a6b-7c8d9e0f1a2b");
+    invalid["textSha256"] = json!("not a hash");
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": invalid}),
+    )
+    .await?;
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert!(
+        reply["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("textSha256")),
+        "{reply}"
+    );
+
+    // Still exactly one a while later: no retry stored it twice, and nothing waits.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(status["attestations"], json!([]), "{status}");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_it_is_back()
+-> Result<()> {
+    let setup = setup_with(|_| Ok(()))?;
+    let browser = paired_browser(&setup).await?;
+    let port = setup.companion.port()?;
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+
+    let id = "5d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+
+    // It waits, and the popup says so (opened in a tab, the popup cannot report its own
+    // page: it says so, then lists what waits).
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#attestations", "data-count", "1")
+        .await?;
+    browser.goto(&flows::options_url()).await?;
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    let waiting = status["attestations"]
+        .as_array()
+        .context("attestations in the status")?;
+    assert_eq!(waiting.len(), 1, "{status}");
+    assert_eq!(waiting[0]["id"], id);
+    assert_eq!(waiting[0]["state"], "waiting");
+
+    let companion = CompanionProcess::start_on_port(setup.data_dir.path(), port)?;
+    let stored = wait_for_attestations(&setup.api, 1).await?;
+    assert_eq!(stored[0]["id"], id);
+    // Still exactly one a while later, and the outbox is empty.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+    eventually(DELIVERY_WAIT, "the outbox to be empty", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        Ok((status["attestations"] == json!([])).then_some(()))
+    })
+    .await?;
+    browser.close().await?;
+    drop(companion);
+    Ok(())
+}
+
+/// The built-in policy with strict mode on and another organization name.
+fn write_test_policy(data_dir: &Path) -> Result<()> {
+    let default = std::fs::read_to_string(workspace_root().join("shared/policies/sec-csq.toml"))?;
+    ensure!(default.contains("strict_mode = false"));
+    ensure!(default.contains(DEFAULT_ORGANIZATION));
+    let policy = default
+        .replacen("strict_mode = false", "strict_mode = true", 1)
+        .replacen(
+            &format!("name = \"{DEFAULT_ORGANIZATION}\""),
+            &format!("name = \"{TEST_ORGANIZATION}\""),
+            1,
+        );
+    std::fs::write(data_dir.join("policy.toml"), policy)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() -> Result<()> {
+    let setup = setup_with(write_test_policy)?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+
+    // Not paired: the built-in default.
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["type"], "policy", "{reply}");
+    assert_eq!(reply["fromCompanion"], false);
+    assert_eq!(
+        reply["policy"]["organization"]["name"],
+        DEFAULT_ORGANIZATION
+    );
+    assert_eq!(reply["policy"]["strict_mode"], false);
+    browser
+        .wait_for_attribute("#policy-status", "data-source", "default")
+        .await?;
+
+    // Paired: the companion's.
+    flows::pair(&browser, &setup.companion.base_url).await?;
+    browser.goto(&flows::options_url()).await?;
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["type"], "policy", "{reply}");
+    assert_eq!(reply["fromCompanion"], true, "{reply}");
+    assert_eq!(reply["policy"]["organization"]["name"], TEST_ORGANIZATION);
+    assert_eq!(reply["policy"]["strict_mode"], true);
+    browser
+        .wait_for_attribute("#policy-status", "data-source", "companion")
+        .await?;
+    let shown = browser
+        .eval(
+            "return document.getElementById('policy-status').textContent",
+            vec![],
+        )
+        .await?;
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|text| text.contains(TEST_ORGANIZATION)),
+        "{shown}"
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    browser.goto(&flows::options_url()).await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let set_sites = |text: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .eval(
+                    "document.getElementById('extra-sites').value = arguments[0];
+                     document.querySelector('#settings button[type=submit]').click();",
+                    vec![json!(text)],
+                )
+                .await
+        }
+    };
+    // A web address is refused, with the site name to type instead.
+    set_sites("forum.example.org\nhttps://www.lacsq.org/nouvelles").await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "error")
+        .await?;
+    let message = browser
+        .eval(
+            "return document.getElementById('save-status').textContent",
+            vec![],
+        )
+        .await?;
+    let message = message.as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("www.lacsq.org"), "{message}");
+    assert!(message.contains('2'), "names the line: {message}");
+
+    // Host names are kept, normalized.
+    set_sites("Forum.Example.org\n\n*.lacsq.org").await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "saved")
+        .await?;
+    browser.goto(&flows::options_url()).await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let kept = browser
+        .eval(
+            "return document.getElementById('extra-sites').value",
+            vec![],
+        )
+        .await?;
+    assert_eq!(kept, json!("forum.example.org\n*.lacsq.org"));
+    browser.close().await
+}
