@@ -142,6 +142,69 @@ async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Res
     assert_eq!(setup.api.attestations().await?.len(), 1);
     let status = send_message(&browser, json!({"type": "get-status"})).await?;
     assert_eq!(status["attestations"], json!([]), "{status}");
+
+    // The same attestation again: the companion answers with what it stored (a replay),
+    // and the outbox lets it go without a second copy.
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    eventually(DELIVERY_WAIT, "the replay to leave the outbox", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        Ok((status["attestations"] == json!([])).then_some(()))
+    })
+    .await?;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+
+    // Another attestation under the same id: the companion refuses it for good (422). It
+    // is kept, marked refused with the companion's reason, shown, and not retried.
+    let mut other = attestation(id);
+    other["site"] = json!("x");
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": other}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    let refused = eventually(DELIVERY_WAIT, "the attestation to be refused", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        let first = status["attestations"][0].clone();
+        Ok((first["state"] == "rejected").then_some(first))
+    })
+    .await?;
+    assert_eq!(refused["id"], id);
+    assert!(
+        refused["lastError"]
+            .as_str()
+            .is_some_and(|error| error.contains("422") && error.contains("idempotency_key_reused")),
+        "{refused}"
+    );
+    let flushed = send_message(&browser, json!({"type": "flush"})).await?;
+    assert_eq!(flushed["type"], "flushed", "{flushed}");
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(
+        status["attestations"][0]["attempts"], 1,
+        "not retried: {status}"
+    );
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#attestations", "data-count", "1")
+        .await?;
+    let shown = browser
+        .eval(
+            "return document.querySelector('#attestations-refused li').textContent",
+            vec![],
+        )
+        .await?;
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|text| text.contains("idempotency_key_reused")),
+        "{shown}"
+    );
+    assert_eq!(setup.api.attestations().await?.len(), 1);
     browser.close().await
 }
 
