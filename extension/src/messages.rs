@@ -43,6 +43,10 @@ pub enum Request {
 }
 
 /// The service worker's answer to a [`Request`].
+// `Policy` is much larger than the other variants; a reply is built once and serialized at
+// once, so its size does not matter, and boxing it would change the type that callers
+// (the content script) destructure.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Reply {

@@ -375,3 +375,72 @@ async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
     assert_eq!(kept, json!("forum.example.org\n*.lacsq.org"));
     browser.close().await
 }
+
+/// Replaces the extension's IndexedDB database with a version-1 one (the `outbox` store
+/// only) holding one waiting report, as an extension from before attestations left it.
+const MAKE_VERSION_1_DATABASE: &str = "const done = arguments[arguments.length - 1];
+    const record = arguments[0];
+    record.screenshot = new Uint8Array([137, 80, 78, 71]);
+    const deletion = indexedDB.deleteDatabase('balise');
+    deletion.onerror = () => done('delete failed: ' + deletion.error);
+    deletion.onsuccess = () => {
+        const open = indexedDB.open('balise', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('outbox', { keyPath: 'id' });
+        open.onerror = () => done('open failed: ' + open.error);
+        open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction('outbox', 'readwrite');
+            tx.objectStore('outbox').put(record);
+            tx.oncomplete = () => { db.close(); done('ok'); };
+            tx.onerror = () => done('write failed: ' + tx.error);
+        };
+    };";
+
+#[tokio::test]
+async fn the_database_upgrade_keeps_the_reports_that_waited() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    // The popup page: an extension page that asks the service worker once, then stays idle.
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#outbox", "data-count", "0")
+        .await?;
+    let report_id = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
+    let record = json!({
+        "id": report_id,
+        "idempotencyKey": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        "reportJson": "{}",
+        "pageUrl": "https://www.facebook.com/groups/exemple",
+        "pageTitle": "Avant la mise à jour",
+        "createdAt": "2026-11-27T10:00:00.000Z",
+        "attempts": 2,
+        "lastError": "companion unreachable",
+        "state": "waiting",
+        "reportStored": false,
+        "annotation": null,
+        "annotationKey": null
+    });
+    let made = browser
+        .client()
+        .execute_async(MAKE_VERSION_1_DATABASE, vec![record])
+        .await?;
+    assert_eq!(made, json!("ok"));
+
+    // The service worker opens version 2: the report is still there, and attestations
+    // have a store of their own.
+    let id = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    let reports = status["outbox"]
+        .as_array()
+        .context("outbox in the status")?;
+    assert_eq!(reports.len(), 1, "{status}");
+    assert_eq!(reports[0]["id"], report_id);
+    assert_eq!(reports[0]["pageTitle"], "Avant la mise à jour");
+    assert_eq!(status["attestations"][0]["id"], id, "{status}");
+    browser.close().await
+}
