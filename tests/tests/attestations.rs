@@ -15,6 +15,8 @@ const REPORTER_NAME: &str = "Marie-Ève Tremblay";
 const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
 /// Deliveries may wait for a retry with a growing delay; this bounds the wait.
 const DELIVERY_WAIT: Duration = Duration::from_secs(45);
+/// The retry alarm fires every 30 s; allow for a late one.
+const POLICY_CHECK_WAIT: Duration = Duration::from_secs(75);
 /// The organization of the policy a test companion serves, unlike the built-in one.
 const TEST_ORGANIZATION: &str = "Syndicat témoin des essais de Balise";
 const DEFAULT_ORGANIZATION: &str = "Syndicat de l'enseignement de Charlevoix";
@@ -320,7 +322,42 @@ async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() ->
             .is_some_and(|text| text.contains(TEST_ORGANIZATION)),
         "{shown}"
     );
+
+    // The companion stops; when the extension next asks it for its policy (the retry
+    // alarm, every 30 s, once the last request is 10 minutes old: made so here), in vain,
+    // the last good policy stays in force.
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+    browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             chrome.storage.local.set({ companionPolicyCheckedAt: 1 }).then(() => done(null));",
+            vec![],
+        )
+        .await?;
+    let what = "the extension to ask the stopped companion for its policy";
+    eventually(POLICY_CHECK_WAIT, what, || async {
+        Ok((last_policy_check(&browser).await? > 1.0).then_some(()))
+    })
+    .await?;
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["fromCompanion"], true, "{reply}");
+    assert_eq!(reply["policy"]["organization"]["name"], TEST_ORGANIZATION);
     browser.close().await
+}
+
+/// When the extension last asked the companion for its policy (milliseconds), read from
+/// an extension page.
+async fn last_policy_check(browser: &Browser) -> Result<f64> {
+    let script = "const done = arguments[arguments.length - 1];
+        chrome.storage.local.get('companionPolicyCheckedAt').then(
+            (items) => done(items.companionPolicyCheckedAt ?? 0),
+            () => done(0));";
+    let value = browser.client().execute_async(script, vec![]).await?;
+    value
+        .as_f64()
+        .with_context(|| format!("unexpected time: {value}"))
 }
 
 #[tokio::test]
