@@ -1,8 +1,10 @@
-//! HTTP calls from the service worker to the paired companion: pairing, reports, annotations.
+//! HTTP calls from the service worker to the paired companion: pairing, reports,
+//! annotations, attestations and the policy.
 //!
 //! Only the service worker calls the companion, so requests carry the extension's own
 //! origin (content scripts would fetch as the page).
 
+use balise_core::policy::Policy;
 use balise_core::report::ReportAnnotation;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
@@ -21,9 +23,9 @@ pub type Delivery = Result<(), DeliveryFailure>;
 pub enum DeliveryFailure {
     /// The companion refused the token: the extension must pair again.
     Unauthorized,
-    /// The companion refused the content for good (a 4xx other than 401, 408 and 429).
+    /// The companion refused the content for good (a 4xx other than 401, 403, 408 and 429).
     Rejected(String),
-    /// Worth trying again later (companion down, 5xx, 408, 429).
+    /// Worth trying again later (companion down, 5xx, 403, 408, 429).
     Retry(String),
 }
 
@@ -68,7 +70,10 @@ async fn classify(result: Result<Response, JsValue>) -> Delivery {
     match response.status() {
         200..=299 => Ok(()),
         401 => Err(DeliveryFailure::Unauthorized),
-        408 | 429 => Err(DeliveryFailure::Retry(response_error(&response).await)),
+        // 403 is about who asks (an origin or host the companion does not accept right
+        // now, such as after its pairings were reset), not about the content: the same
+        // request can succeed once that is fixed, so it is not a refusal for good.
+        403 | 408 | 429 => Err(DeliveryFailure::Retry(response_error(&response).await)),
         400..=499 => Err(DeliveryFailure::Rejected(response_error(&response).await)),
         _ => Err(DeliveryFailure::Retry(response_error(&response).await)),
     }
@@ -142,6 +147,46 @@ pub async fn send_annotation(
     };
     let url = format!("{}/api/v1/reports/{report_id}", pairing.companion_url);
     classify(browser::fetch(&url, &init).await).await
+}
+
+/// Sends one attestation: `POST /api/v1/attestations`, its id as `Idempotency-Key`.
+pub async fn send_attestation(pairing: &Pairing, id: &str, body: &str) -> Delivery {
+    let request = || -> Result<RequestInit, JsValue> {
+        let headers = auth_headers(pairing, id)?;
+        headers.set("Content-Type", "application/json")?;
+        let init = RequestInit::new();
+        init.set_method("POST");
+        init.set_headers(&headers.into());
+        init.set_body(&JsValue::from_str(body));
+        Ok(init)
+    };
+    let init = match request() {
+        Ok(init) => init,
+        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
+    };
+    let url = format!("{}/api/v1/attestations", pairing.companion_url);
+    classify(browser::fetch(&url, &init).await).await
+}
+
+/// The companion's policy: `GET /api/v1/policy` (not validated here).
+pub async fn fetch_policy(pairing: &Pairing) -> Result<Policy, String> {
+    let build = || -> Result<RequestInit, JsValue> {
+        let headers = Headers::new()?;
+        headers.set("Authorization", &format!("Bearer {}", pairing.token))?;
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_headers(&headers.into());
+        Ok(init)
+    };
+    let init = build().map_err(|error| error_text(&error))?;
+    let url = format!("{}/api/v1/policy", pairing.companion_url);
+    let response = browser::fetch(&url, &init)
+        .await
+        .map_err(|error| format!("companion unreachable: {}", error_text(&error)))?;
+    if !response.ok() {
+        return Err(response_error(&response).await);
+    }
+    json_body(&response).await
 }
 
 #[derive(Debug, serde::Serialize)]

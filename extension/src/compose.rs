@@ -27,7 +27,6 @@ use web_sys::{
 use crate::browser;
 use crate::messages::{Reply, Request};
 use crate::panel::{PANEL_TAG, Panel};
-use crate::settings::{Role, Settings};
 use crate::ui_text as t;
 
 /// Keystroke-to-panel samples kept per box for the benchmark.
@@ -43,12 +42,6 @@ thread_local! {
 
 fn watcher() -> Option<Rc<Watcher>> {
     WATCHER.with(|cell| cell.borrow().clone())
-}
-
-/// Whether this person sees the checklist on this site.
-pub fn checklist_enabled(settings: &Settings, policy: &Policy, adapter: &SiteAdapter) -> bool {
-    let role_allows = settings.role == Role::Manager || policy.members_see_checklist;
-    role_allows && !adapter.is_generic()
 }
 
 /// The adapter for this page: by host, then by DOM signature (Mastodon on any instance).

@@ -103,7 +103,7 @@ async fn start_checklist(
     let Reply::Policy { policy, .. } = reply else {
         return Err(JsValue::from_str("the service worker sent no policy"));
     };
-    if !compose::checklist_enabled(settings, &policy, adapter) {
+    if !settings::checklist_enabled(settings, &policy, &host, adapter) {
         return Ok(());
     }
     compose::start(document, adapter, policy, lang)

@@ -95,6 +95,11 @@ impl Database {
         });
         request.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
         let db = request_done(&request).await?.dyn_into::<IdbDatabase>()?;
+        // Let a newer version's upgrade (or a deletion) go ahead instead of waiting for this
+        // connection to be garbage-collected: the next `open` connects again.
+        let closing = db.clone();
+        let on_version_change = Closure::once_into_js(move |_: web_sys::Event| closing.close());
+        db.set_onversionchange(Some(on_version_change.unchecked_ref()));
         Ok(Self { db })
     }
 

@@ -14,6 +14,7 @@ mod messages;
 mod options;
 mod outbox;
 mod panel;
+mod policy_store;
 mod popup;
 mod reporting;
 mod service_worker;

@@ -43,6 +43,10 @@ pub enum Request {
 }
 
 /// The service worker's answer to a [`Request`].
+// `Policy` is much larger than the other variants; a reply is built once and serialized at
+// once, so its size does not matter, and boxing it would change the type that callers
+// (the content script) destructure.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Reply {
@@ -67,6 +71,9 @@ pub enum Reply {
         pairing_code: Option<String>,
         identity_missing: bool,
         outbox: Vec<OutboxItem>,
+        /// Publication attestations not yet stored by the companion (refused ones included).
+        #[serde(default)]
+        attestations: Vec<OutboxItem>,
         /// Recent reports, newest first, which may still get a category or note.
         recent: Vec<RecentReport>,
     },

@@ -1,9 +1,10 @@
-//! The options page: the person's language, role and identity, and the extension's status.
+//! The options page: the person's language, role, identity and extra sites, and the
+//! extension's status (service worker, policy in force, pairing).
 
 use balise_core::i18n::Lang;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 
 use crate::browser;
 use crate::dom::{self, element};
@@ -26,6 +27,7 @@ pub async fn start() -> Result<(), JsValue> {
     app.set_inner_html("");
     render(&document, &app, &settings, lang)?;
     check_service_worker(&document, lang).await?;
+    show_policy(&document, lang).await?;
     refresh_pairing(&document, lang).await?;
     // While the page is open, follow the pairing (approved in the companion) and the outbox.
     let poll_document = document.clone();
@@ -47,6 +49,7 @@ async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue>
         companion_url,
         pairing_code,
         outbox,
+        attestations,
         ..
     }) = browser::send_message::<_, Reply>(&Request::GetStatus).await
     else {
@@ -69,6 +72,41 @@ async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue>
     status.set_text_content(Some(&text));
     status.set_attribute("data-state", state)?;
     status.set_attribute("data-outbox", &outbox.len().to_string())?;
+    status.set_attribute("data-attestations", &attestations.len().to_string())?;
+    if state == "paired" && status.get_attribute("data-was") != Some("paired".to_owned()) {
+        // Just paired: the companion's policy may now be in force.
+        show_policy(document, lang).await?;
+    }
+    status.set_attribute("data-was", state)?;
+    Ok(())
+}
+
+/// Shows which policy is in force: the companion's or the built-in default.
+async fn show_policy(document: &Document, lang: Lang) -> Result<(), JsValue> {
+    let reply = browser::send_message::<_, Reply>(&Request::GetPolicy).await;
+    let Some(status) = document.get_element_by_id("policy-status") else {
+        return Ok(());
+    };
+    let Ok(Reply::Policy {
+        policy,
+        from_companion,
+    }) = reply
+    else {
+        return Ok(());
+    };
+    let (source, label) = if from_companion {
+        ("companion", t::POLICY_FROM_COMPANION)
+    } else {
+        ("default", t::POLICY_DEFAULT)
+    };
+    status.set_text_content(Some(&format!(
+        "{}{}, {} {}.",
+        label.get(lang),
+        policy.organization.name,
+        policy.items.len(),
+        t::ITEMS.get(lang)
+    )));
+    status.set_attribute("data-source", source)?;
     Ok(())
 }
 
@@ -129,6 +167,10 @@ fn render(
     sw_status.set_attribute("data-state", "checking")?;
     sw_status.set_attribute("role", "status")?;
     status.append_child(&sw_status)?;
+    let policy_status = element(document, "p", None)?;
+    policy_status.set_id("policy-status");
+    policy_status.set_attribute("role", "status")?;
+    status.append_child(&policy_status)?;
     app.append_child(&status)?;
 
     let pairing = element(document, "section", None)?;
@@ -216,6 +258,14 @@ fn render(
     labelled_field(document, &form, t::REPORTER_EMAIL, lang, &email)?;
     let url = input(document, "companion-url", "url", &settings.companion_url)?;
     labelled_field(document, &form, t::COMPANION_URL, lang, &url)?;
+    let sites: HtmlTextAreaElement = element(document, "textarea", None)?.dyn_into()?;
+    sites.set_id("extra-sites");
+    sites.set_rows(4);
+    sites.set_attribute("spellcheck", "false")?;
+    sites.set_attribute("autocapitalize", "off")?;
+    sites.set_attribute("placeholder", "forum.example.org")?;
+    sites.set_value(&settings.extra_sites.join("\n"));
+    labelled_field(document, &form, t::EXTRA_SITES, lang, &sites)?;
 
     let save = element(document, "button", Some(t::SAVE.get(lang)))?;
     save.set_attribute("type", "submit")?;
@@ -235,17 +285,21 @@ fn render(
             event.prevent_default();
             let document = document.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let outcome = save_form(&document).await;
+                let outcome = save_form(&document, lang).await;
                 if let Some(status) = document.get_element_by_id("save-status") {
-                    let text = match outcome {
-                        Ok(()) => t::SAVED.get(lang).to_owned(),
-                        Err(error) => format!(
-                            "{}{}",
-                            t::SAVE_FAILED.get(lang),
-                            error.as_string().unwrap_or_default()
+                    let (state, text) = match outcome {
+                        Ok(()) => ("saved", t::SAVED.get(lang).to_owned()),
+                        Err(error) => (
+                            "error",
+                            format!(
+                                "{}{}",
+                                t::SAVE_FAILED.get(lang),
+                                error.as_string().unwrap_or_default()
+                            ),
                         ),
                     };
                     status.set_text_content(Some(&text));
+                    let _ = status.set_attribute("data-state", state);
                 }
             });
         },
@@ -261,10 +315,40 @@ fn field_value(document: &Document, id: &str) -> Result<String, JsValue> {
     if let Some(select) = element.dyn_ref::<HtmlSelectElement>() {
         return Ok(select.value());
     }
+    if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
+        return Ok(area.value());
+    }
     Ok(element.dyn_into::<HtmlInputElement>()?.value())
 }
 
-async fn save_form(document: &Document) -> Result<(), JsValue> {
+/// The extra sites typed one per line, checked and normalized; blank lines are skipped and
+/// duplicates dropped. The error names the first wrong line and says what to type instead.
+fn parse_extra_sites(text: &str, lang: Lang) -> Result<Vec<String>, String> {
+    let mut sites: Vec<String> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match balise_core::sites::parse_site_pattern(line) {
+            Ok(site) if sites.contains(&site) => {}
+            Ok(site) => sites.push(site),
+            Err(error) => {
+                return Err(format!(
+                    "{}{}{}{}",
+                    t::EXTRA_SITES_LINE.get(lang),
+                    index + 1,
+                    t::COLON.get(lang),
+                    error.message(line.trim()).get(lang)
+                ));
+            }
+        }
+    }
+    Ok(sites)
+}
+
+async fn save_form(document: &Document, lang: Lang) -> Result<(), JsValue> {
+    let extra_sites = parse_extra_sites(&field_value(document, "extra-sites")?, lang)
+        .map_err(|message| JsValue::from_str(&message))?;
     let settings = Settings {
         language: match field_value(document, "language")?.as_str() {
             "fr" => Some(Lang::Fr),
@@ -278,6 +362,7 @@ async fn save_form(document: &Document) -> Result<(), JsValue> {
         reporter_name: field_value(document, "reporter-name")?.trim().to_owned(),
         reporter_email: field_value(document, "reporter-email")?.trim().to_owned(),
         companion_url: field_value(document, "companion-url")?.trim().to_owned(),
+        extra_sites,
     };
     settings::save(&settings).await?;
     // Reports waiting for an identity can go now.

@@ -1,9 +1,15 @@
-//! The durable outbox: every report is written to IndexedDB before anything else, and stays
-//! there until the companion answers that it is stored.
+//! The durable outbox: every report, and every publication's attestation, is written to
+//! IndexedDB before anything else, and stays there until the companion answers that it is
+//! stored.
+//!
+//! Reports and attestations live in two object stores of one database and go through one
+//! delivery loop ([`flush`]): one guard against concurrent runs, one retry backoff, one
+//! way of setting aside what the companion refuses for good ([`Queued`]).
 
 use std::cell::Cell;
 
-use balise_core::report::{ReportAnnotation, ReportV1, Reporter};
+use balise_core::report::{AttestationV1, ReportAnnotation, ReportV1, Reporter};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -13,9 +19,15 @@ use crate::idb::Database;
 use crate::settings;
 
 const DB_NAME: &str = "balise";
-const DB_VERSION: u32 = 1;
+/// Version 1 had the `outbox` store only; version 2 adds `attestations`. The upgrade
+/// ([`Database::open`]) creates the stores that are missing and leaves the others, and
+/// their records, as they are.
+const DB_VERSION: u32 = 2;
+/// Reports (and annotations of reports).
 const STORE: &str = "outbox";
-const STORES: &[&str] = &[STORE];
+/// Attestations of publications.
+const ATTESTATION_STORE: &str = "attestations";
+const STORES: &[&str] = &[STORE, ATTESTATION_STORE];
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +77,72 @@ pub struct OutboxItem {
     pub state: EntryState,
 }
 
+/// One publication's attestation waiting for the companion.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttestationEntry {
+    /// The attestation's id, also its `Idempotency-Key`.
+    pub id: String,
+    /// The attestation exactly as it is sent (JSON), so every retry sends the same bytes.
+    pub body: String,
+    pub site: String,
+    pub page_url: String,
+    /// When it entered the outbox.
+    pub created_at: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub state: EntryState,
+}
+
+impl From<&AttestationEntry> for OutboxItem {
+    fn from(entry: &AttestationEntry) -> Self {
+        Self {
+            id: entry.id.clone(),
+            page_url: entry.page_url.clone(),
+            page_title: entry.site.clone(),
+            created_at: entry.created_at.clone(),
+            attempts: entry.attempts,
+            last_error: entry.last_error.clone(),
+            state: entry.state,
+        }
+    }
+}
+
+/// A record that waits in one object store until the companion stores it.
+pub trait Queued: Serialize + DeserializeOwned {
+    /// The object store that keeps it.
+    const STORE: &'static str;
+    fn created_at(&self) -> &str;
+    fn state_mut(&mut self) -> &mut EntryState;
+    fn last_error_mut(&mut self) -> &mut Option<String>;
+}
+
+impl Queued for OutboxEntry {
+    const STORE: &'static str = STORE;
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+    fn state_mut(&mut self) -> &mut EntryState {
+        &mut self.state
+    }
+    fn last_error_mut(&mut self) -> &mut Option<String> {
+        &mut self.last_error
+    }
+}
+
+impl Queued for AttestationEntry {
+    const STORE: &'static str = ATTESTATION_STORE;
+    fn created_at(&self) -> &str {
+        &self.created_at
+    }
+    fn state_mut(&mut self) -> &mut EntryState {
+        &mut self.state
+    }
+    fn last_error_mut(&mut self) -> &mut Option<String> {
+        &mut self.last_error
+    }
+}
+
 impl From<&OutboxEntry> for OutboxItem {
     fn from(entry: &OutboxEntry) -> Self {
         Self {
@@ -83,36 +161,75 @@ async fn open() -> Result<Database, JsValue> {
     Database::open(DB_NAME, DB_VERSION, STORES).await
 }
 
-fn decode(value: JsValue) -> Result<OutboxEntry, JsValue> {
+fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(JsValue::from)
 }
 
-fn encode(entry: &OutboxEntry) -> Result<JsValue, JsValue> {
+fn encode<T: Serialize>(entry: &T) -> Result<JsValue, JsValue> {
     // Not `json_compatible`: the screenshot must stay a Uint8Array, not an array of numbers.
     serde_wasm_bindgen::to_value(entry).map_err(JsValue::from)
 }
 
 /// Writes `entry` durably (the transaction has committed when this returns).
-pub async fn put(entry: &OutboxEntry) -> Result<(), JsValue> {
-    open().await?.put(STORE, &encode(entry)?).await
+pub async fn put<T: Queued>(entry: &T) -> Result<(), JsValue> {
+    open().await?.put(T::STORE, &encode(entry)?).await
 }
 
-/// Every entry, oldest first.
-pub async fn entries() -> Result<Vec<OutboxEntry>, JsValue> {
+/// Every record of `T`'s store, oldest first.
+async fn all<T: Queued>() -> Result<Vec<T>, JsValue> {
     let mut entries = open()
         .await?
-        .get_all(STORE)
+        .get_all(T::STORE)
         .await?
         .into_iter()
-        .map(decode)
+        .map(decode::<T>)
         .collect::<Result<Vec<_>, _>>()?;
-    entries.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    entries.sort_by(|a, b| a.created_at().cmp(b.created_at()));
     Ok(entries)
 }
 
-/// What waits, for the popup.
+/// Every report entry, oldest first.
+pub async fn entries() -> Result<Vec<OutboxEntry>, JsValue> {
+    all::<OutboxEntry>().await
+}
+
+/// Every attestation entry, oldest first.
+pub async fn attestation_entries() -> Result<Vec<AttestationEntry>, JsValue> {
+    all::<AttestationEntry>().await
+}
+
+/// The reports that wait, for the popup.
 pub async fn items() -> Result<Vec<OutboxItem>, JsValue> {
     Ok(entries().await?.iter().map(OutboxItem::from).collect())
+}
+
+/// The attestations that wait, for the popup.
+pub async fn attestation_items() -> Result<Vec<OutboxItem>, JsValue> {
+    Ok(attestation_entries()
+        .await?
+        .iter()
+        .map(OutboxItem::from)
+        .collect())
+}
+
+/// Checks `attestation` and keeps it durably until the companion stores it (the
+/// transaction has committed when this returns). Recording the same id again replaces the
+/// waiting copy; the companion answers a replay of a stored one without storing it twice.
+pub async fn record_attestation(attestation: &AttestationV1) -> Result<(), JsValue> {
+    attestation
+        .validate()
+        .map_err(|error| JsValue::from_str(&format!("invalid attestation: {error}")))?;
+    let entry = AttestationEntry {
+        id: attestation.id.to_ascii_lowercase(),
+        body: browser::to_json(attestation)?,
+        site: attestation.site.clone(),
+        page_url: attestation.page_url.clone(),
+        created_at: browser::now_rfc3339(),
+        attempts: 0,
+        last_error: None,
+        state: EntryState::Waiting,
+    };
+    put(&entry).await
 }
 
 /// Whether entry `id` still waits in the outbox.
@@ -162,18 +279,28 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
     db.put(STORE, &encode(&entry)?).await
 }
 
-/// Updates the toolbar badge with the number of entries that wait.
+/// Updates the toolbar badge with the number of reports and attestations that wait.
+///
+/// Attestations count too: like a report, an attestation waiting here is evidence that
+/// exists only in this browser, and the badge is the one sign, visible without opening
+/// anything, that something has not reached the companion (clearing the browser's data or
+/// uninstalling would lose it). Leaving them out would show a clean badge to a content
+/// manager whose companion has been down all day.
 pub async fn update_badge() {
-    let Ok(entries) = entries().await else {
+    let (Ok(entries), Ok(attestations)) = (entries().await, attestation_entries().await) else {
         return;
     };
     let rejected = entries
         .iter()
-        .any(|entry| entry.state == EntryState::Rejected);
-    let text = if entries.is_empty() {
+        .any(|entry| entry.state == EntryState::Rejected)
+        || attestations
+            .iter()
+            .any(|entry| entry.state == EntryState::Rejected);
+    let count = entries.len() + attestations.len();
+    let text = if count == 0 {
         String::new()
     } else {
-        entries.len().to_string()
+        count.to_string()
     };
     let color = if rejected { "#b3261e" } else { "#0b5cad" };
     let _ = browser::set_badge(&text, color).await;
@@ -217,7 +344,7 @@ fn schedule_retry() {
 pub enum FlushOutcome {
     /// Everything that could be sent was sent.
     Done { delivered: u32, waiting: u32 },
-    /// Not paired with a companion yet: reports wait.
+    /// Not paired with a companion yet: reports and attestations wait.
     NotPaired { waiting: u32 },
     /// The companion could not be reached; retried later.
     CompanionDown { waiting: u32, error: String },
@@ -249,25 +376,26 @@ enum AfterFailure {
     Stop(FlushOutcome),
 }
 
-/// Records why `entry` was not stored, durably, and says whether to go on.
-async fn record_failure(
-    entry: &mut OutboxEntry,
+/// Records why `entry` (a report or an attestation) was not stored, durably, and says
+/// whether to go on.
+async fn record_failure<T: Queued>(
+    entry: &mut T,
     failure: DeliveryFailure,
     waiting: u32,
 ) -> AfterFailure {
     let after = match failure {
         DeliveryFailure::Unauthorized => {
             let _ = settings::forget_pairing().await;
-            entry.last_error = Some("unauthorized".to_owned());
+            *entry.last_error_mut() = Some("unauthorized".to_owned());
             AfterFailure::Stop(FlushOutcome::NotPaired { waiting })
         }
         DeliveryFailure::Rejected(error) => {
-            entry.state = EntryState::Rejected;
-            entry.last_error = Some(error);
+            *entry.state_mut() = EntryState::Rejected;
+            *entry.last_error_mut() = Some(error);
             AfterFailure::NextEntry
         }
         DeliveryFailure::Retry(error) => {
-            entry.last_error = Some(error.clone());
+            *entry.last_error_mut() = Some(error.clone());
             AfterFailure::Stop(FlushOutcome::CompanionDown { waiting, error })
         }
     };
@@ -275,7 +403,8 @@ async fn record_failure(
     after
 }
 
-/// Sends what waits, oldest first; deletes each entry only once the companion stored it.
+/// Sends what waits, reports first (a person may be watching for their report's receipt),
+/// then attestations, oldest first; deletes each entry only once the companion stored it.
 pub async fn flush() -> FlushOutcome {
     if FLUSHING.with(Cell::get) {
         return FlushOutcome::Busy;
@@ -299,13 +428,13 @@ async fn flush_all() -> FlushOutcome {
             error: "IndexedDB unavailable".to_owned(),
         };
     };
-    let Ok(all) = entries().await else {
+    let (Ok(all), Ok(attestations)) = (entries().await, attestation_entries().await) else {
         return FlushOutcome::CompanionDown {
             waiting: 0,
             error: "outbox unreadable".to_owned(),
         };
     };
-    let mut waiting = all.len() as u32;
+    let mut waiting = (all.len() + attestations.len()) as u32;
     let Some(pairing) = settings::pairing().await else {
         return FlushOutcome::NotPaired { waiting };
     };
@@ -356,6 +485,23 @@ async fn flush_all() -> FlushOutcome {
             entry.annotation_key = None;
         }
         if db.delete(STORE, &entry.id).await.is_ok() {
+            delivered += 1;
+            waiting = waiting.saturating_sub(1);
+        }
+    }
+    for mut entry in attestations
+        .into_iter()
+        .filter(|entry| entry.state == EntryState::Waiting)
+    {
+        entry.attempts += 1;
+        let delivery = companion_client::send_attestation(&pairing, &entry.id, &entry.body).await;
+        if let Err(failure) = delivery {
+            match record_failure(&mut entry, failure, waiting).await {
+                AfterFailure::NextEntry => continue,
+                AfterFailure::Stop(outcome) => return outcome,
+            }
+        }
+        if db.delete(ATTESTATION_STORE, &entry.id).await.is_ok() {
             delivered += 1;
             waiting = waiting.saturating_sub(1);
         }

@@ -10,7 +10,7 @@ use web_sys::{Document, Element};
 use crate::browser;
 use crate::dom::{self, element};
 use crate::messages::{Reply, Request};
-use crate::outbox::{EntryState, FlushOutcome};
+use crate::outbox::{EntryState, FlushOutcome, OutboxItem};
 use crate::settings::{self, RecentReport};
 use crate::ui_text::{self as t};
 
@@ -177,6 +177,7 @@ fn render_outbox(
     let Reply::Status {
         paired,
         outbox,
+        attestations,
         identity_missing,
         ..
     } = status
@@ -217,6 +218,54 @@ fn render_outbox(
         }
         section.append_child(&list)?;
     }
+    render_attestations(document, &section, &attestations, lang)?;
     app.append_child(&section)?;
+    Ok(())
+}
+
+/// One line with the number of attestations that wait, and those the companion refused,
+/// with its reason.
+fn render_attestations(
+    document: &Document,
+    section: &Element,
+    attestations: &[OutboxItem],
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let line = element(
+        document,
+        "p",
+        Some(&format!(
+            "{}{}",
+            t::ATTESTATIONS_WAITING.get(lang),
+            attestations.len()
+        )),
+    )?;
+    line.set_id("attestations");
+    line.set_attribute("data-count", &attestations.len().to_string())?;
+    section.append_child(&line)?;
+    let refused: Vec<&OutboxItem> = attestations
+        .iter()
+        .filter(|item| item.state == EntryState::Rejected)
+        .collect();
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let list = element(document, "ul", None)?;
+    list.set_id("attestations-refused");
+    for item in refused {
+        let mut text = format!(
+            "{} — {} — {}",
+            item.created_at,
+            item.page_title,
+            t::ATTESTATION_REJECTED.get(lang)
+        );
+        if let Some(error) = &item.last_error {
+            text.push_str(&format!(" ({error})"));
+        }
+        let entry = element(document, "li", Some(&text))?;
+        entry.set_attribute("data-attestation-id", &item.id)?;
+        list.append_child(&entry)?;
+    }
+    section.append_child(&list)?;
     Ok(())
 }

@@ -1,6 +1,5 @@
 //! The service worker: owns the policy, the outbox and the pairing; answers the other parts.
 
-use balise_core::policy::Policy;
 use balise_core::report::ReportAnnotation;
 use wasm_bindgen::prelude::*;
 
@@ -8,21 +7,23 @@ use crate::browser;
 use crate::companion_client::{self, PairingStatus};
 use crate::messages::{Reply, Request};
 use crate::outbox;
+use crate::policy_store;
 use crate::reporting::{self, PageContext, TabInfo};
 use crate::settings::{self, Pairing};
 
-/// Packaged copy of the default policy, written by the build from `balise-core`.
-const DEFAULT_POLICY_PATH: &str = "default-policy.json";
 /// Alarm that retries delivery while something waits.
 const RETRY_ALARM: &str = "balise-retry";
 /// Context-menu item id.
 const CONTEXT_MENU_REPORT: &str = "balise-report";
 
-/// Runs each time the service worker starts: retries what waits.
+/// Runs each time the service worker starts: retries what waits, and asks the companion
+/// for its policy if the last request is more than ten minutes old (the worker is woken
+/// often, by every message).
 pub fn start() {
     let _ = browser::create_alarm(RETRY_ALARM, 0.5);
     wasm_bindgen_futures::spawn_local(async {
         outbox::update_badge().await;
+        policy_store::refresh(false).await;
         outbox::flush().await;
     });
 }
@@ -35,9 +36,16 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 CONTEXT_MENU_REPORT,
                 &browser::i18n_get_message("reportToManager"),
             )?;
+            policy_store::refresh(true).await;
         }
-        "alarm" | "startup" | "online" => {
+        "startup" => {
             check_pending_pairing().await;
+            policy_store::refresh(true).await;
+            outbox::flush().await;
+        }
+        "alarm" | "online" => {
+            check_pending_pairing().await;
+            policy_store::refresh(false).await;
             outbox::flush().await;
         }
         "context-menu" => {
@@ -88,7 +96,7 @@ fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
 async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
     match request {
         Request::Ping => {
-            let policy = load_policy().await?;
+            let (policy, _) = policy_store::load().await?;
             Ok(Reply::Pong {
                 version: crate::VERSION.to_owned(),
                 organization: policy.organization.name.clone(),
@@ -140,6 +148,7 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                     .map(|pending| pending.code),
                 identity_missing: !settings.has_identity(),
                 outbox: outbox::items().await?,
+                attestations: outbox::attestation_items().await?,
                 recent: settings::recent_reports().await,
             })
         }
@@ -158,14 +167,21 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
         Request::Flush => Ok(Reply::Flushed(outbox::flush().await)),
-        Request::GetPolicy => Ok(Reply::Policy {
-            policy: load_policy().await?,
-            from_companion: false,
-        }),
-        // Not stored yet: the attestation outbox is being built.
-        Request::RecordAttestation { .. } => Ok(Reply::Error {
-            message: "attestations are not stored yet".to_owned(),
-        }),
+        Request::GetPolicy => {
+            let (policy, from_companion) = policy_store::load().await?;
+            Ok(Reply::Policy {
+                policy,
+                from_companion,
+            })
+        }
+        Request::RecordAttestation { attestation } => {
+            outbox::record_attestation(&attestation).await?;
+            // Durably stored: answer now, deliver after.
+            wasm_bindgen_futures::spawn_local(async {
+                outbox::flush().await;
+            });
+            Ok(Reply::Done)
+        }
     }
 }
 
@@ -181,6 +197,7 @@ async fn check_pending_pairing() {
                 token,
             };
             if settings::save_pairing(&pairing).await.is_ok() {
+                policy_store::refresh(true).await;
                 outbox::flush().await;
             }
         }
@@ -190,14 +207,4 @@ async fn check_pending_pairing() {
         }
         Ok(PairingStatus::Pending) | Err(_) => {}
     }
-}
-
-/// The policy in force: the built-in default until a companion provides one.
-async fn load_policy() -> Result<Policy, JsValue> {
-    let json = browser::fetch_packaged_text(DEFAULT_POLICY_PATH).await?;
-    let policy: Policy = browser::from_json(&json)?;
-    policy
-        .validate()
-        .map_err(|error| JsValue::from_str(&error.to_string()))?;
-    Ok(policy)
 }

@@ -1,6 +1,7 @@
 //! The person's settings and the pairing with the companion, kept in `chrome.storage.local`.
 
 use balise_core::i18n::Lang;
+use balise_core::policy::Policy;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
@@ -39,6 +40,10 @@ pub struct Settings {
     pub reporter_name: String,
     pub reporter_email: String,
     pub companion_url: String,
+    /// Sites beyond the social networks Balise knows where the checklist shows (a union
+    /// forum…): host names such as `forum.example.org`, or `*.example.org` for the
+    /// subdomains (checked by `balise_core::sites::parse_site_pattern` when saved).
+    pub extra_sites: Vec<String>,
 }
 
 impl Default for Settings {
@@ -49,6 +54,7 @@ impl Default for Settings {
             reporter_name: String::new(),
             reporter_email: String::new(),
             companion_url: DEFAULT_COMPANION_URL.to_owned(),
+            extra_sites: Vec::new(),
         }
     }
 }
@@ -68,6 +74,23 @@ impl Settings {
     pub fn has_identity(&self) -> bool {
         !self.reporter_name.trim().is_empty()
             && balise_core::validate::is_email(self.reporter_email.trim())
+    }
+}
+
+/// Whether the checklist shows beside compose boxes on a page of `host` whose site
+/// `adapter` was recognized (by host, or by the page itself, as Mastodon on any instance),
+/// for this person (their role and extra sites) under `policy`.
+pub fn checklist_enabled(
+    settings: &Settings,
+    policy: &Policy,
+    host: &str,
+    adapter: &balise_core::sites::SiteAdapter,
+) -> bool {
+    let manager = settings.role == Role::Manager;
+    if adapter.is_generic() {
+        policy.shows_checklist(manager, host, &settings.extra_sites)
+    } else {
+        policy.role_sees_checklist(manager)
     }
 }
 

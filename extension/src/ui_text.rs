@@ -45,6 +45,11 @@ ui_texts! {
     SW_FAILED => "Service de l'extension : ne répond pas. Rechargez l'extension depuis chrome://extensions. Détail : ", "Extension service: not answering. Reload the extension from chrome://extensions. Detail: ";
     POLICY => "Politique : ", "Policy: ";
     ITEMS => "éléments de vérification", "checklist items";
+    POLICY_FROM_COMPANION => "Politique du compagnon : ", "Companion's policy: ";
+    POLICY_DEFAULT => "Politique par défaut intégrée : ", "Built-in default policy: ";
+    EXTRA_SITES => "Autres sites où afficher la liste de vérification (un par ligne, par exemple forum.example.org ou *.example.org)", "Other sites where the checklist shows (one per line, for example forum.example.org or *.example.org)";
+    EXTRA_SITES_LINE => "Ligne ", "Line ";
+    COLON => " : ", ": ";
 }
 
 /// Resolves the language setting: an explicit choice wins, otherwise the browser's language.
@@ -72,6 +77,8 @@ ui_texts! {
 ui_texts! {
     OUTBOX => "Signalements en attente", "Reports waiting";
     OUTBOX_EMPTY => "Aucun signalement en attente.", "No report waiting.";
+    ATTESTATIONS_WAITING => "Attestations de publication en attente d'envoi au compagnon : ", "Publication attestations waiting to be sent to the companion: ";
+    ATTESTATION_REJECTED => "Attestation refusée par le compagnon", "Attestation refused by the companion";
     NOT_PAIRED => "L'extension n'est pas jumelée au compagnon Balise : ouvrez les options et choisissez « Jumeler ».", "The extension is not paired with the Balise companion: open the options and choose \"Pair\".";
     IDENTITY_MISSING => "Indiquez votre nom et votre courriel dans les options : les signalements les attendent.", "Enter your name and email in the options: reports wait for them.";
     STATE_WAITING => "en attente", "waiting";

@@ -698,6 +698,18 @@ impl Policy {
         errors
     }
 
+    /// Whether the checklist is shown beside compose boxes on a page of `host`: on the
+    /// social networks Balise knows and on the `extra_sites` the person added; for the
+    /// content manager always, for members only when the policy lets them see it.
+    pub fn shows_checklist(&self, manager: bool, host: &str, extra_sites: &[String]) -> bool {
+        self.role_sees_checklist(manager) && crate::sites::is_checklist_site(host, extra_sites)
+    }
+
+    /// Whether the content manager (`manager`) or a member sees the checklist at all.
+    pub fn role_sees_checklist(&self, manager: bool) -> bool {
+        manager || self.members_see_checklist
+    }
+
     /// The item with this id.
     pub fn item(&self, id: &str) -> Option<&ChecklistItem> {
         self.items.iter().find(|item| item.id == id)
@@ -827,6 +839,24 @@ mod tests {
                 "check": "personal-info"
             }]
         })
+    }
+
+    #[test]
+    fn the_checklist_shows_on_known_and_extra_sites_for_the_manager_and_allowed_members() {
+        let mut policy = Policy::sec_csq_default();
+        let extra = vec!["forum.example.org".to_owned()];
+        policy.members_see_checklist = true;
+        for manager in [true, false] {
+            assert!(policy.shows_checklist(manager, "www.facebook.com", &[]));
+            assert!(policy.shows_checklist(manager, "forum.example.org", &extra));
+            assert!(!policy.shows_checklist(manager, "forum.example.org", &[]));
+            assert!(!policy.shows_checklist(manager, "www.example.com", &extra));
+        }
+        policy.members_see_checklist = false;
+        assert!(policy.shows_checklist(true, "x.com", &[]));
+        assert!(policy.shows_checklist(true, "forum.example.org", &extra));
+        assert!(!policy.shows_checklist(false, "x.com", &[]));
+        assert!(!policy.shows_checklist(false, "forum.example.org", &extra));
     }
 
     #[test]

@@ -425,12 +425,7 @@ impl SiteAdapter {
         let host = normalize_host(host);
         self.host_patterns
             .iter()
-            .any(|pattern| match pattern.strip_prefix("*.") {
-                Some(parent) => host
-                    .strip_suffix(parent)
-                    .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
-                None => host == *pattern,
-            })
+            .any(|pattern| normalized_host_matches(&host, pattern))
     }
 
     /// Whether this is the generic fallback.
@@ -469,6 +464,135 @@ pub fn is_generic_selector(selector: &str) -> bool {
             && attributes.matches('[').count() == 1
             && attributes.ends_with(']'));
     !selector.contains(' ') && tag_is_plain && attributes_are_kind_only
+}
+
+/// Whether `host` (already normalized) matches `pattern` (lowercase): `example.com`
+/// exactly, `*.example.com` any subdomain of `example.com` (not `example.com` itself).
+fn normalized_host_matches(host: &str, pattern: &str) -> bool {
+    match pattern.strip_prefix("*.") {
+        Some(parent) => host
+            .strip_suffix(parent)
+            .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+        None => host == pattern,
+    }
+}
+
+/// Whether a page's `host` (any case, with or without port) matches a site pattern the
+/// person added (`forum.example.org`, or `*.example.org` for its subdomains).
+pub fn host_matches_pattern(host: &str, pattern: &str) -> bool {
+    normalized_host_matches(&normalize_host(host), &pattern.trim().to_ascii_lowercase())
+}
+
+/// Whether `host` is a social network Balise knows (an adapter other than the generic one)
+/// or matches one of the `extra_sites` patterns the person added.
+pub fn is_checklist_site(host: &str, extra_sites: &[String]) -> bool {
+    !adapter_for_host(host).is_generic()
+        || extra_sites
+            .iter()
+            .any(|pattern| host_matches_pattern(host, pattern))
+}
+
+/// Why a line typed as an extra site is not a site pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SitePatternError {
+    /// A web address rather than a site name; `host` is the name to type instead, when
+    /// one could be read from it.
+    Url {
+        /// The host name found in the address.
+        host: Option<String>,
+    },
+    /// Not a host name: a character other than letters, digits, `-` and `.`, an empty
+    /// label, a port, or `*` elsewhere than in a leading `*.`.
+    NotAHost,
+    /// `*.` followed by a single label (`*.org`) would cover a whole top-level domain.
+    TooBroad,
+}
+
+impl SitePatternError {
+    /// What went wrong and what to type instead, in French and English.
+    pub fn message(&self, input: &str) -> crate::Localized {
+        const EXAMPLE_FR: &str = "Indiquez seulement le nom du site, par exemple \
+            forum.example.org, ou *.example.org pour tous ses sous-domaines.";
+        const EXAMPLE_EN: &str = "Type only the site's name, for example \
+            forum.example.org, or *.example.org for all its subdomains.";
+        match self {
+            SitePatternError::Url { host: Some(host) } => crate::Localized::new(
+                format!(
+                    "« {input} » est une adresse web, pas un nom de site : indiquez seulement « {host} »."
+                ),
+                format!("\"{input}\" is a web address, not a site name: type only \"{host}\"."),
+            ),
+            SitePatternError::Url { host: None } => crate::Localized::new(
+                format!("« {input} » est une adresse web, pas un nom de site. {EXAMPLE_FR}"),
+                format!("\"{input}\" is a web address, not a site name. {EXAMPLE_EN}"),
+            ),
+            SitePatternError::NotAHost => crate::Localized::new(
+                format!("« {input} » n'est pas un nom de site. {EXAMPLE_FR}"),
+                format!("\"{input}\" is not a site name. {EXAMPLE_EN}"),
+            ),
+            SitePatternError::TooBroad => crate::Localized::new(
+                format!("« {input} » couvrirait des millions de sites. {EXAMPLE_FR}"),
+                format!("\"{input}\" would cover millions of sites. {EXAMPLE_EN}"),
+            ),
+        }
+    }
+}
+
+/// Longest host name in DNS.
+const MAX_HOST_LEN: usize = 253;
+/// Longest label of a host name.
+const MAX_LABEL_LEN: usize = 63;
+
+fn is_host_label(label: &str) -> bool {
+    !label.is_empty()
+        && label.len() <= MAX_LABEL_LEN
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+}
+
+fn is_host_name(host: &str) -> bool {
+    host.len() <= MAX_HOST_LEN && host.split('.').all(is_host_label)
+}
+
+/// The host of something that looks like a web address (`https://forum.example.org/x`,
+/// `forum.example.org/x`, `forum.example.org:8080`), if it has a valid one.
+fn host_of_address(input: &str) -> Option<String> {
+    let rest = match input.split_once("://") {
+        Some((_, rest)) => rest,
+        None => input,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    let host = normalize_host(authority);
+    is_host_name(&host).then_some(host)
+}
+
+/// Checks one site the person typed (`forum.example.org`, `*.example.org`; any case,
+/// surrounding spaces and a trailing dot ignored) and returns it normalized: lowercase,
+/// trimmed. Web addresses are refused with the host name to type instead.
+pub fn parse_site_pattern(input: &str) -> Result<String, SitePatternError> {
+    let trimmed = input.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let lower = lower.strip_suffix('.').unwrap_or(&lower);
+    if lower.contains("://") || lower.contains(['/', '?', '#', '@', ':']) {
+        return Err(SitePatternError::Url {
+            host: host_of_address(lower),
+        });
+    }
+    let (wildcard, host) = match lower.strip_prefix("*.") {
+        Some(parent) => (true, parent),
+        None => (false, lower),
+    };
+    if !is_host_name(host) {
+        return Err(SitePatternError::NotAHost);
+    }
+    if wildcard && !host.contains('.') {
+        return Err(SitePatternError::TooBroad);
+    }
+    Ok(lower.to_owned())
 }
 
 /// The adapter for a page's host (`www.facebook.com`, `x.com:443`), or the generic one.
@@ -619,6 +743,126 @@ mod tests {
         assert!(by_id("nope").is_none());
         assert_eq!(by_id("linkedin").unwrap().shadow_hosts, ["#interop-outlet"]);
         assert_eq!(by_id("reddit").unwrap().shadow_hosts, ["shreddit-composer"]);
+    }
+
+    #[test]
+    fn site_patterns_are_checked_and_normalized() {
+        for (input, expected) in [
+            ("forum.example.org", "forum.example.org"),
+            ("  Forum.Example.ORG. ", "forum.example.org"),
+            ("*.example.org", "*.example.org"),
+            ("intranet", "intranet"),
+            ("xn--lve-6lad.example", "xn--lve-6lad.example"),
+            ("a-b.c1.example", "a-b.c1.example"),
+        ] {
+            assert_eq!(
+                parse_site_pattern(input).as_deref(),
+                Ok(expected),
+                "{input}"
+            );
+        }
+        for (input, error) in [
+            (
+                "https://forum.example.org/t/123",
+                SitePatternError::Url {
+                    host: Some("forum.example.org".into()),
+                },
+            ),
+            (
+                "http://user@Forum.Example.org:8080",
+                SitePatternError::Url {
+                    host: Some("forum.example.org".into()),
+                },
+            ),
+            (
+                "forum.example.org/accueil",
+                SitePatternError::Url {
+                    host: Some("forum.example.org".into()),
+                },
+            ),
+            (
+                "forum.example.org:8443",
+                SitePatternError::Url {
+                    host: Some("forum.example.org".into()),
+                },
+            ),
+            ("https://", SitePatternError::Url { host: None }),
+            ("", SitePatternError::NotAHost),
+            ("forum example.org", SitePatternError::NotAHost),
+            ("forum..example.org", SitePatternError::NotAHost),
+            ("-forum.example.org", SitePatternError::NotAHost),
+            ("forum.*.example.org", SitePatternError::NotAHost),
+            ("*example.org", SitePatternError::NotAHost),
+            ("*", SitePatternError::NotAHost),
+            ("forum.éducation.ca", SitePatternError::NotAHost),
+            (&"a".repeat(64), SitePatternError::NotAHost),
+            ("*.org", SitePatternError::TooBroad),
+        ] {
+            assert_eq!(parse_site_pattern(input), Err(error), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn site_pattern_errors_say_what_to_type() {
+        let url = parse_site_pattern("https://forum.example.org/x").unwrap_err();
+        let message = url.message("https://forum.example.org/x");
+        assert!(
+            message.fr.contains("« forum.example.org »"),
+            "{}",
+            message.fr
+        );
+        assert!(
+            message.en.contains("\"forum.example.org\""),
+            "{}",
+            message.en
+        );
+        let other = SitePatternError::NotAHost.message("forum example");
+        assert!(other.fr.contains("*.example.org"));
+        assert!(other.en.contains("Type only the site's name"));
+    }
+
+    #[test]
+    fn hosts_match_site_patterns() {
+        assert!(host_matches_pattern(
+            "forum.example.org",
+            "forum.example.org"
+        ));
+        assert!(host_matches_pattern(
+            "FORUM.example.org:443",
+            "forum.example.org"
+        ));
+        assert!(host_matches_pattern(
+            "forum.example.org.",
+            "Forum.Example.org"
+        ));
+        assert!(!host_matches_pattern(
+            "www.forum.example.org",
+            "forum.example.org"
+        ));
+        assert!(!host_matches_pattern(
+            "evilforum.example.org",
+            "forum.example.org"
+        ));
+        assert!(host_matches_pattern("a.example.org", "*.example.org"));
+        assert!(host_matches_pattern("a.b.example.org", "*.example.org"));
+        assert!(!host_matches_pattern("example.org", "*.example.org"));
+        assert!(!host_matches_pattern("badexample.org", "*.example.org"));
+        assert!(!host_matches_pattern(
+            "example.org.evil.test",
+            "*.example.org"
+        ));
+    }
+
+    #[test]
+    fn checklist_sites_are_known_networks_or_extra_sites() {
+        let extra = vec!["forum.example.org".to_owned(), "*.lacsq.org".to_owned()];
+        assert!(is_checklist_site("www.facebook.com", &[]));
+        assert!(is_checklist_site("x.com", &extra));
+        assert!(!is_checklist_site("forum.example.org", &[]));
+        assert!(is_checklist_site("forum.example.org", &extra));
+        assert!(is_checklist_site("www.lacsq.org", &extra));
+        assert!(!is_checklist_site("lacsq.org", &extra));
+        assert!(!is_checklist_site("example.org", &extra));
     }
 
     #[test]

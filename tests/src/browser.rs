@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::{WAIT, eventually, workspace_root};
+use crate::{WAIT, eventually, target_dir};
 
 /// Options for one browser.
 #[derive(Debug, Default)]
@@ -40,7 +40,7 @@ impl std::fmt::Debug for Browser {
 
 /// The unpacked Chromium extension built by `cargo xtask build`.
 pub fn chromium_extension_dir() -> Result<PathBuf> {
-    let dir = workspace_root().join("target/extension/chromium");
+    let dir = target_dir().join("extension/chromium");
     if !dir.join("manifest.json").exists() {
         bail!(
             "the extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",

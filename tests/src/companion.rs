@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::workspace_root;
+use crate::target_dir;
 
 /// A companion process; killed on drop if the test did not stop it.
 #[derive(Debug)]
@@ -19,11 +19,11 @@ pub struct CompanionProcess {
 }
 
 /// The companion binary: `BALISE_COMPANION_BIN` (the benchmark uses a release build),
-/// else the debug build.
+/// else the debug build in the target directory (`CARGO_TARGET_DIR` is honoured).
 pub fn companion_binary() -> Result<PathBuf> {
     let binary = std::env::var_os("BALISE_COMPANION_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/debug/balise-companion"));
+        .unwrap_or_else(|| target_dir().join("debug/balise-companion"));
     if !binary.exists() {
         bail!(
             "{} is missing: run `cargo build -p balise-companion` (cargo xtask test does)",
@@ -171,6 +171,20 @@ impl CompanionApi {
             .cloned()
             .with_context(|| format!("unexpected report list: {body}"))?;
         Ok(list)
+    }
+
+    /// The stored attestations, newest first (each with `id`, `receivedAt` and the
+    /// `attestation` as received).
+    pub async fn attestations(&self) -> Result<Vec<serde_json::Value>> {
+        let body: serde_json::Value = self
+            .get("/api/v1/attestations?limit=100")
+            .await?
+            .json()
+            .await?;
+        body.get("attestations")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .with_context(|| format!("unexpected attestation list: {body}"))
     }
 
     /// One stored report's metadata.

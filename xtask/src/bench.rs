@@ -22,7 +22,7 @@ pub fn bench(root: &Path) -> Result<()> {
         &shell::cargo(),
         &["build", "--release", "--package", "balise-companion"],
     )?;
-    let companion = root.join("target/release/balise-companion");
+    let companion = shell::target_dir(root).join("release/balise-companion");
     for bench in ["report", "checklist"] {
         shell::run_tests(
             root,

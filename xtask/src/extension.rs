@@ -49,7 +49,7 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
             WASM_PROFILE,
         ],
     )?;
-    let target_dir = root.join("target");
+    let target_dir = shell::target_dir(root);
     let raw_wasm = target_dir
         .join(WASM_TARGET)
         .join(WASM_PROFILE)

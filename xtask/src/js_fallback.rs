@@ -46,7 +46,7 @@ pub fn build(
     };
     let wasm2js = wasm_opt.with_file_name("wasm2js");
     // A target directory of its own: other RUSTFLAGS would otherwise rebuild the main one.
-    let target_dir = root.join("target").join("wasm-mvp");
+    let target_dir = shell::target_dir(root).join("wasm-mvp");
     println!("==> cargo build (WebAssembly MVP, for the pure-JS content script)");
     let status = Command::new(shell::cargo())
         .args([
@@ -72,7 +72,7 @@ pub fn build(
         .join(wasm_target)
         .join(profile)
         .join(format!("{wasm_name}.wasm"));
-    let work = root.join("target").join("extension").join(".work-js");
+    let work = shell::target_dir(root).join("extension").join(".work-js");
     fs::create_dir_all(&work)?;
     let stripped = work.join(format!("{wasm_name}.wasm"));
     run_binaryen(

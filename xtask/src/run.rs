@@ -36,7 +36,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         &cargo,
         &["build", "--release", "--package", "balise-companion"],
     )?;
-    let binary = root.join("target").join("release").join("balise-companion");
+    let binary = shell::target_dir(root)
+        .join("release")
+        .join("balise-companion");
 
     println!();
     println!("Balise is ready / Balise est prêt");

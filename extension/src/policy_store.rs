@@ -1,0 +1,103 @@
+//! The policy in force: the paired companion's (fetched, validated, kept in
+//! `chrome.storage.local`), else the default packaged with the extension.
+
+use balise_core::policy::Policy;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+
+use crate::browser;
+use crate::companion_client;
+use crate::settings;
+
+/// Packaged copy of the default policy, written by the build from `balise-core`.
+const DEFAULT_POLICY_PATH: &str = "default-policy.json";
+/// Key of the last good policy received from the companion.
+const COMPANION_POLICY_KEY: &str = "companionPolicy";
+/// Key of the time (milliseconds since the epoch) of the last request for it.
+const LAST_CHECK_KEY: &str = "companionPolicyCheckedAt";
+/// Shortest time between two requests for the policy that nothing forced.
+const CHECK_INTERVAL_MS: f64 = 10.0 * 60.0 * 1000.0;
+
+/// The last good policy the companion sent, and where and when it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredPolicy {
+    policy: Policy,
+    /// The companion that sent it: another companion's policy is not this one's.
+    companion_url: String,
+    /// When it was fetched (RFC 3339, UTC).
+    fetched_at: String,
+}
+
+/// The policy in force and whether it is the paired companion's (`true`) or the packaged
+/// default (`false`).
+///
+/// The companion's policy applies while the extension is paired with the companion that
+/// sent it and the stored copy is still valid; otherwise the packaged default does.
+pub async fn load() -> Result<(Policy, bool), JsValue> {
+    if let Some(pairing) = settings::pairing().await
+        && let Ok(Some(stored)) = browser::storage_get::<StoredPolicy>(COMPANION_POLICY_KEY).await
+        && stored.companion_url == pairing.companion_url
+        && stored.policy.validate().is_ok()
+    {
+        return Ok((stored.policy, true));
+    }
+    Ok((load_default().await?, false))
+}
+
+/// The default policy packaged with the extension.
+async fn load_default() -> Result<Policy, JsValue> {
+    let json = browser::fetch_packaged_text(DEFAULT_POLICY_PATH).await?;
+    let policy: Policy = browser::from_json(&json)?;
+    policy
+        .validate()
+        .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    Ok(policy)
+}
+
+fn log_warning(message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(message));
+}
+
+/// Asks the paired companion for its policy and keeps it if it is valid. Unless `force`,
+/// does nothing when the last request is less than ten minutes old. A companion that does
+/// not answer, or answers an invalid policy, leaves the last good one in force (logged).
+pub async fn refresh(force: bool) {
+    let Some(pairing) = settings::pairing().await else {
+        return;
+    };
+    let now = js_sys::Date::now();
+    if !force
+        && let Ok(Some(last)) = browser::storage_get::<f64>(LAST_CHECK_KEY).await
+        && (0.0..CHECK_INTERVAL_MS).contains(&(now - last))
+    {
+        return;
+    }
+    let _ = browser::storage_set(LAST_CHECK_KEY, &now).await;
+    let policy = match companion_client::fetch_policy(&pairing).await {
+        Ok(policy) => policy,
+        Err(error) => {
+            log_warning(&format!(
+                "Balise: the companion's policy could not be fetched ({error}); the last good one stays in force"
+            ));
+            return;
+        }
+    };
+    if let Err(error) = policy.validate() {
+        log_warning(&format!(
+            "Balise: the companion sent an invalid policy ({error}); the last good one stays in force"
+        ));
+        return;
+    }
+    let stored = StoredPolicy {
+        policy,
+        companion_url: pairing.companion_url.clone(),
+        fetched_at: browser::now_rfc3339(),
+    };
+    if let Err(error) = browser::storage_set(COMPANION_POLICY_KEY, &stored).await {
+        log_warning(&format!(
+            "Balise: the companion's policy could not be kept: {}",
+            browser::error_text(&error)
+        ));
+    }
+}

@@ -1,0 +1,483 @@
+//! Attestations and the companion's policy end to end: the built extension in headless
+//! Chromium, runtime messages sent from its options page (as the content script sends
+//! them), and the real companion binary.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::{eventually, flows, workspace_root};
+use serde_json::{Value, json};
+
+const REPORTER_NAME: &str = "Marie-Ève Tremblay";
+const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
+/// Deliveries may wait for a retry with a growing delay; this bounds the wait.
+const DELIVERY_WAIT: Duration = Duration::from_secs(45);
+/// The retry alarm fires every 30 s; allow for a late one.
+const POLICY_CHECK_WAIT: Duration = Duration::from_secs(75);
+/// The organization of the policy a test companion serves, unlike the built-in one.
+const TEST_ORGANIZATION: &str = "Syndicat témoin des essais de Balise";
+const DEFAULT_ORGANIZATION: &str = "Syndicat de l'enseignement de Charlevoix";
+
+/// A valid `AttestationV1` as the content script sends it.
+fn attestation(id: &str) -> Value {
+    json!({
+        "id": id,
+        "recordedAt": "2026-11-28T14:05:09Z",
+        "site": "facebook",
+        "pageUrl": "https://www.facebook.com/groups/sec-csq",
+        "textSha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "checklist": [
+            {"id": "identification", "state": "ok"},
+            {"id": "vie-privee", "state": "warn"}
+        ],
+        "findings": [
+            {"itemId": "vie-privee", "kind": "phone", "severity": "warning", "excerpt": "•••-•••-••34"}
+        ],
+        "overrideReason": "Numéro public du bureau syndical.",
+        "policyVersion": 1
+    })
+}
+
+/// Sends `message` with `chrome.runtime.sendMessage` from the current extension page and
+/// returns the service worker's reply.
+async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
+    let script = "const done = arguments[arguments.length - 1];
+        chrome.runtime.sendMessage(arguments[0]).then(
+            (reply) => done(reply === undefined ? null : reply),
+            (error) => done({ type: 'send-failed', message: String(error) }));";
+    Ok(browser
+        .client()
+        .execute_async(script, vec![message])
+        .await?)
+}
+
+/// Waits until the companion holds exactly `count` attestations (failing at once if it
+/// ever holds more).
+async fn wait_for_attestations(api: &CompanionApi, count: usize) -> Result<Vec<Value>> {
+    eventually(
+        DELIVERY_WAIT,
+        &format!("{count} stored attestation(s)"),
+        || async {
+            let stored = api.attestations().await?;
+            ensure!(
+                stored.len() <= count,
+                "more attestations than recorded: {}",
+                stored.len()
+            );
+            Ok((stored.len() == count).then_some(stored))
+        },
+    )
+    .await
+}
+
+struct Setup {
+    data_dir: tempfile::TempDir,
+    companion: CompanionProcess,
+    api: CompanionApi,
+}
+
+fn setup_with(prepare: impl FnOnce(&Path) -> Result<()>) -> Result<Setup> {
+    let data_dir = tempfile::tempdir()?;
+    prepare(data_dir.path())?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    Ok(Setup {
+        data_dir,
+        companion,
+        api,
+    })
+}
+
+/// A browser whose options point at the test companion, paired with it, left on the
+/// options page.
+async fn paired_browser(setup: &Setup) -> Result<Browser> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+    flows::pair(&browser, &setup.companion.base_url).await?;
+    browser.goto(&flows::options_url()).await?;
+    Ok(browser)
+}
+
+#[tokio::test]
+async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Result<()> {
+    let setup = setup_with(|_| Ok(()))?;
+    let browser = paired_browser(&setup).await?;
+    let id = "0b5c8a52-9f0e-4c4e-8f0a-3d2b1c0e9f7b";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+
+    let stored = wait_for_attestations(&setup.api, 1).await?;
+    assert_eq!(stored[0]["id"], id);
+    assert_eq!(stored[0]["attestation"], attestation(id));
+
+    // An invalid attestation is refused at once, and nothing is kept or sent.
+    let mut invalid = attestation("8c2d6a1e-3b4f-4d5e-9a6b-7c8d9e0f1a2b");
+    invalid["textSha256"] = json!("not a hash");
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": invalid}),
+    )
+    .await?;
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert!(
+        reply["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("textSha256")),
+        "{reply}"
+    );
+
+    // Still exactly one a while later: no retry stored it twice, and nothing waits.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(status["attestations"], json!([]), "{status}");
+
+    // The same attestation again: the companion answers with what it stored (a replay),
+    // and the outbox lets it go without a second copy.
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    eventually(DELIVERY_WAIT, "the replay to leave the outbox", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        Ok((status["attestations"] == json!([])).then_some(()))
+    })
+    .await?;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+
+    // Another attestation under the same id: the companion refuses it for good (422). It
+    // is kept, marked refused with the companion's reason, shown, and not retried.
+    let mut other = attestation(id);
+    other["site"] = json!("x");
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": other}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    let refused = eventually(DELIVERY_WAIT, "the attestation to be refused", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        let first = status["attestations"][0].clone();
+        Ok((first["state"] == "rejected").then_some(first))
+    })
+    .await?;
+    assert_eq!(refused["id"], id);
+    assert!(
+        refused["lastError"]
+            .as_str()
+            .is_some_and(|error| error.contains("422") && error.contains("idempotency_key_reused")),
+        "{refused}"
+    );
+    let flushed = send_message(&browser, json!({"type": "flush"})).await?;
+    assert_eq!(flushed["type"], "flushed", "{flushed}");
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(
+        status["attestations"][0]["attempts"], 1,
+        "not retried: {status}"
+    );
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#attestations", "data-count", "1")
+        .await?;
+    let shown = browser
+        .eval(
+            "return document.querySelector('#attestations-refused li').textContent",
+            vec![],
+        )
+        .await?;
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|text| text.contains("idempotency_key_reused")),
+        "{shown}"
+    );
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_it_is_back()
+-> Result<()> {
+    let setup = setup_with(|_| Ok(()))?;
+    let browser = paired_browser(&setup).await?;
+    let port = setup.companion.port()?;
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+
+    let id = "5d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+
+    // It waits, and the popup says so (opened in a tab, the popup cannot report its own
+    // page: it says so, then lists what waits).
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#attestations", "data-count", "1")
+        .await?;
+    browser.goto(&flows::options_url()).await?;
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    let waiting = status["attestations"]
+        .as_array()
+        .context("attestations in the status")?;
+    assert_eq!(waiting.len(), 1, "{status}");
+    assert_eq!(waiting[0]["id"], id);
+    assert_eq!(waiting[0]["state"], "waiting");
+
+    let companion = CompanionProcess::start_on_port(setup.data_dir.path(), port)?;
+    let stored = wait_for_attestations(&setup.api, 1).await?;
+    assert_eq!(stored[0]["id"], id);
+    // Still exactly one a while later, and the outbox is empty.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(setup.api.attestations().await?.len(), 1);
+    eventually(DELIVERY_WAIT, "the outbox to be empty", || async {
+        let status = send_message(&browser, json!({"type": "get-status"})).await?;
+        Ok((status["attestations"] == json!([])).then_some(()))
+    })
+    .await?;
+    browser.close().await?;
+    drop(companion);
+    Ok(())
+}
+
+/// The built-in policy with strict mode on and another organization name.
+fn write_test_policy(data_dir: &Path) -> Result<()> {
+    let default = std::fs::read_to_string(workspace_root().join("shared/policies/sec-csq.toml"))?;
+    ensure!(default.contains("strict_mode = false"));
+    ensure!(default.contains(DEFAULT_ORGANIZATION));
+    let policy = default
+        .replacen("strict_mode = false", "strict_mode = true", 1)
+        .replacen(
+            &format!("name = \"{DEFAULT_ORGANIZATION}\""),
+            &format!("name = \"{TEST_ORGANIZATION}\""),
+            1,
+        );
+    std::fs::write(data_dir.join("policy.toml"), policy)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() -> Result<()> {
+    let setup = setup_with(write_test_policy)?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+
+    // Not paired: the built-in default.
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["type"], "policy", "{reply}");
+    assert_eq!(reply["fromCompanion"], false);
+    assert_eq!(
+        reply["policy"]["organization"]["name"],
+        DEFAULT_ORGANIZATION
+    );
+    assert_eq!(reply["policy"]["strict_mode"], false);
+    browser
+        .wait_for_attribute("#policy-status", "data-source", "default")
+        .await?;
+
+    // Paired: the companion's.
+    flows::pair(&browser, &setup.companion.base_url).await?;
+    browser.goto(&flows::options_url()).await?;
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["type"], "policy", "{reply}");
+    assert_eq!(reply["fromCompanion"], true, "{reply}");
+    assert_eq!(reply["policy"]["organization"]["name"], TEST_ORGANIZATION);
+    assert_eq!(reply["policy"]["strict_mode"], true);
+    browser
+        .wait_for_attribute("#policy-status", "data-source", "companion")
+        .await?;
+    let shown = browser
+        .eval(
+            "return document.getElementById('policy-status').textContent",
+            vec![],
+        )
+        .await?;
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|text| text.contains(TEST_ORGANIZATION)),
+        "{shown}"
+    );
+
+    // The companion stops; when the extension next asks it for its policy (the retry
+    // alarm, every 30 s, once the last request is 10 minutes old: made so here), in vain,
+    // the last good policy stays in force.
+    let (exit, _) = setup.companion.terminate()?;
+    assert!(exit.success());
+    browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             chrome.storage.local.set({ companionPolicyCheckedAt: 1 }).then(() => done(null));",
+            vec![],
+        )
+        .await?;
+    let what = "the extension to ask the stopped companion for its policy";
+    eventually(POLICY_CHECK_WAIT, what, || async {
+        Ok((last_policy_check(&browser).await? > 1.0).then_some(()))
+    })
+    .await?;
+    let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
+    assert_eq!(reply["fromCompanion"], true, "{reply}");
+    assert_eq!(reply["policy"]["organization"]["name"], TEST_ORGANIZATION);
+    browser.close().await
+}
+
+/// When the extension last asked the companion for its policy (milliseconds), read from
+/// an extension page.
+async fn last_policy_check(browser: &Browser) -> Result<f64> {
+    let script = "const done = arguments[arguments.length - 1];
+        chrome.storage.local.get('companionPolicyCheckedAt').then(
+            (items) => done(items.companionPolicyCheckedAt ?? 0),
+            () => done(0));";
+    let value = browser.client().execute_async(script, vec![]).await?;
+    value
+        .as_f64()
+        .with_context(|| format!("unexpected time: {value}"))
+}
+
+#[tokio::test]
+async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    browser.goto(&flows::options_url()).await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let set_sites = |text: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .eval(
+                    "document.getElementById('extra-sites').value = arguments[0];
+                     document.querySelector('#settings button[type=submit]').click();",
+                    vec![json!(text)],
+                )
+                .await
+        }
+    };
+    // A web address is refused, with the site name to type instead.
+    set_sites("forum.example.org\nhttps://www.lacsq.org/nouvelles").await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "error")
+        .await?;
+    let message = browser
+        .eval(
+            "return document.getElementById('save-status').textContent",
+            vec![],
+        )
+        .await?;
+    let message = message.as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("www.lacsq.org"), "{message}");
+    assert!(message.contains('2'), "names the line: {message}");
+
+    // Host names are kept, normalized.
+    set_sites("Forum.Example.org\n\n*.lacsq.org").await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "saved")
+        .await?;
+    browser.goto(&flows::options_url()).await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let kept = browser
+        .eval(
+            "return document.getElementById('extra-sites').value",
+            vec![],
+        )
+        .await?;
+    assert_eq!(kept, json!("forum.example.org\n*.lacsq.org"));
+    browser.close().await
+}
+
+/// Replaces the extension's IndexedDB database with a version-1 one (the `outbox` store
+/// only) holding one waiting report, as an extension from before attestations left it.
+const MAKE_VERSION_1_DATABASE: &str = "const done = arguments[arguments.length - 1];
+    const record = arguments[0];
+    record.screenshot = new Uint8Array([137, 80, 78, 71]);
+    const deletion = indexedDB.deleteDatabase('balise');
+    deletion.onerror = () => done('delete failed: ' + deletion.error);
+    deletion.onsuccess = () => {
+        const open = indexedDB.open('balise', 1);
+        open.onupgradeneeded = () => open.result.createObjectStore('outbox', { keyPath: 'id' });
+        open.onerror = () => done('open failed: ' + open.error);
+        open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction('outbox', 'readwrite');
+            tx.objectStore('outbox').put(record);
+            tx.oncomplete = () => { db.close(); done('ok'); };
+            tx.onerror = () => done('write failed: ' + tx.error);
+        };
+    };";
+
+#[tokio::test]
+async fn the_database_upgrade_keeps_the_reports_that_waited() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    // The popup page: an extension page that asks the service worker once, then stays idle.
+    browser.goto(&flows::popup_url()).await?;
+    browser
+        .wait_for_attribute("#outbox", "data-count", "0")
+        .await?;
+    let report_id = "3f2e1d0c-9b8a-4765-8432-10fedcba9876";
+    let record = json!({
+        "id": report_id,
+        "idempotencyKey": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        "reportJson": "{}",
+        "pageUrl": "https://www.facebook.com/groups/exemple",
+        "pageTitle": "Avant la mise à jour",
+        "createdAt": "2026-11-27T10:00:00.000Z",
+        "attempts": 2,
+        "lastError": "companion unreachable",
+        "state": "waiting",
+        "reportStored": false,
+        "annotation": null,
+        "annotationKey": null
+    });
+    let made = browser
+        .client()
+        .execute_async(MAKE_VERSION_1_DATABASE, vec![record])
+        .await?;
+    assert_eq!(made, json!("ok"));
+
+    // The service worker opens version 2: the report is still there, and attestations
+    // have a store of their own.
+    let id = "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b";
+    let reply = send_message(
+        &browser,
+        json!({"type": "record-attestation", "attestation": attestation(id)}),
+    )
+    .await?;
+    assert_eq!(reply, json!({"type": "done"}));
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    let reports = status["outbox"]
+        .as_array()
+        .context("outbox in the status")?;
+    assert_eq!(reports.len(), 1, "{status}");
+    assert_eq!(reports[0]["id"], report_id);
+    assert_eq!(reports[0]["pageTitle"], "Avant la mise à jour");
+    assert_eq!(status["attestations"][0]["id"], id, "{status}");
+    browser.close().await
+}
