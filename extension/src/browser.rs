@@ -105,24 +105,8 @@ where
     Q: serde::Serialize,
     A: serde::de::DeserializeOwned,
 {
-    start_message(message)?.reply().await
-}
-
-/// A runtime message on its way: sent at once, its reply awaited later, so other work
-/// can run meanwhile.
-pub struct PendingReply(js_sys::Promise);
-
-impl PendingReply {
-    /// Waits for the reply and deserializes it.
-    pub async fn reply<A: serde::de::DeserializeOwned>(self) -> Result<A, JsValue> {
-        let reply = JsFuture::from(self.0).await?;
-        serde_wasm_bindgen::from_value(reply).map_err(JsValue::from)
-    }
-}
-
-/// Sends a runtime message to the service worker now; await [`PendingReply::reply`] later.
-pub fn start_message<Q: serde::Serialize>(message: &Q) -> Result<PendingReply, JsValue> {
-    Ok(PendingReply(runtime_send_message(&to_js(message)?)?))
+    let reply = JsFuture::from(runtime_send_message(&to_js(message)?)?).await?;
+    serde_wasm_bindgen::from_value(reply).map_err(JsValue::from)
 }
 
 /// Reads one key of `chrome.storage.local`; `None` when it was never written.

@@ -11,6 +11,7 @@ use crate::compose;
 use crate::dom::element;
 use crate::messages::{Reply, Request, TabMessage};
 use crate::outbox::FlushOutcome;
+use crate::policy_store;
 use crate::settings;
 use crate::ui_text::{self as t};
 
@@ -62,8 +63,6 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
     )?;
     if document.content_type() == "text/html" {
         let top = is_top_frame();
-        // The policy is asked for at once; settings load while the service worker answers.
-        let policy_request = browser::start_message(&Request::GetPolicy);
         wasm_bindgen_futures::spawn_local(async move {
             let settings = settings::load().await;
             let lang =
@@ -71,11 +70,7 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             if top && let Err(error) = mount_report_button(lang) {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
-            let started = match policy_request {
-                Ok(request) => start_checklist(&document, &settings, lang, request).await,
-                Err(error) => Err(error),
-            };
-            if let Err(error) = started {
+            if let Err(error) = start_checklist(&document, &settings, lang).await {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
             let elapsed = performance_now() - loader_start;
@@ -93,16 +88,14 @@ async fn start_checklist(
     document: &web_sys::Document,
     settings: &settings::Settings,
     lang: Lang,
-    policy_request: browser::PendingReply,
 ) -> Result<(), JsValue> {
     let host = web_sys::window()
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
     let adapter = compose::adapter_for_page(document, &host);
-    let reply: Reply = policy_request.reply().await?;
-    let Reply::Policy { policy, .. } = reply else {
-        return Err(JsValue::from_str("the service worker sent no policy"));
-    };
+    // Read here rather than asked of the service worker, which may be asleep: waking it
+    // would delay the checklist on every first page after a pause.
+    let (policy, _from_companion) = policy_store::load().await?;
     if !settings::checklist_enabled(settings, &policy, &host, adapter) {
         return Ok(());
     }
