@@ -206,3 +206,26 @@ impl CompanionApi {
             .to_vec())
     }
 }
+
+/// The organization of the policy a test companion serves, unlike the built-in one.
+pub const TEST_ORGANIZATION: &str = "Syndicat témoin des essais de Balise";
+/// The built-in policy's organization.
+pub const DEFAULT_ORGANIZATION: &str = "Syndicat de l'enseignement de Charlevoix";
+
+/// Writes, as the companion's `policy.toml` in `data_dir`, the built-in policy with strict
+/// mode on and [`TEST_ORGANIZATION`] as its name.
+pub fn write_strict_test_policy(data_dir: &Path) -> Result<()> {
+    let default =
+        std::fs::read_to_string(crate::workspace_root().join("shared/policies/sec-csq.toml"))?;
+    anyhow::ensure!(default.contains("strict_mode = false"));
+    anyhow::ensure!(default.contains(DEFAULT_ORGANIZATION));
+    let policy = default
+        .replacen("strict_mode = false", "strict_mode = true", 1)
+        .replacen(
+            &format!("name = \"{DEFAULT_ORGANIZATION}\""),
+            &format!("name = \"{TEST_ORGANIZATION}\""),
+            1,
+        );
+    std::fs::write(data_dir.join("policy.toml"), policy)?;
+    Ok(())
+}

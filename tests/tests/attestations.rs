@@ -7,8 +7,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, LaunchOptions};
-use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
-use balise_e2e::{eventually, flows, workspace_root};
+use balise_e2e::companion::{
+    CompanionApi, CompanionProcess, DEFAULT_ORGANIZATION, TEST_ORGANIZATION, api_token,
+    write_strict_test_policy,
+};
+use balise_e2e::{eventually, flows};
 use serde_json::{Value, json};
 
 const REPORTER_NAME: &str = "Marie-Ève Tremblay";
@@ -17,9 +20,6 @@ const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
 const DELIVERY_WAIT: Duration = Duration::from_secs(45);
 /// The retry alarm fires every 30 s; allow for a late one.
 const POLICY_CHECK_WAIT: Duration = Duration::from_secs(75);
-/// The organization of the policy a test companion serves, unlike the built-in one.
-const TEST_ORGANIZATION: &str = "Syndicat témoin des essais de Balise";
-const DEFAULT_ORGANIZATION: &str = "Syndicat de l'enseignement de Charlevoix";
 
 /// A valid `AttestationV1` as the content script sends it.
 fn attestation(id: &str) -> Value {
@@ -258,25 +258,9 @@ async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_i
     Ok(())
 }
 
-/// The built-in policy with strict mode on and another organization name.
-fn write_test_policy(data_dir: &Path) -> Result<()> {
-    let default = std::fs::read_to_string(workspace_root().join("shared/policies/sec-csq.toml"))?;
-    ensure!(default.contains("strict_mode = false"));
-    ensure!(default.contains(DEFAULT_ORGANIZATION));
-    let policy = default
-        .replacen("strict_mode = false", "strict_mode = true", 1)
-        .replacen(
-            &format!("name = \"{DEFAULT_ORGANIZATION}\""),
-            &format!("name = \"{TEST_ORGANIZATION}\""),
-            1,
-        );
-    std::fs::write(data_dir.join("policy.toml"), policy)?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() -> Result<()> {
-    let setup = setup_with(write_test_policy)?;
+    let setup = setup_with(write_strict_test_policy)?;
     let browser = Browser::launch(LaunchOptions::default()).await?;
     flows::save_options(
         &browser,

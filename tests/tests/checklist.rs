@@ -1,0 +1,245 @@
+//! The checklist panel on a page recognized by its DOM signature (a Mastodon-like form on
+//! an unknown host), typed into through real keyboard input: findings with their spans,
+//! with and without a Content-Security-Policy that forbids WebAssembly; strict mode holding
+//! and releasing the publish control; attestations reaching the companion.
+
+use std::time::Duration;
+
+use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token, write_strict_test_policy};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::{WAIT, eventually, flows};
+use fantoccini::Locator;
+use fantoccini::key::Key;
+use sha2::{Digest, Sha256};
+
+/// Attestations may wait for a retry with a growing delay; this bounds the wait.
+const DELIVERY_WAIT: Duration = Duration::from_secs(45);
+
+const TYPED: &str = "Appelez-moi au 418 555-0199 ou lisez https://bit.ly/abc123 — équipe";
+
+async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> {
+    let fixtures = FixtureServer::start(csp).await?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    browser
+        .goto(&fixtures.url("compose-signature.html"))
+        .await?;
+    browser
+        .wait_for_attribute("html", "data-balise-engine", engine)
+        .await?;
+    let host = eventually(WAIT, "the checklist panel", || async {
+        Ok(browser
+            .client()
+            .find(Locator::Css("balise-checklist[data-balise-overlay]"))
+            .await
+            .ok())
+    })
+    .await?;
+    let textarea = browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?;
+    textarea.send_keys(TYPED).await?;
+    let shadow = host.shadow_root().await?;
+    let phone_start = TYPED
+        .encode_utf16()
+        .take(TYPED.find("418").unwrap_or(0))
+        .count();
+    let finding = eventually(WAIT, "the phone finding", || async {
+        for li in shadow.find_all(Locator::Css("li[data-finding]")).await? {
+            if li.text().await?.contains("418 555-0199") {
+                return Ok(Some(li));
+            }
+        }
+        Ok(None)
+    })
+    .await?;
+    assert_eq!(
+        finding.attr("data-start").await?,
+        Some(phone_start.to_string())
+    );
+    assert_eq!(
+        finding.attr("data-end").await?,
+        Some((phone_start + 12).to_string())
+    );
+    let value = browser
+        .eval(
+            "return document.querySelector('form.compose-form textarea').value",
+            vec![],
+        )
+        .await?;
+    assert_eq!(value, serde_json::json!(TYPED));
+    let png = browser.client().screenshot().await?;
+    let dir = balise_e2e::workspace_root()
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("checklist-signature-{engine}.png")), png)?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn panel_lists_findings_with_wasm() -> anyhow::Result<()> {
+    panel_lists_findings(CspMode::None, "wasm").await
+}
+
+#[tokio::test]
+async fn panel_lists_findings_under_a_strict_csp() -> anyhow::Result<()> {
+    panel_lists_findings(CspMode::Strict, "js").await
+}
+
+/// Clicks the fixture's "Publier" and returns what the page published so far.
+async fn publish(browser: &Browser) -> anyhow::Result<serde_json::Value> {
+    browser
+        .client()
+        .find(Locator::Css("form.compose-form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    // The site's own handler runs in the same task as the click, if it runs at all.
+    browser.eval("return window.published", vec![]).await
+}
+
+async fn wait_for_attestations(
+    api: &CompanionApi,
+    count: usize,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    eventually(
+        DELIVERY_WAIT,
+        &format!("{count} attestation(s)"),
+        || async {
+            let stored = api.attestations().await?;
+            anyhow::ensure!(stored.len() <= count, "too many attestations: {stored:?}");
+            Ok((stored.len() == count).then_some(stored))
+        },
+    )
+    .await
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overridden()
+-> anyhow::Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    write_strict_test_policy(data_dir.path())?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Gestionnaire",
+        "gestion@example.org",
+    )
+    .await?;
+    flows::pair(&browser, &companion.base_url).await?;
+    browser.goto(&flows::options_url()).await?;
+    browser
+        .wait_for_attribute("#policy-status", "data-source", "companion")
+        .await?;
+
+    browser
+        .goto(&fixtures.url("compose-signature.html"))
+        .await?;
+    let host = eventually(WAIT, "the checklist panel", || async {
+        Ok(browser
+            .client()
+            .find(Locator::Css("balise-checklist[data-remaining]"))
+            .await
+            .ok())
+    })
+    .await?;
+    let textarea = browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?;
+    textarea.send_keys(TYPED).await?;
+
+    // Held: the site's handler never sees the click, and the panel says why.
+    assert_eq!(publish(&browser).await?, serde_json::json!([]));
+    browser
+        .wait_for_attribute("balise-checklist", "data-held", "true")
+        .await?;
+    let shadow = host.shadow_root().await?;
+    let hold = shadow
+        .find(Locator::Css("[data-balise-hold] [role=alert]"))
+        .await?;
+    let reason_shown = hold.text().await?;
+    assert!(reason_shown.contains("Publication held"), "{reason_shown}");
+    // Ctrl+Enter, the site's shortcut, is held too.
+    textarea
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await?;
+    assert_eq!(
+        browser.eval("return window.published", vec![]).await?,
+        serde_json::json!([])
+    );
+    assert_eq!(host.attr("data-held-count").await?.as_deref(), Some("2"));
+
+    // Released with a written reason: published once, attested with the reason.
+    let reason = "Numéro public du bureau syndical, lien demandé par le CA.";
+    shadow
+        .find(Locator::Css("[data-balise-override-reason]"))
+        .await?
+        .send_keys(reason)
+        .await?;
+    shadow
+        .find(Locator::Css("[data-balise-override]"))
+        .await?
+        .click()
+        .await?;
+    assert_eq!(publish(&browser).await?, serde_json::json!([TYPED]));
+    let stored = wait_for_attestations(&api, 1).await?;
+    let attestation = &stored[0]["attestation"];
+    assert_eq!(attestation["overrideReason"], reason, "{attestation}");
+    assert_eq!(attestation["site"], "mastodon");
+    assert_eq!(attestation["textSha256"], sha256_hex(TYPED));
+    assert!(
+        attestation["findings"]
+            .as_array()
+            .is_some_and(|findings| findings.iter().any(|f| f["kind"] == "phone")),
+        "{attestation}"
+    );
+
+    // Released by satisfying every required item: a clean draft, every manual item ticked.
+    let clean = "Rencontre des enseignantes et enseignants jeudi à 19 h. — Personnel du SEC-CSQ";
+    textarea.clear().await?;
+    textarea.send_keys(clean).await?;
+    for checkbox in shadow.find_all(Locator::Css("input[data-confirm]")).await? {
+        checkbox.click().await?;
+    }
+    browser
+        .wait_for_attribute("balise-checklist", "data-remaining", "0")
+        .await?;
+    assert_eq!(publish(&browser).await?, serde_json::json!([TYPED, clean]));
+    let stored = wait_for_attestations(&api, 2).await?;
+    let attestation = &stored[0]["attestation"];
+    assert_eq!(attestation["overrideReason"], serde_json::Value::Null);
+    assert_eq!(attestation["textSha256"], sha256_hex(clean));
+    assert!(
+        attestation["checklist"]
+            .as_array()
+            .is_some_and(|items| items.iter().all(|item| item["state"] != "fail")),
+        "{attestation}"
+    );
+    // The panel never wrote into the site's editor.
+    assert_eq!(
+        browser
+            .eval(
+                "return document.querySelector('form.compose-form textarea').value",
+                vec![]
+            )
+            .await?,
+        serde_json::json!(clean)
+    );
+    browser.close().await?;
+    drop(companion);
+    Ok(())
+}
