@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::{WAIT, eventually, workspace_root};
+use crate::{WAIT, eventually, target_dir, workspace_root};
 
 /// Options for one browser.
 #[derive(Debug, Default)]
@@ -39,14 +39,20 @@ impl std::fmt::Debug for Browser {
 }
 
 /// The unpacked Chromium extension built by `cargo xtask build`.
+/// Looked for under `CARGO_TARGET_DIR` first, then under `<root>/target`.
 pub fn chromium_extension_dir() -> Result<PathBuf> {
-    let dir = workspace_root().join("target/extension/chromium");
-    if !dir.join("manifest.json").exists() {
+    let candidates = [target_dir(), workspace_root().join("target")];
+    let found = candidates
+        .iter()
+        .map(|target| target.join("extension").join("chromium"))
+        .find(|dir| dir.join("manifest.json").exists());
+    let Some(dir) = found else {
+        let dir = candidates[0].join("extension").join("chromium");
         bail!(
             "the extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",
             dir.display()
         );
-    }
+    };
     Ok(dir)
 }
 

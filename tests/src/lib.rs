@@ -5,6 +5,7 @@ pub mod browser;
 pub mod companion;
 pub mod fixtures;
 pub mod flows;
+pub mod site_server;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +14,15 @@ use std::time::Duration;
 pub fn workspace_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     here.parent().map(PathBuf::from).unwrap_or(here)
+}
+
+/// The cargo target directory: `CARGO_TARGET_DIR` when set (relative to the workspace
+/// root if relative), else `<root>/target`, as `cargo xtask` uses it.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
+        _ => workspace_root().join("target"),
+    }
 }
 
 /// How long a test waits for something the browser should do quickly.
