@@ -3,6 +3,7 @@
 //! own publish control and shortcut record the text. Does not use the extension's panel.
 
 use anyhow::{Context, Result, bail};
+use balise_core::sites;
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::CspMode;
 use balise_e2e::site_server::{
@@ -72,6 +73,55 @@ async fn maybe_screenshot(browser: &Browser, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Finds, in the page and the open shadow roots of its `shadow_hosts`, what the site's
+/// adapter in `shared/src/sites.rs` matches, and checks that it includes the fixture's box
+/// and its publish control (by selector and label), as the extension will look for them.
+const ADAPTER_FINDS: &str = r#"
+const [compose, shadowHosts, submit, labels, box, control] = arguments;
+const roots = [document];
+for (const selector of shadowHosts) {
+  for (const host of document.querySelectorAll(selector)) {
+    if (host.shadowRoot) roots.push(host.shadowRoot);
+  }
+}
+const all = (selectors) =>
+  roots.flatMap((root) => selectors.flatMap((selector) => [...root.querySelectorAll(selector)]));
+const wanted = labels.map((label) => label.toLowerCase());
+const labelled = (element) =>
+  [element.textContent, element.getAttribute("aria-label")]
+    .some((label) => label != null && wanted.includes(label.trim().toLowerCase()));
+const controls = all(submit);
+return [all(compose).includes(box), controls.includes(control), labelled(control)];
+"#;
+
+async fn adapter_finds(
+    browser: &Browser,
+    site: &str,
+    editor: &Element,
+    control: &Element,
+) -> Result<()> {
+    let adapter = sites::by_id(site).with_context(|| format!("no adapter `{site}`"))?;
+    let found = browser
+        .eval(
+            ADAPTER_FINDS,
+            vec![
+                json!(adapter.compose_selectors),
+                json!(adapter.shadow_hosts),
+                json!(adapter.submit_selectors),
+                json!(adapter.submit_labels),
+                serde_json::to_value(editor)?,
+                serde_json::to_value(control)?,
+            ],
+        )
+        .await?;
+    if found != json!([true, true, true]) {
+        bail!(
+            "the `{site}` adapter does not find the fixture's box, control, control label: {found}"
+        );
+    }
+    Ok(())
+}
+
 /// Types into box 0 of one fixture, publishes by its control, then by its shortcut.
 async fn exercise(
     browser: &Browser,
@@ -112,8 +162,9 @@ async fn exercise(
     wait_for_value(browser, "return balise_fixture.text(0)", &json!(TYPED)).await?;
     maybe_screenshot(browser, &format!("{}-{mode:?}", fixture.id)).await?;
 
-    find(client, fixture.publish_selector)
-        .await?
+    let control = find(client, fixture.publish_selector).await?;
+    adapter_finds(browser, fixture.id, &editor, &control).await?;
+    control
         .click()
         .await
         .context("clicking the publish control")?;
@@ -144,22 +195,95 @@ async fn exercise(
     site_specific(browser, fixture).await
 }
 
+/// A CSS selector in the page's light DOM.
+fn css(selector: &'static str) -> Target {
+    Target {
+        shadow_host: None,
+        selector,
+    }
+}
+
+/// How a test publishes a box.
+enum Publish {
+    Click(Target),
+    Key(Shortcut),
+}
+
+/// Types into the box `index` found by `target`, publishes it, and checks the page's own
+/// model and its last publication.
+async fn type_and_publish(
+    browser: &Browser,
+    index: u64,
+    target: Target,
+    publish: Publish,
+) -> Result<()> {
+    let client = browser.client();
+    let editor = find(client, target).await?;
+    editor.click().await?;
+    editor.send_keys(TYPED).await?;
+    wait_for_value(
+        browser,
+        &format!("return balise_fixture.text({index})"),
+        &json!(TYPED),
+    )
+    .await?;
+    match publish {
+        Publish::Click(control) => find(client, control).await?.click().await?,
+        Publish::Key(shortcut) => editor.send_keys(&shortcut_keys(shortcut)).await?,
+    }
+    wait_for_value(
+        browser,
+        "return balise_fixture.published.at(-1)",
+        &json!({ "box": index, "text": TYPED }),
+    )
+    .await
+}
+
+fn shortcut_keys(shortcut: Shortcut) -> String {
+    match shortcut {
+        Shortcut::Enter => Key::Enter.to_string(),
+        Shortcut::CtrlEnter => format!("{}{}", Key::Control, Key::Enter),
+    }
+}
+
 /// The variety the extension's tests rely on, beyond box 0.
 async fn site_specific(browser: &Browser, fixture: &SiteFixture) -> Result<()> {
     let client = browser.client();
     match fixture.id {
-        "threads" => wait_for_value(browser, "return balise_fixture.boxes()", &json!(2)).await,
+        "threads" => {
+            // Two boxes, each with its own "Publier".
+            wait_for_value(browser, "return balise_fixture.boxes()", &json!(2)).await?;
+            type_and_publish(
+                browser,
+                1,
+                css("[data-fixture-box=\"1\"] div[role=\"textbox\"][data-lexical-editor=\"true\"]"),
+                Publish::Click(css("[data-fixture-box=\"1\"] div[role=\"button\"]")),
+            )
+            .await
+        }
+        "instagram" => {
+            // The comment textarea publishes on Enter.
+            type_and_publish(
+                browser,
+                1,
+                css("textarea[aria-label^=\"Ajoutez un commentaire\"]"),
+                Publish::Key(Shortcut::Enter),
+            )
+            .await
+        }
+        "linkedin" => {
+            // The comment box is TipTap, in the light DOM.
+            type_and_publish(
+                browser,
+                1,
+                css("#comment-editor .ProseMirror[contenteditable=\"true\"]"),
+                Publish::Click(css("button.comments-comment-box__submit-button")),
+            )
+            .await
+        }
         "x" => {
             // The remount gives a new, empty Draft.js editor.
-            let reload = find(
-                client,
-                Target {
-                    shadow_host: None,
-                    selector: "button.reload",
-                },
-            )
-            .await?;
-            reload.click().await?;
+            find(client, css("button.reload")).await?.click().await?;
             wait_for_value(
                 browser,
                 "return [balise_fixture.boxes(), balise_fixture.text(0)]",
@@ -170,35 +294,11 @@ async fn site_specific(browser: &Browser, fixture: &SiteFixture) -> Result<()> {
         "generic" => {
             // Box 1 lives in a same-origin iframe.
             wait_for_value(browser, "return balise_fixture.boxes()", &json!(2)).await?;
-            let frame = find(
-                client,
-                Target {
-                    shadow_host: None,
-                    selector: "iframe",
-                },
-            )
-            .await?;
-            frame.enter_frame().await?;
-            let inner = find(
-                client,
-                Target {
-                    shadow_host: None,
-                    selector: "[contenteditable=\"true\"]",
-                },
-            )
-            .await?;
+            find(client, css("iframe")).await?.enter_frame().await?;
+            let inner = find(client, css("[contenteditable=\"true\"]")).await?;
             inner.click().await?;
             inner.send_keys(TYPED).await?;
-            find(
-                client,
-                Target {
-                    shadow_host: None,
-                    selector: "#envoyer",
-                },
-            )
-            .await?
-            .click()
-            .await?;
+            find(client, css("#envoyer")).await?.click().await?;
             client.enter_parent_frame().await?;
             wait_for_value(
                 browser,
