@@ -38,7 +38,8 @@ impl std::fmt::Debug for Browser {
     }
 }
 
-/// The unpacked Chromium extension built by `cargo xtask build`.
+/// The unpacked Chromium extension built by `cargo xtask build`, under the target
+/// directory (`CARGO_TARGET_DIR` when set).
 pub fn chromium_extension_dir() -> Result<PathBuf> {
     let dir = target_dir().join("extension/chromium");
     if !dir.join("manifest.json").exists() {

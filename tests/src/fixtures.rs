@@ -74,7 +74,8 @@ impl Drop for FixtureServer {
     }
 }
 
-fn content_type(path: &Path) -> &'static str {
+/// The `Content-Type` of a fixture file, from its extension.
+pub(crate) fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|ext| ext.to_str()) {
         Some("html") => "text/html; charset=utf-8",
         Some("js") | Some("mjs") => "text/javascript; charset=utf-8",

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod companion;
 pub mod fixtures;
 pub mod flows;
+pub mod site_server;
 
 use std::path::PathBuf;
 use std::time::Duration;

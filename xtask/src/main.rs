@@ -2,6 +2,7 @@
 
 mod bench;
 mod extension;
+mod fixtures;
 mod js_fallback;
 mod manifest;
 mod prerequisites;
@@ -22,6 +23,7 @@ Commands:
                         Build the extension, then start the companion on http://127.0.0.1:7878
   test [--no-install]   Formatting, clippy, unit tests and end-to-end tests in headless Chromium;
                         installs what is missing (as root) unless --no-install
+  fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
   bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
 ";
 
@@ -41,6 +43,7 @@ fn run_command() -> Result<()> {
             extension::build(&workspace_root())?;
             Ok(())
         }
+        Some("fixtures") => fixtures::build(&workspace_root()),
         Some("run") => run::run(&workspace_root(), &rest),
         Some("test") => test::test(&workspace_root(), &rest),
         Some("bench") => bench::bench(&workspace_root()),

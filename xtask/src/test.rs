@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::{extension, prerequisites, shell};
+use crate::{extension, fixtures, prerequisites, shell};
 
 /// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless Chromium.
 pub fn test(root: &Path, args: &[String]) -> Result<()> {
@@ -58,6 +58,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
 
     extension::build(root)?;
     shell::run(root, &cargo, &["build", "--package", "balise-companion"])?;
+    fixtures::build(root)?;
     let chromium = chromium.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     println!("==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver})");
