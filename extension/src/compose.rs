@@ -12,6 +12,7 @@ use std::rc::Rc;
 use balise_core::analysis::{Analysis, Analyzer, Draft, DraftLink};
 use balise_core::checklist;
 use balise_core::i18n::Lang;
+use balise_core::placement::{self, Rect};
 use balise_core::policy::Policy;
 use balise_core::report::{AttestationV1, Publication};
 use balise_core::sites::{self, Modifiers, SiteAdapter};
@@ -92,7 +93,7 @@ pub fn start(
         scan_scheduled: Cell::new(false),
         place_scheduled: Cell::new(false),
         listeners: RefCell::new(Vec::new()),
-        last_focused: Cell::new(0),
+        active: Cell::new(0),
     });
     WATCHER.with(|cell| *cell.borrow_mut() = Some(watcher.clone()));
     watcher.observe_root(document.as_ref())?;
@@ -117,8 +118,9 @@ struct Watcher {
     scan_scheduled: Cell<bool>,
     place_scheduled: Cell<bool>,
     listeners: RefCell<Vec<EventListener>>,
-    /// The box the person last focused (0: none), to pick between boxes.
-    last_focused: Cell<u32>,
+    /// The box in use (0: none): its panel is open and above the others, and it wins
+    /// when a publish control could belong to several boxes.
+    active: Cell<u32>,
 }
 
 impl Watcher {
@@ -255,7 +257,60 @@ impl Watcher {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
         }
+        let first = self
+            .boxes
+            .borrow()
+            .first()
+            .map(|compose_box| compose_box.id);
+        if let Some(first) = first
+            && self.find_box(self.active.get()).is_none()
+        {
+            self.activate(first);
+        }
+        for compose_box in self.boxes.borrow().iter() {
+            *compose_box.control.borrow_mut() = self.control_for(compose_box);
+        }
         self.place_all();
+    }
+
+    /// Makes box `id` the one in use: its panel opens above the others, which collapse.
+    fn activate(&self, id: u32) {
+        self.active.set(id);
+        for compose_box in self.boxes.borrow().iter() {
+            let _ = compose_box.panel.set_active(compose_box.id == id);
+        }
+        self.schedule_place();
+    }
+
+    /// The publish control of a box: among the adapter's controls in the box's document or
+    /// shadow root, the one sharing the closest ancestor with it.
+    fn control_for(&self, compose_box: &ComposeBox) -> Option<Element> {
+        let root = compose_box.element.get_root_node();
+        let box_line = composed_ancestors(compose_box.element.as_ref());
+        let mut best: Option<(usize, Element)> = None;
+        for selector in self.adapter.submit_selectors {
+            for control in query_all(&root, selector) {
+                if !self
+                    .adapter
+                    .is_publish_control(selector, &control_label(&control))
+                {
+                    continue;
+                }
+                let Some(depth) = composed_ancestors(control.as_ref())
+                    .iter()
+                    .position(|ancestor| box_line.contains(ancestor))
+                else {
+                    continue;
+                };
+                if best
+                    .as_ref()
+                    .is_none_or(|(best_depth, _)| depth < *best_depth)
+                {
+                    best = Some((depth, control));
+                }
+            }
+        }
+        best.map(|(_, control)| control)
     }
 
     /// Every compose box on the page and in the adapter's shadow roots, outermost only.
@@ -306,6 +361,9 @@ impl Watcher {
         let panel = Panel::new(&self.document, &container, self.policy, self.lang, id)?;
         let compose_box = Rc::new(ComposeBox::new(id, element, panel)?);
         self.boxes.borrow_mut().push(compose_box.clone());
+        compose_box
+            .panel
+            .set_active(self.find_box(self.active.get()).is_none())?;
         compose_box.update(self, true)?;
         Ok(())
     }
@@ -327,8 +385,14 @@ impl Watcher {
                 .unwrap_or(0.0),
         );
         for compose_box in self.boxes.borrow().iter() {
-            let rect = compose_box.element.get_bounding_client_rect();
-            let _ = compose_box.panel.place_beside(&rect, viewport);
+            let control = compose_box
+                .control
+                .borrow()
+                .as_ref()
+                .filter(|control| control.is_connected())
+                .map(viewport_rect);
+            let area = placement::compose_area(viewport_rect(&compose_box.element), control);
+            let _ = compose_box.panel.place_beside(area, viewport);
         }
     }
 
@@ -422,7 +486,7 @@ impl Watcher {
                 Some((best_depth, best_box)) => {
                     depth < *best_depth
                         || (depth == *best_depth
-                            && compose_box.id == self.last_focused.get()
+                            && compose_box.id == self.active.get()
                             && best_box.id != compose_box.id)
                 }
             };
@@ -454,6 +518,7 @@ impl Watcher {
                 .as_ref()
                 .map(|analysis| checklist::hold_message(analysis, self.policy, self.lang))
                 .unwrap_or_default();
+            self.activate(compose_box.id);
             let _ = compose_box.panel.show_hold(Some(&message));
             let held = compose_box.held.get() + 1;
             compose_box.held.set(held);
@@ -542,6 +607,8 @@ struct ComposeBox {
     id: u32,
     element: HtmlElement,
     panel: Panel,
+    /// The box's publish control, found again at each scan.
+    control: RefCell<Option<Element>>,
     /// Manual items the person ticked, and warnings acknowledged.
     confirmed: RefCell<Vec<String>>,
     analysis: RefCell<Option<Analysis>>,
@@ -600,8 +667,10 @@ impl ComposeBox {
             }),
             EventListener::new(&element, "input", move |_| request_update(id)),
             EventListener::new(&element, "focus", move |_| {
-                if let Some(watcher) = watcher() {
-                    watcher.last_focused.set(id);
+                if let Some(watcher) = watcher()
+                    && watcher.active.get() != id
+                {
+                    watcher.activate(id);
                 }
             }),
         ];
@@ -609,12 +678,15 @@ impl ComposeBox {
             panel.toggle_button(),
             "click",
             move |_| {
-                if let Some(compose_box) = watcher().and_then(|watcher| watcher.find_box(id)) {
+                let Some(watcher) = watcher() else {
+                    return;
+                };
+                if watcher.active.get() != id {
+                    watcher.activate(id);
+                } else if let Some(compose_box) = watcher.find_box(id) {
                     let collapsed = !compose_box.panel.is_collapsed();
                     let _ = compose_box.panel.set_collapsed(collapsed);
-                    if let Some(watcher) = watcher() {
-                        watcher.schedule_place();
-                    }
+                    watcher.schedule_place();
                 }
             },
         ));
@@ -687,6 +759,7 @@ impl ComposeBox {
             id,
             element,
             panel,
+            control: RefCell::new(None),
             confirmed: RefCell::new(Vec::new()),
             analysis: RefCell::new(None),
             text: RefCell::new(String::new()),
@@ -876,6 +949,17 @@ fn control_label(element: &Element) -> String {
     match element.dyn_ref::<HtmlElement>() {
         Some(html) => html.inner_text(),
         None => element.text_content().unwrap_or_default(),
+    }
+}
+
+/// An element's rectangle in viewport coordinates.
+fn viewport_rect(element: &Element) -> Rect {
+    let rect = element.get_bounding_client_rect();
+    Rect {
+        left: rect.left(),
+        top: rect.top(),
+        right: rect.right(),
+        bottom: rect.bottom(),
     }
 }
 

@@ -9,10 +9,11 @@ use std::cell::{Cell, RefCell};
 use balise_core::analysis::ItemStateKind;
 use balise_core::checklist::{self, ChecklistView, FindingView};
 use balise_core::i18n::Lang;
+use balise_core::placement::{self, Rect};
 use balise_core::policy::Policy;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, DomRect, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
 use crate::dom::append;
 use crate::ui_text as t;
@@ -21,10 +22,9 @@ use crate::ui_text as t;
 pub const PANEL_TAG: &str = "balise-checklist";
 /// Width of the open panel, in CSS pixels.
 const PANEL_WIDTH: f64 = 300.0;
-/// Space between the box and the panel.
-const GAP: f64 = 8.0;
-/// Distance kept from the viewport's edges.
-const MARGIN: f64 = 4.0;
+/// Stacking of panels: the panel of the box in use above the others.
+const Z_INDEX: &str = "2147483644";
+const ACTIVE_Z_INDEX: &str = "2147483645";
 
 const STYLE: &str = "
 :host { all: initial; }
@@ -115,7 +115,7 @@ impl Panel {
         host.set_attribute("hidden", "")?;
         let style = host.style();
         style.set_property("position", "fixed")?;
-        style.set_property("z-index", "2147483645")?;
+        style.set_property("z-index", Z_INDEX)?;
         style.set_property("left", "0px")?;
         style.set_property("top", "0px")?;
         let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
@@ -332,46 +332,37 @@ impl Panel {
         self.collapsed.get()
     }
 
-    /// Places the panel beside the box whose viewport rectangle is `rect`: to its right if
-    /// there is room, else to its left, else under it; hidden when the box is not visible.
-    pub fn place_beside(&self, rect: &DomRect, viewport: (f64, f64)) -> Result<(), JsValue> {
-        let (width, height) = viewport;
-        let visible = rect.width() > 0.0
-            && rect.height() > 0.0
-            && rect.bottom() > 0.0
-            && rect.top() < height
-            && rect.right() > 0.0
-            && rect.left() < width;
-        if !visible {
-            self.host.set_hidden(true);
-            return Ok(());
-        }
+    /// Places the panel beside the compose `area` (see [`placement::place`]); hides it
+    /// when the area is not visible.
+    pub fn place_beside(&self, area: Rect, viewport: (f64, f64)) -> Result<(), JsValue> {
         let panel_width = if self.collapsed.get() {
             f64::from(self.section.client_width().max(120))
         } else {
             PANEL_WIDTH
         };
-        let (left, top) = if rect.right() + GAP + panel_width <= width - MARGIN {
-            (rect.right() + GAP, rect.top())
-        } else if rect.left() - GAP - panel_width >= MARGIN {
-            (rect.left() - GAP - panel_width, rect.top())
-        } else {
-            (
-                (rect.right() - panel_width)
-                    .clamp(MARGIN, (width - panel_width - MARGIN).max(MARGIN)),
-                rect.bottom() + GAP,
-            )
+        let Some(placed) = placement::place(area, panel_width, viewport) else {
+            self.host.set_hidden(true);
+            return Ok(());
         };
-        let top = top.clamp(MARGIN, (height - 40.0).max(MARGIN));
         let style = self.host.style();
-        style.set_property("left", &format!("{left:.0}px"))?;
-        style.set_property("top", &format!("{top:.0}px"))?;
-        self.body.style().set_property(
-            "max-height",
-            &format!("{:.0}px", (height - top - 60.0).max(80.0)),
-        )?;
+        style.set_property("left", &format!("{:.0}px", placed.left))?;
+        style.set_property("top", &format!("{:.0}px", placed.top))?;
+        self.body
+            .style()
+            .set_property("max-height", &format!("{:.0}px", placed.max_height))?;
         self.host.set_hidden(false);
         Ok(())
+    }
+
+    /// Marks the panel of the box in use (above the others, open) or of another box
+    /// (collapsed to its badge, below).
+    pub fn set_active(&self, active: bool) -> Result<(), JsValue> {
+        self.host
+            .style()
+            .set_property("z-index", if active { ACTIVE_Z_INDEX } else { Z_INDEX })?;
+        self.host
+            .set_attribute("data-active", if active { "true" } else { "false" })?;
+        self.set_collapsed(!active)
     }
 
     /// Removes the panel from the page.

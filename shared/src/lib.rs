@@ -17,6 +17,7 @@
 pub mod analysis;
 pub mod checklist;
 pub mod i18n;
+pub mod placement;
 pub mod policy;
 pub mod report;
 pub mod rules;

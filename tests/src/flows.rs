@@ -181,3 +181,23 @@ pub async fn wait_report_status(browser: &Browser, state: &str) -> Result<()> {
         .wait_for_shadow_attribute("balise-report", ".status", "data-state", state)
         .await
 }
+
+/// Adds `hosts` as the extra sites where the checklist shows, in the options, and saves.
+pub async fn save_extra_sites(browser: &Browser, hosts: &[&str]) -> Result<()> {
+    browser.goto(&options_url()).await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let field = browser.client().find(Locator::Css("#extra-sites")).await?;
+    field.clear().await?;
+    field.send_keys(&hosts.join("\n")).await?;
+    browser
+        .client()
+        .find(Locator::Css("#settings button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "saved")
+        .await
+}

@@ -202,6 +202,28 @@ pub const SITE_FIXTURES: &[SiteFixture] = &[
     },
 ];
 
+/// Finds `target` (through its shadow root when it has one), waiting for it to appear.
+pub async fn find(
+    client: &fantoccini::Client,
+    target: Target,
+) -> Result<fantoccini::elements::Element> {
+    use fantoccini::Locator;
+    crate::eventually(crate::WAIT, target.selector, || async {
+        let found = match target.shadow_host {
+            None => client.find(Locator::Css(target.selector)).await,
+            Some(host) => match client.find(Locator::Css(host)).await {
+                Ok(host) => match host.shadow_root().await {
+                    Ok(root) => root.find(Locator::Css(target.selector)).await,
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(error),
+            },
+        };
+        Ok(found.ok())
+    })
+    .await
+}
+
 /// The fixture with this adapter id.
 pub fn site_fixture(id: &str) -> Option<&'static SiteFixture> {
     SITE_FIXTURES.iter().find(|fixture| fixture.id == id)

@@ -7,34 +7,15 @@ use balise_core::sites;
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::CspMode;
 use balise_e2e::site_server::{
-    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args,
+    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args, find,
 };
 use balise_e2e::{WAIT, eventually};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 /// Accents, a link and a phone number: what a union message holds.
 const TYPED: &str = "Réunion des élèves à 19 h, détails : https://bit.ly/abc123 ou 418 555-0199";
-
-/// Finds `target` (through its shadow root when it has one), waiting for it to appear.
-async fn find(client: &Client, target: Target) -> Result<Element> {
-    eventually(WAIT, target.selector, || async {
-        let found = match target.shadow_host {
-            None => client.find(Locator::Css(target.selector)).await,
-            Some(host) => match client.find(Locator::Css(host)).await {
-                Ok(host) => match host.shadow_root().await {
-                    Ok(root) => root.find(Locator::Css(target.selector)).await,
-                    Err(error) => Err(error),
-                },
-                Err(error) => Err(error),
-            },
-        };
-        Ok(found.ok())
-    })
-    .await
-}
 
 /// Evaluates `script` (a function body) in the page and returns its result.
 async fn eval(browser: &Browser, script: &str) -> Result<Value> {
