@@ -47,6 +47,7 @@ return [...document.querySelectorAll('balise-checklist[data-balise-overlay]')].m
   heldCount: host.dataset.heldCount || null,
   remaining: host.dataset.remaining || null,
   hidden: host.hidden,
+  lang: host.shadowRoot.querySelector('section').getAttribute('lang'),
   rect: (() => { const r = host.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })(),
   items: [...host.shadowRoot.querySelectorAll('li[data-item-id]')].map((li) => [li.dataset.itemId, li.dataset.state]),
   findings: [...host.shadowRoot.querySelectorAll('li[data-finding]')].map((li) => ({
@@ -164,6 +165,15 @@ impl Run<'_> {
             UNKNOWN_SOURCE,
         )?;
         ensure!(panel["hidden"] == false, "the panel is hidden: {panel}");
+        let expected_lang = match self.mode {
+            CspMode::None => "fr",
+            CspMode::Strict => "en",
+        };
+        ensure!(
+            panel["lang"] == expected_lang,
+            "the panel speaks {} instead of {expected_lang}",
+            panel["lang"]
+        );
         let box_id = panel["box"]
             .as_str()
             .context("panel without a box id")?
@@ -320,8 +330,16 @@ async fn every_fixture(mode: CspMode) -> Result<()> {
     let companion = CompanionProcess::start(data_dir.path())?;
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     let server = SiteServer::start(mode).await?;
+    // One run in a French browser, one in an English one: the panel speaks the browser's
+    // language (the options can override it).
+    let lang = match mode {
+        CspMode::None => "fr-CA",
+        CspMode::Strict => "en-US",
+    };
+    let mut extra_args = browser_args();
+    extra_args.extend([format!("--lang={lang}"), format!("--accept-lang={lang}")]);
     let browser = Browser::launch(LaunchOptions {
-        extra_args: browser_args(),
+        extra_args,
         ..LaunchOptions::default()
     })
     .await?;
