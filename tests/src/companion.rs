@@ -187,6 +187,29 @@ impl CompanionApi {
             .with_context(|| format!("unexpected attestation list: {body}"))
     }
 
+    /// Waits up to `within` until the companion holds exactly `count` attestations, newest
+    /// first; fails at once if it ever holds more.
+    pub async fn wait_for_attestations(
+        &self,
+        count: usize,
+        within: std::time::Duration,
+    ) -> Result<Vec<serde_json::Value>> {
+        crate::eventually(
+            within,
+            &format!("{count} stored attestation(s)"),
+            || async {
+                let stored = self.attestations().await?;
+                anyhow::ensure!(
+                    stored.len() <= count,
+                    "more attestations than recorded: {}",
+                    stored.len()
+                );
+                Ok((stored.len() == count).then_some(stored))
+            },
+        )
+        .await
+    }
+
     /// One stored report's metadata.
     pub async fn report(&self, id: &str) -> Result<serde_json::Value> {
         Ok(self

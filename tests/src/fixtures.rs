@@ -88,36 +88,47 @@ pub(crate) fn content_type(path: &Path) -> &'static str {
 }
 
 async fn serve_file(State(config): State<FixtureConfig>, request: Request) -> Response {
-    let relative = request.uri().path().trim_start_matches('/');
-    let relative = if relative.is_empty() {
-        "index.html"
-    } else {
-        relative
-    };
-    let relative = Path::new(relative);
-    // Only plain path segments: no `..`, no absolute paths.
+    let path = request.uri().path().to_owned();
+    serve_from(
+        std::slice::from_ref(&config.root),
+        "index.html",
+        config.csp,
+        &path,
+    )
+    .await
+}
+
+/// Serves the file at the request's URL `path` from the first of `roots` that holds it
+/// (`index` for `/`), with its content type, no caching, and [`STRICT_CSP`] when `csp`
+/// asks for it. Only plain path segments are accepted: no `..`, no absolute paths.
+pub async fn serve_from(roots: &[PathBuf], index: &str, csp: CspMode, path: &str) -> Response {
+    let relative = path.trim_start_matches('/');
+    let relative = Path::new(if relative.is_empty() { index } else { relative });
     if !relative
         .components()
         .all(|part| matches!(part, Component::Normal(_)))
     {
         return StatusCode::BAD_REQUEST.into_response();
     }
-    let path = config.root.join(relative);
-    let Ok(bytes) = tokio::fs::read(&path).await else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&path)),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if config.csp == CspMode::Strict {
+    for root in roots {
+        let path = root.join(relative);
+        let Ok(bytes) = tokio::fs::read(&path).await else {
+            continue;
+        };
+        let mut response = bytes.into_response();
+        let headers = response.headers_mut();
         headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(STRICT_CSP),
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type(&path)),
         );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if csp == CspMode::Strict {
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(STRICT_CSP),
+            );
+        }
+        return response;
     }
-    response
+    StatusCode::NOT_FOUND.into_response()
 }

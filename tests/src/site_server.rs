@@ -5,14 +5,13 @@
 //! [`SiteServer::browser_args`] (`--host-resolver-rules` and `--ignore-certificate-errors`),
 //! so the extension's host matching is exercised as on the real sites.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -20,7 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::fixtures::{CspMode, STRICT_CSP, content_type};
+use crate::fixtures::{CspMode, serve_from};
 use crate::{target_dir, workspace_root};
 
 /// A keyboard shortcut that publishes from a compose box.
@@ -224,6 +223,18 @@ pub async fn find(
     .await
 }
 
+/// Fails with every fixture's failure, one per line, when there is any.
+pub fn fail_on_any(failures: &[String]) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    )
+}
+
 /// The fixture with this adapter id.
 pub fn site_fixture(id: &str) -> Option<&'static SiteFixture> {
     SITE_FIXTURES.iter().find(|fixture| fixture.id == id)
@@ -381,38 +392,6 @@ impl axum::serve::Listener for TlsListener {
 }
 
 async fn serve_site_file(State(config): State<SiteConfig>, request: Request) -> Response {
-    let relative = request.uri().path().trim_start_matches('/');
-    let relative = Path::new(if relative.is_empty() {
-        "generic.html"
-    } else {
-        relative
-    });
-    // Only plain path segments: no `..`, no absolute paths.
-    if !relative
-        .components()
-        .all(|part| matches!(part, Component::Normal(_)))
-    {
-        return StatusCode::BAD_REQUEST.into_response();
-    }
-    for root in config.roots.iter() {
-        let path = root.join(relative);
-        let Ok(bytes) = tokio::fs::read(&path).await else {
-            continue;
-        };
-        let mut response = bytes.into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type(&path)),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if config.csp == CspMode::Strict {
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(STRICT_CSP),
-            );
-        }
-        return response;
-    }
-    StatusCode::NOT_FOUND.into_response()
+    let path = request.uri().path().to_owned();
+    serve_from(&config.roots, "generic.html", config.csp, &path).await
 }

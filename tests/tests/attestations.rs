@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{
     CompanionApi, CompanionProcess, DEFAULT_ORGANIZATION, TEST_ORGANIZATION, api_token,
@@ -54,25 +54,6 @@ async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
         .await?)
 }
 
-/// Waits until the companion holds exactly `count` attestations (failing at once if it
-/// ever holds more).
-async fn wait_for_attestations(api: &CompanionApi, count: usize) -> Result<Vec<Value>> {
-    eventually(
-        DELIVERY_WAIT,
-        &format!("{count} stored attestation(s)"),
-        || async {
-            let stored = api.attestations().await?;
-            ensure!(
-                stored.len() <= count,
-                "more attestations than recorded: {}",
-                stored.len()
-            );
-            Ok((stored.len() == count).then_some(stored))
-        },
-    )
-    .await
-}
-
 struct Setup {
     data_dir: tempfile::TempDir,
     companion: CompanionProcess,
@@ -119,7 +100,7 @@ async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Res
     .await?;
     assert_eq!(reply, json!({"type": "done"}));
 
-    let stored = wait_for_attestations(&setup.api, 1).await?;
+    let stored = setup.api.wait_for_attestations(1, DELIVERY_WAIT).await?;
     assert_eq!(stored[0]["id"], id);
     assert_eq!(stored[0]["attestation"], attestation(id));
 
@@ -243,7 +224,7 @@ async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_i
     assert_eq!(waiting[0]["state"], "waiting");
 
     let companion = CompanionProcess::start_on_port(setup.data_dir.path(), port)?;
-    let stored = wait_for_attestations(&setup.api, 1).await?;
+    let stored = setup.api.wait_for_attestations(1, DELIVERY_WAIT).await?;
     assert_eq!(stored[0]["id"], id);
     // Still exactly one a while later, and the outbox is empty.
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -100,22 +100,6 @@ async fn publish(browser: &Browser) -> anyhow::Result<serde_json::Value> {
     browser.eval("return window.published", vec![]).await
 }
 
-async fn wait_for_attestations(
-    api: &CompanionApi,
-    count: usize,
-) -> anyhow::Result<Vec<serde_json::Value>> {
-    eventually(
-        DELIVERY_WAIT,
-        &format!("{count} attestation(s)"),
-        || async {
-            let stored = api.attestations().await?;
-            anyhow::ensure!(stored.len() <= count, "too many attestations: {stored:?}");
-            Ok((stored.len() == count).then_some(stored))
-        },
-    )
-    .await
-}
-
 fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -196,7 +180,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
         .click()
         .await?;
     assert_eq!(publish(&browser).await?, serde_json::json!([TYPED]));
-    let stored = wait_for_attestations(&api, 1).await?;
+    let stored = api.wait_for_attestations(1, DELIVERY_WAIT).await?;
     let attestation = &stored[0]["attestation"];
     assert_eq!(attestation["overrideReason"], reason, "{attestation}");
     assert_eq!(attestation["site"], "mastodon");
@@ -219,7 +203,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
         .wait_for_attribute("balise-checklist", "data-remaining", "0")
         .await?;
     assert_eq!(publish(&browser).await?, serde_json::json!([TYPED, clean]));
-    let stored = wait_for_attestations(&api, 2).await?;
+    let stored = api.wait_for_attestations(2, DELIVERY_WAIT).await?;
     let attestation = &stored[0]["attestation"];
     assert_eq!(attestation["overrideReason"], serde_json::Value::Null);
     assert_eq!(attestation["textSha256"], sha256_hex(clean));

@@ -9,12 +9,12 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token, write_strict_test_policy};
 use balise_e2e::fixtures::CspMode;
 use balise_e2e::site_server::{
-    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args, find,
+    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args, fail_on_any, find,
 };
 use balise_e2e::{WAIT, eventually, flows};
 use fantoccini::Locator;
@@ -178,6 +178,18 @@ impl Run<'_> {
             .as_str()
             .context("panel without a box id")?
             .to_owned();
+        // The panel took nothing: the focus is still in the editor (through shadow roots).
+        let focused = browser
+            .eval(
+                "let active = document.activeElement;
+                 while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+                   active = active.shadowRoot.activeElement;
+                 }
+                 return active === arguments[0] || arguments[0].contains(active);",
+                vec![serde_json::to_value(&editor)?],
+            )
+            .await?;
+        ensure!(focused == json!(true), "the editor lost the focus");
         // The editor's own model holds exactly what was typed.
         let text = browser
             .eval("return balise_fixture.text(0)", vec![])
@@ -256,11 +268,10 @@ impl Run<'_> {
             after == json!([{ "box": 0, "text": TYPED }]),
             "after the override the page published {after}"
         );
-        let stored = eventually(DELIVERY_WAIT, "the attestation", || async {
-            let stored = self.api.attestations().await?;
-            Ok((stored.len() > before).then_some(stored))
-        })
-        .await?;
+        let stored = self
+            .api
+            .wait_for_attestations(before + 1, DELIVERY_WAIT)
+            .await?;
         let attestation = &stored[0]["attestation"];
         ensure!(
             attestation["site"] == fixture.id && attestation["overrideReason"] == OVERRIDE_REASON,
@@ -371,14 +382,7 @@ async fn every_fixture(mode: CspMode) -> Result<()> {
     }
     browser.close().await?;
     drop(companion);
-    if !failures.is_empty() {
-        bail!(
-            "{} fixture(s) failed:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
-    }
-    Ok(())
+    fail_on_any(&failures)
 }
 
 #[tokio::test]

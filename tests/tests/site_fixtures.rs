@@ -7,7 +7,7 @@ use balise_core::sites;
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::CspMode;
 use balise_e2e::site_server::{
-    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args, find,
+    SITE_FIXTURES, Shortcut, SiteFixture, SiteServer, Target, browser_args, fail_on_any, find,
 };
 use balise_e2e::{WAIT, eventually};
 use fantoccini::elements::Element;
@@ -307,14 +307,7 @@ async fn all_fixtures(mode: CspMode) -> Result<()> {
         }
     }
     browser.close().await?;
-    if !failures.is_empty() {
-        bail!(
-            "{} fixture(s) failed:\n{}",
-            failures.len(),
-            failures.join("\n")
-        );
-    }
-    Ok(())
+    fail_on_any(&failures)
 }
 
 #[tokio::test]
