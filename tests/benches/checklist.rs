@@ -109,11 +109,14 @@ async fn keystroke_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
         .collect())
 }
 
-/// Start-up times (loader to panel attached) and, within them, the time to load the
-/// Rust code (fetch, compile, instantiate).
-async fn startup_samples(browser: &Browser, url: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+/// Start-up times (loader to panel attached) and, within them, each step's times
+/// (loading the Rust code, reading the settings, the policy, attaching the panels).
+async fn startup_samples(
+    browser: &Browser,
+    url: &str,
+) -> Result<(Vec<f64>, Vec<(String, Vec<f64>)>)> {
     let mut samples = Vec::new();
-    let mut loads = Vec::new();
+    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
     for _ in 0..LOADS {
         browser.goto(url).await?;
         let value = eventually(WAIT, "the start-up time", || async {
@@ -123,11 +126,22 @@ async fn startup_samples(browser: &Browser, url: &str) -> Result<(Vec<f64>, Vec<
         .await?;
         samples.push(value.parse()?);
         let root = browser.client().find(Locator::Css("html")).await?;
-        if let Some(load) = root.attr("data-balise-load-ms").await? {
-            loads.push(load.parse()?);
+        let recorded = root
+            .attr("data-balise-startup-steps")
+            .await?
+            .unwrap_or_default();
+        for step in recorded.split_whitespace() {
+            let Some((name, ms)) = step.split_once('=') else {
+                continue;
+            };
+            let ms: f64 = ms.parse()?;
+            match steps.iter_mut().find(|(known, _)| known == name) {
+                Some((_, times)) => times.push(ms),
+                None => steps.push((name.to_owned(), vec![ms])),
+            }
         }
     }
-    Ok((samples, loads))
+    Ok((samples, steps))
 }
 
 #[tokio::main]
@@ -144,12 +158,14 @@ async fn main() -> Result<()> {
             &format!("keystroke to updated panel, 5,000-character draft, {engine}"),
             keystrokes,
         );
-        let (startup, load) = startup_samples(&browser, &url).await?;
+        let (startup, steps) = startup_samples(&browser, &url).await?;
         summary(
             &format!("content script start-up (loader to panel attached), {engine}"),
             startup,
         );
-        summary(&format!("  of which loading the Rust code, {engine}"), load);
+        for (name, times) in steps {
+            summary(&format!("  step {name}, {engine}"), times);
+        }
     }
     browser.close().await
 }
