@@ -227,3 +227,94 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
     drop(companion);
     Ok(())
 }
+
+/// The panel's and the box's rectangles as `[panel left, panel top, box right, box top]`.
+const GEOMETRY: &str = "
+const panel = document.querySelector('balise-checklist').getBoundingClientRect();
+const box = document.querySelector('form.compose-form textarea').getBoundingClientRect();
+return [panel.left, panel.top, box.right, box.top];";
+
+#[tokio::test]
+async fn panel_follows_its_box_and_goes_with_it() -> anyhow::Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    browser
+        .goto(&fixtures.url("compose-signature.html"))
+        .await?;
+    let first = eventually(WAIT, "the checklist panel", || async {
+        Ok(browser
+            .client()
+            .find(Locator::Css("balise-checklist[data-remaining]"))
+            .await
+            .ok())
+    })
+    .await?;
+    let first_box = first.attr("data-balise-box").await?;
+
+    // Beside the box, and still beside it after the page scrolls and the box grows.
+    let beside = |geometry: serde_json::Value| -> anyhow::Result<()> {
+        let [panel_left, panel_top, box_right, box_top] =
+            serde_json::from_value::<[f64; 4]>(geometry.clone())?;
+        anyhow::ensure!(
+            panel_left >= box_right
+                && panel_left - box_right < 40.0
+                && (panel_top - box_top.max(4.0)).abs() < 2.0,
+            "the panel is not beside its box: {geometry}"
+        );
+        Ok(())
+    };
+    beside(browser.eval(GEOMETRY, vec![]).await?)?;
+    browser.eval("window.scrollBy(0, 30)", vec![]).await?;
+    eventually(WAIT, "the panel to follow the scroll", || async {
+        Ok(beside(browser.eval(GEOMETRY, vec![]).await?).ok())
+    })
+    .await?;
+    browser
+        .eval(
+            "document.querySelector('form.compose-form textarea').style.width = '70%'",
+            vec![],
+        )
+        .await?;
+    eventually(WAIT, "the panel to follow the resize", || async {
+        Ok(beside(browser.eval(GEOMETRY, vec![]).await?).ok())
+    })
+    .await?;
+
+    // A single-page navigation replaces the form: the old panel goes, a new one comes.
+    browser
+        .eval(
+            "const form = document.getElementById('compose');
+             const copy = form.cloneNode(true);
+             history.pushState({}, '', '?page=2');
+             form.remove();
+             setTimeout(() => document.querySelector('main').prepend(copy), 50);",
+            vec![],
+        )
+        .await?;
+    eventually(WAIT, "a new panel for the new box", || async {
+        let panels = browser
+            .client()
+            .find_all(Locator::Css("balise-checklist"))
+            .await?;
+        if panels.len() != 1 {
+            return Ok(None);
+        }
+        let id = panels[0].attr("data-balise-box").await?;
+        Ok((id.is_some() && id != first_box).then_some(()))
+    })
+    .await?;
+    // With no box left, no panel is left.
+    browser
+        .eval("document.getElementById('compose').remove()", vec![])
+        .await?;
+    eventually(WAIT, "the panel to go with its box", || async {
+        Ok(browser
+            .client()
+            .find_all(Locator::Css("balise-checklist"))
+            .await?
+            .is_empty()
+            .then_some(()))
+    })
+    .await?;
+    browser.close().await
+}
