@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually};
+use balise_e2e::{WAIT, eventually, flows};
 use fantoccini::Locator;
 
 /// Characters typed one key at a time after the draft is in place.
@@ -41,21 +41,9 @@ fn summary(name: &str, mut samples: Vec<f64>) {
     );
 }
 
-async fn wait_for_panel(browser: &Browser) -> Result<()> {
-    eventually(WAIT, "the checklist panel", || async {
-        Ok(browser
-            .client()
-            .find(Locator::Css("balise-checklist[data-remaining]"))
-            .await
-            .ok())
-    })
-    .await?;
-    Ok(())
-}
-
 async fn keystroke_samples(browser: &Browser, url: &str) -> Result<Vec<f64>> {
     browser.goto(url).await?;
-    wait_for_panel(browser).await?;
+    flows::wait_for_panel(browser).await?;
     let draft: String = balise_core::sample::realistic_french_post()
         .chars()
         .take(DRAFT_CHARS)

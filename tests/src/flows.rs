@@ -201,3 +201,32 @@ pub async fn save_extra_sites(browser: &Browser, hosts: &[&str]) -> Result<()> {
         .wait_for_attribute("#save-status", "data-state", "saved")
         .await
 }
+
+/// Waits for a checklist panel with its first analysis drawn, and returns its host element
+/// (the first one in the page).
+pub async fn wait_for_panel(browser: &Browser) -> Result<fantoccini::elements::Element> {
+    eventually(WAIT, "the checklist panel", || async {
+        Ok(browser
+            .client()
+            .find(Locator::Css("balise-checklist[data-remaining]"))
+            .await
+            .ok())
+    })
+    .await
+}
+
+/// Writes `reason` in a held panel (its host element `panel`) and allows the publication.
+pub async fn allow_with_reason(panel: &fantoccini::elements::Element, reason: &str) -> Result<()> {
+    let shadow = panel.shadow_root().await?;
+    shadow
+        .find(Locator::Css("[data-balise-override-reason]"))
+        .await?
+        .send_keys(reason)
+        .await?;
+    shadow
+        .find(Locator::Css("[data-balise-override]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}

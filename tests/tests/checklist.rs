@@ -27,14 +27,7 @@ async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> 
     browser
         .wait_for_attribute("html", "data-balise-engine", engine)
         .await?;
-    let host = eventually(WAIT, "the checklist panel", || async {
-        Ok(browser
-            .client()
-            .find(Locator::Css("balise-checklist[data-balise-overlay]"))
-            .await
-            .ok())
-    })
-    .await?;
+    let host = flows::wait_for_panel(&browser).await?;
     let textarea = browser
         .client()
         .find(Locator::Css("form.compose-form textarea"))
@@ -132,14 +125,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
     browser
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
-    let host = eventually(WAIT, "the checklist panel", || async {
-        Ok(browser
-            .client()
-            .find(Locator::Css("balise-checklist[data-remaining]"))
-            .await
-            .ok())
-    })
-    .await?;
+    let host = flows::wait_for_panel(&browser).await?;
     let textarea = browser
         .client()
         .find(Locator::Css("form.compose-form textarea"))
@@ -169,16 +155,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
 
     // Released with a written reason: published once, attested with the reason.
     let reason = "Numéro public du bureau syndical, lien demandé par le CA.";
-    shadow
-        .find(Locator::Css("[data-balise-override-reason]"))
-        .await?
-        .send_keys(reason)
-        .await?;
-    shadow
-        .find(Locator::Css("[data-balise-override]"))
-        .await?
-        .click()
-        .await?;
+    flows::allow_with_reason(&host, reason).await?;
     assert_eq!(publish(&browser).await?, serde_json::json!([TYPED]));
     let stored = api.wait_for_attestations(1, DELIVERY_WAIT).await?;
     let attestation = &stored[0]["attestation"];
@@ -241,14 +218,7 @@ async fn panel_follows_its_box_and_goes_with_it() -> anyhow::Result<()> {
     browser
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
-    let first = eventually(WAIT, "the checklist panel", || async {
-        Ok(browser
-            .client()
-            .find(Locator::Css("balise-checklist[data-remaining]"))
-            .await
-            .ok())
-    })
-    .await?;
+    let first = flows::wait_for_panel(&browser).await?;
     let first_box = first.attr("data-balise-box").await?;
 
     // Beside the box, and still beside it after the page scrolls and the box grows.

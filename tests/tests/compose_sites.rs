@@ -248,17 +248,7 @@ impl Run<'_> {
                 "balise-checklist[data-balise-box=\"{box_id}\"]"
             )))
             .await?;
-        let shadow = host.shadow_root().await?;
-        shadow
-            .find(Locator::Css("[data-balise-override-reason]"))
-            .await?
-            .send_keys(OVERRIDE_REASON)
-            .await?;
-        shadow
-            .find(Locator::Css("[data-balise-override]"))
-            .await?
-            .click()
-            .await?;
+        flows::allow_with_reason(&host, OVERRIDE_REASON).await?;
         find(client, fixture.publish_selector)
             .await?
             .click()
