@@ -34,6 +34,8 @@ use crate::ui_text as t;
 const SAMPLES_KEPT: usize = 2_000;
 /// A second publish event for the same text within this delay is the same publication.
 const SAME_PUBLICATION_MS: f64 = 2_000.0;
+/// The least time between two searches for a box's missing publish control.
+const CONTROL_SEARCH_INTERVAL_MS: f64 = 1_000.0;
 /// Event the benchmark dispatches on the document to have the samples written out.
 pub const DUMP_TIMINGS_EVENT: &str = "balise:dump-timings";
 
@@ -73,11 +75,14 @@ pub fn start(
         return Ok(());
     }
     let policy: &'static Policy = Box::leak(Box::new(policy));
-    let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(|_, _| {
-        if let Some(watcher) = watcher() {
-            watcher.schedule_scan();
-        }
-    });
+    let callback =
+        Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(|records: js_sys::Array, _| {
+            if let Some(watcher) = watcher()
+                && !watcher.only_inside_boxes(&records)
+            {
+                watcher.schedule_scan();
+            }
+        });
     let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
     let watcher = Rc::new(Watcher {
         adapter,
@@ -267,10 +272,39 @@ impl Watcher {
         {
             self.activate(first);
         }
+        let now = now();
         for compose_box in self.boxes.borrow().iter() {
-            *compose_box.control.borrow_mut() = self.control_for(compose_box);
+            // Looking for a control reads the labels of many elements: only when the box has
+            // none (or lost it), and not more than once a second.
+            let found = compose_box
+                .control
+                .borrow()
+                .as_ref()
+                .is_some_and(|control| control.is_connected());
+            if !found && now - compose_box.control_searched_at.get() >= CONTROL_SEARCH_INTERVAL_MS {
+                compose_box.control_searched_at.set(now);
+                *compose_box.control.borrow_mut() = self.control_for(compose_box);
+            }
         }
         self.place_all();
+    }
+
+    /// Whether every mutation in `records` happened inside an attached box (typing), which
+    /// cannot add or remove a box.
+    fn only_inside_boxes(&self, records: &js_sys::Array) -> bool {
+        let boxes = self.boxes.borrow();
+        !boxes.is_empty()
+            && records.iter().all(|record| {
+                let Some(target) = record
+                    .dyn_ref::<web_sys::MutationRecord>()
+                    .and_then(|record| record.target())
+                else {
+                    return false;
+                };
+                boxes
+                    .iter()
+                    .any(|compose_box| compose_box.element.contains(Some(&target)))
+            })
     }
 
     /// Makes box `id` the one in use: its panel opens above the others, which collapse.
@@ -607,8 +641,10 @@ struct ComposeBox {
     id: u32,
     element: HtmlElement,
     panel: Panel,
-    /// The box's publish control, found again at each scan.
+    /// The box's publish control, looked for again when it is missing.
     control: RefCell<Option<Element>>,
+    /// When the control was last looked for (`performance.now()`).
+    control_searched_at: Cell<f64>,
     /// Manual items the person ticked, and warnings acknowledged.
     confirmed: RefCell<Vec<String>>,
     analysis: RefCell<Option<Analysis>>,
@@ -760,6 +796,7 @@ impl ComposeBox {
             element,
             panel,
             control: RefCell::new(None),
+            control_searched_at: Cell::new(f64::NEG_INFINITY),
             confirmed: RefCell::new(Vec::new()),
             analysis: RefCell::new(None),
             text: RefCell::new(String::new()),
