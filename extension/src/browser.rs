@@ -60,11 +60,19 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "i18n"], js_name = getMessage)]
     pub fn i18n_get_message(name: &str) -> String;
 
-    #[wasm_bindgen(js_namespace = crypto, js_name = randomUUID)]
-    pub fn random_uuid() -> String;
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn crypto_get_random_values(bytes: &mut [u8]);
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = digest)]
     fn subtle_digest(algorithm: &str, data: &js_sys::Uint8Array) -> js_sys::Promise;
+}
+
+/// A new version-4 UUID. `crypto.getRandomValues` rather than `crypto.randomUUID`, which
+/// exists only in secure contexts: a content script on an `http:` page has none.
+pub fn random_uuid() -> String {
+    let mut bytes = [0u8; 16];
+    crypto_get_random_values(&mut bytes);
+    balise_core::validate::uuid_v4(bytes)
 }
 
 /// A readable message for a JavaScript error value (an `Error`'s message, or a string).

@@ -22,6 +22,21 @@ pub fn is_uuid(value: &str) -> bool {
         })
 }
 
+/// A version-4 UUID (8-4-4-4-12, lowercase) from 16 random bytes: the version and variant
+/// bits are set as RFC 9562 says.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (index, byte) in bytes.iter().enumerate() {
+        if matches!(index, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out
+}
+
 /// The days in `month` of `year` (Gregorian), or 0 for an invalid month.
 pub fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
@@ -216,6 +231,17 @@ pub fn has_control_chars(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn uuid_v4_sets_version_and_variant() {
+        let id = super::uuid_v4([0xff; 16]);
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert!(super::is_uuid(&id));
+        assert_eq!(
+            super::uuid_v4([0; 16]),
+            "00000000-0000-4000-8000-000000000000"
+        );
+    }
+
     use super::*;
 
     #[test]

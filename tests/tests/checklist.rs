@@ -288,3 +288,39 @@ async fn panel_follows_its_box_and_goes_with_it() -> anyhow::Result<()> {
     .await?;
     browser.close().await
 }
+
+#[tokio::test]
+async fn publications_on_a_plain_http_page_are_recorded() -> anyhow::Result<()> {
+    // A union forum on plain HTTP under its own name: not a secure context, so no
+    // `crypto.randomUUID` there; the attestation still gets its id.
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(LaunchOptions {
+        extra_args: vec!["--host-resolver-rules=MAP forum-syndical.test 127.0.0.1".to_owned()],
+        ..LaunchOptions::default()
+    })
+    .await?;
+    let url = fixtures
+        .url("compose-signature.html")
+        .replace("127.0.0.1", "forum-syndical.test");
+    browser.goto(&url).await?;
+    let host = flows::wait_for_panel(&browser).await?;
+    assert_eq!(
+        browser
+            .eval("return window.isSecureContext", vec![])
+            .await?,
+        serde_json::json!(false)
+    );
+    browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?
+        .send_keys(TYPED)
+        .await?;
+    // The built-in policy is not strict: the publication goes through and is recorded.
+    assert_eq!(publish(&browser).await?, serde_json::json!([TYPED]));
+    eventually(WAIT, "the attestation to be kept", || async {
+        Ok((host.attr("data-attestations").await?.as_deref() == Some("1")).then_some(()))
+    })
+    .await?;
+    browser.close().await
+}
