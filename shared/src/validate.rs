@@ -233,13 +233,10 @@ pub fn has_control_chars(value: &str) -> bool {
 mod tests {
     #[test]
     fn uuid_v4_sets_version_and_variant() {
-        let id = super::uuid_v4([0xff; 16]);
+        let id = uuid_v4([0xff; 16]);
         assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        assert!(super::is_uuid(&id));
-        assert_eq!(
-            super::uuid_v4([0; 16]),
-            "00000000-0000-4000-8000-000000000000"
-        );
+        assert!(is_uuid(&id));
+        assert_eq!(uuid_v4([0; 16]), "00000000-0000-4000-8000-000000000000");
     }
 
     use super::*;
