@@ -149,6 +149,17 @@ button.approve { background:var(--ok); border-color:var(--ok); color:#fff; }
 button.reject { color:var(--bad); border-color:#e3b5b0; }
 .pager { margin:10px 0; display:flex; gap:14px; }
 ol.steps li { margin:4px 0; }
+section.pair-here { background:var(--card); border:1px solid var(--line); border-left:4px solid var(--accent);
+                    border-radius:8px; padding:4px 16px 14px; margin:18px 0; }
+section.pair-here h2 { margin-top:14px; }
+section.pair-here[data-state=paired] { border-left-color:var(--ok); }
+section.pair-here[data-state=error] { border-left-color:var(--bad); }
+button#balise-pair-start:not([disabled]) { background:var(--accent); border-color:var(--accent); color:#fff; }
+button#balise-pair-start[disabled] { cursor:not-allowed; opacity:.6; }
+button#balise-pair-start:not([disabled]) .en { color:#dbe6f7; }
+tr[data-balise-this-browser] { outline:3px solid var(--accent); outline-offset:-3px; }
+tr[data-balise-this-browser] td.code::after { content:" ← ce navigateur / this browser"; font-size:13px;
+                    font-weight:600; letter-spacing:0; color:var(--accent); }
 footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
 "#;
 

@@ -1,4 +1,4 @@
-//! The pairing flow end to end over HTTP: request, approval form (Origin + CSRF checked), token handed out once.
+//! The pairing flow end to end over HTTP: request, approval form (Origin + CSRF checked), token handed out while the request is fresh.
 
 #![allow(clippy::unwrap_used)]
 
@@ -21,7 +21,7 @@ async fn request_pairing(server: &TestServer, origin: &str, browser: &str) -> Va
 }
 
 #[tokio::test]
-async fn pairing_end_to_end_hands_the_token_out_once() {
+async fn pairing_end_to_end_hands_the_token_to_the_asking_origin() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let created = request_pairing(&server, CHROME_ORIGIN, "chromium").await;
@@ -40,6 +40,10 @@ async fn pairing_end_to_end_hands_the_token_out_once() {
     assert!(page.contains("chromium"));
     assert!(page.contains("Approuver / Approve"));
     assert!(page.contains("Refuser / Reject"));
+    // The section where the extension offers to pair, and the row it marks by its code.
+    assert!(page.contains(r#"<section id="balise-pair""#));
+    assert!(page.contains(r#"id="balise-pair-start" disabled"#));
+    assert!(page.contains(&format!(r#"<tr data-code="{code}">"#)));
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!page.contains("<script>alert(1)"));
     let csrf = csrf_from(&page);
@@ -113,9 +117,19 @@ async fn pairing_end_to_end_hands_the_token_out_once() {
     let second = server.poll(id, CHROME_ORIGIN).await;
     assert_eq!(
         second,
-        json!({ "status": "approved" }),
-        "token handed out once"
+        json!({ "status": "approved", "token": token }),
+        "the token is handed out again while the request is fresh (a lost answer must not lose the pairing)"
     );
+    let other_origin = server
+        .client
+        .post(server.url(&format!("/api/v1/pairing/{id}")))
+        .header("origin", FIREFOX_ORIGIN)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_origin.status(), 403, "only the asking origin gets it");
 
     // Deciding twice is refused; the page now lists the paired extension.
     let response = server

@@ -1,4 +1,5 @@
-//! The content script: marks the page, and shows the one-click "report to the manager" button.
+//! The content script: marks the page, shows the one-click "report to the manager" button
+//! (or, on the companion's pairing page, the "pair this browser" button).
 
 use balise_core::i18n::Lang;
 use balise_core::report::{ReportCategory, Viewport};
@@ -11,6 +12,7 @@ use crate::compose;
 use crate::dom::element;
 use crate::messages::{Reply, Request, TabMessage};
 use crate::outbox::FlushOutcome;
+use crate::pairing_page;
 use crate::policy_store;
 use crate::settings;
 use crate::ui_text::{self as t};
@@ -95,7 +97,15 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             clock.step("settings");
             let lang =
                 t::resolve_language(settings.language, browser::browser_language().as_deref());
-            if top && let Err(error) = mount_report_button(lang) {
+            let pairing_page = web_sys::window()
+                .and_then(|window| window.location().href().ok())
+                .and_then(|href| balise_core::companion_page::pairing_page_companion(&href));
+            let attached = match pairing_page {
+                Some(companion) if top => pairing_page::attach(&document, companion),
+                _ if top => mount_report_button(lang),
+                _ => Ok(()),
+            };
+            if let Err(error) = attached {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
             clock.step("report-button");

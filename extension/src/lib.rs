@@ -13,6 +13,7 @@ mod idb;
 mod messages;
 mod options;
 mod outbox;
+mod pairing_page;
 mod panel;
 mod policy_store;
 mod popup;

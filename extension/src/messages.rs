@@ -32,8 +32,11 @@ pub enum Request {
     },
     /// The state the popup and options page show.
     GetStatus,
-    /// Asks the companion to pair with this extension.
+    /// Asks the companion to pair with this extension: the one in the settings (from the
+    /// options page) or the one whose pairing page sent it (from the content script).
     StartPairing,
+    /// Where pairing stands (for the companion's pairing page).
+    GetPairing,
     /// Sends what waits in the outbox now.
     Flush,
     /// The policy in force, for the checklist beside compose boxes.
@@ -83,6 +86,14 @@ pub enum Reply {
         policy: Policy,
         /// Whether it is the paired companion's policy (otherwise the built-in default).
         from_companion: bool,
+    },
+    /// Where pairing stands: the companion this extension is paired with, and the request
+    /// waiting for approval, if any.
+    #[serde(rename_all = "camelCase")]
+    Pairing {
+        paired_with: Option<String>,
+        pending_with: Option<String>,
+        pending_code: Option<String>,
     },
     /// The request could not be handled.
     Error { message: String },

@@ -153,18 +153,30 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             })
         }
         Request::StartPairing => {
-            let settings = settings::load().await;
+            let companion = pairing_target(&sender).await?;
             let browser_name = if browser::user_agent().contains("Firefox") {
                 "firefox"
             } else {
                 "chromium"
             };
-            let pending =
-                companion_client::request_pairing(&settings.companion_base(), browser_name)
-                    .await
-                    .map_err(|message| JsValue::from_str(&message))?;
+            let pending = companion_client::request_pairing(&companion, browser_name)
+                .await
+                .map_err(|message| JsValue::from_str(&message))?;
             settings::save_pending_pairing(&pending).await?;
             Ok(Reply::Done)
+        }
+        Request::GetPairing => {
+            check_pending_pairing().await;
+            let pending = settings::pending_pairing().await;
+            Ok(Reply::Pairing {
+                paired_with: settings::pairing()
+                    .await
+                    .map(|pairing| pairing.companion_url),
+                pending_with: pending
+                    .as_ref()
+                    .map(|pending| pending.companion_url.clone()),
+                pending_code: pending.map(|pending| pending.code),
+            })
         }
         Request::Flush => Ok(Reply::Flushed(outbox::flush().await)),
         Request::GetPolicy => {
@@ -185,6 +197,21 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
     }
 }
 
+/// The companion a pairing request goes to: the one in the settings when the extension's
+/// own options page asks, the page's own companion when its pairing page asks (after a
+/// trusted click on the button the content script adds there). Any other page is refused.
+async fn pairing_target(sender: &JsValue) -> Result<String, JsValue> {
+    let url = js_sys::Reflect::get(sender, &JsValue::from_str("url"))?
+        .as_string()
+        .unwrap_or_default();
+    if url.starts_with(&browser::runtime_get_url("")) {
+        return Ok(settings::load().await.companion_base());
+    }
+    balise_core::companion_page::pairing_page_companion(&url).ok_or_else(|| {
+        JsValue::from_str("pairing can start only from the options or the companion's pairing page")
+    })
+}
+
 /// Completes a pairing the person approved in the companion since the last look.
 async fn check_pending_pairing() {
     let Some(pending) = settings::pending_pairing().await else {
@@ -197,6 +224,13 @@ async fn check_pending_pairing() {
                 token,
             };
             if settings::save_pairing(&pairing).await.is_ok() {
+                // Paired from the companion's own page: its address becomes the one in
+                // the options too.
+                let mut current = settings::load().await;
+                if current.companion_base() != pending.companion_url {
+                    current.companion_url = pending.companion_url.clone();
+                    let _ = settings::save(&current).await;
+                }
                 policy_store::refresh(true).await;
                 outbox::flush().await;
             }

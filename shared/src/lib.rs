@@ -8,6 +8,7 @@
 //! - [`analysis`] and [`rules`]: checking a draft, with findings located by UTF-16 spans.
 //! - [`report`]: strict wire types for reports and attestations; [`validate`]: the format
 //!   checks they use.
+//! - [`companion_page`]: which page is a companion's pairing page.
 //! - [`sites`]: how to find compose boxes and publish controls on each social network.
 //! - [`text`], [`i18n`]: UTF-16 offsets, accent folding; French and English strings.
 //!
@@ -16,6 +17,7 @@
 
 pub mod analysis;
 pub mod checklist;
+pub mod companion_page;
 pub mod i18n;
 pub mod placement;
 pub mod policy;

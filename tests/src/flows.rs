@@ -149,6 +149,72 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
     .await
 }
 
+/// Pairs from the companion's own pairing page, touching no setting: "Pair this browser"
+/// there (the button the content script enables), then "Approve" on the pending request the
+/// content script marks as this browser's, after checking its code. Returns the code.
+pub async fn pair_from_companion_page(browser: &Browser, companion_url: &str) -> Result<String> {
+    browser.goto(&format!("{companion_url}/pair")).await?;
+    let state = pairing_section_state(browser, &["ready", "paired-elsewhere"]).await?;
+    browser
+        .client()
+        .find(Locator::Css("#balise-pair-start"))
+        .await?
+        .click()
+        .await?;
+    pairing_section_state(browser, &["pending"])
+        .await
+        .with_context(|| format!("after the click (the section said {state})"))?;
+    let code = browser
+        .client()
+        .find(Locator::Css("[data-balise-pair-detail]"))
+        .await?
+        .text()
+        .await?;
+    let row = browser
+        .client()
+        .find(Locator::Css("tr[data-balise-this-browser]"))
+        .await
+        .context("no pending request is marked as this browser's")?;
+    let row_code = row.attr("data-code").await?;
+    if row_code.as_deref() != Some(code.trim()) {
+        bail!("the marked request has code {row_code:?}, the extension shows {code:?}");
+    }
+    row.find(Locator::Css("button.approve"))
+        .await?
+        .click()
+        .await?;
+    eventually(WAIT, "the companion to confirm the approval", || async {
+        let url = browser.client().current_url().await?;
+        Ok(url.as_str().contains("done=approved").then_some(()))
+    })
+    .await?;
+    pairing_section_state(browser, &["paired"]).await?;
+    Ok(code.trim().to_owned())
+}
+
+/// Waits until the companion page's pairing section (`#balise-pair`) is in one of `states`;
+/// returns it.
+pub async fn pairing_section_state(browser: &Browser, states: &[&str]) -> Result<String> {
+    eventually(
+        PAIRING_WAIT,
+        &format!("the pairing section to say {states:?}"),
+        || async {
+            let Ok(section) = browser.client().find(Locator::Css("#balise-pair")).await else {
+                return Ok(None);
+            };
+            let state = section.attr("data-state").await?;
+            if state.as_deref() == Some("error") {
+                bail!(
+                    "the pairing section shows an error: {}",
+                    section.text().await?
+                );
+            }
+            Ok(state.filter(|state| states.contains(&state.as_str())))
+        },
+    )
+    .await
+}
+
 /// The options page's pairing state: `unpaired`, `pending` or `paired` (absent until shown).
 async fn pairing_state(browser: &Browser) -> Result<Option<String>> {
     Ok(browser

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod companion;
 pub mod fixtures;
 pub mod flows;
+pub mod screenshots;
 pub mod site_server;
 
 use std::path::PathBuf;

@@ -62,12 +62,7 @@ async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> 
         )
         .await?;
     assert_eq!(value, serde_json::json!(TYPED));
-    let png = browser.client().screenshot().await?;
-    let dir = balise_e2e::workspace_root()
-        .join("target")
-        .join("screenshots");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("checklist-signature-{engine}.png")), png)?;
+    balise_e2e::screenshots::save(&browser, &format!("checklist-signature-{engine}")).await?;
     browser.close().await
 }
 

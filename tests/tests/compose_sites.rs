@@ -196,10 +196,8 @@ impl Run<'_> {
             .await?;
         ensure!(text == json!(TYPED), "the editor holds {text}");
         if PHOTOGRAPHED.contains(&fixture.id) {
-            let dir = balise_e2e::target_dir().join("screenshots");
-            std::fs::create_dir_all(&dir)?;
-            let png = client.screenshot().await?;
-            std::fs::write(dir.join(format!("panel-{}-{engine}.png", fixture.id)), png)?;
+            balise_e2e::screenshots::save(browser, &format!("panel-{}-{engine}", fixture.id))
+                .await?;
         }
 
         // Strict mode: the publish control is held, and so is the shortcut.

@@ -184,6 +184,21 @@ pub async fn page_handler(
         }
         _ => {}
     }
+    // The extension's content script recognizes this section on the companion's own
+    // origin, enables the button and asks its service worker to pair (the page itself
+    // runs no script: the CSP forbids it).
+    let _ = write!(
+        body,
+        "<section id=\"balise-pair\" class=\"pair-here\" data-state=\"no-extension\">\
+         <h2>{}</h2><p data-balise-pair-message>{}</p>\
+         <button type=\"button\" id=\"balise-pair-start\" disabled>{}</button></section>",
+        bi("Jumeler ce navigateur", "Pair this browser"),
+        bi(
+            "L'extension Balise n'est pas détectée dans ce navigateur. Installez-la, puis rechargez cette page; ou jumelez depuis les options de l'extension.",
+            "The Balise extension is not detected in this browser. Install it, then reload this page; or pair from the extension's options."
+        ),
+        bi("Jumeler ce navigateur", "Pair this browser"),
+    );
     let _ = write!(
         body,
         "<h2>{}</h2>",
@@ -195,8 +210,8 @@ pub async fn page_handler(
             "<div class=\"empty\">{}<ol class=\"steps small\"><li>{}</li><li>{}</li><li>{}</li></ol></div>",
             bi("Aucune demande en attente.", "No pending request."),
             bi(
-                "Ouvrez les options de l'extension Balise et choisissez « Jumeler ».",
-                "Open the Balise extension's options and choose \"Pair\"."
+                "Cliquez « Jumeler ce navigateur » ci-dessus, ou choisissez « Jumeler » dans les options de l'extension Balise.",
+                "Click \"Pair this browser\" above, or choose \"Pair\" in the Balise extension's options."
             ),
             bi(
                 "Rechargez cette page : la demande apparaît avec un code.",
@@ -222,7 +237,7 @@ pub async fn page_handler(
             let csrf = escape(state.csrf());
             let _ = write!(
                 body,
-                "<tr><td class=\"code\">{code}</td><td>{label}</td><td>{browser}</td>\
+                "<tr data-code=\"{code}\"><td class=\"code\">{code}</td><td>{label}</td><td>{browser}</td>\
                  <td class=\"hash\">{origin}</td><td class=\"small\">{created}</td><td>\
                  <form class=\"inline\" method=\"post\" action=\"/pair/{id}/approve\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\

@@ -53,7 +53,8 @@ pub struct PairedClient {
 pub enum PollOutcome {
     /// Not decided yet.
     Pending,
-    /// Approved; `hand_out_token` is true the first time only.
+    /// Approved; `hand_out_token` is true the first time, and again until the request
+    /// expires.
     Approved {
         /// Whether to include the token in this answer.
         hand_out_token: bool,
@@ -202,8 +203,11 @@ pub fn poll(
                  WHERE id = ?1 AND token_delivered_at IS NULL",
                 params![id, now],
             )?;
+            // Handed out again until the request expires, to the origin that asked for it
+            // (and knows the request's id): an answer lost on the way (a service worker
+            // stopped mid-fetch) must not leave the extension unpaired after approval.
             PollOutcome::Approved {
-                hand_out_token: changed == 1,
+                hand_out_token: changed == 1 || request.expires_at_unix > now_unix,
             }
         }
         "rejected" => PollOutcome::Rejected,
@@ -228,4 +232,80 @@ pub fn clients(conn: &Connection) -> Result<Vec<PairedClient>> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    const ORIGIN: &str = "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
+
+    fn request(created_unix: i64) -> PairingRequest {
+        PairingRequest {
+            id: "6f1c1f0e-8d4e-4c3a-9d7e-2b1a0c9e8f71".into(),
+            origin: ORIGIN.into(),
+            label: "Balise test".into(),
+            browser: "chromium".into(),
+            code: "123-456".into(),
+            created_at: "2026-11-28T12:00:00Z".into(),
+            expires_at_unix: created_unix + PAIRING_TTL_SECS,
+            status: "pending".into(),
+        }
+    }
+
+    async fn poll_at(
+        store: &Store,
+        id: &str,
+        origin: &'static str,
+        at: i64,
+    ) -> Result<PollOutcome> {
+        let id = id.to_owned();
+        store
+            .write(move |tx| poll(tx, &id, origin, "2026-11-28T12:02:00Z", at))
+            .await
+    }
+
+    #[tokio::test]
+    async fn the_token_is_handed_out_again_until_the_request_expires() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        let created = 1_000_000;
+        let stored = request(created);
+        let id = stored.id.clone();
+        let approved = id.clone();
+        store
+            .write(move |tx| {
+                create(tx, &stored, created)?;
+                decide(tx, &approved, true, "2026-11-28T12:01:00Z", created + 60)?;
+                Ok(())
+            })
+            .await
+            .expect("approve");
+        let handed = PollOutcome::Approved {
+            hand_out_token: true,
+        };
+        let poll_ok = async |at| poll_at(&store, &id, ORIGIN, at).await.expect("poll");
+        assert_eq!(poll_ok(created + 61).await, handed, "first poll");
+        assert_eq!(
+            poll_ok(created + 62).await,
+            handed,
+            "a lost answer is made good"
+        );
+        assert_eq!(
+            poll_ok(created + PAIRING_TTL_SECS + 1).await,
+            PollOutcome::Approved {
+                hand_out_token: false
+            },
+            "not after the request expired"
+        );
+        let other = poll_at(
+            &store,
+            &id,
+            "chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba",
+            created + 62,
+        )
+        .await;
+        assert!(other.is_err(), "another origin gets nothing");
+    }
 }
