@@ -166,18 +166,24 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
             set_overlays_visible(visible)?;
             if !visible {
                 // Let the page repaint without Balise's elements before the capture.
-                next_frame().await?;
-                next_frame().await?;
+                after_next_paint().await?;
             }
         }
     }
     Ok(JsValue::TRUE)
 }
 
-async fn next_frame() -> Result<(), JsValue> {
+/// Resolves just after the page's next paint: a task queued from the next frame's
+/// callback runs once that frame is painted and handed to the compositor, so a capture
+/// asked for then shows what changed before the call.
+async fn after_next_paint() -> Result<(), JsValue> {
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let _ = window.request_animation_frame(&resolve);
+        let timer_window = window.clone();
+        let after_frame = Closure::once_into_js(move || {
+            let _ = timer_window.set_timeout_with_callback(resolve.unchecked_ref());
+        });
+        let _ = window.request_animation_frame(after_frame.unchecked_ref());
     });
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
@@ -321,9 +327,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     // Balise's own elements stay out of the evidence: hide them and let the page repaint.
     // They stay hidden while any report from this page is in flight.
     REPORTS_IN_FLIGHT.with(|count| count.set(count.get() + 1));
-    let hidden = set_overlays_visible(false).is_ok()
-        && next_frame().await.is_ok()
-        && next_frame().await.is_ok();
+    let hidden = set_overlays_visible(false).is_ok() && after_next_paint().await.is_ok();
     let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
         selected_text,
         viewport,
@@ -361,14 +365,15 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                 _ if receipt.identity_missing => {
                     set_status(shadow, "waiting", t::IDENTITY_MISSING.get(lang))
                 }
-                FlushOutcome::NotPaired { .. } => {
+                Some(FlushOutcome::NotPaired { .. }) => {
                     set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang))
                 }
-                FlushOutcome::Done { .. }
-                | FlushOutcome::CompanionDown { .. }
-                | FlushOutcome::Busy => {
-                    set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang))
-                }
+                Some(
+                    FlushOutcome::Done { .. }
+                    | FlushOutcome::CompanionDown { .. }
+                    | FlushOutcome::Busy,
+                )
+                | None => set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang)),
             }
         }
         Ok(Reply::Error { message }) => {

@@ -403,6 +403,71 @@ async fn record_failure<T: Queued>(
     after
 }
 
+/// Delivers `entry`, a report just written to the outbox, without reading the outbox back:
+/// the person's click is answered as soon as the companion has stored it. Returns whether
+/// it was stored (and its outbox copy removed). On any failure the entry stays as written,
+/// and the caller runs the regular [`flush`], which records why and schedules the retry.
+pub async fn deliver_written(
+    entry: &OutboxEntry,
+    screenshot: &js_sys::Uint8Array,
+    settings: &settings::Settings,
+) -> bool {
+    // One delivery at a time: a flush under way may hold older entries.
+    for _ in 0..600 {
+        if !FLUSHING.with(Cell::get) {
+            break;
+        }
+        gloo_timers::future::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if FLUSHING.with(Cell::get) {
+        return false;
+    }
+    FLUSHING.with(|flag| flag.set(true));
+    let stored = send_written(entry, screenshot, settings).await;
+    FLUSHING.with(|flag| flag.set(false));
+    stored
+}
+
+async fn send_written(
+    entry: &OutboxEntry,
+    screenshot: &js_sys::Uint8Array,
+    settings: &settings::Settings,
+) -> bool {
+    let Some(pairing) = settings::pairing().await else {
+        return false;
+    };
+    let Some(report_json) = with_identity(&entry.report_json, settings) else {
+        return false;
+    };
+    let delivery =
+        companion_client::send_report(&pairing, &entry.idempotency_key, &report_json, screenshot)
+            .await;
+    if delivery.is_err() {
+        return false;
+    }
+    // Stored: the outbox copy goes, unless a category or note was added meanwhile, which
+    // then waits alone (sending the report again would only replay its idempotency key).
+    let Ok(db) = open().await else {
+        return true;
+    };
+    match db
+        .get(STORE, &entry.id)
+        .await
+        .map(|value| value.map(decode::<OutboxEntry>))
+    {
+        Ok(Some(Ok(mut current))) if current.annotation.is_some() => {
+            current.report_stored = true;
+            current.report_json.clear();
+            current.screenshot.clear();
+            let _ = put(&current).await;
+        }
+        _ => {
+            let _ = db.delete(STORE, &entry.id).await;
+        }
+    }
+    true
+}
+
 /// Sends what waits, reports first (a person may be watching for their report's receipt),
 /// then attestations, oldest first; deletes each entry only once the companion stored it.
 pub async fn flush() -> FlushOutcome {

@@ -38,7 +38,7 @@ pub async fn start() -> Result<(), JsValue> {
             let (state, text) = match receipt.delivery {
                 _ if receipt.stored => ("stored", t::REPORT_STORED),
                 _ if receipt.identity_missing => ("waiting", t::IDENTITY_MISSING),
-                FlushOutcome::NotPaired { .. } => ("waiting", t::REPORT_WAITING_PAIRING),
+                Some(FlushOutcome::NotPaired { .. }) => ("waiting", t::REPORT_WAITING_PAIRING),
                 _ => ("waiting", t::REPORT_WAITING_COMPANION),
             };
             status.set_text_content(Some(text.get(lang)));

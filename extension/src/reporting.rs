@@ -62,7 +62,8 @@ pub struct ReportReceipt {
     pub identity_missing: bool,
     /// Where the time went (for the benchmark).
     pub timings: ReportTimings,
-    pub delivery: outbox::FlushOutcome,
+    /// How the outbox's delivery went, when the report was not delivered at once.
+    pub delivery: Option<outbox::FlushOutcome>,
 }
 
 thread_local! {
@@ -202,16 +203,30 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         .await
         .map_err(|error| error_text(&error))?;
     let written = js_sys::Date::now();
-    let _ = settings::remember_report(settings::RecentReport {
+    // Safe in the outbox: now straight to the companion, and the answer to the person as
+    // soon as it is stored; the bookkeeping follows.
+    let delivered_at_once = outbox::deliver_written(&entry, &png, &settings).await;
+    let (delivery, stored) = if delivered_at_once {
+        (None, true)
+    } else {
+        let delivery = outbox::flush_now().await;
+        let stored = !outbox::contains(&report.id).await.unwrap_or(true);
+        (Some(delivery), stored)
+    };
+    let delivered = js_sys::Date::now();
+    let recent = settings::RecentReport {
         id: report.id.clone(),
         page_title: report.page_title.clone(),
         page_url: report.page_url.clone(),
         created_at: report.captured_at.clone(),
-    })
-    .await;
-    let delivery = outbox::flush_now().await;
-    let delivered = js_sys::Date::now();
-    let stored = !outbox::contains(&report.id).await.unwrap_or(true);
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = settings::remember_report(recent).await;
+        if delivered_at_once {
+            // Whatever else waits, and the badge.
+            outbox::flush().await;
+        }
+    });
     Ok(ReportReceipt {
         id: report.id,
         screenshot_sha256,

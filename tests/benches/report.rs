@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::{WAIT, eventually, flows, screenshots};
 use fantoccini::Locator;
 
 const CLICKS: usize = 30;
@@ -78,11 +78,20 @@ async fn main() -> Result<()> {
         // Stay under the browser's capture rate limit so each click measures one capture.
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     }
-    let stored = api.reports().await?.len();
+    let reports = api.reports().await?;
     anyhow::ensure!(
-        stored == CLICKS,
-        "{stored} reports stored for {CLICKS} clicks"
+        reports.len() == CLICKS,
+        "{} reports stored for {CLICKS} clicks",
+        reports.len()
     );
+    // Faster must not mean Balise's own button in the evidence.
+    for report in &reports {
+        let id = report["id"]
+            .as_str()
+            .context("a stored report without id")?;
+        screenshots::check_report_target_evidence(&api.screenshot(id).await?)
+            .with_context(|| format!("report {id}"))?;
+    }
     browser.close().await?;
 
     click_to_stored.sort_by(f64::total_cmp);
