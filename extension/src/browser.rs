@@ -39,6 +39,13 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
     fn tabs_send_message(tab_id: i32, message: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = sendMessage, catch)]
+    fn tabs_send_message_with_options(
+        tab_id: i32,
+        message: &JsValue,
+        options: &JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
     fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
@@ -207,6 +214,21 @@ pub async fn send_tab_message<Q: serde::Serialize>(
     message: &Q,
 ) -> Result<JsValue, JsValue> {
     JsFuture::from(tabs_send_message(tab_id, &to_js(message)?)?).await
+}
+
+/// Sends `message` to the content script of the tab's top frame only; resolves to its answer.
+pub async fn send_top_frame_message<Q: serde::Serialize>(
+    tab_id: i32,
+    message: &Q,
+) -> Result<JsValue, JsValue> {
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("frameId"), &JsValue::from(0))?;
+    JsFuture::from(tabs_send_message_with_options(
+        tab_id,
+        &to_js(message)?,
+        &options,
+    )?)
+    .await
 }
 
 /// The active tab of the current window, as the raw `Tab` object.

@@ -10,10 +10,11 @@ use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use crate::browser;
 use crate::compose;
 use crate::dom::element;
-use crate::messages::{Reply, Request, TabMessage};
+use crate::messages::{PageSnapshot, Reply, Request, TabMessage};
 use crate::outbox::FlushOutcome;
 use crate::pairing_page;
 use crate::policy_store;
+use crate::reporting::ReportReceipt;
 use crate::settings;
 use crate::ui_text::{self as t};
 
@@ -22,6 +23,9 @@ const READY_ATTRIBUTE: &str = "data-balise";
 thread_local! {
     /// Reports from this page not yet answered by the service worker.
     static REPORTS_IN_FLIGHT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The report button's shadow root and language, once mounted (top frame).
+    static REPORT_CARD: std::cell::RefCell<Option<(ShadowRoot, Lang)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Tag of the report button's host element.
@@ -169,8 +173,47 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
                 after_next_paint().await?;
             }
         }
+        TabMessage::DescribePage => return browser::to_js(&page_snapshot()),
+        TabMessage::ShowReceipt { receipt } => {
+            if let Some((shadow, lang)) = report_card() {
+                open_card(&shadow);
+                show_receipt(&shadow, &receipt, lang);
+            }
+        }
+        TabMessage::ShowReportError { message } => {
+            if let Some((shadow, lang)) = report_card() {
+                open_card(&shadow);
+                set_status(
+                    &shadow,
+                    "error",
+                    &format!("{}{message}", t::REPORT_FAILED.get(lang)),
+                );
+            }
+        }
     }
     Ok(JsValue::TRUE)
+}
+
+/// What a report records of this page besides its screenshot: the selection and the
+/// viewport's size.
+fn page_snapshot() -> PageSnapshot {
+    let window = web_sys::window();
+    let selected_text = window
+        .as_ref()
+        .and_then(|window| window.get_selection().ok().flatten())
+        .and_then(|selection| selection.to_string().as_string());
+    let viewport = window.as_ref().and_then(|window| {
+        let width = window.inner_width().ok()?.as_f64()?;
+        let height = window.inner_height().ok()?.as_f64()?;
+        Some(Viewport {
+            width: width as u32,
+            height: height as u32,
+        })
+    });
+    PageSnapshot {
+        selected_text,
+        viewport,
+    }
 }
 
 /// Resolves just after the page's next paint: a task queued from the next frame's
@@ -263,6 +306,7 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     wrap.append_child(&button)?;
     shadow.append_child(&wrap)?;
 
+    REPORT_CARD.with(|card| *card.borrow_mut() = Some((shadow.clone(), lang)));
     let report_shadow = shadow.clone();
     gloo_events::EventListener::new(&button, "click", move |event| {
         // Only the person's own click reports: a script's synthetic click does nothing.
@@ -306,23 +350,12 @@ fn set_status(shadow: &ShadowRoot, state: &str, text: &str) {
 }
 
 async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
-    let window = web_sys::window();
-    let selected_text = window
-        .as_ref()
-        .and_then(|window| window.get_selection().ok().flatten())
-        .and_then(|selection| selection.to_string().as_string());
-    let viewport = window.as_ref().and_then(|window| {
-        let width = window.inner_width().ok()?.as_f64()?;
-        let height = window.inner_height().ok()?.as_f64()?;
-        Some(Viewport {
-            width: width as u32,
-            height: height as u32,
-        })
-    });
+    let PageSnapshot {
+        selected_text,
+        viewport,
+    } = page_snapshot();
     let clicked_at = js_sys::Date::now();
-    if let Some(card) = shadow_part(shadow, ".card") {
-        let _ = card.remove_attribute("hidden");
-    }
+    open_card(shadow);
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
     // Balise's own elements stay out of the evidence: hide them and let the page repaint.
     // They stay hidden while any report from this page is in flight.
@@ -344,7 +377,6 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     match reply {
         Ok(Reply::Reported(receipt)) => {
             if let Some(card) = shadow_part(shadow, ".card") {
-                let _ = card.set_attribute("data-report-id", &receipt.id);
                 // Timings for the benchmark: click to answer, and the capture alone.
                 let elapsed = js_sys::Date::now() - clicked_at;
                 let _ =
@@ -360,21 +392,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                     let _ = card.set_attribute(name, &(value.round() as i64).to_string());
                 }
             }
-            match receipt.delivery {
-                _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
-                _ if receipt.identity_missing => {
-                    set_status(shadow, "waiting", t::IDENTITY_MISSING.get(lang))
-                }
-                Some(FlushOutcome::NotPaired { .. }) => {
-                    set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang))
-                }
-                Some(
-                    FlushOutcome::Done { .. }
-                    | FlushOutcome::CompanionDown { .. }
-                    | FlushOutcome::Busy,
-                )
-                | None => set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang)),
-            }
+            show_receipt(shadow, &receipt, lang);
         }
         Ok(Reply::Error { message }) => {
             set_status(
@@ -393,6 +411,38 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
             );
         }
     }
+}
+
+/// Shows the report card (its status, category and note).
+fn open_card(shadow: &ShadowRoot) {
+    if let Some(card) = shadow_part(shadow, ".card") {
+        let _ = card.remove_attribute("hidden");
+    }
+}
+
+/// Shows where a report stands in the card, which then adds a category or note to it.
+fn show_receipt(shadow: &ShadowRoot, receipt: &ReportReceipt, lang: Lang) {
+    if let Some(card) = shadow_part(shadow, ".card") {
+        let _ = card.set_attribute("data-report-id", &receipt.id);
+    }
+    match receipt.delivery {
+        _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
+        _ if receipt.identity_missing => {
+            set_status(shadow, "waiting", t::IDENTITY_MISSING.get(lang))
+        }
+        Some(FlushOutcome::NotPaired { .. }) => {
+            set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang))
+        }
+        Some(
+            FlushOutcome::Done { .. } | FlushOutcome::CompanionDown { .. } | FlushOutcome::Busy,
+        )
+        | None => set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang)),
+    }
+}
+
+/// The page's report card (its shadow root) and the language it speaks, once mounted.
+fn report_card() -> Option<(ShadowRoot, Lang)> {
+    REPORT_CARD.with(|card| card.borrow().clone())
 }
 
 async fn save_details(shadow: &ShadowRoot, lang: Lang) {

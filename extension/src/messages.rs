@@ -105,4 +105,20 @@ pub enum Reply {
 pub enum TabMessage {
     /// Hides (before a capture) or shows again Balise's own elements in the page.
     SetOverlaysVisible { visible: bool },
+    /// Asks the top frame what a report records of the page: its viewport and selection
+    /// (for reports from the toolbar or the context menu). Answered with a [`PageSnapshot`].
+    DescribePage,
+    /// Shows a report's receipt in the page's card, where a category and a note can be
+    /// added (for reports from the context menu, which has no window of its own).
+    ShowReceipt { receipt: ReportReceipt },
+    /// Shows in the page's card why a report could not be made.
+    ShowReportError { message: String },
+}
+
+/// What the top frame tells of the page for a report.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageSnapshot {
+    pub selected_text: Option<String>,
+    pub viewport: Option<Viewport>,
 }

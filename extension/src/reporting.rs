@@ -8,7 +8,7 @@ use balise_core::report::{ReportV1, Reporter, Viewport};
 use serde::{Deserialize, Serialize};
 
 use crate::browser::{self, error_text};
-use crate::messages::TabMessage;
+use crate::messages::{PageSnapshot, TabMessage};
 use crate::outbox::{self, EntryState, OutboxEntry};
 use crate::settings;
 
@@ -77,13 +77,23 @@ const RATE_LIMIT_MARKER: &str = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
 /// browser's rate limit.
 async fn capture(
     tab: &TabInfo,
-    overlays_hidden: bool,
+    context: &mut PageContext,
 ) -> Result<(js_sys::Uint8Array, f64), String> {
     while CAPTURING.with(Cell::get) {
         gloo_timers::future::sleep(Duration::from_millis(10)).await;
     }
     CAPTURING.with(|flag| flag.set(true));
+    let overlays_hidden = context.overlays_hidden;
     if !overlays_hidden {
+        // Reported from the toolbar or the context menu: the page tells its viewport and
+        // selection (a page without Balise's content script, such as one opened before
+        // the extension was installed, is captured without them).
+        if let Ok(answer) = browser::send_top_frame_message(tab.id, &TabMessage::DescribePage).await
+            && let Ok(snapshot) = serde_wasm_bindgen::from_value::<PageSnapshot>(answer)
+        {
+            context.viewport = context.viewport.or(snapshot.viewport);
+            context.selected_text = context.selected_text.take().or(snapshot.selected_text);
+        }
         let _ =
             browser::send_tab_message(tab.id, &TabMessage::SetOverlaysVisible { visible: false })
                 .await;
@@ -148,7 +158,8 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         );
     }
     let started = js_sys::Date::now();
-    let (png, capture_ms) = capture(&tab, context.overlays_hidden).await?;
+    let mut context = context;
+    let (png, capture_ms) = capture(&tab, &mut context).await?;
     let captured_at = browser::now_rfc3339();
     let screenshot_done = js_sys::Date::now();
     let screenshot_sha256 = browser::sha256_hex(&png)

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser;
 use crate::companion_client::{self, PairingStatus};
-use crate::messages::{Reply, Request};
+use crate::messages::{Reply, Request, TabMessage};
 use crate::outbox;
 use crate::policy_store;
 use crate::reporting::{self, PageContext, TabInfo};
@@ -54,6 +54,10 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 &JsValue::from_str("tab"),
             )?)?;
             let info = js_sys::Reflect::get(&payload, &JsValue::from_str("info"))?;
+            let item = js_sys::Reflect::get(&info, &JsValue::from_str("menuItemId"))?;
+            if item.as_string().as_deref() != Some(CONTEXT_MENU_REPORT) {
+                return Ok(JsValue::UNDEFINED);
+            }
             let selected_text =
                 js_sys::Reflect::get(&info, &JsValue::from_str("selectionText"))?.as_string();
             let context = PageContext {
@@ -61,10 +65,23 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 viewport: None,
                 overlays_hidden: false,
             };
+            let tab_id = tab.id;
             let reply = match reporting::report_tab(tab, context).await {
                 Ok(receipt) => Reply::Reported(receipt),
                 Err(message) => Reply::Error { message },
             };
+            // The menu has no window of its own: the page's card confirms the report and
+            // takes a category and a note.
+            let confirmation = match &reply {
+                Reply::Reported(receipt) => TabMessage::ShowReceipt {
+                    receipt: receipt.clone(),
+                },
+                Reply::Error { message } => TabMessage::ShowReportError {
+                    message: message.clone(),
+                },
+                _ => return browser::to_js(&reply),
+            };
+            let _ = browser::send_top_frame_message(tab_id, &confirmation).await;
             return browser::to_js(&reply);
         }
         _ => {}

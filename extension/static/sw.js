@@ -17,3 +17,8 @@ chrome.runtime.onInstalled.addListener(() => forward("installed", null));
 chrome.runtime.onStartup.addListener(() => forward("startup", null));
 chrome.alarms.onAlarm.addListener((alarm) => forward("alarm", alarm));
 chrome.contextMenus.onClicked.addListener((info, tab) => forward("context-menu", { info, tab }));
+
+// The same entry the browser's events use, for the extension's own DevTools console (and
+// the end-to-end tests, which reach this worker through the DevTools protocol): a native
+// context menu cannot be clicked from there. Web pages cannot reach a worker's globals.
+globalThis.baliseForwardEvent = forward;

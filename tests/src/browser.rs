@@ -152,6 +152,11 @@ impl Browser {
         Ok(browser)
     }
 
+    /// The browser's profile directory.
+    pub fn profile_dir(&self) -> &std::path::Path {
+        &self.profile
+    }
+
     /// The WebDriver client.
     pub fn client(&self) -> &Client {
         // Set in `launch` before the browser is handed out.

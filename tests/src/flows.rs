@@ -241,6 +241,23 @@ pub async fn click_report_button(browser: &Browser) -> Result<()> {
     .await
 }
 
+/// Waits until the content script has added the page's report button.
+pub async fn wait_for_report_button(browser: &Browser) -> Result<()> {
+    eventually(WAIT, "the report button", || async {
+        let Ok(host) = browser.client().find(Locator::Css("balise-report")).await else {
+            return Ok(None);
+        };
+        Ok(host
+            .shadow_root()
+            .await?
+            .find(Locator::Css("button.report"))
+            .await
+            .ok()
+            .map(|_| ()))
+    })
+    .await
+}
+
 /// Waits until the page's report status says `state` (`stored`, `waiting`, `error`).
 pub async fn wait_report_status(browser: &Browser, state: &str) -> Result<()> {
     browser

@@ -3,6 +3,7 @@
 
 pub mod browser;
 pub mod companion;
+pub mod devtools;
 pub mod fixtures;
 pub mod flows;
 pub mod screenshots;

@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
-use balise_e2e::eventually;
 use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::flows;
 use balise_e2e::screenshots;
+use balise_e2e::{WAIT, devtools, eventually};
 use fantoccini::Locator;
 use sha2::{Digest, Sha256};
 
@@ -287,5 +287,100 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
     assert!(stored["report"]["note"].is_null());
     // Nothing else was stored (the popup's own page was not reported).
     assert_eq!(setup.api.reports().await?.len(), 1);
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_toolbar_button_reports_the_page_at_once() -> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    // The content script's button is there; the toolbar's capture must hide it too.
+    flows::wait_for_report_button(&browser).await?;
+    let selected = select_remark(&browser).await?;
+
+    devtools::press_toolbar_button(&browser).await?;
+    let popup = devtools::popup(&browser).await?;
+    let state = eventually(WAIT, "the popup's report status", || async {
+        let state = devtools::evaluate(
+            &popup,
+            "document.getElementById('report-status')?.dataset.state ?? null",
+        )
+        .await?;
+        Ok(state
+            .as_str()
+            .filter(|state| *state != "sending")
+            .map(str::to_owned))
+    })
+    .await?;
+    assert_eq!(state, "stored", "the popup says the report is stored");
+
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    let id = report_id(&reports[0])?;
+    check_stored_report(&setup.api, &id, &page_url).await?;
+    // The page told the worker its selection (and its viewport, checked above).
+    let stored = setup.api.report(&id).await?;
+    assert_eq!(stored["report"]["selectedText"], selected.as_str());
+    browser.close().await
+}
+
+/// Selects the fixture's remark in the page, as a person would before reporting.
+async fn select_remark(browser: &Browser) -> Result<String> {
+    let selected = browser
+        .eval(
+            "const remark = document.getElementById('remark');
+             window.getSelection().selectAllChildren(remark);
+             return window.getSelection().toString();",
+            vec![],
+        )
+        .await?;
+    selected
+        .as_str()
+        .map(str::to_owned)
+        .context("nothing selected")
+}
+
+#[tokio::test]
+async fn the_context_menu_reports_the_page_with_its_selection_and_confirms_in_the_page()
+-> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::wait_for_report_button(&browser).await?;
+    let selected = select_remark(&browser).await?;
+
+    // "Signaler au gestionnaire" in the context menu: the browser hands the worker the
+    // tab and the selection, as here.
+    let worker = devtools::service_worker(&browser).await?;
+    let selected_json = serde_json::to_string(&selected)?;
+    let handled = devtools::evaluate(
+        &worker,
+        &format!(
+            "chrome.tabs.query({{ active: true, lastFocusedWindow: true }})
+               .then(([tab]) => baliseForwardEvent('context-menu',
+                 {{ info: {{ menuItemId: 'balise-report', selectionText: {selected_json} }}, tab }}))
+               .then((reply) => reply.type)"
+        ),
+    )
+    .await?;
+    assert_eq!(handled, serde_json::json!("reported"));
+
+    // The page's card confirms, and takes a category and a note for this report.
+    flows::wait_report_status(&browser, "stored").await?;
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    let id = report_id(&reports[0])?;
+    check_stored_report(&setup.api, &id, &page_url).await?;
+    let stored = setup.api.report(&id).await?;
+    assert_eq!(stored["report"]["selectedText"], selected.as_str());
+    let card_id = browser
+        .eval(
+            "return document.querySelector('balise-report').shadowRoot
+               .querySelector('.card').dataset.reportId",
+            vec![],
+        )
+        .await?;
+    assert_eq!(card_id, serde_json::json!(id));
     browser.close().await
 }

@@ -1,0 +1,137 @@
+//! The Chrome DevTools Protocol, for what WebDriver cannot reach: code run in the
+//! extension's service worker (to press the toolbar button) and in its popup.
+//!
+//! ChromeDriver starts Chromium with `--remote-debugging-port=0`; Chromium writes the port
+//! it chose into `DevToolsActivePort` in the profile directory.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::browser::Browser;
+use crate::{CHROMIUM_EXTENSION_ID, WAIT, eventually};
+
+/// One DevTools target (a page, a worker) as `/json/list` describes it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub kind: String,
+    pub url: String,
+    web_socket_url: String,
+}
+
+fn devtools_port(profile: &Path) -> Result<u16> {
+    let file = profile.join("DevToolsActivePort");
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading {} (is remote debugging on?)", file.display()))?;
+    text.lines()
+        .next()
+        .context("DevToolsActivePort is empty")?
+        .trim()
+        .parse()
+        .context("DevToolsActivePort does not start with a port")
+}
+
+/// The browser's DevTools targets.
+pub async fn targets(browser: &Browser) -> Result<Vec<Target>> {
+    let port = devtools_port(browser.profile_dir())?;
+    let list: Vec<Value> = reqwest::get(format!("http://127.0.0.1:{port}/json/list"))
+        .await?
+        .json()
+        .await?;
+    Ok(list
+        .into_iter()
+        .filter_map(|target| {
+            Some(Target {
+                kind: target["type"].as_str()?.to_owned(),
+                url: target["url"].as_str()?.to_owned(),
+                web_socket_url: target["webSocketDebuggerUrl"].as_str()?.to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// Waits for the target of `kind` whose URL starts with `url_prefix`.
+pub async fn wait_for_target(browser: &Browser, kind: &str, url_prefix: &str) -> Result<Target> {
+    eventually(
+        WAIT,
+        &format!("a {kind} target at {url_prefix}"),
+        || async {
+            Ok(targets(browser)
+                .await?
+                .into_iter()
+                .find(|target| target.kind == kind && target.url.starts_with(url_prefix)))
+        },
+    )
+    .await
+}
+
+/// The extension's service worker.
+pub async fn service_worker(browser: &Browser) -> Result<Target> {
+    wait_for_target(
+        browser,
+        "service_worker",
+        &format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/"),
+    )
+    .await
+}
+
+/// Evaluates `expression` in `target` (awaiting a promise) and returns its value.
+pub async fn evaluate(target: &Target, expression: &str) -> Result<Value> {
+    let (mut socket, _) = tokio_tungstenite::connect_async(target.web_socket_url.as_str())
+        .await
+        .with_context(|| format!("connecting to the DevTools of {}", target.url))?;
+    let request = json!({
+        "id": 1,
+        "method": "Runtime.evaluate",
+        "params": { "expression": expression, "awaitPromise": true, "returnByValue": true }
+    });
+    socket.send(Message::text(request.to_string())).await?;
+    let answer = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(message) = socket.next().await {
+            let Message::Text(text) = message? else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(text.as_str())?;
+            if value["id"] == 1 {
+                return Ok(value);
+            }
+        }
+        bail!("DevTools closed the connection")
+    })
+    .await
+    .context("no DevTools answer within 20 s")??;
+    let _ = socket.close(None).await;
+    if let Some(exception) = answer["result"].get("exceptionDetails") {
+        bail!("{expression} threw: {exception}");
+    }
+    Ok(answer["result"]["result"]["value"].clone())
+}
+
+/// Presses the toolbar button as the person would: the extension's popup opens over the
+/// active tab (`chrome.action.openPopup`, run in the service worker).
+pub async fn press_toolbar_button(browser: &Browser) -> Result<()> {
+    let worker = service_worker(browser).await?;
+    let opened = evaluate(
+        &worker,
+        "chrome.action.openPopup().then(() => 'opened', (error) => 'failed: ' + error.message)",
+    )
+    .await?;
+    if opened != json!("opened") {
+        bail!("the toolbar popup did not open: {opened}");
+    }
+    Ok(())
+}
+
+/// The open toolbar popup.
+pub async fn popup(browser: &Browser) -> Result<Target> {
+    wait_for_target(
+        browser,
+        "page",
+        &format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/popup.html"),
+    )
+    .await
+}
