@@ -1,5 +1,6 @@
 //! The Chrome DevTools Protocol, for what WebDriver cannot reach: code run in the
-//! extension's service worker (to press the toolbar button) and in its popup.
+//! extension's service worker (to press the toolbar button) and its popup, and keys the
+//! browser itself handles (the extension's shortcut).
 //!
 //! ChromeDriver starts Chromium with `--remote-debugging-port=0`; Chromium writes the port
 //! it chose into `DevToolsActivePort` in the profile directory.
@@ -79,16 +80,12 @@ pub async fn service_worker(browser: &Browser) -> Result<Target> {
     .await
 }
 
-/// Evaluates `expression` in `target` (awaiting a promise) and returns its value.
-pub async fn evaluate(target: &Target, expression: &str) -> Result<Value> {
+/// Sends one DevTools command to `target` and returns its result.
+pub async fn call(target: &Target, method: &str, params: Value) -> Result<Value> {
     let (mut socket, _) = tokio_tungstenite::connect_async(target.web_socket_url.as_str())
         .await
         .with_context(|| format!("connecting to the DevTools of {}", target.url))?;
-    let request = json!({
-        "id": 1,
-        "method": "Runtime.evaluate",
-        "params": { "expression": expression, "awaitPromise": true, "returnByValue": true }
-    });
+    let request = json!({ "id": 1, "method": method, "params": params });
     socket.send(Message::text(request.to_string())).await?;
     let answer = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(message) = socket.next().await {
@@ -103,12 +100,52 @@ pub async fn evaluate(target: &Target, expression: &str) -> Result<Value> {
         bail!("DevTools closed the connection")
     })
     .await
-    .context("no DevTools answer within 20 s")??;
+    .with_context(|| format!("no answer to {method} within 20 s"))??;
     let _ = socket.close(None).await;
-    if let Some(exception) = answer["result"].get("exceptionDetails") {
+    if let Some(error) = answer.get("error") {
+        bail!("{method} failed: {error}");
+    }
+    Ok(answer["result"].clone())
+}
+
+/// Evaluates `expression` in `target` (awaiting a promise) and returns its value.
+pub async fn evaluate(target: &Target, expression: &str) -> Result<Value> {
+    let result = call(
+        target,
+        "Runtime.evaluate",
+        json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+    )
+    .await?;
+    if let Some(exception) = result.get("exceptionDetails") {
         bail!("{expression} threw: {exception}");
     }
-    Ok(answer["result"]["result"]["value"].clone())
+    Ok(result["result"]["value"].clone())
+}
+
+/// Presses Alt+Shift+`key` (a letter) in the page at `page_url`, as the person's keyboard
+/// would: the browser sees it before the page, so the extension's shortcuts work.
+pub async fn press_alt_shift(browser: &Browser, page_url: &str, key: char) -> Result<()> {
+    let page = wait_for_target(browser, "page", page_url).await?;
+    let upper = key.to_ascii_uppercase();
+    let code = u32::from(upper);
+    const ALT: u32 = 1;
+    const SHIFT: u32 = 8;
+    for kind in ["rawKeyDown", "keyUp"] {
+        call(
+            &page,
+            "Input.dispatchKeyEvent",
+            json!({
+                "type": kind,
+                "modifiers": ALT | SHIFT,
+                "key": upper.to_string(),
+                "code": format!("Key{upper}"),
+                "windowsVirtualKeyCode": code,
+                "nativeVirtualKeyCode": code,
+            }),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Presses the toolbar button as the person would: the extension's popup opens over the

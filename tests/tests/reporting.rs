@@ -290,17 +290,31 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
     browser.close().await
 }
 
-#[tokio::test]
-async fn the_toolbar_button_reports_the_page_at_once() -> Result<()> {
+/// How the person opens the extension's popup, which reports the page at once.
+#[derive(Debug, Clone, Copy)]
+enum PopupOpener {
+    ToolbarButton,
+    KeyboardShortcut,
+}
+
+/// Opens the popup over the fixture page with some text selected, and checks what the
+/// popup says and what the companion stored.
+async fn report_from_the_popup(opener: PopupOpener) -> Result<()> {
     let setup = setup().await?;
     let browser = paired_browser(&setup, LaunchOptions::default()).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
-    // The content script's button is there; the toolbar's capture must hide it too.
+    // The content script's button is there; the capture must hide it all the same.
     flows::wait_for_report_button(&browser).await?;
     let selected = select_remark(&browser).await?;
 
-    devtools::press_toolbar_button(&browser).await?;
+    match opener {
+        PopupOpener::ToolbarButton => devtools::press_toolbar_button(&browser).await?,
+        // The manifest's suggested shortcut for the toolbar button.
+        PopupOpener::KeyboardShortcut => {
+            devtools::press_alt_shift(&browser, &page_url, 's').await?
+        }
+    }
     let popup = devtools::popup(&browser).await?;
     let state = eventually(WAIT, "the popup's report status", || async {
         let state = devtools::evaluate(
@@ -323,6 +337,16 @@ async fn the_toolbar_button_reports_the_page_at_once() -> Result<()> {
     let stored = setup.api.report(&id).await?;
     assert_eq!(stored["report"]["selectedText"], selected.as_str());
     browser.close().await
+}
+
+#[tokio::test]
+async fn the_toolbar_button_reports_the_page_at_once() -> Result<()> {
+    report_from_the_popup(PopupOpener::ToolbarButton).await
+}
+
+#[tokio::test]
+async fn the_keyboard_shortcut_reports_the_page_at_once() -> Result<()> {
+    report_from_the_popup(PopupOpener::KeyboardShortcut).await
 }
 
 /// Selects the fixture's remark in the page, as a person would before reporting.
