@@ -128,23 +128,26 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
         )
     })
     .await?;
-    browser
+    let approve = browser
         .client()
         .find(Locator::Css("button.approve"))
-        .await?
-        .click()
         .await?;
-    // Wait for the companion's answer before leaving the page: navigating away at once
-    // can cancel the approval's form post.
-    eventually(WAIT, "the companion to confirm the approval", || async {
-        let url = browser.client().current_url().await?;
-        Ok(url.as_str().contains("done=approved").then_some(()))
-    })
-    .await?;
+    approve_and_wait(browser, approve).await?;
 
     browser.goto(&options_url()).await?;
     eventually(PAIRING_WAIT, "the options page to say paired", || async {
         Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
+    })
+    .await
+}
+
+/// Clicks a request's "Approve" button on the companion's pairing page and waits for the
+/// companion's answer: navigating away at once can cancel the approval's form post.
+async fn approve_and_wait(browser: &Browser, approve: fantoccini::elements::Element) -> Result<()> {
+    approve.click().await?;
+    eventually(WAIT, "the companion to confirm the approval", || async {
+        let url = browser.client().current_url().await?;
+        Ok(url.as_str().contains("done=approved").then_some(()))
     })
     .await
 }
@@ -179,15 +182,7 @@ pub async fn pair_from_companion_page(browser: &Browser, companion_url: &str) ->
     if row_code.as_deref() != Some(code.trim()) {
         bail!("the marked request has code {row_code:?}, the extension shows {code:?}");
     }
-    row.find(Locator::Css("button.approve"))
-        .await?
-        .click()
-        .await?;
-    eventually(WAIT, "the companion to confirm the approval", || async {
-        let url = browser.client().current_url().await?;
-        Ok(url.as_str().contains("done=approved").then_some(()))
-    })
-    .await?;
+    approve_and_wait(browser, row.find(Locator::Css("button.approve")).await?).await?;
     pairing_section_state(browser, &["paired"]).await?;
     Ok(code.trim().to_owned())
 }

@@ -301,12 +301,7 @@ enum PopupOpener {
 /// popup says and what the companion stored.
 async fn report_from_the_popup(opener: PopupOpener) -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
-    // The content script's button is there; the capture must hide it all the same.
-    flows::wait_for_report_button(&browser).await?;
-    let selected = select_remark(&browser).await?;
+    let (browser, page_url, selected) = on_report_target_with_selection(&setup).await?;
 
     match opener {
         PopupOpener::ToolbarButton => devtools::press_toolbar_button(&browser).await?,
@@ -349,6 +344,18 @@ async fn the_keyboard_shortcut_reports_the_page_at_once() -> Result<()> {
     report_from_the_popup(PopupOpener::KeyboardShortcut).await
 }
 
+/// A paired browser on the report-target fixture, its content script started (its button
+/// is there: captures must hide it all the same) and the remark selected, as a person
+/// would before reporting. Returns the browser, the page's URL and the selection.
+async fn on_report_target_with_selection(setup: &Setup) -> Result<(Browser, String, String)> {
+    let browser = paired_browser(setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::wait_for_report_button(&browser).await?;
+    let selected = select_remark(&browser).await?;
+    Ok((browser, page_url, selected))
+}
+
 /// Selects the fixture's remark in the page, as a person would before reporting.
 async fn select_remark(browser: &Browser) -> Result<String> {
     let selected = browser
@@ -369,11 +376,7 @@ async fn select_remark(browser: &Browser) -> Result<String> {
 async fn the_context_menu_reports_the_page_with_its_selection_and_confirms_in_the_page()
 -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
-    flows::wait_for_report_button(&browser).await?;
-    let selected = select_remark(&browser).await?;
+    let (browser, page_url, selected) = on_report_target_with_selection(&setup).await?;
 
     // "Signaler au gestionnaire" in the context menu: the browser hands the worker the
     // tab and the selection, as here.
