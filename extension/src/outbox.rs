@@ -405,8 +405,9 @@ async fn record_failure<T: Queued>(
 
 /// Delivers `entry`, a report just written to the outbox, without reading the outbox back:
 /// the person's click is answered as soon as the companion has stored it. Returns whether
-/// it was stored (and its outbox copy removed). On any failure the entry stays as written,
-/// and the caller runs the regular [`flush`], which records why and schedules the retry.
+/// it was stored; the caller then removes its outbox copy with [`forget_delivered`]. On any
+/// failure the entry stays as written, and the caller runs the regular [`flush`], which
+/// records why and schedules the retry.
 pub async fn deliver_written(
     entry: &OutboxEntry,
     screenshot: &js_sys::Uint8Array,
@@ -442,16 +443,18 @@ async fn send_written(
     let delivery =
         companion_client::send_report(&pairing, &entry.idempotency_key, &report_json, screenshot)
             .await;
-    if delivery.is_err() {
-        return false;
-    }
-    // Stored: the outbox copy goes, unless a category or note was added meanwhile, which
-    // then waits alone (sending the report again would only replay its idempotency key).
+    delivery.is_ok()
+}
+
+/// Removes report `id`'s outbox copy once [`deliver_written`] got it stored, unless a
+/// category or note was added meanwhile, which then waits alone. Done after the person is
+/// answered; until then a flush would only replay the report's idempotency key.
+pub async fn forget_delivered(id: &str) {
     let Ok(db) = open().await else {
-        return true;
+        return;
     };
     match db
-        .get(STORE, &entry.id)
+        .get(STORE, id)
         .await
         .map(|value| value.map(decode::<OutboxEntry>))
     {
@@ -462,10 +465,9 @@ async fn send_written(
             let _ = put(&current).await;
         }
         _ => {
-            let _ = db.delete(STORE, &entry.id).await;
+            let _ = db.delete(STORE, id).await;
         }
     }
-    true
 }
 
 /// Sends what waits, reports first (a person may be watching for their report's receipt),

@@ -232,6 +232,9 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         created_at: report.captured_at.clone(),
     };
     wasm_bindgen_futures::spawn_local(async move {
+        if delivered_at_once {
+            outbox::forget_delivered(&recent.id).await;
+        }
         let _ = settings::remember_report(recent).await;
         if delivered_at_once {
             // Whatever else waits, and the badge.
