@@ -1,29 +1,49 @@
-//! A headless Chromium with the built Balise extension, driven through ChromeDriver.
+//! A headless Chromium (through ChromeDriver) or Firefox (through geckodriver) with the
+//! built Balise extension, behind one `Browser` type so a test can run in either.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 use crate::{WAIT, eventually, target_dir};
 
+/// Which browser a test drives.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// Headless Chromium through ChromeDriver, the extension loaded with `--load-extension`.
+    #[default]
+    Chromium,
+    /// Headless Firefox through geckodriver, the extension installed as a temporary add-on.
+    Firefox,
+}
+
 /// Options for one browser.
 #[derive(Debug, Default)]
 pub struct LaunchOptions {
-    /// Extra command-line switches, such as `--host-resolver-rules=…`.
+    /// The browser to start.
+    pub browser: Engine,
+    /// Extra command-line arguments: Chromium switches such as `--host-resolver-rules=…`,
+    /// or Firefox arguments.
     pub extra_args: Vec<String>,
     /// A profile directory that outlives the browser (to reopen the same profile);
     /// a fresh temporary one when `None`.
     pub profile_dir: Option<PathBuf>,
+    /// Firefox preferences on top of the harness's own, such as
+    /// [`crate::site_server::firefox_prefs`] (Chromium ignores them).
+    pub firefox_prefs: serde_json::Map<String, serde_json::Value>,
 }
 
-/// A running headless Chromium with the extension loaded; killed and its profile deleted on drop.
+/// A running headless browser with the extension loaded; killed and its profile deleted on drop.
 pub struct Browser {
     client: Option<Client>,
+    engine: Engine,
     driver: Child,
     profile: PathBuf,
     /// Deletes the profile on drop when it is the browser's own.
@@ -33,6 +53,7 @@ pub struct Browser {
 impl std::fmt::Debug for Browser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Browser")
+            .field("engine", &self.engine)
             .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
@@ -74,24 +95,179 @@ fn chromium_paths() -> Result<(String, String)> {
     }
 }
 
+/// The unpacked Firefox extension built by `cargo xtask build`, under the target directory.
+pub fn firefox_extension_dir() -> Result<PathBuf> {
+    let dir = target_dir().join("extension/firefox");
+    if !dir.join("manifest.json").exists() {
+        bail!(
+            "the Firefox extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",
+            dir.display()
+        );
+    }
+    Ok(dir)
+}
+
+/// Firefox and geckodriver: `BALISE_FIREFOX` and `BALISE_GECKODRIVER` (set by `cargo xtask
+/// test`), else Debian's Firefox ESR and a geckodriver installed by the xtask or on PATH.
+fn firefox_paths() -> Result<(String, String)> {
+    let firefox = std::env::var("BALISE_FIREFOX").ok().or_else(|| {
+        ["/usr/bin/firefox-esr", "/usr/lib/firefox-esr/firefox-esr"]
+            .iter()
+            .find(|path| std::path::Path::new(path).exists())
+            .map(|path| (*path).to_owned())
+    });
+    let driver = std::env::var("BALISE_GECKODRIVER").ok().or_else(|| {
+        let installed = target_dir().join("tools/bin/geckodriver");
+        let on_path = std::env::var_os("PATH").and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("geckodriver"))
+                .find(|candidate| candidate.is_file())
+        });
+        std::iter::once(installed)
+            .chain(on_path)
+            .find(|path| path.is_file())
+            .map(|path| path.to_string_lossy().into_owned())
+    });
+    match (firefox, driver) {
+        (Some(firefox), Some(driver)) => Ok((firefox, driver)),
+        _ => bail!(
+            "Firefox or geckodriver not found: run `cargo xtask test` (installs Firefox ESR as \
+             root and geckodriver into the target directory's tools/) or set BALISE_FIREFOX \
+             and BALISE_GECKODRIVER"
+        ),
+    }
+}
+
+/// Firefox preferences every test browser gets: no first-run pages, no network traffic of
+/// Firefox's own (updates, telemetry, connectivity checks), plain `http:` pages left alone.
+fn firefox_base_prefs() -> serde_json::Map<String, serde_json::Value> {
+    let prefs = json!({
+        "app.normandy.enabled": false,
+        "app.update.auto": false,
+        "app.update.enabled": false,
+        "browser.aboutwelcome.enabled": false,
+        "browser.newtabpage.enabled": false,
+        "browser.region.network.url": "",
+        "browser.safebrowsing.downloads.remote.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.search.update": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "browser.startup.homepage_override.mstone": "ignore",
+        "browser.startup.page": 0,
+        "datareporting.healthreport.uploadEnabled": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "dom.security.https_first": false,
+        "dom.security.https_first_schemeless": false,
+        "extensions.getAddons.cache.enabled": false,
+        "extensions.update.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "network.dns.disablePrefetch": true,
+        "network.http.speculative-parallel-limit": 0,
+        "network.prefetch-next": false,
+        "toolkit.telemetry.enabled": false,
+        "toolkit.telemetry.server": ""
+    });
+    match prefs {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// geckodriver's `POST /session/{id}/moz/addon/install`: installs an unpacked extension
+/// from a folder as a temporary add-on (removed when the browser exits).
+#[derive(Debug)]
+struct InstallTemporaryAddon {
+    path: String,
+}
+
+impl WebDriverCompatibleCommand for InstallTemporaryAddon {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        // fantoccini passes the session's id to every command after the session started.
+        let session = session_id.ok_or(url::ParseError::EmptyHost)?;
+        base_url.join(&format!("session/{session}/moz/addon/install"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "path": self.path, "temporary": true });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// The profile to use: the one asked for, or a fresh temporary one deleted with the browser.
+fn profile_dir(asked: Option<PathBuf>) -> Result<(PathBuf, Option<tempfile::TempDir>)> {
+    Ok(match asked {
+        Some(dir) => (dir, None),
+        None => {
+            let temporary = tempfile::Builder::new()
+                .prefix("balise-profile-")
+                .tempdir()?;
+            (temporary.path().to_path_buf(), Some(temporary))
+        }
+    })
+}
+
+/// Where a driver's output goes: appended to the file `BALISE_BROWSER_LOG` names, else dropped.
+fn driver_output() -> Result<(Stdio, Stdio)> {
+    match std::env::var_os("BALISE_BROWSER_LOG") {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .with_context(|| format!("opening BALISE_BROWSER_LOG {}", path.display()))?;
+            Ok((Stdio::from(file.try_clone()?), Stdio::from(file)))
+        }
+        None => Ok((Stdio::null(), Stdio::null())),
+    }
+}
+
+/// Opens a WebDriver session on the driver at `url`, retrying while the driver starts.
+async fn connect(url: &str, capabilities: serde_json::Value, driver_name: &str) -> Result<Client> {
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        bail!("WebDriver capabilities must be a JSON object");
+    };
+    let what = format!("{driver_name} to accept a session");
+    eventually(WAIT, &what, || {
+        let capabilities = capabilities.clone();
+        async move {
+            match ClientBuilder::native()
+                .capabilities(capabilities)
+                .connect(url)
+                .await
+            {
+                Ok(client) => Ok(Some(client)),
+                Err(fantoccini::error::NewSessionError::Lost(_)) => Ok(None),
+                Err(error) => Err(anyhow::Error::new(error)),
+            }
+        }
+    })
+    .await
+}
+
 impl Browser {
-    /// Starts ChromeDriver and a headless Chromium with the extension and a fresh profile.
+    /// Starts the browser `options.browser` with the extension and a fresh profile.
     pub async fn launch(options: LaunchOptions) -> Result<Self> {
+        match options.browser {
+            Engine::Chromium => Self::launch_chromium(options).await,
+            Engine::Firefox => Self::launch_firefox(options).await,
+        }
+    }
+
+    /// Starts ChromeDriver and a headless Chromium with the extension and a fresh profile.
+    pub async fn launch_chromium(options: LaunchOptions) -> Result<Self> {
         let extension = chromium_extension_dir()?;
         let (chromium, driver_path) = chromium_paths()?;
-        let (profile, temporary_profile) = match options.profile_dir {
-            Some(dir) => (dir, None),
-            None => {
-                let temporary = tempfile::Builder::new()
-                    .prefix("balise-profile-")
-                    .tempdir()?;
-                (temporary.path().to_path_buf(), Some(temporary))
-            }
-        };
+        let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
         let port = free_port()?;
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
@@ -101,6 +277,7 @@ impl Browser {
             .with_context(|| format!("starting {driver_path}"))?;
         let mut browser = Self {
             client: None,
+            engine: Engine::Chromium,
             driver,
             profile,
             _temporary_profile: temporary_profile,
@@ -127,29 +304,78 @@ impl Browser {
             "goog:chromeOptions": { "binary": chromium, "args": args },
             "webSocketUrl": false
         });
-        let capabilities = match capabilities {
-            serde_json::Value::Object(map) => map,
-            _ => unreachable!("a JSON object literal"),
-        };
         let url = format!("http://127.0.0.1:{port}");
-        let client = eventually(WAIT, "ChromeDriver to accept a session", || {
-            let capabilities = capabilities.clone();
-            let url = url.clone();
-            async move {
-                match ClientBuilder::native()
-                    .capabilities(capabilities)
-                    .connect(&url)
-                    .await
-                {
-                    Ok(client) => Ok(Some(client)),
-                    Err(fantoccini::error::NewSessionError::Lost(_)) => Ok(None),
-                    Err(error) => Err(anyhow::Error::new(error)),
-                }
-            }
-        })
-        .await?;
-        browser.client = Some(client);
+        browser.client = Some(connect(&url, capabilities, "ChromeDriver").await?);
         Ok(browser)
+    }
+
+    /// Starts geckodriver and a headless Firefox with a fresh profile, then installs the
+    /// extension as a temporary add-on (as `about:debugging` does).
+    ///
+    /// geckodriver runs in its own process group, with Firefox and its content processes,
+    /// so that dropping the browser kills them all.
+    pub async fn launch_firefox(options: LaunchOptions) -> Result<Self> {
+        let extension = firefox_extension_dir()?;
+        let (firefox, driver_path) = firefox_paths()?;
+        let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
+        let port = free_port()?;
+        // Each geckodriver gets its own WebDriver BiDi port, so that browsers started at
+        // the same time (tests run in parallel) do not compete for the default one.
+        let websocket_port = free_port()?;
+        let (stdout, stderr) = driver_output()?;
+        let driver = Command::new(&driver_path)
+            .args(["--host", "127.0.0.1", "--port"])
+            .arg(port.to_string())
+            .arg("--websocket-port")
+            .arg(websocket_port.to_string())
+            .process_group(0)
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("starting {driver_path}"))?;
+        let mut browser = Self {
+            client: None,
+            engine: Engine::Firefox,
+            driver,
+            profile,
+            _temporary_profile: temporary_profile,
+        };
+        let mut args = vec![
+            "-headless".to_owned(),
+            "-profile".to_owned(),
+            browser.profile.display().to_string(),
+        ];
+        args.extend(options.extra_args);
+        let mut prefs = firefox_base_prefs();
+        prefs.extend(options.firefox_prefs);
+        let capabilities = json!({
+            "browserName": "firefox",
+            // The fixture servers' certificates are self-signed, made at test time.
+            "acceptInsecureCerts": true,
+            "moz:firefoxOptions": { "binary": firefox, "args": args, "prefs": prefs }
+        });
+        let url = format!("http://127.0.0.1:{port}");
+        let client = connect(&url, capabilities, "geckodriver").await?;
+        browser.client = Some(client);
+        browser
+            .client()
+            .set_window_size(1280, 943)
+            .await
+            .context("setting the Firefox window's size")?;
+        let install = InstallTemporaryAddon {
+            path: extension.to_string_lossy().into_owned(),
+        };
+        browser
+            .client()
+            .issue_cmd(install)
+            .await
+            .with_context(|| format!("installing {} as a temporary add-on", extension.display()))?;
+        Ok(browser)
+    }
+
+    /// The browser this is.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// The browser's profile directory.
@@ -198,7 +424,7 @@ impl Browser {
         if let Some(client) = self.client.take() {
             client.close().await?;
         }
-        let pattern = format!("--user-data-dir={}", self.profile.display());
+        let pattern = self.profile_pattern();
         eventually(WAIT, "the browser processes to exit", || {
             let pattern = pattern.clone();
             async move {
@@ -244,13 +470,28 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// What the browser's main process has on its command line, and no other process.
+    fn profile_pattern(&self) -> String {
+        match self.engine {
+            Engine::Chromium => format!("--user-data-dir={}", self.profile.display()),
+            Engine::Firefox => format!("-profile {}", self.profile.display()),
+        }
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         // A failed test may skip `close`: kill what it left so no browser outlives the test.
-        let profile = self.profile.display().to_string();
         let _ = Command::new("pkill")
-            .args(["-KILL", "-f", "--", &format!("--user-data-dir={profile}")])
+            .args(["-KILL", "-f", "--", &self.profile_pattern()])
             .status();
+        if self.engine == Engine::Firefox {
+            // geckodriver leads its own process group, which holds Firefox's content processes.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+                .status();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         std::thread::sleep(Duration::from_millis(50));

@@ -1,5 +1,6 @@
-//! Harness for Balise's end-to-end tests: a headless Chromium with the built extension
-//! (driven through ChromeDriver), a local fixture-page server, and the real companion binary.
+//! Harness for Balise's end-to-end tests: a headless Chromium or Firefox with the built
+//! extension (driven through ChromeDriver or geckodriver), local fixture-page servers, and
+//! the real companion binary.
 
 pub mod browser;
 pub mod companion;

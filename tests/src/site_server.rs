@@ -1,9 +1,10 @@
 //! The social-network fixture pages (`tests/fixtures/sites/`) served over HTTPS for any host
 //! name, with a certificate made at test time, plus the table describing each fixture.
 //!
-//! Chromium reaches the server under the sites' real host names through
-//! [`SiteServer::browser_args`] (`--host-resolver-rules` and `--ignore-certificate-errors`),
-//! so the extension's host matching is exercised as on the real sites.
+//! Chromium reaches the server under the sites' real host names through [`browser_args`]
+//! (`--host-resolver-rules` and `--ignore-certificate-errors`), Firefox through
+//! [`firefox_prefs`] (`network.dns.localDomains`; the harness accepts the certificate), so
+//! the extension's host matching is exercised as on the real sites.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -252,6 +253,21 @@ pub fn browser_args() -> Vec<String> {
         format!("--host-resolver-rules={rules}"),
         "--ignore-certificate-errors".to_owned(),
     ]
+}
+
+/// Firefox preferences that resolve every fixture host to this machine, as `localhost`
+/// (IPv4 only: the server listens on 127.0.0.1). Firefox has no `--host-resolver-rules`;
+/// the self-signed certificate is accepted through the session's `acceptInsecureCerts`.
+pub fn firefox_prefs() -> serde_json::Map<String, serde_json::Value> {
+    let hosts = SITE_FIXTURES
+        .iter()
+        .map(|fixture| fixture.host)
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut prefs = serde_json::Map::new();
+    prefs.insert("network.dns.localDomains".to_owned(), hosts.into());
+    prefs.insert("network.dns.disableIPv6".to_owned(), true.into());
+    prefs
 }
 
 #[derive(Debug, Clone)]

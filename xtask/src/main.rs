@@ -21,8 +21,9 @@ Commands:
   build                 Build the extension into target/extension/{chromium,firefox} and zip files
   run [--data-dir DIR] [--port PORT]
                         Build the extension, then start the companion on http://127.0.0.1:7878
-  test [--no-install]   Formatting, clippy, unit tests and end-to-end tests in headless Chromium;
-                        installs what is missing (as root) unless --no-install
+  test [--no-install]   Formatting, clippy, unit tests and end-to-end tests in headless Chromium
+                        and Firefox; installs what is missing (Debian packages as root,
+                        geckodriver from crates.io) unless --no-install
   fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
   bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
 ";

@@ -1,5 +1,6 @@
 //! Finds, and where allowed installs, what the build and the tests need on a fresh machine:
-//! the wasm32 target, the npm packages (wasm-opt, fixture editors), Chromium and ChromeDriver.
+//! the wasm32 target, the npm packages (wasm-opt, fixture editors), Chromium and ChromeDriver,
+//! Firefox ESR and geckodriver.
 
 use std::path::{Path, PathBuf};
 
@@ -120,4 +121,116 @@ fn find_chromium() -> Option<(PathBuf, PathBuf)> {
             .find(|path| path.exists())
     })?;
     Some((chromium, driver))
+}
+
+/// The geckodriver release installed from crates.io when none is found (pinned so every
+/// machine tests with the same driver).
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// Paths of the Firefox binary and geckodriver, installing what is missing: Debian's
+/// `firefox-esr` as root, and geckodriver (which Debian does not package) with
+/// `cargo install` into `<target dir>/tools`, so a kept target directory reuses it.
+pub fn ensure_firefox(root: &Path, install: bool) -> Result<(PathBuf, PathBuf)> {
+    let tools = shell::target_dir(root).join("tools");
+    let mut firefox = find_firefox();
+    if firefox.is_none() && install && is_root() && Path::new("/usr/bin/apt-get").exists() {
+        println!("==> installing Firefox ESR from Debian's packages");
+        shell::run(Path::new("/"), "apt-get", &["update", "-q"])?;
+        shell::run(
+            Path::new("/"),
+            "apt-get",
+            &[
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "firefox-esr",
+            ],
+        )?;
+        firefox = find_firefox();
+    }
+    let Some(firefox) = firefox else {
+        bail!(
+            "Firefox is needed for the end-to-end tests and was not found.\n\
+             Install Firefox ESR (Debian: `sudo apt-get install firefox-esr`), or set \
+             BALISE_FIREFOX to the path of a Firefox binary."
+        )
+    };
+    let mut driver = find_geckodriver(&tools);
+    if driver.is_none() && install {
+        install_geckodriver(&tools)?;
+        driver = find_geckodriver(&tools);
+    }
+    let Some(driver) = driver else {
+        bail!(
+            "geckodriver is needed for the Firefox end-to-end tests and was not found.\n\
+             Install it with `cargo install --locked geckodriver --version {GECKODRIVER_VERSION} \
+             --root {}` (about two minutes; `cargo xtask test` does it without `--no-install`), \
+             put it on PATH, or set BALISE_GECKODRIVER to its path.",
+            tools.display()
+        )
+    };
+    Ok((firefox, driver))
+}
+
+fn find_firefox() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("BALISE_FIREFOX") {
+        return Some(PathBuf::from(path));
+    }
+    ["/usr/bin/firefox-esr", "/usr/lib/firefox-esr/firefox-esr"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.exists())
+}
+
+/// geckodriver from `BALISE_GECKODRIVER`, else `<tools>/bin`, else PATH.
+fn find_geckodriver(tools: &Path) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("BALISE_GECKODRIVER") {
+        return Some(PathBuf::from(path));
+    }
+    let installed = tools.join("bin").join("geckodriver");
+    if installed.exists() {
+        return Some(installed);
+    }
+    std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("geckodriver"))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// Builds geckodriver from crates.io into `<tools>/bin`.
+fn install_geckodriver(tools: &Path) -> Result<()> {
+    std::fs::create_dir_all(tools)?;
+    let tools_arg = tools.to_string_lossy().into_owned();
+    println!("==> installing geckodriver {GECKODRIVER_VERSION} from crates.io (about two minutes)");
+    let args = [
+        "install",
+        "--locked",
+        "geckodriver",
+        "--version",
+        GECKODRIVER_VERSION,
+        "--root",
+        tools_arg.as_str(),
+    ];
+    println!("==> cargo {}", args.join(" "));
+    // Built in cargo's own temporary directory, not the workspace's target directory, and
+    // from outside the workspace so its configuration does not apply.
+    let status = std::process::Command::new(shell::cargo())
+        .args(args)
+        .current_dir(tools)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => bail!(
+            "installing geckodriver failed ({status}): run `cargo install --locked geckodriver \
+             --version {GECKODRIVER_VERSION} --root {tools_arg}` to see why, or set \
+             BALISE_GECKODRIVER to an installed geckodriver"
+        ),
+        Err(error) => bail!("could not start cargo to install geckodriver: {error}"),
+    }
 }

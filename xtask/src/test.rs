@@ -6,7 +6,8 @@ use anyhow::{Result, bail};
 
 use crate::{extension, fixtures, prerequisites, shell};
 
-/// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless Chromium.
+/// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless
+/// Chromium and Firefox.
 pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let install = !args.iter().any(|arg| arg == "--no-install");
     if let Some(unknown) = args.iter().find(|arg| *arg != "--no-install") {
@@ -19,6 +20,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         prerequisites::ensure_npm_packages(root)?;
     }
     let (chromium, chromedriver) = prerequisites::ensure_chromium(install)?;
+    let (firefox, geckodriver) = prerequisites::ensure_firefox(root, install)?;
 
     shell::run(root, &cargo, &["fmt", "--all", "--check"])?;
     shell::run(
@@ -61,7 +63,12 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     fixtures::build(root)?;
     let chromium = chromium.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
-    println!("==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver})");
+    let firefox = firefox.to_string_lossy().into_owned();
+    let geckodriver = geckodriver.to_string_lossy().into_owned();
+    println!(
+        "==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver}; \
+         Firefox: {firefox}, geckodriver: {geckodriver})"
+    );
     let e2e_args = [
         "test",
         "--package",
@@ -74,6 +81,8 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let e2e_env = [
         ("BALISE_CHROMIUM", chromium.as_str()),
         ("BALISE_CHROMEDRIVER", chromedriver.as_str()),
+        ("BALISE_FIREFOX", firefox.as_str()),
+        ("BALISE_GECKODRIVER", geckodriver.as_str()),
     ];
     let mut e2e_count = shell::TestCount::default();
     if let Err(first) = shell::run_tests(root, &cargo, &e2e_args, &e2e_env, &mut e2e_count) {

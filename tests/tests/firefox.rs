@@ -1,0 +1,194 @@
+//! The built Firefox extension in a real headless Firefox (ESR, through geckodriver, installed
+//! as a temporary add-on): its wasm content script runs on a page, and the checklist panel
+//! beside a compose box lists the findings of what is typed, on a plain `http:` fixture page
+//! (also under a CSP that forbids WebAssembly) and on social-network fixtures served over
+//! TLS under the sites' real host names.
+//!
+//! WebDriver may not open `moz-extension://` pages, so these tests work through web pages.
+
+use anyhow::{Context, Result, ensure};
+use balise_e2e::browser::{Browser, Engine, LaunchOptions};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::site_server::{self, SiteServer, find, site_fixture};
+use balise_e2e::{WAIT, eventually, flows};
+use fantoccini::Locator;
+use fantoccini::elements::Element;
+
+/// A draft with a phone number and a shortened link.
+const TYPED: &str = "Appelez-moi au 418 555-0199 ou lisez https://bit.ly/abc123 — équipe";
+const PHONE: &str = "418 555-0199";
+
+fn firefox() -> LaunchOptions {
+    LaunchOptions {
+        browser: Engine::Firefox,
+        ..LaunchOptions::default()
+    }
+}
+
+/// `needle`'s span in [`TYPED`], in UTF-16 code units as the browser counts.
+fn utf16_span(needle: &str) -> Result<(usize, usize)> {
+    let start = TYPED.find(needle).context("needle not in the draft")?;
+    let start = TYPED[..start].encode_utf16().count();
+    Ok((start, start + needle.encode_utf16().count()))
+}
+
+/// The root element's `attribute`, once the content script has set it.
+async fn root_attribute(browser: &Browser, attribute: &str) -> Result<String> {
+    eventually(WAIT, attribute, || async {
+        let value = browser
+            .eval(
+                "return document.documentElement.getAttribute(arguments[0])",
+                vec![attribute.into()],
+            )
+            .await?;
+        Ok(value.as_str().map(str::to_owned))
+    })
+    .await
+}
+
+/// Waits for the finding about the phone number in `panel`'s shadow root and checks its
+/// place in the text.
+async fn assert_phone_finding(panel: &Element) -> Result<()> {
+    let shadow = panel.shadow_root().await?;
+    let finding = eventually(WAIT, "the phone finding in the panel", || async {
+        for li in shadow.find_all(Locator::Css("li[data-finding]")).await? {
+            if li.text().await?.contains(PHONE) {
+                return Ok(Some(li));
+            }
+        }
+        Ok(None)
+    })
+    .await?;
+    let (start, end) = utf16_span(PHONE)?;
+    let shown = (
+        finding.attr("data-start").await?,
+        finding.attr("data-end").await?,
+    );
+    ensure!(
+        shown == (Some(start.to_string()), Some(end.to_string())),
+        "{PHONE:?} is at {start}..{end}, the panel says {shown:?}"
+    );
+    Ok(())
+}
+
+/// Saves a screenshot under `target/screenshots/` for a person to look at.
+async fn screenshot(browser: &Browser, name: &str) -> Result<()> {
+    let png = browser.client().screenshot().await?;
+    let dir = balise_e2e::target_dir().join("screenshots");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn firefox_content_script_runs_wasm_on_a_fixture_page() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(firefox()).await?;
+    browser.goto(&fixtures.url("walking-skeleton.html")).await?;
+    // The Rust content script marks the page with its version once it has started.
+    browser
+        .wait_for_attribute("html", "data-balise", env!("CARGO_PKG_VERSION"))
+        .await?;
+    assert_eq!(
+        root_attribute(&browser, "data-balise-engine").await?,
+        "wasm"
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn firefox_panel_lists_findings_beside_a_textarea() -> Result<()> {
+    // A Mastodon-like form on 127.0.0.1, recognized by its DOM signature, in a French Firefox.
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let mut options = firefox();
+    options
+        .firefox_prefs
+        .insert("intl.accept_languages".to_owned(), "fr-CA, fr".into());
+    let browser = Browser::launch(options).await?;
+    browser
+        .goto(&fixtures.url("compose-signature.html"))
+        .await?;
+    let panel = flows::wait_for_panel(&browser).await?;
+    assert_eq!(
+        root_attribute(&browser, "data-balise-engine").await?,
+        "wasm"
+    );
+    let textarea = browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?;
+    textarea.send_keys(TYPED).await?;
+    assert_phone_finding(&panel).await?;
+    let lang = browser
+        .eval(
+            "return document.querySelector('balise-checklist').shadowRoot.querySelector('section').lang",
+            vec![],
+        )
+        .await?;
+    assert_eq!(lang, "fr", "the panel follows the browser's language");
+    // Balise never writes into the box.
+    let value = browser
+        .eval(
+            "return document.querySelector('form.compose-form textarea').value",
+            vec![],
+        )
+        .await?;
+    assert_eq!(value, serde_json::json!(TYPED));
+    screenshot(&browser, "firefox-checklist-signature").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn firefox_panel_on_social_network_fixtures_under_their_real_host_names() -> Result<()> {
+    let sites = SiteServer::start(CspMode::None).await?;
+    let browser = Browser::launch(LaunchOptions {
+        firefox_prefs: site_server::firefox_prefs(),
+        ..firefox()
+    })
+    .await?;
+    // A textarea (Mastodon) and a contenteditable run by a real editor library (X, Draft.js).
+    for id in ["mastodon", "x"] {
+        let fixture = site_fixture(id).context("no such fixture")?;
+        browser.goto(&sites.site_url(id)).await?;
+        let panel = flows::wait_for_panel(&browser)
+            .await
+            .with_context(|| format!("{id}: the panel"))?;
+        let compose_box = find(browser.client(), fixture.box_selector).await?;
+        compose_box.click().await?;
+        compose_box.send_keys(TYPED).await?;
+        assert_phone_finding(&panel)
+            .await
+            .with_context(|| format!("{id}: the finding"))?;
+        // The editor's own model holds exactly what was typed.
+        let text = browser
+            .eval("return balise_fixture.text(0)", vec![])
+            .await?;
+        ensure!(text == TYPED, "{id}: the editor holds {text}");
+        screenshot(&browser, &format!("firefox-checklist-{id}")).await?;
+    }
+    browser.close().await
+}
+
+#[tokio::test]
+async fn firefox_panel_under_a_csp_that_forbids_webassembly() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::Strict).await?;
+    let browser = Browser::launch(firefox()).await?;
+    browser
+        .goto(&fixtures.url("compose-signature.html"))
+        .await?;
+    let panel = flows::wait_for_panel(&browser).await?;
+    // Unlike Chromium, which applies the page's CSP to content scripts and so needs the
+    // pure-JS build there, Firefox lets content scripts compile WebAssembly on such a page.
+    assert_eq!(
+        root_attribute(&browser, "data-balise-engine").await?,
+        "wasm"
+    );
+    browser
+        .client()
+        .find(Locator::Css("form.compose-form textarea"))
+        .await?
+        .send_keys(TYPED)
+        .await?;
+    assert_phone_finding(&panel).await?;
+    browser.close().await
+}
