@@ -199,6 +199,39 @@ impl WebDriverCompatibleCommand for InstallTemporaryAddon {
     }
 }
 
+/// geckodriver's `POST /session/{id}/moz/context`: runs later commands in the browser's
+/// own window (`chrome`) or in the page (`content`).
+#[derive(Debug)]
+struct SetContext {
+    context: &'static str,
+}
+
+impl WebDriverCompatibleCommand for SetContext {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.ok_or(url::ParseError::EmptyHost)?;
+        base_url.join(&format!("session/{session}/moz/context"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "context": self.context });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Loads one of the extension's pages into the selected tab from Firefox's own window,
+/// with the system's authority; answers the page's URL (its host is this install's UUID).
+const FIREFOX_OPEN_EXTENSION_PAGE: &str = "
+    const policy = WebExtensionPolicy.getByID(arguments[0]);
+    const url = policy.getURL(arguments[1]);
+    gBrowser.selectedBrowser.fixupAndLoadURIString(url, {
+      triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal(),
+    });
+    return url;";
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -328,6 +361,9 @@ impl Browser {
             .arg(port.to_string())
             .arg("--websocket-port")
             .arg(websocket_port.to_string())
+            // For the browser's own (chrome) context, where the tests open the extension's
+            // pages: WebDriver may not navigate to `moz-extension://` URLs.
+            .arg("--allow-system-access")
             .process_group(0)
             .stdout(stdout)
             .stderr(stderr)
@@ -376,6 +412,51 @@ impl Browser {
     /// The browser this is.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Opens one of the extension's own pages (`options.html`, `popup.html`) in the
+    /// current tab, as the person does from the browser's menus.
+    pub async fn open_extension_page(&self, page: &str) -> Result<()> {
+        match self.engine {
+            Engine::Chromium => {
+                self.goto(&format!(
+                    "chrome-extension://{}/{page}",
+                    crate::CHROMIUM_EXTENSION_ID
+                ))
+                .await
+            }
+            Engine::Firefox => {
+                let client = self.client();
+                client
+                    .issue_cmd(SetContext { context: "chrome" })
+                    .await
+                    .context("switching to Firefox's own window")?;
+                let opened = client
+                    .execute(
+                        FIREFOX_OPEN_EXTENSION_PAGE,
+                        vec![json!(crate::FIREFOX_ADDON_ID), json!(page)],
+                    )
+                    .await;
+                client
+                    .issue_cmd(SetContext { context: "content" })
+                    .await
+                    .context("switching back to the page")?;
+                let url = opened
+                    .with_context(|| format!("opening the extension's {page}"))?
+                    .as_str()
+                    .map(str::to_owned)
+                    .context("no URL for the extension's page")?;
+                eventually(WAIT, &format!("{url} to load"), || async {
+                    let current = client.current_url().await?;
+                    if current.as_str() != url {
+                        return Ok(None);
+                    }
+                    let ready = client.execute("return document.readyState", vec![]).await?;
+                    Ok((ready == json!("complete")).then_some(()))
+                })
+                .await
+            }
+        }
     }
 
     /// The browser's profile directory.

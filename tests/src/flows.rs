@@ -4,17 +4,7 @@ use anyhow::{Context, Result, bail};
 use fantoccini::Locator;
 
 use crate::browser::Browser;
-use crate::{CHROMIUM_EXTENSION_ID, WAIT, eventually};
-
-/// The extension's options page URL.
-pub fn options_url() -> String {
-    format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html")
-}
-
-/// The toolbar popup's page URL (opened in a tab by the tests).
-pub fn popup_url() -> String {
-    format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/popup.html")
-}
+use crate::{WAIT, eventually};
 
 /// Fills the options form (companion address, reporter name and email) and saves it.
 pub async fn save_options(
@@ -23,7 +13,7 @@ pub async fn save_options(
     name: &str,
     email: &str,
 ) -> Result<()> {
-    browser.goto(&options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
@@ -66,7 +56,7 @@ pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
         Err(error) => {
             eprintln!("WARNING: pairing did not complete ({error:#}); pairing again");
             // It may have completed late: then the options page says so.
-            browser.goto(&options_url()).await?;
+            browser.open_extension_page("options.html").await?;
             let late = eventually(PAIRING_WAIT, "a late pairing", || async {
                 Ok(pairing_state(browser)
                     .await?
@@ -83,7 +73,7 @@ pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
 }
 
 async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
-    browser.goto(&options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
@@ -134,7 +124,7 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
         .await?;
     approve_and_wait(browser, approve).await?;
 
-    browser.goto(&options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     eventually(PAIRING_WAIT, "the options page to say paired", || async {
         Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
     })
@@ -262,7 +252,7 @@ pub async fn wait_report_status(browser: &Browser, state: &str) -> Result<()> {
 
 /// Adds `hosts` as the extra sites where the checklist shows, in the options, and saves.
 pub async fn save_extra_sites(browser: &Browser, hosts: &[&str]) -> Result<()> {
-    browser.goto(&options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;

@@ -34,6 +34,9 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// The Chromium extension ID fixed by the manifest's key (see `xtask/src/manifest.rs`).
 pub const CHROMIUM_EXTENSION_ID: &str = "kaniddlkjgbdhfciogjcpokgklcannmp";
 
+/// The Firefox add-on ID the manifest declares (`browser_specific_settings.gecko.id`).
+pub const FIREFOX_ADDON_ID: &str = "balise@sec-csq.example";
+
 /// Polls `check` every 50 ms until it returns `Some`, or fails after `timeout` with `what`.
 pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> anyhow::Result<T>
 where

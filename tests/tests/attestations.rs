@@ -84,7 +84,7 @@ async fn paired_browser(setup: &Setup) -> Result<Browser> {
     )
     .await?;
     flows::pair(&browser, &setup.companion.base_url).await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     Ok(browser)
 }
 
@@ -171,7 +171,7 @@ async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Res
         status["attestations"][0]["attempts"], 1,
         "not retried: {status}"
     );
-    browser.goto(&flows::popup_url()).await?;
+    browser.open_extension_page("popup.html").await?;
     browser
         .wait_for_attribute("#attestations", "data-count", "1")
         .await?;
@@ -210,11 +210,11 @@ async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_i
 
     // It waits, and the popup says so (opened in a tab, the popup cannot report its own
     // page: it says so, then lists what waits).
-    browser.goto(&flows::popup_url()).await?;
+    browser.open_extension_page("popup.html").await?;
     browser
         .wait_for_attribute("#attestations", "data-count", "1")
         .await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     let status = send_message(&browser, json!({"type": "get-status"})).await?;
     let waiting = status["attestations"]
         .as_array()
@@ -266,7 +266,7 @@ async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() ->
 
     // Paired: the companion's.
     flows::pair(&browser, &setup.companion.base_url).await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
     assert_eq!(reply["type"], "policy", "{reply}");
     assert_eq!(reply["fromCompanion"], true, "{reply}");
@@ -328,7 +328,7 @@ async fn last_policy_check(browser: &Browser) -> Result<f64> {
 #[tokio::test]
 async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
     let browser = Browser::launch(LaunchOptions::default()).await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
@@ -364,7 +364,7 @@ async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
     browser
         .wait_for_attribute("#save-status", "data-state", "saved")
         .await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
@@ -402,7 +402,7 @@ const MAKE_VERSION_1_DATABASE: &str = "const done = arguments[arguments.length -
 async fn the_database_upgrade_keeps_the_reports_that_waited() -> Result<()> {
     let browser = Browser::launch(LaunchOptions::default()).await?;
     // The popup page: an extension page that asks the service worker once, then stays idle.
-    browser.goto(&flows::popup_url()).await?;
+    browser.open_extension_page("popup.html").await?;
     browser
         .wait_for_attribute("#outbox", "data-count", "0")
         .await?;

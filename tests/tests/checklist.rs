@@ -112,7 +112,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
     )
     .await?;
     flows::pair(&browser, &companion.base_url).await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#policy-status", "data-source", "companion")
         .await?;

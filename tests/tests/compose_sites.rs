@@ -351,7 +351,7 @@ async fn every_fixture(mode: CspMode) -> Result<()> {
     .await?;
     flows::save_extra_sites(&browser, &["exemple-syndicat.test"]).await?;
     flows::pair(&browser, &companion.base_url).await?;
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#policy-status", "data-source", "companion")
         .await?;

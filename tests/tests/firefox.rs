@@ -4,15 +4,21 @@
 //! (also under a CSP that forbids WebAssembly) and on social-network fixtures served over
 //! TLS under the sites' real host names.
 //!
-//! WebDriver may not open `moz-extension://` pages, so these tests work through web pages.
+//! Reports too: the options filled in, pairing from the companion's own page, a click on the
+//! report button, and what the real companion stored.
+//!
+//! WebDriver may not navigate to `moz-extension://` pages; the harness opens the options
+//! from Firefox's own window (`Browser::open_extension_page`).
 
 use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, Engine, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::site_server::{self, SiteServer, find, site_fixture};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::{WAIT, eventually, flows, screenshots};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
+use sha2::Digest;
 
 /// A draft with a phone number and a shortened link.
 const TYPED: &str = "Appelez-moi au 418 555-0199 ou lisez https://bit.ly/abc123 — équipe";
@@ -71,15 +77,6 @@ async fn assert_phone_finding(panel: &Element) -> Result<()> {
     Ok(())
 }
 
-/// Saves a screenshot under `target/screenshots/` for a person to look at.
-async fn screenshot(browser: &Browser, name: &str) -> Result<()> {
-    let png = browser.client().screenshot().await?;
-    let dir = balise_e2e::target_dir().join("screenshots");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(dir.join(format!("{name}.png")), png)?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn firefox_content_script_runs_wasm_on_a_fixture_page() -> Result<()> {
     let fixtures = FixtureServer::start(CspMode::None).await?;
@@ -134,7 +131,7 @@ async fn firefox_panel_lists_findings_beside_a_textarea() -> Result<()> {
         )
         .await?;
     assert_eq!(value, serde_json::json!(TYPED));
-    screenshot(&browser, "firefox-checklist-signature").await?;
+    screenshots::save(&browser, "firefox-checklist-signature").await?;
     browser.close().await
 }
 
@@ -164,7 +161,7 @@ async fn firefox_panel_on_social_network_fixtures_under_their_real_host_names() 
             .eval("return balise_fixture.text(0)", vec![])
             .await?;
         ensure!(text == TYPED, "{id}: the editor holds {text}");
-        screenshot(&browser, &format!("firefox-checklist-{id}")).await?;
+        screenshots::save(&browser, &format!("firefox-checklist-{id}")).await?;
     }
     browser.close().await
 }
@@ -190,5 +187,62 @@ async fn firefox_panel_under_a_csp_that_forbids_webassembly() -> Result<()> {
         .send_keys(TYPED)
         .await?;
     assert_phone_finding(&panel).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn firefox_pairs_from_the_companions_page_and_a_click_stores_the_report() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    let browser = Browser::launch(firefox()).await?;
+
+    // The person's name and email, in the extension's options; then pairing, from the
+    // companion's own page.
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Marie-Ève Tremblay",
+        "marie-eve.tremblay@example.org",
+    )
+    .await?;
+    flows::pair_from_companion_page(&browser, &companion.base_url).await?;
+    let listed = browser
+        .eval("return document.body.innerText", vec![])
+        .await?;
+    ensure!(
+        listed
+            .as_str()
+            .is_some_and(|text| text.contains("moz-extension://") && text.contains("firefox")),
+        "the companion lists this Firefox as paired: {listed}"
+    );
+
+    let page_url = fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+    let reports = api.reports().await?;
+    ensure!(reports.len() == 1, "{} reports stored", reports.len());
+    let id = reports[0]["id"].as_str().context("a report without id")?;
+    let stored = api.report(id).await?;
+    let report = &stored["report"];
+    assert_eq!(report["pageUrl"], page_url.as_str());
+    assert_eq!(report["reporter"]["name"], "Marie-Ève Tremblay");
+    assert_eq!(report["viewport"]["width"], 1280);
+    ensure!(
+        report["browser"]
+            .as_str()
+            .is_some_and(|agent| agent.contains("Firefox")),
+        "the browser is recorded: {}",
+        report["browser"]
+    );
+    let png = api.screenshot(id).await?;
+    let sha: String = sha2::Sha256::digest(&png)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert_eq!(report["screenshotSha256"], sha.as_str());
+    screenshots::check_report_target_evidence(&png)?;
     browser.close().await
 }

@@ -35,7 +35,7 @@ async fn pairing_from_the_companions_page_sets_its_address_and_reports_reach_it(
     );
 
     // The options now name this companion and say paired.
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#pairing-status", "data-state", "paired")
         .await?;

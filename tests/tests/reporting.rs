@@ -250,7 +250,7 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
 
     // Later, from the extension's popup: another note on the same report. (Opened in a
     // tab, the popup cannot report its own page, and says so.)
-    browser.goto(&flows::popup_url()).await?;
+    browser.open_extension_page("popup.html").await?;
     browser
         .wait_for_attribute("#report-status", "data-state", "error")
         .await?;

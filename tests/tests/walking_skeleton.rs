@@ -5,7 +5,7 @@
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::CompanionProcess;
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::{WAIT, eventually};
 use fantoccini::Locator;
 
 #[tokio::test]
@@ -29,7 +29,7 @@ fn browser_language(tag: &str) -> LaunchOptions {
 
 /// Opens the options page and returns the service worker's status line once it answered.
 async fn service_worker_status(browser: &Browser) -> anyhow::Result<String> {
-    browser.goto(&flows::options_url()).await?;
+    browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
