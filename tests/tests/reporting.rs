@@ -254,12 +254,14 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
     browser
         .wait_for_attribute("#report-status", "data-state", "error")
         .await?;
-    let choice = browser
-        .client()
-        .find(Locator::Css("#report-choice"))
-        .await?
-        .prop("value")
-        .await?;
+    // The list of recent reports comes after the report's status.
+    let choice = eventually(WAIT, "the popup's recent reports", || async {
+        let Ok(choice) = browser.client().find(Locator::Css("#report-choice")).await else {
+            return Ok(None);
+        };
+        Ok(Some(choice.prop("value").await?))
+    })
+    .await?;
     assert_eq!(
         choice.as_deref(),
         Some(id.as_str()),
