@@ -63,7 +63,7 @@ ui_texts! {
     REPORT_CONFIRMATION => "Signalement", "Report";
     REPORT_SENDING => "Capture et envoi…", "Capturing and sending…";
     REPORT_STORED => "Signalement reçu par le gestionnaire. Vous pouvez ajouter des précisions (facultatif).", "Report received by the manager. You may add details (optional).";
-    REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore jumelée au compagnon Balise (voir les options).", "Report kept waiting: the extension is not paired with the Balise companion yet (see options).";
+    REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore jumelée au compagnon Balise. Jumelez-la depuis la page « Jumelage » du compagnon ou les options de l'extension; il partira ensuite.", "Report kept waiting: the extension is not paired with the Balise companion yet. Pair it from the companion's Pairing page or the extension's options; it will go then.";
     REPORT_WAITING_COMPANION => "Signalement gardé en attente : le compagnon Balise ne répond pas. Il sera envoyé dès son retour.", "Report kept waiting: the Balise companion does not answer. It will be sent as soon as it is back.";
     REPORT_FAILED => "Le signalement a échoué : ", "The report failed: ";
     CATEGORY => "Catégorie", "Category";

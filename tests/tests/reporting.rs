@@ -124,6 +124,48 @@ async fn a_click_stores_a_report_whose_screenshot_shows_the_page() -> Result<()>
 }
 
 #[tokio::test]
+async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> Result<()> {
+    let setup = setup().await?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &setup.companion.base_url,
+        REPORTER_NAME,
+        REPORTER_EMAIL,
+    )
+    .await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "waiting").await?;
+    let status = browser
+        .eval(
+            "return document.querySelector('balise-report').shadowRoot
+               .querySelector('.status').textContent",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        status.as_str().is_some_and(|text| text.contains("not paired")),
+        "the page says the report waits for pairing: {status}"
+    );
+    // The popup lists it as waiting.
+    browser.open_extension_page("popup.html").await?;
+    browser
+        .wait_for_attribute("#outbox", "data-count", "1")
+        .await?;
+    assert_eq!(setup.api.reports().await?.len(), 0);
+
+    // Paired: it goes, once.
+    flows::pair_from_companion_page(&browser, &setup.companion.base_url).await?;
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(setup.api.reports().await?.len(), 1);
+    browser.close().await
+}
+
+#[tokio::test]
 async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back() -> Result<()> {
     let setup = setup().await?;
     let browser = paired_browser(&setup, LaunchOptions::default()).await?;
