@@ -156,8 +156,8 @@ fn announce(bound: SocketAddr, dir: &Path) {
     println!("Data directory / Dossier de données: {}", dir.display());
     println!("Pairing page / Page de jumelage: {base}/pair");
     println!(
-        "To pair: in the Balise extension's options choose \"Pair\", then approve the request on the pairing page. / \
-         Pour jumeler : dans les options de l'extension Balise, choisissez « Jumeler », puis approuvez la demande sur la page de jumelage."
+        "To pair: open the pairing page in the browser that has the Balise extension, click \"Pair this browser\", then approve the request marked as this browser's. / \
+         Pour jumeler : ouvrez la page de jumelage dans le navigateur où est l'extension Balise, cliquez « Jumeler ce navigateur », puis approuvez la demande marquée comme celle de ce navigateur."
     );
 }
 

@@ -79,7 +79,7 @@ ui_texts! {
     OUTBOX_EMPTY => "Aucun signalement en attente.", "No report waiting.";
     ATTESTATIONS_WAITING => "Attestations de publication en attente d'envoi au compagnon : ", "Publication attestations waiting to be sent to the companion: ";
     ATTESTATION_REJECTED => "Attestation refusée par le compagnon", "Attestation refused by the companion";
-    NOT_PAIRED => "L'extension n'est pas jumelée au compagnon Balise : ouvrez les options et choisissez « Jumeler ».", "The extension is not paired with the Balise companion: open the options and choose \"Pair\".";
+    NOT_PAIRED => "L'extension n'est pas jumelée au compagnon Balise : ouvrez la page « Jumelage » du compagnon (cliquez « Jumeler ce navigateur »), ou choisissez « Jumeler » dans les options.", "The extension is not paired with the Balise companion: open the companion's Pairing page (click \"Pair this browser\"), or choose \"Pair\" in the options.";
     IDENTITY_MISSING => "Indiquez votre nom et votre courriel dans les options : les signalements les attendent.", "Enter your name and email in the options: reports wait for them.";
     STATE_WAITING => "en attente", "waiting";
     STATE_REJECTED => "refusé par le compagnon", "refused by the companion";

@@ -146,7 +146,9 @@ async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> R
         )
         .await?;
     ensure!(
-        status.as_str().is_some_and(|text| text.contains("not paired")),
+        status
+            .as_str()
+            .is_some_and(|text| text.contains("not paired")),
         "the page says the report waits for pairing: {status}"
     );
     // The popup lists it as waiting.

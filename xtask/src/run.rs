@@ -50,10 +50,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         "       {}",
         built.firefox_dir.join("manifest.json").display()
     );
-    println!(
-        "  2. Pair: open the extension's options, choose \"Pair\", then approve the request at"
-    );
+    println!("  2. Pair: in that browser open");
     println!("       http://127.0.0.1:{port}/pair");
+    println!(
+        "     click \"Jumeler ce navigateur / Pair this browser\", then approve the request marked as this browser's."
+    );
     if let Some(out_dir) = built.chromium_dir.parent() {
         println!("  Zip files to distribute: {}", out_dir.display());
     }
