@@ -62,10 +62,15 @@ impl std::fmt::Debug for Browser {
 /// The unpacked Chromium extension built by `cargo xtask build`, under the target
 /// directory (`CARGO_TARGET_DIR` when set).
 pub fn chromium_extension_dir() -> Result<PathBuf> {
-    let dir = target_dir().join("extension/chromium");
+    built_extension_dir("chromium")
+}
+
+/// The unpacked extension for `browser` (`chromium` or `firefox`) under the target directory.
+fn built_extension_dir(browser: &str) -> Result<PathBuf> {
+    let dir = target_dir().join("extension").join(browser);
     if !dir.join("manifest.json").exists() {
         bail!(
-            "the extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",
+            "the {browser} extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",
             dir.display()
         );
     }
@@ -97,14 +102,7 @@ fn chromium_paths() -> Result<(String, String)> {
 
 /// The unpacked Firefox extension built by `cargo xtask build`, under the target directory.
 pub fn firefox_extension_dir() -> Result<PathBuf> {
-    let dir = target_dir().join("extension/firefox");
-    if !dir.join("manifest.json").exists() {
-        bail!(
-            "the Firefox extension is not built ({} is missing): run `cargo xtask build`, or `cargo xtask test`",
-            dir.display()
-        );
-    }
-    Ok(dir)
+    built_extension_dir("firefox")
 }
 
 /// Firefox and geckodriver: `BALISE_FIREFOX` and `BALISE_GECKODRIVER` (set by `cargo xtask

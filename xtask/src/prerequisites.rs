@@ -76,25 +76,26 @@ fn is_root() -> bool {
 }
 
 /// Paths of the Chromium binary and ChromeDriver, installing Debian's packages as root.
+/// Whether Debian packages can be installed here: as root, with apt-get.
+fn can_apt_install() -> bool {
+    is_root() && Path::new("/usr/bin/apt-get").exists()
+}
+
+/// Installs Debian `packages` (without their recommendations), after refreshing the lists.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    shell::run(Path::new("/"), "apt-get", &["update", "-q"])?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    shell::run(Path::new("/"), "apt-get", &args)
+}
+
 pub fn ensure_chromium(install: bool) -> Result<(PathBuf, PathBuf)> {
     if let Some(found) = find_chromium() {
         return Ok(found);
     }
-    if install && is_root() && Path::new("/usr/bin/apt-get").exists() {
+    if install && can_apt_install() {
         println!("==> installing Chromium and ChromeDriver from Debian's packages");
-        shell::run(Path::new("/"), "apt-get", &["update", "-q"])?;
-        shell::run(
-            Path::new("/"),
-            "apt-get",
-            &[
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "chromium",
-                "chromium-driver",
-            ],
-        )?;
+        apt_install(&["chromium", "chromium-driver"])?;
         if let Some(found) = find_chromium() {
             return Ok(found);
         }
@@ -133,20 +134,9 @@ pub const GECKODRIVER_VERSION: &str = "0.37.1";
 pub fn ensure_firefox(root: &Path, install: bool) -> Result<(PathBuf, PathBuf)> {
     let tools = shell::target_dir(root).join("tools");
     let mut firefox = find_firefox();
-    if firefox.is_none() && install && is_root() && Path::new("/usr/bin/apt-get").exists() {
+    if firefox.is_none() && install && can_apt_install() {
         println!("==> installing Firefox ESR from Debian's packages");
-        shell::run(Path::new("/"), "apt-get", &["update", "-q"])?;
-        shell::run(
-            Path::new("/"),
-            "apt-get",
-            &[
-                "install",
-                "-y",
-                "-q",
-                "--no-install-recommends",
-                "firefox-esr",
-            ],
-        )?;
+        apt_install(&["firefox-esr"])?;
         firefox = find_firefox();
     }
     let Some(firefox) = firefox else {
