@@ -173,14 +173,17 @@ fn firefox_base_prefs() -> serde_json::Map<String, serde_json::Value> {
     }
 }
 
-/// geckodriver's `POST /session/{id}/moz/addon/install`: installs an unpacked extension
-/// from a folder as a temporary add-on (removed when the browser exits).
+/// One of geckodriver's own commands, `POST /session/{id}/moz/{command}` with a JSON body:
+/// `addon/install` (an unpacked extension from a folder as a temporary add-on, removed when
+/// the browser exits) or `context` (later commands run in the browser's own window,
+/// `chrome`, or in the page, `content`).
 #[derive(Debug)]
-struct InstallTemporaryAddon {
-    path: String,
+struct GeckoCommand {
+    command: &'static str,
+    body: serde_json::Value,
 }
 
-impl WebDriverCompatibleCommand for InstallTemporaryAddon {
+impl WebDriverCompatibleCommand for GeckoCommand {
     fn endpoint(
         &self,
         base_url: &url::Url,
@@ -188,35 +191,19 @@ impl WebDriverCompatibleCommand for InstallTemporaryAddon {
     ) -> Result<url::Url, url::ParseError> {
         // fantoccini passes the session's id to every command after the session started.
         let session = session_id.ok_or(url::ParseError::EmptyHost)?;
-        base_url.join(&format!("session/{session}/moz/addon/install"))
+        base_url.join(&format!("session/{session}/moz/{}", self.command))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "path": self.path, "temporary": true });
-        (http::Method::POST, Some(body.to_string()))
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
 
-/// geckodriver's `POST /session/{id}/moz/context`: runs later commands in the browser's
-/// own window (`chrome`) or in the page (`content`).
-#[derive(Debug)]
-struct SetContext {
-    context: &'static str,
-}
-
-impl WebDriverCompatibleCommand for SetContext {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        let session = session_id.ok_or(url::ParseError::EmptyHost)?;
-        base_url.join(&format!("session/{session}/moz/context"))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "context": self.context });
-        (http::Method::POST, Some(body.to_string()))
+/// geckodriver's command that runs later commands in `context` (`chrome` or `content`).
+fn set_context(context: &str) -> GeckoCommand {
+    GeckoCommand {
+        command: "context",
+        body: json!({ "context": context }),
     }
 }
 
@@ -396,8 +383,9 @@ impl Browser {
             .set_window_size(1280, 943)
             .await
             .context("setting the Firefox window's size")?;
-        let install = InstallTemporaryAddon {
-            path: extension.to_string_lossy().into_owned(),
+        let install = GeckoCommand {
+            command: "addon/install",
+            body: json!({ "path": extension.to_string_lossy(), "temporary": true }),
         };
         browser
             .client()
@@ -426,7 +414,7 @@ impl Browser {
             Engine::Firefox => {
                 let client = self.client();
                 client
-                    .issue_cmd(SetContext { context: "chrome" })
+                    .issue_cmd(set_context("chrome"))
                     .await
                     .context("switching to Firefox's own window")?;
                 let opened = client
@@ -436,7 +424,7 @@ impl Browser {
                     )
                     .await;
                 client
-                    .issue_cmd(SetContext { context: "content" })
+                    .issue_cmd(set_context("content"))
                     .await
                     .context("switching back to the page")?;
                 let url = opened

@@ -13,6 +13,15 @@ pub mod site_server;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The SHA-256 of `bytes`, as lowercase hex (as reports and attestations carry it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     let here = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -11,7 +11,6 @@ use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::{WAIT, eventually, flows};
 use fantoccini::Locator;
 use fantoccini::key::Key;
-use sha2::{Digest, Sha256};
 
 /// Attestations may wait for a retry with a growing delay; this bounds the wait.
 const DELIVERY_WAIT: Duration = Duration::from_secs(45);
@@ -88,13 +87,6 @@ async fn publish(browser: &Browser) -> anyhow::Result<serde_json::Value> {
     browser.eval("return window.published", vec![]).await
 }
 
-fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 #[tokio::test]
 async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overridden()
 -> anyhow::Result<()> {
@@ -156,7 +148,10 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
     let attestation = &stored[0]["attestation"];
     assert_eq!(attestation["overrideReason"], reason, "{attestation}");
     assert_eq!(attestation["site"], "mastodon");
-    assert_eq!(attestation["textSha256"], sha256_hex(TYPED));
+    assert_eq!(
+        attestation["textSha256"],
+        balise_e2e::sha256_hex(TYPED.as_bytes())
+    );
     assert!(
         attestation["findings"]
             .as_array()
@@ -178,7 +173,10 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
     let stored = api.wait_for_attestations(2, DELIVERY_WAIT).await?;
     let attestation = &stored[0]["attestation"];
     assert_eq!(attestation["overrideReason"], serde_json::Value::Null);
-    assert_eq!(attestation["textSha256"], sha256_hex(clean));
+    assert_eq!(
+        attestation["textSha256"],
+        balise_e2e::sha256_hex(clean.as_bytes())
+    );
     assert!(
         attestation["checklist"]
             .as_array()

@@ -18,7 +18,6 @@ use balise_e2e::site_server::{self, SiteServer, find, site_fixture};
 use balise_e2e::{WAIT, eventually, flows, screenshots};
 use fantoccini::Locator;
 use fantoccini::elements::Element;
-use sha2::Digest;
 
 /// A draft with a phone number and a shortened link.
 const TYPED: &str = "Appelez-moi au 418 555-0199 ou lisez https://bit.ly/abc123 — équipe";
@@ -238,10 +237,7 @@ async fn firefox_pairs_from_the_companions_page_and_a_click_stores_the_report() 
         report["browser"]
     );
     let png = api.screenshot(id).await?;
-    let sha: String = sha2::Sha256::digest(&png)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let sha = balise_e2e::sha256_hex(&png);
     assert_eq!(report["screenshotSha256"], sha.as_str());
     screenshots::check_report_target_evidence(&png)?;
     browser.close().await

@@ -11,16 +11,11 @@ use balise_e2e::flows;
 use balise_e2e::screenshots;
 use balise_e2e::{WAIT, devtools, eventually};
 use fantoccini::Locator;
-use sha2::{Digest, Sha256};
 
 const REPORTER_NAME: &str = "Marie-Ève Tremblay";
 const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
 /// Reports may wait for a retry with a growing delay; this bounds the wait.
 const DELIVERY_WAIT: Duration = Duration::from_secs(45);
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 async fn wait_for_reports(api: &CompanionApi, count: usize) -> Result<Vec<serde_json::Value>> {
     eventually(
@@ -65,7 +60,7 @@ async fn check_stored_report(api: &CompanionApi, id: &str, page_url: &str) -> Re
     assert_eq!(viewport["width"], 1280, "viewport: {viewport}");
 
     let png = api.screenshot(id).await?;
-    let sha = hex(&Sha256::digest(&png));
+    let sha = balise_e2e::sha256_hex(&png);
     assert_eq!(
         report["screenshotSha256"], sha,
         "the stored bytes are the captured bytes"
