@@ -1,6 +1,6 @@
 //! Harness for Balise's end-to-end tests: a headless Chromium or Firefox with the built
-//! extension (driven through ChromeDriver or geckodriver), local fixture-page servers, and
-//! the real companion binary.
+//! extension (driven through ChromeDriver or geckodriver), local fixture-page servers, the
+//! real companion binary, and a real SMTP server.
 
 pub mod browser;
 pub mod companion;
@@ -9,6 +9,7 @@ pub mod fixtures;
 pub mod flows;
 pub mod screenshots;
 pub mod site_server;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::time::Duration;
