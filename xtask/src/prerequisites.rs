@@ -1,6 +1,6 @@
 //! Finds, and where allowed installs, what the build and the tests need on a fresh machine:
 //! the wasm32 target, the npm packages (wasm-opt, fixture editors), Chromium and ChromeDriver,
-//! Firefox ESR and geckodriver.
+//! Firefox ESR and geckodriver, and a Python venv with aiosmtpd for the tests' SMTP server.
 
 use std::path::{Path, PathBuf};
 
@@ -75,7 +75,6 @@ fn is_root() -> bool {
     shell::output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
 }
 
-/// Paths of the Chromium binary and ChromeDriver, installing Debian's packages as root.
 /// Whether Debian packages can be installed here: as root, with apt-get.
 fn can_apt_install() -> bool {
     is_root() && Path::new("/usr/bin/apt-get").exists()
@@ -89,6 +88,7 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     shell::run(Path::new("/"), "apt-get", &args)
 }
 
+/// Paths of the Chromium binary and ChromeDriver, installing Debian's packages as root.
 pub fn ensure_chromium(install: bool) -> Result<(PathBuf, PathBuf)> {
     if let Some(found) = find_chromium() {
         return Ok(found);
@@ -223,4 +223,105 @@ fn install_geckodriver(tools: &Path) -> Result<()> {
         ),
         Err(error) => bail!("could not start cargo to install geckodriver: {error}"),
     }
+}
+
+/// The aiosmtpd release the tests' SMTP server (`tests/smtp/smtp_server.py`) runs on.
+pub const AIOSMTPD_VERSION: &str = "1.4.6";
+
+/// The Python that runs the tests' SMTP server: `BALISE_SMTP_PYTHON`, else the venv
+/// `<target dir>/tools/smtp-venv`, made with `python3 -m venv` and given aiosmtpd from PyPI
+/// with pip when it is missing (a few seconds, once per target directory). As root on
+/// Debian, `python3` and `python3-venv` are installed first if the venv cannot be made.
+pub fn ensure_smtp_server(root: &Path, install: bool) -> Result<PathBuf> {
+    if let Some(python) = std::env::var_os("BALISE_SMTP_PYTHON").filter(|path| !path.is_empty()) {
+        let python = PathBuf::from(python);
+        if has_aiosmtpd(&python) {
+            return Ok(python);
+        }
+        bail!(
+            "BALISE_SMTP_PYTHON is {}, which cannot import aiosmtpd {AIOSMTPD_VERSION}: install it \
+             there (`pip install aiosmtpd=={AIOSMTPD_VERSION}`) or unset BALISE_SMTP_PYTHON",
+            python.display()
+        );
+    }
+    let venv = shell::target_dir(root).join("tools").join("smtp-venv");
+    let python = venv.join("bin").join("python");
+    if has_aiosmtpd(&python) {
+        return Ok(python);
+    }
+    if !install {
+        bail!(
+            "the end-to-end tests' SMTP server needs a Python venv with aiosmtpd \
+             {AIOSMTPD_VERSION} at {venv}, which is missing.\n\
+             Run `cargo xtask test` without `--no-install` to make it (a few seconds), or make \
+             it yourself: `python3 -m venv {venv} && {venv}/bin/pip install \
+             aiosmtpd=={AIOSMTPD_VERSION}`; or set BALISE_SMTP_PYTHON to a Python that has it.",
+            venv = venv.display()
+        );
+    }
+    println!(
+        "==> installing aiosmtpd {AIOSMTPD_VERSION} for the tests' SMTP server in a Python venv at {}",
+        venv.display()
+    );
+    if !python.exists() {
+        make_venv(&venv)?;
+    }
+    let python_arg = python.to_string_lossy().into_owned();
+    let requirement = format!("aiosmtpd=={AIOSMTPD_VERSION}");
+    shell::run(
+        root,
+        &python_arg,
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &requirement,
+        ],
+    )?;
+    if !has_aiosmtpd(&python) {
+        bail!(
+            "{python_arg} still cannot import aiosmtpd {AIOSMTPD_VERSION} after pip installed it; \
+             remove {} and run `cargo xtask test` again",
+            venv.display()
+        );
+    }
+    Ok(python)
+}
+
+/// `python3 -m venv --clear VENV`, installing Debian's `python3` and `python3-venv` first
+/// (as root) when that fails.
+fn make_venv(venv: &Path) -> Result<()> {
+    let venv_arg = venv.to_string_lossy().into_owned();
+    let args = ["-m", "venv", "--clear", venv_arg.as_str()];
+    if let Some(parent) = venv.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let first = shell::run(Path::new("."), "python3", &args);
+    match first {
+        Ok(()) => Ok(()),
+        Err(_) if can_apt_install() => {
+            println!("==> installing python3 and python3-venv from Debian's packages");
+            apt_install(&["python3", "python3-venv"])?;
+            shell::run(Path::new("."), "python3", &args)
+        }
+        Err(error) => Err(error.context(
+            "could not make a Python venv for the tests' SMTP server: install Python 3 with its \
+             venv module (Debian: `sudo apt-get install python3 python3-venv`)",
+        )),
+    }
+}
+
+/// Whether `python` runs and imports the pinned aiosmtpd.
+fn has_aiosmtpd(python: &Path) -> bool {
+    let check =
+        format!("import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != {AIOSMTPD_VERSION:?})");
+    python.exists()
+        && std::process::Command::new(python)
+            .args(["-c", &check])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
 }

@@ -21,6 +21,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     }
     let (chromium, chromedriver) = prerequisites::ensure_chromium(install)?;
     let (firefox, geckodriver) = prerequisites::ensure_firefox(root, install)?;
+    let smtp_python = prerequisites::ensure_smtp_server(root, install)?;
 
     shell::run(root, &cargo, &["fmt", "--all", "--check"])?;
     shell::run(
@@ -65,9 +66,10 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let chromedriver = chromedriver.to_string_lossy().into_owned();
     let firefox = firefox.to_string_lossy().into_owned();
     let geckodriver = geckodriver.to_string_lossy().into_owned();
+    let smtp_python = smtp_python.to_string_lossy().into_owned();
     println!(
         "==> end-to-end tests (Chromium: {chromium}, ChromeDriver: {chromedriver}; \
-         Firefox: {firefox}, geckodriver: {geckodriver})"
+         Firefox: {firefox}, geckodriver: {geckodriver}; SMTP server's Python: {smtp_python})"
     );
     let e2e_args = [
         "test",
@@ -83,6 +85,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         ("BALISE_CHROMEDRIVER", chromedriver.as_str()),
         ("BALISE_FIREFOX", firefox.as_str()),
         ("BALISE_GECKODRIVER", geckodriver.as_str()),
+        ("BALISE_SMTP_PYTHON", smtp_python.as_str()),
     ];
     let mut e2e_count = shell::TestCount::default();
     if let Err(first) = shell::run_tests(root, &cargo, &e2e_args, &e2e_env, &mut e2e_count) {
