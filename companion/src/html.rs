@@ -54,6 +54,8 @@ pub enum Nav {
     Dashboard,
     /// `/pair`
     Pairing,
+    /// `/settings`
+    Settings,
 }
 
 /// The page shell around `body`.
@@ -74,14 +76,17 @@ pub fn page(title: &str, nav: Nav, body: &str) -> Response {
          <title>{title} · Balise</title>\n<link rel=\"stylesheet\" href=\"/assets/balise.css\">\n\
          </head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\
          <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>\
-         <nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a></nav>\
+         <nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a>\
+         <a href=\"/settings\"{settings}>{settings_label}</a></nav>\
          </div></header>\n<main class=\"wrap\">\n{body}\n</main>\n\
          <footer class=\"wrap\">{footer} · v{version}</footer>\n</body>\n</html>\n",
         title = escape(title),
         dash = current(Nav::Dashboard),
         pair = current(Nav::Pairing),
+        settings = current(Nav::Settings),
         dash_label = bi("Tableau de bord", "Dashboard"),
         pair_label = bi("Jumelage", "Pairing"),
+        settings_label = bi("Réglages", "Settings"),
         footer = bi(
             "Compagnon local Balise — les données restent sur cet ordinateur",
             "Balise local companion — data stays on this computer"
@@ -160,6 +165,24 @@ button#balise-pair-start:not([disabled]) .en { color:#dbe6f7; }
 tr[data-balise-this-browser] { outline:3px solid var(--accent); outline-offset:-3px; }
 tr[data-balise-this-browser] td.code::after { content:" ← ce navigateur / this browser"; font-size:13px;
                     font-weight:600; letter-spacing:0; color:var(--accent); }
+.notice.warn { background:#fff8e6; border-color:#f0d9a0; } .notice.bad { background:#fdecea; border-color:#f1b8b2; }
+.notice ul { margin:6px 0 0; padding-left:20px; }
+.report-grid { display:grid; grid-template-columns:minmax(0,1.1fr) minmax(0,1fr); gap:20px; align-items:start; }
+@media (max-width:900px) { .report-grid { grid-template-columns:1fr; } }
+table.fields th { width:32%; background:#fafbfd; }
+img.shot { width:100%; border:1px solid var(--line); border-radius:6px; display:block; }
+.pre { white-space:pre-wrap; }
+ul.history { padding-left:20px; } ul.history li { margin:6px 0; }
+a.button { display:inline-block; padding:6px 12px; border:1px solid var(--line); border-radius:6px; background:#fff;
+           text-decoration:none; }
+form.stack { display:flex; flex-direction:column; gap:6px; max-width:720px; background:var(--card);
+             border:1px solid var(--line); border-radius:8px; padding:14px 16px; }
+form.stack label { font-weight:600; margin-top:8px; }
+form.stack input, form.stack select, form.stack textarea { font:inherit; padding:7px 9px; border:1px solid #c5ccd8;
+             border-radius:6px; width:100%; }
+form.stack input[disabled], form.stack select[disabled] { background:#f0f2f5; color:var(--muted); }
+form.import input[type=file] { padding:26px 12px; border:2px dashed #b9c3d3; border-radius:8px; background:#fafbfd; }
+.cards .card.warn { border-left:4px solid var(--warn); }
 footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
 "#;
 

@@ -3,7 +3,8 @@
 //! The companion listens on loopback only, stores reports and attestations from paired
 //! browser extensions as evidence (SQLite, a hash-chained evidence log, screenshots
 //! re-verified on every read), serves the manager's dashboard and pairing page, and
-//! queues one email per report for the forwarder.
+//! forwards reports by email (member → manager, manager → board) through the
+//! organization's SMTP server, from a durable queue.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -18,6 +19,8 @@
 pub mod error;
 pub mod handlers;
 pub mod html;
+pub mod import;
+pub mod mail;
 pub mod png;
 pub mod policy_file;
 pub mod router;
@@ -55,14 +58,23 @@ pub async fn serve(
         .into_iter()
         .map(|client| client.origin)
         .collect();
+    let mailer = companion.mailer.clone();
     let state = AppState::new(companion, addr, paired);
     let app = router::router(state);
 
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let (mail_stop_tx, mail_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
         let _ = stopping_tx.send(());
+        let _ = mail_stop_tx.send(());
     };
+    let mail_worker = tokio::spawn(mailer.run(
+        async move {
+            let _ = mail_stop_rx.await;
+        },
+        SHUTDOWN_GRACE,
+    ));
     let server = axum::serve(listener, app).with_graceful_shutdown(signal);
     let deadline = async move {
         if stopping_rx.await.is_ok() {
@@ -78,6 +90,10 @@ pub async fn serve(
             Ok(())
         }
     };
+    // The mail worker stops taking new emails at the signal and finishes those in flight.
+    if let Err(error) = mail_worker.await {
+        tracing::warn!(%error, "mail worker");
+    }
     // Every handler has returned (or been dropped): close the connections, checkpointing the WAL.
     let closing = store.clone();
     let closed = tokio::task::spawn_blocking(move || closing.close()).await;

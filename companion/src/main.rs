@@ -5,6 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use balise_companion::store::reports::ImportOutcome;
 use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve};
 use clap::{Args, Parser, Subcommand};
 
@@ -28,6 +29,17 @@ enum Command {
     Serve(ServeArgs),
     /// Print the API token (creating it if missing), for scripts.
     Token(DataDirArg),
+    /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// The received email (`.eml`) or the evidence package attached to it (`.zip`).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -53,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Token(args)) => token(&args),
+        Some(Command::Import(args)) => import(&args),
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
     };
@@ -80,6 +93,35 @@ fn token(args: &DataDirArg) -> Result<(), String> {
     let dir = data_dir(args)?;
     let token = ApiToken::load_or_create(&dir).map_err(|error| error.to_string())?;
     println!("{}", token.expose());
+    Ok(())
+}
+
+fn import(args: &ImportArgs) -> Result<(), String> {
+    let bytes = std::fs::read(&args.file)
+        .map_err(|error| format!("cannot read {}: {error}", args.file.display()))?;
+    let dir = data_dir(&args.data_dir)?;
+    let settings = Settings::load(&dir).map_err(|error| error.to_string())?;
+    let companion = Companion::open(settings).map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let store = companion.store.clone();
+    let outcome = runtime.block_on(balise_companion::import::import_file(&store, bytes));
+    let closed = store.close();
+    let outcome = outcome.map_err(|error| match error {
+        balise_companion::Error::Client { message, .. } => message.into_owned(),
+        other => other.to_string(),
+    })?;
+    closed.map_err(|error| format!("closing the database: {error}"))?;
+    match outcome {
+        ImportOutcome::Imported { id, evidence_seq } => println!(
+            "Signalement importé / Report imported: {id} (entrée {evidence_seq} du journal de preuves / evidence-log entry {evidence_seq})"
+        ),
+        ImportOutcome::AlreadyPresent { id } => {
+            println!("Déjà importé, rien n'a changé / Already imported, nothing changed: {id}")
+        }
+    }
     Ok(())
 }
 
@@ -126,6 +168,7 @@ fn run_server(args: &ServeArgs) -> Result<(), String> {
         // sends SIGTERM right after reading it gets a clean stop.
         let shutdown = shutdown_signal()?;
         announce(bound, &dir);
+        announce_mail(&companion.mailer.settings());
         serve(listener, companion, shutdown)
             .await
             .map_err(|error| format!("server error: {error}"))?;
@@ -159,6 +202,47 @@ fn announce(bound: SocketAddr, dir: &Path) {
         "To pair: open the pairing page in the browser that has the Balise extension, click \"Pair this browser\", then approve the request marked as this browser's. / \
          Pour jumeler : ouvrez la page de jumelage dans le navigateur où est l'extension Balise, cliquez « Jumeler ce navigateur », puis approuvez la demande marquée comme celle de ce navigateur."
     );
+}
+
+/// Says whether email forwarding is on, and every settings problem with what to fix.
+fn announce_mail(mail: &balise_companion::mail::MailSettings) {
+    use balise_companion::mail::Role;
+    let role = match mail.role {
+        Role::Member => "membre / member",
+        Role::Manager => "gestionnaire / manager",
+    };
+    if mail.forwarding_on() {
+        let (to, what) = match mail.role {
+            Role::Member => (
+                &mail.manager_email,
+                "reports go to / les signalements vont à",
+            ),
+            Role::Manager => (&mail.board_email, "forwards go to / les transferts vont à"),
+        };
+        let to: Vec<String> = to.iter().map(ToString::to_string).collect();
+        println!(
+            "Email forwarding / Transfert par courriel: on ({role}); {what} {} via {}",
+            to.join(", "),
+            mail.smtp_url
+                .as_ref()
+                .map(|url| url.redacted())
+                .unwrap_or_default()
+        );
+    } else {
+        println!(
+            "Email forwarding / Transfert par courriel: off ({role}); reports are stored and their emails wait / \
+             les signalements sont conservés et leurs courriels attendent. Missing / Manque: {}",
+            mail.missing().join("; ")
+        );
+    }
+    for problem in &mail.problems {
+        println!("Setting problem / Problème de réglage: {problem}");
+        tracing::warn!(
+            setting = problem.setting,
+            "email setting problem: {}",
+            problem.message
+        );
+    }
 }
 
 #[cfg(unix)]

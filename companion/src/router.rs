@@ -6,9 +6,10 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, method_not_allowed,
-    pairing, policy, reports,
+    JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, mail, method_not_allowed,
+    pairing, policy, report_page, reports, settings_page,
 };
+use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_token};
 use crate::state::AppState;
 
@@ -24,12 +25,20 @@ pub fn router(state: AppState) -> Router {
             get(reports::get).patch(reports::annotate),
         )
         .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
+        .route("/api/v1/reports/{id}/email", get(mail::draft))
+        .route("/api/v1/reports/{id}/forward", post(mail::forward))
+        .route("/api/v1/mail", get(mail::status))
+        .route("/api/v1/mail/{id}/retry", post(mail::retry))
         .route(
             "/api/v1/attestations",
             get(attestations::list).post(attestations::create),
         )
         .route("/api/v1/policy", get(policy::get))
         .route_layer(from_fn_with_state(state.clone(), require_token));
+
+    let import = Router::new()
+        .route("/import", post(report_page::import))
+        .route_layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
 
     let open = Router::new()
         .route("/api/v1/health", get(health::health))
@@ -44,11 +53,21 @@ pub fn router(state: AppState) -> Router {
         .route("/pair/{id}/approve", post(pairing::approve))
         .route("/pair/{id}/reject", post(pairing::reject))
         .route("/reports/{id}/screenshot.png", get(reports::screenshot))
+        .route("/reports/{id}/email.eml", get(mail::draft))
+        .route("/reports/{id}", get(report_page::show))
+        .route("/reports/{id}/forward", post(report_page::forward))
+        .route("/mail/{id}/retry", post(report_page::retry))
+        .route(
+            "/settings",
+            get(settings_page::show).post(settings_page::save),
+        )
+        .route("/settings/test", post(settings_page::test))
         .route("/assets/balise.css", get(assets::stylesheet))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 
     Router::new()
         .merge(protected)
+        .merge(import)
         .merge(open)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

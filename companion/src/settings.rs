@@ -1,9 +1,15 @@
 //! Settings: defaults, then `<data-dir>/balise.toml`, then `BALISE_*` environment variables.
+//!
+//! The server's own settings (`port`, `bind`, `max_screenshot_bytes`) must be right for it
+//! to start; the email settings (`[smtp]`, `[routing]`, `[identity]`, see `mail::config`)
+//! never stop it: their problems are reported and forwarding waits.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::mail::config::{FileTables, MailSettings};
 
 /// Name of the optional settings file inside the data directory.
 pub const SETTINGS_FILE: &str = "balise.toml";
@@ -25,6 +31,8 @@ pub struct Settings {
     pub bind: IpAddr,
     /// Largest accepted report upload, in bytes: the request body limit of `POST /api/v1/reports`.
     pub max_screenshot_bytes: usize,
+    /// Email: server, addresses, role (problems included, never fatal).
+    pub mail: MailSettings,
 }
 
 /// A settings problem, reported before anything is stored or opened.
@@ -72,6 +80,9 @@ struct FileSettings {
     port: Option<u16>,
     bind: Option<IpAddr>,
     max_screenshot_bytes: Option<usize>,
+    smtp: Option<toml::Table>,
+    routing: Option<toml::Table>,
+    identity: Option<toml::Table>,
 }
 
 impl Settings {
@@ -82,6 +93,7 @@ impl Settings {
             port: DEFAULT_PORT,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
+            mail: MailSettings::default(),
         }
     }
 
@@ -97,9 +109,15 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         let mut settings = Self::defaults(data_dir);
         let path = data_dir.join(SETTINGS_FILE);
+        let mut tables = FileTables::default();
         if let Some(text) = read_optional(&path)? {
             let file: FileSettings =
                 toml::from_str(&text).map_err(|error| toml_error(&path, &text, &error))?;
+            tables = FileTables {
+                smtp: file.smtp,
+                routing: file.routing,
+                identity: file.identity,
+            };
             if let Some(port) = file.port {
                 settings.port = port;
             }
@@ -119,6 +137,7 @@ impl Settings {
         if let Some(max) = env_value::<usize>(&env, "BALISE_MAX_SCREENSHOT_BYTES")? {
             settings.max_screenshot_bytes = max;
         }
+        settings.mail = MailSettings::from_sources(&tables, &env);
         settings.check()?;
         Ok(settings)
     }

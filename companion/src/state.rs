@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use balise_core::policy::Policy;
 
+use crate::mail::Mailer;
 use crate::policy_file;
 use crate::security::Site;
 use crate::settings::{ConfigError, Settings};
@@ -47,6 +48,8 @@ pub struct Companion {
     pub token: ApiToken,
     /// The policy served to extensions.
     pub policy: Policy,
+    /// Sends the email queue.
+    pub mailer: Mailer,
 }
 
 impl Companion {
@@ -59,11 +62,20 @@ impl Companion {
         let policy = policy_file::load(&settings.data_dir)?;
         let token = ApiToken::load_or_create(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir)?;
+        let mut mail = settings.mail.clone();
+        mail.apply_policy(&policy);
+        let mailer = Mailer::new(
+            store.clone(),
+            mail,
+            &policy.organization.short_name,
+            &policy.manager.name,
+        );
         Ok(Self {
             settings,
             store,
             token,
             policy,
+            mailer,
         })
     }
 }
@@ -138,6 +150,11 @@ impl AppState {
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.inner.companion.policy
+    }
+
+    /// The email sender (and the email settings in force).
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.companion.mailer
     }
 
     /// This process' CSRF token for the pairing forms.

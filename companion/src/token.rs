@@ -9,6 +9,31 @@ use subtle::ConstantTimeEq;
 /// Name of the token file inside the data directory.
 pub const TOKEN_FILE: &str = "token";
 
+/// Writes a file only its owner can read (mode 0600): a temporary file beside it, synced,
+/// then renamed over it, so a crash leaves the old file or the new one, never half of one.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    restrict_permissions(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent()
+        && let Ok(dir) = std::fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
 /// The bearer token extensions and scripts present. Its `Debug` output never shows it.
 #[derive(Clone)]
 pub struct ApiToken(String);

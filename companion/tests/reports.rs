@@ -42,7 +42,7 @@ async fn a_report_is_stored_and_served_back_verified() {
         "reports",
         "screenshots",
         "evidence_log",
-        "outgoing_mail",
+        "mail_queue",
         "idempotency",
     ] {
         assert_eq!(server.count(table), 1, "{table}");
@@ -50,13 +50,13 @@ async fn a_report_is_stored_and_served_back_verified() {
     let (role, status, message_id): (String, String, String) = server
         .db()
         .query_row(
-            "SELECT recipient_role, status, message_id FROM outgoing_mail WHERE report_id = ?1",
+            "SELECT recipient_role, status, message_id FROM mail_queue WHERE report_id = ?1",
             [&id],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .unwrap();
-    assert_eq!((role.as_str(), status.as_str()), ("manager", "pending"));
-    assert!(message_id.contains(&id));
+    assert_eq!((role.as_str(), status.as_str()), ("manager", "queued"));
+    assert_eq!(message_id, format!("<report-{id}.manager@balise.local>"));
 
     // Metadata.
     let stored: Value = server
@@ -73,7 +73,10 @@ async fn a_report_is_stored_and_served_back_verified() {
     assert_eq!(stored["evidenceSeq"], 1);
     assert_eq!(stored["entryHash"], receipt["entryHash"]);
     assert_eq!(stored["screenshotBytes"], screenshot.len());
-    assert_eq!(stored["mailStatus"], "pending");
+    assert_eq!(stored["mailStatus"], "queued");
+    assert_eq!(stored["mail"][0]["kind"], "report");
+    assert_eq!(stored["mail"][0]["to"], "manager");
+    assert_eq!(stored["mail"][0]["status"], "queued");
     assert!(stored["receivedAt"].as_str().unwrap().ends_with('Z'));
 
     // Screenshot bytes, verified.
@@ -873,7 +876,7 @@ async fn concurrent_retries_with_one_key_store_once() {
     assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
     assert_eq!(server.count("reports"), 1);
     assert_eq!(server.count("evidence_log"), 1);
-    assert_eq!(server.count("outgoing_mail"), 1);
+    assert_eq!(server.count("mail_queue"), 1);
     server.stop().await;
 }
 

@@ -9,6 +9,8 @@
 //! - [`report`]: strict wire types for reports and attestations; [`validate`]: the format
 //!   checks they use.
 //! - [`companion_page`]: which page is a companion's pairing page.
+//! - [`digest`]: SHA-256 as hex; [`evidence`]: the evidence log's entries and their hash;
+//!   `package` (feature `package`): one report as a ZIP anyone can check with `sha256sum -c`.
 //! - [`sites`]: how to find compose boxes and publish controls on each social network.
 //! - [`text`], [`i18n`]: UTF-16 offsets, accent folding; French and English strings.
 //!
@@ -18,7 +20,11 @@
 pub mod analysis;
 pub mod checklist;
 pub mod companion_page;
+pub mod digest;
+pub mod evidence;
 pub mod i18n;
+#[cfg(feature = "package")]
+pub mod package;
 pub mod placement;
 pub mod policy;
 pub mod report;

@@ -1,4 +1,5 @@
-//! `GET /`: the content manager's dashboard (reports, attestations, evidence-chain status), bilingual.
+//! `GET /`: the content manager's dashboard (reports, attestations, evidence-chain status,
+//! email forwarding and the emails that need attention, importing a member's report), bilingual.
 
 use std::fmt::Write;
 
@@ -8,10 +9,12 @@ use axum::response::Response;
 use balise_core::report::ReportCategory;
 use serde::Deserialize;
 
+use super::report_page::{mail_state, retry_button};
 use crate::error::Result;
 use crate::html::{Nav, bi, display_time, escape, page, truncate};
 use crate::state::AppState;
 use crate::store::attestations::{self, AttestationRecord};
+use crate::store::mail::{self as queue, MailCounts, MailRecord};
 use crate::store::reports::{self, ReportRecord};
 use crate::store::{ChainStatus, count_rows, verify_evidence_chain};
 
@@ -32,7 +35,8 @@ struct Data {
     attestations: Vec<AttestationRecord>,
     attestation_total: i64,
     paired: i64,
-    mail_pending: i64,
+    mail: MailCounts,
+    troubled: Vec<MailRecord>,
 }
 
 /// `GET /`
@@ -51,11 +55,8 @@ pub async fn dashboard(
                 attestations: attestations::list(tx, 20, 0)?,
                 attestation_total: attestations::count(tx)?,
                 paired: count_rows(tx, "paired_clients")?,
-                mail_pending: tx.query_row(
-                    "SELECT count(*) FROM outgoing_mail WHERE status = 'pending'",
-                    [],
-                    |row| row.get(0),
-                )?,
+                mail: queue::counts(tx)?,
+                troubled: queue::troubled(tx, 20)?,
             })
         })
         .await?;
@@ -65,11 +66,12 @@ pub async fn dashboard(
     Ok(page(
         "Tableau de bord / Dashboard",
         Nav::Dashboard,
-        &render(&data, offset),
+        &render(&state, &data, offset),
     ))
 }
 
-fn category_label(code: &str) -> String {
+/// A category's label in both languages (the code itself if unknown).
+pub fn category_label(code: &str) -> String {
     match serde_json::from_value::<ReportCategory>(serde_json::Value::String(code.to_owned())) {
         Ok(category) => {
             let label = category.label();
@@ -79,7 +81,8 @@ fn category_label(code: &str) -> String {
     }
 }
 
-fn render(data: &Data, offset: i64) -> String {
+fn render(state: &AppState, data: &Data, offset: i64) -> String {
+    let settings = state.mailer().settings();
     let mut html = String::new();
     let _ = write!(
         html,
@@ -120,10 +123,6 @@ fn render(data: &Data, offset: i64) -> String {
         (bi("Signalements", "Reports"), data.report_total),
         (bi("Attestations", "Attestations"), data.attestation_total),
         (bi("Extensions jumelées", "Paired extensions"), data.paired),
-        (
-            bi("Courriels en attente", "Emails pending"),
-            data.mail_pending,
-        ),
     ] {
         let _ = write!(
             html,
@@ -131,6 +130,7 @@ fn render(data: &Data, offset: i64) -> String {
         );
     }
     html.push_str("</section>");
+    render_mail(&mut html, state, &settings, data);
     if data.paired == 0 {
         let _ = write!(
             html,
@@ -142,6 +142,27 @@ fn render(data: &Data, offset: i64) -> String {
             bi("Jumeler une extension", "Pair an extension"),
         );
     }
+
+    // Import.
+    let _ = write!(
+        html,
+        "<details class=\"import\"><summary>{}</summary>\
+         <form class=\"stack import\" method=\"post\" action=\"/import\" enctype=\"multipart/form-data\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"import-file\">{}</label>\
+         <input id=\"import-file\" name=\"file\" type=\"file\" accept=\".eml,.zip,message/rfc822,application/zip\" required>\
+         <div><button type=\"submit\">{}</button></div></form></details>",
+        bi(
+            "Importer le signalement d'un membre",
+            "Import a member's report"
+        ),
+        escape(state.csrf()),
+        bi(
+            "Déposez ici le courriel reçu (.eml) ou le paquet de preuves joint (.zip) : tout est vérifié avant d'être enregistré.",
+            "Drop the received email (.eml) or the attached evidence package (.zip) here: everything is verified before it is stored."
+        ),
+        bi("Importer", "Import"),
+    );
 
     // Reports.
     let _ = write!(html, "<h2>{}</h2>", bi("Signalements", "Reports"));
@@ -253,8 +274,8 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     let _ = write!(
         html,
         "<tr><td class=\"small nowrap\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
-         <td><a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{title}</a>\
-         <div class=\"small en\">{site}</div></td>\
+         <td><a href=\"/reports/{id}\">{title}</a>\
+         <div class=\"small en\">{site} · <a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{url_short}</a></div>{mail}</td>\
          <td>{name}<div class=\"small en\">{email}</div></td>\
          <td class=\"small\">{category}</td><td class=\"small\">{note}{annotated}</td>\
          <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
@@ -267,6 +288,16 @@ fn render_report(html: &mut String, report: &ReportRecord) {
             report.field("capturedAt").unwrap_or_default()
         )),
         url = escape(url),
+        url_short = escape(&truncate(url, 60)),
+        mail = report
+            .mail_status
+            .as_deref()
+            .map(|status| format!(
+                "<div class=\"small\" data-mail-status=\"{s}\">{}: {s}</div>",
+                escape("courriel / email"),
+                s = escape(status)
+            ))
+            .unwrap_or_default(),
         title = escape(&truncate(title, 80)),
         site = escape(site),
         name = escape(report.nested("reporter", "name").unwrap_or_default()),
@@ -276,6 +307,108 @@ fn render_report(html: &mut String, report: &ReportRecord) {
         evidence_label = escape("preuve / evidence"),
         seq = report.evidence_seq,
     );
+}
+
+fn render_mail(
+    html: &mut String,
+    state: &AppState,
+    settings: &crate::mail::MailSettings,
+    data: &Data,
+) {
+    let _ = write!(html, "<h2>{}</h2>", bi("Courriels", "Emails"));
+    html.push_str("<section class=\"cards\" data-mail-section>");
+    if settings.forwarding_on() {
+        let _ = write!(
+            html,
+            "<div class=\"card ok\" data-forwarding=\"on\"><div class=\"label\">{}</div><div class=\"value status-ok\">{}</div></div>",
+            bi("Transfert par courriel", "Email forwarding"),
+            bi("Activé", "On"),
+        );
+    } else {
+        let _ = write!(
+            html,
+            "<div class=\"card warn\" data-forwarding=\"off\"><div class=\"label\">{}</div><div class=\"value status-warn\">{}</div>\
+             <div class=\"small\"><a href=\"/settings\">{}</a></div></div>",
+            bi("Transfert par courriel", "Email forwarding"),
+            bi("Désactivé", "Off"),
+            bi("Configurer le serveur SMTP", "Set up the SMTP server"),
+        );
+    }
+    for (label, value, attr) in [
+        (
+            bi("En file d'attente", "Queued"),
+            data.mail.queued,
+            "queued",
+        ),
+        (bi("Envoyés", "Sent"), data.mail.sent, "sent"),
+        (
+            bi("En échec (nouvel essai prévu)", "Failing (will retry)"),
+            data.mail.retrying,
+            "retrying",
+        ),
+        (bi("Refusés", "Refused"), data.mail.failed, "failed"),
+    ] {
+        let class = match attr {
+            "failed" if value > 0 => " bad",
+            "retrying" if value > 0 => " warn",
+            _ => "",
+        };
+        let _ = write!(
+            html,
+            "<div class=\"card{class}\" data-mail-count=\"{attr}\"><div class=\"label\">{label}</div><div class=\"value\">{value}</div></div>"
+        );
+    }
+    html.push_str("</section>");
+    if !settings.problems.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"notice bad\"><strong>{}</strong><ul>",
+            bi("Réglages à corriger :", "Settings to fix:")
+        );
+        for problem in &settings.problems {
+            let _ = write!(
+                html,
+                "<li><code>{}</code> — {}</li>",
+                escape(problem.setting),
+                escape(&problem.message)
+            );
+        }
+        let _ = write!(
+            html,
+            "</ul><a href=\"/settings\">{}</a></div>",
+            bi("Ouvrir les réglages", "Open the settings")
+        );
+    } else if !settings.forwarding_on() {
+        let _ = write!(
+            html,
+            "<p class=\"notice warn\">{} {}</p>",
+            bi(
+                "Le transfert par courriel est désactivé : les signalements sont conservés ici et chacun peut être téléchargé comme courriel (.eml). Il manque :",
+                "Email forwarding is off: reports are kept here and each can be downloaded as an email (.eml). Missing:"
+            ),
+            escape(&settings.missing().join("; "))
+        );
+    }
+    if !data.troubled.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"table-wrap\"><table data-troubled><thead><tr><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
+            bi("Signalement", "Report"),
+            bi("État", "State"),
+        );
+        for mail in &data.troubled {
+            let _ = write!(
+                html,
+                "<tr data-mail-status=\"{status}\"><td><a href=\"/reports/{id}\">{id_short}…</a></td><td>{state_text}</td><td>{retry}</td></tr>",
+                status = escape(&mail.status),
+                id = escape(&mail.report_id),
+                id_short = escape(mail.report_id.get(..8).unwrap_or_default()),
+                state_text = mail_state(mail, settings.forwarding_on()),
+                retry = retry_button(state, mail, "/"),
+            );
+        }
+        html.push_str("</tbody></table></div>");
+    }
 }
 
 fn render_attestation(html: &mut String, attestation: &AttestationRecord) {

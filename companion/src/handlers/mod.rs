@@ -4,9 +4,12 @@ pub mod assets;
 pub mod attestations;
 pub mod dashboard;
 pub mod health;
+pub mod mail;
 pub mod pairing;
 pub mod policy;
+pub mod report_page;
 pub mod reports;
+pub mod settings_page;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -172,6 +175,31 @@ pub async fn method_not_allowed() -> Error {
         "method_not_allowed",
         "Méthode non permise sur cette adresse. / Method not allowed on this route.",
     )
+}
+
+/// A form posted by one of the companion's own pages: its exact origin, and this process'
+/// CSRF token (compared in constant time).
+pub fn check_page_form(
+    state: &crate::state::AppState,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<()> {
+    use subtle::ConstantTimeEq;
+    let own_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|origin| state.site().is_own_origin(origin));
+    if !own_origin {
+        return Err(Error::bad_origin());
+    }
+    if !bool::from(csrf.as_bytes().ct_eq(state.csrf().as_bytes())) {
+        return Err(Error::client(
+            StatusCode::FORBIDDEN,
+            "bad_csrf",
+            "Jeton de formulaire invalide : rechargez la page. / Invalid form token: reload the page.",
+        ));
+    }
+    Ok(())
 }
 
 /// Current time as Unix seconds.

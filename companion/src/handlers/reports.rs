@@ -16,12 +16,14 @@ use super::{
     path_uuid, read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
+use crate::mail::Role;
 use crate::png;
 use crate::security::media_type;
 use crate::state::AppState;
 use crate::store::idempotency::{self, StoredResponse};
+use crate::store::mail::{self as queue, MailKind, NewMail, Recipient};
 use crate::store::reports::{self, NewAnnotation, NewReport};
-use crate::store::{now_utc, sha256_hex};
+use crate::store::{now_ms, now_utc, sha256_hex};
 
 /// Endpoint name mixed into the idempotency hash of uploads.
 pub const CREATE_ENDPOINT: &str = "POST /api/v1/reports";
@@ -136,6 +138,16 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     }
 
     let idempotent = idempotent_request(key, CREATE_ENDPOINT, &[&report_bytes, &screenshot]);
+    // On a member's companion every report is mailed to the manager. It waits a little for
+    // the category and note the member may add on the page's card (an annotation releases
+    // it at once), unless the report already carries them.
+    let mail_settings = state.mailer().settings();
+    let mail_wait = if report.category.is_some() || report.note.is_some() {
+        0
+    } else {
+        i64::try_from(mail_settings.annotation_wait.as_millis()).unwrap_or(i64::MAX / 2)
+    };
+    let mail_to_manager = mail_settings.role == Role::Member;
     let new = NewReport {
         id: report.id.to_ascii_lowercase(),
         report_json,
@@ -158,6 +170,21 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
             }
             let now = now_utc();
             let receipt = reports::insert(tx, &new, &now)?;
+            if mail_to_manager {
+                queue::enqueue(
+                    tx,
+                    &NewMail {
+                        report_id: new.id.clone(),
+                        kind: MailKind::Report,
+                        to: Recipient::Manager,
+                        about_seq: None,
+                        message_id: queue::report_message_id(&new.id, Recipient::Manager),
+                        in_reply_to: None,
+                        not_before_ms: now_ms().saturating_add(mail_wait),
+                    },
+                    &now,
+                )?;
+            }
             let response =
                 StoredResponse::new(StatusCode::CREATED, serde_json::to_string(&receipt)?);
             idempotency::record(tx, &idempotent, CREATE_ENDPOINT, &response, &now)?;
@@ -166,6 +193,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         .await?;
     if !stored.replayed {
         tracing::info!("report stored");
+        state.mailer().wake();
     }
     Ok(stored_response(stored))
 }
@@ -232,6 +260,9 @@ pub async fn annotate(
             Ok(response)
         })
         .await?;
+    if !stored.replayed {
+        state.mailer().wake();
+    }
     Ok(stored_response(stored))
 }
 

@@ -1,70 +1,22 @@
-//! The append-only evidence log: a SHA-256 hash chain over every stored report, annotation and attestation.
+//! The append-only evidence log: a SHA-256 hash chain over every stored report, import,
+//! annotation, forward and attestation.
 //!
-//! Entry `n` stores `prev_hash` = entry `n-1`'s `entry_hash` (64 zeros for the first) and
-//! `entry_hash` = SHA-256 of the canonical serialization of
-//! `(seq, recorded_at, kind, subject, payload_sha256, prev_hash)`: the compact JSON array
-//! `["balise-evidence-v1", seq, "recorded_at", "kind", "subject", "payload_sha256", "prev_hash"]`
-//! (serde_json, no whitespace). `payload_sha256` is the SHA-256 of the exact JSON text the
-//! entry records (a report as received, an annotation, an attestation), so editing a stored
-//! row, the log, or removing an entry all break verification.
+//! The entry format and its canonical hash live in `balise_core::evidence`, so that an
+//! evidence package received by email is checked with the same code. `payload_sha256` is
+//! the SHA-256 of the exact JSON text the entry records (a report as received, an
+//! annotation, a forward, an attestation), so editing a stored row, the log, or removing an
+//! entry all break verification.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+pub use balise_core::evidence::{
+    EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_ATTESTATION, KIND_FORWARD, KIND_IMPORT,
+    KIND_REPORT, entry_hash,
+};
+
 use super::sha256_hex;
 use crate::error::Result;
-
-/// `prev_hash` of the first entry.
-pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
-
-/// Kind of a received report; subject = report id; payload = the report JSON as received.
-pub const KIND_REPORT: &str = "report_received";
-/// Kind of an annotation; subject = report id; payload = the annotation JSON as stored.
-pub const KIND_ANNOTATION: &str = "report_annotated";
-/// Kind of an attestation; subject = attestation id; payload = the attestation JSON as received.
-pub const KIND_ATTESTATION: &str = "attestation_received";
-
-/// One row of the evidence log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EvidenceEntry {
-    /// 1, 2, 3… without gaps.
-    pub seq: i64,
-    /// UTC, RFC 3339.
-    pub recorded_at: String,
-    /// What happened, such as `report_received`.
-    pub kind: String,
-    /// What it happened to (a report or attestation id).
-    pub subject: String,
-    /// SHA-256 of the recorded JSON.
-    pub payload_sha256: String,
-    /// The previous entry's hash.
-    pub prev_hash: String,
-    /// This entry's hash.
-    pub entry_hash: String,
-}
-
-/// The canonical hash of an entry's fields.
-pub fn entry_hash(
-    seq: i64,
-    recorded_at: &str,
-    kind: &str,
-    subject: &str,
-    payload_sha256: &str,
-    prev_hash: &str,
-) -> String {
-    let canonical = serde_json::json!([
-        "balise-evidence-v1",
-        seq,
-        recorded_at,
-        kind,
-        subject,
-        payload_sha256,
-        prev_hash
-    ])
-    .to_string();
-    sha256_hex(canonical.as_bytes())
-}
 
 /// Appends an entry inside the caller's (immediate) transaction.
 pub fn append(
@@ -109,6 +61,18 @@ pub fn entry(conn: &Connection, seq: i64) -> Result<Option<EvidenceEntry>> {
             "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
              FROM evidence_log WHERE seq = ?1",
             [seq],
+            row_to_entry,
+        )
+        .optional()?)
+}
+
+/// The newest entry (the chain head), if any.
+pub fn head(conn: &Connection) -> Result<Option<EvidenceEntry>> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
+             FROM evidence_log ORDER BY seq DESC LIMIT 1",
+            [],
             row_to_entry,
         )
         .optional()?)
@@ -211,6 +175,7 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
         "SELECT max(seq) FROM (
             SELECT evidence_seq AS seq FROM reports
             UNION ALL SELECT evidence_seq FROM report_annotations
+            UNION ALL SELECT evidence_seq FROM report_forwards
             UNION ALL SELECT evidence_seq FROM attestations)",
         [],
         |row| row.get(0),
@@ -233,7 +198,7 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
 /// Checks that the row an entry records still hashes to its `payload_sha256`.
 fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<String>> {
     let stored: Option<(String, String)> = match entry.kind.as_str() {
-        KIND_REPORT => conn
+        KIND_REPORT | KIND_IMPORT => conn
             .query_row(
                 "SELECT id, report_json FROM reports WHERE evidence_seq = ?1",
                 [entry.seq],
@@ -243,6 +208,13 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
         KIND_ANNOTATION => conn
             .query_row(
                 "SELECT report_id, annotation_json FROM report_annotations WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_FORWARD => conn
+            .query_row(
+                "SELECT report_id, forward_json FROM report_forwards WHERE evidence_seq = ?1",
                 [entry.seq],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )

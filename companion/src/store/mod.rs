@@ -13,6 +13,7 @@
 pub mod attestations;
 pub mod evidence;
 pub mod idempotency;
+pub mod mail;
 pub mod pairing;
 pub mod reports;
 mod schema;
@@ -22,7 +23,6 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
@@ -201,14 +201,16 @@ fn restrict_permissions(path: &Path) {
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) {}
 
-/// Lowercase hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use balise_core::digest::sha256_hex;
 
 /// Current UTC time as stored everywhere: RFC 3339 with microseconds and `Z`.
 pub fn now_utc() -> String {
     format_utc(OffsetDateTime::now_utc())
+}
+
+/// Current time as Unix milliseconds (the mail queue's clock).
+pub fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 /// Formats a UTC instant the way the store does.
@@ -223,12 +225,14 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 9] = [
+    const TABLES: [&str; 11] = [
         "reports",
         "screenshots",
         "evidence_log",
         "idempotency",
-        "outgoing_mail",
+        "mail_queue",
+        "report_forwards",
+        "imports",
         "paired_clients",
         "pairing_requests",
         "attestations",

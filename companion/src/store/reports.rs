@@ -1,10 +1,18 @@
-//! Reports, their screenshots (BLOBs, re-verified on every read), annotations and outgoing mail rows.
+//! Reports, their screenshots (BLOBs, re-verified on every read), annotations, forwards,
+//! imports, and the evidence package made from them.
 
 use axum::http::StatusCode;
+use balise_core::package::{
+    ChainHead, FORMAT, PackageContents, PackageEvidence, PackagedAnnotation, VerifiedPackage,
+};
+use balise_core::report::ReportAnnotation;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::evidence::{self, KIND_ANNOTATION, KIND_REPORT};
+use super::evidence::{
+    self, EvidenceEntry, KIND_ANNOTATION, KIND_FORWARD, KIND_IMPORT, KIND_REPORT,
+};
+use super::mail::{self, MailRecord};
 use super::sha256_hex;
 use crate::error::{Error, Result};
 
@@ -53,20 +61,28 @@ pub struct ReportReceipt {
     pub received_at: String,
 }
 
-/// The `Message-ID` of the email forwarding a report: stable, derived from the report id.
-pub fn message_id(report_id: &str) -> String {
-    format!("<report-{report_id}@balise.local>")
+fn exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1)",
+        [id],
+        |row| row.get(0),
+    )?)
 }
 
-/// Inserts report, screenshot, evidence entry and outgoing mail row in the caller's transaction.
-/// 409 `report_exists` if the id is taken.
+/// Inserts report, screenshot and evidence entry in the caller's transaction (the caller
+/// queues its email there too). 409 `report_exists` if the id is taken.
 pub fn insert(tx: &Transaction<'_>, report: &NewReport, now: &str) -> Result<ReportReceipt> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1)",
-        [&report.id],
-        |row| row.get(0),
-    )?;
-    if exists {
+    insert_as(tx, report, now, KIND_REPORT, "extension")
+}
+
+fn insert_as(
+    tx: &Transaction<'_>,
+    report: &NewReport,
+    now: &str,
+    kind: &str,
+    source: &str,
+) -> Result<ReportReceipt> {
+    if exists(tx, &report.id)? {
         return Err(Error::client(
             StatusCode::CONFLICT,
             "report_exists",
@@ -77,15 +93,15 @@ pub fn insert(tx: &Transaction<'_>, report: &NewReport, now: &str) -> Result<Rep
     let entry = evidence::append(
         tx,
         now,
-        KIND_REPORT,
+        kind,
         &report.id,
         &sha256_hex(report.report_json.as_bytes()),
     )?;
     tx.execute(
         "INSERT INTO reports (id, received_at, captured_at, page_url, page_title, site, reporter_name,
                               reporter_email, category, note, screenshot_sha256, report_json,
-                              report_json_sha256, evidence_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                              report_json_sha256, evidence_seq, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         params![
             report.id,
             now,
@@ -101,6 +117,7 @@ pub fn insert(tx: &Transaction<'_>, report: &NewReport, now: &str) -> Result<Rep
             report.report_json,
             entry.payload_sha256,
             entry.seq,
+            source,
         ],
     )?;
     let byte_length = i64::try_from(report.screenshot.len()).map_err(Error::internal)?;
@@ -112,11 +129,6 @@ pub fn insert(tx: &Transaction<'_>, report: &NewReport, now: &str) -> Result<Rep
             byte_length,
             report.screenshot
         ],
-    )?;
-    tx.execute(
-        "INSERT INTO outgoing_mail (report_id, recipient_role, status, message_id, created_at)
-         VALUES (?1, 'manager', 'pending', ?2, ?3)",
-        params![report.id, message_id(&report.id), now],
     )?;
     Ok(ReportReceipt {
         id: report.id.clone(),
@@ -162,12 +174,7 @@ pub fn annotate(
     annotation: &NewAnnotation,
     now: &str,
 ) -> Result<AnnotationRecord> {
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM reports WHERE id = ?1)",
-        [&annotation.report_id],
-        |row| row.get(0),
-    )?;
-    if !exists {
+    if !exists(tx, &annotation.report_id)? {
         return Err(Error::not_found("signalement / report"));
     }
     let entry = evidence::append(
@@ -189,6 +196,7 @@ pub fn annotate(
             entry.seq
         ],
     )?;
+    mail::on_annotation(tx, &annotation.report_id, entry.seq, now, super::now_ms())?;
     Ok(AnnotationRecord {
         category: annotation.category.clone(),
         note: annotation.note.clone(),
@@ -216,10 +224,14 @@ pub struct ReportRecord {
     pub evidence_seq: i64,
     /// Evidence-log entry hash of the report.
     pub entry_hash: String,
+    /// `extension` (received from a paired browser) or `import` (from an evidence package).
+    pub source: String,
     /// Category and note added afterwards, oldest first.
     pub annotations: Vec<AnnotationRecord>,
-    /// State of the forwarding email (`pending`, `sent`, `failed`).
+    /// State of the report's email to the manager (`queued`, `sent`, `failed`), if it has one.
     pub mail_status: Option<String>,
+    /// Every email about this report: the report, follow-ups, forwards to the board.
+    pub mail: Vec<MailRecord>,
 }
 
 impl ReportRecord {
@@ -257,11 +269,10 @@ impl ReportRecord {
 
 const RECORD_COLUMNS: &str =
     "r.id, r.received_at, r.report_json, r.screenshot_sha256, s.byte_length,
-     r.evidence_seq, e.entry_hash, m.status";
+     r.evidence_seq, e.entry_hash, r.source";
 const RECORD_JOINS: &str = "FROM reports r
      JOIN evidence_log e ON e.seq = r.evidence_seq
-     LEFT JOIN screenshots s ON s.report_id = r.id
-     LEFT JOIN outgoing_mail m ON m.report_id = r.id";
+     LEFT JOIN screenshots s ON s.report_id = r.id";
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, String)> {
     let json: String = row.get(2)?;
@@ -274,8 +285,10 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, Str
             screenshot_bytes: row.get::<_, Option<i64>>(4)?.unwrap_or(0),
             evidence_seq: row.get(5)?,
             entry_hash: row.get(6)?,
+            source: row.get(7)?,
             annotations: Vec::new(),
-            mail_status: row.get(7)?,
+            mail_status: None,
+            mail: Vec::new(),
         },
         json,
     ))
@@ -302,6 +315,12 @@ fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Re
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    record.mail = mail::for_report(conn, &record.id)?;
+    record.mail_status = record
+        .mail
+        .iter()
+        .find(|mail| mail.kind == mail::MailKind::Report)
+        .map(|mail| mail.status.clone());
     Ok(record)
 }
 
@@ -379,5 +398,314 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
     Ok(VerifiedScreenshot {
         png,
         sha256: actual,
+    })
+}
+
+/// A forward to the board, recorded as evidence.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardRecord {
+    /// The report.
+    pub report_id: String,
+    /// Evidence-log sequence number of the forward.
+    pub evidence_seq: i64,
+    /// Its entry hash.
+    pub entry_hash: String,
+    /// When (UTC).
+    pub recorded_at: String,
+    /// The email's `Message-ID`.
+    pub message_id: String,
+    /// The email's row in the queue.
+    pub mail_id: i64,
+}
+
+/// Records a forward to the board (`forward_json` as built by the handler) and queues its
+/// email, due now. 404 if the report is unknown.
+pub fn forward(
+    tx: &Transaction<'_>,
+    report_id: &str,
+    forward_json: &str,
+    now: &str,
+    now_ms: i64,
+) -> Result<ForwardRecord> {
+    if !exists(tx, report_id)? {
+        return Err(Error::not_found("signalement / report"));
+    }
+    let entry = evidence::append(
+        tx,
+        now,
+        KIND_FORWARD,
+        report_id,
+        &sha256_hex(forward_json.as_bytes()),
+    )?;
+    tx.execute(
+        "INSERT INTO report_forwards (report_id, recipient, recorded_at, forward_json, evidence_seq)
+         VALUES (?1, 'board', ?2, ?3, ?4)",
+        params![report_id, now, forward_json, entry.seq],
+    )?;
+    let message_id = mail::forward_message_id(report_id, entry.seq);
+    let mail_id = mail::enqueue(
+        tx,
+        &mail::NewMail {
+            report_id: report_id.to_owned(),
+            kind: mail::MailKind::Forward,
+            to: mail::Recipient::Board,
+            about_seq: Some(entry.seq),
+            message_id: message_id.clone(),
+            in_reply_to: None,
+            not_before_ms: now_ms,
+        },
+        now,
+    )?;
+    Ok(ForwardRecord {
+        report_id: report_id.to_owned(),
+        evidence_seq: entry.seq,
+        entry_hash: entry.entry_hash,
+        recorded_at: now.to_owned(),
+        message_id,
+        mail_id,
+    })
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ImportOutcome {
+    /// Stored now, at this evidence entry.
+    Imported {
+        /// The report's id.
+        id: String,
+        /// The import's evidence entry.
+        evidence_seq: i64,
+    },
+    /// The same report was already here: nothing changed.
+    AlreadyPresent {
+        /// The report's id.
+        id: String,
+    },
+}
+
+/// Stores a verified package's report, screenshot and annotations, with an import entry in
+/// the log. Importing the same report again changes nothing; a different report under a
+/// stored id is refused (409 `report_conflict`). Never queues an email.
+pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Result<ImportOutcome> {
+    let id = package.report.id.to_ascii_lowercase();
+    let stored: Option<String> = tx
+        .query_row(
+            "SELECT report_json FROM reports WHERE id = ?1",
+            [&id],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(stored) = stored {
+        if stored == package.report_json {
+            return Ok(ImportOutcome::AlreadyPresent { id });
+        }
+        return Err(Error::client(
+            StatusCode::CONFLICT,
+            "report_conflict",
+            "Un autre signalement avec le même identifiant est déjà enregistré : rien n'a été importé. / \
+             A different report with the same id is already stored: nothing was imported.",
+        ));
+    }
+    let report = &package.report;
+    let new = NewReport {
+        id: id.clone(),
+        report_json: package.report_json.clone(),
+        captured_at: report.captured_at.clone(),
+        page_url: report.page_url.clone(),
+        page_title: report.page_title.clone(),
+        site: report.site.clone(),
+        reporter_name: report.reporter.name.clone(),
+        reporter_email: report.reporter.email.clone(),
+        category: report.category.map(|c| c.as_str().to_owned()),
+        note: report.note.clone(),
+        screenshot: package.screenshot.clone(),
+        screenshot_sha256: package.screenshot_sha256.clone(),
+    };
+    let receipt = insert_as(tx, &new, now, KIND_IMPORT, "import")?;
+    let head = package.evidence.chain_head.as_ref();
+    tx.execute(
+        "INSERT INTO imports (report_id, imported_at, package_sha256, sender_head_seq, sender_head_hash, evidence_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            now,
+            package.package_sha256,
+            head.map(|h| h.seq),
+            head.map(|h| h.entry_hash.as_str()),
+            receipt.evidence_seq
+        ],
+    )?;
+    for packaged in &package.annotations {
+        annotate_quietly(tx, &id, &packaged.annotation, now)?;
+    }
+    Ok(ImportOutcome::Imported {
+        id,
+        evidence_seq: receipt.evidence_seq,
+    })
+}
+
+/// An annotation brought in with an import: recorded, but it mails nothing.
+fn annotate_quietly(
+    tx: &Transaction<'_>,
+    report_id: &str,
+    annotation: &ReportAnnotation,
+    now: &str,
+) -> Result<()> {
+    let json = serde_json::to_string(annotation)?;
+    let entry = evidence::append(
+        tx,
+        now,
+        KIND_ANNOTATION,
+        report_id,
+        &sha256_hex(json.as_bytes()),
+    )?;
+    tx.execute(
+        "INSERT INTO report_annotations (report_id, recorded_at, category, note, annotation_json, evidence_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            report_id,
+            now,
+            annotation.category.map(|c| c.as_str()),
+            annotation.note,
+            json,
+            entry.seq
+        ],
+    )?;
+    Ok(())
+}
+
+/// One stored forward.
+#[derive(Debug, Clone)]
+pub struct StoredForward {
+    /// Its evidence entry.
+    pub evidence_seq: i64,
+    /// The JSON as recorded.
+    pub forward_json: String,
+}
+
+/// The forward recorded at `seq`, if it belongs to `report_id`.
+pub fn stored_forward(
+    conn: &Connection,
+    report_id: &str,
+    seq: i64,
+) -> Result<Option<StoredForward>> {
+    Ok(conn
+        .query_row(
+            "SELECT evidence_seq, forward_json FROM report_forwards WHERE report_id = ?1 AND evidence_seq = ?2",
+            params![report_id, seq],
+            |row| {
+                Ok(StoredForward {
+                    evidence_seq: row.get(0)?,
+                    forward_json: row.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The newest forward of a report, if any.
+pub fn latest_forward(conn: &Connection, report_id: &str) -> Result<Option<StoredForward>> {
+    Ok(conn
+        .query_row(
+            "SELECT evidence_seq, forward_json FROM report_forwards WHERE report_id = ?1
+             ORDER BY evidence_seq DESC LIMIT 1",
+            [report_id],
+            |row| {
+                Ok(StoredForward {
+                    evidence_seq: row.get(0)?,
+                    forward_json: row.get(1)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The evidence package of a report as it stands now: the report, its screenshot (verified),
+/// every annotation up to `through_seq` (all when `None`), the forward at `forward_seq` if
+/// given, the log entries about them and the current chain head.
+pub fn package_contents(
+    conn: &Connection,
+    report_id: &str,
+    through_seq: Option<i64>,
+    forward_seq: Option<i64>,
+    now: &str,
+) -> Result<PackageContents> {
+    let (report_json, report_seq): (String, i64) = conn
+        .query_row(
+            "SELECT report_json, evidence_seq FROM reports WHERE id = ?1",
+            [report_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("signalement / report"))?;
+    let screenshot = screenshot(conn, report_id)?;
+    let limit = through_seq.unwrap_or(i64::MAX);
+    let mut annotations = Vec::new();
+    let mut seqs = vec![report_seq];
+    {
+        let mut statement = conn.prepare_cached(
+            "SELECT evidence_seq, recorded_at, annotation_json FROM report_annotations
+             WHERE report_id = ?1 AND evidence_seq <= ?2 ORDER BY evidence_seq",
+        )?;
+        let rows = statement
+            .query_map(params![report_id, limit], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for (seq, recorded_at, json) in rows {
+            let annotation: ReportAnnotation =
+                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+                    subject: report_id.to_owned(),
+                    detail: format!("stored annotation {seq} does not parse: {error}"),
+                })?;
+            seqs.push(seq);
+            annotations.push(PackagedAnnotation {
+                recorded_at,
+                evidence_seq: seq,
+                annotation,
+            });
+        }
+    }
+    let forward = match forward_seq {
+        Some(seq) => Some(
+            stored_forward(conn, report_id, seq)?
+                .ok_or_else(|| Error::not_found("transfert / forward"))?,
+        ),
+        None => None,
+    };
+    if let Some(forward) = &forward {
+        seqs.push(forward.evidence_seq);
+    }
+    let mut entries: Vec<EvidenceEntry> = Vec::new();
+    for seq in seqs {
+        let entry = evidence::entry(conn, seq)?.ok_or_else(|| Error::EvidenceCorrupted {
+            subject: report_id.to_owned(),
+            detail: format!("evidence entry {seq} is missing"),
+        })?;
+        entries.push(entry);
+    }
+    let chain_head = evidence::head(conn)?.map(|entry| ChainHead {
+        seq: entry.seq,
+        entry_hash: entry.entry_hash,
+    });
+    Ok(PackageContents {
+        report_json,
+        screenshot: screenshot.png,
+        annotations,
+        evidence: PackageEvidence {
+            format: FORMAT.to_owned(),
+            generated_at: now.to_owned(),
+            generator: format!("balise-companion {}", env!("CARGO_PKG_VERSION")),
+            report_id: report_id.to_owned(),
+            entries,
+            chain_head,
+        },
+        forward_json: forward.map(|forward| forward.forward_json),
     })
 }

@@ -114,6 +114,64 @@ CREATE TABLE paired_clients (
     request_id TEXT NOT NULL REFERENCES pairing_requests(id)
 ) STRICT;
 ",
+    // 2: email forwarding (a queue with retries, follow-ups and forwards to the board),
+    // forwards and imports as evidence.
+    r"
+ALTER TABLE reports ADD COLUMN source TEXT NOT NULL DEFAULT 'extension'
+    CHECK (source IN ('extension', 'import'));
+
+CREATE TABLE report_forwards (
+    id           INTEGER PRIMARY KEY,
+    report_id    TEXT NOT NULL REFERENCES reports(id),
+    recipient    TEXT NOT NULL CHECK (recipient IN ('board')),
+    recorded_at  TEXT NOT NULL,
+    forward_json TEXT NOT NULL,
+    evidence_seq INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+CREATE INDEX report_forwards_by_report ON report_forwards(report_id);
+
+CREATE TABLE imports (
+    report_id        TEXT PRIMARY KEY REFERENCES reports(id),
+    imported_at      TEXT NOT NULL,
+    package_sha256   TEXT NOT NULL,
+    sender_head_seq  INTEGER,
+    sender_head_hash TEXT,
+    evidence_seq     INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+-- One row per email to send. `kind`: the report itself, a follow-up for a later
+-- annotation (threaded with In-Reply-To), or a forward to the board. The recipient's
+-- address is resolved from the settings when it is sent (`sent_to` records it).
+CREATE TABLE mail_queue (
+    id              INTEGER PRIMARY KEY,
+    report_id       TEXT NOT NULL REFERENCES reports(id),
+    kind            TEXT NOT NULL CHECK (kind IN ('report', 'follow_up', 'forward')),
+    recipient_role  TEXT NOT NULL CHECK (recipient_role IN ('manager', 'board')),
+    about_seq       INTEGER REFERENCES evidence_log(seq),
+    message_id      TEXT NOT NULL UNIQUE,
+    in_reply_to     TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+    created_at      TEXT NOT NULL,
+    not_before_ms   INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at TEXT,
+    last_error      TEXT,
+    included_seq    INTEGER,
+    sent_at         TEXT,
+    sent_to         TEXT,
+    smtp_reply      TEXT
+) STRICT;
+CREATE INDEX mail_queue_due ON mail_queue(status, not_before_ms);
+CREATE INDEX mail_queue_by_report ON mail_queue(report_id);
+
+INSERT INTO mail_queue (report_id, kind, recipient_role, message_id, status, created_at,
+                        not_before_ms, attempts, last_attempt_at, last_error, sent_at)
+SELECT report_id, 'report', recipient_role, message_id,
+       CASE status WHEN 'pending' THEN 'queued' ELSE status END,
+       created_at, 0, attempts, last_attempt_at, last_error, sent_at
+FROM outgoing_mail;
+DROP TABLE outgoing_mail;
+",
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,583 @@
+//! One report's page on the dashboard (every field, the screenshot and whether it verifies,
+//! its emails), and the manager's actions there: forward to the board, retry an email,
+//! download the email; plus importing a member's report from a file.
+
+use std::fmt::Write;
+
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Form, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::mail::{ForwardBody, forward_report, retry_mail};
+use super::{check_page_form, path_uuid};
+use crate::error::{Error, Result};
+use crate::html::{Nav, bi, display_time, escape, page};
+use crate::import::{MAX_IMPORT_BYTES, import_file};
+use crate::mail::Role;
+use crate::mail::letter::display_instant;
+use crate::state::AppState;
+use crate::store::mail::{MailKind, MailRecord, Recipient};
+use crate::store::reports::{self, ImportOutcome, ReportRecord};
+
+/// Query of `GET /reports/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct ReportPageQuery {
+    /// What was just done, for a notice.
+    pub done: Option<String>,
+}
+
+struct Data {
+    record: ReportRecord,
+    screenshot: std::result::Result<String, String>,
+}
+
+/// `GET /reports/{id}`
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<ReportPageQuery>, QueryRejection>,
+) -> Result<Response> {
+    let id = path_uuid(&id, "signalement / report")?;
+    let done = query.ok().and_then(|Query(q)| q.done);
+    let data = state
+        .store()
+        .read(move |tx| {
+            let record =
+                reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
+            let screenshot = match reports::screenshot(tx, &id) {
+                Ok(verified) => Ok(verified.sha256),
+                Err(Error::EvidenceCorrupted { detail, .. }) => Err(detail),
+                Err(other) => return Err(other),
+            };
+            Ok(Data { record, screenshot })
+        })
+        .await?;
+    let title = data
+        .record
+        .field("pageTitle")
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or("Signalement / Report")
+        .to_owned();
+    Ok(page(
+        &title,
+        Nav::Dashboard,
+        &render(&state, &data, done.as_deref()),
+    ))
+}
+
+fn mail_kind_label(mail: &MailRecord) -> String {
+    match (mail.kind, mail.to) {
+        (MailKind::Report, Recipient::Manager) => {
+            bi("Signalement → gestionnaire", "Report → manager")
+        }
+        (MailKind::Report, Recipient::Board) => bi("Signalement → conseil", "Report → board"),
+        (MailKind::FollowUp, _) => bi("Précision (même fil)", "Follow-up (same thread)"),
+        (MailKind::Forward, _) => bi("Transfert → conseil d'administration", "Forward → board"),
+    }
+}
+
+/// One email's state in words, with the server's answer.
+pub fn mail_state(mail: &MailRecord, forwarding_on: bool) -> String {
+    match mail.status.as_str() {
+        "sent" => format!(
+            "<span class=\"status-ok\">{}</span> <span class=\"small\">{} — {}</span>{}",
+            bi("Envoyé", "Sent"),
+            escape(&display_time(mail.sent_at.as_deref().unwrap_or_default())),
+            escape(mail.sent_to.as_deref().unwrap_or_default()),
+            mail.smtp_reply
+                .as_deref()
+                .map(|reply| format!("<div class=\"small en\">{}</div>", escape(reply)))
+                .unwrap_or_default()
+        ),
+        "failed" => format!(
+            "<span class=\"status-bad\">{}</span><div class=\"small\">{}</div>",
+            bi("Refusé par le serveur", "Refused by the server"),
+            escape(mail.last_error.as_deref().unwrap_or_default())
+        ),
+        _ if mail.attempts > 0 => format!(
+            "<span class=\"status-warn\">{} ({} {})</span><div class=\"small\">{}</div>",
+            bi("Nouvel essai prévu", "Retry scheduled"),
+            mail.attempts,
+            escape("essai(s) / attempt(s)"),
+            escape(mail.last_error.as_deref().unwrap_or_default())
+        ),
+        _ if !forwarding_on => format!(
+            "<span class=\"status-warn\">{}</span>",
+            bi(
+                "En attente : le transfert par courriel est désactivé",
+                "Waiting: email forwarding is off"
+            )
+        ),
+        _ => format!("<span>{}</span>", bi("En file d'attente", "Queued")),
+    }
+}
+
+/// The retry button of an email that was refused or keeps failing.
+pub fn retry_button(state: &AppState, mail: &MailRecord, back: &str) -> String {
+    if mail.status == "failed" || (mail.status == "queued" && mail.attempts > 0) {
+        format!(
+            "<form class=\"inline\" method=\"post\" action=\"/mail/{id}/retry\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <input type=\"hidden\" name=\"back\" value=\"{back}\">\
+             <button type=\"submit\">Réessayer / Retry</button></form>",
+            id = mail.id,
+            csrf = escape(state.csrf()),
+            back = escape(back),
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
+    let record = &data.record;
+    let settings = state.mailer().settings();
+    let id = escape(&record.id);
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<p class=\"small\"><a href=\"/\">← {}</a></p><h1>{}</h1>",
+        bi("Tableau de bord", "Dashboard"),
+        escape(
+            record
+                .field("pageTitle")
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or("Signalement / Report")
+        )
+    );
+    match done {
+        Some("forwarded") => {
+            let _ = write!(
+                html,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Transfert enregistré : le courriel au conseil d'administration est en file d'attente.",
+                    "Forward recorded: the email to the board is queued."
+                )
+            );
+        }
+        Some("imported") => {
+            let _ = write!(
+                html,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Signalement importé : le paquet et sa capture ont été vérifiés.",
+                    "Report imported: the package and its screenshot were verified."
+                )
+            );
+        }
+        Some("already-imported") => {
+            let _ = write!(
+                html,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Ce signalement était déjà importé : rien n'a changé.",
+                    "This report was already imported: nothing changed."
+                )
+            );
+        }
+        Some("retried") => {
+            let _ = write!(
+                html,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Le courriel est remis en file d'attente.",
+                    "The email is queued again."
+                )
+            );
+        }
+        _ => {}
+    }
+
+    // Fields.
+    let url = record.field("pageUrl").unwrap_or_default();
+    let (captured_fr, captured_en) =
+        display_instant(record.field("capturedAt").unwrap_or_default());
+    let category = record
+        .current_category()
+        .map(super::dashboard::category_label)
+        .unwrap_or_else(|| "—".into());
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            bi("Signalé par", "Reported by"),
+            format!(
+                "{} &lt;{}&gt;",
+                escape(record.nested("reporter", "name").unwrap_or_default()),
+                escape(record.nested("reporter", "email").unwrap_or_default())
+            ),
+        ),
+        (
+            bi("Capturé le", "Captured"),
+            format!(
+                "{}<span class=\"en\" lang=\"en\"> / {}</span>",
+                escape(&captured_fr),
+                escape(&captured_en)
+            ),
+        ),
+        (
+            bi("Page", "Page"),
+            format!(
+                "<a href=\"{u}\" rel=\"noopener noreferrer\" target=\"_blank\">{u}</a>",
+                u = escape(url)
+            ),
+        ),
+        (
+            bi("Site", "Site"),
+            escape(record.field("site").unwrap_or("—")),
+        ),
+        (bi("Catégorie", "Category"), category),
+        (
+            bi("Note", "Note"),
+            format!(
+                "<span class=\"pre\">{}</span>",
+                escape(record.current_note().unwrap_or("—"))
+            ),
+        ),
+    ];
+    if let Some(selected) = record.field("selectedText").filter(|s| !s.is_empty()) {
+        rows.push((
+            bi("Texte sélectionné", "Selected text"),
+            format!("<span class=\"pre\">{}</span>", escape(selected)),
+        ));
+    }
+    rows.push((
+        bi("Provenance", "Source"),
+        if record.source == "import" {
+            bi(
+                "importé d'un paquet de preuves",
+                "imported from an evidence package",
+            )
+        } else {
+            bi(
+                "reçu d'une extension jumelée",
+                "received from a paired extension",
+            )
+        },
+    ));
+    rows.push((
+        bi("Reçu le", "Received"),
+        escape(&display_time(&record.received_at)),
+    ));
+    rows.push((
+        bi("Identifiant", "Id"),
+        format!("<span class=\"hash\">{id}</span>"),
+    ));
+    rows.push((
+        bi("Entrée du journal", "Evidence entry"),
+        format!(
+            "#{} <span class=\"hash\">{}</span>",
+            record.evidence_seq,
+            escape(&record.entry_hash)
+        ),
+    ));
+    let verification = match &data.screenshot {
+        Ok(sha) if *sha == record.screenshot_sha256 => format!(
+            "<span class=\"hash\">{}</span> <span class=\"status-ok\">✓ {}</span>",
+            escape(sha),
+            bi("vérifiée", "verifies")
+        ),
+        Ok(sha) => format!(
+            "<span class=\"hash\">{}</span> <span class=\"status-bad\">✗ {}</span>",
+            escape(sha),
+            bi("ne correspond pas", "does not match")
+        ),
+        Err(detail) => format!(
+            "<span class=\"status-bad\">✗ {}</span><div class=\"small\">{}</div>",
+            bi(
+                "la capture ne vérifie pas",
+                "the screenshot does not verify"
+            ),
+            escape(detail)
+        ),
+    };
+    rows.push((
+        bi("SHA-256 de la capture", "Screenshot SHA-256"),
+        verification,
+    ));
+    html.push_str("<div class=\"report-grid\"><div><table class=\"fields\"><tbody>");
+    for (label, value) in rows {
+        let _ = write!(
+            html,
+            "<tr><th scope=\"row\">{label}</th><td>{value}</td></tr>"
+        );
+    }
+    html.push_str("</tbody></table></div>");
+    if data.screenshot.is_ok() {
+        let _ = write!(
+            html,
+            "<div><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
+             <img class=\"shot\" src=\"/reports/{id}/screenshot.png\" alt=\"Capture d'écran du signalement / Screenshot of the report\"></a></div>"
+        );
+    }
+    html.push_str("</div>");
+
+    // Annotations.
+    if !record.annotations.is_empty() {
+        let _ = write!(
+            html,
+            "<h2>{}</h2><ul class=\"history\">",
+            bi("Ajouts de la personne qui signale", "Added by the reporter")
+        );
+        for annotation in &record.annotations {
+            let category = annotation
+                .category
+                .as_deref()
+                .map(super::dashboard::category_label)
+                .unwrap_or_default();
+            let _ = write!(
+                html,
+                "<li><span class=\"small\">{} · #{}</span> {category} <span class=\"pre\">{}</span></li>",
+                escape(&display_time(&annotation.recorded_at)),
+                annotation.evidence_seq,
+                escape(annotation.note.as_deref().unwrap_or_default())
+            );
+        }
+        html.push_str("</ul>");
+    }
+
+    // Emails.
+    let _ = write!(html, "<h2>{}</h2>", bi("Courriels", "Emails"));
+    if record.mail.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"empty\">{}</div>",
+            match settings.role {
+                Role::Member => bi(
+                    "Aucun courriel pour ce signalement.",
+                    "No email for this report."
+                ),
+                Role::Manager => bi(
+                    "Sur le compagnon de la personne gestionnaire, rien n'est envoyé de lui-même : transférez au conseil ci-dessous au besoin.",
+                    "On the manager's companion nothing is sent by itself: forward to the board below when needed."
+                ),
+            }
+        );
+    } else {
+        let _ = write!(
+            html,
+            "<div class=\"table-wrap\"><table><thead><tr><th>{}</th><th>{}</th><th>Message-ID</th><th></th></tr></thead><tbody>",
+            bi("Courriel", "Email"),
+            bi("État", "State"),
+        );
+        let back = format!("/reports/{}", record.id);
+        for mail in &record.mail {
+            let _ = write!(
+                html,
+                "<tr data-mail-status=\"{status}\"><td>{kind}<div class=\"small en\">{queued}</div></td><td>{state_text}</td>\
+                 <td class=\"hash\">{mid}</td><td>{retry}</td></tr>",
+                status = escape(&mail.status),
+                kind = mail_kind_label(mail),
+                queued = escape(&display_time(&mail.queued_at)),
+                state_text = mail_state(mail, settings.forwarding_on()),
+                mid = escape(&mail.message_id),
+                retry = retry_button(state, mail, &back),
+            );
+        }
+        html.push_str("</tbody></table></div>");
+    }
+    let _ = write!(
+        html,
+        "<p><a class=\"button\" href=\"/reports/{id}/email.eml\" download>{}</a> <span class=\"small en\">{}</span></p>",
+        bi(
+            "Télécharger comme courriel (.eml)",
+            "Download as email (.eml)"
+        ),
+        bi(
+            "S'ouvre comme brouillon dans Outlook ou Thunderbird, avec la capture et le paquet de preuves joints.",
+            "Opens as a draft in Outlook or Thunderbird, with the screenshot and the evidence package attached."
+        )
+    );
+
+    // Forward to the board.
+    if settings.role == Role::Manager {
+        let _ = write!(
+            html,
+            "<h2>{}</h2>",
+            bi(
+                "Transférer au conseil d'administration",
+                "Forward to the board"
+            )
+        );
+        if settings.board_email.is_empty() {
+            let _ = write!(
+                html,
+                "<p class=\"notice warn\">{} <a href=\"/settings\">{}</a></p>",
+                bi(
+                    "L'adresse du conseil d'administration n'est pas configurée.",
+                    "The board's address is not configured."
+                ),
+                bi("Réglages", "Settings")
+            );
+        } else {
+            let to: Vec<String> = settings
+                .board_email
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let _ = write!(
+                html,
+                "<form class=\"stack\" method=\"post\" action=\"/reports/{id}/forward\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <label for=\"facts\">{label}</label>\
+                 <textarea id=\"facts\" name=\"facts\" rows=\"6\" required maxlength=\"10000\"></textarea>\
+                 <p class=\"small en\">{hint} {to}</p>\
+                 <button class=\"approve\" type=\"submit\">{submit}</button></form>",
+                csrf = escape(state.csrf()),
+                label = bi(
+                    "Faits vérifiés pour le conseil (obligatoire)",
+                    "Verified facts for the board (required)"
+                ),
+                hint = bi(
+                    "Le courriel part avec la capture, le paquet de preuves et votre nom, à :",
+                    "The email goes with the screenshot, the evidence package and your name, to:"
+                ),
+                to = escape(&to.join(", ")),
+                submit = bi("Transférer au conseil", "Forward to the board"),
+            );
+        }
+    }
+    html
+}
+
+/// The forward form.
+#[derive(Debug, Deserialize)]
+pub struct ForwardForm {
+    /// CSRF token.
+    pub csrf: String,
+    /// Verified facts.
+    pub facts: String,
+}
+
+/// `POST /reports/{id}/forward` (the dashboard's form) → 303 to the report's page.
+pub async fn forward(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<ForwardForm>, FormRejection>,
+) -> Result<Response> {
+    let Ok(Form(form)) = form else {
+        return Err(invalid_form());
+    };
+    check_page_form(&state, &headers, &form.csrf)?;
+    let id = path_uuid(&id, "signalement / report")?;
+    forward_report(
+        &state,
+        id.clone(),
+        &ForwardBody {
+            to: "board".into(),
+            facts: form.facts,
+        },
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/reports/{id}?done=forwarded")).into_response())
+}
+
+/// The retry form.
+#[derive(Debug, Deserialize)]
+pub struct RetryForm {
+    /// CSRF token.
+    pub csrf: String,
+    /// Where to go back to: `/` or a report's page.
+    pub back: Option<String>,
+}
+
+/// `POST /mail/{id}/retry` → 303 back.
+pub async fn retry(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<RetryForm>, FormRejection>,
+) -> Result<Response> {
+    let Ok(Form(form)) = form else {
+        return Err(invalid_form());
+    };
+    check_page_form(&state, &headers, &form.csrf)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| Error::not_found("courriel / email"))?;
+    retry_mail(&state, id).await?;
+    // Only the companion's own pages are places to go back to.
+    let back = form
+        .back
+        .filter(|back| {
+            back == "/"
+                || back
+                    .strip_prefix("/reports/")
+                    .is_some_and(|rest| uuid::Uuid::try_parse(rest).is_ok())
+        })
+        .unwrap_or_else(|| "/".to_owned());
+    let separator = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!("{back}{separator}done=retried")).into_response())
+}
+
+fn invalid_form() -> Error {
+    Error::bad_request("invalid_form", "Formulaire invalide. / Invalid form.")
+}
+
+/// `POST /import` (multipart: `csrf`, `file`): a member's `.eml` or `.zip`, verified, then
+/// stored → 303 to the report's page; a refused file is answered with the reason.
+pub async fn import(State(state): State<AppState>, request: Request) -> Result<Response> {
+    let headers = request.headers().clone();
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| invalid_form())?;
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = multipart.next_field().await.map_err(|error| {
+        if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            Error::payload_too_large(MAX_IMPORT_BYTES as u64)
+        } else {
+            invalid_form()
+        }
+    })? {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|_| invalid_form())?),
+            Some("file") => {
+                file = Some(field.bytes().await.map_err(|error| {
+                    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        Error::payload_too_large(MAX_IMPORT_BYTES as u64)
+                    } else {
+                        invalid_form()
+                    }
+                })?);
+            }
+            _ => return Err(invalid_form()),
+        }
+    }
+    check_page_form(&state, &headers, csrf.as_deref().unwrap_or_default())?;
+    let file = file.filter(|f| !f.is_empty()).ok_or_else(|| {
+        Error::bad_request(
+            "missing_file",
+            "Choisissez un fichier .eml ou .zip à importer. / Choose an .eml or .zip file to import.",
+        )
+    })?;
+    match import_file(state.store(), file.to_vec()).await {
+        Ok(ImportOutcome::Imported { id, .. }) => {
+            tracing::info!("report imported from the dashboard");
+            Ok(Redirect::to(&format!("/reports/{id}?done=imported")).into_response())
+        }
+        Ok(ImportOutcome::AlreadyPresent { id }) => {
+            Ok(Redirect::to(&format!("/reports/{id}?done=already-imported")).into_response())
+        }
+        Err(Error::Client {
+            message, status, ..
+        }) => {
+            let body = format!(
+                "<p class=\"small\"><a href=\"/\">← {}</a></p><h1>{}</h1><p class=\"notice warn\">{}</p><p>{}</p>",
+                bi("Tableau de bord", "Dashboard"),
+                bi("Importation refusée", "Import refused"),
+                escape(&message),
+                bi("Rien n'a été enregistré.", "Nothing was stored."),
+            );
+            let mut response = page(
+                "Importation refusée / Import refused",
+                Nav::Dashboard,
+                &body,
+            );
+            *response.status_mut() = status;
+            Ok(response)
+        }
+        Err(other) => Err(other),
+    }
+}
