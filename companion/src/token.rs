@@ -122,7 +122,7 @@ impl ApiToken {
 pub fn random_hex(n: usize) -> Result<String, TokenError> {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).map_err(|error| TokenError::Random(error.to_string()))?;
-    Ok(hex::encode(bytes))
+    Ok(balise_core::digest::to_hex(&bytes))
 }
 
 #[cfg(unix)]

@@ -131,6 +131,8 @@ pub enum PackageError {
     BadName(String),
     /// A file is present twice.
     Duplicate(String),
+    /// A file's bytes fail the archive's own checksum: damaged or altered.
+    Damaged(String),
     /// A required file is absent.
     Missing(&'static str),
     /// The manifest does not parse.
@@ -170,6 +172,10 @@ impl fmt::Display for PackageError {
             Self::Duplicate(name) => {
                 write!(f, "fichier en double / file present twice: {name}")
             }
+            Self::Damaged(name) => write!(
+                f,
+                "{name} est endommagé ou a été modifié (sa somme de contrôle ZIP ne correspond pas) / {name} is damaged or was altered (its ZIP checksum does not match)"
+            ),
             Self::Missing(name) => {
                 write!(f, "fichier manquant / missing file: {name}")
             }
@@ -399,7 +405,7 @@ fn read_files(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
         let budget = MAX_PACKAGE_BYTES - total;
         file.take(budget + 1)
             .read_to_end(&mut content)
-            .map_err(|error| PackageError::Archive(error.to_string()))?;
+            .map_err(|_| PackageError::Damaged(name.clone()))?;
         total += content.len() as u64;
         if total > MAX_PACKAGE_BYTES {
             return Err(PackageError::TooLarge);
@@ -735,6 +741,20 @@ mod tests {
         assert_eq!(
             open(&forged).expect_err("forged").to_string(),
             PackageError::HashMismatch(SCREENSHOT_FILE.into()).to_string()
+        );
+    }
+
+    #[test]
+    fn a_byte_changed_inside_the_archive_is_caught_by_its_checksum() {
+        let mut bytes = build(&contents()).expect("build");
+        let at = bytes
+            .windows(PNG.len())
+            .position(|w| w == PNG)
+            .expect("the stored screenshot");
+        bytes[at + 12] ^= 1;
+        assert_eq!(
+            open(&bytes).expect_err("damaged"),
+            PackageError::Damaged(SCREENSHOT_FILE.into())
         );
     }
 

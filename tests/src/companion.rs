@@ -86,6 +86,13 @@ impl CompanionProcess {
             .with_context(|| format!("no port in {}", self.base_url))
     }
 
+    /// Kills the process with SIGKILL (no chance to finish anything), as a power cut would.
+    pub fn kill(mut self) -> Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and what the companion printed.
     pub fn terminate(mut self) -> Result<(std::process::ExitStatus, String)> {
         let status = Command::new("kill")
@@ -217,6 +224,116 @@ impl CompanionApi {
             .await?
             .json()
             .await?)
+    }
+
+    /// `POST /api/v1/reports` as the extension does: multipart `report` + `screenshot`, an
+    /// `Idempotency-Key`; returns the HTTP status and the JSON answer.
+    pub async fn upload(
+        &self,
+        report: &serde_json::Value,
+        png: &[u8],
+    ) -> Result<(u16, serde_json::Value)> {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "report",
+                reqwest::multipart::Part::bytes(report.to_string().into_bytes())
+                    .mime_str("application/json")?,
+            )
+            .part(
+                "screenshot",
+                reqwest::multipart::Part::bytes(png.to_vec()).mime_str("image/png")?,
+            );
+        let key = report
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .context("report without id")?
+            .to_owned();
+        let response = self
+            .http
+            .post(format!("{}/api/v1/reports", self.base_url))
+            .bearer_auth(&self.token)
+            .header("idempotency-key", key)
+            .multipart(form)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await?))
+    }
+
+    /// A JSON request with the token; returns the status and the JSON answer.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, serde_json::Value)> {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await?))
+    }
+
+    /// Adds a category and/or note to a report (`PATCH /api/v1/reports/{id}`).
+    pub async fn annotate(&self, id: &str, annotation: &serde_json::Value) -> Result<()> {
+        let (status, body) = self
+            .send_json(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/reports/{id}"),
+                annotation,
+            )
+            .await?;
+        anyhow::ensure!(status == 200, "annotate: HTTP {status} {body}");
+        Ok(())
+    }
+
+    /// `GET /api/v1/mail`: whether forwarding is on, problems, the queue's figures.
+    pub async fn mail_status(&self) -> Result<serde_json::Value> {
+        Ok(self.get("/api/v1/mail").await?.json().await?)
+    }
+
+    /// The emails of a report (`mail` of `GET /api/v1/reports/{id}`).
+    pub async fn report_mail(&self, id: &str) -> Result<Vec<serde_json::Value>> {
+        let report = self.report(id).await?;
+        report
+            .get("mail")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .with_context(|| format!("no mail in {report}"))
+    }
+
+    /// Waits until the report's email of `kind` satisfies `done` and returns it.
+    pub async fn wait_for_mail(
+        &self,
+        id: &str,
+        kind: &str,
+        within: std::time::Duration,
+        what: &str,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> Result<serde_json::Value> {
+        crate::eventually(within, what, || async {
+            let mail = self.report_mail(id).await?;
+            Ok(mail.into_iter().find(|m| {
+                m.get("kind").and_then(serde_json::Value::as_str) == Some(kind) && done(m)
+            }))
+        })
+        .await
+    }
+
+    /// A raw GET with the token (for downloads such as the `.eml` draft).
+    pub async fn get_bytes(&self, path: &str) -> Result<(String, Vec<u8>)> {
+        let response = self.get(path).await?;
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((content_type, response.bytes().await?.to_vec()))
     }
 
     /// One stored report's screenshot bytes.

@@ -7,6 +7,7 @@ pub mod companion;
 pub mod devtools;
 pub mod fixtures;
 pub mod flows;
+pub mod forwarding;
 pub mod screenshots;
 pub mod site_server;
 pub mod smtp;
@@ -15,13 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The SHA-256 of `bytes`, as lowercase hex (as reports and attestations carry it).
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
+pub use balise_core::digest::sha256_hex;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

@@ -15,6 +15,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use balise_core::digest::{sha256_hex, to_hex};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -112,12 +113,12 @@ pub fn idempotent_request(key: String, endpoint: &str, parts: &[&[u8]]) -> Idemp
     hasher.update(endpoint.as_bytes());
     hasher.update(b"\n");
     for part in parts {
-        hasher.update(hex::encode(Sha256::digest(part)).as_bytes());
+        hasher.update(sha256_hex(part).as_bytes());
         hasher.update(b"\n");
     }
     IdempotentRequest {
         key,
-        request_sha256: hex::encode(hasher.finalize()),
+        request_sha256: to_hex(&hasher.finalize()),
     }
 }
 

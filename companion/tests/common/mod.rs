@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use balise_companion::{Companion, Settings, serve};
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -243,9 +242,7 @@ pub fn csrf_from(page: &str) -> String {
     page[start..end].to_owned()
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use balise_core::digest::sha256_hex;
 
 pub fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
