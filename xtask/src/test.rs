@@ -87,20 +87,9 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         ("BALISE_GECKODRIVER", geckodriver.as_str()),
         ("BALISE_SMTP_PYTHON", smtp_python.as_str()),
     ];
+    // The first run's result is the result: a flaky test is a bug to find, not to rerun.
     let mut e2e_count = shell::TestCount::default();
-    if let Err(first) = shell::run_tests(root, &cargo, &e2e_args, &e2e_env, &mut e2e_count) {
-        // A real browser has bad moments: run the suite once more to tell a flaky test from
-        // a broken one, and say so loudly either way.
-        println!(
-            "xtask: WARNING: end-to-end tests failed ({first}; {} failed). Running them once more.",
-            e2e_count.failed
-        );
-        e2e_count = shell::TestCount::default();
-        shell::run_tests(root, &cargo, &e2e_args, &e2e_env, &mut e2e_count)?;
-        println!(
-            "xtask: WARNING: the end-to-end tests passed only on the second run: a test is flaky."
-        );
-    }
+    shell::run_tests(root, &cargo, &e2e_args, &e2e_env, &mut e2e_count)?;
     count.passed += e2e_count.passed;
     count.failed += e2e_count.failed;
     println!("All checks passed.");

@@ -209,3 +209,46 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_database_keeps_its_waiting_email_through_the_upgrade() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(super::super::DB_FILE);
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("version 1");
+            conn.execute_batch(
+                "PRAGMA user_version = 1;
+                 INSERT INTO evidence_log VALUES (1, '2026-11-28T00:00:00.000000Z', 'report_received', 'r1', 'p', 'g', 'h');
+                 INSERT INTO reports (id, received_at, captured_at, page_url, page_title, reporter_name,
+                                      reporter_email, screenshot_sha256, report_json, report_json_sha256, evidence_seq)
+                 VALUES ('r1', 't', 't', 'https://x.com/', '', 'n', 'e@x.org', 's', '{}', 'p', 1);
+                 INSERT INTO outgoing_mail (report_id, recipient_role, status, message_id, created_at)
+                 VALUES ('r1', 'manager', 'pending', '<report-r1@balise.local>', 't');",
+            )
+            .expect("a version 1 report with its pending email");
+        }
+        let mut conn = Connection::open(&path).expect("reopen");
+        migrate(&mut conn, &path).expect("migrate");
+        let (kind, role, status, message_id, source): (String, String, String, String, String) = conn
+            .query_row(
+                "SELECT m.kind, m.recipient_role, m.status, m.message_id, r.source
+                 FROM mail_queue m JOIN reports r ON r.id = m.report_id",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+            )
+            .expect("the migrated email");
+        assert_eq!(
+            (kind.as_str(), role.as_str(), status.as_str(), message_id.as_str(), source.as_str()),
+            ("report", "manager", "queued", "<report-r1@balise.local>", "extension")
+        );
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .expect("version");
+        assert_eq!(version, LATEST);
+    }
+}
