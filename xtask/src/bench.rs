@@ -7,8 +7,8 @@ use anyhow::Result;
 use crate::{extension, shell};
 
 /// Runs the draft-analysis benchmark, then in headless Chromium the report click-to-stored
-/// benchmark and the checklist's keystroke and start-up benchmark, and reports the shipped
-/// wasm size.
+/// benchmark and the checklist's keystroke and start-up benchmark, then the email
+/// stored-to-accepted benchmark against a real SMTP server, and reports the shipped wasm size.
 pub fn bench(root: &Path) -> Result<()> {
     shell::run(
         root,
@@ -23,7 +23,7 @@ pub fn bench(root: &Path) -> Result<()> {
         &["build", "--release", "--package", "balise-companion"],
     )?;
     let companion = shell::target_dir(root).join("release/balise-companion");
-    for bench in ["report", "checklist"] {
+    for bench in ["report", "checklist", "mail"] {
         shell::run_tests(
             root,
             &shell::cargo(),
