@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use balise_e2e::forwarding::{self, Setup, sample_png, sample_report, upload};
+use balise_e2e::forwarding::{self, Setup, sample_png, sample_report};
 use balise_e2e::smtp::SmtpServer;
 use time::format_description::well_known::Rfc3339;
 
