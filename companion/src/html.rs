@@ -151,6 +151,7 @@ form.inline { display:inline; margin:0 4px 0 0; }
 button { font:inherit; font-size:14px; padding:6px 12px; border-radius:6px; border:1px solid var(--line);
          background:#fff; cursor:pointer; }
 button.approve { background:var(--ok); border-color:var(--ok); color:#fff; }
+button.approve .en { color:#d8f0df; }
 button.reject { color:var(--bad); border-color:#e3b5b0; }
 .pager { margin:10px 0; display:flex; gap:14px; }
 ol.steps li { margin:4px 0; }

@@ -292,11 +292,17 @@ fn render_report(html: &mut String, report: &ReportRecord) {
         mail = report
             .mail_status
             .as_deref()
-            .map(|status| format!(
-                "<div class=\"small\" data-mail-status=\"{s}\">{}: {s}</div>",
-                escape("courriel / email"),
-                s = escape(status)
-            ))
+            .map(|status| {
+                let label = match status {
+                    "sent" => bi("courriel envoyé", "email sent"),
+                    "failed" => bi("courriel refusé", "email refused"),
+                    _ => bi("courriel en attente", "email waiting"),
+                };
+                format!(
+                    "<div class=\"small\" data-mail-status=\"{}\">{label}</div>",
+                    escape(status)
+                )
+            })
             .unwrap_or_default(),
         title = escape(&truncate(title, 80)),
         site = escape(site),

@@ -319,12 +319,16 @@ fn intro(input: &LetterInput) -> (String, String) {
         MailKind::Report => (
             format!(
                 "{who} signale une publication sur {site} à la personne gestionnaire de contenu, \
-                 comme le prévoit la politique d'utilisation des médias sociaux du {org}.",
+                 comme le prévoit la politique d'utilisation des médias sociaux du {org}. \
+                 Pour la garder dans vos traces ou la transférer au conseil d'administration, \
+                 enregistrez ce courriel (.eml) et déposez-le sur le tableau de bord de votre \
+                 compagnon Balise.",
                 org = input.organization
             ),
             format!(
                 "{who} reports a post on {site} to the content manager, as the {org} social media \
-                 policy provides.",
+                 policy provides. To keep it in your records or forward it to the board, save \
+                 this email (.eml) and drop it on the dashboard of your Balise companion.",
                 org = input.organization
             ),
         ),
@@ -376,19 +380,21 @@ fn text_body(input: &LetterInput, rows: &[Row]) -> String {
                 indent(&forward.facts)
             );
         }
+        // French typography puts a space before the colon.
+        let colon = if french { " :" } else { ":" };
         if input.kind == MailKind::FollowUp {
             for annotation in &input.annotations {
                 if let Some(category) = annotation.annotation.category {
                     let (fr, en) = category_label(category);
                     let _ = writeln!(
                         text,
-                        "{}: {}",
+                        "{}{colon} {}",
                         if french { "Catégorie" } else { "Category" },
                         if french { fr } else { en }
                     );
                 }
                 if let Some(note) = &annotation.annotation.note {
-                    let _ = writeln!(text, "Note: {note}");
+                    let _ = writeln!(text, "Note{colon} {note}");
                 }
             }
             text.push('\n');
@@ -397,9 +403,9 @@ fn text_body(input: &LetterInput, rows: &[Row]) -> String {
             let label = if french { row.fr } else { row.en };
             let value = if french { &row.value_fr } else { &row.value_en };
             if value.contains('\n') {
-                let _ = writeln!(text, "{label}:\n{}", indent(value));
+                let _ = writeln!(text, "{label}{colon}\n{}", indent(value));
             } else {
-                let _ = writeln!(text, "{label}: {value}");
+                let _ = writeln!(text, "{label}{colon} {value}");
             }
         }
         if input.kind != MailKind::FollowUp {

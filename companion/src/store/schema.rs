@@ -234,17 +234,37 @@ mod tests {
         }
         let mut conn = Connection::open(&path).expect("reopen");
         migrate(&mut conn, &path).expect("migrate");
-        let (kind, role, status, message_id, source): (String, String, String, String, String) = conn
-            .query_row(
+        let (kind, role, status, message_id, source): (String, String, String, String, String) =
+            conn.query_row(
                 "SELECT m.kind, m.recipient_role, m.status, m.message_id, r.source
                  FROM mail_queue m JOIN reports r ON r.id = m.report_id",
                 [],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
             )
             .expect("the migrated email");
         assert_eq!(
-            (kind.as_str(), role.as_str(), status.as_str(), message_id.as_str(), source.as_str()),
-            ("report", "manager", "queued", "<report-r1@balise.local>", "extension")
+            (
+                kind.as_str(),
+                role.as_str(),
+                status.as_str(),
+                message_id.as_str(),
+                source.as_str()
+            ),
+            (
+                "report",
+                "manager",
+                "queued",
+                "<report-r1@balise.local>",
+                "extension"
+            )
         );
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))
