@@ -49,6 +49,15 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
     fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
+    fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = update, catch)]
+    fn tabs_update(tab_id: i32, properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "windows"], js_name = update, catch)]
+    fn windows_update(window_id: i32, info: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
     fn action_set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
@@ -242,6 +251,75 @@ pub async fn active_tab() -> Result<Option<JsValue>, JsValue> {
     )?;
     let tabs: js_sys::Array = JsFuture::from(tabs_query(&query)?).await?.dyn_into()?;
     Ok(tabs.iter().next())
+}
+
+/// Opens `url` in a new active tab, beside `opener` (a tab id) when given.
+pub async fn create_tab(url: &str, opener: Option<i32>) -> Result<(), JsValue> {
+    let properties = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &properties,
+        &JsValue::from_str("url"),
+        &JsValue::from_str(url),
+    )?;
+    js_sys::Reflect::set(&properties, &JsValue::from_str("active"), &JsValue::TRUE)?;
+    if let Some(opener) = opener {
+        js_sys::Reflect::set(
+            &properties,
+            &JsValue::from_str("openerTabId"),
+            &JsValue::from(opener),
+        )?;
+    }
+    JsFuture::from(tabs_create(&properties)?).await?;
+    Ok(())
+}
+
+/// The id and window of a tab showing `url` (or `url` with a query or fragment), if one does
+/// and the browser lets the extension see its address (it does for the extension's pages).
+pub async fn find_tab(url: &str) -> Result<Option<(i32, i32)>, JsValue> {
+    let tabs: js_sys::Array = JsFuture::from(tabs_query(&js_sys::Object::new())?)
+        .await?
+        .dyn_into()?;
+    for tab in tabs.iter() {
+        let address = js_sys::Reflect::get(&tab, &JsValue::from_str("url"))?
+            .as_string()
+            .unwrap_or_default();
+        let same_page = address
+            .strip_prefix(url)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['?', '#']));
+        if !same_page {
+            continue;
+        }
+        let number = |name: &str| {
+            js_sys::Reflect::get(&tab, &JsValue::from_str(name))
+                .ok()
+                .and_then(|value| value.as_f64())
+                .map(|value| value as i32)
+        };
+        if let (Some(id), Some(window)) = (number("id"), number("windowId")) {
+            return Ok(Some((id, window)));
+        }
+    }
+    Ok(None)
+}
+
+/// Makes tab `tab_id` the active one of its window `window_id`, and that window the focused one.
+pub async fn focus_tab(tab_id: i32, window_id: i32) -> Result<(), JsValue> {
+    let properties = js_sys::Object::new();
+    js_sys::Reflect::set(&properties, &JsValue::from_str("active"), &JsValue::TRUE)?;
+    JsFuture::from(tabs_update(tab_id, &properties)?).await?;
+    let info = js_sys::Object::new();
+    js_sys::Reflect::set(&info, &JsValue::from_str("focused"), &JsValue::TRUE)?;
+    JsFuture::from(windows_update(window_id, &info)?).await?;
+    Ok(())
+}
+
+/// The extension's own id (`chrome.runtime.id`).
+pub fn runtime_id() -> Option<String> {
+    let chrome = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("chrome")).ok()?;
+    let runtime = js_sys::Reflect::get(&chrome, &JsValue::from_str("runtime")).ok()?;
+    js_sys::Reflect::get(&runtime, &JsValue::from_str("id"))
+        .ok()?
+        .as_string()
 }
 
 /// Shows `text` on the toolbar button (empty to clear).

@@ -37,7 +37,8 @@ const STYLE: &str = "
 button { font: inherit; border: 0; border-radius: 999px; padding: 8px 14px; background: #0b5cad; color: #fff; cursor: pointer; box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 button:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 .card { background: #fff; color: #1d1d1f; border-radius: 10px; padding: 12px; width: 300px; box-shadow: 0 4px 16px rgba(0,0,0,.25); display: grid; gap: 8px; }
-.card[hidden] { display: none; }
+.card[hidden], .card button[hidden] { display: none; }
+.card .setup { justify-self: start; }
 select, textarea { font: inherit; border: 1px solid #8a8f98; border-radius: 6px; padding: 4px 6px; }
 textarea { min-height: 60px; resize: vertical; }
 .status[data-state=stored] { color: #1b7a3a; }
@@ -183,6 +184,7 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
         TabMessage::ShowReportError { message } => {
             if let Some((shadow, lang)) = report_card() {
                 open_card(&shadow);
+                show_setup_button(&shadow, None, lang);
                 set_status(
                     &shadow,
                     "error",
@@ -274,6 +276,13 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     status.set_attribute("role", "status")?;
     status.set_attribute("aria-live", "polite")?;
     card.append_child(&status)?;
+    // Shown when the report waits for the person's name and email (or for pairing): leads
+    // to the welcome page, where they are filled in.
+    let setup = element(&document, "button", None)?;
+    setup.set_class_name("setup");
+    setup.set_attribute("type", "button")?;
+    setup.set_attribute("hidden", "")?;
+    card.append_child(&setup)?;
     let category = element(&document, "select", None)?;
     category.set_class_name("category");
     category.set_attribute("aria-label", t::CATEGORY.get(lang))?;
@@ -319,6 +328,21 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
         });
     })
     .forget();
+    let setup_shadow = shadow.clone();
+    gloo_events::EventListener::new(&setup, "click", move |event| {
+        // The person's own click only: a page's script cannot open tabs through Balise.
+        if !event.is_trusted() {
+            return;
+        }
+        let shadow = setup_shadow.clone();
+        if let Some(button) = shadow_part(&shadow, ".setup") {
+            let _ = button.set_attribute("data-state", "opening");
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            open_welcome(&shadow, lang).await;
+        });
+    })
+    .forget();
     let save_shadow = shadow.clone();
     gloo_events::EventListener::new(&save, "click", move |event| {
         if !event.is_trusted() {
@@ -356,6 +380,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     } = page_snapshot();
     let clicked_at = js_sys::Date::now();
     open_card(shadow);
+    show_setup_button(shadow, None, lang);
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
     // Balise's own elements stay out of the evidence: hide them and let the page repaint.
     // They stay hidden while any report from this page is in flight.
@@ -425,18 +450,71 @@ fn show_receipt(shadow: &ShadowRoot, receipt: &ReportReceipt, lang: Lang) {
     if let Some(card) = shadow_part(shadow, ".card") {
         let _ = card.set_attribute("data-report-id", &receipt.id);
     }
-    match receipt.delivery {
-        _ if receipt.stored => set_status(shadow, "stored", t::REPORT_STORED.get(lang)),
-        _ if receipt.identity_missing => {
-            set_status(shadow, "waiting", t::IDENTITY_MISSING.get(lang))
-        }
-        Some(FlushOutcome::NotPaired { .. }) => {
-            set_status(shadow, "waiting", t::REPORT_WAITING_PAIRING.get(lang))
-        }
+    let (state, text, setup) = match receipt.delivery {
+        _ if receipt.stored => ("stored", t::REPORT_STORED, None),
+        _ if receipt.identity_missing => (
+            "waiting",
+            t::REPORT_WAITING_IDENTITY,
+            Some(t::OPEN_WELCOME_IDENTITY),
+        ),
+        Some(FlushOutcome::NotPaired { .. }) => (
+            "waiting",
+            t::REPORT_WAITING_PAIRING,
+            Some(t::OPEN_WELCOME_PAIRING),
+        ),
         Some(
             FlushOutcome::Done { .. } | FlushOutcome::CompanionDown { .. } | FlushOutcome::Busy,
         )
-        | None => set_status(shadow, "waiting", t::REPORT_WAITING_COMPANION.get(lang)),
+        | None => ("waiting", t::REPORT_WAITING_COMPANION, None),
+    };
+    set_status(shadow, state, text.get(lang));
+    show_setup_button(shadow, setup, lang);
+}
+
+/// Shows the card's button to the welcome page with `label`, or hides it (`None`).
+fn show_setup_button(shadow: &ShadowRoot, label: Option<t::UiText>, lang: Lang) {
+    let Some(button) = shadow_part(shadow, ".setup") else {
+        return;
+    };
+    match label {
+        Some(label) => {
+            button.set_text_content(Some(label.get(lang)));
+            let _ = button.remove_attribute("data-state");
+            let _ = button.remove_attribute("hidden");
+        }
+        None => {
+            let _ = button.set_attribute("hidden", "");
+        }
+    }
+}
+
+/// Asks the service worker to open the welcome page (a content script cannot open the
+/// extension's pages itself).
+async fn open_welcome(shadow: &ShadowRoot, lang: Lang) {
+    let reply = browser::send_message::<_, Reply>(&Request::OpenWelcome).await;
+    let failure = match reply {
+        Ok(Reply::Done) => None,
+        Ok(Reply::Error { message }) => Some(message),
+        Ok(_) => Some(String::new()),
+        Err(error) => Some(browser::error_text(&error)),
+    };
+    let button = shadow_part(shadow, ".setup");
+    match failure {
+        None => {
+            if let Some(button) = button {
+                let _ = button.set_attribute("data-state", "opened");
+            }
+        }
+        Some(message) => {
+            if let Some(button) = button {
+                let _ = button.set_attribute("data-state", "error");
+            }
+            set_status(
+                shadow,
+                "error",
+                &format!("{}{message}", t::OPEN_WELCOME_FAILED.get(lang)),
+            );
+        }
     }
 }
 

@@ -53,7 +53,8 @@ pub fn handle_message(message: JsValue, sender: JsValue) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(service_worker::handle_message(message, sender))
 }
 
-/// Handles a browser event (`installed`, `startup`, `alarm`, `context-menu`) in the service worker.
+/// Handles a browser event (`installed` with the browser's details, `startup`, `alarm`,
+/// `context-menu`) in the service worker.
 #[wasm_bindgen]
 pub fn handle_event(name: String, payload: JsValue) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(service_worker::handle_event(name, payload))
@@ -63,7 +64,17 @@ pub fn handle_event(name: String, payload: JsValue) -> js_sys::Promise {
 #[wasm_bindgen]
 pub fn start_options_page() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
-        options::start().await?;
+        options::start(options::Page::Options).await?;
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// Renders the welcome page (opened at install) into its `#app` element: the options'
+/// form for the name, email, role and pairing, and what is left to do.
+#[wasm_bindgen]
+pub fn start_welcome_page() -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async {
+        options::start(options::Page::Welcome).await?;
         Ok(JsValue::UNDEFINED)
     })
 }

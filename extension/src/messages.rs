@@ -43,6 +43,11 @@ pub enum Request {
     GetPolicy,
     /// Keeps a publication's attestation in the outbox until the companion stores it.
     RecordAttestation { attestation: AttestationV1 },
+    /// Opens the welcome page (name, email, role, pairing), or brings it forward if it is
+    /// open: from the report card (after a trusted click; a content script cannot open the
+    /// extension's pages) or the popup. Honoured only from a top frame's content script or
+    /// an extension page.
+    OpenWelcome,
 }
 
 /// The service worker's answer to a [`Request`].

@@ -1,5 +1,7 @@
-//! The options page: the person's language, role, identity and extra sites, and the
-//! extension's status (service worker, policy in force, pairing).
+//! The extension's two settings pages, one form: the options page (language, role,
+//! identity, companion address, extra sites, and the extension's status) and the welcome
+//! page opened at install (role, identity, companion address and pairing, and what is left
+//! to do before reports reach the manager).
 
 use balise_core::i18n::Lang;
 use wasm_bindgen::JsCast;
@@ -12,29 +14,82 @@ use crate::messages::{Reply, Request};
 use crate::settings::{self, Role, Settings};
 use crate::ui_text::{self as t, UiText};
 
-/// Renders the page and wires its form.
-pub async fn start() -> Result<(), JsValue> {
+/// Which of the two pages is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// `options.html`: every setting and the extension's status.
+    Options,
+    /// `welcome.html`, opened at install and from the report card and the popup when the
+    /// name and email are missing: identity, role and pairing on one screen.
+    Welcome,
+}
+
+impl Page {
+    fn title(self) -> UiText {
+        match self {
+            Page::Options => t::OPTIONS_TITLE,
+            Page::Welcome => t::WELCOME_TITLE,
+        }
+    }
+
+    /// Whether the form has every setting (the welcome page leaves out the interface
+    /// language and the extra sites, which have their defaults at install).
+    fn all_settings(self) -> bool {
+        self == Page::Options
+    }
+}
+
+/// Renders `page` and wires its form.
+pub async fn start(page: Page) -> Result<(), JsValue> {
     let settings = settings::load().await;
     let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
     let document = browser::document()?;
-    document.set_title(t::OPTIONS_TITLE.get(lang));
+    document.set_title(page.title().get(lang));
     if let Some(root) = document.document_element() {
         root.set_attribute("lang", lang.code())?;
     }
     let app = document
         .get_element_by_id("app")
-        .ok_or_else(|| JsValue::from_str("options page has no #app element"))?;
+        .ok_or_else(|| JsValue::from_str("the page has no #app element"))?;
     app.set_inner_html("");
-    render(&document, &app, &settings, lang)?;
-    check_service_worker(&document, lang).await?;
-    show_policy(&document, lang).await?;
-    refresh_pairing(&document, lang).await?;
+    dom::append(&app, "h1", Some(page.title().get(lang)))?;
+    match page {
+        Page::Options => {
+            let status = status_section(&document, lang)?;
+            app.append_child(&status)?;
+            let pairing = pairing_section(&document, lang, page)?;
+            app.append_child(&pairing)?;
+            dom::append(&app, "h2", Some(t::SETTINGS.get(lang)))?;
+            let form = settings_form(&document, &settings, lang, page)?;
+            app.append_child(&form)?;
+        }
+        Page::Welcome => {
+            dom::append(&app, "p", Some(t::WELCOME_INTRO.get(lang)))?;
+            let progress = progress_section(&document, lang)?;
+            app.append_child(&progress)?;
+            dom::append(&app, "h2", Some(t::WELCOME_YOU.get(lang)))?;
+            let form = settings_form(&document, &settings, lang, page)?;
+            app.append_child(&form)?;
+            let pairing = pairing_section(&document, lang, page)?;
+            app.append_child(&pairing)?;
+            let more = dom::append(&app, "p", Some(t::WELCOME_MORE_OPTIONS.get(lang)))?;
+            let link = dom::append(&more, "a", Some(t::WELCOME_OPTIONS_LINK.get(lang)))?;
+            link.set_id("options-link");
+            link.set_attribute("href", "options.html")?;
+            dom::append(&more, "span", Some("."))?;
+        }
+    }
+    if page == Page::Options {
+        check_service_worker(&document, lang).await?;
+        show_policy(&document, lang).await?;
+    }
+    refresh(&document, lang).await?;
     // While the page is open, follow the pairing (approved in the companion) and the outbox.
     let poll_document = document.clone();
     wasm_bindgen_futures::spawn_local(async move {
         loop {
             gloo_timers::future::sleep(std::time::Duration::from_secs(2)).await;
-            if refresh_pairing(&poll_document, lang).await.is_err() {
+            if refresh(&poll_document, lang).await.is_err() {
                 break;
             }
         }
@@ -42,12 +97,14 @@ pub async fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Shows whether the extension is paired, or the code of the request waiting for approval.
-async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue> {
+/// Shows whether the extension is paired, or the code of the request waiting for approval,
+/// and on the welcome page what is done and what is left.
+async fn refresh(document: &Document, lang: Lang) -> Result<(), JsValue> {
     let Ok(Reply::Status {
         paired,
         companion_url,
         pairing_code,
+        identity_missing,
         outbox,
         attestations,
         ..
@@ -58,10 +115,22 @@ async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue>
     let Some(status) = document.get_element_by_id("pairing-status") else {
         return Err(JsValue::from_str("page closed"));
     };
+    show_progress(
+        document,
+        lang,
+        &Progress {
+            identity_missing,
+            paired,
+            companion_url: &companion_url,
+            pairing_code: pairing_code.as_deref(),
+            reports_waiting: outbox.len(),
+        },
+    )?;
     if status.get_attribute("data-state").as_deref() == Some("error")
         && pairing_code.is_none()
         && !paired
     {
+        // Keep the reason the last pairing attempt failed in sight.
         return Ok(());
     }
     let (state, text) = match (paired, pairing_code) {
@@ -78,6 +147,90 @@ async fn refresh_pairing(document: &Document, lang: Lang) -> Result<(), JsValue>
         show_policy(document, lang).await?;
     }
     status.set_attribute("data-was", state)?;
+    Ok(())
+}
+
+/// Where the person stands, as the welcome page shows it.
+struct Progress<'a> {
+    identity_missing: bool,
+    paired: bool,
+    companion_url: &'a str,
+    pairing_code: Option<&'a str>,
+    reports_waiting: usize,
+}
+
+/// The welcome page's summary: one line per step (done or to do) and whether Balise is
+/// ready. Its elements are filled by [`show_progress`].
+fn progress_section(document: &Document, lang: Lang) -> Result<Element, JsValue> {
+    let section = element(document, "section", None)?;
+    section.set_id("welcome-progress");
+    section.set_attribute("role", "status")?;
+    section.set_attribute("aria-live", "polite")?;
+    dom::append(&section, "h2", Some(t::WELCOME_PROGRESS.get(lang)))?;
+    let steps = dom::append(&section, "ul", None)?;
+    for step in ["identity", "pairing"] {
+        let item = dom::append(&steps, "li", None)?;
+        item.set_attribute("data-step", step)?;
+    }
+    let summary = dom::append(&section, "p", None)?;
+    summary.set_id("welcome-summary");
+    let waiting = dom::append(&section, "p", None)?;
+    waiting.set_id("welcome-waiting");
+    waiting.set_attribute("hidden", "")?;
+    Ok(section)
+}
+
+/// Fills the welcome page's summary (does nothing on the options page).
+fn show_progress(document: &Document, lang: Lang, progress: &Progress) -> Result<(), JsValue> {
+    let Some(section) = document.get_element_by_id("welcome-progress") else {
+        return Ok(());
+    };
+    let identity_text = if progress.identity_missing {
+        t::STEP_IDENTITY_TODO.get(lang).to_owned()
+    } else {
+        t::STEP_IDENTITY_DONE.get(lang).to_owned()
+    };
+    let pairing_text = match (progress.paired, progress.pairing_code) {
+        (true, _) => format!(
+            "{}{}.",
+            t::STEP_PAIRING_DONE.get(lang),
+            progress.companion_url
+        ),
+        (false, Some(code)) => format!("{}{code}", t::STEP_PAIRING_PENDING.get(lang)),
+        (false, None) => t::STEP_PAIRING_TODO.get(lang).to_owned(),
+    };
+    for (step, done, text) in [
+        ("identity", !progress.identity_missing, identity_text),
+        ("pairing", progress.paired, pairing_text),
+    ] {
+        if let Some(item) = section.query_selector(&format!("li[data-step={step}]"))? {
+            item.set_text_content(Some(&text));
+            item.set_attribute("data-done", if done { "true" } else { "false" })?;
+        }
+    }
+    let ready = progress.paired && !progress.identity_missing;
+    if let Some(summary) = document.get_element_by_id("welcome-summary") {
+        let text = if ready {
+            t::WELCOME_READY
+        } else {
+            t::WELCOME_NOT_READY
+        };
+        summary.set_text_content(Some(text.get(lang)));
+    }
+    if let Some(waiting) = document.get_element_by_id("welcome-waiting") {
+        waiting.set_text_content(Some(&format!(
+            "{}{}",
+            t::WELCOME_WAITING_REPORTS.get(lang),
+            progress.reports_waiting
+        )));
+        waiting.set_attribute("data-count", &progress.reports_waiting.to_string())?;
+        if progress.reports_waiting == 0 {
+            waiting.set_attribute("hidden", "")?;
+        } else {
+            waiting.remove_attribute("hidden")?;
+        }
+    }
+    section.set_attribute("data-state", if ready { "ready" } else { "incomplete" })?;
     Ok(())
 }
 
@@ -152,14 +305,8 @@ fn input(document: &Document, id: &str, kind: &str, value: &str) -> Result<Eleme
     Ok(input.into())
 }
 
-fn render(
-    document: &Document,
-    app: &Element,
-    settings: &Settings,
-    lang: Lang,
-) -> Result<(), JsValue> {
-    dom::append(app, "h1", Some(t::OPTIONS_TITLE.get(lang)))?;
-
+/// The options page's status: the service worker and the policy in force.
+fn status_section(document: &Document, lang: Lang) -> Result<Element, JsValue> {
     let status = element(document, "section", None)?;
     dom::append(&status, "h2", Some(t::STATUS.get(lang)))?;
     let sw_status = element(document, "p", Some(t::SW_CHECKING.get(lang)))?;
@@ -171,8 +318,11 @@ fn render(
     policy_status.set_id("policy-status");
     policy_status.set_attribute("role", "status")?;
     status.append_child(&policy_status)?;
-    app.append_child(&status)?;
+    Ok(status)
+}
 
+/// The pairing: where it stands, and the button that asks the companion in the form.
+fn pairing_section(document: &Document, lang: Lang, page: Page) -> Result<Element, JsValue> {
     let pairing = element(document, "section", None)?;
     dom::append(&pairing, "h2", Some(t::PAIRING.get(lang)))?;
     let pairing_status = element(document, "p", None)?;
@@ -183,13 +333,23 @@ fn render(
     pair_button.set_id("pair-button");
     pair_button.set_attribute("type", "button")?;
     pairing.append_child(&pair_button)?;
-    app.append_child(&pairing)?;
+    if page == Page::Welcome {
+        dom::append(&pairing, "p", Some(t::PAIRING_HINT.get(lang)))?;
+    }
     let pair_document = document.clone();
     gloo_events::EventListener::new(&pair_button, "click", move |_| {
         let document = pair_document.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let reply = browser::send_message::<_, Reply>(&Request::StartPairing).await;
-            if let Ok(Reply::Error { message }) = reply {
+            let reply = match keep_companion_address(&document).await {
+                Ok(()) => browser::send_message::<_, Reply>(&Request::StartPairing).await,
+                Err(error) => Err(error),
+            };
+            let failure = match reply {
+                Ok(Reply::Error { message }) => Some(message),
+                Err(error) => Some(browser::error_text(&error)),
+                Ok(_) => None,
+            };
+            if let Some(message) = failure {
                 if let Some(status) = document.get_element_by_id("pairing-status") {
                     status.set_text_content(Some(&format!(
                         "{}{message}",
@@ -199,42 +359,65 @@ fn render(
                 }
                 return;
             }
-            let _ = refresh_pairing(&document, lang).await;
+            let _ = refresh(&document, lang).await;
         });
     })
     .forget();
+    Ok(pairing)
+}
 
-    dom::append(app, "h2", Some(t::SETTINGS.get(lang)))?;
+/// Saves the companion address typed in the form, if it changed, before pairing: the
+/// service worker pairs with the address in the settings.
+async fn keep_companion_address(document: &Document) -> Result<(), JsValue> {
+    let typed = field_value(document, "companion-url")?.trim().to_owned();
+    let mut current = settings::load().await;
+    if current.companion_url.trim() != typed {
+        current.companion_url = typed;
+        settings::save(&current).await?;
+    }
+    Ok(())
+}
+
+/// The settings form: every setting on the options page, the role, name, email and
+/// companion address on the welcome page.
+fn settings_form(
+    document: &Document,
+    settings: &Settings,
+    lang: Lang,
+    page: Page,
+) -> Result<Element, JsValue> {
     let form = element(document, "form", None)?;
     form.set_id("settings");
-    let language = match settings.language {
-        None => "auto",
-        Some(lang) => lang.code(),
-    };
-    let language_select = select(
-        document,
-        "language",
-        &[
-            ("auto", t::LANGUAGE_AUTO),
-            (
-                "fr",
-                UiText {
-                    fr: "Français",
-                    en: "Français",
-                },
-            ),
-            (
-                "en",
-                UiText {
-                    fr: "English",
-                    en: "English",
-                },
-            ),
-        ],
-        language,
-        lang,
-    )?;
-    labelled_field(document, &form, t::LANGUAGE, lang, &language_select)?;
+    if page.all_settings() {
+        let language = match settings.language {
+            None => "auto",
+            Some(lang) => lang.code(),
+        };
+        let language_select = select(
+            document,
+            "language",
+            &[
+                ("auto", t::LANGUAGE_AUTO),
+                (
+                    "fr",
+                    UiText {
+                        fr: "Français",
+                        en: "Français",
+                    },
+                ),
+                (
+                    "en",
+                    UiText {
+                        fr: "English",
+                        en: "English",
+                    },
+                ),
+            ],
+            language,
+            lang,
+        )?;
+        labelled_field(document, &form, t::LANGUAGE, lang, &language_select)?;
+    }
     let role = match settings.role {
         Role::Member => "member",
         Role::Manager => "manager",
@@ -248,6 +431,7 @@ fn render(
     )?;
     labelled_field(document, &form, t::ROLE, lang, &role_select)?;
     let name = input(document, "reporter-name", "text", &settings.reporter_name)?;
+    name.set_attribute("autocomplete", "name")?;
     labelled_field(document, &form, t::REPORTER_NAME, lang, &name)?;
     let email = input(
         document,
@@ -255,17 +439,20 @@ fn render(
         "email",
         &settings.reporter_email,
     )?;
+    email.set_attribute("autocomplete", "email")?;
     labelled_field(document, &form, t::REPORTER_EMAIL, lang, &email)?;
     let url = input(document, "companion-url", "url", &settings.companion_url)?;
     labelled_field(document, &form, t::COMPANION_URL, lang, &url)?;
-    let sites: HtmlTextAreaElement = element(document, "textarea", None)?.dyn_into()?;
-    sites.set_id("extra-sites");
-    sites.set_rows(4);
-    sites.set_attribute("spellcheck", "false")?;
-    sites.set_attribute("autocapitalize", "off")?;
-    sites.set_attribute("placeholder", "forum.example.org")?;
-    sites.set_value(&settings.extra_sites.join("\n"));
-    labelled_field(document, &form, t::EXTRA_SITES, lang, &sites)?;
+    if page.all_settings() {
+        let sites: HtmlTextAreaElement = element(document, "textarea", None)?.dyn_into()?;
+        sites.set_id("extra-sites");
+        sites.set_rows(4);
+        sites.set_attribute("spellcheck", "false")?;
+        sites.set_attribute("autocapitalize", "off")?;
+        sites.set_attribute("placeholder", "forum.example.org")?;
+        sites.set_value(&settings.extra_sites.join("\n"));
+        labelled_field(document, &form, t::EXTRA_SITES, lang, &sites)?;
+    }
 
     let save = element(document, "button", Some(t::SAVE.get(lang)))?;
     save.set_attribute("type", "submit")?;
@@ -274,7 +461,6 @@ fn render(
     saved.set_id("save-status");
     saved.set_attribute("role", "status")?;
     form.append_child(&saved)?;
-    app.append_child(&form)?;
 
     let document = document.clone();
     gloo_events::EventListener::new_with_options(
@@ -301,11 +487,12 @@ fn render(
                     status.set_text_content(Some(&text));
                     let _ = status.set_attribute("data-state", state);
                 }
+                let _ = refresh(&document, lang).await;
             });
         },
     )
     .forget();
-    Ok(())
+    Ok(form)
 }
 
 fn field_value(document: &Document, id: &str) -> Result<String, JsValue> {
@@ -346,24 +533,35 @@ fn parse_extra_sites(text: &str, lang: Lang) -> Result<Vec<String>, String> {
     Ok(sites)
 }
 
+/// Saves what the form shows over the saved settings (the welcome page's form has only
+/// some of them).
 async fn save_form(document: &Document, lang: Lang) -> Result<(), JsValue> {
-    let extra_sites = parse_extra_sites(&field_value(document, "extra-sites")?, lang)
-        .map_err(|message| JsValue::from_str(&message))?;
-    let settings = Settings {
-        language: match field_value(document, "language")?.as_str() {
+    let mut settings = settings::load().await;
+    if document.get_element_by_id("extra-sites").is_some() {
+        settings.extra_sites = parse_extra_sites(&field_value(document, "extra-sites")?, lang)
+            .map_err(|message| JsValue::from_str(&message))?;
+    }
+    if document.get_element_by_id("language").is_some() {
+        settings.language = match field_value(document, "language")?.as_str() {
             "fr" => Some(Lang::Fr),
             "en" => Some(Lang::En),
             _ => None,
-        },
-        role: match field_value(document, "role")?.as_str() {
-            "manager" => Role::Manager,
-            _ => Role::Member,
-        },
-        reporter_name: field_value(document, "reporter-name")?.trim().to_owned(),
-        reporter_email: field_value(document, "reporter-email")?.trim().to_owned(),
-        companion_url: field_value(document, "companion-url")?.trim().to_owned(),
-        extra_sites,
+        };
+    }
+    settings.role = match field_value(document, "role")?.as_str() {
+        "manager" => Role::Manager,
+        _ => Role::Member,
     };
+    settings.reporter_name = field_value(document, "reporter-name")?.trim().to_owned();
+    let email = field_value(document, "reporter-email")?.trim().to_owned();
+    if !email.is_empty() && !balise_core::validate::is_email(&email) {
+        return Err(JsValue::from_str(&format!(
+            "{}{email}",
+            t::EMAIL_INVALID.get(lang)
+        )));
+    }
+    settings.reporter_email = email;
+    settings.companion_url = field_value(document, "companion-url")?.trim().to_owned();
     settings::save(&settings).await?;
     // Reports waiting for an identity can go now.
     let _ = browser::send_message::<_, Reply>(&Request::Flush).await;

@@ -37,7 +37,7 @@ pub async fn start() -> Result<(), JsValue> {
         Ok(Reply::Reported(receipt)) => {
             let (state, text) = match receipt.delivery {
                 _ if receipt.stored => ("stored", t::REPORT_STORED),
-                _ if receipt.identity_missing => ("waiting", t::IDENTITY_MISSING),
+                _ if receipt.identity_missing => ("waiting", t::REPORT_WAITING_IDENTITY),
                 Some(FlushOutcome::NotPaired { .. }) => ("waiting", t::REPORT_WAITING_PAIRING),
                 _ => ("waiting", t::REPORT_WAITING_COMPANION),
             };
@@ -60,12 +60,74 @@ pub async fn start() -> Result<(), JsValue> {
     let Ok(status) = browser::send_message::<_, Reply>(&Request::GetStatus).await else {
         return Ok(());
     };
+    if let Reply::Status {
+        identity_missing,
+        paired,
+        ..
+    } = &status
+    {
+        let label = if *identity_missing {
+            Some(t::OPEN_WELCOME_IDENTITY)
+        } else if !*paired {
+            Some(t::OPEN_WELCOME_PAIRING)
+        } else {
+            None
+        };
+        if let Some(label) = label {
+            render_welcome_button(&document, &app, label, lang)?;
+        }
+    }
     if let Reply::Status { recent, .. } = &status
         && !recent.is_empty()
     {
         render_details_form(&document, &app, report_id.as_deref(), recent, lang)?;
     }
     render_outbox(&document, &app, status, lang)
+}
+
+/// The button that leads to the welcome page, where the name, email and pairing that
+/// reports wait for are filled in (the service worker opens it, or brings it forward).
+fn render_welcome_button(
+    document: &Document,
+    app: &Element,
+    label: t::UiText,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let button = element(document, "button", Some(label.get(lang)))?;
+    button.set_id("open-welcome");
+    button.set_attribute("type", "button")?;
+    app.append_child(&button)?;
+    let document = document.clone();
+    gloo_events::EventListener::new(&button, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        let document = document.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = browser::send_message::<_, Reply>(&Request::OpenWelcome).await;
+            let Some(button) = document.get_element_by_id("open-welcome") else {
+                return;
+            };
+            let failure = match reply {
+                Ok(Reply::Done) => {
+                    let _ = button.set_attribute("data-state", "opened");
+                    return;
+                }
+                Ok(Reply::Error { message }) => message,
+                Ok(_) => String::new(),
+                Err(error) => browser::error_text(&error),
+            };
+            let _ = button.set_attribute("data-state", "error");
+            if let Some(status) = document.get_element_by_id("report-status") {
+                status.set_text_content(Some(&format!(
+                    "{}{failure}",
+                    t::OPEN_WELCOME_FAILED.get(lang)
+                )));
+            }
+        });
+    })
+    .forget();
+    Ok(())
 }
 
 /// The form that adds a category and a note to the report just made, or to a recent one.

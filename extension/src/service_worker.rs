@@ -15,6 +15,8 @@ use crate::settings::{self, Pairing};
 const RETRY_ALARM: &str = "balise-retry";
 /// Context-menu item id.
 const CONTEXT_MENU_REPORT: &str = "balise-report";
+/// The welcome page: name, email, role and pairing, opened at install.
+pub const WELCOME_PAGE: &str = "welcome.html";
 
 /// Runs each time the service worker starts: retries what waits, and asks the companion
 /// for its policy if the last request is more than ten minutes old (the worker is woken
@@ -32,6 +34,16 @@ pub fn start() {
 pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsValue> {
     match name.as_str() {
         "installed" => {
+            // A first install (not an update of the extension or the browser) takes the
+            // person to the welcome page, where reports get their name and email.
+            let reason = js_sys::Reflect::get(&payload, &JsValue::from_str("reason"))
+                .ok()
+                .and_then(|reason| reason.as_string());
+            if reason.as_deref() == Some("install")
+                && let Err(error) = open_welcome(None).await
+            {
+                web_sys::console::warn_2(&JsValue::from_str("Balise: welcome page:"), &error);
+            }
             browser::create_context_menu(
                 CONTEXT_MENU_REPORT,
                 &browser::i18n_get_message("reportToManager"),
@@ -203,6 +215,17 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 from_companion,
             })
         }
+        Request::OpenWelcome => {
+            let from = Sender::of(&sender);
+            let own_id = browser::runtime_id().unwrap_or_default();
+            if !from.may_open_welcome(&own_id, &browser::runtime_get_url("")) {
+                return Err(JsValue::from_str(
+                    "the welcome page opens only from a page's report card or the extension's pages",
+                ));
+            }
+            open_welcome(from.tab_id).await?;
+            Ok(Reply::Done)
+        }
         Request::RecordAttestation { attestation } => {
             outbox::record_attestation(&attestation).await?;
             // Durably stored: answer now, deliver after.
@@ -211,6 +234,62 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             });
             Ok(Reply::Done)
         }
+    }
+}
+
+/// Who sent a runtime message, as the browser describes it (`runtime.MessageSender`).
+#[derive(Debug, Default, PartialEq)]
+struct Sender {
+    /// The sending extension's id.
+    id: Option<String>,
+    /// The sending document's address.
+    url: Option<String>,
+    /// The sender's tab, for content scripts and extension pages shown in a tab.
+    tab_id: Option<i32>,
+    /// The sender's frame in its tab (0 for the top frame).
+    frame_id: Option<i32>,
+}
+
+impl Sender {
+    fn of(sender: &JsValue) -> Sender {
+        let get = |name: &str| js_sys::Reflect::get(sender, &JsValue::from_str(name)).ok();
+        let tab_id = get("tab")
+            .and_then(|tab| js_sys::Reflect::get(&tab, &JsValue::from_str("id")).ok())
+            .and_then(|id| id.as_f64())
+            .map(|id| id as i32);
+        Sender {
+            id: get("id").and_then(|id| id.as_string()),
+            url: get("url").and_then(|url| url.as_string()),
+            tab_id,
+            frame_id: get("frameId")
+                .and_then(|frame| frame.as_f64())
+                .map(|frame| frame as i32),
+        }
+    }
+
+    /// Whether this sender may open the welcome page: one of this extension's own pages
+    /// (`extension_base` is its root URL), or its content script in a tab's top frame (the
+    /// report card; a frame inside a page cannot).
+    fn may_open_welcome(&self, own_id: &str, extension_base: &str) -> bool {
+        if own_id.is_empty() || self.id.as_deref() != Some(own_id) {
+            return false;
+        }
+        let extension_page = !extension_base.is_empty()
+            && self
+                .url
+                .as_deref()
+                .is_some_and(|url| url.starts_with(extension_base));
+        extension_page || (self.tab_id.is_some() && self.frame_id == Some(0))
+    }
+}
+
+/// Opens the welcome page in a new tab (beside `opener`), or brings it forward if a tab
+/// already shows it.
+async fn open_welcome(opener: Option<i32>) -> Result<(), JsValue> {
+    let url = browser::runtime_get_url(WELCOME_PAGE);
+    match browser::find_tab(&url).await {
+        Ok(Some((tab, window))) => browser::focus_tab(tab, window).await,
+        Ok(None) | Err(_) => browser::create_tab(&url, opener).await,
     }
 }
 
@@ -257,5 +336,52 @@ async fn check_pending_pairing() {
             let _ = settings::forget_pending_pairing().await;
         }
         Ok(PairingStatus::Pending) | Err(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OWN: &str = "kaniddlkjgbdhfciogjcpokgklcannmp";
+    const BASE: &str = "chrome-extension://kaniddlkjgbdhfciogjcpokgklcannmp/";
+
+    fn content_script(frame_id: i32) -> Sender {
+        Sender {
+            id: Some(OWN.to_owned()),
+            url: Some("https://www.facebook.com/groups/1".to_owned()),
+            tab_id: Some(7),
+            frame_id: Some(frame_id),
+        }
+    }
+
+    #[test]
+    fn the_welcome_page_opens_for_a_top_frame_content_script_or_an_extension_page() {
+        assert!(content_script(0).may_open_welcome(OWN, BASE));
+        let popup = Sender {
+            id: Some(OWN.to_owned()),
+            url: Some(format!("{BASE}popup.html")),
+            tab_id: None,
+            frame_id: None,
+        };
+        assert!(popup.may_open_welcome(OWN, BASE));
+    }
+
+    #[test]
+    fn the_welcome_page_does_not_open_for_frames_inside_pages_or_other_senders() {
+        assert!(!content_script(3).may_open_welcome(OWN, BASE));
+        let no_tab = Sender {
+            tab_id: None,
+            frame_id: None,
+            ..content_script(0)
+        };
+        assert!(!no_tab.may_open_welcome(OWN, BASE));
+        let other_extension = Sender {
+            id: Some("abcdefghijklmnopabcdefghijklmnop".to_owned()),
+            ..content_script(0)
+        };
+        assert!(!other_extension.may_open_welcome(OWN, BASE));
+        assert!(!Sender::default().may_open_welcome(OWN, BASE));
+        assert!(!content_script(0).may_open_welcome("", BASE));
     }
 }

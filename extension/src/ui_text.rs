@@ -49,6 +49,7 @@ ui_texts! {
     POLICY_DEFAULT => "Politique par défaut intégrée : ", "Built-in default policy: ";
     EXTRA_SITES => "Autres sites où afficher la liste de vérification (un par ligne, par exemple forum.example.org ou *.example.org)", "Other sites where the checklist shows (one per line, for example forum.example.org or *.example.org)";
     EXTRA_SITES_LINE => "Ligne ", "Line ";
+    EMAIL_INVALID => "Ce courriel ne semble pas valide : ", "This email does not look valid: ";
     COLON => " : ", ": ";
 }
 
@@ -64,6 +65,10 @@ ui_texts! {
     REPORT_SENDING => "Capture et envoi…", "Capturing and sending…";
     REPORT_STORED => "Signalement reçu par le gestionnaire. Vous pouvez ajouter des précisions (facultatif).", "Report received by the manager. You may add details (optional).";
     REPORT_WAITING_PAIRING => "Signalement gardé en attente : l'extension n'est pas encore jumelée au compagnon Balise. Jumelez-la depuis la page « Jumelage » du compagnon ou les options de l'extension; il partira ensuite.", "Report kept waiting: the extension is not paired with the Balise companion yet. Pair it from the companion's Pairing page or the extension's options; it will go then.";
+    REPORT_WAITING_IDENTITY => "Signalement gardé en attente : il partira dès que vous aurez indiqué votre nom et votre courriel.", "Report kept waiting: it will go as soon as you have entered your name and email.";
+    OPEN_WELCOME_IDENTITY => "Indiquer mon nom et mon courriel", "Add my name and email";
+    OPEN_WELCOME_PAIRING => "Jumeler ce navigateur", "Pair this browser";
+    OPEN_WELCOME_FAILED => "La page de bienvenue n'a pas pu s'ouvrir : ", "The welcome page could not open: ";
     REPORT_WAITING_COMPANION => "Signalement gardé en attente : le compagnon Balise ne répond pas. Il sera envoyé dès son retour.", "Report kept waiting: the Balise companion does not answer. It will be sent as soon as it is back.";
     REPORT_FAILED => "Le signalement a échoué : ", "The report failed: ";
     CATEGORY => "Catégorie", "Category";
@@ -80,7 +85,7 @@ ui_texts! {
     ATTESTATIONS_WAITING => "Attestations de publication en attente d'envoi au compagnon : ", "Publication attestations waiting to be sent to the companion: ";
     ATTESTATION_REJECTED => "Attestation refusée par le compagnon", "Attestation refused by the companion";
     NOT_PAIRED => "L'extension n'est pas jumelée au compagnon Balise : ouvrez la page « Jumelage » du compagnon (cliquez « Jumeler ce navigateur »), ou choisissez « Jumeler » dans les options.", "The extension is not paired with the Balise companion: open the companion's Pairing page (click \"Pair this browser\"), or choose \"Pair\" in the options.";
-    IDENTITY_MISSING => "Indiquez votre nom et votre courriel dans les options : les signalements les attendent.", "Enter your name and email in the options: reports wait for them.";
+    IDENTITY_MISSING => "Les signalements attendent votre nom et votre courriel.", "Reports wait for your name and email.";
     STATE_WAITING => "en attente", "waiting";
     STATE_REJECTED => "refusé par le compagnon", "refused by the companion";
     PAIRING => "Jumelage avec le compagnon", "Pairing with the companion";
@@ -99,4 +104,22 @@ ui_texts! {
     OVERRIDE_ACCEPTED => "Publication autorisée avec la raison inscrite : cliquez de nouveau sur Publier.", "Publication allowed with the reason written: click Publish again.";
     ATTESTATION_RECORDED => "Publication consignée pour le gestionnaire.", "Publication recorded for the manager.";
     ATTESTATION_FAILED => "La publication n'a pas pu être consignée : ", "The publication could not be recorded: ";
+}
+
+ui_texts! {
+    WELCOME_TITLE => "Bienvenue dans Balise", "Welcome to Balise";
+    WELCOME_INTRO => "Balise met la politique des médias sociaux du SEC-CSQ à côté de vos zones de rédaction et envoie une page au gestionnaire de contenu en un clic sur « Signaler ». Pour que vos signalements lui parviennent, indiquez ici qui vous êtes, puis jumelez ce navigateur au compagnon Balise.", "Balise puts the SEC-CSQ social media policy beside your compose boxes and sends a page to the content manager in one click on \"Report\". For your reports to reach them, say here who you are, then pair this browser with the Balise companion.";
+    WELCOME_PROGRESS => "Où vous en êtes", "Where you stand";
+    WELCOME_YOU => "Vous", "You";
+    STEP_IDENTITY_DONE => "Fait : votre nom et votre courriel sont enregistrés; vos signalements les porteront.", "Done: your name and email are saved; your reports will carry them.";
+    STEP_IDENTITY_TODO => "À faire : indiquer votre nom et votre courriel ci-dessous, puis « Enregistrer ».", "To do: enter your name and email below, then \"Save\".";
+    STEP_PAIRING_DONE => "Fait : ce navigateur est jumelé au compagnon ", "Done: this browser is paired with the companion ";
+    STEP_PAIRING_PENDING => "À faire : approuver la demande de jumelage dans le compagnon (page /pair) ; code : ", "To do: approve the pairing request in the companion (/pair page); code: ";
+    STEP_PAIRING_TODO => "À faire : jumeler ce navigateur au compagnon (bouton « Jumeler » ci-dessous).", "To do: pair this browser with the companion (\"Pair\" button below).";
+    WELCOME_READY => "Balise est prêt. Le bouton « Signaler », en bas à droite des pages web, envoie la page au gestionnaire de contenu. Vous pouvez fermer cet onglet.", "Balise is ready. The \"Report\" button at the bottom right of web pages sends the page to the content manager. You may close this tab.";
+    WELCOME_NOT_READY => "Balise n'est pas encore prêt : il reste les étapes marquées « À faire ».", "Balise is not ready yet: the steps marked \"To do\" remain.";
+    WELCOME_WAITING_REPORTS => "Signalements en attente d'envoi : ", "Reports waiting to be sent: ";
+    PAIRING_HINT => "Vous pouvez aussi ouvrir la page de jumelage du compagnon (son adresse suivie de /pair) et y cliquer « Jumeler ce navigateur ».", "You may also open the companion's pairing page (its address followed by /pair) and click \"Pair this browser\" there.";
+    WELCOME_MORE_OPTIONS => "Les autres réglages (langue de l'interface, sites où afficher la liste de vérification) sont dans les ", "Other settings (interface language, sites where the checklist shows) are in the ";
+    WELCOME_OPTIONS_LINK => "options de l'extension", "extension's options";
 }

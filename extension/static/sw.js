@@ -13,7 +13,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
     .then(sendResponse, (error) => sendResponse({ type: "error", message: String(error) }));
   return true;
 });
-chrome.runtime.onInstalled.addListener(() => forward("installed", null));
+chrome.runtime.onInstalled.addListener((details) => forward("installed", details));
 chrome.runtime.onStartup.addListener(() => forward("startup", null));
 chrome.alarms.onAlarm.addListener((alarm) => forward("alarm", alarm));
 chrome.contextMenus.onClicked.addListener((info, tab) => forward("context-menu", { info, tab }));
