@@ -138,6 +138,17 @@ impl Settings {
             settings.max_screenshot_bytes = max;
         }
         settings.mail = MailSettings::from_sources(&tables, &env);
+        if settings.mail.sources.smtp_url == crate::mail::config::Source::File
+            && settings
+                .mail
+                .smtp_url
+                .as_ref()
+                .and_then(crate::mail::config::SmtpUrl::password)
+                .is_some()
+        {
+            // The file holds a password: only its owner may read it, as with the token.
+            restrict_to_owner(&path);
+        }
         settings.check()?;
         Ok(settings)
     }
@@ -160,6 +171,19 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(unix)]
+fn restrict_to_owner(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let private = std::fs::Permissions::from_mode(0o600);
+    let already = std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 == 0);
+    if !already && let Err(error) = std::fs::set_permissions(path, private) {
+        tracing::warn!(%error, path = %path.display(), "cannot restrict the settings file, which holds the SMTP password");
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_path: &Path) {}
 
 /// Reads a file that may be absent.
 pub(crate) fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -255,6 +279,26 @@ mod tests {
         .expect("settings");
         assert_eq!(settings.port, 9100);
         assert_eq!(settings.max_screenshot_bytes, 2048);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_holding_an_smtp_password_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(SETTINGS_FILE);
+        std::fs::write(
+            &path,
+            "[smtp]\nurl = \"smtp://u:secret@mail.example.org:587\"\n",
+        )
+        .expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        Settings::load_with_env(dir.path(), |_| None).expect("settings");
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
