@@ -1,6 +1,7 @@
 """A real SMTP server for Balise's end-to-end tests (aiosmtpd 1.4.6).
 
-Usage: python smtp_server.py --port P --dir DIR [--auth user:pass] [--verbose]
+Usage: python smtp_server.py --port P --dir DIR [--auth user:pass] [--exit-on-stdin-eof]
+                             [--verbose]
 
 Listens on 127.0.0.1:P (P = 0 picks a free port) and prints `listening on 127.0.0.1:PORT`
 as its first stdout line once it accepts connections; nothing else goes to stdout.
@@ -24,6 +25,8 @@ With --auth user:pass the server offers AUTH PLAIN and LOGIN without TLS and ref
 MAIL, RCPT and DATA before a successful AUTH (530). Without it, AUTH is not offered.
 
 SIGTERM or SIGINT closes the listener and every open connection, and the server exits 0.
+With --exit-on-stdin-eof it does the same when its standard input closes: the harness holds
+that pipe, so a test process that dies without stopping the server does not leave it behind.
 """
 
 import argparse
@@ -182,6 +185,19 @@ async def serve(arguments):
     stop = asyncio.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signal_number, stop.set)
+    if arguments.exit_on_stdin_eof:
+        stdin = sys.stdin.buffer.raw.fileno()
+
+        def on_stdin():
+            try:
+                data = os.read(stdin, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                loop.remove_reader(stdin)
+                stop.set()
+
+        loop.add_reader(stdin, on_stdin)
 
     os.makedirs(arguments.dir, exist_ok=True)
     handler = Handler(Mailbox(arguments.dir), ModeFile(os.path.join(arguments.dir, "mode")))
@@ -220,6 +236,9 @@ def main():
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1, 0 for any")
     parser.add_argument("--dir", required=True, help="where accepted messages are written")
     parser.add_argument("--auth", help="user:pass to require AUTH PLAIN/LOGIN")
+    parser.add_argument(
+        "--exit-on-stdin-eof", action="store_true", help="stop when standard input closes"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every SMTP exchange to stderr")
     arguments = parser.parse_args()
 

@@ -309,7 +309,10 @@ fn spawn(dir: &Path, port: u16, auth: Option<&(String, String)>) -> Result<(Chil
         .arg(&script)
         .args(["--port", &port.to_string(), "--dir"])
         .arg(dir)
-        .stdin(Stdio::null())
+        // The server stops when this pipe closes: when the child is dropped, or when the test
+        // process dies without dropping it.
+        .arg("--exit-on-stdin-eof")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some((user, password)) = auth {
