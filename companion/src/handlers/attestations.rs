@@ -10,14 +10,13 @@ use balise_core::report::AttestationV1;
 use serde_json::json;
 
 use super::{
-    JSON_BODY_LIMIT, Page, idempotency_key, idempotent_request, parse_json, read_body,
-    require_json, stored_response,
+    JSON_BODY_LIMIT, Page, idempotency_key, idempotent_request, idempotent_write, parse_json,
+    read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::attestations::{self, NewAttestation};
-use crate::store::idempotency::{self, StoredResponse};
-use crate::store::now_utc;
+use crate::store::idempotency::StoredResponse;
 
 /// Endpoint name mixed into the idempotency hash.
 pub const CREATE_ENDPOINT: &str = "POST /api/v1/attestations";
@@ -54,20 +53,14 @@ pub async fn create(
         text_sha256: attestation.text_sha256,
         attestation_json,
     };
-    let stored = state
-        .store()
-        .write(move |tx| {
-            if let Some(replay) = idempotency::lookup(tx, &idempotent)? {
-                return Ok(replay);
-            }
-            let now = now_utc();
-            let receipt = attestations::insert(tx, &new, &now)?;
-            let response =
-                StoredResponse::new(StatusCode::CREATED, serde_json::to_string(&receipt)?);
-            idempotency::record(tx, &idempotent, CREATE_ENDPOINT, &response, &now)?;
-            Ok(response)
-        })
-        .await?;
+    let stored = idempotent_write(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {
+        let receipt = attestations::insert(tx, &new, now)?;
+        Ok(StoredResponse::new(
+            StatusCode::CREATED,
+            serde_json::to_string(&receipt)?,
+        ))
+    })
+    .await?;
     Ok(stored_response(stored))
 }
 

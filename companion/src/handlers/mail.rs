@@ -10,13 +10,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    JSON_BODY_LIMIT, idempotency_key, idempotent_request, parse_json, path_uuid, read_body,
-    require_json, stored_response,
+    JSON_BODY_LIMIT, idempotency_key, idempotent_request, idempotent_write, parse_json, path_uuid,
+    read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
 use crate::state::AppState;
-use crate::store::idempotency::{self, StoredResponse};
+use crate::store::idempotency::StoredResponse;
 use crate::store::mail::{self as queue, Recipient};
 use crate::store::reports::{self, ForwardRecord};
 use crate::store::{now_ms, now_utc};
@@ -126,34 +126,28 @@ pub async fn forward(
     let id = path_uuid(&id, "signalement / report")?;
     let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
     let request: ForwardBody = parse_json(&bytes, "invalid_forward")?;
-    let Some(key) = key else {
-        let record = forward_report(&state, id, &request).await?;
-        return Ok((StatusCode::ACCEPTED, Json(receipt(&record))).into_response());
-    };
     let json = forward_json(&state, &request)?;
-    let idempotent = idempotent_request(
-        key,
-        FORWARD_ENDPOINT,
-        &[
-            id.as_bytes(),
-            request.to.as_bytes(),
-            request.facts.as_bytes(),
-        ],
-    );
-    let stored = state
-        .store()
-        .write(move |tx| {
-            if let Some(replay) = idempotency::lookup(tx, &idempotent)? {
-                return Ok(replay);
-            }
-            let now = now_utc();
-            let record = reports::forward(tx, &id, &json, &now, now_ms())?;
-            let response = StoredResponse::new(StatusCode::ACCEPTED, receipt(&record).to_string());
-            idempotency::record(tx, &idempotent, FORWARD_ENDPOINT, &response, &now)?;
-            Ok(response)
-        })
-        .await?;
+    let idempotent = key.map(|key| {
+        idempotent_request(
+            key,
+            FORWARD_ENDPOINT,
+            &[
+                id.as_bytes(),
+                request.to.as_bytes(),
+                request.facts.as_bytes(),
+            ],
+        )
+    });
+    let stored = idempotent_write(&state, idempotent, FORWARD_ENDPOINT, move |tx, now| {
+        let record = reports::forward(tx, &id, &json, now, now_ms())?;
+        Ok(StoredResponse::new(
+            StatusCode::ACCEPTED,
+            receipt(&record).to_string(),
+        ))
+    })
+    .await?;
     if !stored.replayed {
+        tracing::info!("report forwarded to the board");
         state.mailer().wake();
     }
     Ok(stored_response(stored))

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::security::media_type;
-use crate::store::idempotency::{IdempotentRequest, StoredResponse};
+use crate::store::idempotency::{self, IdempotentRequest, StoredResponse};
 
 /// Body limit of JSON API requests (report uploads have their own, from settings). An
 /// attestation may carry up to 1000 findings of 1000 characters each.
@@ -120,6 +120,36 @@ pub fn idempotent_request(key: String, endpoint: &str, parts: &[&[u8]]) -> Idemp
         key,
         request_sha256: to_hex(&hasher.finalize()),
     }
+}
+
+/// Runs `work` in one write transaction and answers with what it returns; with an
+/// idempotency `request`, a request already answered gets its stored answer again (and
+/// `work` does not run), and a fresh answer is recorded in the same transaction.
+pub async fn idempotent_write<F>(
+    state: &crate::state::AppState,
+    request: Option<IdempotentRequest>,
+    endpoint: &'static str,
+    work: F,
+) -> Result<StoredResponse>
+where
+    F: FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<StoredResponse> + Send + 'static,
+{
+    state
+        .store()
+        .write(move |tx| {
+            if let Some(request) = &request
+                && let Some(replay) = idempotency::lookup(tx, request)?
+            {
+                return Ok(replay);
+            }
+            let now = crate::store::now_utc();
+            let response = work(tx, &now)?;
+            if let Some(request) = &request {
+                idempotency::record(tx, request, endpoint, &response, &now)?;
+            }
+            Ok(response)
+        })
+        .await
 }
 
 /// A stored (or fresh) JSON answer as an HTTP response; replays say so in `Idempotent-Replayed`.

@@ -12,18 +12,18 @@ use balise_core::validate::is_http_url;
 use serde_json::json;
 
 use super::{
-    JSON_BODY_LIMIT, Page, content_length, idempotency_key, idempotent_request, parse_json,
-    path_uuid, read_body, require_json, stored_response,
+    JSON_BODY_LIMIT, Page, content_length, idempotency_key, idempotent_request, idempotent_write,
+    parse_json, path_uuid, read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
 use crate::png;
 use crate::security::media_type;
 use crate::state::AppState;
-use crate::store::idempotency::{self, StoredResponse};
+use crate::store::idempotency::StoredResponse;
 use crate::store::mail::{self as queue, MailKind, NewMail, Recipient};
 use crate::store::reports::{self, NewAnnotation, NewReport};
-use crate::store::{now_ms, now_utc, sha256_hex};
+use crate::store::{now_ms, sha256_hex};
 
 /// Endpoint name mixed into the idempotency hash of uploads.
 pub const CREATE_ENDPOINT: &str = "POST /api/v1/reports";
@@ -162,35 +162,29 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         screenshot: screenshot.to_vec(),
         screenshot_sha256: actual_sha256,
     };
-    let stored = state
-        .store()
-        .write(move |tx| {
-            if let Some(replay) = idempotency::lookup(tx, &idempotent)? {
-                return Ok(replay);
-            }
-            let now = now_utc();
-            let receipt = reports::insert(tx, &new, &now)?;
-            if mail_to_manager {
-                queue::enqueue(
-                    tx,
-                    &NewMail {
-                        report_id: new.id.clone(),
-                        kind: MailKind::Report,
-                        to: Recipient::Manager,
-                        about_seq: None,
-                        message_id: queue::report_message_id(&new.id, Recipient::Manager),
-                        in_reply_to: None,
-                        not_before_ms: now_ms().saturating_add(mail_wait),
-                    },
-                    &now,
-                )?;
-            }
-            let response =
-                StoredResponse::new(StatusCode::CREATED, serde_json::to_string(&receipt)?);
-            idempotency::record(tx, &idempotent, CREATE_ENDPOINT, &response, &now)?;
-            Ok(response)
-        })
-        .await?;
+    let stored = idempotent_write(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {
+        let receipt = reports::insert(tx, &new, now)?;
+        if mail_to_manager {
+            queue::enqueue(
+                tx,
+                &NewMail {
+                    report_id: new.id.clone(),
+                    kind: MailKind::Report,
+                    to: Recipient::Manager,
+                    about_seq: None,
+                    message_id: queue::report_message_id(&new.id, Recipient::Manager),
+                    in_reply_to: None,
+                    not_before_ms: now_ms().saturating_add(mail_wait),
+                },
+                now,
+            )?;
+        }
+        Ok(StoredResponse::new(
+            StatusCode::CREATED,
+            serde_json::to_string(&receipt)?,
+        ))
+    })
+    .await?;
     if !stored.replayed {
         tracing::info!("report stored");
         state.mailer().wake();
@@ -235,31 +229,19 @@ pub async fn annotate(
         note: annotation.note,
         annotation_json,
     };
-    let stored = state
-        .store()
-        .write(move |tx| {
-            if let Some(idempotent) = &idempotent
-                && let Some(replay) = idempotency::lookup(tx, idempotent)?
-            {
-                return Ok(replay);
-            }
-            let now = now_utc();
-            let record = reports::annotate(tx, &new, &now)?;
-            let body = json!({
-                "id": new.report_id,
-                "category": record.category,
-                "note": record.note,
-                "recordedAt": record.recorded_at,
-                "evidenceSeq": record.evidence_seq,
-                "entryHash": record.entry_hash,
-            });
-            let response = StoredResponse::new(StatusCode::OK, body.to_string());
-            if let Some(idempotent) = &idempotent {
-                idempotency::record(tx, idempotent, ANNOTATE_ENDPOINT, &response, &now)?;
-            }
-            Ok(response)
-        })
-        .await?;
+    let stored = idempotent_write(&state, idempotent, ANNOTATE_ENDPOINT, move |tx, now| {
+        let record = reports::annotate(tx, &new, now)?;
+        let body = json!({
+            "id": new.report_id,
+            "category": record.category,
+            "note": record.note,
+            "recordedAt": record.recorded_at,
+            "evidenceSeq": record.evidence_seq,
+            "entryHash": record.entry_hash,
+        });
+        Ok(StoredResponse::new(StatusCode::OK, body.to_string()))
+    })
+    .await?;
     if !stored.replayed {
         state.mailer().wake();
     }
