@@ -366,24 +366,13 @@ fn render_mail(
     }
     html.push_str("</section>");
     if !settings.problems.is_empty() {
-        let _ = write!(
-            html,
-            "<div class=\"notice bad\"><strong>{}</strong><ul>",
-            bi("Réglages à corriger :", "Settings to fix:")
-        );
-        for problem in &settings.problems {
-            let _ = write!(
-                html,
-                "<li><code>{}</code> — {}</li>",
-                escape(problem.setting),
-                escape(&problem.message)
-            );
-        }
-        let _ = write!(
-            html,
-            "</ul><a href=\"/settings\">{}</a></div>",
-            bi("Ouvrir les réglages", "Open the settings")
-        );
+        html.push_str(&super::settings_page::problems_notice(
+            &settings.problems,
+            &format!(
+                "<a href=\"/settings\">{}</a>",
+                bi("Ouvrir les réglages", "Open the settings")
+            ),
+        ));
     } else if !settings.forwarding_on() {
         let _ = write!(
             html,

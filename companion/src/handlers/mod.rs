@@ -233,6 +233,29 @@ pub fn check_page_form(
     Ok(())
 }
 
+/// A form posted by one of the companion's own pages, checked ([`check_page_form`]) before
+/// its fields are used: 400 `invalid_form` if it does not parse.
+pub fn page_form<T: PageForm>(
+    state: &crate::state::AppState,
+    headers: &HeaderMap,
+    form: std::result::Result<axum::extract::Form<T>, axum::extract::rejection::FormRejection>,
+) -> Result<T> {
+    let Ok(axum::extract::Form(form)) = form else {
+        return Err(Error::bad_request(
+            "invalid_form",
+            "Formulaire invalide. / Invalid form.",
+        ));
+    };
+    check_page_form(state, headers, form.csrf())?;
+    Ok(form)
+}
+
+/// A page form, which carries the page's CSRF token.
+pub trait PageForm {
+    /// The `csrf` field.
+    fn csrf(&self) -> &str;
+}
+
 /// Current time as Unix seconds.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()

@@ -10,9 +10,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
-use super::{PAIRING_BODY_LIMIT, now_unix, parse_json, path_uuid, read_body, require_json};
+use super::{
+    PAIRING_BODY_LIMIT, now_unix, page_form, parse_json, path_uuid, read_body, require_json,
+};
 use crate::error::{Error, Result};
 use crate::html::{Nav, bi, display_time, escape, page};
 use crate::security::{is_extension_origin, origin_browser};
@@ -296,6 +297,12 @@ pub struct DecisionForm {
     pub csrf: String,
 }
 
+impl super::PageForm for DecisionForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
 /// `POST /pair/{id}/approve`
 pub async fn approve(
     state: State<AppState>,
@@ -324,27 +331,7 @@ async fn decide(
     approve: bool,
 ) -> Result<Response> {
     // Only the companion's own page may decide: its exact origin, plus the per-process token.
-    let own_origin = headers
-        .get(header::ORIGIN)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|origin| state.site().is_own_origin(origin));
-    if !own_origin {
-        return Err(Error::bad_origin());
-    }
-    let Ok(Form(form)) = form else {
-        return Err(Error::bad_request(
-            "invalid_form",
-            "Formulaire invalide. / Invalid form.",
-        ));
-    };
-    if !bool::from(form.csrf.as_bytes().ct_eq(state.csrf().as_bytes())) {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "bad_csrf",
-            "Jeton de formulaire invalide : rechargez la page de jumelage. / \
-             Invalid form token: reload the pairing page.",
-        ));
-    }
+    page_form(&state, &headers, form)?;
     let id = path_uuid(&id, "demande de jumelage / pairing request")?;
     let now = now_utc();
     let decided = state

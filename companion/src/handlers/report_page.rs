@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::mail::{ForwardBody, forward_report, retry_mail};
-use super::{check_page_form, path_uuid};
+use super::{PageForm, check_page_form, page_form, path_uuid};
 use crate::error::{Error, Result};
 use crate::html::{Nav, bi, display_time, escape, page};
 use crate::import::{MAX_IMPORT_BYTES, import_file};
@@ -457,10 +457,7 @@ pub async fn forward(
     headers: HeaderMap,
     form: Result<Form<ForwardForm>, FormRejection>,
 ) -> Result<Response> {
-    let Ok(Form(form)) = form else {
-        return Err(invalid_form());
-    };
-    check_page_form(&state, &headers, &form.csrf)?;
+    let form = page_form(&state, &headers, form)?;
     let id = path_uuid(&id, "signalement / report")?;
     forward_report(
         &state,
@@ -490,10 +487,7 @@ pub async fn retry(
     headers: HeaderMap,
     form: Result<Form<RetryForm>, FormRejection>,
 ) -> Result<Response> {
-    let Ok(Form(form)) = form else {
-        return Err(invalid_form());
-    };
-    check_page_form(&state, &headers, &form.csrf)?;
+    let form = page_form(&state, &headers, form)?;
     let id: i64 = id
         .parse()
         .map_err(|_| Error::not_found("courriel / email"))?;
@@ -579,5 +573,17 @@ pub async fn import(State(state): State<AppState>, request: Request) -> Result<R
             Ok(response)
         }
         Err(other) => Err(other),
+    }
+}
+
+impl PageForm for ForwardForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl PageForm for RetryForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
     }
 }

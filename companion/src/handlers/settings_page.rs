@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
-use super::check_page_form;
+use super::{PageForm, page_form};
 use crate::error::{Error, Result};
 use crate::html::{Nav, bi, escape, page};
-use crate::mail::config::{MailSettings, Role, SmtpUrl, Source};
+use crate::mail::config::{MailSettings, Problem, Role, SmtpUrl, Source};
 use crate::settings::{SETTINGS_FILE, Settings};
 use crate::state::AppState;
 
@@ -39,6 +39,29 @@ pub async fn show(
         )
     });
     Ok(render(&state, notice))
+}
+
+/// The settings to fix, each with what to do (empty when there is none); `after` goes at
+/// the end of the notice.
+pub fn problems_notice(problems: &[Problem], after: &str) -> String {
+    if problems.is_empty() {
+        return String::new();
+    }
+    let mut html = format!(
+        "<div class=\"notice bad\" data-problems=\"{}\"><strong>{}</strong><ul>",
+        problems.len(),
+        bi("Réglages à corriger :", "Settings to fix:")
+    );
+    for problem in problems {
+        let _ = write!(
+            html,
+            "<li><code>{}</code> — {}</li>",
+            escape(problem.setting),
+            escape(&problem.message)
+        );
+    }
+    let _ = write!(html, "</ul>{after}</div>");
+    html
 }
 
 fn source_note(source: Source, var: &str) -> String {
@@ -114,23 +137,7 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
         }
         html.push_str("</ul></div>");
     }
-    if !settings.problems.is_empty() {
-        let _ = write!(
-            html,
-            "<div class=\"notice bad\" data-problems=\"{}\"><strong>{}</strong><ul>",
-            settings.problems.len(),
-            bi("Réglages à corriger :", "Settings to fix:")
-        );
-        for problem in &settings.problems {
-            let _ = write!(
-                html,
-                "<li><code>{}</code> — {}</li>",
-                escape(problem.setting),
-                escape(&problem.message)
-            );
-        }
-        html.push_str("</ul></div>");
-    }
+    html.push_str(&problems_notice(&settings.problems, ""));
 
     let locked = |source: Source| {
         if source == Source::Env {
@@ -273,13 +280,7 @@ pub async fn save(
     headers: HeaderMap,
     form: Result<Form<SettingsForm>, FormRejection>,
 ) -> Result<Response> {
-    let Ok(Form(form)) = form else {
-        return Err(Error::bad_request(
-            "invalid_form",
-            "Formulaire invalide. / Invalid form.",
-        ));
-    };
-    check_page_form(&state, &headers, &form.csrf)?;
+    let form = page_form(&state, &headers, form)?;
     let data_dir = state.settings().data_dir.clone();
     let current = state.mailer().settings();
     let policy = state.policy().clone();
@@ -381,13 +382,7 @@ pub async fn test(
     headers: HeaderMap,
     form: Result<Form<TestForm>, FormRejection>,
 ) -> Result<Response> {
-    let Ok(Form(form)) = form else {
-        return Err(Error::bad_request(
-            "invalid_form",
-            "Formulaire invalide. / Invalid form.",
-        ));
-    };
-    check_page_form(&state, &headers, &form.csrf)?;
+    let form = page_form(&state, &headers, form)?;
     let to = match form.to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => None,
         Some(address) => match address.parse::<Mailbox>() {
@@ -416,4 +411,16 @@ pub async fn test(
         ),
     };
     Ok(render(&state, Some(notice)))
+}
+
+impl PageForm for SettingsForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl PageForm for TestForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
 }
