@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use balise_core::package;
-use balise_e2e::companion::{CompanionProcess, companion_binary};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, companion_binary};
 use balise_e2e::forwarding::{
     self, BOARD_EMAIL, Dashboard, MANAGER_EMAIL, MANAGER_NAME, Setup, sample_png, sample_report,
     upload,
@@ -21,6 +21,25 @@ const DELIVERY: Duration = Duration::from_secs(30);
 
 fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A member's companion sending to `url`, everything else as by default.
+fn member_sending_to(dir: &Path, url: &str) -> Result<forwarding::Running> {
+    forwarding::start(
+        dir,
+        &Setup {
+            smtp_url: Some(url),
+            ..Setup::default()
+        },
+    )
+}
+
+/// Waits until the report's email to the manager is marked sent, and returns it.
+async fn sent(api: &CompanionApi, id: &str) -> Result<Value> {
+    api.wait_for_mail(id, "report", DELIVERY, "the email marked sent", |m| {
+        str_of(m, "status") == "sent"
+    })
+    .await
 }
 
 /// The attachment whose content type is `content_type`.
@@ -60,13 +79,7 @@ fn check_with_sha256sum(zip: &[u8]) -> Result<String> {
 async fn a_members_report_reaches_the_managers_inbox_with_everything_it_needs() -> Result<()> {
     let smtp = SmtpServer::start()?;
     let dir = tempfile::tempdir()?;
-    let member = forwarding::start(
-        dir.path(),
-        &Setup {
-            smtp_url: Some(&smtp.url()),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(dir.path(), &smtp.url())?;
     let png = sample_png(1);
     let report = sample_report(
         &png,
@@ -135,12 +148,7 @@ async fn a_members_report_reaches_the_managers_inbox_with_everything_it_needs() 
     }
 
     // The API says it was sent, where, and what the server answered.
-    let sent = member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email marked sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    let sent = sent(&member.api, &id).await?;
     assert_eq!(str_of(&sent, "sentTo"), MANAGER_EMAIL);
     assert!(str_of(&sent, "smtpReply").starts_with("250"), "{sent}");
     assert_eq!(member.api.report(&id).await?["mailStatus"], "sent");
@@ -194,12 +202,7 @@ async fn a_note_added_within_the_wait_goes_in_the_email_and_a_later_one_follows_
         "{text}"
     );
     let first_id = first[0].message_id().context("message id")?;
-    member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the report email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    sent(&member.api, &id).await?;
 
     member
         .api
@@ -239,13 +242,7 @@ async fn smtp_down_when_the_report_is_stored_then_up_delivers_it_once() -> Resul
     let port = free_port()?;
     let dir = tempfile::tempdir()?;
     let url = format!("smtp://127.0.0.1:{port}");
-    let member = forwarding::start(
-        dir.path(),
-        &Setup {
-            smtp_url: Some(&url),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(dir.path(), &url)?;
     let png = sample_png(3);
     let id = upload(&member.api, &sample_report(&png, Some("other"), None), &png).await?;
     let failing = member
@@ -261,12 +258,7 @@ async fn smtp_down_when_the_report_is_stored_then_up_delivers_it_once() -> Resul
 
     let smtp = SmtpServer::start_on_port(port)?;
     smtp.wait_for_messages(1, DELIVERY).await?;
-    member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    sent(&member.api, &id).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(smtp.messages()?.len(), 1, "delivered once");
     Ok(())
@@ -277,22 +269,11 @@ async fn a_temporary_refusal_is_retried_and_delivered_once() -> Result<()> {
     let smtp = SmtpServer::start()?;
     smtp.set_mode("451 1")?;
     let dir = tempfile::tempdir()?;
-    let member = forwarding::start(
-        dir.path(),
-        &Setup {
-            smtp_url: Some(&smtp.url()),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(dir.path(), &smtp.url())?;
     let png = sample_png(4);
     let id = upload(&member.api, &sample_report(&png, Some("other"), None), &png).await?;
     smtp.wait_for_messages(1, DELIVERY).await?;
-    let sent = member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    let sent = sent(&member.api, &id).await?;
     assert_eq!(sent["attempts"], 2, "one 451, then 250: {sent}");
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(smtp.messages()?.len(), 1, "delivered once");
@@ -304,13 +285,7 @@ async fn a_permanent_refusal_stops_is_shown_and_is_retried_from_the_dashboard() 
     let smtp = SmtpServer::start()?;
     smtp.set_mode("550")?;
     let dir = tempfile::tempdir()?;
-    let member = forwarding::start(
-        dir.path(),
-        &Setup {
-            smtp_url: Some(&smtp.url()),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(dir.path(), &smtp.url())?;
     let png = sample_png(5);
     let id = upload(&member.api, &sample_report(&png, Some("other"), None), &png).await?;
     let failed = member
@@ -409,12 +384,7 @@ async fn a_server_that_accepts_and_never_answers_is_timed_out_and_retried() -> R
     drop(hole);
     let smtp = SmtpServer::start_on_port(port)?;
     smtp.wait_for_messages(1, DELIVERY).await?;
-    member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    sent(&member.api, &id).await?;
     Ok(())
 }
 
@@ -423,13 +393,7 @@ async fn sigkill_right_after_the_201_loses_nothing() -> Result<()> {
     let port = free_port()?;
     let dir = tempfile::tempdir()?;
     let url = format!("smtp://127.0.0.1:{port}");
-    let member = forwarding::start(
-        dir.path(),
-        &Setup {
-            smtp_url: Some(&url),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(dir.path(), &url)?;
     let png = sample_png(7);
     let id = upload(&member.api, &sample_report(&png, Some("other"), None), &png).await?;
     member.process.kill()?;
@@ -441,12 +405,7 @@ async fn sigkill_right_after_the_201_loses_nothing() -> Result<()> {
         mails[0].message_id().as_deref(),
         Some(format!("report-{id}.manager@balise.local").as_str())
     );
-    member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    sent(&member.api, &id).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(smtp.messages()?.len(), 1);
     Ok(())
@@ -515,12 +474,7 @@ async fn credentials_in_the_url_are_used_and_a_wrong_password_is_shown() -> Resu
     let id = upload(&member.api, &sample_report(&png, Some("other"), None), &png).await?;
     let mails = smtp.wait_for_messages(1, DELIVERY).await?;
     assert_eq!(mails[0].auth_login.as_deref(), Some("balise"));
-    member
-        .api
-        .wait_for_mail(&id, "report", DELIVERY, "the email sent", |m| {
-            str_of(m, "status") == "sent"
-        })
-        .await?;
+    sent(&member.api, &id).await?;
     // The password never leaves: not on the settings page, not in the API.
     let settings = Dashboard::new(&member.process.base_url)?
         .page("/settings")
@@ -665,7 +619,7 @@ async fn wrong_settings_are_reported_and_reports_are_still_stored() -> Result<()
         "[smtp]\nurl = \"htp://mail.sec-csq.ca\"\nfrom = \"pas-une-adresse\"\n[identity]\nrole = \"chef\"\n",
     )?;
     let process = CompanionProcess::start(dir.path())?;
-    let api = balise_e2e::companion::CompanionApi::new(
+    let api = CompanionApi::new(
         &process.base_url,
         balise_e2e::companion::api_token(dir.path())?,
     );
@@ -713,13 +667,7 @@ async fn the_manager_imports_a_members_email_once_and_forwards_it_to_the_board()
     // The member's companion mails the report to the manager.
     let smtp = SmtpServer::start()?;
     let member_dir = tempfile::tempdir()?;
-    let member = forwarding::start(
-        member_dir.path(),
-        &Setup {
-            smtp_url: Some(&smtp.url()),
-            ..Setup::default()
-        },
-    )?;
+    let member = member_sending_to(member_dir.path(), &smtp.url())?;
     let png = sample_png(12);
     let report = sample_report(
         &png,
