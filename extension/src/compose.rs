@@ -17,7 +17,6 @@ use balise_core::policy::Policy;
 use balise_core::report::{AttestationV1, Publication};
 use balise_core::sites::{self, Modifiers, SiteAdapter};
 use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
-use sha2::{Digest, Sha256};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{
@@ -570,7 +569,7 @@ impl Watcher {
         if text.trim().is_empty() {
             return;
         }
-        let digest = hex(&Sha256::digest(text.as_bytes()));
+        let digest = balise_core::digest::sha256_hex(text.as_bytes());
         let now = js_sys::Date::now();
         {
             let mut last = compose_box.last_publication.borrow_mut();
@@ -1012,14 +1011,4 @@ fn now() -> f64 {
     web_sys::window()
         .and_then(|window| window.performance())
         .map_or(0.0, |performance| performance.now())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
-    }
-    out
 }
