@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::wd::{WebDriverCompatibleCommand, WindowHandle};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -38,6 +38,11 @@ pub struct LaunchOptions {
     /// Firefox preferences on top of the harness's own, such as
     /// [`crate::site_server::firefox_prefs`] (Chromium ignores them).
     pub firefox_prefs: serde_json::Map<String, serde_json::Value>,
+    /// Leaves open the welcome page that the extension opens when it is installed (the test
+    /// finds it with [`Browser::wait_for_welcome_tab`]). Otherwise the harness waits for
+    /// that tab and closes it, so that every test starts on the browser's first tab, active
+    /// (reports capture the active tab) and current.
+    pub keep_welcome_page: bool,
 }
 
 /// A running headless browser with the extension loaded; killed and its profile deleted on drop.
@@ -217,6 +222,18 @@ const FIREFOX_OPEN_EXTENSION_PAGE: &str = "
     });
     return url;";
 
+/// The page the extension opens when it is installed.
+pub const WELCOME_PAGE: &str = "welcome.html";
+
+/// A tab showing the extension's welcome page, which the extension opened itself.
+#[derive(Debug, Clone)]
+pub enum WelcomeTab {
+    /// In Chromium, a DevTools target: ChromeDriver does not list such a tab.
+    Chromium(crate::devtools::Target),
+    /// In Firefox, a WebDriver window.
+    Firefox(WindowHandle),
+}
+
 fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -285,6 +302,7 @@ impl Browser {
     pub async fn launch_chromium(options: LaunchOptions) -> Result<Self> {
         let extension = chromium_extension_dir()?;
         let (chromium, driver_path) = chromium_paths()?;
+        let keep_welcome_page = options.keep_welcome_page;
         let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
         let port = free_port()?;
         let driver = Command::new(&driver_path)
@@ -324,6 +342,10 @@ impl Browser {
         });
         let url = format!("http://127.0.0.1:{port}");
         browser.client = Some(connect(&url, capabilities, "ChromeDriver").await?);
+        // Chromium installs an extension named by `--load-extension` anew at each start,
+        // even in a profile used before (`runtime.onInstalled` says "install" each time), so
+        // it opens its welcome page each time.
+        browser.settle_windows(keep_welcome_page).await?;
         Ok(browser)
     }
 
@@ -335,6 +357,7 @@ impl Browser {
     pub async fn launch_firefox(options: LaunchOptions) -> Result<Self> {
         let extension = firefox_extension_dir()?;
         let (firefox, driver_path) = firefox_paths()?;
+        let keep_welcome_page = options.keep_welcome_page;
         let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
         let port = free_port()?;
         // Each geckodriver gets its own WebDriver BiDi port, so that browsers started at
@@ -392,7 +415,136 @@ impl Browser {
             .issue_cmd(install)
             .await
             .with_context(|| format!("installing {} as a temporary add-on", extension.display()))?;
+        // A temporary add-on is installed anew each time, so it opens its welcome page.
+        browser.settle_windows(keep_welcome_page).await?;
         Ok(browser)
+    }
+
+    /// Right after launch, when the extension has just been installed: waits for the
+    /// welcome page it opens and closes it, unless `keep_welcome_page`. The current window
+    /// stays the browser's first tab.
+    async fn settle_windows(&self, keep_welcome_page: bool) -> Result<()> {
+        if keep_welcome_page {
+            return Ok(());
+        }
+        let welcome = self
+            .wait_for_welcome_tab()
+            .await
+            .context("the welcome page the extension opens at install")?;
+        self.close_welcome_tab(welcome).await
+    }
+
+    /// Waits until a tab other than the current window shows the extension's welcome page;
+    /// the current window stays the current one.
+    pub async fn wait_for_welcome_tab(&self) -> Result<WelcomeTab> {
+        eventually(WAIT, "a tab with the welcome page", || async {
+            Ok(self.welcome_tabs().await?.into_iter().next())
+        })
+        .await
+    }
+
+    /// The tabs other than the current window that show the extension's welcome page; the
+    /// current window stays the current one.
+    pub async fn welcome_tabs(&self) -> Result<Vec<WelcomeTab>> {
+        let client = self.client();
+        let current = client.window().await?;
+        match self.engine {
+            // ChromeDriver lists no tab that the extension itself opened on one of its
+            // pages; the DevTools protocol does (a window handle is a target's id).
+            Engine::Chromium => {
+                let url = format!(
+                    "chrome-extension://{}/{WELCOME_PAGE}",
+                    crate::CHROMIUM_EXTENSION_ID
+                );
+                let current = String::from(current);
+                Ok(crate::devtools::targets(self)
+                    .await?
+                    .into_iter()
+                    .filter(|target| {
+                        target.kind == "page" && target.url == url && target.id != current
+                    })
+                    .map(WelcomeTab::Chromium)
+                    .collect())
+            }
+            Engine::Firefox => {
+                let mut found = Vec::new();
+                for handle in client.windows().await? {
+                    if handle == current {
+                        continue;
+                    }
+                    client.switch_to_window(handle.clone()).await?;
+                    let url = client.current_url().await;
+                    client.switch_to_window(current.clone()).await?;
+                    // Firefox gives each install a random UUID as its host.
+                    if url.is_ok_and(|url| {
+                        url.scheme() == "moz-extension" && url.path() == format!("/{WELCOME_PAGE}")
+                    }) {
+                        found.push(WelcomeTab::Firefox(handle));
+                    }
+                }
+                Ok(found)
+            }
+        }
+    }
+
+    /// Runs `script` (a function body that returns a value) in the welcome page's tab once
+    /// its document has loaded, and returns the value; the current window stays the current one.
+    pub async fn eval_in_welcome_tab(
+        &self,
+        tab: &WelcomeTab,
+        script: &str,
+    ) -> Result<serde_json::Value> {
+        match tab {
+            WelcomeTab::Chromium(target) => {
+                let expression = format!(
+                    "new Promise((resolve) => document.readyState === 'complete' ? resolve() \
+                       : addEventListener('load', () => resolve(), {{ once: true }}))
+                       .then(() => (() => {{ {script} }})())"
+                );
+                crate::devtools::evaluate(target, &expression).await
+            }
+            WelcomeTab::Firefox(handle) => {
+                let client = self.client();
+                let current = client.window().await?;
+                client.switch_to_window(handle.clone()).await?;
+                let value = eventually(WAIT, "the welcome page to load", || async {
+                    let ready = client.execute("return document.readyState", vec![]).await?;
+                    if ready != json!("complete") {
+                        return Ok(None);
+                    }
+                    Ok(Some(client.execute(script, vec![]).await?))
+                })
+                .await;
+                client.switch_to_window(current).await?;
+                value
+            }
+        }
+    }
+
+    /// Closes the welcome page's tab and waits until it is gone; the current window stays
+    /// the current one (and its tab the active one, the only one left).
+    pub async fn close_welcome_tab(&self, tab: WelcomeTab) -> Result<()> {
+        match tab {
+            WelcomeTab::Chromium(target) => {
+                crate::devtools::close_target(self, &target).await?;
+                eventually(WAIT, "the welcome page's tab to close", || async {
+                    let open = crate::devtools::targets(self).await?;
+                    Ok((!open.iter().any(|other| other.id == target.id)).then_some(()))
+                })
+                .await
+            }
+            WelcomeTab::Firefox(handle) => {
+                let client = self.client();
+                let current = client.window().await?;
+                client.switch_to_window(handle.clone()).await?;
+                client.close_window().await?;
+                client.switch_to_window(current).await?;
+                eventually(WAIT, "the welcome page's tab to close", || async {
+                    Ok((!client.windows().await?.contains(&handle)).then_some(()))
+                })
+                .await
+            }
+        }
     }
 
     /// The browser this is.
@@ -466,8 +618,20 @@ impl Browser {
 
     /// Waits until `css` matches an element whose `attribute` equals `value`.
     pub async fn wait_for_attribute(&self, css: &str, attribute: &str, value: &str) -> Result<()> {
+        self.wait_for_attribute_within(WAIT, css, attribute, value)
+            .await
+    }
+
+    /// Waits up to `within` until `css` matches an element whose `attribute` equals `value`.
+    pub async fn wait_for_attribute_within(
+        &self,
+        within: Duration,
+        css: &str,
+        attribute: &str,
+        value: &str,
+    ) -> Result<()> {
         let what = format!("{css} with {attribute}={value:?}");
-        eventually(WAIT, &what, || async {
+        eventually(within, &what, || async {
             let Ok(element) = self.client().find(Locator::Css(css)).await else {
                 return Ok(None);
             };

@@ -19,6 +19,8 @@ use crate::{CHROMIUM_EXTENSION_ID, WAIT, eventually};
 /// One DevTools target (a page, a worker) as `/json/list` describes it.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The target's id (for a page, ChromeDriver's window handle).
+    pub id: String,
     pub kind: String,
     pub url: String,
     web_socket_url: String,
@@ -47,12 +49,28 @@ pub async fn targets(browser: &Browser) -> Result<Vec<Target>> {
         .into_iter()
         .filter_map(|target| {
             Some(Target {
+                id: target["id"].as_str()?.to_owned(),
                 kind: target["type"].as_str()?.to_owned(),
                 url: target["url"].as_str()?.to_owned(),
                 web_socket_url: target["webSocketDebuggerUrl"].as_str()?.to_owned(),
             })
         })
         .collect())
+}
+
+/// Closes `target` (a page's tab), as `/json/close` does.
+pub async fn close_target(browser: &Browser, target: &Target) -> Result<()> {
+    let port = devtools_port(browser.profile_dir())?;
+    let response =
+        reqwest::get(format!("http://127.0.0.1:{port}/json/close/{}", target.id)).await?;
+    if !response.status().is_success() {
+        bail!(
+            "closing the tab at {}: HTTP {}",
+            target.url,
+            response.status()
+        );
+    }
+    Ok(())
 }
 
 /// Waits for the target of `kind` whose URL starts with `url_prefix`.

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result, bail};
 use fantoccini::Locator;
 
-use crate::browser::Browser;
+use crate::browser::{Browser, WELCOME_PAGE};
 use crate::{WAIT, eventually};
 
 /// Fills the options form (companion address, reporter name and email) and saves it.
@@ -77,6 +77,18 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
+    let code = ask_to_pair(browser).await?;
+    approve_on_pairing_page(browser, companion_url, &code).await?;
+    browser.open_extension_page("options.html").await?;
+    eventually(PAIRING_WAIT, "the options page to say paired", || async {
+        Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
+    })
+    .await
+}
+
+/// Clicks "Pair" on the extension's page in the current tab (options or welcome page) and
+/// returns the code of the request it shows.
+async fn ask_to_pair(browser: &Browser) -> Result<String> {
     browser
         .client()
         .find(Locator::Css("#pair-button"))
@@ -92,12 +104,16 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
         .await?
         .text()
         .await?;
-    let code = status
+    Ok(status
         .rsplit(' ')
         .next()
         .context("no pairing code shown")?
-        .to_owned();
+        .to_owned())
+}
 
+/// On the companion's pairing page (in the current tab), "Approve" on the request whose
+/// code is `code`, after checking the page shows it.
+async fn approve_on_pairing_page(browser: &Browser, companion_url: &str, code: &str) -> Result<()> {
     let pair_page = format!("{companion_url}/pair");
     let what = format!("the code {code} on the companion's pairing page");
     eventually(WAIT, &what, || async {
@@ -109,7 +125,7 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
             )
             .await?;
         let text = text.as_str().unwrap_or_default();
-        if text.contains(&code) {
+        if text.contains(code) {
             return Ok(Some(()));
         }
         bail!(
@@ -120,15 +136,83 @@ async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
     .await?;
     let approve = browser
         .client()
-        .find(Locator::Css("button.approve"))
-        .await?;
-    approve_and_wait(browser, approve).await?;
+        .find(Locator::Css(&format!(
+            "tr[data-code='{code}'] button.approve"
+        )))
+        .await
+        .with_context(|| format!("no Approve button for the request {code}"))?;
+    approve_and_wait(browser, approve).await
+}
 
-    browser.open_extension_page("options.html").await?;
-    eventually(PAIRING_WAIT, "the options page to say paired", || async {
-        Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
+/// Opens the welcome page in the current tab and waits until it shows where the person
+/// stands (`#welcome-progress` has its `data-state`); returns that state.
+pub async fn open_welcome_page(browser: &Browser) -> Result<String> {
+    browser.open_extension_page(WELCOME_PAGE).await?;
+    welcome_state(browser).await
+}
+
+/// The welcome page's state in the current tab (`ready` or `incomplete`), once shown.
+pub async fn welcome_state(browser: &Browser) -> Result<String> {
+    eventually(WAIT, "the welcome page's summary", || async {
+        let Ok(section) = browser
+            .client()
+            .find(Locator::Css("#welcome-progress"))
+            .await
+        else {
+            return Ok(None);
+        };
+        Ok(section.attr("data-state").await?)
     })
     .await
+}
+
+/// On the welcome page in the current tab: types the name and email, picks the role
+/// (`member` or `manager`) and the companion's address, then "Save".
+pub async fn fill_welcome_page(
+    browser: &Browser,
+    companion_url: &str,
+    name: &str,
+    email: &str,
+    role: &str,
+) -> Result<()> {
+    for (field, value) in [
+        ("#reporter-name", name),
+        ("#reporter-email", email),
+        ("#companion-url", companion_url),
+    ] {
+        let input = browser.client().find(Locator::Css(field)).await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
+    }
+    browser
+        .client()
+        .find(Locator::Css(&format!("#role option[value='{role}']")))
+        .await
+        .with_context(|| format!("no role {role:?} to pick"))?
+        .click()
+        .await?;
+    browser
+        .client()
+        .find(Locator::Css("#settings button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_attribute("#save-status", "data-state", "saved")
+        .await
+}
+
+/// Pairs from the welcome page in the current tab: "Pair" there, "Approve" on the
+/// companion's pairing page (in this tab), then back to the welcome page until it says
+/// paired. Returns the welcome page's state then (`ready` once the identity is saved too).
+pub async fn pair_from_welcome_page(browser: &Browser, companion_url: &str) -> Result<String> {
+    let code = ask_to_pair(browser).await?;
+    approve_on_pairing_page(browser, companion_url, &code).await?;
+    open_welcome_page(browser).await?;
+    browser
+        .wait_for_attribute_within(PAIRING_WAIT, "#pairing-status", "data-state", "paired")
+        .await?;
+    welcome_state(browser).await
 }
 
 /// Clicks a request's "Approve" button on the companion's pairing page and waits for the
