@@ -31,6 +31,8 @@ enum Command {
     Token(DataDirArg),
     /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
     Import(ImportArgs),
+    /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
+    Verify(DataDirArg),
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Token(args)) => token(&args),
         Some(Command::Import(args)) => import(&args),
+        Some(Command::Verify(args)) => verify(&args),
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
     };
@@ -122,6 +125,57 @@ fn import(args: &ImportArgs) -> Result<(), String> {
             println!("Déjà importé, rien n'a changé / Already imported, nothing changed: {id}")
         }
     }
+    Ok(())
+}
+
+fn verify(args: &DataDirArg) -> Result<(), String> {
+    let dir = data_dir(args)?;
+    if !dir.join(balise_companion::store::DB_FILE).exists() {
+        return Err(format!(
+            "no Balise database in {} / aucune base de données Balise dans ce dossier",
+            dir.display()
+        ));
+    }
+    let store = balise_companion::Store::open(&dir).map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let checked = runtime.block_on(store.read(|tx| {
+        Ok((
+            balise_companion::verify_evidence_chain(tx)?,
+            balise_companion::store::reports::screenshot_problems(tx)?,
+            balise_companion::store::reports::count(tx)?,
+        ))
+    }));
+    let _ = store.close();
+    let (chain, screenshots, reports) = checked.map_err(|error| error.to_string())?;
+    let mut altered = false;
+    match (&chain.first_broken_seq, &chain.head) {
+        (Some(seq), _) => {
+            altered = true;
+            println!(
+                "ALTÉRÉ / ALTERED: evidence-log entry {seq}: {}",
+                chain.reason.as_deref().unwrap_or("broken")
+            );
+        }
+        (None, Some(head)) => println!(
+            "Chaîne de preuves intacte / Evidence chain intact: {} entries, head #{} {head}",
+            chain.entries, chain.entries
+        ),
+        (None, None) => println!("Chaîne de preuves vide / Evidence chain empty"),
+    }
+    for (id, problem) in &screenshots {
+        altered = true;
+        println!("ALTÉRÉ / ALTERED: report {id}: {problem}");
+    }
+    if altered {
+        return Err(
+            "the evidence does not verify: see the lines above / les preuves ne se vérifient pas"
+                .to_owned(),
+        );
+    }
+    println!("Captures vérifiées / Screenshots verified: {reports} of {reports}");
     Ok(())
 }
 

@@ -361,24 +361,49 @@ pub struct VerifiedScreenshot {
     pub sha256: String,
 }
 
-/// Reads a screenshot and re-verifies it: 404 if absent, `evidence_corrupted` if any hash or length differs.
+/// Reads a screenshot and re-verifies it: 404 if absent, `evidence_corrupted` if its bytes
+/// do not hash to the `screenshotSha256` of the report JSON the evidence log chains, or to
+/// its own columns, or its length differs. (Updating both hash columns to match swapped
+/// bytes is not enough: the chained report still names the original.)
 pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreenshot> {
-    let row: Option<(String, i64, Vec<u8>, String)> = conn
+    let row: Option<(String, i64, Vec<u8>, String, String)> = conn
         .query_row(
-            "SELECT s.sha256, s.byte_length, s.png, r.screenshot_sha256
+            "SELECT s.sha256, s.byte_length, s.png, r.screenshot_sha256, r.report_json
              FROM screenshots s JOIN reports r ON r.id = s.report_id WHERE s.report_id = ?1",
             [report_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )
         .optional()?;
-    let Some((stored_sha, byte_length, png, declared_sha)) = row else {
+    let Some((stored_sha, byte_length, png, declared_sha, report_json)) = row else {
         return Err(Error::not_found("capture d'écran / screenshot"));
     };
+    let chained_sha = serde_json::from_str::<serde_json::Value>(&report_json)
+        .ok()
+        .and_then(|report| {
+            report
+                .get("screenshotSha256")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
     let actual = sha256_hex(&png);
     let corrupted = |detail: String| Error::EvidenceCorrupted {
         subject: report_id.to_owned(),
         detail,
     };
+    if actual != chained_sha {
+        return Err(corrupted(format!(
+            "screenshot SHA-256 is {actual}, but the chained report names {chained_sha}"
+        )));
+    }
     if actual != stored_sha {
         return Err(corrupted(format!(
             "screenshot SHA-256 is {actual}, stored {stored_sha}"
@@ -399,6 +424,28 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
         png,
         sha256: actual,
     })
+}
+
+/// Every report whose screenshot fails [`screenshot`], with why (or that it is missing).
+pub fn screenshot_problems(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM reports ORDER BY evidence_seq")?
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut problems = Vec::new();
+    for id in ids {
+        match screenshot(conn, &id) {
+            Ok(_) => {}
+            Err(Error::EvidenceCorrupted { detail, .. }) => problems.push((id, detail)),
+            Err(Error::Client {
+                code: "not_found", ..
+            }) => {
+                problems.push((id, "the screenshot is missing".to_owned()));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(problems)
 }
 
 /// A forward to the board, recorded as evidence.
