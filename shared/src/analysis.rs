@@ -506,6 +506,70 @@ mod tests {
     }
 
     #[test]
+    fn shorteners_from_the_public_list_and_random_tokens_on_tiny_domains() {
+        let text = "Voir youtu.be/dQw4w9WgXcQ, nyti.ms/3xYz, spoti.fi/abc, forms.gle/x et \
+                    https://zqx.ca/3xYz9Ab, mais pas https://cbc.ca/nouvelles ni ici.ca/Contact.";
+        let analysis = run(text);
+        assert_spans_match(text, &analysis);
+        let shorteners: Vec<(String, String)> = analysis
+            .findings_for("liens-complets")
+            .filter(|f| f.kind == FindingKind::Shortener)
+            .map(|f| (f.excerpt.clone(), f.message.en.clone()))
+            .collect();
+        let hidden = |host: &str| {
+            format!(
+                "Shortened link ({host}): its destination is hidden. Use the full link instead."
+            )
+        };
+        assert_eq!(
+            shorteners,
+            [
+                ("youtu.be/dQw4w9WgXcQ".to_owned(), hidden("youtu.be")),
+                ("nyti.ms/3xYz".to_owned(), hidden("nyti.ms")),
+                ("spoti.fi/abc".to_owned(), hidden("spoti.fi")),
+                ("forms.gle/x".to_owned(), hidden("forms.gle")),
+                (
+                    "https://zqx.ca/3xYz9Ab".to_owned(),
+                    "Possibly a shortened link (zqx.ca): the domain is very short and the path \
+                     \"3xYz9Ab\" looks like a random code. Check where it leads and use the full link."
+                        .to_owned()
+                ),
+            ]
+        );
+        let possible = analysis
+            .findings_for("liens-complets")
+            .find(|f| f.excerpt == "https://zqx.ca/3xYz9Ab")
+            .expect("the possible shortener");
+        assert_eq!(possible.severity, Severity::Warning);
+        assert!(
+            possible
+                .message
+                .fr
+                .starts_with("Lien peut-être raccourci (zqx.ca) :")
+        );
+
+        // The policy adds and removes domains.
+        let mut policy = policy();
+        policy.sources.not_shorteners = vec!["youtu.be".into(), "forms.gle".into()];
+        policy.sources.shorteners = vec!["ici.ca".into()];
+        let analysis = analyze(&policy, &Draft::from_text(text));
+        let excerpts: Vec<&str> = analysis
+            .findings_for("liens-complets")
+            .filter(|f| f.kind == FindingKind::Shortener)
+            .map(|f| f.excerpt.as_str())
+            .collect();
+        assert_eq!(
+            excerpts,
+            [
+                "nyti.ms/3xYz",
+                "spoti.fi/abc",
+                "https://zqx.ca/3xYz9Ab",
+                "ici.ca/Contact"
+            ]
+        );
+    }
+
+    #[test]
     fn the_realistic_post() {
         let text = crate::sample::realistic_french_post();
         let analysis = run(text);

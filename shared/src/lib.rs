@@ -11,6 +11,7 @@
 //! - [`companion_page`]: which page is a companion's pairing page.
 //! - [`digest`]: SHA-256 as hex; [`evidence`]: the evidence log's entries and their hash;
 //!   `package` (feature `package`): one report as a ZIP anyone can check with `sha256sum -c`.
+//! - [`shorteners`]: the built-in URL shortener list (vendored public data, CC-BY-SA-4.0).
 //! - [`sites`]: how to find compose boxes and publish controls on each social network.
 //! - [`text`], [`i18n`]: UTF-16 offsets, accent folding; French and English strings.
 //!
@@ -31,6 +32,7 @@ pub mod report;
 pub mod rules;
 #[doc(hidden)]
 pub mod sample;
+pub mod shorteners;
 pub mod sites;
 pub mod text;
 pub mod validate;

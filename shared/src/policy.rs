@@ -27,7 +27,8 @@
 //! [sources]
 //! trusted = ["lacsq.org"]          # bare domains; subdomains are included
 //! flagged = ["fake-news.example"]
-//! shorteners = ["bit.ly"]          # optional, defaults to a built-in list
+//! shorteners = ["lien.example"]    # optional: added to the built-in list
+//! not_shorteners = ["forms.gle"]   # optional: taken out of the built-in list
 //!
 //! [[items]]
 //! id = "vie-privee"                # stable, kebab-case, unique
@@ -61,41 +62,6 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The built-in SEC-CSQ policy document (TOML).
 pub const SEC_CSQ_DEFAULT_TOML: &str = include_str!("../policies/sec-csq.toml");
-
-/// URL shorteners known by default: their links hide where they lead.
-pub const DEFAULT_SHORTENERS: &[&str] = &[
-    "bit.ly",
-    "bitly.com",
-    "t.co",
-    "tinyurl.com",
-    "goo.gl",
-    "ow.ly",
-    "buff.ly",
-    "is.gd",
-    "v.gd",
-    "rebrand.ly",
-    "cutt.ly",
-    "shorturl.at",
-    "tiny.cc",
-    "lnkd.in",
-    "fb.me",
-    "s.id",
-    "rb.gy",
-    "t.ly",
-    "bl.ink",
-    "short.io",
-    "tr.im",
-    "qrco.de",
-    "dlvr.it",
-    "ift.tt",
-    "trib.al",
-    "shor.by",
-    "bit.do",
-    "clck.ru",
-    "x.co",
-    "po.st",
-    "amzn.to",
-];
 
 /// A social media policy: who manages content, which sources are trusted, and the checklist
 /// a person goes through before publishing on behalf of the union.
@@ -182,7 +148,7 @@ pub struct SignatureRule {
 
 /// Domains by trust. A domain covers its subdomains (`lapresse.ca` covers
 /// `www.lapresse.ca`, not `evil-lapresse.ca`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sources {
     /// Sources known to be credible.
@@ -191,23 +157,14 @@ pub struct Sources {
     /// Sources known to spread misinformation.
     #[serde(default)]
     pub flagged: Vec<String>,
-    /// URL shorteners (their links hide their target).
-    #[serde(default = "default_shorteners")]
+    /// URL shorteners (their links hide their target) added to the built-in list
+    /// ([`crate::shorteners`], about 1,500 domains from a maintained public list).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shorteners: Vec<String>,
-}
-
-impl Default for Sources {
-    fn default() -> Sources {
-        Sources {
-            trusted: Vec::new(),
-            flagged: Vec::new(),
-            shorteners: default_shorteners(),
-        }
-    }
-}
-
-fn default_shorteners() -> Vec<String> {
-    DEFAULT_SHORTENERS.iter().map(|s| (*s).to_owned()).collect()
+    /// Domains of the built-in list that this policy does not treat as shorteners; an
+    /// entry also takes out the built-in entries under it (`rog.gg` takes out `fr.rog.gg`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_shorteners: Vec<String>,
 }
 
 /// One point of the checklist.
@@ -604,6 +561,7 @@ impl Policy {
             ("trusted", &self.sources.trusted),
             ("flagged", &self.sources.flagged),
             ("shorteners", &self.sources.shorteners),
+            ("not_shorteners", &self.sources.not_shorteners),
         ];
         for (name, list) in lists {
             for (index, domain) in list.iter().enumerate() {
@@ -866,7 +824,7 @@ mod tests {
         assert!(!policy.strict_mode);
         assert!(policy.items[0].required);
         assert_eq!(policy.items[0].help, Localized::default());
-        assert_eq!(policy.sources.shorteners.len(), DEFAULT_SHORTENERS.len());
+        assert!(policy.sources.shorteners.is_empty() && policy.sources.not_shorteners.is_empty());
         assert_eq!(
             policy.items[0].check,
             Check::Automatic {
@@ -998,6 +956,11 @@ mod tests {
             (
                 |v| v["sources"] = serde_json::json!({"shorteners": ["bit.ly/"]}),
                 "sources.shorteners[0]",
+                "invalid domain",
+            ),
+            (
+                |v| v["sources"] = serde_json::json!({"not_shorteners": ["ok.ca", "*.gl"]}),
+                "sources.not_shorteners[1]",
                 "invalid domain",
             ),
             (
@@ -1257,7 +1220,7 @@ mod default_policy_tests {
         );
         assert!(policy.members_see_checklist);
         assert!(!policy.strict_mode);
-        assert_eq!(policy.sources.shorteners.len(), DEFAULT_SHORTENERS.len());
+        assert!(policy.sources.shorteners.is_empty() && policy.sources.not_shorteners.is_empty());
         assert!(
             policy
                 .signature

@@ -8,6 +8,7 @@ mod manifest;
 mod prerequisites;
 mod run;
 mod shell;
+mod shorteners;
 mod test;
 
 use std::path::PathBuf;
@@ -26,6 +27,9 @@ Commands:
                         geckodriver from crates.io) unless --no-install
   fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
   bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
+  shorteners --from FILE
+                        Rewrite shared/data/url-shorteners/list from a downloaded copy of
+                        PeterDaveHello/url-shorteners' `list` (normalized, sorted)
 ";
 
 fn main() {
@@ -48,6 +52,7 @@ fn run_command() -> Result<()> {
         Some("run") => run::run(&workspace_root(), &rest),
         Some("test") => test::test(&workspace_root(), &rest),
         Some("bench") => bench::bench(&workspace_root()),
+        Some("shorteners") => shorteners::shorteners(&workspace_root(), &rest),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             Ok(())

@@ -50,12 +50,15 @@ const MULTI_LABEL_SUFFIXES: &[&str] = &[
 ];
 
 /// The policy's domain lists, normalized (lowercase, no trailing dot), borrowed from the
-/// policy when they already are.
+/// policy when they already are; with the built-in shorteners ([`crate::shorteners`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SourceLists<'p> {
     trusted: Vec<Cow<'p, str>>,
     flagged: Vec<Cow<'p, str>>,
+    /// The policy's own shorteners, added to the built-in ones.
     shorteners: Vec<Cow<'p, str>>,
+    /// Taken out of the built-in shorteners, with the entries under them.
+    not_shorteners: Vec<Cow<'p, str>>,
 }
 
 /// What a host is according to the policy.
@@ -97,7 +100,14 @@ impl<'p> SourceLists<'p> {
             trusted: normalize(&sources.trusted),
             flagged: normalize(&sources.flagged),
             shorteners: normalize(&sources.shorteners),
+            not_shorteners: normalize(&sources.not_shorteners),
         }
+    }
+
+    /// The built-in shortener covering `host`, unless the policy takes it out.
+    fn builtin_shortener(&self, host: &str) -> Option<&'static str> {
+        crate::shorteners::builtin_covering(host)
+            .filter(|entry| !self.not_shorteners.iter().any(|out| covers(out, entry)))
     }
 
     /// The most specific list entry covering `host` (normalized); on a tie, flagged wins
@@ -119,6 +129,12 @@ impl<'p> SourceLists<'p> {
                     };
                     best = (domain.len(), class);
                 }
+            }
+            if kind == 1
+                && let Some(domain) = self.builtin_shortener(host)
+                && domain.len() > best.0
+            {
+                best = (domain.len(), Class::Shortener(domain));
             }
         }
         best.1
@@ -481,6 +497,8 @@ fn imitated<'a>(host: &str, lists: &'a SourceLists<'_>) -> Option<&'a str> {
 /// One link to judge, from the text or from the editor.
 struct Occurrence<'a> {
     host: &'a str,
+    /// The link as written in the text, or the editor's `href`.
+    link: &'a str,
     userinfo: Option<&'a str>,
     at: At,
     excerpt: &'a str,
@@ -499,6 +517,7 @@ pub(crate) fn check(
     for link in found {
         let occurrence = Occurrence {
             host: &link.host,
+            link: &text[link.range.clone()],
             userinfo: link.userinfo.as_deref(),
             at: At::Bytes(link.range.clone()),
             excerpt: &text[link.range.clone()],
@@ -550,6 +569,7 @@ pub(crate) fn check(
         if !duplicate {
             let occurrence = Occurrence {
                 host: &host,
+                link: &link.href,
                 userinfo: userinfo.as_deref(),
                 at,
                 excerpt: if shown.is_empty() {
@@ -601,6 +621,22 @@ fn judge(
             ),
             format!(
                 "Shortened link ({host}): its destination is hidden. Use the full link instead."
+            ),
+        );
+    }
+    if uses(RuleId::Shorteners)
+        && class == Class::Unknown
+        && let Some(token) = crate::shorteners::looks_shortened(host, link.link)
+    {
+        push(
+            RuleId::Shorteners,
+            FindingKind::Shortener,
+            Severity::Warning,
+            format!(
+                "Lien peut-être raccourci ({host}) : le domaine est très court et le chemin « {token} » ressemble à un code aléatoire. Vérifiez où il mène et utilisez le lien complet."
+            ),
+            format!(
+                "Possibly a shortened link ({host}): the domain is very short and the path \"{token}\" looks like a random code. Check where it leads and use the full link."
             ),
         );
     }
@@ -715,10 +751,8 @@ mod tests {
                 "education.gouv.qc.ca".into(),
             ],
             flagged: vec!["fake-news.example".into()],
-            shorteners: crate::policy::DEFAULT_SHORTENERS
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            shorteners: vec!["lien.example".into()],
+            not_shorteners: vec!["rog.gg".into(), "forms.gle".into()],
         })))
     }
 
@@ -826,6 +860,14 @@ mod tests {
             ("fake-news.example", Class::Flagged("fake-news.example")),
             ("www.fake-news.example", Class::Flagged("fake-news.example")),
             ("bit.ly", Class::Shortener("bit.ly")),
+            ("youtu.be", Class::Shortener("youtu.be")),
+            ("maps.app.goo.gl", Class::Shortener("goo.gl")),
+            ("go.nasa.gov", Class::Shortener("go.nasa.gov")),
+            ("nasa.gov", Class::Unknown),
+            // Added by the policy; taken out by the policy (with the entries under it).
+            ("lien.example", Class::Shortener("lien.example")),
+            ("forms.gle", Class::Unknown),
+            ("fr.rog.gg", Class::Unknown),
             ("example.org", Class::Unknown),
         ];
         for (host, expected) in cases {
@@ -836,6 +878,7 @@ mod tests {
             trusted: vec!["Example.org.".into()],
             flagged: vec!["bad.example.org".into()],
             shorteners: vec![],
+            not_shorteners: vec![],
         };
         let lists = SourceLists::new(&sources);
         assert_eq!(

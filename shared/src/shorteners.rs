@@ -1,0 +1,175 @@
+//! The built-in URL shorteners: the public list PeterDaveHello/url-shorteners (CC-BY-SA-4.0),
+//! vendored in `data/url-shorteners/` and compiled in, plus a heuristic for shorteners the
+//! list does not know (a very short domain and a single random-looking token as its path).
+//!
+//! The list is read once, at first use, into a sorted slice searched by halves: a host is
+//! looked up once per parent domain (`a.b.goo.gl`, `b.goo.gl`, `goo.gl`, `gl`).
+
+use std::sync::OnceLock;
+
+/// The vendored list: one domain a line, lowercase, sorted, with `#` comment lines
+/// (the upstream attribution). Refreshed by `cargo xtask shorteners --from FILE`.
+pub const LIST: &str = include_str!("../data/url-shorteners/list");
+
+/// The built-in shortener domains, sorted, each once.
+pub fn builtin() -> &'static [&'static str] {
+    static DOMAINS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    DOMAINS.get_or_init(|| {
+        let mut domains: Vec<&'static str> = LIST
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .collect();
+        // The file is sorted by the xtask; sorting again keeps the search right if it
+        // was edited by hand.
+        domains.sort_unstable();
+        domains.dedup();
+        domains
+    })
+}
+
+/// The most specific built-in entry covering `host` (lowercase, no trailing dot):
+/// `host` itself or its nearest parent domain in the list.
+pub fn builtin_covering(host: &str) -> Option<&'static str> {
+    let list = builtin();
+    let mut rest = host;
+    loop {
+        if let Ok(index) = list.binary_search(&rest) {
+            return Some(list[index]);
+        }
+        rest = &rest[rest.find('.')? + 1..];
+    }
+}
+
+/// Why a link whose domain is not a known shortener still looks like one: its domain is
+/// very short (a name of at most four characters before a one-label suffix of at most
+/// three, no subdomain but `www.`) and its path is
+/// one random-looking token (`/3xYz9Ab`). Returns the token.
+///
+/// A token looks random when it is 5 to 12 ASCII letters and digits that change between
+/// lowercase, uppercase and digits at least twice, not counting a leading capital:
+/// `3xYz9Ab` and `aB3dE` do, `nouvelles`, `Contact`, `2024`, `page2` and `rapport-2024`
+/// do not.
+pub fn looks_shortened<'a>(host: &str, link: &'a str) -> Option<&'a str> {
+    let host = host.strip_prefix("www.").unwrap_or(host);
+    let (name, tld) = host.split_once('.')?;
+    if name.is_empty() || name.len() > 4 || tld.contains('.') || tld.len() > 3 {
+        return None;
+    }
+    let token = path_token(link)?;
+    random_looking(token).then_some(token)
+}
+
+/// The single path segment of a link (`https://ab.co/Xy3z9` → `Xy3z9`), without a query
+/// or fragment, or `None` when the path is empty or has more than one segment.
+fn path_token(link: &str) -> Option<&str> {
+    let link = link.trim();
+    let after_scheme = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| {
+            link.get(..scheme.len())
+                .filter(|start| start.eq_ignore_ascii_case(scheme))
+                .map(|_| &link[scheme.len()..])
+        })
+        .unwrap_or(link);
+    let path = &after_scheme[after_scheme.find('/')? + 1..];
+    let path = path.strip_suffix('/').unwrap_or(path);
+    (!path.is_empty() && !path.contains(['/', '?', '#'])).then_some(path)
+}
+
+/// Whether `token` looks like a generated code rather than a word or a number.
+fn random_looking(token: &str) -> bool {
+    if !(5..=12).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let class = |b: u8| {
+        if b.is_ascii_digit() {
+            0
+        } else if b.is_ascii_uppercase() {
+            1
+        } else {
+            2
+        }
+    };
+    let bytes = token.as_bytes();
+    let mut changes = 0;
+    for (index, pair) in bytes.windows(2).enumerate() {
+        let leading_capital = index == 0 && class(pair[0]) == 1 && class(pair[1]) == 2;
+        if class(pair[0]) != class(pair[1]) && !leading_capital {
+            changes += 1;
+        }
+    }
+    changes >= 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::is_domain;
+
+    #[test]
+    fn the_vendored_list_is_normalized_and_complete() {
+        let lines: Vec<&str> = LIST
+            .lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect();
+        assert!(lines.len() >= 1400, "{} domains", lines.len());
+        assert!(
+            lines.windows(2).all(|pair| pair[0] < pair[1]),
+            "sorted, unique"
+        );
+        for line in &lines {
+            assert!(
+                is_domain(line) && *line == line.to_ascii_lowercase(),
+                "{line}"
+            );
+        }
+        assert_eq!(builtin(), lines.as_slice());
+        assert!(LIST.contains("PeterDaveHello/url-shorteners"));
+        assert!(LIST.contains("CC-BY-SA-4.0"));
+    }
+
+    #[test]
+    fn finds_the_most_specific_entry() {
+        for (host, expected) in [
+            ("bit.ly", Some("bit.ly")),
+            ("youtu.be", Some("youtu.be")),
+            ("www.youtu.be", Some("youtu.be")),
+            ("maps.app.goo.gl", Some("goo.gl")),
+            ("go.nasa.gov", Some("go.nasa.gov")),
+            ("nasa.gov", None),
+            ("notbit.ly", None),
+            ("lapresse.ca", None),
+            ("ly", None),
+            ("", None),
+        ] {
+            assert_eq!(builtin_covering(host), expected, "{host}");
+        }
+    }
+
+    #[test]
+    fn random_tokens_on_very_short_domains() {
+        let cases = [
+            ("ab.co", "https://ab.co/3xYz9Ab", Some("3xYz9Ab")),
+            ("qrs.io", "qrs.io/aB3dE", Some("aB3dE")),
+            ("www.zz.de", "https://www.zz.de/Xk29fQ/", Some("Xk29fQ")),
+            // Ordinary short domains with real paths.
+            ("cbc.ca", "https://cbc.ca/nouvelles", None),
+            ("cbc.ca", "https://www.cbc.ca/1.7234567", None),
+            ("ici.ca", "ici.ca/Contact", None),
+            ("fse.ca", "fse.ca/2024", None),
+            ("ab.co", "ab.co/page2", None),
+            ("ab.co", "ab.co/rapport-2024", None),
+            ("ab.co", "ab.co/a/3xYz9Ab", None),
+            ("ab.co", "ab.co/3xYz9Ab?x=1", None),
+            ("ab.co", "https://ab.co/", None),
+            // Long domains, subdomains and long suffixes are not "very short".
+            ("lacsq.org", "lacsq.org/3xYz9Ab", None),
+            ("a.b.co", "a.b.co/3xYz9Ab", None),
+            ("ab.qc.ca", "ab.qc.ca/3xYz9Ab", None),
+        ];
+        for (host, link, expected) in cases {
+            assert_eq!(looks_shortened(host, link), expected, "{link}");
+        }
+    }
+}
