@@ -4,7 +4,9 @@
 //! The scanners look for the usual written forms and avoid plain numbers:
 //! - phones: `418-555-1234`, `(418) 555-1234`, `418 555 1234`, `418.555.1234`,
 //!   `+1 418 555 1234`, `1-800-555-1234`, `+14185551234`, with an optional extension
-//!   (`poste 123`, `ext. 123`, `x123`); ten digits in a row are not a phone number;
+//!   (`poste 123`, `ext. 123`, `x123`); ten digits in a row (`4185550199`) when they start
+//!   with a Canadian or toll-free area code and a valid exchange, and do not follow a
+//!   word that makes them a reference (`dossier`, `facture`, `article`, `n°`…);
 //! - SIN: nine digits (`046 454 286`, `046-454-286`, `046454286`) passing the Luhn check;
 //! - postal codes: `G5A 1B2`, `G5A1B2`, `g5a 1b2`, with Canada Post's letters (no D, F, I,
 //!   O, Q, U; W and Z not first);
@@ -215,8 +217,95 @@ fn numbers(text: &str, runs: &[Range<usize>], found: &mut Vec<(Range<usize>, Fin
                 done = end;
                 break;
             }
+            if start == run.start && bare_phone(text, run) {
+                found.push((run.clone(), FindingKind::Phone));
+                done = run.end;
+                break;
+            }
         }
     }
+}
+
+/// The area codes a bare ten-digit number may start with: Canada's (geographic, as
+/// assigned by the Canadian Numbering Administrator in 2025; Quebec's are 263, 354, 367,
+/// 418, 438, 450, 468, 514, 579, 581, 819 and 873) and the North American toll-free
+/// codes. Sorted.
+const BARE_AREA_CODES: &[u16] = &[
+    204, 226, 236, 249, 250, 257, 263, 289, 306, 343, 354, 365, 367, 368, 382, 403, 416, 418, 428,
+    431, 437, 438, 450, 468, 474, 506, 514, 519, 548, 579, 581, 584, 587, 604, 613, 639, 647, 672,
+    683, 705, 709, 742, 753, 778, 780, 782, 800, 807, 819, 825, 833, 844, 855, 866, 867, 873, 877,
+    879, 888, 902, 905, 942,
+];
+
+/// Words after which a number is a reference, not a phone number (folded, lowercase).
+const REFERENCE_WORDS: &[&str] = &[
+    "account",
+    "art",
+    "article",
+    "billet",
+    "bon",
+    "case",
+    "claim",
+    "client",
+    "code",
+    "colis",
+    "commande",
+    "compte",
+    "contract",
+    "contrat",
+    "dossier",
+    "dossiers",
+    "facture",
+    "file",
+    "id",
+    "invoice",
+    "isbn",
+    "issn",
+    "lot",
+    "matricule",
+    "member",
+    "membre",
+    "n",
+    "no",
+    "nº",
+    "nos",
+    "order",
+    "permis",
+    "police",
+    "reclamation",
+    "ref",
+    "reference",
+    "serie",
+    "suivi",
+    "ticket",
+    "tracking",
+    "transaction",
+];
+
+/// Whether the run of exactly ten digits `run` is a phone number written without
+/// separators: a listed area code, an exchange starting with 2 to 9, a real end, and no
+/// reference word just before it (`dossier 4185550199`, `n° 4185550199`).
+fn bare_phone(text: &str, run: &Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let decimals =
+        bytes.get(run.end) == Some(&b',') && bytes.get(run.end + 1).is_some_and(u8::is_ascii_digit);
+    if run.len() != 10 || decimals || !number_ends(text, run.end) {
+        return false;
+    }
+    let digits = &bytes[run.clone()];
+    let area = digits[..3]
+        .iter()
+        .fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+    if BARE_AREA_CODES.binary_search(&area).is_err() || !(b'2'..=b'9').contains(&digits[3]) {
+        return false;
+    }
+    // The word before, over spaces and the marks that follow `n°`, `no.` or `#`.
+    let word_end = back_while(text, run.start, |c| {
+        is_space(c) || matches!(c, ':' | '#' | '°' | '.' | '-')
+    });
+    let word_start = back_while(text, word_end, is_word);
+    let word = fold_str(&text[word_start..word_end]).to_lowercase();
+    !REFERENCE_WORDS.contains(&word.as_str())
 }
 
 /// The end of a phone number starting at `start`.
@@ -825,8 +914,28 @@ mod tests {
                 "Deux: 418-555-1234 et 581-555-9876",
                 &["418-555-1234", "581-555-9876"],
             ),
+            // Ten digits in a row with a Canadian area code.
+            ("Appelez-moi au 4185550199.", &["4185550199"]),
+            ("Cell: 5145550199, merci", &["5145550199"]),
+            ("(8195550199)", &["8195550199"]),
+            (
+                "tél 2635550199 ou 4685550199",
+                &["2635550199", "4685550199"],
+            ),
+            ("sans frais 8005550199", &["8005550199"]),
             // Not phone numbers.
-            ("4185551234", &[]),
+            ("4180550199 4181550199", &[]),
+            ("2125550199 1234567890 9995550199", &[]),
+            ("Dossier 4185550199", &[]),
+            ("facture n° 4185550199", &[]),
+            ("Article 4185550199 du règlement", &[]),
+            ("No. 5145550199", &[]),
+            ("#4185550199", &[]),
+            ("Montant : 4185550199 $", &[]),
+            ("41855501990", &[]),
+            ("4185550199-2", &[]),
+            ("4185550199,50 $", &[]),
+            ("1,4185550199", &[]),
             ("Le 2024-03-14 à 10 h", &[]),
             ("Coût : 1 234 567 $ en 2025", &[]),
             ("418-555-12345", &[]),
