@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
         .route("/api/v1/reports/{id}/email", get(mail::draft))
         .route("/api/v1/reports/{id}/forward", post(mail::forward))
+        .route("/api/v1/reports/{id}/export", post(reports::export))
         .route("/api/v1/mail", get(mail::status))
         .route("/api/v1/mail/{id}/retry", post(mail::retry))
         .route(
@@ -56,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/email.eml", get(mail::draft))
         .route("/reports/{id}", get(report_page::show))
         .route("/reports/{id}/forward", post(report_page::forward))
+        .route("/reports/{id}/export", post(report_page::export))
         .route("/mail/{id}/retry", post(report_page::retry))
         .route(
             "/settings",

@@ -219,3 +219,76 @@ fn a_directory_without_a_database_is_an_error_not_a_new_database() {
     assert!(printed.contains("no Balise database"), "{printed}");
     assert!(!dir.path().join("balise.sqlite3").exists());
 }
+
+#[tokio::test]
+async fn an_export_is_a_verified_package_anchored_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    let server = TestServer::start(dir.path()).await;
+    let token = server.pair(CHROME_ORIGIN).await;
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/reports/{}/export", ids[1])))
+        .headers(common::extension_headers(&token))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let zip = response.bytes().await.unwrap().to_vec();
+    let package = balise_core::package::open(&zip).unwrap();
+    assert_eq!(package.report.id, ids[1]);
+    let kinds: Vec<&str> = package
+        .evidence
+        .entries
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["report_received", "report_annotated", "report_exported"]
+    );
+    let head = package.evidence.chain_head.clone().unwrap();
+    let export = package.evidence.entries.last().unwrap();
+    assert_eq!(
+        (head.seq, head.entry_hash.as_str()),
+        (export.seq, export.entry_hash.as_str())
+    );
+    assert_eq!(package.annotations.len(), 1);
+    server.stop().await;
+    // The export is in the log, and the log still verifies.
+    let (ok, printed) = verify(dir.path());
+    assert!(ok, "{printed}");
+    assert!(
+        printed.contains("Evidence chain intact: 5 entries"),
+        "{printed}"
+    );
+    // A reader with standard tools checks every file, the readable summary included.
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("p.zip"), &zip).unwrap();
+    assert!(
+        Command::new("unzip")
+            .arg("-q")
+            .arg(out.path().join("p.zip"))
+            .arg("-d")
+            .arg(out.path().join("x"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let check = Command::new("sha256sum")
+        .args(["-c", "manifest.sha256"])
+        .current_dir(out.path().join("x"))
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{printed}");
+    assert!(printed.contains("resume-summary.html: OK"), "{printed}");
+    let summary = std::fs::read_to_string(out.path().join("x/resume-summary.html")).unwrap();
+    assert!(
+        summary.contains("Marie Tremblay") && summary.contains("exporté du compagnon Balise"),
+        "{summary}"
+    );
+}

@@ -21,6 +21,8 @@ pub const KIND_IMPORT: &str = "report_imported";
 pub const KIND_ANNOTATION: &str = "report_annotated";
 /// A report forwarded to the board; subject = report id; payload = the forward JSON.
 pub const KIND_FORWARD: &str = "report_forwarded";
+/// A report's evidence package exported; subject = report id; payload = the export JSON.
+pub const KIND_EXPORT: &str = "report_exported";
 /// A received attestation; subject = attestation id; payload = the attestation JSON.
 pub const KIND_ATTESTATION: &str = "attestation_received";
 

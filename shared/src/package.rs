@@ -10,6 +10,7 @@
 //! | `evidence.json` | the evidence-log entries about this report and the chain head ([`PackageEvidence`]) |
 //! | `forward.json` | only when forwarded to the board: the manager's verified facts ([`Forward`]) |
 //! | `LISEZMOI-README.txt` | how to check the package, and what a capture proves and does not |
+//! | `resume-summary.html` | when the sender adds it: the report for people, French then English |
 //! | `manifest.sha256` | the SHA-256 of every other file, in `sha256sum` format |
 //!
 //! Entries are stored uncompressed. [`open`] checks everything a recipient can check without
@@ -40,6 +41,8 @@ pub const EVIDENCE_FILE: &str = "evidence.json";
 pub const FORWARD_FILE: &str = "forward.json";
 /// The explanation for people.
 pub const README_FILE: &str = "LISEZMOI-README.txt";
+/// A readable summary (HTML), when the sender adds one.
+pub const SUMMARY_FILE: &str = "resume-summary.html";
 /// SHA-256 of every other file.
 pub const MANIFEST_FILE: &str = "manifest.sha256";
 
@@ -118,6 +121,8 @@ pub struct PackageContents {
     pub evidence: PackageEvidence,
     /// The forward JSON exactly as recorded, when forwarding to the board.
     pub forward_json: Option<String>,
+    /// A summary for people (HTML), if the sender adds one.
+    pub summary_html: Option<String>,
 }
 
 /// Why a package cannot be made or is refused. Messages are French, then English.
@@ -323,6 +328,9 @@ pub fn build(contents: &PackageContents) -> Result<Vec<u8>, PackageError> {
     }
     let readme = readme(&contents.evidence.report_id);
     files.push((README_FILE, readme.as_bytes()));
+    if let Some(summary) = &contents.summary_html {
+        files.push((SUMMARY_FILE, summary.as_bytes()));
+    }
     let mut manifest = String::new();
     for (name, bytes) in &files {
         manifest.push_str(&sha256_hex(bytes));
@@ -657,6 +665,7 @@ mod tests {
                 chain_head: Some(head),
             },
             forward_json: Some(forward_json),
+            summary_html: Some("<p>Résumé / Summary</p>".into()),
         }
     }
 
@@ -721,12 +730,13 @@ mod tests {
                 EVIDENCE_FILE,
                 FORWARD_FILE,
                 README_FILE,
+                SUMMARY_FILE,
                 MANIFEST_FILE
             ]
         );
-        let manifest = String::from_utf8(files[6].1.clone()).expect("utf8");
+        let manifest = String::from_utf8(files[7].1.clone()).expect("utf8");
         let lines: Vec<&str> = manifest.lines().collect();
-        assert_eq!(lines.len(), 6);
+        assert_eq!(lines.len(), 7);
         for ((name, content), line) in files.iter().zip(&lines) {
             assert_eq!(*line, format!("{}  {name}", sha256_hex(content)));
         }

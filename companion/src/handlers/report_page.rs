@@ -379,6 +379,21 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
     }
     let _ = write!(
         html,
+        "<form class=\"inline\" method=\"post\" action=\"/reports/{id}/export\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button type=\"submit\">{}</button></form> <span class=\"small en\">{}</span>",
+        escape(state.csrf()),
+        bi(
+            "Exporter le paquet de preuves (.zip)",
+            "Export the evidence package (.zip)"
+        ),
+        bi(
+            "Le rapport, la capture, le journal de preuves, un résumé lisible et le manifeste SHA-256; l'exportation est inscrite au journal.",
+            "The report, the screenshot, the evidence log, a readable summary and the SHA-256 manifest; the export is recorded in the log."
+        )
+    );
+    let _ = write!(
+        html,
         "<p><a class=\"button\" href=\"/reports/{id}/email.eml\" download>{}</a> <span class=\"small en\">{}</span></p>",
         bi(
             "Télécharger comme courriel (.eml)",
@@ -469,6 +484,30 @@ pub async fn forward(
     )
     .await?;
     Ok(Redirect::to(&format!("/reports/{id}?done=forwarded")).into_response())
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct PlainForm {
+    /// CSRF token.
+    pub csrf: String,
+}
+
+impl PageForm for PlainForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /reports/{id}/export` (the report page's button) → the evidence package (ZIP).
+pub async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<PlainForm>, FormRejection>,
+) -> Result<Response> {
+    page_form(&state, &headers, form)?;
+    super::reports::export(State(state), Path(id)).await
 }
 
 /// The retry form.

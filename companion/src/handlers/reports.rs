@@ -301,3 +301,29 @@ pub async fn screenshot(State(state): State<AppState>, Path(id): Path<String>) -
     }
     Ok(response)
 }
+
+/// A ZIP download named after the report.
+pub fn zip_response(id: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"balise-preuves-evidence-{id}.zip\"");
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/zip"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// `POST /api/v1/reports/{id}/export` → 200 `application/zip`: the evidence package as it
+/// stands now, recorded as an export in the evidence log (its chain head is in the package).
+pub async fn export(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    let id = path_uuid(&id, "signalement / report")?;
+    let bytes =
+        crate::mail::export_package(state.store(), &id, &state.policy().organization.short_name)
+            .await?;
+    tracing::info!("evidence package exported");
+    Ok(zip_response(&id, bytes))
+}

@@ -35,6 +35,8 @@ pub struct LetterInput {
     pub chain_head: Option<ChainHead>,
     /// The organization's short name (`SEC-CSQ`).
     pub organization: String,
+    /// A summary inside an exported package rather than an email.
+    pub summary: bool,
 }
 
 /// A composed email, before addressing.
@@ -315,6 +317,18 @@ unzip it, then in its folder run \"sha256sum -c manifest.sha256\".";
 fn intro(input: &LetterInput) -> (String, String) {
     let who = &input.report.reporter.name;
     let site = site_name(&input.report);
+    if input.summary {
+        return (
+            format!(
+                "Signalement fait par {who} sur {site}, exporté du compagnon Balise du {org} avec ses preuves.",
+                org = input.organization
+            ),
+            format!(
+                "Report made by {who} on {site}, exported from the {org} Balise companion with its evidence.",
+                org = input.organization
+            ),
+        );
+    }
     match input.kind {
         MailKind::Report => (
             format!(

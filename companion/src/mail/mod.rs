@@ -550,15 +550,17 @@ fn sendable_roles(settings: &MailSettings) -> Vec<Recipient> {
         .collect()
 }
 
-fn job_from(
-    mail: MailRecord,
-    contents: package::PackageContents,
+/// What an email about a report says, from the report's package contents.
+fn letter_input(
+    kind: MailKind,
+    about_seq: Option<i64>,
+    contents: &package::PackageContents,
     received_at: String,
     imported: bool,
     organization: String,
-) -> Result<Job> {
+) -> Result<LetterInput> {
     let corrupted = |detail: String| Error::EvidenceCorrupted {
-        subject: mail.report_id.clone(),
+        subject: contents.evidence.report_id.clone(),
         detail,
     };
     let report: ReportV1 = serde_json::from_str(&contents.report_json)
@@ -569,12 +571,11 @@ fn job_from(
         .map(serde_json::from_str)
         .transpose()
         .map_err(|error| corrupted(format!("stored forward does not parse: {error}")))?;
-    let included_seq = contents.annotations.iter().map(|a| a.evidence_seq).max();
-    let annotations: Vec<PackagedAnnotation> = match mail.kind {
+    let annotations: Vec<PackagedAnnotation> = match kind {
         MailKind::FollowUp => contents
             .annotations
             .iter()
-            .filter(|a| Some(a.evidence_seq) == mail.about_seq)
+            .filter(|a| Some(a.evidence_seq) == about_seq)
             .cloned()
             .collect(),
         _ => contents.annotations.clone(),
@@ -584,16 +585,8 @@ fn job_from(
         .entries
         .first()
         .map_or(0, |entry| entry.seq);
-    let attachments = match mail.kind {
-        MailKind::FollowUp => None,
-        _ => Some(Attachments {
-            package: package::build(&contents)
-                .map_err(|error| Error::internal(error.to_string()))?,
-            screenshot: contents.screenshot.clone(),
-        }),
-    };
-    let input = LetterInput {
-        kind: mail.kind,
+    Ok(LetterInput {
+        kind,
         screenshot_sha256: report.screenshot_sha256.clone(),
         report,
         received_at,
@@ -603,6 +596,33 @@ fn job_from(
         evidence_seq,
         chain_head: contents.evidence.chain_head.clone(),
         organization,
+        summary: false,
+    })
+}
+
+fn job_from(
+    mail: MailRecord,
+    contents: package::PackageContents,
+    received_at: String,
+    imported: bool,
+    organization: String,
+) -> Result<Job> {
+    let input = letter_input(
+        mail.kind,
+        mail.about_seq,
+        &contents,
+        received_at,
+        imported,
+        organization,
+    )?;
+    let included_seq = contents.annotations.iter().map(|a| a.evidence_seq).max();
+    let attachments = match mail.kind {
+        MailKind::FollowUp => None,
+        _ => Some(Attachments {
+            package: package::build(&contents)
+                .map_err(|error| Error::internal(error.to_string()))?,
+            screenshot: contents.screenshot.clone(),
+        }),
     };
     Ok(Job {
         included_seq: (mail.kind == MailKind::Report)
@@ -612,6 +632,36 @@ fn job_from(
         input,
         attachments,
     })
+}
+
+/// Exports a report's evidence package now: an export entry in the log (so the package's
+/// chain head anchors it), then the package with a summary for people (French, then English).
+pub async fn export_package(store: &Store, report_id: &str, organization: &str) -> Result<Vec<u8>> {
+    let id = report_id.to_owned();
+    let organization = organization.to_owned();
+    store
+        .write(move |tx| {
+            let now = now_utc();
+            reports::record_export(tx, &id, &now)?;
+            let mut contents = reports::package_contents(tx, &id, None, None, &now)?;
+            let (received_at, source): (String, String) = tx.query_row(
+                "SELECT received_at, source FROM reports WHERE id = ?1",
+                [&id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let mut input = letter_input(
+                MailKind::Report,
+                None,
+                &contents,
+                received_at,
+                source == "import",
+                organization,
+            )?;
+            input.summary = true;
+            contents.summary_html = Some(letter::compose(&input).html);
+            package::build(&contents).map_err(|error| Error::internal(error.to_string()))
+        })
+        .await
 }
 
 enum Attempt {

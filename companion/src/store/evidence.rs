@@ -11,8 +11,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 pub use balise_core::evidence::{
-    EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_ATTESTATION, KIND_FORWARD, KIND_IMPORT,
-    KIND_REPORT, entry_hash,
+    EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_ATTESTATION, KIND_EXPORT, KIND_FORWARD,
+    KIND_IMPORT, KIND_REPORT, entry_hash,
 };
 
 use super::sha256_hex;
@@ -176,6 +176,7 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
             SELECT evidence_seq AS seq FROM reports
             UNION ALL SELECT evidence_seq FROM report_annotations
             UNION ALL SELECT evidence_seq FROM report_forwards
+            UNION ALL SELECT evidence_seq FROM report_exports
             UNION ALL SELECT evidence_seq FROM attestations)",
         [],
         |row| row.get(0),
@@ -215,6 +216,13 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
         KIND_FORWARD => conn
             .query_row(
                 "SELECT report_id, forward_json FROM report_forwards WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_EXPORT => conn
+            .query_row(
+                "SELECT report_id, export_json FROM report_exports WHERE evidence_seq = ?1",
                 [entry.seq],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )

@@ -225,13 +225,14 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 11] = [
+    const TABLES: [&str; 12] = [
         "reports",
         "screenshots",
         "evidence_log",
         "idempotency",
         "mail_queue",
         "report_forwards",
+        "report_exports",
         "imports",
         "paired_clients",
         "pairing_requests",

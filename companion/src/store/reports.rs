@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::evidence::{
-    self, EvidenceEntry, KIND_ANNOTATION, KIND_FORWARD, KIND_IMPORT, KIND_REPORT,
+    self, EvidenceEntry, KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REPORT,
 };
 use super::mail::{self, MailRecord};
 use super::sha256_hex;
@@ -623,6 +623,28 @@ fn annotate_quietly(
     Ok(())
 }
 
+/// Records that a report's evidence package is exported now (an evidence entry, so that
+/// the package's chain head anchors it). 404 if the report is unknown.
+pub fn record_export(tx: &Transaction<'_>, report_id: &str, now: &str) -> Result<i64> {
+    if !exists(tx, report_id)? {
+        return Err(Error::not_found("signalement / report"));
+    }
+    let json = serde_json::json!({ "format": FORMAT, "exportedAt": now }).to_string();
+    let entry = evidence::append(
+        tx,
+        now,
+        KIND_EXPORT,
+        report_id,
+        &sha256_hex(json.as_bytes()),
+    )?;
+    tx.execute(
+        "INSERT INTO report_exports (report_id, recorded_at, export_json, evidence_seq)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![report_id, now, json, entry.seq],
+    )?;
+    Ok(entry.seq)
+}
+
 /// One stored forward.
 #[derive(Debug, Clone)]
 pub struct StoredForward {
@@ -729,6 +751,15 @@ pub fn package_contents(
     if let Some(forward) = &forward {
         seqs.push(forward.evidence_seq);
     }
+    {
+        let mut statement = conn.prepare_cached(
+            "SELECT evidence_seq FROM report_exports WHERE report_id = ?1 ORDER BY evidence_seq",
+        )?;
+        let exports = statement
+            .query_map([report_id], |row| row.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        seqs.extend(exports);
+    }
     let mut entries: Vec<EvidenceEntry> = Vec::new();
     for seq in seqs {
         let entry = evidence::entry(conn, seq)?.ok_or_else(|| Error::EvidenceCorrupted {
@@ -754,5 +785,6 @@ pub fn package_contents(
             chain_head,
         },
         forward_json: forward.map(|forward| forward.forward_json),
+        summary_html: None,
     })
 }

@@ -130,6 +130,14 @@ CREATE TABLE report_forwards (
 ) STRICT;
 CREATE INDEX report_forwards_by_report ON report_forwards(report_id);
 
+CREATE TABLE report_exports (
+    id           INTEGER PRIMARY KEY,
+    report_id    TEXT NOT NULL REFERENCES reports(id),
+    recorded_at  TEXT NOT NULL,
+    export_json  TEXT NOT NULL,
+    evidence_seq INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
 CREATE TABLE imports (
     report_id        TEXT PRIMARY KEY REFERENCES reports(id),
     imported_at      TEXT NOT NULL,
