@@ -9,6 +9,8 @@ use balise_companion::store::reports::ImportOutcome;
 use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve};
 use clap::{Args, Parser, Subcommand};
 
+mod check;
+
 /// Balise's local companion: stores reports from the browser extension as evidence.
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +35,8 @@ enum Command {
     Import(ImportArgs),
     /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
     Verify(DataDirArg),
+    /// Check a text read on standard input against the policy; exit 1 if a required item fails.
+    Check(check::CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         Some(Command::Token(args)) => token(&args),
         Some(Command::Import(args)) => import(&args),
         Some(Command::Verify(args)) => verify(&args),
+        Some(Command::Check(args)) => return check::run(&args),
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
     };

@@ -233,3 +233,116 @@ fn ctrl_c_stops_cleanly_too() {
     assert!(dir.path().join("balise.sqlite3").exists());
     assert!(!dir.path().join("balise.sqlite3-wal").exists());
 }
+
+/// Runs `check` with `args` on `input`: (exit code, stdout, stderr).
+fn check(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn check_reports_findings_as_json_and_fails_on_a_failing_required_item() {
+    let text = "Appelez Marie au 4185550199 ou voyez youtu.be/abc. NAS 046 454 286.\n— Personnel du SEC-CSQ";
+    let (code, stdout, stderr) = check(&["--json"], text.as_bytes());
+    assert_eq!(code, 1, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let findings: Vec<(String, String, String, u64, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| ["phone", "shortener", "sin"].contains(&f["kind"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                f["excerpt"].as_str().unwrap().to_owned(),
+                f["start"].as_u64().unwrap(),
+                f["end"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (
+                "phone".into(),
+                "warning".into(),
+                "4185550199".into(),
+                17,
+                27
+            ),
+            (
+                "shortener".into(),
+                "warning".into(),
+                "youtu.be/abc".into(),
+                37,
+                49
+            ),
+            ("sin".into(), "error".into(), "046 454 286".into(), 55, 66),
+        ]
+    );
+    let phone = &json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "phone")
+        .unwrap()["message"];
+    assert!(
+        phone["fr"]
+            .as_str()
+            .unwrap()
+            .starts_with("Numéro de téléphone")
+    );
+    assert!(phone["en"].as_str().unwrap().starts_with("Phone number"));
+    let privacy = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == "vie-privee")
+        .unwrap();
+    assert_eq!(privacy["state"], "fail");
+    assert_eq!(privacy["required"], true);
+    assert_eq!(json["requiredFailing"], 1);
+}
+
+#[test]
+fn check_exits_0_when_no_required_item_fails_and_2_on_bad_input() {
+    let text = "Les enseignantes de Charlevoix vous saluent.\n— Personnel du SEC-CSQ";
+    let (code, stdout, stderr) = check(&[], text.as_bytes());
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.starts_with("Politique SEC-CSQ / SEC-CSQ policy : "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[conforme / satisfied] Ma publication ne révèle aucun renseignement personnel. / My post reveals no personal information. (obligatoire / required)"),
+        "{stdout}"
+    );
+
+    let (code, _, stderr) = check(&[], b"\xff\xfe");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not UTF-8"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, "version = 1\n").unwrap();
+    let (code, _, stderr) = check(&["--policy", policy.to_str().unwrap()], b"Bonjour");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("invalid policy"), "{stderr}");
+    let (code, _, stderr) = check(&["--policy", "/nonexistent/policy.toml"], b"Bonjour");
+    assert_eq!(code, 2, "{stderr}");
+}
