@@ -161,8 +161,10 @@ pub struct Sources {
     /// ([`crate::shorteners`], about 1,500 domains from a maintained public list).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shorteners: Vec<String>,
-    /// Domains of the built-in list that this policy does not treat as shorteners; an
-    /// entry also takes out the built-in entries under it (`rog.gg` takes out `fr.rog.gg`).
+    /// Domains (with their subdomains) that the built-in list does not flag for this
+    /// policy: `forms.gle`, `rog.gg` (which takes out the built-in `fr.rog.gg` too), or
+    /// `maps.app.goo.gl` (while `goo.gl` stays a shortener). The policy's own
+    /// `shorteners` still apply.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_shorteners: Vec<String>,
 }

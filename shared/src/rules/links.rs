@@ -57,7 +57,7 @@ pub(crate) struct SourceLists<'p> {
     flagged: Vec<Cow<'p, str>>,
     /// The policy's own shorteners, added to the built-in ones.
     shorteners: Vec<Cow<'p, str>>,
-    /// Taken out of the built-in shorteners, with the entries under them.
+    /// Hosts the built-in shorteners do not cover (with their subdomains).
     not_shorteners: Vec<Cow<'p, str>>,
 }
 
@@ -104,10 +104,14 @@ impl<'p> SourceLists<'p> {
         }
     }
 
-    /// The built-in shortener covering `host`, unless the policy takes it out.
+    /// The built-in shortener covering `host`, unless the policy takes `host` out (a
+    /// `not_shorteners` entry covering it: `rog.gg` takes out the built-in `fr.rog.gg`,
+    /// `maps.app.goo.gl` takes itself out of the built-in `goo.gl`).
     fn builtin_shortener(&self, host: &str) -> Option<&'static str> {
+        if self.not_shorteners.iter().any(|out| covers(out, host)) {
+            return None;
+        }
         crate::shorteners::builtin_covering(host)
-            .filter(|entry| !self.not_shorteners.iter().any(|out| covers(out, entry)))
     }
 
     /// The most specific list entry covering `host` (normalized); on a tie, flagged wins
@@ -752,7 +756,11 @@ mod tests {
             ],
             flagged: vec!["fake-news.example".into()],
             shorteners: vec!["lien.example".into()],
-            not_shorteners: vec!["rog.gg".into(), "forms.gle".into()],
+            not_shorteners: vec![
+                "rog.gg".into(),
+                "forms.gle".into(),
+                "maps.app.goo.gl".into(),
+            ],
         })))
     }
 
@@ -861,13 +869,16 @@ mod tests {
             ("www.fake-news.example", Class::Flagged("fake-news.example")),
             ("bit.ly", Class::Shortener("bit.ly")),
             ("youtu.be", Class::Shortener("youtu.be")),
-            ("maps.app.goo.gl", Class::Shortener("goo.gl")),
+            ("goo.gl", Class::Shortener("goo.gl")),
+            ("x.app.goo.gl", Class::Shortener("goo.gl")),
             ("go.nasa.gov", Class::Shortener("go.nasa.gov")),
             ("nasa.gov", Class::Unknown),
             // Added by the policy; taken out by the policy (with the entries under it).
             ("lien.example", Class::Shortener("lien.example")),
             ("forms.gle", Class::Unknown),
             ("fr.rog.gg", Class::Unknown),
+            ("maps.app.goo.gl", Class::Unknown),
+            ("a.maps.app.goo.gl", Class::Unknown),
             ("example.org", Class::Unknown),
         ];
         for (host, expected) in cases {
