@@ -592,6 +592,20 @@ impl Policy {
                 );
             }
         }
+        for (index, domain) in self.sources.not_shorteners.iter().enumerate() {
+            let domain_normalized = normalize_domain(domain);
+            if self
+                .sources
+                .shorteners
+                .iter()
+                .any(|added| normalize_domain(added) == domain_normalized)
+            {
+                fail(
+                    format!("sources.not_shorteners[{index}]"),
+                    format!("`{domain}` is both in shorteners and in not_shorteners"),
+                );
+            }
+        }
         for (index, keyword) in self.mandate_keywords.iter().enumerate() {
             let stem = keyword.trim().strip_suffix('*').unwrap_or(keyword.trim());
             if !stem.chars().any(char::is_alphanumeric) || stem.contains('*') {
@@ -969,6 +983,16 @@ mod tests {
                 |v| v["sources"] = serde_json::json!({"trusted": ["x.ca"], "flagged": ["X.ca."]}),
                 "sources.flagged[0]",
                 "both trusted and flagged",
+            ),
+            (
+                |v| {
+                    v["sources"] = serde_json::json!({
+                        "shorteners": ["lien.example"],
+                        "not_shorteners": ["forms.gle", "Lien.example"]
+                    })
+                },
+                "sources.not_shorteners[1]",
+                "both in shorteners and in not_shorteners",
             ),
             (
                 |v| v["mandate_keywords"] = serde_json::json!(["*"]),
