@@ -10,8 +10,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    JSON_BODY_LIMIT, idempotency_key, idempotent_request, idempotent_write, parse_json, path_uuid,
-    read_body, require_json, stored_response,
+    JSON_BODY_LIMIT, idempotent_request, idempotent_write, optional_idempotency_key, parse_json,
+    path_uuid, read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
@@ -118,11 +118,7 @@ pub async fn forward(
     body: Body,
 ) -> Result<Response> {
     require_json(&headers)?;
-    let key = if headers.contains_key("idempotency-key") {
-        Some(idempotency_key(&headers)?)
-    } else {
-        None
-    };
+    let key = optional_idempotency_key(&headers)?;
     let id = path_uuid(&id, "signalement / report")?;
     let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
     let request: ForwardBody = parse_json(&bytes, "invalid_forward")?;

@@ -106,6 +106,16 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<String> {
         })
 }
 
+/// The `Idempotency-Key` header where it is optional: `None` when absent, 400 if present
+/// but not a UUID.
+pub fn optional_idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
+    if headers.contains_key("idempotency-key") {
+        idempotency_key(headers).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The idempotency identity of a request: the key plus SHA-256 over the endpoint and each content part.
 pub fn idempotent_request(key: String, endpoint: &str, parts: &[&[u8]]) -> IdempotentRequest {
     let mut hasher = Sha256::new();

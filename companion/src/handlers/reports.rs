@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::{
     JSON_BODY_LIMIT, Page, content_length, idempotency_key, idempotent_request, idempotent_write,
-    parse_json, path_uuid, read_body, require_json, stored_response,
+    optional_idempotency_key, parse_json, path_uuid, read_body, require_json, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
@@ -201,11 +201,7 @@ pub async fn annotate(
     body: Body,
 ) -> Result<Response> {
     require_json(&headers)?;
-    let key = if headers.contains_key("idempotency-key") {
-        Some(idempotency_key(&headers)?)
-    } else {
-        None
-    };
+    let key = optional_idempotency_key(&headers)?;
     let id = path_uuid(&id, "signalement / report")?;
     let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
     let annotation: ReportAnnotation = parse_json(&bytes, "invalid_annotation")?;
