@@ -322,18 +322,13 @@ impl Mailer {
                 let forward_seq = (mail.kind == MailKind::Forward)
                     .then_some(mail.about_seq)
                     .flatten();
-                let contents =
-                    reports::package_contents(tx, &mail.report_id, None, forward_seq, &now)?;
-                let (received_at, source): (String, String) = tx.query_row(
-                    "SELECT received_at, source FROM reports WHERE id = ?1",
-                    [&mail.report_id],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
-                )?;
+                let contents = reports::package_contents(tx, &mail.report_id, forward_seq, &now)?;
+                let (received_at, imported) = reports::provenance(tx, &mail.report_id)?;
                 Ok(Some(job_from(
                     mail,
                     contents,
                     received_at,
-                    source == "import",
+                    imported,
                     organization,
                 )?))
             })
@@ -394,18 +389,7 @@ impl Mailer {
             .store
             .read(move |tx| {
                 let now = now_utc();
-                let (received_at, source): (String, String) = tx
-                    .query_row(
-                        "SELECT received_at, source FROM reports WHERE id = ?1",
-                        [&id],
-                        |row| Ok((row.get(0)?, row.get(1)?)),
-                    )
-                    .map_err(|error| match error {
-                        rusqlite::Error::QueryReturnedNoRows => {
-                            Error::not_found("signalement / report")
-                        }
-                        other => other.into(),
-                    })?;
+                let (received_at, imported) = reports::provenance(tx, &id)?;
                 let forward = match role {
                     Role::Manager => reports::latest_forward(tx, &id)?,
                     Role::Member => None,
@@ -446,14 +430,8 @@ impl Mailer {
                     smtp_reply: None,
                     included_seq: None,
                 };
-                let contents = reports::package_contents(tx, &id, None, about_seq, &now)?;
-                job_from(
-                    mail,
-                    contents,
-                    received_at,
-                    source == "import",
-                    organization,
-                )
+                let contents = reports::package_contents(tx, &id, about_seq, &now)?;
+                job_from(mail, contents, received_at, imported, organization)
             })
             .await?;
         let mut to = settings.recipients(job.mail.to).to_vec();
@@ -643,18 +621,14 @@ pub async fn export_package(store: &Store, report_id: &str, organization: &str) 
         .write(move |tx| {
             let now = now_utc();
             reports::record_export(tx, &id, &now)?;
-            let mut contents = reports::package_contents(tx, &id, None, None, &now)?;
-            let (received_at, source): (String, String) = tx.query_row(
-                "SELECT received_at, source FROM reports WHERE id = ?1",
-                [&id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )?;
+            let mut contents = reports::package_contents(tx, &id, None, &now)?;
+            let (received_at, imported) = reports::provenance(tx, &id)?;
             let mut input = letter_input(
                 MailKind::Report,
                 None,
                 &contents,
                 received_at,
-                source == "import",
+                imported,
                 organization,
             )?;
             input.summary = true;

@@ -623,6 +623,22 @@ fn annotate_quietly(
     Ok(())
 }
 
+/// When the companion stored a report, and whether it was imported: 404 if unknown.
+pub fn provenance(conn: &Connection, report_id: &str) -> Result<(String, bool)> {
+    conn.query_row(
+        "SELECT received_at, source FROM reports WHERE id = ?1",
+        [report_id],
+        |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)? == "import",
+            ))
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::not_found("signalement / report"))
+}
+
 /// Records that a report's evidence package is exported now (an evidence entry, so that
 /// the package's chain head anchors it). 404 if the report is unknown.
 pub fn record_export(tx: &Transaction<'_>, report_id: &str, now: &str) -> Result<i64> {
@@ -692,12 +708,11 @@ pub fn latest_forward(conn: &Connection, report_id: &str) -> Result<Option<Store
 }
 
 /// The evidence package of a report as it stands now: the report, its screenshot (verified),
-/// every annotation up to `through_seq` (all when `None`), the forward at `forward_seq` if
+/// every annotation, the forward at `forward_seq` if
 /// given, the log entries about them and the current chain head.
 pub fn package_contents(
     conn: &Connection,
     report_id: &str,
-    through_seq: Option<i64>,
     forward_seq: Option<i64>,
     now: &str,
 ) -> Result<PackageContents> {
@@ -710,16 +725,15 @@ pub fn package_contents(
         .optional()?
         .ok_or_else(|| Error::not_found("signalement / report"))?;
     let screenshot = screenshot(conn, report_id)?;
-    let limit = through_seq.unwrap_or(i64::MAX);
     let mut annotations = Vec::new();
     let mut seqs = vec![report_seq];
     {
         let mut statement = conn.prepare_cached(
             "SELECT evidence_seq, recorded_at, annotation_json FROM report_annotations
-             WHERE report_id = ?1 AND evidence_seq <= ?2 ORDER BY evidence_seq",
+             WHERE report_id = ?1 ORDER BY evidence_seq",
         )?;
         let rows = statement
-            .query_map(params![report_id, limit], |row| {
+            .query_map([report_id], |row| {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
