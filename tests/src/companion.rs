@@ -14,6 +14,8 @@ pub struct CompanionProcess {
     child: Child,
     /// Base URL printed by the companion, such as `http://127.0.0.1:40123`.
     pub base_url: String,
+    /// Its data directory.
+    pub data_dir: PathBuf,
     /// Everything the companion printed on stdout after its first line, once stopped.
     pub stdout_rest: Option<std::thread::JoinHandle<String>>,
 }
@@ -73,6 +75,7 @@ impl CompanionProcess {
         Ok(Self {
             child,
             base_url,
+            data_dir: data_dir.to_owned(),
             stdout_rest: Some(stdout_rest),
         })
     }

@@ -361,3 +361,13 @@ pub async fn allow_with_reason(panel: &fantoccini::elements::Element, reason: &s
         .await?;
     Ok(())
 }
+
+/// Opens one of the companion's dashboard pages (`path`, such as `/` or `/reports/{id}`) in
+/// the browser, as the manager.
+pub async fn open_dashboard(
+    browser: &Browser,
+    companion: &crate::companion::CompanionProcess,
+    path: &str,
+) -> Result<()> {
+    browser.goto(&format!("{}{path}", companion.base_url)).await
+}

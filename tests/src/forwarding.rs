@@ -157,6 +157,11 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// The dashboard of a running companion, as its manager sees it.
+    pub fn of(companion: &CompanionProcess) -> Result<Self> {
+        Self::new(&companion.base_url)
+    }
+
     /// The dashboard of the companion at `base_url`.
     pub fn new(base_url: &str) -> Result<Self> {
         Ok(Self {
