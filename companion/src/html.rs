@@ -56,6 +56,8 @@ pub enum Nav {
     Pairing,
     /// `/settings`
     Settings,
+    /// A page outside the dashboard (signing in): no navigation.
+    None,
 }
 
 /// The page shell around `body`.
@@ -75,18 +77,26 @@ pub fn page(title: &str, nav: Nav, body: &str) -> Response {
          <meta name=\"referrer\" content=\"same-origin\">\n\
          <title>{title} · Balise</title>\n<link rel=\"stylesheet\" href=\"/assets/balise.css\">\n\
          </head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\
-         <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>\
-         <nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a>\
-         <a href=\"/settings\"{settings}>{settings_label}</a></nav>\
+         <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>{nav}\
          </div></header>\n<main class=\"wrap\">\n{body}\n</main>\n\
          <footer class=\"wrap\">{footer} · v{version}</footer>\n</body>\n</html>\n",
         title = escape(title),
-        dash = current(Nav::Dashboard),
-        pair = current(Nav::Pairing),
-        settings = current(Nav::Settings),
-        dash_label = bi("Tableau de bord", "Dashboard"),
-        pair_label = bi("Jumelage", "Pairing"),
-        settings_label = bi("Réglages", "Settings"),
+        nav = if nav == Nav::None {
+            String::new()
+        } else {
+            format!(
+                "<nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a>\
+                 <a href=\"/settings\"{settings}>{settings_label}</a>\
+                 <a href=\"/signout\" class=\"signout\">{signout_label}</a></nav>",
+                dash = current(Nav::Dashboard),
+                pair = current(Nav::Pairing),
+                settings = current(Nav::Settings),
+                dash_label = bi("Tableau de bord", "Dashboard"),
+                pair_label = bi("Jumelage", "Pairing"),
+                settings_label = bi("Réglages", "Settings"),
+                signout_label = bi("Se déconnecter", "Sign out"),
+            )
+        },
         footer = bi(
             "Compagnon local Balise — les données restent sur cet ordinateur",
             "Balise local companion — data stays on this computer"
@@ -184,6 +194,7 @@ form.stack input, form.stack select, form.stack textarea { font:inherit; padding
 form.stack input[disabled], form.stack select[disabled] { background:#f0f2f5; color:var(--muted); }
 form.import input[type=file] { padding:26px 12px; border:2px dashed #b9c3d3; border-radius:8px; background:#fafbfd; }
 .cards .card.warn { border-left:4px solid var(--warn); }
+pre { background:#f0f2f5; border:1px solid var(--line); border-radius:6px; padding:8px 12px; overflow-x:auto; }
 footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
 "#;
 

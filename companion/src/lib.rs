@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod clients;
 pub mod error;
 pub mod handlers;
 pub mod html;
@@ -25,6 +26,7 @@ pub mod png;
 pub mod policy_file;
 pub mod router;
 pub mod security;
+pub mod session;
 pub mod settings;
 pub mod state;
 pub mod store;
@@ -54,10 +56,7 @@ pub async fn serve(
     let paired = store
         .read(|tx| store::pairing::clients(tx))
         .await
-        .map_err(std::io::Error::other)?
-        .into_iter()
-        .map(|client| client.origin)
-        .collect();
+        .map_err(std::io::Error::other)?;
     let mailer = companion.mailer.clone();
     let state = AppState::new(companion, addr, paired);
     let app = router::router(state);

@@ -1,4 +1,5 @@
-//! The `balise-companion` binary: a thin command line over the library (`serve`, `token`).
+//! The `balise-companion` binary: a thin command line over the library (`serve`, `token`,
+//! `open`, `import`, `verify`, `check`).
 
 use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
@@ -6,10 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use balise_companion::store::reports::ImportOutcome;
-use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve};
+use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve, session};
 use clap::{Args, Parser, Subcommand};
 
 mod check;
+
+/// The file in the data directory where the running companion writes its address, for
+/// `balise-companion open`; removed when it stops.
+const RUNNING_FILE: &str = "companion-url";
 
 /// Balise's local companion: stores reports from the browser extension as evidence.
 #[derive(Debug, Parser)]
@@ -31,12 +36,23 @@ enum Command {
     Serve(ServeArgs),
     /// Print the API token (creating it if missing), for scripts.
     Token(DataDirArg),
+    /// Open the dashboard, signed in, in the default browser (or print a one-time sign-in link).
+    Open(OpenArgs),
     /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
     Import(ImportArgs),
     /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
     Verify(DataDirArg),
     /// Check a text read on standard input against the policy; exit 1 if a required item fails.
     Check(check::CheckArgs),
+}
+
+#[derive(Debug, Args)]
+struct OpenArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// Only print the link; do not start a browser.
+    #[arg(long)]
+    no_browser: bool,
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +87,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Token(args)) => token(&args),
+        Some(Command::Open(args)) => open(&args),
         Some(Command::Import(args)) => import(&args),
         Some(Command::Verify(args)) => verify(&args),
         Some(Command::Check(args)) => return check::run(&args),
@@ -102,6 +119,107 @@ fn token(args: &DataDirArg) -> Result<(), String> {
     let token = ApiToken::load_or_create(&dir).map_err(|error| error.to_string())?;
     println!("{}", token.expose());
     Ok(())
+}
+
+/// Makes a one-time sign-in link for the running companion of a data directory, prints it,
+/// and opens it in the default browser unless asked not to.
+fn open(args: &OpenArgs) -> Result<(), String> {
+    let dir = data_dir(&args.data_dir)?;
+    let base_url = running_url(&dir)?;
+    let store = balise_companion::Store::open(&dir).map_err(|error| error.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
+    let code = runtime.block_on(session::new_signin_code(&store));
+    let closed = store.close();
+    let code = code.map_err(|error| error.to_string())?;
+    closed.map_err(|error| format!("closing the database: {error}"))?;
+    let url = session::signin_url(&base_url, &code);
+    println!(
+        "Tableau de bord / Dashboard: {url}\n(lien à usage unique, valable 15 minutes / one-time link, valid for 15 minutes)"
+    );
+    if !args.no_browser {
+        match open_in_browser(&url) {
+            Ok(()) => {
+                println!("Ouvert dans le navigateur par défaut / Opened in the default browser")
+            }
+            Err(error) => println!(
+                "Ouvrez ce lien dans votre navigateur / Open this link in your browser ({error})"
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// The address of the companion running on a data directory, as it wrote it at start-up,
+/// once it answers there.
+fn running_url(dir: &Path) -> Result<String, String> {
+    let file = dir.join(RUNNING_FILE);
+    let not_running = || {
+        format!(
+            "the companion of {} is not running: start it with `balise-companion serve` (or `cargo xtask run`), then run this again / \
+             le compagnon de ce dossier ne fonctionne pas : démarrez-le, puis relancez cette commande",
+            dir.display()
+        )
+    };
+    let url = std::fs::read_to_string(&file).map_err(|_| not_running())?;
+    let url = url.trim().to_owned();
+    let addr = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.parse::<SocketAddr>().ok())
+        .ok_or_else(|| {
+            format!(
+                "{} is malformed: {url:?}; restart the companion",
+                file.display()
+            )
+        })?;
+    if !answers_health(addr) {
+        return Err(not_running());
+    }
+    Ok(url)
+}
+
+/// Whether a Balise companion answers `GET /api/v1/health` at `addr` (within 2 seconds).
+fn answers_health(addr: SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(2);
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, timeout) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let request =
+        format!("GET /api/v1/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    answer.starts_with("HTTP/1.1 200") && answer.contains("\"status\":\"ok\"")
+}
+
+/// Asks the desktop to open a URL in the default browser.
+fn open_in_browser(url: &str) -> Result<(), String> {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("cmd");
+        command.args(["/C", "start", ""]);
+        command
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match command.spawn() {
+        Ok(_) => Ok(()),
+        Err(error) => Err(format!("no browser could be started: {error}")),
+    }
 }
 
 fn import(args: &ImportArgs) -> Result<(), String> {
@@ -226,11 +344,22 @@ fn run_server(args: &ServeArgs) -> Result<(), String> {
         // Signal handlers are installed before the address is announced, so a launcher that
         // sends SIGTERM right after reading it gets a clean stop.
         let shutdown = shutdown_signal()?;
-        announce(bound, &dir);
+        let base = announce(bound, &dir);
+        let running = dir.join(RUNNING_FILE);
+        if let Err(error) = std::fs::write(&running, format!("{base}\n")) {
+            tracing::warn!(%error, "cannot write {}; `balise-companion open` will not find this companion", running.display());
+        }
+        match session::new_signin_code(&companion.store).await {
+            Ok(code) => println!(
+                "Tableau de bord / Dashboard: {} (lien à usage unique, 15 minutes; ensuite : balise-companion open / one-time link, 15 minutes; later: balise-companion open)",
+                session::signin_url(&base, &code)
+            ),
+            Err(error) => tracing::warn!(%error, "cannot make a sign-in link"),
+        }
         announce_mail(&companion.mailer.settings());
-        serve(listener, companion, shutdown)
-            .await
-            .map_err(|error| format!("server error: {error}"))?;
+        let served = serve(listener, companion, shutdown).await;
+        let _ = std::fs::remove_file(&running);
+        served.map_err(|error| format!("server error: {error}"))?;
         println!("Balise companion stopped");
         Ok(())
     })
@@ -249,7 +378,8 @@ fn bind_error(addr: SocketAddr, error: &std::io::Error) -> String {
     }
 }
 
-fn announce(bound: SocketAddr, dir: &Path) {
+/// Prints where the companion listens and how to pair; returns its base URL.
+fn announce(bound: SocketAddr, dir: &Path) -> String {
     let base = match bound {
         SocketAddr::V4(v4) => format!("http://{}:{}", v4.ip(), v4.port()),
         SocketAddr::V6(v6) => format!("http://[{}]:{}", v6.ip(), v6.port()),
@@ -258,9 +388,10 @@ fn announce(bound: SocketAddr, dir: &Path) {
     println!("Data directory / Dossier de données: {}", dir.display());
     println!("Pairing page / Page de jumelage: {base}/pair");
     println!(
-        "To pair: open the pairing page in the browser that has the Balise extension, click \"Pair this browser\", then approve the request marked as this browser's. / \
-         Pour jumeler : ouvrez la page de jumelage dans le navigateur où est l'extension Balise, cliquez « Jumeler ce navigateur », puis approuvez la demande marquée comme celle de ce navigateur."
+        "To pair: sign in with the dashboard link below in the browser that has the Balise extension, open the pairing page, click \"Pair this browser\", then approve the request marked as this browser's. / \
+         Pour jumeler : connectez-vous avec le lien du tableau de bord ci-dessous dans le navigateur où est l'extension Balise, ouvrez la page de jumelage, cliquez « Jumeler ce navigateur », puis approuvez la demande marquée comme celle de ce navigateur."
     );
+    base
 }
 
 /// Says whether email forwarding is on, and every settings problem with what to fix.

@@ -1,4 +1,5 @@
-//! The route table: open endpoints, token-protected API, the manager's pages, and the guards around them.
+//! The route table: open endpoints, the token-protected API, the manager's pages behind a
+//! session, and the guards around them.
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -7,10 +8,11 @@ use axum::routing::{get, post};
 
 use crate::handlers::{
     JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, mail, method_not_allowed,
-    pairing, policy, report_page, reports, settings_page,
+    pairing, policy, report_page, reports, session, settings_page,
 };
 use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_token};
+use crate::session::require_session;
 use crate::state::AppState;
 
 /// Builds the application for a state.
@@ -37,22 +39,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/policy", get(policy::get))
         .route_layer(from_fn_with_state(state.clone(), require_token));
 
-    let import = Router::new()
+    // The dashboard: every page, screenshot, export and form needs a session.
+    let pages = Router::new()
         .route("/import", post(report_page::import))
-        .route_layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
-
-    let open = Router::new()
-        .route("/api/v1/health", get(health::health))
-        .route("/api/v1/pairing", post(pairing::create))
-        // POST as well: browsers send no Origin on an extension's GET, and polling needs it.
-        .route(
-            "/api/v1/pairing/{id}",
-            get(pairing::poll).post(pairing::poll),
-        )
+        .route_layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
         .route("/", get(dashboard::dashboard))
         .route("/pair", get(pairing::page_handler))
         .route("/pair/{id}/approve", post(pairing::approve))
         .route("/pair/{id}/reject", post(pairing::reject))
+        .route("/clients/{id}/revoke", post(pairing::revoke))
         .route("/reports/{id}/screenshot.png", get(reports::screenshot))
         .route("/reports/{id}/email.eml", get(mail::draft))
         .route("/reports/{id}", get(report_page::show))
@@ -64,12 +59,25 @@ pub fn router(state: AppState) -> Router {
             get(settings_page::show).post(settings_page::save),
         )
         .route("/settings/test", post(settings_page::test))
+        .route("/signout", get(session::confirm).post(session::sign_out))
+        .route_layer(from_fn_with_state(state.clone(), require_session))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+
+    let open = Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route("/api/v1/pairing", post(pairing::create))
+        // POST as well: browsers send no Origin on an extension's GET, and polling needs it.
+        .route(
+            "/api/v1/pairing/{id}",
+            get(pairing::poll).post(pairing::poll),
+        )
+        .route("/signin", get(session::sign_in))
         .route("/assets/balise.css", get(assets::stylesheet))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 
     Router::new()
         .merge(protected)
-        .merge(import)
+        .merge(pages)
         .merge(open)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

@@ -268,10 +268,46 @@ pub async fn require_token(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(str::trim);
-    match presented {
-        Some(token) if state.token().matches(token) => Ok(next.run(request).await),
-        _ => Err(Error::unauthorized("Jeton invalide. / Invalid token.")),
+    let Some(token) = presented else {
+        return Err(Error::unauthorized("Jeton invalide. / Invalid token."));
+    };
+    if state.token().matches(token) {
+        return Ok(next.run(request).await);
     }
+    let Some(client) = state.clients().find(token) else {
+        return Err(Error::unauthorized("Jeton invalide. / Invalid token."));
+    };
+    // A browser's own token is good only from that browser's origin (when it sends one).
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|value| value.to_str().ok());
+    if origin.is_some_and(|origin| origin != client.origin) {
+        return Err(Error::unauthorized(
+            "Ce jeton appartient à une autre extension. / This token belongs to another extension.",
+        ));
+    }
+    record_use(&state, &client);
+    Ok(next.run(request).await)
+}
+
+/// Writes a client's last use (at most once a minute), without holding up its request.
+fn record_use(state: &AppState, client: &crate::clients::KnownClient) {
+    let now_unix = crate::handlers::now_unix();
+    if !state.clients().note_use(&client.id, now_unix) {
+        return;
+    }
+    let store = state.store().clone();
+    let id = client.id.clone();
+    tokio::spawn(async move {
+        let now = crate::store::now_utc();
+        if let Err(error) = store
+            .write(move |tx| crate::store::pairing::touch(tx, &id, &now))
+            .await
+        {
+            tracing::warn!(%error, "recording a paired browser's last use");
+        }
+    });
 }
 
 /// Logs method, path (never the query), status and duration. Headers are never logged.

@@ -1,16 +1,17 @@
 //! What the companion opens at start (`Companion`) and what every handler shares (`AppState`).
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use balise_core::policy::Policy;
 
+use crate::clients::ClientRegistry;
 use crate::mail::Mailer;
 use crate::policy_file;
 use crate::security::Site;
 use crate::settings::{ConfigError, Settings};
+use crate::store::pairing::PairedClient;
 use crate::store::{Store, StoreError};
 use crate::token::{ApiToken, TokenError, random_hex};
 
@@ -108,12 +109,12 @@ struct Inner {
     companion: Companion,
     site: Site,
     csrf: String,
-    paired: RwLock<HashSet<String>>,
+    clients: ClientRegistry,
 }
 
 impl AppState {
-    /// State for a companion bound to `addr`, knowing the already paired origins.
-    pub fn new(companion: Companion, addr: SocketAddr, paired: Vec<String>) -> Self {
+    /// State for a companion bound to `addr`, knowing the already paired browsers.
+    pub fn new(companion: Companion, addr: SocketAddr, paired: Vec<PairedClient>) -> Self {
         // A per-process CSRF token for the pairing page's forms. Falls back to a UUID v4
         // (also from the OS generator) if getrandom fails.
         let csrf = random_hex(32).unwrap_or_else(|_| uuid::Uuid::new_v4().simple().to_string());
@@ -122,7 +123,7 @@ impl AppState {
                 companion,
                 site: Site::new(addr),
                 csrf,
-                paired: RwLock::new(paired.into_iter().collect()),
+                clients: ClientRegistry::new(paired),
             }),
         }
     }
@@ -162,28 +163,18 @@ impl AppState {
         &self.inner.csrf
     }
 
-    /// Whether an origin was paired (an in-memory copy of `paired_clients`).
+    /// The paired browsers and their tokens (an in-memory copy of `paired_clients`).
+    pub fn clients(&self) -> &ClientRegistry {
+        &self.inner.clients
+    }
+
+    /// Whether an origin belongs to a paired, unrevoked browser.
     pub fn is_paired(&self, origin: &str) -> bool {
-        self.inner
-            .paired
-            .read()
-            .map(|set| set.contains(origin))
-            .unwrap_or(false)
+        self.inner.clients.is_paired(origin)
     }
 
     /// Whether any extension is paired.
     pub fn any_paired(&self) -> bool {
-        self.inner
-            .paired
-            .read()
-            .map(|set| !set.is_empty())
-            .unwrap_or(false)
-    }
-
-    /// Records a newly paired origin (after the database commit).
-    pub fn add_paired(&self, origin: String) {
-        if let Ok(mut set) = self.inner.paired.write() {
-            set.insert(origin);
-        }
+        self.inner.clients.any_paired()
     }
 }

@@ -346,3 +346,87 @@ fn check_exits_0_when_no_required_item_fails_and_2_on_bad_input() {
     let (code, _, stderr) = check(&["--policy", "/nonexistent/policy.toml"], b"Bonjour");
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// The sign-in link in a line printed by `serve` or `open`.
+fn sign_in_link(printed: &str) -> String {
+    printed
+        .lines()
+        .find_map(|line| line.strip_prefix("Tableau de bord / Dashboard: "))
+        .unwrap_or_else(|| panic!("no sign-in link in {printed:?}"))
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn sign_in_status(link: &str) -> (u16, bool) {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(link)
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.headers().contains_key("set-cookie"),
+    )
+}
+
+#[tokio::test]
+async fn serve_prints_a_one_time_sign_in_link_and_open_makes_more_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut running = start(dir.path(), &[]);
+    // The start-up lines, up to the email line that follows the link.
+    let mut printed = String::new();
+    while !printed.contains("Tableau de bord / Dashboard: ") {
+        let mut line = String::new();
+        assert_ne!(running.reader.read_line(&mut line).unwrap(), 0, "{printed}");
+        printed.push_str(&line);
+    }
+    let startup_link = sign_in_link(&printed);
+    assert!(
+        startup_link.starts_with(&format!("{}/signin?code=", running.base)),
+        "{startup_link}"
+    );
+    assert_eq!(sign_in_status(&startup_link).await, (303, true));
+    assert_eq!(sign_in_status(&startup_link).await, (401, false), "once");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("companion-url"))
+            .unwrap()
+            .trim(),
+        running.base
+    );
+
+    let open = || {
+        Command::new(BIN)
+            .args(["open", "--no-browser", "--data-dir"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let output = open();
+    assert!(output.status.success(), "{output:?}");
+    let link = sign_in_link(&String::from_utf8(output.stdout).unwrap());
+    assert!(link.starts_with(&format!("{}/signin?code=", running.base)));
+    assert_ne!(link, startup_link);
+    assert_eq!(sign_in_status(&link).await, (303, true));
+
+    sigterm(&running.child);
+    let status = wait_with_timeout(&mut running.child, Duration::from_secs(20));
+    assert!(status.success());
+    assert!(
+        !dir.path().join("companion-url").exists(),
+        "the address file goes with the companion"
+    );
+    let output = open();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("is not running"), "{stderr}");
+    assert!(stderr.contains("balise-companion serve"), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "no link for a companion that is not there"
+    );
+}

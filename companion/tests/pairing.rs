@@ -113,7 +113,12 @@ async fn pairing_end_to_end_hands_the_token_to_the_asking_origin() {
     let first = server.poll(id, CHROME_ORIGIN).await;
     assert_eq!(first["status"], "approved");
     let token = first["token"].as_str().unwrap();
-    assert_eq!(token, server.token_file());
+    assert_eq!(token.len(), 64);
+    assert_ne!(
+        token,
+        server.token_file(),
+        "each browser gets a token of its own, not the shared API token"
+    );
     let second = server.poll(id, CHROME_ORIGIN).await;
     assert_eq!(
         second,

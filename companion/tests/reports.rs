@@ -790,11 +790,12 @@ async fn a_restart_on_the_same_data_dir_keeps_everything() {
     let response = server.upload(&token, &key, &report, &screenshot).await;
     assert_eq!(response.status(), 201);
     let receipt = response.text().await.unwrap();
+    let shared = server.token_file();
     server.stop().await;
 
     let server = TestServer::start(dir.path()).await;
-    assert_eq!(server.token_file(), token, "same token");
-    // Still paired (origin accepted), same report and bytes, chain intact, key remembered.
+    assert_eq!(server.token_file(), shared, "same shared token");
+    // The browser's own token still works (below). Still paired (origin accepted), same report and bytes, chain intact, key remembered.
     let health: Value = server
         .client
         .get(server.url("/api/v1/health"))

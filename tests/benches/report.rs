@@ -36,7 +36,7 @@ async fn main() -> Result<()> {
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     let browser = Browser::launch(LaunchOptions::default()).await?;
     flows::save_options(&browser, &companion.base_url, "Bench", "bench@example.org").await?;
-    flows::pair(&browser, &companion.base_url).await?;
+    flows::pair(&browser, &companion).await?;
     browser.goto(&fixtures.url("report-target.html")).await?;
 
     let mut click_to_stored = Vec::new();

@@ -123,6 +123,29 @@ impl Drop for CompanionProcess {
     }
 }
 
+impl CompanionProcess {
+    /// A fresh one-time link that signs a browser in to this companion's dashboard
+    /// (`balise-companion open --no-browser`, as its owner would run it).
+    pub fn sign_in_url(&self) -> Result<String> {
+        let output = Command::new(companion_binary()?)
+            .args(["open", "--no-browser", "--data-dir"])
+            .arg(&self.data_dir)
+            .output()?;
+        let printed = String::from_utf8(output.stdout)?;
+        if !output.status.success() {
+            bail!(
+                "balise-companion open failed: {}{printed}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        printed
+            .lines()
+            .find_map(|line| line.strip_prefix("Tableau de bord / Dashboard: "))
+            .map(|url| url.trim().to_owned())
+            .with_context(|| format!("no sign-in link in: {printed}"))
+    }
+}
+
 /// The API token of the companion whose data directory is `data_dir`
 /// (`balise-companion token --data-dir DIR`, as a script would get it).
 pub fn api_token(data_dir: &Path) -> Result<String> {

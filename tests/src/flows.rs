@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use fantoccini::Locator;
 
 use crate::browser::{Browser, WELCOME_PAGE};
+use crate::companion::CompanionProcess;
 use crate::{WAIT, eventually};
 
 /// Fills the options form (companion address, reporter name and email) and saves it.
@@ -47,17 +48,13 @@ pub async fn save_options(
 /// Pairs the extension as a person would: "Pair" in the options, then "Approve" on the
 /// companion's pairing page after checking the code is the same on both sides. A pairing
 /// that does not complete fails the test: it is never tried a second time.
-pub async fn pair(browser: &Browser, companion_url: &str) -> Result<()> {
-    pair_once(browser, companion_url).await
-}
-
-async fn pair_once(browser: &Browser, companion_url: &str) -> Result<()> {
+pub async fn pair(browser: &Browser, companion: &CompanionProcess) -> Result<()> {
     browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
     let code = ask_to_pair(browser).await?;
-    approve_on_pairing_page(browser, companion_url, &code).await?;
+    approve_on_pairing_page(browser, companion, &code).await?;
     browser.open_extension_page("options.html").await?;
     eventually(PAIRING_WAIT, "the options page to say paired", || async {
         Ok((pairing_state(browser).await?.as_deref() == Some("paired")).then_some(()))
@@ -92,11 +89,14 @@ async fn ask_to_pair(browser: &Browser) -> Result<String> {
 
 /// On the companion's pairing page (in the current tab), "Approve" on the request whose
 /// code is `code`, after checking the page shows it.
-async fn approve_on_pairing_page(browser: &Browser, companion_url: &str, code: &str) -> Result<()> {
-    let pair_page = format!("{companion_url}/pair");
+async fn approve_on_pairing_page(
+    browser: &Browser,
+    companion: &CompanionProcess,
+    code: &str,
+) -> Result<()> {
     let what = format!("the code {code} on the companion's pairing page");
     eventually(WAIT, &what, || async {
-        browser.goto(&pair_page).await?;
+        open_dashboard(browser, companion, "/pair").await?;
         let text = browser
             .eval(
                 "return document.body ? document.body.innerText : ''",
@@ -184,9 +184,12 @@ pub async fn fill_welcome_page(
 /// Pairs from the welcome page in the current tab: "Pair" there, "Approve" on the
 /// companion's pairing page (in this tab), then back to the welcome page until it says
 /// paired. Returns the welcome page's state then (`ready` once the identity is saved too).
-pub async fn pair_from_welcome_page(browser: &Browser, companion_url: &str) -> Result<String> {
+pub async fn pair_from_welcome_page(
+    browser: &Browser,
+    companion: &CompanionProcess,
+) -> Result<String> {
     let code = ask_to_pair(browser).await?;
-    approve_on_pairing_page(browser, companion_url, &code).await?;
+    approve_on_pairing_page(browser, companion, &code).await?;
     open_welcome_page(browser).await?;
     browser
         .wait_for_attribute_within(PAIRING_WAIT, "#pairing-status", "data-state", "paired")
@@ -208,8 +211,11 @@ async fn approve_and_wait(browser: &Browser, approve: fantoccini::elements::Elem
 /// Pairs from the companion's own pairing page, touching no setting: "Pair this browser"
 /// there (the button the content script enables), then "Approve" on the pending request the
 /// content script marks as this browser's, after checking its code. Returns the code.
-pub async fn pair_from_companion_page(browser: &Browser, companion_url: &str) -> Result<String> {
-    browser.goto(&format!("{companion_url}/pair")).await?;
+pub async fn pair_from_companion_page(
+    browser: &Browser,
+    companion: &CompanionProcess,
+) -> Result<String> {
+    open_dashboard(browser, companion, "/pair").await?;
     let state = pairing_section_state(browser, &["ready", "paired-elsewhere"]).await?;
     browser
         .client()
@@ -363,11 +369,32 @@ pub async fn allow_with_reason(panel: &fantoccini::elements::Element, reason: &s
 }
 
 /// Opens one of the companion's dashboard pages (`path`, such as `/` or `/reports/{id}`) in
-/// the browser, as the manager.
+/// the browser, as the manager: signed in first with a fresh one-time link if the page asks
+/// for it.
 pub async fn open_dashboard(
     browser: &Browser,
-    companion: &crate::companion::CompanionProcess,
+    companion: &CompanionProcess,
     path: &str,
 ) -> Result<()> {
-    browser.goto(&format!("{}{path}", companion.base_url)).await
+    let url = format!("{}{path}", companion.base_url);
+    browser.goto(&url).await?;
+    if browser
+        .client()
+        .find(Locator::Css("[data-signin-help]"))
+        .await
+        .is_err()
+    {
+        return Ok(());
+    }
+    browser.goto(&companion.sign_in_url()?).await?;
+    browser.goto(&url).await?;
+    if browser
+        .client()
+        .find(Locator::Css("[data-signin-help]"))
+        .await
+        .is_ok()
+    {
+        bail!("the dashboard still asks to sign in after the sign-in link");
+    }
+    Ok(())
 }

@@ -149,31 +149,49 @@ pub async fn upload(api: &CompanionApi, report: &Value, png: &[u8]) -> Result<St
 }
 
 /// The dashboard in the manager's browser: pages read and forms posted from the
-/// companion's own origin, with the page's CSRF token.
+/// companion's own origin, with the page's CSRF token, in a session opened with a one-time
+/// sign-in link on first use.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
     base_url: String,
+    sign_in_url: String,
     http: reqwest::Client,
+    signed_in: std::sync::Arc<tokio::sync::OnceCell<()>>,
 }
 
 impl Dashboard {
     /// The dashboard of a running companion, as its manager sees it.
     pub fn of(companion: &CompanionProcess) -> Result<Self> {
-        Self::new(&companion.base_url)
-    }
-
-    /// The dashboard of the companion at `base_url`.
-    pub fn new(base_url: &str) -> Result<Self> {
         Ok(Self {
-            base_url: base_url.to_owned(),
+            base_url: companion.base_url.clone(),
+            sign_in_url: companion.sign_in_url()?,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
                 .build()?,
+            signed_in: std::sync::Arc::default(),
         })
+    }
+
+    async fn sign_in(&self) -> Result<()> {
+        self.signed_in
+            .get_or_try_init(|| async {
+                let response = self.http.get(&self.sign_in_url).send().await?;
+                anyhow::ensure!(
+                    response.status() == 303,
+                    "signing in: HTTP {}: {}",
+                    response.status(),
+                    response.text().await?
+                );
+                Ok(())
+            })
+            .await
+            .map(|_| ())
     }
 
     /// A page's HTML (fails unless 200).
     pub async fn page(&self, path: &str) -> Result<String> {
+        self.sign_in().await?;
         let response = self
             .http
             .get(format!("{}{path}", self.base_url))
@@ -202,6 +220,7 @@ impl Dashboard {
         fields: &[(&str, &str)],
     ) -> Result<(u16, Option<String>, String)> {
         let csrf = Self::csrf(&self.page(from).await?)?;
+        self.sign_in().await?;
         let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
         let response = self

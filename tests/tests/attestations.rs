@@ -83,7 +83,7 @@ async fn paired_browser(setup: &Setup) -> Result<Browser> {
         REPORTER_EMAIL,
     )
     .await?;
-    flows::pair(&browser, &setup.companion.base_url).await?;
+    flows::pair(&browser, &setup.companion).await?;
     browser.open_extension_page("options.html").await?;
     Ok(browser)
 }
@@ -265,7 +265,7 @@ async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() ->
         .await?;
 
     // Paired: the companion's.
-    flows::pair(&browser, &setup.companion.base_url).await?;
+    flows::pair(&browser, &setup.companion).await?;
     browser.open_extension_page("options.html").await?;
     let reply = send_message(&browser, json!({"type": "get-policy"})).await?;
     assert_eq!(reply["type"], "policy", "{reply}");

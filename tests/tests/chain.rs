@@ -56,7 +56,7 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
     let member_api = CompanionApi::new(&member.base_url, api_token(member_dir.path())?);
     let browser = Browser::launch(LaunchOptions::default()).await?;
     flows::save_options(&browser, &member.base_url, REPORTER_NAME, REPORTER_EMAIL).await?;
-    flows::pair(&browser, &member.base_url).await?;
+    flows::pair(&browser, &member).await?;
 
     // One click on the page, then a category and a note on the card.
     browser.goto(&fixtures.url("report-target.html")).await?;
@@ -108,7 +108,7 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
     let eml_dir = tempfile::tempdir()?;
     let eml = eml_dir.path().join("signalement.eml");
     std::fs::write(&eml, &to_manager.raw)?;
-    browser.goto(&format!("{}/", manager.base_url)).await?;
+    flows::open_dashboard(&browser, &manager, "/").await?;
     browser
         .client()
         .find(Locator::Css("details.import summary"))

@@ -103,7 +103,7 @@ async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overr
         "gestion@example.org",
     )
     .await?;
-    flows::pair(&browser, &companion.base_url).await?;
+    flows::pair(&browser, &companion).await?;
     browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#policy-status", "data-source", "companion")

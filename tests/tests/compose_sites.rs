@@ -350,7 +350,7 @@ async fn every_fixture(mode: CspMode) -> Result<()> {
     )
     .await?;
     flows::save_extra_sites(&browser, &["exemple-syndicat.test"]).await?;
-    flows::pair(&browser, &companion.base_url).await?;
+    flows::pair(&browser, &companion).await?;
     browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#policy-status", "data-source", "companion")

@@ -206,7 +206,7 @@ async fn firefox_pairs_from_the_companions_page_and_a_click_stores_the_report() 
         "marie-eve.tremblay@example.org",
     )
     .await?;
-    flows::pair_from_companion_page(&browser, &companion.base_url).await?;
+    flows::pair_from_companion_page(&browser, &companion).await?;
     let listed = browser
         .eval("return document.body.innerText", vec![])
         .await?;

@@ -300,7 +300,7 @@ async fn a_permanent_refusal_stops_is_shown_and_is_retried_from_the_dashboard() 
         "{failed}"
     );
     assert_eq!(failed["attempts"], 1, "a 5xx is not retried by itself");
-    let dashboard = Dashboard::new(&member.process.base_url)?;
+    let dashboard = Dashboard::of(&member.process)?;
     let home = dashboard.page("/").await?;
     assert!(home.contains("data-mail-count=\"failed\""), "{home}");
     assert!(
@@ -476,9 +476,7 @@ async fn credentials_in_the_url_are_used_and_a_wrong_password_is_shown() -> Resu
     assert_eq!(mails[0].auth_login.as_deref(), Some("balise"));
     sent(&member.api, &id).await?;
     // The password never leaves: not on the settings page, not in the API.
-    let settings = Dashboard::new(&member.process.base_url)?
-        .page("/settings")
-        .await?;
+    let settings = Dashboard::of(&member.process)?.page("/settings").await?;
     assert!(!settings.contains("s3cret"), "{settings}");
     let status = member.api.mail_status().await?;
     assert!(!status.to_string().contains("s3cret"), "{status}");
@@ -522,7 +520,7 @@ async fn with_forwarding_off_nothing_is_lost_and_the_settings_page_turns_it_on()
         status["missing"].to_string().contains("[smtp] url"),
         "{status}"
     );
-    let dashboard = Dashboard::new(&member.process.base_url)?;
+    let dashboard = Dashboard::of(&member.process)?;
     let home = dashboard.page("/").await?;
     assert!(home.contains("data-forwarding=\"off\""));
     assert!(home.contains("Le transfert par courriel est désactivé"));
@@ -631,7 +629,7 @@ async fn wrong_settings_are_reported_and_reports_are_still_stored() -> Result<()
         Some(3),
         "{status}"
     );
-    let home = Dashboard::new(&process.base_url)?.page("/").await?;
+    let home = Dashboard::of(&process)?.page("/").await?;
     assert!(home.contains("[smtp] url / BALISE_SMTP_URL"), "{home}");
     assert!(home.contains("smtp://hôte:port"), "the fix is named");
     assert!(home.contains("[identity] role / BALISE_ROLE"));

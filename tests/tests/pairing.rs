@@ -17,7 +17,7 @@ async fn pairing_from_the_companions_page_sets_its_address_and_reports_reach_it(
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     let browser = Browser::launch(LaunchOptions::default()).await?;
 
-    let code = flows::pair_from_companion_page(&browser, &companion.base_url).await?;
+    let code = flows::pair_from_companion_page(&browser, &companion).await?;
     ensure!(
         code.len() == 7 && code.as_bytes()[3] == b'-',
         "code {code:?}"
@@ -65,9 +65,7 @@ async fn pairing_from_the_companions_page_sets_its_address_and_reports_reach_it(
     assert_eq!(api.report(id).await?["report"]["pageUrl"], page_url);
 
     // Back on the pairing page, it says this browser is paired here.
-    browser
-        .goto(&format!("{}/pair", companion.base_url))
-        .await?;
+    flows::open_dashboard(&browser, &companion, "/pair").await?;
     flows::pairing_section_state(&browser, &["paired"]).await?;
     let button_shown = browser
         .eval(
@@ -88,8 +86,7 @@ async fn a_scripted_click_on_the_pairing_button_asks_nothing() -> Result<()> {
     let data_dir = tempfile::tempdir()?;
     let companion = CompanionProcess::start(data_dir.path())?;
     let browser = Browser::launch(LaunchOptions::default()).await?;
-    let pair_page = format!("{}/pair", companion.base_url);
-    browser.goto(&pair_page).await?;
+    flows::open_dashboard(&browser, &companion, "/pair").await?;
     flows::pairing_section_state(&browser, &["ready"]).await?;
     balise_e2e::screenshots::save(&browser, "pairing-page-ready").await?;
     let enabled = browser
@@ -104,7 +101,7 @@ async fn a_scripted_click_on_the_pairing_button_asks_nothing() -> Result<()> {
     assert_eq!(enabled, serde_json::json!(true), "the extension enabled it");
     // Give a wrongly accepted click time to reach the companion, then look.
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    browser.goto(&pair_page).await?;
+    flows::open_dashboard(&browser, &companion, "/pair").await?;
     let state = flows::pairing_section_state(&browser, &["ready", "pending"]).await?;
     assert_eq!(state, "ready", "an untrusted click must not ask to pair");
     let rows = browser

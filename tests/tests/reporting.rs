@@ -100,7 +100,7 @@ async fn paired_browser(setup: &Setup, options: LaunchOptions) -> Result<Browser
         REPORTER_EMAIL,
     )
     .await?;
-    flows::pair(&browser, &setup.companion.base_url).await?;
+    flows::pair(&browser, &setup.companion).await?;
     Ok(browser)
 }
 
@@ -154,7 +154,7 @@ async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> R
     assert_eq!(setup.api.reports().await?.len(), 0);
 
     // Paired: it goes, once.
-    flows::pair_from_companion_page(&browser, &setup.companion.base_url).await?;
+    flows::pair_from_companion_page(&browser, &setup.companion).await?;
     let reports = wait_for_reports(&setup.api, 1).await?;
     check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;

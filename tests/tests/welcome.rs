@@ -224,7 +224,7 @@ async fn welcome_at_install(engine: Engine, expected: &Expected, role: &str) -> 
         .wait_for_attribute("li[data-step=identity]", "data-done", "true")
         .await?;
     assert_eq!(
-        flows::pair_from_welcome_page(&browser, &setup.companion.base_url).await?,
+        flows::pair_from_welcome_page(&browser, &setup.companion).await?,
         "ready"
     );
     let summary = text_of(&browser, "#welcome-summary").await?;
@@ -300,7 +300,7 @@ async fn card_leads_to_the_welcome_page(engine: Engine) -> Result<()> {
     let setup = setup().await?;
     let browser = Browser::launch(browser_in(engine, ENGLISH.tag, false)).await?;
     // Paired, but no name or email yet.
-    flows::pair_from_companion_page(&browser, &setup.companion.base_url).await?;
+    flows::pair_from_companion_page(&browser, &setup.companion).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
     flows::click_report_button(&browser).await?;

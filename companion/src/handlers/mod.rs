@@ -9,6 +9,7 @@ pub mod pairing;
 pub mod policy;
 pub mod report_page;
 pub mod reports;
+pub mod session;
 pub mod settings_page;
 
 use axum::body::{Body, Bytes};

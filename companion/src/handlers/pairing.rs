@@ -18,8 +18,11 @@ use crate::error::{Error, Result};
 use crate::html::{Nav, bi, display_time, escape, page};
 use crate::security::{is_extension_origin, origin_browser};
 use crate::state::AppState;
-use crate::store::pairing::{self, PAIRING_TTL_SECS, PairingRequest, PollOutcome};
-use crate::store::{format_utc, now_utc};
+use crate::store::pairing::{
+    self, Decision, PAIRING_TTL_SECS, PairedClient, PairingRequest, PollOutcome,
+};
+use crate::store::{format_utc, now_utc, sha256_hex};
+use crate::token::random_hex;
 
 /// Body of `POST /api/v1/pairing`.
 #[derive(Debug, Deserialize)]
@@ -126,12 +129,10 @@ pub async fn poll(
         .await?;
     let body = match outcome {
         PollOutcome::Pending => json!({ "status": "pending" }),
-        PollOutcome::Approved {
-            hand_out_token: true,
-        } => json!({ "status": "approved", "token": state.token().expose() }),
-        PollOutcome::Approved {
-            hand_out_token: false,
-        } => json!({ "status": "approved" }),
+        PollOutcome::Approved { token: Some(token) } => {
+            json!({ "status": "approved", "token": token })
+        }
+        PollOutcome::Approved { token: None } => json!({ "status": "approved" }),
         PollOutcome::Rejected => json!({ "status": "rejected" }),
         PollOutcome::Expired => json!({ "status": "expired" }),
     };
@@ -181,6 +182,16 @@ pub async fn page_handler(
                 body,
                 "<p class=\"notice\">{}</p>",
                 bi("Demande refusée.", "Request rejected.")
+            );
+        }
+        Some("revoked") => {
+            let _ = write!(
+                body,
+                "<p class=\"notice\">{}</p>",
+                bi(
+                    "Extension révoquée : son jeton est refusé désormais.",
+                    "Extension revoked: its token is refused from now on."
+                )
             );
         }
         _ => {}
@@ -269,20 +280,55 @@ pub async fn page_handler(
     } else {
         let _ = write!(
             body,
-            "<div class=\"table-wrap\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            "<div class=\"table-wrap\"><table data-clients><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             bi("Nom", "Label"),
             bi("Navigateur", "Browser"),
             bi("Origine", "Origin"),
             bi("Jumelée le", "Paired on"),
+            bi("Dernière utilisation", "Last use"),
+            bi("Jeton", "Token"),
         );
+        let csrf = escape(state.csrf());
         for client in &clients {
+            let last_use = client
+                .last_used_at
+                .as_deref()
+                .map_or_else(|| bi("jamais", "never"), |at| escape(&display_time(at)));
+            let token = match (&client.revoked_at, &client.token_sha256) {
+                (Some(at), _) => format!(
+                    "<span class=\"status-bad\">{}</span><div class=\"small\">{}</div>",
+                    bi("Révoqué", "Revoked"),
+                    escape(&display_time(at))
+                ),
+                (None, own) => format!(
+                    "{}<form class=\"inline\" method=\"post\" action=\"/clients/{id}/revoke\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                     <button class=\"reject\" type=\"submit\">{}</button></form>",
+                    if own.is_some() {
+                        format!("<div class=\"small\">{}</div>", bi("Le sien", "Its own"))
+                    } else {
+                        format!(
+                            "<div class=\"small status-warn\">{}</div>",
+                            bi(
+                                "Jeton partagé (jumelée avant les jetons par navigateur) : jumelez-la de nouveau",
+                                "Shared token (paired before per-browser tokens): pair it again"
+                            )
+                        )
+                    },
+                    bi("Révoquer", "Revoke"),
+                    id = escape(&client.id),
+                ),
+            };
             let _ = write!(
                 body,
-                "<tr><td>{}</td><td>{}</td><td class=\"hash\">{}</td><td class=\"small\">{}</td></tr>",
-                escape(&client.label),
-                escape(&client.browser),
-                escape(&client.origin),
-                escape(&display_time(&client.paired_at)),
+                "<tr data-client=\"{id}\" data-revoked=\"{revoked}\"><td>{label}</td><td>{browser}</td><td class=\"hash\">{origin}</td>\
+                 <td class=\"small\">{paired}</td><td class=\"small\" data-last-use>{last_use}</td><td>{token}</td></tr>",
+                id = escape(&client.id),
+                revoked = client.revoked_at.is_some(),
+                label = escape(&client.label),
+                browser = escape(&client.browser),
+                origin = escape(&client.origin),
+                paired = escape(&display_time(&client.paired_at)),
             );
         }
         body.push_str("</tbody></table></div>");
@@ -330,20 +376,67 @@ async fn decide(
     form: Result<Form<DecisionForm>, FormRejection>,
     approve: bool,
 ) -> Result<Response> {
-    // Only the companion's own page may decide: its exact origin, plus the per-process token.
+    // Only the companion's own page may decide: a session (the route's layer), its exact
+    // origin, plus the form token.
     page_form(&state, &headers, form)?;
     let id = path_uuid(&id, "demande de jumelage / pairing request")?;
     let now = now_utc();
-    let decided = state
-        .store()
-        .write(move |tx| pairing::decide(tx, &id, approve, &now, now_unix()))
-        .await?;
-    if approve {
-        tracing::info!(origin = %decided.origin, "extension paired");
-        state.add_paired(decided.origin);
-        Ok(Redirect::to("/pair?done=approved").into_response())
+    // Each approved browser gets a token of its own, revocable on its own.
+    let token = if approve {
+        Some(random_hex(32).map_err(Error::internal)?)
     } else {
-        tracing::info!(origin = %decided.origin, "pairing rejected");
-        Ok(Redirect::to("/pair?done=rejected").into_response())
+        None
+    };
+    let decided = {
+        let now = now.clone();
+        let token = token.clone();
+        state
+            .store()
+            .write(move |tx| {
+                let decision = token
+                    .as_deref()
+                    .map_or(Decision::Reject, |token| Decision::Approve { token });
+                pairing::decide(tx, &id, decision, &now, now_unix())
+            })
+            .await?
+    };
+    match token {
+        Some(token) => {
+            tracing::info!(origin = %decided.origin, "extension paired");
+            state.clients().add(&PairedClient {
+                id: decided.id,
+                origin: decided.origin,
+                label: decided.label,
+                browser: decided.browser,
+                paired_at: now,
+                token_sha256: Some(sha256_hex(token.as_bytes())),
+                last_used_at: None,
+                revoked_at: None,
+            });
+            Ok(Redirect::to("/pair?done=approved").into_response())
+        }
+        None => {
+            tracing::info!(origin = %decided.origin, "pairing rejected");
+            Ok(Redirect::to("/pair?done=rejected").into_response())
+        }
     }
+}
+
+/// `POST /clients/{id}/revoke`: a paired browser's token is refused from now on.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    form: Result<Form<DecisionForm>, FormRejection>,
+) -> Result<Response> {
+    page_form(&state, &headers, form)?;
+    let id = path_uuid(&id, "extension jumelée / paired extension")?;
+    let now = now_utc();
+    let revoked = state
+        .store()
+        .write(move |tx| pairing::revoke(tx, &id, &now))
+        .await?;
+    state.clients().remove(&revoked);
+    tracing::info!(origin = %revoked.origin, "paired extension revoked");
+    Ok(Redirect::to("/pair?done=revoked").into_response())
 }

@@ -17,6 +17,7 @@ pub mod mail;
 pub mod pairing;
 pub mod reports;
 mod schema;
+pub mod sessions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -225,7 +226,7 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 12] = [
+    const TABLES: [&str; 14] = [
         "reports",
         "screenshots",
         "evidence_log",
@@ -238,6 +239,8 @@ pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
         "pairing_requests",
         "attestations",
         "report_annotations",
+        "signin_links",
+        "dashboard_sessions",
     ];
     if !TABLES.contains(&table) {
         return Err(rusqlite::Error::InvalidParameterName(table.to_owned()));

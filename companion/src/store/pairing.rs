@@ -4,6 +4,7 @@ use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
+use super::sha256_hex;
 use crate::error::{Error, Result};
 
 /// How long a pairing request waits for approval.
@@ -38,6 +39,8 @@ pub struct PairingRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PairedClient {
+    /// Its id: the pairing request that paired it.
+    pub id: String,
     /// Its exact origin.
     pub origin: String,
     /// Label given at pairing.
@@ -46,18 +49,25 @@ pub struct PairedClient {
     pub browser: String,
     /// When it was approved (UTC).
     pub paired_at: String,
+    /// SHA-256 of its own token; `None` for a browser paired before each had its own, which
+    /// uses the shared API token.
+    #[serde(skip)]
+    pub token_sha256: Option<String>,
+    /// When its token was last used (UTC), as last recorded.
+    pub last_used_at: Option<String>,
+    /// When it was revoked (UTC); a revoked browser's token is refused.
+    pub revoked_at: Option<String>,
 }
 
 /// What polling a request tells the extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollOutcome {
     /// Not decided yet.
     Pending,
-    /// Approved; `hand_out_token` is true the first time, and again until the request
-    /// expires.
+    /// Approved; the browser's own token is handed out until the request expires.
     Approved {
-        /// Whether to include the token in this answer.
-        hand_out_token: bool,
+        /// The token to include in this answer, if it is still handed out.
+        token: Option<String>,
     },
     /// Refused by the person.
     Rejected,
@@ -67,6 +77,7 @@ pub enum PollOutcome {
 
 /// Stores a new request. 429 if too many are pending.
 pub fn create(tx: &Transaction<'_>, request: &PairingRequest, now_unix: i64) -> Result<()> {
+    forget_expired_tokens(tx, now_unix)?;
     let pending: i64 = tx.query_row(
         "SELECT count(*) FROM pairing_requests WHERE status = 'pending' AND expires_at_unix > ?1",
         [now_unix],
@@ -135,15 +146,30 @@ pub fn pending(conn: &Connection, now_unix: i64) -> Result<Vec<PairingRequest>> 
     Ok(rows)
 }
 
-/// Approves or rejects a pending request; on approval records (or refreshes) the paired client.
+/// A decision on a pairing request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision<'a> {
+    /// Approved: the browser gets this token of its own (handed out on its polls until
+    /// the request expires; only its SHA-256 is kept after that).
+    Approve {
+        /// The new token.
+        token: &'a str,
+    },
+    /// Rejected.
+    Reject,
+}
+
+/// Approves or rejects a pending request; on approval records (or refreshes, with a new
+/// token that replaces the old one) the paired client.
 /// 404 if unknown, 409 `pairing_not_pending` if already decided or expired.
 pub fn decide(
     tx: &Transaction<'_>,
     id: &str,
-    approve: bool,
+    decision: Decision<'_>,
     now: &str,
     now_unix: i64,
 ) -> Result<PairingRequest> {
+    forget_expired_tokens(tx, now_unix)?;
     let Some(request) = get(tx, id)? else {
         return Err(Error::not_found("demande de jumelage / pairing request"));
     };
@@ -155,23 +181,28 @@ pub fn decide(
              This pairing request was already decided or has expired.",
         ));
     }
-    let status = if approve { "approved" } else { "rejected" };
+    let (status, token) = match decision {
+        Decision::Approve { token } => ("approved", Some(token)),
+        Decision::Reject => ("rejected", None),
+    };
     tx.execute(
-        "UPDATE pairing_requests SET status = ?2, decided_at = ?3 WHERE id = ?1",
-        params![id, status, now],
+        "UPDATE pairing_requests SET status = ?2, decided_at = ?3, token = ?4 WHERE id = ?1",
+        params![id, status, now, token],
     )?;
-    if approve {
+    if let Some(token) = token {
         tx.execute(
-            "INSERT INTO paired_clients (origin, label, browser, paired_at, request_id)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO paired_clients (origin, label, browser, paired_at, request_id, token_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (origin) DO UPDATE SET label = excluded.label, browser = excluded.browser,
-                 paired_at = excluded.paired_at, request_id = excluded.request_id",
+                 paired_at = excluded.paired_at, request_id = excluded.request_id,
+                 token_sha256 = excluded.token_sha256, last_used_at = NULL, revoked_at = NULL",
             params![
                 request.origin,
                 request.label,
                 request.browser,
                 now,
-                request.id
+                request.id,
+                sha256_hex(token.as_bytes())
             ],
         )?;
     }
@@ -198,7 +229,7 @@ pub fn poll(
     }
     Ok(match request.status.as_str() {
         "approved" => {
-            let changed = tx.execute(
+            tx.execute(
                 "UPDATE pairing_requests SET token_delivered_at = ?2
                  WHERE id = ?1 AND token_delivered_at IS NULL",
                 params![id, now],
@@ -206,9 +237,16 @@ pub fn poll(
             // Handed out again until the request expires, to the origin that asked for it
             // (and knows the request's id): an answer lost on the way (a service worker
             // stopped mid-fetch) must not leave the extension unpaired after approval.
-            PollOutcome::Approved {
-                hand_out_token: changed == 1 || request.expires_at_unix > now_unix,
-            }
+            let token = if request.expires_at_unix > now_unix {
+                tx.query_row(
+                    "SELECT token FROM pairing_requests WHERE id = ?1",
+                    [id],
+                    |row| row.get(0),
+                )?
+            } else {
+                None
+            };
+            PollOutcome::Approved { token }
         }
         "rejected" => PollOutcome::Rejected,
         _ if request.expires_at_unix <= now_unix => PollOutcome::Expired,
@@ -216,22 +254,78 @@ pub fn poll(
     })
 }
 
-/// All paired clients, most recent first.
+const CLIENT_COLUMNS: &str =
+    "request_id, origin, label, browser, paired_at, token_sha256, last_used_at, revoked_at";
+
+fn row_to_client(row: &rusqlite::Row<'_>) -> rusqlite::Result<PairedClient> {
+    Ok(PairedClient {
+        id: row.get(0)?,
+        origin: row.get(1)?,
+        label: row.get(2)?,
+        browser: row.get(3)?,
+        paired_at: row.get(4)?,
+        token_sha256: row.get(5)?,
+        last_used_at: row.get(6)?,
+        revoked_at: row.get(7)?,
+    })
+}
+
+/// All paired clients, revoked ones included, most recent first.
 pub fn clients(conn: &Connection) -> Result<Vec<PairedClient>> {
-    let mut statement = conn.prepare(
-        "SELECT origin, label, browser, paired_at FROM paired_clients ORDER BY paired_at DESC",
-    )?;
+    let mut statement = conn.prepare(&format!(
+        "SELECT {CLIENT_COLUMNS} FROM paired_clients ORDER BY paired_at DESC"
+    ))?;
     let rows = statement
-        .query_map([], |row| {
-            Ok(PairedClient {
-                origin: row.get(0)?,
-                label: row.get(1)?,
-                browser: row.get(2)?,
-                paired_at: row.get(3)?,
-            })
-        })?
+        .query_map([], row_to_client)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+/// Revokes a paired client: its token is refused from now on. 404 if unknown, 409
+/// `already_revoked` if it was.
+pub fn revoke(tx: &Transaction<'_>, id: &str, now: &str) -> Result<PairedClient> {
+    let client = tx
+        .query_row(
+            &format!("SELECT {CLIENT_COLUMNS} FROM paired_clients WHERE request_id = ?1"),
+            [id],
+            row_to_client,
+        )
+        .optional()?
+        .ok_or_else(|| Error::not_found("extension jumelée / paired extension"))?;
+    if client.revoked_at.is_some() {
+        return Err(Error::client(
+            StatusCode::CONFLICT,
+            "already_revoked",
+            "Cette extension est déjà révoquée. / This extension is already revoked.",
+        ));
+    }
+    tx.execute(
+        "UPDATE paired_clients SET revoked_at = ?2 WHERE request_id = ?1",
+        params![id, now],
+    )?;
+    Ok(PairedClient {
+        revoked_at: Some(now.to_owned()),
+        ..client
+    })
+}
+
+/// Records when a client's token was last used.
+pub fn touch(tx: &Transaction<'_>, id: &str, at: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE paired_clients SET last_used_at = ?2 WHERE request_id = ?1",
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// Erases the tokens of requests that expired: after that only their SHA-256 remains.
+fn forget_expired_tokens(tx: &Transaction<'_>, now_unix: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE pairing_requests SET token = NULL
+         WHERE token IS NOT NULL AND expires_at_unix <= ?1",
+        [now_unix],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -267,7 +361,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_token_is_handed_out_again_until_the_request_expires() {
+    async fn the_token_is_handed_out_again_until_the_request_expires_then_only_its_hash_remains() {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path()).expect("open");
         let created = 1_000_000;
@@ -277,13 +371,19 @@ mod tests {
         store
             .write(move |tx| {
                 create(tx, &stored, created)?;
-                decide(tx, &approved, true, "2026-11-28T12:01:00Z", created + 60)?;
+                decide(
+                    tx,
+                    &approved,
+                    Decision::Approve { token: "own-token" },
+                    "2026-11-28T12:01:00Z",
+                    created + 60,
+                )?;
                 Ok(())
             })
             .await
             .expect("approve");
         let handed = PollOutcome::Approved {
-            hand_out_token: true,
+            token: Some("own-token".into()),
         };
         let poll_ok = async |at| poll_at(&store, &id, ORIGIN, at).await.expect("poll");
         assert_eq!(poll_ok(created + 61).await, handed, "first poll");
@@ -294,9 +394,7 @@ mod tests {
         );
         assert_eq!(
             poll_ok(created + PAIRING_TTL_SECS + 1).await,
-            PollOutcome::Approved {
-                hand_out_token: false
-            },
+            PollOutcome::Approved { token: None },
             "not after the request expired"
         );
         let other = poll_at(
@@ -307,5 +405,53 @@ mod tests {
         )
         .await;
         assert!(other.is_err(), "another origin gets nothing");
+
+        // Once a later request comes, the expired request's token is erased from the file;
+        // the client keeps only its SHA-256.
+        let mut later = request(created + PAIRING_TTL_SECS + 5);
+        later.id = "7f1c1f0e-8d4e-4c3a-9d7e-2b1a0c9e8f72".into();
+        let (kept, clients) = store
+            .write(move |tx| {
+                create(tx, &later, created + PAIRING_TTL_SECS + 5)?;
+                let kept: Option<String> = tx.query_row(
+                    "SELECT token FROM pairing_requests WHERE id = ?1",
+                    [&id],
+                    |row| row.get(0),
+                )?;
+                Ok((kept, clients(tx)?))
+            })
+            .await
+            .expect("later request");
+        assert_eq!(kept, None);
+        assert_eq!(
+            clients[0].token_sha256.as_deref(),
+            Some(sha256_hex(b"own-token").as_str())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_revoked_client_is_marked_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        let stored = request(1_000_000);
+        let id = stored.id.clone();
+        let result = store
+            .write(move |tx| {
+                create(tx, &stored, 1_000_000)?;
+                decide(
+                    tx,
+                    &id,
+                    Decision::Approve { token: "t" },
+                    "2026-11-28T12:01:00Z",
+                    1_000_060,
+                )?;
+                let revoked = revoke(tx, &id, "2026-11-28T12:05:00Z")?;
+                let again = revoke(tx, &id, "2026-11-28T12:06:00Z").err();
+                Ok((revoked, again.map(|e| e.code())))
+            })
+            .await
+            .expect("revoke");
+        assert_eq!(result.0.revoked_at.as_deref(), Some("2026-11-28T12:05:00Z"));
+        assert_eq!(result.1, Some("already_revoked"));
     }
 }

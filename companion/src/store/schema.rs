@@ -180,6 +180,31 @@ SELECT report_id, 'report', recipient_role, message_id,
 FROM outgoing_mail;
 DROP TABLE outgoing_mail;
 ",
+    // 3: dashboard sign-in (one-time links and sessions, stored as SHA-256 only) and a
+    // token of its own for each paired browser, with its last use and revocation.
+    r"
+CREATE TABLE signin_links (
+    code_sha256     TEXT PRIMARY KEY,
+    created_at      TEXT NOT NULL,
+    expires_at_unix INTEGER NOT NULL,
+    used_at         TEXT
+) STRICT;
+
+CREATE TABLE dashboard_sessions (
+    id_sha256       TEXT PRIMARY KEY,
+    created_at      TEXT NOT NULL,
+    expires_at_unix INTEGER NOT NULL
+) STRICT;
+
+-- The browser's own token, kept only until the request expires (it is handed out on
+-- polls until then), then erased.
+ALTER TABLE pairing_requests ADD COLUMN token TEXT;
+-- NULL for a browser paired before per-browser tokens: it uses the shared API token.
+ALTER TABLE paired_clients ADD COLUMN token_sha256 TEXT;
+ALTER TABLE paired_clients ADD COLUMN last_used_at TEXT;
+ALTER TABLE paired_clients ADD COLUMN revoked_at TEXT;
+CREATE UNIQUE INDEX paired_clients_by_token ON paired_clients(token_sha256);
+",
 ];
 
 /// The schema version this build writes.

@@ -40,6 +40,9 @@ impl TestServer {
         settings.port = 0;
         tweak(&mut settings);
         let companion = Companion::open(settings).expect("companion opens");
+        let sign_in_code = balise_companion::session::new_signin_code(&companion.store)
+            .await
+            .expect("sign-in link");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -48,12 +51,10 @@ impl TestServer {
         let task = tokio::spawn(serve(listener, companion, async move {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = signed_in_client(&base, &sign_in_code).await;
         Self {
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             port,
             data_dir: data_dir.to_owned(),
             client,
@@ -70,6 +71,24 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server result");
         }
+    }
+
+    /// A client with no dashboard session (as any other local program).
+    pub fn anonymous(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// A fresh one-time sign-in code, as `balise-companion open` makes.
+    pub async fn sign_in_code(&self) -> String {
+        let store = balise_companion::Store::open(&self.data_dir).expect("store");
+        let code = balise_companion::session::new_signin_code(&store)
+            .await
+            .expect("code");
+        store.close().expect("close");
+        code
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -232,6 +251,26 @@ pub fn extension_headers(token: &str) -> HeaderMap {
         HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
     );
     headers
+}
+
+/// A client that keeps cookies, signed in to the dashboard with a one-time code.
+pub async fn signed_in_client(base: &str, code: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let response = client
+        .get(format!("{base}/signin?code={code}"))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(
+        response.status(),
+        303,
+        "signing in redirects to the dashboard"
+    );
+    client
 }
 
 /// The CSRF token in the pairing page's forms.
