@@ -21,13 +21,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A bilingual label: French, then English in a quieter style.
+/// A text in the page's language ([`crate::lang::current`]), escaped: `fr` or `en`.
 pub fn bi(fr: &str, en: &str) -> String {
-    format!(
-        "{}<span class=\"en\" lang=\"en\"> / {}</span>",
-        escape(fr),
-        escape(en)
-    )
+    escape(pick(fr, en))
+}
+
+/// A text in the page's language, as is (for what escapes it later, such as a page's title).
+pub fn pick<'a>(fr: &'a str, en: &'a str) -> &'a str {
+    crate::lang::current().pick(fr, en)
 }
 
 /// Shortens text to `max` characters with an ellipsis.
@@ -62,6 +63,7 @@ pub enum Nav {
 
 /// The page shell around `body`.
 pub fn page(title: &str, nav: Nav, body: &str) -> Response {
+    let lang = crate::lang::current();
     let mut html = String::with_capacity(body.len() + 1024);
     let current = |which: Nav| {
         if which == nav {
@@ -72,14 +74,18 @@ pub fn page(title: &str, nav: Nav, body: &str) -> Response {
     };
     let _ = write!(
         html,
-        "<!doctype html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"referrer\" content=\"same-origin\">\n\
          <title>{title} · Balise</title>\n<link rel=\"stylesheet\" href=\"/assets/balise.css\">\n\
          </head>\n<body>\n<header class=\"top\"><div class=\"wrap\">\
          <span class=\"brand\">Balise</span><span class=\"org\">SEC-CSQ</span>{nav}\
+         <a class=\"lang-switch\" href=\"?lang={other}\" hreflang=\"{other}\" lang=\"{other}\">{other_name}</a>\
          </div></header>\n<main class=\"wrap\">\n{body}\n</main>\n\
          <footer class=\"wrap\">{footer} · v{version}</footer>\n</body>\n</html>\n",
+        lang = lang.code(),
+        other = lang.other().code(),
+        other_name = lang.other().pick("Français", "English"),
         title = escape(title),
         nav = if nav == Nav::None {
             String::new()
@@ -126,6 +132,9 @@ header.top .wrap { display:flex; align-items:center; gap:14px; height:56px; }
 header nav { margin-left:auto; display:flex; gap:18px; }
 header nav a { color:#dbe6f7; text-decoration:none; padding:4px 0; }
 header nav a[aria-current=page] { color:#fff; border-bottom:2px solid #fff; }
+a.lang-switch { color:#fff; font-size:13px; border:1px solid rgba(255,255,255,.5); border-radius:10px;
+                padding:1px 9px; text-decoration:none; margin-left:18px; }
+header.top .wrap > a.lang-switch:first-of-type { margin-left:auto; }
 header nav .en { color:#aebfd9; }
 h1 { font-size:24px; margin:28px 0 4px; }
 h2 { font-size:18px; margin:32px 0 10px; }

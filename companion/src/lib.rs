@@ -21,6 +21,7 @@ pub mod error;
 pub mod handlers;
 pub mod html;
 pub mod import;
+pub mod lang;
 pub mod mail;
 pub mod png;
 pub mod policy_file;

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .merge(open)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(from_fn(crate::lang::negotiate))
         .layer(from_fn_with_state(state.clone(), guard))
         .layer(from_fn(log_requests))
         .with_state(state)

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::Result;
-use crate::html::{Nav, bi, page};
+use crate::html::{Nav, bi, page, pick};
 use crate::state::AppState;
 use crate::store::sessions::{self, Redeemed};
 use crate::store::{Store, now_utc, sha256_hex};
@@ -174,7 +174,7 @@ pub fn sign_in_page(status: StatusCode, notice: Option<String>) -> Response {
             "The link the companion printed when it started works too: once, within 15 minutes."
         ),
     ));
-    let mut response = page("Connexion / Sign in", Nav::None, &body);
+    let mut response = page(pick("Connexion", "Sign in"), Nav::None, &body);
     *response.status_mut() = status;
     response
 }

@@ -38,8 +38,8 @@ async fn pairing_end_to_end_hands_the_token_to_the_asking_origin() {
     assert!(page.contains(code));
     assert!(page.contains(CHROME_ORIGIN));
     assert!(page.contains("chromium"));
-    assert!(page.contains("Approuver / Approve"));
-    assert!(page.contains("Refuser / Reject"));
+    assert!(page.contains(">Approuver<"));
+    assert!(page.contains(">Refuser<"));
     // The section where the extension offers to pair, and the row it marks by its code.
     assert!(page.contains(r#"<section id="balise-pair""#));
     assert!(page.contains(r#"id="balise-pair-start" disabled"#));

@@ -632,7 +632,10 @@ async fn tampering_in_the_file_is_detected() {
         html.contains("Rompue à l&#39;entrée"),
         "dashboard shows the break"
     );
-    assert!(html.contains("Broken at entry</span> 2"), "at entry 2");
+    assert!(
+        html.contains("Rompue à l&#39;entrée 2"),
+        "at entry 2: {html}"
+    );
 
     // Someone swaps a screenshot's bytes: reading it is an integrity error, not the bytes.
     db.execute(

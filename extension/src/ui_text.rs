@@ -119,7 +119,7 @@ ui_texts! {
     WELCOME_READY => "Balise est prêt. Le bouton « Signaler », en bas à droite des pages web, envoie la page au gestionnaire de contenu. Vous pouvez fermer cet onglet.", "Balise is ready. The \"Report\" button at the bottom right of web pages sends the page to the content manager. You may close this tab.";
     WELCOME_NOT_READY => "Balise n'est pas encore prêt : il reste les étapes marquées « À faire ».", "Balise is not ready yet: the steps marked \"To do\" remain.";
     WELCOME_WAITING_REPORTS => "Signalements en attente d'envoi : ", "Reports waiting to be sent: ";
-    PAIRING_HINT => "Vous pouvez aussi ouvrir la page de jumelage du compagnon (son adresse suivie de /pair) et y cliquer « Jumeler ce navigateur ».", "You may also open the companion's pairing page (its address followed by /pair) and click \"Pair this browser\" there.";
+    PAIRING_HINT => "La page de jumelage du compagnon (son adresse suivie de /pair) demande d'être connecté : ouvrez le lien « Tableau de bord » que le compagnon affiche au démarrage, ou exécutez « balise-companion open » sur cet ordinateur. Vous pouvez aussi y cliquer « Jumeler ce navigateur ».", "The companion's pairing page (its address followed by /pair) asks you to be signed in: open the \"Dashboard\" link the companion prints when it starts, or run \"balise-companion open\" on this computer. You may also click \"Pair this browser\" there.";
     WELCOME_MORE_OPTIONS => "Les autres réglages (langue de l'interface, sites où afficher la liste de vérification) sont dans les ", "Other settings (interface language, sites where the checklist shows) are in the ";
     WELCOME_OPTIONS_LINK => "options de l'extension", "extension's options";
 }

@@ -108,7 +108,8 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
     let eml_dir = tempfile::tempdir()?;
     let eml = eml_dir.path().join("signalement.eml");
     std::fs::write(&eml, &to_manager.raw)?;
-    flows::open_dashboard(&browser, &manager, "/").await?;
+    // The manager reads the dashboard in French (the switch; the test browser speaks English).
+    flows::open_dashboard(&browser, &manager, "/?lang=fr").await?;
     browser
         .client()
         .find(Locator::Css("details.import summary"))

@@ -50,8 +50,11 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         "       {}",
         built.firefox_dir.join("manifest.json").display()
     );
-    println!("  2. Pair: in that browser open");
-    println!("       http://127.0.0.1:{port}/pair");
+    println!(
+        "  2. Sign in: in that browser open the \"Tableau de bord / Dashboard\" link the companion prints below"
+    );
+    println!("     (once, within 15 minutes; later: balise-companion open).");
+    println!("  3. Pair: open http://127.0.0.1:{port}/pair there,");
     println!(
         "     click \"Jumeler ce navigateur / Pair this browser\", then approve the request marked as this browser's."
     );

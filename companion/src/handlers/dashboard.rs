@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::report_page::{mail_state, retry_button};
 use crate::error::Result;
-use crate::html::{Nav, bi, display_time, escape, page, truncate};
+use crate::html::{Nav, bi, display_time, escape, page, pick, truncate};
 use crate::state::AppState;
 use crate::store::attestations::{self, AttestationRecord};
 use crate::store::mail::{self as queue, MailCounts, MailRecord};
@@ -64,7 +64,7 @@ pub async fn dashboard(
         tracing::error!(seq, reason = ?data.chain.reason, "evidence chain broken");
     }
     Ok(page(
-        "Tableau de bord / Dashboard",
+        pick("Tableau de bord", "Dashboard"),
         Nav::Dashboard,
         &render(&state, &data, offset),
     ))
@@ -281,9 +281,10 @@ fn render_report(html: &mut String, report: &ReportRecord) {
          <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
          <div class=\"small en\">{evidence_label} #{seq}</div></td>\
          <td><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
-         <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"Capture / Screenshot\" loading=\"lazy\"></a></td></tr>",
+         <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"{shot_alt}\" loading=\"lazy\"></a></td></tr>",
         received = escape(&display_time(&report.received_at)),
-        captured_label = escape("capturé / captured"),
+        captured_label = bi("capturé", "captured"),
+        shot_alt = bi("Capture", "Screenshot"),
         captured = escape(&display_time(
             report.field("capturedAt").unwrap_or_default()
         )),
@@ -310,7 +311,7 @@ fn render_report(html: &mut String, report: &ReportRecord) {
         email = escape(report.nested("reporter", "email").unwrap_or_default()),
         sha = escape(&report.screenshot_sha256),
         sha_short = escape(report.screenshot_sha256.get(..12).unwrap_or_default()),
-        evidence_label = escape("preuve / evidence"),
+        evidence_label = bi("preuve", "evidence"),
         seq = report.evidence_seq,
     );
 }
@@ -448,7 +449,7 @@ fn render_attestation(html: &mut String, attestation: &AttestationRecord) {
         site = escape(text("site")),
         url = escape(text("pageUrl")),
         url_short = escape(&truncate(text("pageUrl"), 60)),
-        findings_label = escape("constat(s) / finding(s)"),
+        findings_label = bi("constat(s)", "finding(s)"),
         hash = escape(&attestation.entry_hash),
         seq = attestation.evidence_seq,
     );

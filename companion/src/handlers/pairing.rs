@@ -15,7 +15,7 @@ use super::{
     PAIRING_BODY_LIMIT, now_unix, page_form, parse_json, path_uuid, read_body, require_json,
 };
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, display_time, escape, page};
+use crate::html::{Nav, bi, display_time, escape, page, pick};
 use crate::security::{is_extension_origin, origin_browser};
 use crate::state::AppState;
 use crate::store::pairing::{
@@ -253,10 +253,12 @@ pub async fn page_handler(
                  <td class=\"hash\">{origin}</td><td class=\"small\">{created}</td><td>\
                  <form class=\"inline\" method=\"post\" action=\"/pair/{id}/approve\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button class=\"approve\" type=\"submit\">Approuver / Approve</button></form>\
+                 <button class=\"approve\" type=\"submit\">{approve}</button></form>\
                  <form class=\"inline\" method=\"post\" action=\"/pair/{id}/reject\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button class=\"reject\" type=\"submit\">Refuser / Reject</button></form></td></tr>",
+                 <button class=\"reject\" type=\"submit\">{reject}</button></form></td></tr>",
+                approve = bi("Approuver", "Approve"),
+                reject = bi("Refuser", "Reject"),
                 code = escape(&request.code),
                 label = escape(&request.label),
                 browser = escape(&request.browser),
@@ -333,7 +335,7 @@ pub async fn page_handler(
         }
         body.push_str("</tbody></table></div>");
     }
-    Ok(page("Jumelage / Pairing", Nav::Pairing, &body))
+    Ok(page(pick("Jumelage", "Pairing"), Nav::Pairing, &body))
 }
 
 /// The approve / reject form.

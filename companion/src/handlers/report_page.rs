@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::mail::{ForwardBody, forward_report, retry_mail};
 use super::{PageForm, check_page_form, page_form, path_uuid};
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, display_time, escape, page};
+use crate::html::{Nav, bi, display_time, escape, page, pick};
 use crate::import::{MAX_IMPORT_BYTES, import_file};
 use crate::mail::Role;
 use crate::mail::letter::display_instant;
@@ -58,7 +58,7 @@ pub async fn show(
         .record
         .field("pageTitle")
         .filter(|t| !t.trim().is_empty())
-        .unwrap_or("Signalement / Report")
+        .unwrap_or(pick("Signalement", "Report"))
         .to_owned();
     Ok(page(
         &title,
@@ -121,7 +121,8 @@ pub fn retry_button(state: &AppState, mail: &MailRecord, back: &str) -> String {
             "<form class=\"inline\" method=\"post\" action=\"/mail/{id}/retry\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
              <input type=\"hidden\" name=\"back\" value=\"{back}\">\
-             <button type=\"submit\">Réessayer / Retry</button></form>",
+             <button type=\"submit\">{retry}</button></form>",
+            retry = bi("Réessayer", "Retry"),
             id = mail.id,
             csrf = escape(state.csrf()),
             back = escape(back),
@@ -144,7 +145,7 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
             record
                 .field("pageTitle")
                 .filter(|t| !t.trim().is_empty())
-                .unwrap_or("Signalement / Report")
+                .unwrap_or(pick("Signalement", "Report"))
         )
     );
     match done {
@@ -308,7 +309,8 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
         let _ = write!(
             html,
             "<div><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
-             <img class=\"shot\" src=\"/reports/{id}/screenshot.png\" alt=\"Capture d'écran du signalement / Screenshot of the report\"></a></div>"
+             <img class=\"shot\" src=\"/reports/{id}/screenshot.png\" alt=\"{}\"></a></div>",
+            bi("Capture d'écran du signalement", "Screenshot of the report")
         );
     }
     html.push_str("</div>");
@@ -582,7 +584,10 @@ pub async fn import(State(state): State<AppState>, request: Request) -> Result<R
     let file = file.filter(|f| !f.is_empty()).ok_or_else(|| {
         Error::bad_request(
             "missing_file",
-            "Choisissez un fichier .eml ou .zip à importer. / Choose an .eml or .zip file to import.",
+            pick(
+                "Choisissez un fichier .eml ou .zip à importer.",
+                "Choose an .eml or .zip file to import.",
+            ),
         )
     })?;
     match import_file(state.store(), file.to_vec()).await {
@@ -604,7 +609,7 @@ pub async fn import(State(state): State<AppState>, request: Request) -> Result<R
                 bi("Rien n'a été enregistré.", "Nothing was stored."),
             );
             let mut response = page(
-                "Importation refusée / Import refused",
+                pick("Importation refusée", "Import refused"),
                 Nav::Dashboard,
                 &body,
             );

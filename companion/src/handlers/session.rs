@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::page_form;
 use crate::error::Result;
-use crate::html::{Nav, bi, escape, page};
+use crate::html::{Nav, bi, escape, page, pick};
 use crate::session::{self, sign_in_page};
 use crate::state::AppState;
 use crate::store::sessions::Redeemed;
@@ -89,7 +89,7 @@ pub async fn confirm(State(state): State<AppState>) -> Response {
         ),
         bi("Se déconnecter", "Sign out"),
     );
-    page("Se déconnecter / Sign out", Nav::None, &body)
+    page(pick("Se déconnecter", "Sign out"), Nav::None, &body)
 }
 
 /// The sign-out form.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{PageForm, page_form};
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, escape, page};
+use crate::html::{Nav, bi, escape, page, pick};
 use crate::mail::config::{MailSettings, Problem, Role, SmtpUrl, Source};
 use crate::settings::{SETTINGS_FILE, Settings};
 use crate::state::AppState;
@@ -35,7 +35,11 @@ pub async fn show(
     let notice = (done.as_deref() == Some("saved")).then(|| {
         (
             true,
-            "Réglages enregistrés dans balise.toml. / Settings saved to balise.toml.".to_owned(),
+            pick(
+                "Réglages enregistrés dans balise.toml.",
+                "Settings saved to balise.toml.",
+            )
+            .to_owned(),
         )
     });
     Ok(render(&state, notice))
@@ -162,8 +166,8 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label for=\"role\">{role_label}</label>\
          <select id=\"role\" name=\"role\"{role_locked}>\
-         <option value=\"member\"{member_selected}>Membre / Member</option>\
-         <option value=\"manager\"{manager_selected}>Gestionnaire de contenu / Content manager</option></select>{role_note}\
+         <option value=\"member\"{member_selected}>{member_label}</option>\
+         <option value=\"manager\"{manager_selected}>{manager_option}</option></select>{role_note}\
          <label for=\"smtp_url\">{url_label}</label>\
          <input id=\"smtp_url\" name=\"smtp_url\" type=\"text\" spellcheck=\"false\" autocomplete=\"off\" value=\"{url_value}\" placeholder=\"smtp://utilisateur@smtp.exemple.org:587?tls=required\"{url_locked}>\
          <div class=\"small en\">{url_hint}</div>{url_note}\
@@ -179,6 +183,8 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
         csrf = escape(state.csrf()),
         role_label = bi("Ce compagnon est celui…", "This companion belongs to…"),
         role_locked = locked(settings.sources.role),
+        member_label = bi("Membre", "Member"),
+        manager_option = bi("Gestionnaire de contenu", "Content manager"),
         member_selected = if settings.role == Role::Member {
             " selected"
         } else {
@@ -251,7 +257,7 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
         }))),
         bi("Envoyer un courriel d'essai", "Send a test email"),
     );
-    page("Réglages / Settings", Nav::Settings, &html)
+    page(pick("Réglages", "Settings"), Nav::Settings, &html)
 }
 
 /// The settings form.
@@ -403,11 +409,20 @@ pub async fn test(
     let notice = match state.mailer().send_test(to).await {
         Ok(answer) => (
             true,
-            format!("Courriel d'essai accepté / Test email accepted: {answer}"),
+            format!(
+                "{} {answer}",
+                pick("Courriel d'essai accepté :", "Test email accepted:")
+            ),
         ),
         Err(error) => (
             false,
-            format!("Le courriel d'essai n'est pas parti / The test email did not go: {error}"),
+            format!(
+                "{} {error}",
+                pick(
+                    "Le courriel d'essai n'est pas parti :",
+                    "The test email did not go:"
+                )
+            ),
         ),
     };
     Ok(render(&state, Some(notice)))
