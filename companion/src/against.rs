@@ -21,7 +21,7 @@ use crate::store::sha256_hex;
 /// What the comparison found. Lines are French, then English.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Comparison {
-    /// What differs, each naming the entry and the field.
+    /// What differs, each line naming the entry and the field (or where the rewrite began).
     pub differences: Vec<String>,
     /// What is worth knowing but not a difference (a redaction, an import).
     pub notes: Vec<String>,
@@ -58,7 +58,7 @@ fn field_differences(package: &EvidenceEntry, stored: &EvidenceEntry) -> Vec<Str
         .filter(|(_, ours, theirs)| ours != theirs)
         .map(|(field, ours, theirs)| {
             format!(
-                "entrée / entry {seq}: {field} — paquet / package {ours}, base / database {theirs}",
+                "DIFFÉRENT / DIFFERS: entrée / entry {seq}: {field} — paquet / package {ours}, base / database {theirs}",
                 seq = package.seq,
             )
         })
@@ -85,12 +85,12 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
                     seq = import.evidence_seq
                 )),
                 Some(entry) => result.differences.push(format!(
-                    "entrée / entry {seq}: payload_sha256 — le signalement importé n'est pas celui du paquet / the imported report is not the package's (paquet / package {report_sha}, base / database {})",
+                    "DIFFÉRENT / DIFFERS: entrée / entry {seq}: payload_sha256 — le signalement importé n'est pas celui du paquet / the imported report is not the package's (paquet / package {report_sha}, base / database {})",
                     entry.payload_sha256,
                     seq = import.evidence_seq
                 )),
                 None => result.differences.push(format!(
-                    "entrée / entry {seq}: absente de la base / missing from the database (the import of this package)",
+                    "DIFFÉRENT / DIFFERS: entrée / entry {seq}: absente de la base / missing from the database (the import of this package)",
                     seq = import.evidence_seq
                 )),
             }
@@ -101,7 +101,7 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
     // The report itself.
     match reports::stored_hashes(conn, &id)? {
         None => result.differences.push(format!(
-            "signalement / report {id}: absent de la base / not in the database"
+            "DIFFÉRENT / DIFFERS: signalement / report {id}: absent de la base / not in the database"
         )),
         Some((stored_json, stored_screenshot)) => {
             let package_sha = sha256_hex(package.report_json.as_bytes());
@@ -119,19 +119,19 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
                     ));
                 } else {
                     result.differences.push(format!(
-                        "signalement / report {id}: la caviardage de l'entrée {seq} ne garde pas l'empreinte du report.json du paquet / the redaction at entry {seq} does not keep the package's report.json hash",
+                        "DIFFÉRENT / DIFFERS: signalement / report {id}: le caviardage de l'entrée {seq} ne garde pas l'empreinte du report.json du paquet / the redaction at entry {seq} does not keep the package's report.json hash",
                         seq = redaction.evidence_seq
                     ));
                 }
             } else if sha256_hex(stored_json.as_bytes()) != package_sha {
                 result.differences.push(format!(
-                    "signalement / report {id}: report.json — paquet / package {package_sha}, base / database {}",
+                    "DIFFÉRENT / DIFFERS: signalement / report {id}: report.json — paquet / package {package_sha}, base / database {}",
                     sha256_hex(stored_json.as_bytes())
                 ));
             }
             if stored_screenshot != package.screenshot_sha256 {
                 result.differences.push(format!(
-                    "signalement / report {id}: screenshot_sha256 — paquet / package {}, base / database {stored_screenshot}",
+                    "DIFFÉRENT / DIFFERS: signalement / report {id}: screenshot_sha256 — paquet / package {}, base / database {stored_screenshot}",
                     package.screenshot_sha256
                 ));
             }
@@ -149,7 +149,7 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
         }
         match evidence::entry(conn, entry.seq)? {
             None => result.differences.push(format!(
-                "entrée / entry {seq}: absente du journal de la base / missing from the database's log ({kind})",
+                "DIFFÉRENT / DIFFERS: entrée / entry {seq}: absente du journal de la base / missing from the database's log ({kind})",
                 seq = entry.seq,
                 kind = entry.kind
             )),
@@ -167,12 +167,12 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
             anchors.insert(head.seq, head.entry_hash.clone());
             match evidence::entry(conn, head.seq)? {
                 None => result.differences.push(format!(
-                    "tête de chaîne / chain head {seq}: le journal de la base s'arrête avant, des entrées ont été retirées / the database's log ends before it: entries were removed",
+                    "DIFFÉRENT / DIFFERS: tête de chaîne / chain head {seq}: le journal de la base s'arrête avant, des entrées ont été retirées / the database's log ends before it: entries were removed",
                     seq = head.seq
                 )),
                 Some(stored) if stored.entry_hash != head.entry_hash => {
                     result.differences.push(format!(
-                        "tête de chaîne / chain head {seq}: entry_hash — paquet / package {}, base / database {}",
+                        "DIFFÉRENT / DIFFERS: tête de chaîne / chain head {seq}: entry_hash — paquet / package {}, base / database {}",
                         head.entry_hash,
                         stored.entry_hash,
                         seq = head.seq
@@ -185,36 +185,48 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
 
     // Where the rewrite began: after the last anchor that still matches, at or before the
     // first that does not.
-    let mut matching: Vec<i64> = Vec::new();
-    let mut first_mismatch = None;
+    let mut checked = Vec::with_capacity(anchors.len());
     for (seq, hash) in &anchors {
         let stored = evidence::entry(conn, *seq)?;
-        if stored.is_some_and(|stored| stored.entry_hash == *hash) {
-            matching.push(*seq);
-        } else if first_mismatch.is_none() {
-            first_mismatch = Some(*seq);
-        }
+        checked.push((
+            *seq,
+            stored.is_some_and(|stored| stored.entry_hash == *hash),
+        ));
     }
-    if let Some(mismatch) = first_mismatch {
-        let last_good = matching
-            .iter()
-            .copied()
-            .filter(|seq| *seq < mismatch)
-            .max()
-            .unwrap_or(0);
-        result.rewritten_from = Some((last_good + 1, mismatch));
-        if last_good + 1 == mismatch {
-            result.differences.push(format!(
-                "RÉÉCRITE / REWRITTEN: la chaîne de la base a été réécrite à partir de l'entrée {mismatch} / chain rewritten from entry {mismatch} on (les entrées 1 à {last_good} sont celles que le paquet connaît / entries 1 to {last_good} are as the package knew them)"
-            ));
+    if let Some((from, mismatch)) = rewrite_range(&checked) {
+        result.rewritten_from = Some((from, mismatch));
+        let kept = if from > 1 {
+            format!(
+                " (les entrées 1 à {last} sont celles que le paquet connaît / entries 1 to {last} are as the package knew them)",
+                last = from - 1
+            )
         } else {
-            result.differences.push(format!(
-                "RÉÉCRITE / REWRITTEN: la chaîne de la base a été réécrite à partir d'une entrée entre {from} et {mismatch} / chain rewritten from an entry between {from} and {mismatch} on (les entrées 1 à {last_good} sont celles que le paquet connaît / entries 1 to {last_good} are as the package knew them)",
-                from = last_good + 1
-            ));
-        }
+            String::new()
+        };
+        result.differences.push(if from == mismatch {
+            format!(
+                "RÉÉCRITE / REWRITTEN: la chaîne de la base a été réécrite à partir de l'entrée {mismatch} / chain rewritten from entry {mismatch} on{kept}"
+            )
+        } else {
+            format!(
+                "RÉÉCRITE / REWRITTEN: la chaîne de la base a été réécrite à partir d'une entrée entre {from} et {mismatch} / chain rewritten from an entry between {from} and {mismatch} on{kept}"
+            )
+        });
     }
     Ok(result)
+}
+
+/// Anchors in order of sequence, each with whether the database still has its hash: the
+/// first entry and the last entry the rewrite may have started at, if any anchor fails.
+pub fn rewrite_range(anchors: &[(i64, bool)]) -> Option<(i64, i64)> {
+    let mismatch = anchors.iter().find(|(_, same)| !same)?.0;
+    let last_good = anchors
+        .iter()
+        .filter(|(seq, same)| *same && *seq < mismatch)
+        .map(|(seq, _)| *seq)
+        .max()
+        .unwrap_or(0);
+    Some((last_good + 1, mismatch))
 }
 
 /// The one-line summary of a package that verified on its own.
@@ -231,4 +243,23 @@ pub fn package_line(package: &VerifiedPackage) -> String {
         package.evidence.entries.len(),
         short(&package.package_sha256)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rewrite_starts_after_the_last_anchor_that_still_matches() {
+        assert_eq!(rewrite_range(&[(1, true), (2, true), (3, true)]), None);
+        assert_eq!(
+            rewrite_range(&[(1, true), (2, true), (3, false), (4, false)]),
+            Some((3, 3))
+        );
+        assert_eq!(
+            rewrite_range(&[(2, true), (5, false), (6, false)]),
+            Some((3, 5))
+        );
+        assert_eq!(rewrite_range(&[(4, false), (9, false)]), Some((1, 4)));
+    }
 }

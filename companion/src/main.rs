@@ -251,7 +251,7 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
             println!("{note}");
         }
         for difference in &comparison.differences {
-            println!("DIFFÉRENT / DIFFERS: {difference}");
+            println!("{difference}");
         }
         if !comparison.agrees() {
             return Err((

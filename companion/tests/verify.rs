@@ -606,3 +606,57 @@ fn write_stored_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out.extend_from_slice(&0u16.to_le_bytes());
     out
 }
+
+#[tokio::test]
+async fn the_email_a_manager_received_checks_against_the_members_and_the_managers_database() {
+    let member = tempfile::tempdir().unwrap();
+    let ids = three_reports(member.path()).await;
+    let server = TestServer::start(member.path()).await;
+    let response = server
+        .client
+        .get(server.url(&format!("/reports/{}/email.eml", ids[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let out = tempfile::tempdir().unwrap();
+    let eml = out.path().join("recu.eml");
+    std::fs::write(&eml, response.bytes().await.unwrap()).unwrap();
+    server.stop().await;
+    // Against the member's own database: its entries and head are there.
+    let (code, printed) = verify_against(member.path(), &eml);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains("the database agrees with the package"),
+        "{printed}"
+    );
+
+    // The manager imported it: the package's entries are the member's log, so the manager's
+    // database is checked for the import of exactly this report.
+    let manager = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["import", "--data-dir"])
+        .arg(manager.path())
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (code, printed) = verify_against(manager.path(), &eml);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains("was imported here at entry 2; the imported report is the package's"),
+        "{printed}"
+    );
+    // A manager's database that never imported it does not agree.
+    let other = tempfile::tempdir().unwrap();
+    three_reports(other.path()).await;
+    let (code, printed) = verify_against(other.path(), &eml);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "report {}: absent de la base / not in the database",
+            ids[0]
+        )),
+        "{printed}"
+    );
+}
