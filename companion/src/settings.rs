@@ -2,7 +2,9 @@
 //!
 //! The server's own settings (`port`, `bind`, `max_screenshot_bytes`) must be right for it
 //! to start; the email settings (`[smtp]`, `[routing]`, `[identity]`, see `mail::config`)
-//! never stop it: their problems are reported and forwarding waits.
+//! never stop it: their problems are reported and forwarding waits. `[privacy]
+//! retention_days` is how long reports keep their content (365 days when absent, 0: kept
+//! until the manager erases them).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};

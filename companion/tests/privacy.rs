@@ -386,10 +386,14 @@ async fn reports_past_the_retention_period_are_redacted_at_start_up() {
             .await
             .contains("retention period of 30 days")
     );
+    let recent_page = page(&server, &format!("/reports/{recent}")).await;
+    assert!(recent_page.contains("RECENTB0B5"));
+    let due = (time::OffsetDateTime::now_utc() + time::Duration::days(30)).date();
     assert!(
-        page(&server, &format!("/reports/{recent}"))
-            .await
-            .contains("RECENTB0B5")
+        recent_page.contains(&format!(
+            "Retention period of 30 days: this report will be redacted automatically on {due}"
+        )),
+        "{recent_page}"
     );
     server.stop().await;
     // A second start redacts nothing more.

@@ -463,8 +463,20 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
             );
         }
     }
-    render_erase_form(&mut html, state, &id);
+    render_erase_form(&mut html, state, &id, &record.received_at);
     html
+}
+
+/// The day a report received at `received_at` passes a retention period of `days`.
+fn redaction_due(received_at: &str, days: u32) -> Option<String> {
+    let received = time::Date::parse(
+        received_at.get(..10)?,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let due = received.checked_add(time::Duration::days(i64::from(days)))?;
+    due.format(time::macros::format_description!("[year]-[month]-[day]"))
+        .ok()
 }
 
 /// What redaction removes, what it keeps and why, French then English.
@@ -475,10 +487,28 @@ pub fn what_is_kept() -> String {
     )
 }
 
-fn render_erase_form(html: &mut String, state: &AppState, id: &str) {
+fn render_erase_form(html: &mut String, state: &AppState, id: &str, received_at: &str) {
+    let due = match state
+        .retention_days()
+        .and_then(|days| Some((days, redaction_due(received_at, days)?)))
+    {
+        Some((days, due)) => bi(
+            &format!(
+                "Délai de conservation de {days} jours : ce signalement sera caviardé automatiquement le {due} ou peu après."
+            ),
+            &format!(
+                "Retention period of {days} days: this report will be redacted automatically on {due} or shortly after."
+            ),
+        ),
+        None => bi(
+            "Aucun délai de conservation : ce signalement est gardé jusqu'à ce que vous l'effaciez.",
+            "No retention period: this report is kept until you erase it.",
+        ),
+    };
     let _ = write!(
         html,
-        "<h2>{title}</h2><details class=\"erase\"><summary>{summary}</summary>\
+        "<h2>{title}</h2><p class=\"small\" data-retention>{due}</p>\
+         <details class=\"erase\"><summary>{summary}</summary>\
          <p class=\"small\">{kept}</p>\
          <form class=\"stack\" method=\"post\" action=\"/reports/{id}/redact\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
