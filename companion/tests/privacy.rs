@@ -239,6 +239,16 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
         .await
         .unwrap();
     expect_error(response, 410, "report_redacted").await;
+    // Its emails that were waiting are dropped: they can no longer be made.
+    let waiting: i64 = server
+        .db()
+        .query_row(
+            "SELECT count(*) FROM mail_queue WHERE report_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(waiting, 0);
     let status = balise_companion::verify_evidence_chain(&server.db()).unwrap();
     assert!(status.is_intact(), "{status:?}");
     server.stop().await;

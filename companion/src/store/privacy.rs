@@ -2,8 +2,8 @@
 //! its hashes kept in a chained `report_redacted` entry so that the evidence log still verifies.
 //!
 //! What goes: the report JSON (page URL and title, reporter, note, selected text…), the
-//! screenshot's bytes, the notes of its annotations and the facts of its forwards, and the
-//! idempotency answers that repeated them. Each removed JSON record is replaced by a stub
+//! screenshot's bytes, the notes of its annotations and the facts of its forwards, the
+//! idempotency answers that repeated them, and its emails not sent yet. Each removed JSON record is replaced by a stub
 //! ([`stub`]) naming its entry and the SHA-256 it had, and the redaction record lists them
 //! all: [`redacted_row_problem`] accepts a stub only when a chained redaction keeps that
 //! entry's `payload_sha256`. What stays: the report's id, its dates, its site and category,
@@ -282,11 +282,11 @@ pub fn redact(
         }
     }
     tx.execute("DELETE FROM screenshots WHERE report_id = ?1", [id])?;
-    // Its emails can no longer be made; the idempotency answers repeated its notes.
+    // Its emails can no longer be made: those not sent are dropped (the sent ones stay, with
+    // their date and recipient); the idempotency answers repeated its notes.
     tx.execute(
-        "UPDATE mail_queue SET status = 'failed', last_error = ?2, last_attempt_at = ?3
-         WHERE report_id = ?1 AND status = 'queued'",
-        params![id, "signalement caviardé / report redacted: not sent", now],
+        "DELETE FROM mail_queue WHERE report_id = ?1 AND status <> 'sent'",
+        [id],
     )?;
     tx.execute(
         "DELETE FROM idempotency WHERE CASE WHEN json_valid(response_body)
