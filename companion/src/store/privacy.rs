@@ -461,3 +461,177 @@ pub fn redacted_row_problem(
     Ok((!keeps)
         .then(|| format!("the redaction (entry {seq}) does not keep this entry's payload_sha256")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::reports::{self, NewReport};
+    use crate::store::{DB_FILE, Store, verify_evidence_chain};
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image";
+
+    fn report(id: &str) -> NewReport {
+        let sha = sha256_hex(PNG);
+        NewReport {
+            id: id.to_owned(),
+            report_json: format!(
+                r#"{{"id":"{id}","note":"personnel","screenshotSha256":"{sha}"}}"#
+            ),
+            captured_at: "2026-12-01T10:00:00.000Z".into(),
+            page_url: "https://x.com/a".into(),
+            page_title: "Titre".into(),
+            site: Some("x".into()),
+            reporter_name: "Marie".into(),
+            reporter_email: "marie@example.org".into(),
+            category: Some("harassment".into()),
+            note: Some("personnel".into()),
+            screenshot: PNG.to_vec(),
+            screenshot_sha256: sha,
+        }
+    }
+
+    /// Two reports, the first redacted: (raw connection, the redaction's entry).
+    fn redacted_store(dir: &std::path::Path) -> (Connection, i64) {
+        let store = Store::open(dir).expect("open");
+        let seq = store
+            .write_blocking(|tx| {
+                reports::insert(tx, &report("r1"), "2026-12-01T10:00:01.000000Z")?;
+                reports::insert(tx, &report("r2"), "2026-12-01T10:00:02.000000Z")?;
+                let stored = redact(
+                    tx,
+                    &RedactionRequest {
+                        report_id: "r1".into(),
+                        reason: "Demande de la personne".into(),
+                        by: RedactedBy::Manager,
+                        manager: Some("Julie".into()),
+                        retention_days: None,
+                    },
+                    "2026-12-02T00:00:00.000000Z",
+                )?;
+                Ok(stored.evidence_seq)
+            })
+            .expect("redact");
+        store.close().expect("close");
+        (Connection::open(dir.join(DB_FILE)).expect("raw"), seq)
+    }
+
+    #[test]
+    fn a_redacted_report_verifies_and_keeps_only_its_hashes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (conn, seq) = redacted_store(dir.path());
+        assert_eq!(seq, 3);
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert!(status.is_intact(), "{status:?}");
+        let (json, url, name, note): (String, String, String, Option<String>) = conn
+            .query_row(
+                "SELECT report_json, page_url, reporter_name, note FROM reports WHERE id = 'r1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .expect("row");
+        assert!(is_stub(&json) && !json.contains("personnel"), "{json}");
+        assert_eq!((url.as_str(), name.as_str(), note), ("", "", None));
+        let screenshots: i64 = conn
+            .query_row("SELECT count(*) FROM screenshots", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(screenshots, 1, "only the other report's");
+        let redaction = redaction_of(&conn, "r1").expect("read").expect("redacted");
+        assert_eq!(redaction.redaction.removed[0].seq, 1);
+        assert_eq!(redaction.redaction.category.as_deref(), Some("harassment"));
+        assert!(reports::package_contents(&conn, "r1", None, "now").is_err());
+        assert_eq!(reports::screenshot_problems(&conn).expect("check"), []);
+    }
+
+    #[test]
+    fn a_stub_without_its_chained_redaction_is_caught() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (conn, _) = redacted_store(dir.path());
+        // A stub that names another entry.
+        let sha: String = conn
+            .query_row(
+                "SELECT payload_sha256 FROM evidence_log WHERE seq = 1",
+                [],
+                |r| r.get(0),
+            )
+            .expect("sha");
+        conn.execute(
+            "UPDATE reports SET report_json = ?1 WHERE id = 'r1'",
+            [stub(2, &sha)],
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(1), "{status:?}");
+        conn.execute(
+            "UPDATE reports SET report_json = ?1 WHERE id = 'r1'",
+            [stub(1, &sha)],
+        )
+        .expect("restore");
+        assert!(verify_evidence_chain(&conn).expect("verify").is_intact());
+        // The redaction row pointed at an entry that is not a redaction.
+        conn.execute(
+            "UPDATE report_redactions SET evidence_seq = 2 WHERE report_id = 'r1'",
+            [],
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(1), "{status:?}");
+        assert!(
+            status
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains("not a later redaction entry")),
+            "{status:?}"
+        );
+        // A second report redacted with a forged stub but no redaction at all.
+        let sha2: String = conn
+            .query_row(
+                "SELECT payload_sha256 FROM evidence_log WHERE seq = 2",
+                [],
+                |r| r.get(0),
+            )
+            .expect("sha");
+        conn.execute(
+            "UPDATE report_redactions SET evidence_seq = 3 WHERE report_id = 'r1'",
+            [],
+        )
+        .expect("restore");
+        conn.execute(
+            "UPDATE reports SET report_json = ?1 WHERE id = 'r2'",
+            [stub(2, &sha2)],
+        )
+        .expect("tamper");
+        let status = verify_evidence_chain(&conn).expect("verify");
+        assert_eq!(status.first_broken_seq, Some(2), "{status:?}");
+    }
+
+    #[test]
+    fn a_reason_is_required_and_a_report_is_redacted_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (_conn, _) = redacted_store(dir.path());
+        let store = Store::open(dir.path()).expect("open");
+        let request = |id: &str, reason: &str| RedactionRequest {
+            report_id: id.into(),
+            reason: reason.into(),
+            by: RedactedBy::Retention,
+            manager: None,
+            retention_days: Some(30),
+        };
+        let code = |result: Result<StoredRedaction>| match result {
+            Err(Error::Client { code, .. }) => code,
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(
+            code(store.write_blocking(|tx| redact(tx, &request("r2", " "), "now"))),
+            "reason_required"
+        );
+        assert_eq!(
+            code(store.write_blocking(|tx| redact(tx, &request("r1", "again"), "now"))),
+            "already_redacted"
+        );
+        assert_eq!(
+            code(store.write_blocking(|tx| redact(tx, &request("r9", "x"), "now"))),
+            "not_found"
+        );
+        store.close().expect("close");
+    }
+}
