@@ -110,6 +110,15 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
     let earlier_export = dir.path().join("earlier.zip");
     std::fs::write(&earlier_export, response.bytes().await.unwrap()).unwrap();
 
+    let before = file_bytes(dir.path());
+    assert!(
+        contains(&before, b"EFFACEMOI7F3A"),
+        "the search finds the content"
+    );
+    assert!(
+        contains(&before, &screenshot[40..104]),
+        "the search finds the pixels"
+    );
     let report_page = page(&server, &format!("/reports/{id}")).await;
     assert!(report_page.contains("Erase this report"), "the erase form");
     let csrf = csrf_from(&report_page);
@@ -134,6 +143,16 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
         format!("/reports/{id}?done=redacted").as_str()
     );
     expect_error(erase("encore").await.unwrap(), 409, "already_redacted").await;
+    // Even while the companion runs, the write-ahead log no longer holds the old rows.
+    let bytes = file_bytes(dir.path());
+    assert!(
+        !contains(&bytes, b"EFFACEMOI7F3A"),
+        "the content is in the file or its WAL"
+    );
+    assert!(
+        !contains(&bytes, &screenshot[40..104]),
+        "the pixels are in the file or its WAL"
+    );
 
     // The redaction is a chained entry that keeps the hashes of what was removed.
     let (seq, kind, subject, payload): (i64, String, String, String) = server
