@@ -34,6 +34,19 @@ pub enum ImportError {
     Package(#[from] PackageError),
 }
 
+impl ImportError {
+    /// Whether the file is not a package at all (rather than a package that fails a check).
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            Self::TooLarge
+                | Self::NotRecognized
+                | Self::NoPackage
+                | Self::Package(PackageError::Archive(_) | PackageError::TooLarge)
+        )
+    }
+}
+
 impl From<ImportError> for Error {
     fn from(error: ImportError) -> Self {
         let code = match &error {

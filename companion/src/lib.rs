@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod against;
 pub mod clients;
 pub mod error;
 pub mod handlers;
@@ -25,6 +26,7 @@ pub mod lang;
 pub mod mail;
 pub mod png;
 pub mod policy_file;
+pub mod privacy;
 pub mod router;
 pub mod security;
 pub mod session;
@@ -46,7 +48,8 @@ pub use token::ApiToken;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves the companion on `listener` until `shutdown` completes, then finishes in-flight
-/// requests (at most [`SHUTDOWN_GRACE`]) and closes the database.
+/// requests (at most [`SHUTDOWN_GRACE`]) and closes the database. Reports past the retention
+/// period are redacted before the first request is answered, then daily.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     companion: Companion,
@@ -59,16 +62,39 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?;
     let mailer = companion.mailer.clone();
+    let retention_days = std::sync::Arc::clone(&companion.retention_days);
+    let days = retention_days.load(std::sync::atomic::Ordering::Relaxed);
+    if days > 0 {
+        // Before serving, so that no page shows a report the retention period has expired.
+        if let Err(error) = privacy::sweep(&store, days, time::OffsetDateTime::now_utc()).await {
+            tracing::error!(%error, "applying the retention period at start-up failed");
+        }
+    }
     let state = AppState::new(companion, addr, paired);
     let app = router::router(state);
 
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let (mail_stop_tx, mail_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let (retention_stop_tx, retention_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {
         shutdown.await;
         let _ = stopping_tx.send(());
         let _ = mail_stop_tx.send(());
+        let _ = retention_stop_tx.send(());
     };
+    let retention_worker = tokio::spawn({
+        let store = store.clone();
+        async move {
+            // The start-up sweep just ran: the daily one starts a day later.
+            tokio::select! {
+                _ = retention_stop_rx => {}
+                () = async {
+                    tokio::time::sleep(privacy::SWEEP_INTERVAL).await;
+                    privacy::run(store, retention_days, std::future::pending()).await;
+                } => {}
+            }
+        }
+    });
     let mail_worker = tokio::spawn(mailer.run(
         async move {
             let _ = mail_stop_rx.await;
@@ -94,6 +120,8 @@ pub async fn serve(
     if let Err(error) = mail_worker.await {
         tracing::warn!(%error, "mail worker");
     }
+    retention_worker.abort();
+    let _ = retention_worker.await;
     // Every handler has returned (or been dropped): close the connections, checkpointing the WAL.
     let closing = store.clone();
     let closed = tokio::task::spawn_blocking(move || closing.close()).await;

@@ -41,7 +41,9 @@ enum Command {
     /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
     Import(ImportArgs),
     /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
-    Verify(DataDirArg),
+    /// With `--against FILE`: also check that the database still agrees with an evidence
+    /// package received earlier (exit 1 naming what differs, 2 if FILE cannot be read).
+    Verify(VerifyArgs),
     /// Check a text read on standard input against the policy; exit 1 if a required item fails.
     Check(check::CheckArgs),
 }
@@ -62,6 +64,15 @@ struct ImportArgs {
     /// The received email (`.eml`) or the evidence package attached to it (`.zip`).
     #[arg(value_name = "FILE")]
     file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    data_dir: DataDirArg,
+    /// An evidence package received earlier (`.zip`, or the `.eml` it is attached to).
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -89,7 +100,7 @@ fn main() -> ExitCode {
         Some(Command::Token(args)) => token(&args),
         Some(Command::Open(args)) => open(&args),
         Some(Command::Import(args)) => import(&args),
-        Some(Command::Verify(args)) => verify(&args),
+        Some(Command::Verify(args)) => return verify(&args),
         Some(Command::Check(args)) => return check::run(&args),
         Some(Command::Serve(args)) => run_server(&args),
         None => run_server(&cli.serve),
@@ -251,28 +262,76 @@ fn import(args: &ImportArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn verify(args: &DataDirArg) -> Result<(), String> {
-    let dir = data_dir(args)?;
+/// Exit status of `verify`: 0 consistent, 1 altered or different, 2 unreadable input.
+fn verify(args: &VerifyArgs) -> ExitCode {
+    match verify_checked(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((code, message)) => {
+            eprintln!("balise-companion: erreur / error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
+    let unreadable = |message: String| (2u8, message);
+    // The package is read and checked on its own before the database is opened.
+    let package = match &args.against {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|error| {
+                unreadable(format!(
+                    "impossible de lire / cannot read {}: {error}",
+                    path.display()
+                ))
+            })?;
+            match balise_companion::import::package_from_file(&bytes) {
+                Ok(package) => {
+                    println!("{}", balise_companion::against::package_line(&package));
+                    Some(package)
+                }
+                Err(error) if error.is_unreadable() => return Err(unreadable(error.to_string())),
+                Err(error) => {
+                    println!(
+                        "ALTÉRÉ / ALTERED: le paquet lui-même ne se vérifie pas / the package itself does not verify: {error}"
+                    );
+                    return Err((
+                        1,
+                        "the package does not verify: it was altered after it was made / le paquet ne se vérifie pas : il a été modifié après sa création".to_owned(),
+                    ));
+                }
+            }
+        }
+    };
+    let dir = data_dir(&args.data_dir).map_err(unreadable)?;
     if !dir.join(balise_companion::store::DB_FILE).exists() {
-        return Err(format!(
+        return Err(unreadable(format!(
             "no Balise database in {} / aucune base de données Balise dans ce dossier",
             dir.display()
-        ));
+        )));
     }
-    let store = balise_companion::Store::open(&dir).map_err(|error| error.to_string())?;
+    let store =
+        balise_companion::Store::open(&dir).map_err(|error| unreadable(error.to_string()))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|error| format!("cannot start the async runtime: {error}"))?;
-    let checked = runtime.block_on(store.read(|tx| {
+        .map_err(|error| unreadable(format!("cannot start the async runtime: {error}")))?;
+    let checked = runtime.block_on(store.read(move |tx| {
+        let against = package
+            .as_ref()
+            .map(|package| balise_companion::against::compare(tx, package))
+            .transpose()?;
         Ok((
             balise_companion::verify_evidence_chain(tx)?,
             balise_companion::store::reports::screenshot_problems(tx)?,
-            balise_companion::store::reports::count(tx)?,
+            balise_companion::store::reports::count_unredacted(tx)?,
+            balise_companion::store::privacy::count(tx)?,
+            against,
         ))
     }));
     let _ = store.close();
-    let (chain, screenshots, reports) = checked.map_err(|error| error.to_string())?;
+    let (chain, screenshots, reports, redacted, against) =
+        checked.map_err(|error| unreadable(error.to_string()))?;
     let mut altered = false;
     match (&chain.first_broken_seq, &chain.head) {
         (Some(seq), _) => {
@@ -293,12 +352,35 @@ fn verify(args: &DataDirArg) -> Result<(), String> {
         println!("ALTÉRÉ / ALTERED: report {id}: {problem}");
     }
     if altered {
-        return Err(
+        return Err((
+            1,
             "the evidence does not verify: see the lines above / les preuves ne se vérifient pas"
                 .to_owned(),
-        );
+        ));
     }
     println!("Captures vérifiées / Screenshots verified: {reports} of {reports}");
+    if redacted > 0 {
+        println!(
+            "Signalements caviardés / Reports redacted: {redacted} (contenu et capture supprimés, empreintes gardées au journal / content and screenshot removed, hashes kept in the log)"
+        );
+    }
+    if let Some(comparison) = against {
+        for note in &comparison.notes {
+            println!("{note}");
+        }
+        for difference in &comparison.differences {
+            println!("{difference}");
+        }
+        if !comparison.agrees() {
+            return Err((
+                1,
+                "the database no longer agrees with the package: see the lines above / la base ne concorde plus avec le paquet".to_owned(),
+            ));
+        }
+        println!(
+            "Concordance / Consistent: la base concorde avec le paquet (entrées et tête de chaîne inchangées) / the database agrees with the package (entries and chain head unchanged)"
+        );
+    }
     Ok(())
 }
 

@@ -7,8 +7,8 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, mail, method_not_allowed,
-    pairing, policy, report_page, reports, session, settings_page,
+    JSON_BODY_LIMIT, appointment, assets, attestations, dashboard, fallback, health, mail,
+    method_not_allowed, pairing, policy, report_page, reports, session, settings_page,
 };
 use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_token};
@@ -53,12 +53,18 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}", get(report_page::show))
         .route("/reports/{id}/forward", post(report_page::forward))
         .route("/reports/{id}/export", post(report_page::export))
+        .route("/reports/{id}/redact", post(report_page::redact))
+        .route(
+            "/appointment",
+            get(appointment::show).post(appointment::record),
+        )
         .route("/mail/{id}/retry", post(report_page::retry))
         .route(
             "/settings",
             get(settings_page::show).post(settings_page::save),
         )
         .route("/settings/test", post(settings_page::test))
+        .route("/settings/privacy", post(settings_page::save_privacy))
         .route("/signout", get(session::confirm).post(session::sign_out))
         .route_layer(from_fn_with_state(state.clone(), require_session))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));

@@ -2,7 +2,9 @@
 //!
 //! The server's own settings (`port`, `bind`, `max_screenshot_bytes`) must be right for it
 //! to start; the email settings (`[smtp]`, `[routing]`, `[identity]`, see `mail::config`)
-//! never stop it: their problems are reported and forwarding waits.
+//! never stop it: their problems are reported and forwarding waits. `[privacy]
+//! retention_days` is how long reports keep their content (365 days when absent, 0: kept
+//! until the manager erases them).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,9 @@ pub const SETTINGS_FILE: &str = "balise.toml";
 
 /// Default TCP port.
 pub const DEFAULT_PORT: u16 = 7878;
+
+/// Default retention period of reports, in days (`[privacy] retention_days`): a year.
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
 
 /// Default upload limit for `POST /api/v1/reports` (screenshot, report JSON and framing): 15 MiB.
 pub const DEFAULT_MAX_SCREENSHOT_BYTES: usize = 15 * 1024 * 1024;
@@ -33,6 +38,10 @@ pub struct Settings {
     pub max_screenshot_bytes: usize,
     /// Email: server, addresses, role (problems included, never fatal).
     pub mail: MailSettings,
+    /// How long a report keeps its content, in days (`[privacy] retention_days`); past it,
+    /// the companion redacts it (at start-up and daily). `None` (`retention_days = 0`):
+    /// reports are kept until the manager erases them.
+    pub retention_days: Option<u32>,
 }
 
 /// A settings problem, reported before anything is stored or opened.
@@ -83,6 +92,20 @@ struct FileSettings {
     smtp: Option<toml::Table>,
     routing: Option<toml::Table>,
     identity: Option<toml::Table>,
+    privacy: Option<PrivacyFile>,
+}
+
+/// `[privacy]` in `balise.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrivacyFile {
+    /// Days; 0 keeps reports until the manager erases them. Absent: [`DEFAULT_RETENTION_DAYS`].
+    retention_days: Option<u32>,
+}
+
+/// `retention_days` as configured: 0 means no automatic redaction.
+pub fn retention_from(days: u32) -> Option<u32> {
+    (days > 0).then_some(days)
 }
 
 impl Settings {
@@ -94,6 +117,7 @@ impl Settings {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
             mail: MailSettings::default(),
+            retention_days: Some(DEFAULT_RETENTION_DAYS),
         }
     }
 
@@ -126,6 +150,9 @@ impl Settings {
             }
             if let Some(max) = file.max_screenshot_bytes {
                 settings.max_screenshot_bytes = max;
+            }
+            if let Some(days) = file.privacy.and_then(|privacy| privacy.retention_days) {
+                settings.retention_days = retention_from(days);
             }
         }
         if let Some(port) = env_value::<u16>(&env, "BALISE_PORT")? {
@@ -268,6 +295,17 @@ mod tests {
         assert_eq!(settings.port, 7878);
         assert_eq!(settings.bind, IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_eq!(settings.max_screenshot_bytes, 15 * 1024 * 1024);
+    }
+
+    #[test]
+    fn retention_is_a_year_by_default_and_0_keeps_reports() {
+        assert_eq!(load("", &[]).expect("defaults").retention_days, Some(365));
+        let settings = load("[privacy]\nretention_days = 30\n", &[]).expect("30 days");
+        assert_eq!(settings.retention_days, Some(30));
+        let settings = load("[privacy]\nretention_days = 0\n", &[]).expect("keep");
+        assert_eq!(settings.retention_days, None);
+        let error = load("[privacy]\nretention_days = -1\n", &[]).expect_err("negative");
+        assert!(error.to_string().contains("line 2"), "{error}");
     }
 
     #[test]

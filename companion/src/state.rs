@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use balise_core::policy::Policy;
 
@@ -12,7 +13,8 @@ use crate::policy_file;
 use crate::security::Site;
 use crate::settings::{ConfigError, Settings};
 use crate::store::pairing::PairedClient;
-use crate::store::{Store, StoreError};
+use crate::store::policy_changes::{self, PolicySource};
+use crate::store::{Store, StoreError, now_utc};
 use crate::token::{ApiToken, TokenError, random_hex};
 
 /// Why the companion cannot start. Nothing is written before settings and policy are valid.
@@ -27,6 +29,9 @@ pub enum StartupError {
     /// Database problem.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The policy in force could not be recorded in the evidence log.
+    #[error("cannot record the policy in the evidence log: {0}")]
+    Record(#[from] crate::Error),
     /// The data directory cannot be created.
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
@@ -51,10 +56,13 @@ pub struct Companion {
     pub policy: Policy,
     /// Sends the email queue.
     pub mailer: Mailer,
+    /// The retention period in days, 0 for none (changed from the settings page).
+    pub retention_days: Arc<AtomicU32>,
 }
 
 impl Companion {
-    /// Validates settings and `policy.toml`, then creates the token and opens the database.
+    /// Validates settings and `policy.toml`, then creates the token, opens the database and
+    /// records the policy in force in the evidence log if it is not the last one recorded.
     ///
     /// Blocking (file and SQLite I/O): call it before starting the runtime or through
     /// `spawn_blocking`. The data directory must exist ([`ensure_data_dir`]).
@@ -63,6 +71,22 @@ impl Companion {
         let policy = policy_file::load(&settings.data_dir)?;
         let token = ApiToken::load_or_create(&settings.data_dir)?;
         let store = Store::open(&settings.data_dir)?;
+        let source = if settings.data_dir.join(policy_file::POLICY_FILE).exists() {
+            PolicySource::File
+        } else {
+            PolicySource::BuiltIn
+        };
+        let policy_json = serde_json::to_string(&policy).map_err(crate::Error::from)?;
+        let recorded = store.write_blocking(|tx| {
+            policy_changes::record_if_changed(tx, &policy_json, source, &now_utc())
+        })?;
+        if let Some(entry) = recorded {
+            tracing::info!(
+                seq = entry.seq,
+                source = source.as_str(),
+                "policy in force recorded in the evidence log"
+            );
+        }
         let mut mail = settings.mail.clone();
         mail.apply_policy(&policy);
         let mailer = Mailer::new(
@@ -71,12 +95,14 @@ impl Companion {
             &policy.organization.short_name,
             &policy.manager.name,
         );
+        let retention_days = Arc::new(AtomicU32::new(settings.retention_days.unwrap_or(0)));
         Ok(Self {
             settings,
             store,
             token,
             policy,
             mailer,
+            retention_days,
         })
     }
 }
@@ -156,6 +182,19 @@ impl AppState {
     /// The email sender (and the email settings in force).
     pub fn mailer(&self) -> &Mailer {
         &self.inner.companion.mailer
+    }
+
+    /// The retention period in days, `None` when reports are kept until erased.
+    pub fn retention_days(&self) -> Option<u32> {
+        crate::settings::retention_from(self.inner.companion.retention_days.load(Ordering::Relaxed))
+    }
+
+    /// Changes the retention period (after `balise.toml` was saved).
+    pub fn set_retention_days(&self, days: Option<u32>) {
+        self.inner
+            .companion
+            .retention_days
+            .store(days.unwrap_or(0), Ordering::Relaxed);
     }
 
     /// This process' CSRF token for the pairing forms.

@@ -34,19 +34,15 @@ async fn a_report_is_stored_and_served_back_verified() {
     let receipt: Value = response.json().await.unwrap();
     assert_eq!(receipt["id"], id);
     assert_eq!(receipt["screenshotSha256"], sha256_hex(&screenshot));
-    assert_eq!(receipt["evidenceSeq"], 1);
+    assert_eq!(receipt["evidenceSeq"], 2);
     assert_eq!(receipt["entryHash"].as_str().unwrap().len(), 64);
 
     // Everything committed together: report, screenshot, evidence entry, outgoing mail, key.
-    for table in [
-        "reports",
-        "screenshots",
-        "evidence_log",
-        "mail_queue",
-        "idempotency",
-    ] {
+    for table in ["reports", "screenshots", "mail_queue", "idempotency"] {
         assert_eq!(server.count(table), 1, "{table}");
     }
+    // The log's first entry records the policy in force at start-up.
+    assert_eq!(server.count("evidence_log"), 2);
     let (role, status, message_id): (String, String, String) = server
         .db()
         .query_row(
@@ -70,7 +66,7 @@ async fn a_report_is_stored_and_served_back_verified() {
         .await
         .unwrap();
     assert_eq!(stored["report"], report);
-    assert_eq!(stored["evidenceSeq"], 1);
+    assert_eq!(stored["evidenceSeq"], 2);
     assert_eq!(stored["entryHash"], receipt["entryHash"]);
     assert_eq!(stored["screenshotBytes"], screenshot.len());
     assert_eq!(stored["mailStatus"], "queued");
@@ -537,7 +533,7 @@ async fn annotations_add_evidence_and_keep_the_original() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let annotated: Value = response.json().await.unwrap();
-    assert_eq!(annotated["evidenceSeq"], 2);
+    assert_eq!(annotated["evidenceSeq"], 3);
     assert_eq!(annotated["category"], "harassment");
 
     let before = server.counts();
@@ -573,10 +569,10 @@ async fn annotations_add_evidence_and_keep_the_original() {
     assert_eq!(stored["report"]["category"], "negative-remark");
     assert_eq!(stored["annotations"][0]["category"], "harassment");
     assert_eq!(stored["annotations"][0]["note"], "Vu aussi sur X.");
-    assert_eq!(stored["annotations"][0]["evidenceSeq"], 2);
+    assert_eq!(stored["annotations"][0]["evidenceSeq"], 3);
     let chain = balise_companion::verify_evidence_chain(&server.db()).unwrap();
     assert!(chain.is_intact());
-    assert_eq!(chain.entries, 2);
+    assert_eq!(chain.entries, 3);
     let html = server
         .client
         .get(server.url("/"))
@@ -609,7 +605,7 @@ async fn tampering_in_the_file_is_detected() {
     let db = server.db();
     let status = balise_companion::verify_evidence_chain(&db).unwrap();
     assert!(status.is_intact(), "{status:?}");
-    assert_eq!(status.entries, 3);
+    assert_eq!(status.entries, 4);
 
     // Someone edits the second report's note directly in the file.
     db.execute(
@@ -618,7 +614,7 @@ async fn tampering_in_the_file_is_detected() {
     )
     .unwrap();
     let status = balise_companion::verify_evidence_chain(&db).unwrap();
-    assert_eq!(status.first_broken_seq, Some(2), "{status:?}");
+    assert_eq!(status.first_broken_seq, Some(3), "{status:?}");
     let html = server
         .client
         .get(server.url("/"))
@@ -633,8 +629,8 @@ async fn tampering_in_the_file_is_detected() {
         "dashboard shows the break"
     );
     assert!(
-        html.contains("Rompue à l&#39;entrée 2"),
-        "at entry 2: {html}"
+        html.contains("Rompue à l&#39;entrée 3"),
+        "at entry 3: {html}"
     );
 
     // Someone swaps a screenshot's bytes: reading it is an integrity error, not the bytes.
@@ -710,12 +706,12 @@ async fn attestations_are_stored_once_with_evidence() {
     assert_eq!(first.status(), 201);
     let first_body: Value = first.json().await.unwrap();
     assert_eq!(first_body["id"], id);
-    assert_eq!(first_body["evidenceSeq"], 1);
+    assert_eq!(first_body["evidenceSeq"], 2);
     let again = post(attestation(&id), Some(key.clone())).await.unwrap();
     assert_eq!(again.status(), 201);
     assert_eq!(again.json::<Value>().await.unwrap(), first_body);
     assert_eq!(server.count("attestations"), 1);
-    assert_eq!(server.count("evidence_log"), 1);
+    assert_eq!(server.count("evidence_log"), 2);
 
     let before = server.counts();
     let mut other = attestation(&id);
@@ -879,7 +875,7 @@ async fn concurrent_retries_with_one_key_store_once() {
     }
     assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
     assert_eq!(server.count("reports"), 1);
-    assert_eq!(server.count("evidence_log"), 1);
+    assert_eq!(server.count("evidence_log"), 2);
     assert_eq!(server.count("mail_queue"), 1);
     server.stop().await;
 }

@@ -73,7 +73,7 @@ async fn an_intact_store_verifies() {
     let (ok, printed) = verify(dir.path());
     assert!(ok, "{printed}");
     assert!(
-        printed.contains("Evidence chain intact: 4 entries"),
+        printed.contains("Evidence chain intact: 5 entries"),
         "{printed}"
     );
     assert!(
@@ -151,13 +151,13 @@ async fn an_edited_log_entry_is_named() {
     let conn = raw(dir.path());
     conn.execute_batch(
         "DROP TRIGGER evidence_log_no_update;
-         UPDATE evidence_log SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE seq = 2;",
+         UPDATE evidence_log SET recorded_at = '2020-01-01T00:00:00.000000Z' WHERE seq = 3;",
     )
     .unwrap();
     let (ok, printed) = verify(dir.path());
     assert!(!ok, "{printed}");
     assert!(
-        printed.contains("ALTERED: evidence-log entry 2: entry_hash does not match its fields"),
+        printed.contains("ALTERED: evidence-log entry 3: entry_hash does not match its fields"),
         "{printed}"
     );
 }
@@ -176,7 +176,7 @@ async fn an_edited_report_is_named_by_its_entry() {
     assert!(!ok, "{printed}");
     assert!(
         printed.contains(
-            "ALTERED: evidence-log entry 2: the recorded row no longer matches payload_sha256"
+            "ALTERED: evidence-log entry 3: the recorded row no longer matches payload_sha256"
         ),
         "{printed}"
     );
@@ -200,13 +200,13 @@ async fn a_deleted_row_is_named() {
         "{printed}"
     );
     conn.execute_batch(
-        "DROP TRIGGER evidence_log_no_delete; DELETE FROM evidence_log WHERE seq = 4;",
+        "DROP TRIGGER evidence_log_no_delete; DELETE FROM evidence_log WHERE seq = 5;",
     )
     .unwrap();
     let (ok, printed) = verify(dir.path());
     assert!(!ok, "{printed}");
     assert!(
-        printed.contains("ALTERED: evidence-log entry 4"),
+        printed.contains("ALTERED: evidence-log entry 5"),
         "{printed}"
     );
 }
@@ -262,7 +262,7 @@ async fn an_export_is_a_verified_package_anchored_in_the_log() {
     let (ok, printed) = verify(dir.path());
     assert!(ok, "{printed}");
     assert!(
-        printed.contains("Evidence chain intact: 5 entries"),
+        printed.contains("Evidence chain intact: 6 entries"),
         "{printed}"
     );
     // A reader with standard tools checks every file, the readable summary included.
@@ -290,5 +290,373 @@ async fn an_export_is_a_verified_package_anchored_in_the_log() {
     assert!(
         summary.contains("Marie Tremblay") && summary.contains("exporté du compagnon Balise"),
         "{summary}"
+    );
+}
+
+/// `verify --against FILE`: (exit code, everything printed).
+fn verify_against(dir: &Path, file: &Path) -> (i32, String) {
+    let output = Command::new(BIN)
+        .args(["verify", "--data-dir"])
+        .arg(dir)
+        .arg("--against")
+        .arg(file)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+/// Exports a report's evidence package (as the manager sends it to the board) into a file.
+async fn export_to_file(dir: &Path, id: &str, file: &Path) {
+    let server = TestServer::start(dir).await;
+    let token = server.pair(CHROME_ORIGIN).await;
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/reports/{id}/export")))
+        .headers(common::extension_headers(&token))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    std::fs::write(file, response.bytes().await.unwrap()).unwrap();
+    server.stop().await;
+}
+
+/// What a determined attacker with the file does: edits a stored report, then recomputes
+/// its entry's payload hash and every entry hash from there on, triggers dropped.
+fn rewrite_chain_from(dir: &Path, report_id: &str) -> i64 {
+    let conn = raw(dir);
+    conn.execute_batch("DROP TRIGGER evidence_log_no_update;")
+        .unwrap();
+    conn.execute(
+        "UPDATE reports SET report_json = replace(report_json, 'Marie', 'Mario'),
+                            reporter_name = 'Mario Tremblay' WHERE id = ?1",
+        [report_id],
+    )
+    .unwrap();
+    let (from, json): (i64, String) = conn
+        .query_row(
+            "SELECT evidence_seq, report_json FROM reports WHERE id = ?1",
+            [report_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE evidence_log SET payload_sha256 = ?1 WHERE seq = ?2",
+        rusqlite::params![sha256_hex(json.as_bytes()), from],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE reports SET report_json_sha256 = ?1 WHERE id = ?2",
+        rusqlite::params![sha256_hex(json.as_bytes()), report_id],
+    )
+    .unwrap();
+    let mut prev: String = conn
+        .query_row(
+            "SELECT entry_hash FROM evidence_log WHERE seq = ?1",
+            [from - 1],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let last: i64 = conn
+        .query_row("SELECT max(seq) FROM evidence_log", [], |r| r.get(0))
+        .unwrap();
+    for seq in from..=last {
+        let (recorded_at, kind, subject, payload): (String, String, String, String) = conn
+            .query_row(
+                "SELECT recorded_at, kind, subject, payload_sha256 FROM evidence_log WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        let hash =
+            balise_core::evidence::entry_hash(seq, &recorded_at, &kind, &subject, &payload, &prev);
+        conn.execute(
+            "UPDATE evidence_log SET prev_hash = ?1, entry_hash = ?2 WHERE seq = ?3",
+            rusqlite::params![prev, hash, seq],
+        )
+        .unwrap();
+        prev = hash;
+    }
+    from
+}
+
+#[tokio::test]
+async fn an_earlier_export_agrees_with_an_unchanged_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    let out = tempfile::tempdir().unwrap();
+    let package = out.path().join("export.zip");
+    export_to_file(dir.path(), &ids[1], &package).await;
+    // More evidence after the export does not matter: the package's entries are unchanged.
+    let server = TestServer::start(dir.path()).await;
+    let token = server.pair(CHROME_ORIGIN).await;
+    let screenshot = png(8, 6, [5, 5, 5]);
+    let id = uuid::Uuid::new_v4().to_string();
+    let report = report_json(&id, &screenshot).to_string();
+    let response = server
+        .upload(&token, &new_key(), report.as_bytes(), &screenshot)
+        .await;
+    assert_eq!(response.status(), 201);
+    server.stop().await;
+    let (code, printed) = verify_against(dir.path(), &package);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "Package verified: report {}, 3 entries, chain head #6",
+            ids[1]
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("the database agrees with the package (entries and chain head unchanged)"),
+        "{printed}"
+    );
+    assert!(!printed.contains("DIFFERS"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_chain_rewritten_after_an_export_passes_verify_but_not_verify_against_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    let out = tempfile::tempdir().unwrap();
+    let package = out.path().join("export.zip");
+    export_to_file(dir.path(), &ids[1], &package).await;
+    // Entries: 1 policy, 2-4 the reports, 5 the annotation of ids[1], 6 its export. The
+    // attacker rewrites the third report (entry 4) and every hash after it.
+    let from = rewrite_chain_from(dir.path(), &ids[2]);
+    assert_eq!(from, 4);
+    let (ok, printed) = verify(dir.path());
+    assert!(
+        ok,
+        "the rewritten chain is consistent on its own: {printed}"
+    );
+    assert!(
+        printed.contains("Evidence chain intact: 6 entries"),
+        "{printed}"
+    );
+
+    let (code, printed) = verify_against(dir.path(), &package);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains("chain rewritten from entry 4 on"),
+        "names where the rewrite began: {printed}"
+    );
+    assert!(
+        printed.contains("DIFFÉRENT / DIFFERS: entrée / entry 5: prev_hash"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("entrée / entry 6: entry_hash"),
+        "{printed}"
+    );
+    assert!(printed.contains("chain head 6: entry_hash"), "{printed}");
+    // What the package recorded of the report itself (entry 3) is still there.
+    assert!(!printed.contains("entry 3:"), "{printed}");
+    assert!(
+        printed.contains("the database no longer agrees with the package"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn an_edited_package_fails_on_its_own_and_garbage_is_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    let out = tempfile::tempdir().unwrap();
+    let package = out.path().join("export.zip");
+    export_to_file(dir.path(), &ids[0], &package).await;
+
+    // An entry's hash edited inside the package (stored uncompressed, so in place).
+    let mut bytes = std::fs::read(&package).unwrap();
+    let marker = b"\"entryHash\": \"";
+    let at = bytes
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .unwrap()
+        + marker.len();
+    bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+    let edited = out.path().join("edited.zip");
+    std::fs::write(&edited, &bytes).unwrap();
+    let (code, printed) = verify_against(dir.path(), &edited);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains("the package itself does not verify:")
+            && printed.contains("evidence.json is damaged or was altered"),
+        "{printed}"
+    );
+
+    // A careful forger edits an entry, fixes the manifest and the archive's checksums.
+    let mut files = read_stored_zip(&std::fs::read(&package).unwrap());
+    let evidence = files
+        .iter()
+        .position(|(n, _)| n == "evidence.json")
+        .unwrap();
+    let mut value: serde_json::Value = serde_json::from_slice(&files[evidence].1).unwrap();
+    let seq = value["entries"][0]["seq"].as_i64().unwrap();
+    value["entries"][0]["recordedAt"] = "2020-01-01T00:00:00.000000Z".into();
+    let old_sha = sha256_hex(&files[evidence].1);
+    files[evidence].1 = serde_json::to_vec_pretty(&value).unwrap();
+    let new_sha = sha256_hex(&files[evidence].1);
+    let manifest = files
+        .iter()
+        .position(|(n, _)| n == "manifest.sha256")
+        .unwrap();
+    let text = String::from_utf8(files[manifest].1.clone()).unwrap();
+    files[manifest].1 = text.replace(&old_sha, &new_sha).into_bytes();
+    let forged = out.path().join("forged.zip");
+    std::fs::write(&forged, write_stored_zip(&files)).unwrap();
+    let (code, printed) = verify_against(dir.path(), &forged);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains(&format!("entry {seq} does not hash to its entryHash")),
+        "names the edited entry: {printed}"
+    );
+
+    // Garbage, an empty file and a missing one: unreadable input, exit 2.
+    let garbage = out.path().join("garbage.zip");
+    std::fs::write(&garbage, b"PK\x03\x04 this is not an archive at all").unwrap();
+    let (code, printed) = verify_against(dir.path(), &garbage);
+    assert_eq!(code, 2, "{printed}");
+    assert!(
+        printed.contains("not a readable evidence package"),
+        "{printed}"
+    );
+    let text = out.path().join("notes.txt");
+    std::fs::write(&text, b"bonjour").unwrap();
+    let (code, printed) = verify_against(dir.path(), &text);
+    assert_eq!(code, 2, "{printed}");
+    let (code, printed) = verify_against(dir.path(), &out.path().join("absent.zip"));
+    assert_eq!(code, 2, "{printed}");
+    assert!(printed.contains("cannot read"), "{printed}");
+    // A good package against a directory without a database: 2 as well.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, printed) = verify_against(empty.path(), &package);
+    assert_eq!(code, 2, "{printed}");
+    assert!(printed.contains("no Balise database"), "{printed}");
+}
+
+/// The files of a ZIP whose entries are stored (as packages are), from their local headers.
+fn read_stored_zip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let u16_at = |at: usize| u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+    let u32_at = |at: usize| {
+        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]) as usize
+    };
+    let mut files = Vec::new();
+    let mut at = 0;
+    while bytes[at..].starts_with(b"PK\x03\x04") {
+        assert_eq!(u16_at(at + 8), 0, "stored");
+        let size = u32_at(at + 18);
+        let name_len = u16_at(at + 26);
+        let extra_len = u16_at(at + 28);
+        let name = String::from_utf8(bytes[at + 30..at + 30 + name_len].to_vec()).unwrap();
+        let start = at + 30 + name_len + extra_len;
+        files.push((name, bytes[start..start + size].to_vec()));
+        at = start + size;
+    }
+    files
+}
+
+/// A ZIP of stored entries with correct CRC-32s, as any archiver writes it.
+fn write_stored_zip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, content) in files {
+        let crc = balise_companion::png::crc32(content);
+        let offset = out.len() as u32;
+        let mut header = Vec::new();
+        header.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        header.extend_from_slice(&0u16.to_le_bytes()); // flags
+        header.extend_from_slice(&0u16.to_le_bytes()); // stored
+        header.extend_from_slice(&0u16.to_le_bytes()); // time
+        header.extend_from_slice(&0x21u16.to_le_bytes()); // date 1980-01-01
+        header.extend_from_slice(&crc.to_le_bytes());
+        header.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        header.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        header.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        header.extend_from_slice(&0u16.to_le_bytes()); // extra
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&header);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(content);
+        central.extend_from_slice(b"PK\x01\x02");
+        central.extend_from_slice(&20u16.to_le_bytes()); // made by
+        central.extend_from_slice(&header);
+        central.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
+        central.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+        central.extend_from_slice(&offset.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let central_offset = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&central_offset.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[tokio::test]
+async fn the_email_a_manager_received_checks_against_the_members_and_the_managers_database() {
+    let member = tempfile::tempdir().unwrap();
+    let ids = three_reports(member.path()).await;
+    let server = TestServer::start(member.path()).await;
+    let response = server
+        .client
+        .get(server.url(&format!("/reports/{}/email.eml", ids[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let out = tempfile::tempdir().unwrap();
+    let eml = out.path().join("recu.eml");
+    std::fs::write(&eml, response.bytes().await.unwrap()).unwrap();
+    server.stop().await;
+    // Against the member's own database: its entries and head are there.
+    let (code, printed) = verify_against(member.path(), &eml);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains("the database agrees with the package"),
+        "{printed}"
+    );
+
+    // The manager imported it: the package's entries are the member's log, so the manager's
+    // database is checked for the import of exactly this report.
+    let manager = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["import", "--data-dir"])
+        .arg(manager.path())
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (code, printed) = verify_against(manager.path(), &eml);
+    assert_eq!(code, 0, "{printed}");
+    assert!(
+        printed.contains("was imported here at entry 2; the imported report is the package's"),
+        "{printed}"
+    );
+    // A manager's database that never imported it does not agree.
+    let other = tempfile::tempdir().unwrap();
+    three_reports(other.path()).await;
+    let (code, printed) = verify_against(other.path(), &eml);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "report {}: absent de la base / not in the database",
+            ids[0]
+        )),
+        "{printed}"
     );
 }

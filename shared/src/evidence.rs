@@ -25,6 +25,15 @@ pub const KIND_FORWARD: &str = "report_forwarded";
 pub const KIND_EXPORT: &str = "report_exported";
 /// A received attestation; subject = attestation id; payload = the attestation JSON.
 pub const KIND_ATTESTATION: &str = "attestation_received";
+/// A report's content and screenshot removed (privacy); subject = report id; payload = the
+/// redaction JSON, which keeps the SHA-256 of everything removed.
+pub const KIND_REDACTION: &str = "report_redacted";
+/// The board's appointment of a content manager recorded; subject = `manager`; payload =
+/// the appointment JSON.
+pub const KIND_APPOINTMENT: &str = "manager_appointed";
+/// The policy in force changed (at start-up); subject = `policy`; payload = the policy
+/// JSON, so `payload_sha256` is the policy's own SHA-256.
+pub const KIND_POLICY: &str = "policy_changed";
 
 /// One entry of the evidence log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! `GET /`: the content manager's dashboard (reports, attestations, evidence-chain status,
-//! email forwarding and the emails that need attention, importing a member's report), bilingual.
+//! the manager's appointment, email forwarding and the emails that need attention, importing
+//! a member's report, privacy: the retention period and the log of redactions), bilingual.
 
 use std::fmt::Write;
 
@@ -9,14 +10,16 @@ use axum::response::Response;
 use balise_core::report::ReportCategory;
 use serde::Deserialize;
 
+use super::appointment::{self, CurrentAppointment};
 use super::report_page::{mail_state, retry_button};
 use crate::error::Result;
 use crate::html::{Nav, bi, display_time, escape, page, pick, truncate};
 use crate::state::AppState;
 use crate::store::attestations::{self, AttestationRecord};
 use crate::store::mail::{self as queue, MailCounts, MailRecord};
+use crate::store::privacy::{self, RedactedBy, StoredRedaction};
 use crate::store::reports::{self, ReportRecord};
-use crate::store::{ChainStatus, count_rows, verify_evidence_chain};
+use crate::store::{ChainStatus, appointments, count_rows, verify_evidence_chain};
 
 /// Reports per dashboard page.
 const PAGE_SIZE: i64 = 50;
@@ -37,6 +40,9 @@ struct Data {
     paired: i64,
     mail: MailCounts,
     troubled: Vec<MailRecord>,
+    appointment: CurrentAppointment,
+    redactions: Vec<StoredRedaction>,
+    redacted_total: i64,
 }
 
 /// `GET /`
@@ -45,6 +51,7 @@ pub async fn dashboard(
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Response> {
     let offset = query.ok().and_then(|q| q.0.offset).unwrap_or(0).max(0);
+    let policy = state.policy().clone();
     let data = state
         .store()
         .read(move |tx| {
@@ -57,6 +64,9 @@ pub async fn dashboard(
                 paired: count_rows(tx, "paired_clients")?,
                 mail: queue::counts(tx)?,
                 troubled: queue::troubled(tx, 20)?,
+                appointment: appointment::current(&policy, appointments::latest(tx)?),
+                redactions: privacy::recent(tx, 20)?,
+                redacted_total: privacy::count(tx)?,
             })
         })
         .await?;
@@ -130,6 +140,7 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
         );
     }
     html.push_str("</section>");
+    html.push_str(&appointment::card(&data.appointment, appointment::today()));
     render_mail(&mut html, state, &settings, data);
     if data.paired == 0 {
         let _ = write!(
@@ -214,6 +225,8 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
         html.push_str("</div>");
     }
 
+    render_privacy(&mut html, state, data);
+
     // Attestations.
     let _ = write!(html, "<h2>{}</h2>", bi("Attestations", "Attestations"));
     if data.attestations.is_empty() {
@@ -248,8 +261,101 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
     html
 }
 
+fn render_privacy(html: &mut String, state: &AppState, data: &Data) {
+    let retention = match state.retention_days() {
+        Some(days) => bi(
+            &format!(
+                "Délai de conservation : {days} jours après la réception. Un signalement plus ancien est caviardé automatiquement (au démarrage du compagnon, puis chaque jour)."
+            ),
+            &format!(
+                "Retention period: {days} days after receipt. An older report is redacted automatically (when the companion starts, then daily)."
+            ),
+        ),
+        None => bi(
+            "Aucun délai de conservation : les signalements sont gardés jusqu'à ce que vous les effaciez.",
+            "No retention period: reports are kept until you erase them.",
+        ),
+    };
+    let _ = write!(
+        html,
+        "<h2>{title}</h2><section class=\"privacy\" data-redacted-total=\"{total}\">\
+         <p class=\"small\">{retention} <a href=\"/settings#privacy\">{change}</a></p>\
+         <p class=\"small en\">{kept}</p>",
+        title = bi("Vie privée (Loi 25)", "Privacy (Law 25)"),
+        total = data.redacted_total,
+        change = bi("Modifier", "Change"),
+        kept = super::report_page::what_is_kept(),
+    );
+    if data.redactions.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"empty\">{}</div>",
+            bi("Aucun signalement caviardé.", "No report redacted.")
+        );
+    } else {
+        let _ = write!(
+            html,
+            "<div class=\"table-wrap\"><table data-redaction-log><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            bi("Caviardé le", "Redacted on"),
+            bi("Signalement", "Report"),
+            bi("Par", "By"),
+            bi("Raison", "Reason"),
+            bi("Preuve", "Evidence"),
+        );
+        for stored in &data.redactions {
+            let redaction = &stored.redaction;
+            let by = match redaction.by {
+                RedactedBy::Manager => format!(
+                    "{} {}",
+                    bi("gestionnaire", "manager"),
+                    escape(redaction.manager.as_deref().unwrap_or_default())
+                ),
+                RedactedBy::Retention => bi("délai de conservation", "retention period"),
+            };
+            let _ = write!(
+                html,
+                "<tr data-redacted-report=\"{id}\"><td class=\"small nowrap\">{at}</td>\
+                 <td class=\"small\"><a href=\"/reports/{id}\">{id_short}…</a></td>\
+                 <td class=\"small\">{by}</td><td class=\"small\">{reason}</td><td class=\"small\">#{seq}</td></tr>",
+                id = escape(&redaction.report_id),
+                id_short = escape(redaction.report_id.get(..8).unwrap_or_default()),
+                at = escape(&display_time(&stored.recorded_at)),
+                reason = escape(&truncate(&redaction.reason, 200)),
+                seq = stored.evidence_seq,
+            );
+        }
+        html.push_str("</tbody></table></div>");
+    }
+    html.push_str("</section>");
+}
+
 fn render_report(html: &mut String, report: &ReportRecord) {
     let id = escape(&report.id);
+    if let Some(stored) = &report.redaction {
+        let _ = write!(
+            html,
+            "<tr data-redacted><td class=\"small nowrap\">{received}</td>\
+             <td><a href=\"/reports/{id}\">{label}</a><div class=\"small en\">{site}</div></td>\
+             <td class=\"small en\">—</td><td class=\"small\">{category}</td><td class=\"small en\">—</td>\
+             <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
+             <div class=\"small en\">{evidence_label} #{seq}</div></td><td class=\"small\">{removed}</td></tr>",
+            received = escape(&display_time(&report.received_at)),
+            label = bi("Signalement caviardé", "Redacted report"),
+            site = escape(stored.redaction.site.as_deref().unwrap_or_default()),
+            category = stored
+                .redaction
+                .category
+                .as_deref()
+                .map(category_label)
+                .unwrap_or_else(|| "—".into()),
+            sha = escape(&report.screenshot_sha256),
+            sha_short = escape(report.screenshot_sha256.get(..12).unwrap_or_default()),
+            evidence_label = escape("preuve / evidence"),
+            seq = stored.evidence_seq,
+            removed = bi("capture supprimée", "screenshot removed"),
+        );
+        return;
+    }
     let url = report.field("pageUrl").unwrap_or_default();
     let title = report.field("pageTitle").unwrap_or_default();
     let title = if title.trim().is_empty() { url } else { title };

@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource, and the helpers they share.
 
+pub mod appointment;
 pub mod assets;
 pub mod attestations;
 pub mod dashboard;

@@ -1,6 +1,7 @@
-//! The dashboard's email settings page: the SMTP server, the addresses and the role, saved
-//! to `balise.toml` (mode 0600, since the server's URL may hold a password), and a button
-//! that sends a test email and says what the server answered.
+//! The dashboard's settings page: the SMTP server, the addresses and the role, saved to
+//! `balise.toml` (mode 0600, since the server's URL may hold a password), a button that
+//! sends a test email and says what the server answered, and the privacy setting (how long
+//! reports keep their content: `[privacy] retention_days`).
 
 use std::fmt::Write;
 use std::path::Path;
@@ -32,16 +33,25 @@ pub async fn show(
     query: Result<Query<SettingsQuery>, QueryRejection>,
 ) -> Result<Response> {
     let done = query.ok().and_then(|Query(q)| q.done);
-    let notice = (done.as_deref() == Some("saved")).then(|| {
-        (
+    let notice = match done.as_deref() {
+        Some("saved") => Some((
             true,
             pick(
                 "Réglages enregistrés dans balise.toml.",
                 "Settings saved to balise.toml.",
             )
             .to_owned(),
-        )
-    });
+        )),
+        Some("privacy-saved") => Some((
+            true,
+            pick(
+                "Délai de conservation enregistré dans balise.toml; il s'applique au prochain démarrage puis chaque jour.",
+                "Retention period saved to balise.toml; it applies at the next start, then daily.",
+            )
+            .to_owned(),
+        )),
+        _ => None,
+    };
     Ok(render(&state, notice))
 }
 
@@ -257,7 +267,110 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
         }))),
         bi("Envoyer un courriel d'essai", "Send a test email"),
     );
+    render_privacy(&mut html, state);
     page(pick("Réglages", "Settings"), Nav::Settings, &html)
+}
+
+fn render_privacy(html: &mut String, state: &AppState) {
+    let _ = write!(
+        html,
+        "<h2 id=\"privacy\">{title}</h2><form class=\"stack\" method=\"post\" action=\"/settings/privacy\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label for=\"retention_days\">{label}</label>\
+         <input id=\"retention_days\" name=\"retention_days\" type=\"number\" min=\"0\" max=\"36500\" required value=\"{days}\">\
+         <div class=\"small en\">{hint}</div><div class=\"small en\">{kept}</div>\
+         <div><button class=\"approve\" type=\"submit\">{save}</button></div></form>",
+        title = bi("Vie privée (Loi 25)", "Privacy (Law 25)"),
+        csrf = escape(state.csrf()),
+        label = bi(
+            "Délai de conservation des signalements, en jours",
+            "How long reports are kept, in days"
+        ),
+        days = state.retention_days().unwrap_or(0),
+        hint = bi(
+            &format!(
+                "Après ce délai (compté depuis la réception), le compagnon caviarde le signalement : au démarrage, puis chaque jour. 0 : aucun caviardage automatique, les signalements sont gardés jusqu'à ce que vous les effaciez. Par défaut : {} jours.",
+                crate::settings::DEFAULT_RETENTION_DAYS
+            ),
+            &format!(
+                "Past this period (counted from receipt), the companion redacts the report: at start-up, then daily. 0: no automatic redaction, reports are kept until you erase them. Default: {} days.",
+                crate::settings::DEFAULT_RETENTION_DAYS
+            )
+        ),
+        kept = super::report_page::what_is_kept(),
+        save = bi("Enregistrer", "Save"),
+    );
+}
+
+/// The privacy form.
+#[derive(Debug, Deserialize)]
+pub struct PrivacyForm {
+    /// CSRF token.
+    pub csrf: String,
+    /// Days, 0 for no automatic redaction.
+    pub retention_days: String,
+}
+
+impl PageForm for PrivacyForm {
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// `POST /settings/privacy` → 303 to `/settings?done=privacy-saved`: `[privacy]
+/// retention_days` written to `balise.toml`, in force for the next sweep.
+pub async fn save_privacy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<PrivacyForm>, FormRejection>,
+) -> Result<Response> {
+    let form = page_form(&state, &headers, form)?;
+    let Some(days) = form
+        .retention_days
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|days| *days <= 36_500)
+    else {
+        return Ok(render(
+            &state,
+            Some((
+                false,
+                format!(
+                    "« {} » n'est pas un nombre de jours entre 0 et 36500. / \"{}\" is not a number of days from 0 to 36500.",
+                    form.retention_days, form.retention_days
+                ),
+            )),
+        ));
+    };
+    let data_dir = state.settings().data_dir.clone();
+    tokio::task::spawn_blocking(move || write_retention(&data_dir, days)).await??;
+    state.set_retention_days(crate::settings::retention_from(days));
+    tracing::info!(retention_days = days, "retention period saved");
+    Ok(Redirect::to("/settings?done=privacy-saved").into_response())
+}
+
+/// Writes `[privacy] retention_days` into `balise.toml`, keeping every other line.
+fn write_retention(data_dir: &Path, days: u32) -> Result<()> {
+    let path = data_dir.join(SETTINGS_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => return Err(Error::internal(error)),
+    };
+    let mut document: toml_edit::DocumentMut = text.parse().map_err(|error| {
+        Error::unprocessable(
+            "settings_file_broken",
+            format!(
+                "balise.toml ne se lit plus : corrigez-le à la main d'abord / balise.toml no longer parses: fix it by hand first ({error})"
+            ),
+        )
+    })?;
+    if !document.contains_table("privacy") {
+        document["privacy"] = toml_edit::table();
+    }
+    document["privacy"]["retention_days"] = toml_edit::value(i64::from(days));
+    crate::token::write_private(&path, document.to_string().as_bytes()).map_err(Error::internal)
 }
 
 /// The settings form.

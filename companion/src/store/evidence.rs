@@ -4,15 +4,17 @@
 //! The entry format and its canonical hash live in `balise_core::evidence`, so that an
 //! evidence package received by email is checked with the same code. `payload_sha256` is
 //! the SHA-256 of the exact JSON text the entry records (a report as received, an
-//! annotation, a forward, an attestation), so editing a stored row, the log, or removing an
-//! entry all break verification.
+//! annotation, a forward, an attestation, a redaction, an appointment, the policy), so
+//! editing a stored row, the log, or removing an entry all break verification. A report,
+//! annotation or forward whose JSON was replaced by a redaction stub verifies only when a
+//! chained `report_redacted` entry keeps its original hash (`store::privacy`).
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 pub use balise_core::evidence::{
-    EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_ATTESTATION, KIND_EXPORT, KIND_FORWARD,
-    KIND_IMPORT, KIND_REPORT, entry_hash,
+    EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_APPOINTMENT, KIND_ATTESTATION, KIND_EXPORT,
+    KIND_FORWARD, KIND_IMPORT, KIND_POLICY, KIND_REDACTION, KIND_REPORT, entry_hash,
 };
 
 use super::sha256_hex;
@@ -177,7 +179,11 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
             UNION ALL SELECT evidence_seq FROM report_annotations
             UNION ALL SELECT evidence_seq FROM report_forwards
             UNION ALL SELECT evidence_seq FROM report_exports
-            UNION ALL SELECT evidence_seq FROM attestations)",
+            UNION ALL SELECT evidence_seq FROM attestations
+            UNION ALL SELECT evidence_seq FROM imports
+            UNION ALL SELECT evidence_seq FROM report_redactions
+            UNION ALL SELECT evidence_seq FROM appointments
+            UNION ALL SELECT evidence_seq FROM policy_changes)",
         [],
         |row| row.get(0),
     )?;
@@ -234,15 +240,44 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?,
+        KIND_REDACTION => conn
+            .query_row(
+                "SELECT report_id, redaction_json FROM report_redactions WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_APPOINTMENT => conn
+            .query_row(
+                "SELECT 'manager', appointment_json FROM appointments WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
+        KIND_POLICY => conn
+            .query_row(
+                "SELECT 'policy', policy_json FROM policy_changes WHERE evidence_seq = ?1",
+                [entry.seq],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?,
         other => return Ok(Some(format!("unknown kind {other:?}"))),
     };
+    let redactable = matches!(
+        entry.kind.as_str(),
+        KIND_REPORT | KIND_IMPORT | KIND_ANNOTATION | KIND_FORWARD
+    );
     Ok(match stored {
         None => Some(format!("the {} row it records is missing", entry.kind)),
         Some((subject, _)) if subject != entry.subject => {
             Some("the recorded row belongs to another subject".into())
         }
         Some((_, json)) if sha256_hex(json.as_bytes()) != entry.payload_sha256 => {
-            Some("the recorded row no longer matches payload_sha256".into())
+            if redactable {
+                super::privacy::redacted_row_problem(conn, entry, &json)?
+            } else {
+                Some("the recorded row no longer matches payload_sha256".into())
+            }
         }
         Some(_) => None,
     })

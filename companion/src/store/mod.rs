@@ -10,11 +10,14 @@
 //! consistent snapshot while a write is in progress. A closure that returns `Err` drops the
 //! transaction, which rolls everything back: an error stores nothing.
 
+pub mod appointments;
 pub mod attestations;
 pub mod evidence;
 pub mod idempotency;
 pub mod mail;
 pub mod pairing;
+pub mod policy_changes;
+pub mod privacy;
 pub mod reports;
 mod schema;
 pub mod sessions;
@@ -142,6 +145,39 @@ impl Store {
         .await?
     }
 
+    /// As [`Store::write`], on the calling thread: for start-up, before serving.
+    pub fn write_blocking<R, F>(&self, f: F) -> Result<R>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<R>,
+    {
+        let mut guard = lock(&self.inner.writer)?;
+        let conn = guard.as_mut().ok_or_else(closed)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Truncates the write-ahead log after its pages are copied into the database, so that
+    /// the old versions of redacted rows do not stay in `balise.sqlite3-wal`. Best effort:
+    /// a reader in the middle of a transaction makes it partial (the next one completes it).
+    pub async fn checkpoint_truncate(&self) -> Result<()> {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let guard = lock(&inner.writer)?;
+            let conn = guard.as_ref().ok_or_else(closed)?;
+            let busy: i64 =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+            if busy != 0 {
+                tracing::warn!(
+                    "the write-ahead log could not be truncated yet (a reader was active)"
+                );
+            }
+            Ok(())
+        })
+        .await?
+    }
+
     /// Runs `f` in a read transaction (one consistent snapshot) on the blocking pool.
     pub async fn read<R, F>(&self, f: F) -> Result<R>
     where
@@ -178,6 +214,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted content (a redacted report, its screenshot) is overwritten with zeros
+    // instead of lingering in free pages until a VACUUM.
+    conn.pragma_update(None, "secure_delete", true)?;
     Ok(())
 }
 
@@ -226,7 +265,7 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 14] = [
+    const TABLES: [&str; 17] = [
         "reports",
         "screenshots",
         "evidence_log",
@@ -241,6 +280,9 @@ pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
         "report_annotations",
         "signin_links",
         "dashboard_sessions",
+        "report_redactions",
+        "appointments",
+        "policy_changes",
     ];
     if !TABLES.contains(&table) {
         return Err(rusqlite::Error::InvalidParameterName(table.to_owned()));

@@ -13,6 +13,7 @@ use super::evidence::{
     self, EvidenceEntry, KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REPORT,
 };
 use super::mail::{self, MailRecord};
+use super::privacy::{self, StoredRedaction};
 use super::sha256_hex;
 use crate::error::{Error, Result};
 
@@ -177,6 +178,7 @@ pub fn annotate(
     if !exists(tx, &annotation.report_id)? {
         return Err(Error::not_found("signalement / report"));
     }
+    privacy::refuse_if_redacted(tx, &annotation.report_id)?;
     let entry = evidence::append(
         tx,
         now,
@@ -232,6 +234,8 @@ pub struct ReportRecord {
     pub mail_status: Option<String>,
     /// Every email about this report: the report, follow-ups, forwards to the board.
     pub mail: Vec<MailRecord>,
+    /// When its content was removed (privacy), what was kept and why.
+    pub redaction: Option<StoredRedaction>,
 }
 
 impl ReportRecord {
@@ -289,6 +293,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, Str
             annotations: Vec::new(),
             mail_status: None,
             mail: Vec::new(),
+            redaction: None,
         },
         json,
     ))
@@ -321,6 +326,7 @@ fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Re
         .iter()
         .find(|mail| mail.kind == mail::MailKind::Report)
         .map(|mail| mail.status.clone());
+    record.redaction = privacy::redaction_of(conn, &record.id)?;
     Ok(record)
 }
 
@@ -347,9 +353,19 @@ pub fn list(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<ReportReco
     rows.into_iter().map(|row| complete(conn, row)).collect()
 }
 
-/// Number of stored reports.
+/// Number of stored reports (redacted ones included).
 pub fn count(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM reports", [], |row| row.get(0))?)
+}
+
+/// Number of stored reports that still hold their content and screenshot.
+pub fn count_unredacted(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM reports r
+         WHERE NOT EXISTS (SELECT 1 FROM report_redactions x WHERE x.report_id = r.id)",
+        [],
+        |row| row.get(0),
+    )?)
 }
 
 /// A screenshot whose bytes were just checked against its SHA-256.
@@ -383,6 +399,7 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
         )
         .optional()?;
     let Some((stored_sha, byte_length, png, declared_sha, report_json)) = row else {
+        privacy::refuse_if_redacted(conn, report_id)?;
         return Err(Error::not_found("capture d'écran / screenshot"));
     };
     let chained_sha = serde_json::from_str::<serde_json::Value>(&report_json)
@@ -427,9 +444,15 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
 }
 
 /// Every report whose screenshot fails [`screenshot`], with why (or that it is missing).
+/// Redacted reports are skipped: their screenshot was removed on purpose, and their
+/// redaction entry keeps its hash.
 pub fn screenshot_problems(conn: &Connection) -> Result<Vec<(String, String)>> {
     let ids: Vec<String> = conn
-        .prepare("SELECT id FROM reports ORDER BY evidence_seq")?
+        .prepare(
+            "SELECT r.id FROM reports r
+             WHERE NOT EXISTS (SELECT 1 FROM report_redactions x WHERE x.report_id = r.id)
+             ORDER BY r.evidence_seq",
+        )?
         .query_map([], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut problems = Vec::new();
@@ -478,6 +501,7 @@ pub fn forward(
     if !exists(tx, report_id)? {
         return Err(Error::not_found("signalement / report"));
     }
+    privacy::refuse_if_redacted(tx, report_id)?;
     let entry = evidence::append(
         tx,
         now,
@@ -545,6 +569,14 @@ pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Res
         )
         .optional()?;
     if let Some(stored) = stored {
+        if privacy::is_redacted(tx, &id)? {
+            return Err(Error::client(
+                StatusCode::CONFLICT,
+                "report_redacted",
+                "Ce signalement a été caviardé ici (vie privée) : il n'est pas importé de nouveau. / \
+                 This report was redacted here (privacy): it is not imported again.",
+            ));
+        }
         if stored == package.report_json {
             return Ok(ImportOutcome::AlreadyPresent { id });
         }
@@ -645,6 +677,7 @@ pub fn record_export(tx: &Transaction<'_>, report_id: &str, now: &str) -> Result
     if !exists(tx, report_id)? {
         return Err(Error::not_found("signalement / report"));
     }
+    privacy::refuse_if_redacted(tx, report_id)?;
     let json = serde_json::json!({ "format": FORMAT, "exportedAt": now }).to_string();
     let entry = evidence::append(
         tx,
@@ -724,6 +757,7 @@ pub fn package_contents(
         )
         .optional()?
         .ok_or_else(|| Error::not_found("signalement / report"))?;
+    privacy::refuse_if_redacted(conn, report_id)?;
     let screenshot = screenshot(conn, report_id)?;
     let mut annotations = Vec::new();
     let mut seqs = vec![report_seq];
@@ -801,4 +835,47 @@ pub fn package_contents(
         forward_json: forward.map(|forward| forward.forward_json),
         summary_html: None,
     })
+}
+
+/// How a report was imported here: the package's SHA-256, the sender's chain head and the
+/// import's own entry. `None` if it was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    /// SHA-256 of the package file imported.
+    pub package_sha256: String,
+    /// The sender's chain head, as the package said.
+    pub sender_head: Option<(i64, String)>,
+    /// The import's entry here.
+    pub evidence_seq: i64,
+}
+
+/// The import of a report, if it was imported.
+pub fn import_record(conn: &Connection, report_id: &str) -> Result<Option<ImportRecord>> {
+    Ok(conn
+        .query_row(
+            "SELECT package_sha256, sender_head_seq, sender_head_hash, evidence_seq FROM imports
+             WHERE report_id = ?1",
+            [report_id],
+            |row| {
+                let seq: Option<i64> = row.get(1)?;
+                let hash: Option<String> = row.get(2)?;
+                Ok(ImportRecord {
+                    package_sha256: row.get(0)?,
+                    sender_head: seq.zip(hash),
+                    evidence_seq: row.get(3)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// A report's stored JSON and screenshot hash, if it is stored.
+pub fn stored_hashes(conn: &Connection, report_id: &str) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT report_json, screenshot_sha256 FROM reports WHERE id = ?1",
+            [report_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
 }

@@ -205,6 +205,39 @@ ALTER TABLE paired_clients ADD COLUMN last_used_at TEXT;
 ALTER TABLE paired_clients ADD COLUMN revoked_at TEXT;
 CREATE UNIQUE INDEX paired_clients_by_token ON paired_clients(token_sha256);
 ",
+    // 4: privacy (redactions), the manager's appointments and the policy in force, each
+    // row recorded by an evidence-log entry.
+    r"
+-- A report whose content and screenshot were removed: `redaction_json` keeps the SHA-256
+-- of every record removed (the report JSON, its annotations and forwards) and of the
+-- screenshot, the reason and who or what redacted it.
+CREATE TABLE report_redactions (
+    id             INTEGER PRIMARY KEY,
+    report_id      TEXT NOT NULL UNIQUE REFERENCES reports(id),
+    recorded_at    TEXT NOT NULL,
+    redacted_by    TEXT NOT NULL CHECK (redacted_by IN ('manager', 'retention')),
+    redaction_json TEXT NOT NULL,
+    evidence_seq   INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+-- The board's appointment of a content manager, as recorded from the dashboard (what is
+-- shown is read from `appointment_json`, the chained record).
+CREATE TABLE appointments (
+    id               INTEGER PRIMARY KEY,
+    recorded_at      TEXT NOT NULL,
+    appointment_json TEXT NOT NULL,
+    evidence_seq     INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+-- `policy_json` is the effective policy as JSON; its SHA-256 is the entry's payload.
+CREATE TABLE policy_changes (
+    id           INTEGER PRIMARY KEY,
+    recorded_at  TEXT NOT NULL,
+    source       TEXT NOT NULL CHECK (source IN ('policy.toml', 'built-in')),
+    policy_json  TEXT NOT NULL,
+    evidence_seq INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+",
 ];
 
 /// The schema version this build writes.
