@@ -33,7 +33,8 @@ enum Command {
     Token(DataDirArg),
     /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
     Import(ImportArgs),
-    /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
+    /// Check the whole evidence chain and every stored screenshot (reports' and traces');
+    /// exit 1 naming what was altered.
     Verify(DataDirArg),
     /// Check a text read on standard input against the policy; exit 1 if a required item fails.
     Check(check::CheckArgs),
@@ -151,10 +152,12 @@ fn verify(args: &DataDirArg) -> Result<(), String> {
             balise_companion::verify_evidence_chain(tx)?,
             balise_companion::store::reports::screenshot_problems(tx)?,
             balise_companion::store::reports::count(tx)?,
+            balise_companion::store::traces::screenshot_problems(tx)?,
         ))
     }));
     let _ = store.close();
-    let (chain, screenshots, reports) = checked.map_err(|error| error.to_string())?;
+    let (chain, screenshots, reports, (trace_problems, trace_screenshots)) =
+        checked.map_err(|error| error.to_string())?;
     let mut altered = false;
     match (&chain.first_broken_seq, &chain.head) {
         (Some(seq), _) => {
@@ -174,6 +177,10 @@ fn verify(args: &DataDirArg) -> Result<(), String> {
         altered = true;
         println!("ALTÉRÉ / ALTERED: report {id}: {problem}");
     }
+    for (id, problem) in &trace_problems {
+        altered = true;
+        println!("ALTÉRÉ / ALTERED: trace {id}: {problem}");
+    }
     if altered {
         return Err(
             "the evidence does not verify: see the lines above / les preuves ne se vérifient pas"
@@ -181,6 +188,11 @@ fn verify(args: &DataDirArg) -> Result<(), String> {
         );
     }
     println!("Captures vérifiées / Screenshots verified: {reports} of {reports}");
+    if trace_screenshots > 0 {
+        println!(
+            "Captures des traces vérifiées / Trace screenshots verified: {trace_screenshots} of {trace_screenshots}"
+        );
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 
 use crate::handlers::{
     JSON_BODY_LIMIT, assets, attestations, dashboard, fallback, health, mail, method_not_allowed,
-    pairing, policy, report_page, reports, settings_page,
+    pairing, policy, report_page, reports, reviews, settings_page, traces,
 };
 use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_token};
@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
         .route("/api/v1/reports/{id}/email", get(mail::draft))
         .route("/api/v1/reports/{id}/forward", post(mail::forward))
+        .route("/api/v1/reports/{id}/review", post(reviews::api))
         .route("/api/v1/reports/{id}/export", post(reports::export))
         .route("/api/v1/mail", get(mail::status))
         .route("/api/v1/mail/{id}/retry", post(mail::retry))
@@ -40,6 +41,12 @@ pub fn router(state: AppState) -> Router {
     let import = Router::new()
         .route("/import", post(report_page::import))
         .route_layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES));
+
+    let trace_upload = Router::new()
+        .route("/traces", post(traces::create))
+        .route_layer(DefaultBodyLimit::max(
+            upload_limit.saturating_add(traces::FORM_OVERHEAD),
+        ));
 
     let open = Router::new()
         .route("/api/v1/health", get(health::health))
@@ -57,6 +64,9 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/email.eml", get(mail::draft))
         .route("/reports/{id}", get(report_page::show))
         .route("/reports/{id}/forward", post(report_page::forward))
+        .route("/reports/{id}/review", post(reviews::form))
+        .route("/traces/{id}", get(traces::show))
+        .route("/traces/{id}/screenshot", get(traces::screenshot))
         .route("/reports/{id}/export", post(report_page::export))
         .route("/mail/{id}/retry", post(report_page::retry))
         .route(
@@ -70,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(protected)
         .merge(import)
+        .merge(trace_upload)
         .merge(open)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)

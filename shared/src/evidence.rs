@@ -25,6 +25,12 @@ pub const KIND_FORWARD: &str = "report_forwarded";
 pub const KIND_EXPORT: &str = "report_exported";
 /// A received attestation; subject = attestation id; payload = the attestation JSON.
 pub const KIND_ATTESTATION: &str = "attestation_received";
+/// A report's status changed by the manager (under review, forwarded, dismissed, resolved),
+/// with a note; subject = report id; payload = the review JSON.
+pub const KIND_REVIEW: &str = "report_reviewed";
+/// An interaction the manager recorded by hand (a trace); subject = trace id; payload = the
+/// trace JSON, which names its screenshot's SHA-256 if it has one.
+pub const KIND_TRACE: &str = "trace_recorded";
 
 /// One entry of the evidence log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,11 +12,15 @@
 
 pub mod attestations;
 pub mod evidence;
+pub mod history;
 pub mod idempotency;
 pub mod mail;
 pub mod pairing;
+pub mod report_filter;
 pub mod reports;
+pub mod reviews;
 mod schema;
+pub mod traces;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -225,7 +229,7 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 12] = [
+    const TABLES: [&str; 15] = [
         "reports",
         "screenshots",
         "evidence_log",
@@ -238,6 +242,9 @@ pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
         "pairing_requests",
         "attestations",
         "report_annotations",
+        "report_reviews",
+        "traces",
+        "trace_screenshots",
     ];
     if !TABLES.contains(&table) {
         return Err(rusqlite::Error::InvalidParameterName(table.to_owned()));

@@ -13,6 +13,7 @@ use super::evidence::{
     self, EvidenceEntry, KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REPORT,
 };
 use super::mail::{self, MailRecord};
+use super::reviews::{self, ReviewRecord, ReviewStatus, Via};
 use super::sha256_hex;
 use crate::error::{Error, Result};
 
@@ -232,6 +233,10 @@ pub struct ReportRecord {
     pub mail_status: Option<String>,
     /// Every email about this report: the report, follow-ups, forwards to the board.
     pub mail: Vec<MailRecord>,
+    /// Where the report stands: its newest review's chained status, or `new`.
+    pub status: ReviewStatus,
+    /// The manager's status changes, oldest first.
+    pub reviews: Vec<ReviewRecord>,
 }
 
 impl ReportRecord {
@@ -267,14 +272,14 @@ impl ReportRecord {
     }
 }
 
-const RECORD_COLUMNS: &str =
+pub(super) const RECORD_COLUMNS: &str =
     "r.id, r.received_at, r.report_json, r.screenshot_sha256, s.byte_length,
      r.evidence_seq, e.entry_hash, r.source";
-const RECORD_JOINS: &str = "FROM reports r
+pub(super) const RECORD_JOINS: &str = "FROM reports r
      JOIN evidence_log e ON e.seq = r.evidence_seq
      LEFT JOIN screenshots s ON s.report_id = r.id";
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, String)> {
+pub(super) fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, String)> {
     let json: String = row.get(2)?;
     Ok((
         ReportRecord {
@@ -289,12 +294,17 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, Str
             annotations: Vec::new(),
             mail_status: None,
             mail: Vec::new(),
+            status: ReviewStatus::New,
+            reviews: Vec::new(),
         },
         json,
     ))
 }
 
-fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Result<ReportRecord> {
+pub(super) fn complete(
+    conn: &Connection,
+    (mut record, json): (ReportRecord, String),
+) -> Result<ReportRecord> {
     record.report = serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
         subject: record.id.clone(),
         detail: format!("stored report JSON does not parse: {error}"),
@@ -321,6 +331,11 @@ fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Re
         .iter()
         .find(|mail| mail.kind == mail::MailKind::Report)
         .map(|mail| mail.status.clone());
+    record.reviews = reviews::for_report(conn, &record.id)?;
+    record.status = record
+        .reviews
+        .last()
+        .map_or(ReviewStatus::New, |review| review.status);
     Ok(record)
 }
 
@@ -466,8 +481,9 @@ pub struct ForwardRecord {
     pub mail_id: i64,
 }
 
-/// Records a forward to the board (`forward_json` as built by the handler) and queues its
-/// email, due now. 404 if the report is unknown.
+/// Records a forward to the board (`forward_json` as built by the handler), sets the
+/// report's status to forwarded (a review entry) and queues its email, due now. 404 if the
+/// report is unknown.
 pub fn forward(
     tx: &Transaction<'_>,
     report_id: &str,
@@ -489,6 +505,18 @@ pub fn forward(
         "INSERT INTO report_forwards (report_id, recipient, recorded_at, forward_json, evidence_seq)
          VALUES (?1, 'board', ?2, ?3, ?4)",
         params![report_id, now, forward_json, entry.seq],
+    )?;
+    // The report is "forwarded" from now on: the review is chained in this transaction,
+    // the facts as its note.
+    let facts = serde_json::from_str::<balise_core::package::Forward>(forward_json)?.facts;
+    reviews::record(
+        tx,
+        report_id,
+        ReviewStatus::Forwarded,
+        &facts,
+        Via::Forward,
+        Some(entry.seq),
+        now,
     )?;
     let message_id = mail::forward_message_id(report_id, entry.seq);
     let mail_id = mail::enqueue(
