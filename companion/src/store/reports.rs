@@ -310,21 +310,38 @@ pub(super) fn complete(
         detail: format!("stored report JSON does not parse: {error}"),
     })?;
     let mut statement = conn.prepare_cached(
-        "SELECT a.category, a.note, a.recorded_at, a.evidence_seq, e.entry_hash
+        "SELECT a.annotation_json, a.recorded_at, a.evidence_seq, e.entry_hash
          FROM report_annotations a JOIN evidence_log e ON e.seq = a.evidence_seq
          WHERE a.report_id = ?1 ORDER BY a.evidence_seq",
     )?;
-    record.annotations = statement
+    let rows = statement
         .query_map([&record.id], |row| {
-            Ok(AnnotationRecord {
-                category: row.get(0)?,
-                note: row.get(1)?,
-                recorded_at: row.get(2)?,
-                evidence_seq: row.get(3)?,
-                entry_hash: row.get(4)?,
-            })
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Category and note are read from the chained annotation JSON, not its column copies.
+    record.annotations = rows
+        .into_iter()
+        .map(|(json, recorded_at, evidence_seq, entry_hash)| {
+            let annotation: ReportAnnotation =
+                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+                    subject: record.id.clone(),
+                    detail: format!("stored annotation {evidence_seq} does not parse: {error}"),
+                })?;
+            Ok(AnnotationRecord {
+                category: annotation.category.map(|c| c.as_str().to_owned()),
+                note: annotation.note,
+                recorded_at,
+                evidence_seq,
+                entry_hash,
+            })
+        })
+        .collect::<Result<_>>()?;
     record.mail = mail::for_report(conn, &record.id)?;
     record.mail_status = record
         .mail
