@@ -209,7 +209,13 @@ form.filters input, form.filters select { font:inherit; font-size:14px; padding:
              border-radius:6px; width:100%; font-weight:normal; }
 form.filters .actions { display:flex; gap:10px; align-items:center; }
 .badge { display:inline-block; font-size:12.5px; padding:1px 8px; border-radius:10px; border:1px solid var(--line);
-         background:#f0f2f5; white-space:nowrap; }
+         background:#f0f2f5; }
+table.reports { table-layout:fixed; min-width:1080px; }
+table.reports td { overflow-wrap:anywhere; }
+table.reports col.received { width:12%; } table.reports col.page { width:22%; }
+table.reports col.status { width:10%; } table.reports col.reporter { width:14%; }
+table.reports col.cat { width:11%; } table.reports col.note { width:13%; }
+table.reports col.sha { width:8%; } table.reports col.shot { width:10%; }
 .badge[data-status=new] { background:#e8f0fb; border-color:#b8cdea; }
 .badge[data-status=under_review] { background:#fff8e6; border-color:#f0d9a0; }
 .badge[data-status=forwarded] { background:#e8f3ec; border-color:#b7dbc4; }

@@ -323,7 +323,7 @@ fn render(
     } else {
         let _ = write!(
             html,
-            "<div class=\"table-wrap\"><table data-report-list data-matching=\"{}\"><colgroup><col><col class=\"page\"><col><col><col class=\"cat\"><col class=\"note\"><col><col></colgroup>\
+            "<div class=\"table-wrap\"><table class=\"reports\" data-report-list data-matching=\"{}\"><colgroup><col class=\"received\"><col class=\"page\"><col class=\"status\"><col class=\"reporter\"><col class=\"cat\"><col class=\"note\"><col class=\"sha\"><col class=\"shot\"></colgroup>\
              <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
             data.matching,
             bi("Reçu", "Received"),
@@ -426,12 +426,12 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     };
     let _ = write!(
         html,
-        "<tr data-report-id=\"{id}\" data-status=\"{status_code}\"><td class=\"small nowrap\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
+        "<tr data-report-id=\"{id}\" data-status=\"{status_code}\"><td class=\"small\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
          <td><a href=\"/reports/{id}\">{title}</a>\
          <div class=\"small en\">{site} · {url_link}</div>{mail}</td>\
          <td>{status}</td><td>{name}<div class=\"small en\">{email}</div></td>\
          <td class=\"small\">{category}</td><td class=\"small\">{note}{annotated}</td>\
-         <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
+         <td><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
          <div class=\"small en\">{evidence_label} #{seq}</div></td>\
          <td><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
          <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"Capture / Screenshot\" loading=\"lazy\"></a></td></tr>",

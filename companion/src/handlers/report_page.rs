@@ -660,7 +660,6 @@ fn next_statuses(current: ReviewStatus) -> Vec<ReviewStatus> {
 
 fn render_review_form(html: &mut String, state: &AppState, record: &ReportRecord) {
     let id = escape(&record.id);
-    let (fr, en) = record.status.label();
     let _ = write!(
         html,
         "<h2 id=\"triage\">{}</h2><p>{} {}</p>",
@@ -691,10 +690,7 @@ fn render_review_form(html: &mut String, state: &AppState, record: &ReportRecord
          <div><button type=\"submit\" id=\"review-submit\">{submit}</button></div></form>",
         code = record.status.as_str(),
         csrf = escape(state.csrf()),
-        status_label = bi(
-            &format!("Nouveau statut (actuellement « {fr} »)"),
-            &format!("New status (now \"{en}\")")
-        ),
+        status_label = bi("Nouveau statut", "New status"),
         note_label = bi("Note", "Note"),
         rules = bi(
             "La note est obligatoire pour classer sans suite (la raison), pour résoudre et pour rouvrir. Le statut « transmis au conseil » vient du transfert ci-dessous. Chaque changement est inscrit au journal de preuves.",
