@@ -140,7 +140,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     click(&browser, "select[name=site] option[value='facebook']").await?;
     click(&browser, "#filter-submit").await?;
     wait_for_url(&browser, "site=facebook").await?;
-    ensure!(listed(&browser).await? == [on_facebook.clone()]);
+    ensure!(listed(&browser).await? == std::slice::from_ref(&on_facebook));
     screenshots::save(&browser, "dashboard-list-filtered").await?;
 
     // Open it and put it under review with a note.
@@ -259,9 +259,9 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
 
     // The list by status now.
     flows::open_dashboard(&browser, companion, "/?status=dismissed").await?;
-    ensure!(listed(&browser).await? == [on_x.clone()]);
+    ensure!(listed(&browser).await? == std::slice::from_ref(&on_x));
     flows::open_dashboard(&browser, companion, "/?status=new").await?;
-    ensure!(listed(&browser).await? == [with_markup.clone()]);
+    ensure!(listed(&browser).await? == std::slice::from_ref(&with_markup));
     flows::open_dashboard(&browser, companion, "/").await?;
     let trace_row = browser
         .client()
