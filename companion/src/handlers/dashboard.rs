@@ -354,6 +354,14 @@ fn render(
             offset + 1,
             data.matching
         );
+        if !filter.is_empty() {
+            let _ = write!(
+                html,
+                "<span class=\"en\">{} {}</span>",
+                bi("filtrés, sur un total de", "filtered, out of"),
+                data.report_total
+            );
+        }
         if shown_to < data.matching {
             let _ = write!(
                 html,
