@@ -21,6 +21,24 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// An `href` value for a URL that came from a report or a trace: the escaped URL if it is
+/// an absolute `http:` or `https:` URL, else `None` (a `javascript:` or `data:` URL never
+/// becomes a link).
+pub fn http_href(url: &str) -> Option<String> {
+    balise_core::validate::is_http_url(url.trim()).then(|| escape(url.trim()))
+}
+
+/// An external link to `url` showing `label` (already HTML), or the label alone when the
+/// URL is not http(s).
+pub fn external_link(url: &str, label: &str) -> String {
+    match http_href(url) {
+        Some(href) => {
+            format!("<a href=\"{href}\" rel=\"noopener noreferrer\" target=\"_blank\">{label}</a>")
+        }
+        None => label.to_owned(),
+    }
+}
+
 /// A text in the page's language ([`crate::lang::current`]), escaped: `fr` or `en`.
 pub fn bi(fr: &str, en: &str) -> String {
     escape(pick(fr, en))
@@ -204,6 +222,27 @@ form.stack input[disabled], form.stack select[disabled] { background:#f0f2f5; co
 form.import input[type=file] { padding:26px 12px; border:2px dashed #b9c3d3; border-radius:8px; background:#fafbfd; }
 .cards .card.warn { border-left:4px solid var(--warn); }
 pre { background:#f0f2f5; border:1px solid var(--line); border-radius:6px; padding:8px 12px; overflow-x:auto; }
+form.filters { display:grid; grid-template-columns:repeat(auto-fit,minmax(170px,1fr)); gap:8px 12px; align-items:end;
+             background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; margin:10px 0; }
+form.filters label { display:flex; flex-direction:column; font-size:13px; font-weight:600; gap:3px; }
+form.filters input, form.filters select { font:inherit; font-size:14px; padding:6px 8px; border:1px solid #c5ccd8;
+             border-radius:6px; width:100%; font-weight:normal; }
+form.filters .actions { display:flex; gap:10px; align-items:center; }
+.badge { display:inline-block; font-size:12.5px; padding:1px 8px; border-radius:10px; border:1px solid var(--line);
+         background:#f0f2f5; }
+table.reports { table-layout:fixed; min-width:1080px; }
+table.reports td { overflow-wrap:anywhere; }
+table.reports col.received { width:12%; } table.reports col.page { width:22%; }
+table.reports col.status { width:10%; } table.reports col.reporter { width:14%; }
+table.reports col.cat { width:11%; } table.reports col.note { width:13%; }
+table.reports col.sha { width:8%; } table.reports col.shot { width:10%; }
+.badge[data-status=new] { background:#e8f0fb; border-color:#b8cdea; }
+.badge[data-status=under_review] { background:#fff8e6; border-color:#f0d9a0; }
+.badge[data-status=forwarded] { background:#e8f3ec; border-color:#b7dbc4; }
+.badge[data-status=dismissed] { background:#f0f2f5; border-color:#c5ccd8; color:var(--muted); }
+.badge[data-status=resolved] { background:#e6f4f1; border-color:#9fd3c7; }
+ol.history { padding-left:22px; } ol.history li { margin:8px 0; }
+ol.history .meta { font-size:12.5px; color:var(--muted); }
 footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
 "#;
 
@@ -217,6 +256,17 @@ mod tests {
             escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert_eq!(
+            http_href("https://x.com/?a=1&b=\"2\"").as_deref(),
+            Some("https://x.com/?a=1&amp;b=&quot;2&quot;")
+        );
+        assert_eq!(http_href("javascript:alert(1)"), None);
+        assert_eq!(http_href("data:text/html,<script>"), None);
+        assert_eq!(external_link("javascript:alert(1)", "x"), "x");
     }
 
     #[test]

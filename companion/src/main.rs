@@ -40,9 +40,10 @@ enum Command {
     Open(OpenArgs),
     /// Bring in a member's report: FILE is the received `.eml` or the evidence package (`.zip`).
     Import(ImportArgs),
-    /// Check the whole evidence chain and every stored screenshot; exit 1 naming what was altered.
-    /// With `--against FILE`: also check that the database still agrees with an evidence
-    /// package received earlier (exit 1 naming what differs, 2 if FILE cannot be read).
+    /// Check the whole evidence chain and every stored screenshot (reports' and traces');
+    /// exit 1 naming what was altered. With `--against FILE`: also check that the database
+    /// still agrees with an evidence package received earlier (exit 1 naming what differs,
+    /// 2 if FILE cannot be read).
     Verify(VerifyArgs),
     /// Check a text read on standard input against the policy; exit 1 if a required item fails.
     Check(check::CheckArgs),
@@ -326,11 +327,12 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
             balise_companion::store::reports::screenshot_problems(tx)?,
             balise_companion::store::reports::count_unredacted(tx)?,
             balise_companion::store::privacy::count(tx)?,
+            balise_companion::store::traces::screenshot_problems(tx)?,
             against,
         ))
     }));
     let _ = store.close();
-    let (chain, screenshots, reports, redacted, against) =
+    let (chain, screenshots, reports, redacted, (trace_problems, trace_screenshots), against) =
         checked.map_err(|error| unreadable(error.to_string()))?;
     let mut altered = false;
     match (&chain.first_broken_seq, &chain.head) {
@@ -351,6 +353,10 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
         altered = true;
         println!("ALTÉRÉ / ALTERED: report {id}: {problem}");
     }
+    for (id, problem) in &trace_problems {
+        altered = true;
+        println!("ALTÉRÉ / ALTERED: trace {id}: {problem}");
+    }
     if altered {
         return Err((
             1,
@@ -359,6 +365,11 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
         ));
     }
     println!("Captures vérifiées / Screenshots verified: {reports} of {reports}");
+    if trace_screenshots > 0 {
+        println!(
+            "Captures des traces vérifiées / Trace screenshots verified: {trace_screenshots} of {trace_screenshots}"
+        );
+    }
     if redacted > 0 {
         println!(
             "Signalements caviardés / Reports redacted: {redacted} (contenu et capture supprimés, empreintes gardées au journal / content and screenshot removed, hashes kept in the log)"

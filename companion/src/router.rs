@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 
 use crate::handlers::{
     JSON_BODY_LIMIT, appointment, assets, attestations, dashboard, fallback, health, mail,
-    method_not_allowed, pairing, policy, report_page, reports, session, settings_page,
+    method_not_allowed, pairing, policy, report_page, reports, reviews, session, settings_page,
+    traces,
 };
 use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_token};
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
         .route("/api/v1/reports/{id}/email", get(mail::draft))
         .route("/api/v1/reports/{id}/forward", post(mail::forward))
+        .route("/api/v1/reports/{id}/review", post(reviews::api))
         .route("/api/v1/reports/{id}/export", post(reports::export))
         .route("/api/v1/mail", get(mail::status))
         .route("/api/v1/mail/{id}/retry", post(mail::retry))
@@ -43,6 +45,10 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/import", post(report_page::import))
         .route_layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+        .route("/traces", post(traces::create))
+        .route_layer(DefaultBodyLimit::max(
+            upload_limit.saturating_add(traces::FORM_OVERHEAD),
+        ))
         .route("/", get(dashboard::dashboard))
         .route("/pair", get(pairing::page_handler))
         .route("/pair/{id}/approve", post(pairing::approve))
@@ -54,6 +60,9 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}/forward", post(report_page::forward))
         .route("/reports/{id}/export", post(report_page::export))
         .route("/reports/{id}/redact", post(report_page::redact))
+        .route("/reports/{id}/review", post(reviews::form))
+        .route("/traces/{id}", get(traces::show))
+        .route("/traces/{id}/screenshot", get(traces::screenshot))
         .route(
             "/appointment",
             get(appointment::show).post(appointment::record),

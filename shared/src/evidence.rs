@@ -34,6 +34,12 @@ pub const KIND_APPOINTMENT: &str = "manager_appointed";
 /// The policy in force changed (at start-up); subject = `policy`; payload = the policy
 /// JSON, so `payload_sha256` is the policy's own SHA-256.
 pub const KIND_POLICY: &str = "policy_changed";
+/// A report's status changed by the manager (under review, forwarded, dismissed, resolved),
+/// with a note; subject = report id; payload = the review JSON.
+pub const KIND_REVIEW: &str = "report_reviewed";
+/// An interaction the manager recorded by hand (a trace); subject = trace id; payload = the
+/// trace JSON, which names its screenshot's SHA-256 if it has one.
+pub const KIND_TRACE: &str = "trace_recorded";
 
 /// One entry of the evidence log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

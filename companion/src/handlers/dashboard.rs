@@ -1,6 +1,7 @@
-//! `GET /`: the content manager's dashboard (reports, attestations, evidence-chain status,
-//! the manager's appointment, email forwarding and the emails that need attention, importing
-//! a member's report, privacy: the retention period and the log of redactions), bilingual.
+//! `GET /`: the content manager's dashboard (reports filtered and paged, traces and the
+//! form to add one, attestations, evidence-chain status, the manager's appointment, email
+//! forwarding and the emails that need attention, importing a member's report, privacy:
+//! the retention period and the log of redactions).
 
 use std::fmt::Write;
 
@@ -13,28 +14,137 @@ use serde::Deserialize;
 use super::appointment::{self, CurrentAppointment};
 use super::report_page::{mail_state, retry_button};
 use crate::error::Result;
-use crate::html::{Nav, bi, display_time, escape, page, pick, truncate};
+use crate::html::{Nav, bi, display_time, escape, external_link, page, pick, truncate};
 use crate::state::AppState;
 use crate::store::attestations::{self, AttestationRecord};
 use crate::store::mail::{self as queue, MailCounts, MailRecord};
 use crate::store::privacy::{self, RedactedBy, StoredRedaction};
+use crate::store::report_filter::{self, ReportFilter};
 use crate::store::reports::{self, ReportRecord};
+use crate::store::reviews::ReviewStatus;
+use crate::store::traces::{self, TraceRecord};
 use crate::store::{ChainStatus, appointments, count_rows, verify_evidence_chain};
 
 /// Reports per dashboard page.
-const PAGE_SIZE: i64 = 50;
+pub const PAGE_SIZE: i64 = 50;
 
-/// Query of `GET /`.
-#[derive(Debug, Deserialize)]
+/// Traces shown on the dashboard (newest first).
+const TRACES_SHOWN: i64 = 50;
+
+/// Query of `GET /`: the report list's filters and page, as the filter form sends them
+/// (empty fields mean "any"; values that do not parse are ignored, and said so).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct DashboardQuery {
     /// How many reports to skip.
-    pub offset: Option<i64>,
+    pub offset: Option<String>,
+    /// Current status (`new`, `under_review`, …).
+    pub status: Option<String>,
+    /// Current category code.
+    pub category: Option<String>,
+    /// Site, exactly.
+    pub site: Option<String>,
+    /// Part of the reporter's name or email.
+    pub reporter: Option<String>,
+    /// Received from this day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Received until this day (`YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// Text search.
+    pub q: Option<String>,
+}
+
+fn filled(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+impl DashboardQuery {
+    /// The store's filter, and the names of the parameters that were ignored.
+    pub fn filter(&self) -> (ReportFilter, Vec<&'static str>) {
+        let mut ignored = Vec::new();
+        let status = filled(&self.status).and_then(|name| {
+            let status = ReviewStatus::parse(&name);
+            if status.is_none() {
+                ignored.push("status");
+            }
+            status
+        });
+        let category = filled(&self.category).filter(|code| {
+            let known = ReportCategory::ALL.iter().any(|c| c.as_str() == code);
+            if !known {
+                ignored.push("category");
+            }
+            known
+        });
+        let mut date = |value: &Option<String>, name: &'static str| {
+            filled(value).filter(|day| {
+                let ok = balise_core::validate::is_date(day);
+                if !ok {
+                    ignored.push(name);
+                }
+                ok
+            })
+        };
+        let received_from = date(&self.from, "from");
+        let received_to = date(&self.to, "to");
+        (
+            ReportFilter {
+                status,
+                category,
+                site: filled(&self.site),
+                reporter: filled(&self.reporter),
+                received_from,
+                received_to,
+                text: filled(&self.q),
+            },
+            ignored,
+        )
+    }
+
+    /// The page's first report.
+    pub fn offset(&self) -> i64 {
+        filled(&self.offset)
+            .and_then(|o| o.parse::<i64>().ok())
+            .unwrap_or(0)
+            .max(0)
+    }
+}
+
+/// The query string (without `?`) of the list with `filter` at `offset`.
+pub fn list_query(filter: &ReportFilter, offset: i64) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    let pairs = [
+        ("status", filter.status.map(|s| s.as_str().to_owned())),
+        ("category", filter.category.clone()),
+        ("site", filter.site.clone()),
+        ("reporter", filter.reporter.clone()),
+        ("from", filter.received_from.clone()),
+        ("to", filter.received_to.clone()),
+        ("q", filter.text.clone()),
+    ];
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            query.append_pair(name, &value);
+        }
+    }
+    if offset > 0 {
+        query.append_pair("offset", &offset.to_string());
+    }
+    query.finish()
 }
 
 struct Data {
     chain: ChainStatus,
     reports: Vec<ReportRecord>,
     report_total: i64,
+    matching: i64,
+    sites: Vec<String>,
+    traces: Vec<TraceRecord>,
+    trace_total: i64,
     attestations: Vec<AttestationRecord>,
     attestation_total: i64,
     paired: i64,
@@ -50,15 +160,22 @@ pub async fn dashboard(
     State(state): State<AppState>,
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> Result<Response> {
-    let offset = query.ok().and_then(|q| q.0.offset).unwrap_or(0).max(0);
+    let query = query.map(|q| q.0).unwrap_or_default();
+    let offset = query.offset();
+    let (filter, ignored) = query.filter();
+    let list_filter = filter.clone();
     let policy = state.policy().clone();
     let data = state
         .store()
         .read(move |tx| {
             Ok(Data {
                 chain: verify_evidence_chain(tx)?,
-                reports: reports::list(tx, PAGE_SIZE, offset)?,
+                reports: report_filter::list(tx, &list_filter, PAGE_SIZE, offset)?,
                 report_total: reports::count(tx)?,
+                matching: report_filter::count(tx, &list_filter)?,
+                sites: report_filter::sites(tx)?,
+                traces: traces::list(tx, TRACES_SHOWN, 0)?,
+                trace_total: traces::count(tx)?,
                 attestations: attestations::list(tx, 20, 0)?,
                 attestation_total: attestations::count(tx)?,
                 paired: count_rows(tx, "paired_clients")?,
@@ -76,7 +193,7 @@ pub async fn dashboard(
     Ok(page(
         pick("Tableau de bord", "Dashboard"),
         Nav::Dashboard,
-        &render(&state, &data, offset),
+        &render(&state, &data, &filter, &ignored, offset),
     ))
 }
 
@@ -91,7 +208,13 @@ pub fn category_label(code: &str) -> String {
     }
 }
 
-fn render(state: &AppState, data: &Data, offset: i64) -> String {
+fn render(
+    state: &AppState,
+    data: &Data,
+    filter: &ReportFilter,
+    ignored: &[&str],
+    offset: i64,
+) -> String {
     let settings = state.mailer().settings();
     let mut html = String::new();
     let _ = write!(
@@ -131,6 +254,7 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
     }
     for (label, value) in [
         (bi("Signalements", "Reports"), data.report_total),
+        (bi("Traces", "Traces"), data.trace_total),
         (bi("Attestations", "Attestations"), data.attestation_total),
         (bi("Extensions jumelées", "Paired extensions"), data.paired),
     ] {
@@ -176,20 +300,46 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
     );
 
     // Reports.
-    let _ = write!(html, "<h2>{}</h2>", bi("Signalements", "Reports"));
-    if data.reports.is_empty() {
+    let _ = write!(
+        html,
+        "<h2 id=\"reports\">{}</h2>",
+        bi("Signalements", "Reports")
+    );
+    render_filters(&mut html, data, filter);
+    if !ignored.is_empty() {
         let _ = write!(
             html,
-            "<div class=\"empty\">{}</div>",
+            "<p class=\"notice warn\" data-ignored-filters=\"{}\">{} {}</p>",
+            escape(&ignored.join(" ")),
+            bi(
+                "Filtre ignoré (valeur invalide) :",
+                "Filter ignored (invalid value):"
+            ),
+            escape(&ignored.join(", "))
+        );
+    }
+    if data.reports.is_empty() {
+        let empty = if filter.is_empty() {
             bi("Aucun signalement pour l'instant.", "No report yet.")
+        } else {
+            bi(
+                "Aucun signalement ne correspond à ces filtres.",
+                "No report matches these filters.",
+            )
+        };
+        let _ = write!(
+            html,
+            "<div class=\"empty\" data-matching=\"0\">{empty}</div>"
         );
     } else {
         let _ = write!(
             html,
-            "<div class=\"table-wrap\"><table><colgroup><col><col class=\"page\"><col><col class=\"cat\"><col class=\"note\"><col><col></colgroup>\
-             <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
+            "<div class=\"table-wrap\"><table class=\"reports\" data-report-list data-matching=\"{}\"><colgroup><col class=\"received\"><col class=\"page\"><col class=\"status\"><col class=\"reporter\"><col class=\"cat\"><col class=\"note\"><col class=\"sha\"><col class=\"shot\"></colgroup>\
+             <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
+            data.matching,
             bi("Reçu", "Received"),
             bi("Page", "Page"),
+            bi("Statut", "Status"),
             bi("Signalé par", "Reporter"),
             bi("Catégorie", "Category"),
             bi("Note", "Note"),
@@ -200,12 +350,12 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
         }
         html.push_str("</tbody></table></div>");
         let shown_to = offset + i64::try_from(data.reports.len()).unwrap_or(0);
-        html.push_str("<div class=\"pager small\">");
+        html.push_str("<nav class=\"pager small\">");
         if offset > 0 {
             let _ = write!(
                 html,
-                "<a href=\"/?offset={}\">← {}</a>",
-                (offset - PAGE_SIZE).max(0),
+                "<a rel=\"prev\" href=\"/?{}#reports\">← {}</a>",
+                escape(&list_query(filter, (offset - PAGE_SIZE).max(0))),
                 bi("Plus récents", "Newer")
             );
         }
@@ -213,18 +363,28 @@ fn render(state: &AppState, data: &Data, offset: i64) -> String {
             html,
             "<span>{}–{shown_to} / {}</span>",
             offset + 1,
-            data.report_total
+            data.matching
         );
-        if shown_to < data.report_total {
+        if !filter.is_empty() {
             let _ = write!(
                 html,
-                "<a href=\"/?offset={shown_to}\">{} →</a>",
+                "<span class=\"en\">{} {}</span>",
+                bi("filtrés, sur un total de", "filtered, out of"),
+                data.report_total
+            );
+        }
+        if shown_to < data.matching {
+            let _ = write!(
+                html,
+                "<a rel=\"next\" href=\"/?{}#reports\">{} →</a>",
+                escape(&list_query(filter, shown_to)),
                 bi("Plus anciens", "Older")
             );
         }
-        html.push_str("</div>");
+        html.push_str("</nav>");
     }
 
+    render_traces(&mut html, state, data);
     render_privacy(&mut html, state, data);
 
     // Attestations.
@@ -350,7 +510,7 @@ fn render_report(html: &mut String, report: &ReportRecord) {
                 .unwrap_or_else(|| "—".into()),
             sha = escape(&report.screenshot_sha256),
             sha_short = escape(report.screenshot_sha256.get(..12).unwrap_or_default()),
-            evidence_label = escape("preuve / evidence"),
+            evidence_label = bi("preuve", "evidence"),
             seq = stored.evidence_seq,
             removed = bi("capture supprimée", "screenshot removed"),
         );
@@ -379,23 +539,24 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     };
     let _ = write!(
         html,
-        "<tr><td class=\"small nowrap\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
+        "<tr data-report-id=\"{id}\" data-status=\"{status_code}\"><td class=\"small\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
          <td><a href=\"/reports/{id}\">{title}</a>\
-         <div class=\"small en\">{site} · <a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{url_short}</a></div>{mail}</td>\
-         <td>{name}<div class=\"small en\">{email}</div></td>\
+         <div class=\"small en\">{site} · {url_link}</div>{mail}</td>\
+         <td>{status}</td><td>{name}<div class=\"small en\">{email}</div></td>\
          <td class=\"small\">{category}</td><td class=\"small\">{note}{annotated}</td>\
-         <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
+         <td><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
          <div class=\"small en\">{evidence_label} #{seq}</div></td>\
          <td><a href=\"/reports/{id}/screenshot.png\" target=\"_blank\" rel=\"noopener\">\
          <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"{shot_alt}\" loading=\"lazy\"></a></td></tr>",
         received = escape(&display_time(&report.received_at)),
+        status_code = report.status.as_str(),
         captured_label = bi("capturé", "captured"),
         shot_alt = bi("Capture", "Screenshot"),
         captured = escape(&display_time(
             report.field("capturedAt").unwrap_or_default()
         )),
-        url = escape(url),
-        url_short = escape(&truncate(url, 60)),
+        url_link = external_link(url, &escape(&truncate(url, 60))),
+        status = status_badge(report.status),
         mail = report
             .mail_status
             .as_deref()
@@ -547,16 +708,202 @@ fn render_attestation(html: &mut String, attestation: &AttestationRecord) {
     let _ = write!(
         html,
         "<tr><td class=\"small nowrap\">{recorded}</td>\
-         <td>{site}<div class=\"small\"><a href=\"{url}\" rel=\"noopener noreferrer\" target=\"_blank\">{url_short}</a></div></td>\
+         <td>{site}<div class=\"small\">{url_link}</div></td>\
          <td class=\"small\">{summary}<div class=\"en\">{findings} {findings_label}</div></td>\
          <td class=\"small\">{reason}</td>\
          <td class=\"small\"><span class=\"hash\" title=\"{hash}\">#{seq}</span></td></tr>",
         recorded = escape(&display_time(text("recordedAt"))),
         site = escape(text("site")),
-        url = escape(text("pageUrl")),
-        url_short = escape(&truncate(text("pageUrl"), 60)),
+        url_link = external_link(text("pageUrl"), &escape(&truncate(text("pageUrl"), 60))),
         findings_label = bi("constat(s)", "finding(s)"),
         hash = escape(&attestation.entry_hash),
         seq = attestation.evidence_seq,
     );
+}
+
+/// A status as a badge, in words (`data-status` holds its code).
+pub fn status_badge(status: ReviewStatus) -> String {
+    let (fr, en) = status.label();
+    format!(
+        "<span class=\"badge\" data-status=\"{}\">{}</span>",
+        status.as_str(),
+        bi(fr, en)
+    )
+}
+
+fn option(value: &str, label: &str, selected: bool) -> String {
+    format!(
+        "<option value=\"{}\"{}>{label}</option>",
+        escape(value),
+        if selected { " selected" } else { "" }
+    )
+}
+
+/// The list's filter form: a plain GET form (the pages run no script).
+fn render_filters(html: &mut String, data: &Data, filter: &ReportFilter) {
+    let any = bi("Tous", "All");
+    let mut statuses = option("", &any, filter.status.is_none());
+    for status in ReviewStatus::ALL {
+        let (fr, en) = status.label();
+        statuses.push_str(&option(
+            status.as_str(),
+            &format!("{fr} / {en}"),
+            filter.status == Some(status),
+        ));
+    }
+    let mut categories = option("", &any, filter.category.is_none());
+    for category in ReportCategory::ALL {
+        let label = category.label();
+        categories.push_str(&option(
+            category.as_str(),
+            &escape(&format!("{} / {}", label.fr, label.en)),
+            filter.category.as_deref() == Some(category.as_str()),
+        ));
+    }
+    let mut sites = option("", &any, filter.site.is_none());
+    let mut known = false;
+    for site in &data.sites {
+        let selected = filter.site.as_deref() == Some(site.as_str());
+        known |= selected;
+        sites.push_str(&option(site, &escape(site), selected));
+    }
+    if let (Some(site), false) = (&filter.site, known) {
+        sites.push_str(&option(site, &escape(site), true));
+    }
+    let value = |v: &Option<String>| escape(v.as_deref().unwrap_or_default());
+    let _ = write!(
+        html,
+        "<form class=\"filters\" method=\"get\" action=\"/#reports\" role=\"search\">\
+         <label>{status_label}<select name=\"status\">{statuses}</select></label>\
+         <label>{category_label}<select name=\"category\">{categories}</select></label>\
+         <label>{site_label}<select name=\"site\">{sites}</select></label>\
+         <label>{reporter_label}<input name=\"reporter\" value=\"{reporter}\" maxlength=\"200\"></label>\
+         <label>{from_label}<input type=\"date\" name=\"from\" value=\"{from}\"></label>\
+         <label>{to_label}<input type=\"date\" name=\"to\" value=\"{to}\"></label>\
+         <label>{q_label}<input type=\"search\" name=\"q\" value=\"{q}\" maxlength=\"200\"></label>\
+         <div class=\"actions\"><button type=\"submit\" id=\"filter-submit\">{submit}</button>\
+         <a href=\"/#reports\">{clear}</a></div></form>",
+        status_label = bi("Statut", "Status"),
+        category_label = bi("Catégorie", "Category"),
+        site_label = bi("Site", "Site"),
+        reporter_label = bi("Signalé par", "Reporter"),
+        reporter = value(&filter.reporter),
+        from_label = bi("Reçu du", "Received from"),
+        from = value(&filter.received_from),
+        to_label = bi("au", "to"),
+        to = value(&filter.received_to),
+        q_label = bi("Recherche", "Search"),
+        q = value(&filter.text),
+        submit = bi("Filtrer", "Filter"),
+        clear = bi("Tout afficher", "Show all"),
+    );
+}
+
+/// The traces: the form to add one and the newest ones.
+fn render_traces(html: &mut String, state: &AppState, data: &Data) {
+    let _ = write!(
+        html,
+        "<h2 id=\"traces\">{}</h2><p class=\"small en\">{}</p>",
+        bi("Traces d'interactions", "Traces of interactions"),
+        bi(
+            "Une interaction que vous avez eue (message, appel, commentaire), consignée pour que le dossier soit complet.",
+            "An interaction you had (a message, a call, a comment), recorded so that the record is complete."
+        )
+    );
+    let _ = write!(
+        html,
+        "<details class=\"add-trace\"><summary>{summary}</summary>\
+         <form class=\"stack\" method=\"post\" action=\"/traces\" enctype=\"multipart/form-data\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label for=\"trace-text\">{text_label}</label>\
+         <textarea id=\"trace-text\" name=\"text\" rows=\"5\" required maxlength=\"10000\"></textarea>\
+         <label for=\"trace-site\">{site_label}</label>\
+         <input id=\"trace-site\" name=\"site\" required maxlength=\"200\">\
+         <label for=\"trace-url\">{url_label}</label>\
+         <input id=\"trace-url\" name=\"url\" type=\"url\" maxlength=\"2048\" placeholder=\"https://\">\
+         <label for=\"trace-when\">{when_label}</label>\
+         <input id=\"trace-when\" name=\"occurred_at\" type=\"datetime-local\" required>\
+         <label for=\"trace-screenshot\">{shot_label}</label>\
+         <input id=\"trace-screenshot\" name=\"screenshot\" type=\"file\" accept=\"image/png,image/jpeg\">\
+         <label for=\"trace-sha\">{sha_label}</label>\
+         <input id=\"trace-sha\" name=\"screenshot_sha256\" maxlength=\"64\" pattern=\"[0-9a-fA-F]{{64}}\">\
+         <div><button type=\"submit\" id=\"trace-submit\">{submit}</button></div></form></details>",
+        summary = bi("Ajouter une trace", "Add a trace"),
+        csrf = escape(state.csrf()),
+        text_label = bi(
+            "Ce qui s'est passé (obligatoire)",
+            "What happened (required)"
+        ),
+        site_label = bi("Site ou réseau (obligatoire)", "Site or network (required)"),
+        url_label = bi("Adresse de la page (facultatif)", "Page address (optional)"),
+        when_label = bi(
+            "Quand (heure locale, obligatoire)",
+            "When (local time, required)"
+        ),
+        shot_label = bi(
+            "Capture d'écran PNG ou JPEG (facultatif)",
+            "PNG or JPEG screenshot (optional)"
+        ),
+        sha_label = bi(
+            "SHA-256 attendu de la capture, si vous l'avez noté (facultatif : elle est refusée s'il diffère)",
+            "Expected SHA-256 of the screenshot, if you noted it (optional: it is refused if it differs)"
+        ),
+        submit = bi("Enregistrer la trace", "Record the trace"),
+    );
+    if data.traces.is_empty() {
+        let _ = write!(
+            html,
+            "<div class=\"empty\">{}</div>",
+            bi("Aucune trace pour l'instant.", "No trace yet.")
+        );
+        return;
+    }
+    let _ = write!(
+        html,
+        "<div class=\"table-wrap\"><table data-trace-list><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        bi("Quand", "When"),
+        bi("Site", "Site"),
+        bi("Ce qui s'est passé", "What happened"),
+        bi("Capture", "Screenshot"),
+        bi("Preuve", "Evidence"),
+    );
+    for record in &data.traces {
+        let trace = &record.trace;
+        let id = escape(&trace.id);
+        let url = trace
+            .url
+            .as_deref()
+            .map(|url| {
+                format!(
+                    "<div class=\"small\">{}</div>",
+                    external_link(url, &escape(&truncate(url, 60)))
+                )
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            html,
+            "<tr data-trace-id=\"{id}\"><td class=\"small nowrap\">{when}</td><td>{site}{url}</td>\
+             <td><a href=\"/traces/{id}\">{text}</a></td><td class=\"small\">{shot}</td>\
+             <td class=\"small\"><span class=\"hash\" title=\"{hash}\">#{seq}</span></td></tr>",
+            when = escape(&trace.occurred_at.replacen('T', " ", 1)),
+            site = escape(&trace.site),
+            text = escape(&truncate(&trace.text, 140)),
+            shot = if trace.screenshot.is_some() {
+                bi("oui", "yes")
+            } else {
+                "—".to_owned()
+            },
+            hash = escape(&record.entry_hash),
+            seq = record.evidence_seq,
+        );
+    }
+    html.push_str("</tbody></table></div>");
+    if data.trace_total > TRACES_SHOWN {
+        let _ = write!(
+            html,
+            "<p class=\"small en\">{} {TRACES_SHOWN} / {}</p>",
+            bi("Les plus récentes :", "The newest:"),
+            data.trace_total
+        );
+    }
 }

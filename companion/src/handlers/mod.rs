@@ -10,8 +10,10 @@ pub mod pairing;
 pub mod policy;
 pub mod report_page;
 pub mod reports;
+pub mod reviews;
 pub mod session;
 pub mod settings_page;
+pub mod traces;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -266,6 +268,34 @@ pub fn page_form<T: PageForm>(
 pub trait PageForm {
     /// The `csrf` field.
     fn csrf(&self) -> &str;
+}
+
+/// A page answering a refused form: why (with its stable code in `data-error-code`), a
+/// link back, and that nothing was stored; with the error's status.
+pub fn refused_page(
+    back: &str,
+    back_label: &str,
+    title: (&str, &str),
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> Response {
+    let body = format!(
+        "<p class=\"small\"><a href=\"{back}\">← {back_label}</a></p><h1>{title}</h1>\
+         <p class=\"notice warn\" data-error-code=\"{code}\">{message}</p><p>{nothing}</p>",
+        back = crate::html::escape(back),
+        title = crate::html::bi(title.0, title.1),
+        code = crate::html::escape(code),
+        message = crate::html::escape(message),
+        nothing = crate::html::bi("Rien n'a été enregistré.", "Nothing was stored."),
+    );
+    let mut response = crate::html::page(
+        &format!("{} / {}", title.0, title.1),
+        crate::html::Nav::Dashboard,
+        &body,
+    );
+    *response.status_mut() = status;
+    response
 }
 
 /// Current time as Unix seconds.

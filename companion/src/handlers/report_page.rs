@@ -1,7 +1,8 @@
 //! One report's page on the dashboard (every field, the screenshot and whether it verifies,
-//! its emails), and the manager's actions there: forward to the board, retry an email,
-//! download the email, erase it (redaction, with a reason); plus importing a member's report
-//! from a file. A redacted report's page says what was removed, what is kept and why.
+//! its status and history, its emails), and the manager's actions there: change its
+//! status (the form posts to `reviews`), forward to the board, retry an email, download
+//! the email, erase it (redaction, with a reason); plus importing a member's report from a
+//! file. A redacted report's page says what was removed, what is kept and why.
 
 use std::fmt::Write;
 
@@ -14,13 +15,15 @@ use serde::Deserialize;
 use super::mail::{ForwardBody, forward_report, retry_mail};
 use super::{PageForm, check_page_form, page_form, path_uuid};
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, display_time, escape, page, pick};
+use crate::html::{Nav, bi, display_time, escape, external_link, page, pick};
 use crate::import::{MAX_IMPORT_BYTES, import_file};
 use crate::mail::Role;
 use crate::mail::letter::display_instant;
 use crate::state::AppState;
+use crate::store::history::{self, Detail, HistoryItem};
 use crate::store::mail::{MailKind, MailRecord, Recipient};
 use crate::store::reports::{self, ImportOutcome, ReportRecord};
+use crate::store::reviews::ReviewStatus;
 
 /// Query of `GET /reports/{id}`.
 #[derive(Debug, Deserialize)]
@@ -32,6 +35,7 @@ pub struct ReportPageQuery {
 struct Data {
     record: ReportRecord,
     screenshot: std::result::Result<String, String>,
+    history: Vec<HistoryItem>,
 }
 
 /// `GET /reports/{id}`
@@ -47,10 +51,12 @@ pub async fn show(
         .read(move |tx| {
             let record =
                 reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
+            let history = history::for_report(tx, &id)?;
             if record.redaction.is_some() {
                 return Ok(Data {
                     record,
                     screenshot: Err(String::new()),
+                    history,
                 });
             }
             let screenshot = match reports::screenshot(tx, &id) {
@@ -58,7 +64,11 @@ pub async fn show(
                 Err(Error::EvidenceCorrupted { detail, .. }) => Err(detail),
                 Err(other) => return Err(other),
             };
-            Ok(Data { record, screenshot })
+            Ok(Data {
+                record,
+                screenshot,
+                history,
+            })
         })
         .await?;
     let title = data
@@ -189,6 +199,16 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
                 )
             );
         }
+        Some("reviewed") => {
+            let _ = write!(
+                html,
+                "<p class=\"notice\" data-notice=\"reviewed\">{}</p>",
+                bi(
+                    "Statut enregistré et inscrit au journal de preuves.",
+                    "Status recorded and chained in the evidence log."
+                )
+            );
+        }
         Some("retried") => {
             let _ = write!(
                 html,
@@ -228,12 +248,10 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
             ),
         ),
         (
-            bi("Page", "Page"),
-            format!(
-                "<a href=\"{u}\" rel=\"noopener noreferrer\" target=\"_blank\">{u}</a>",
-                u = escape(url)
-            ),
+            bi("Statut", "Status"),
+            super::dashboard::status_badge(record.status),
         ),
+        (bi("Page", "Page"), external_link(url, &escape(url))),
         (
             bi("Site", "Site"),
             escape(record.field("site").unwrap_or("—")),
@@ -348,6 +366,9 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
         }
         html.push_str("</ul>");
     }
+
+    render_review_form(&mut html, state, record);
+    render_history(&mut html, &data.history);
 
     // Emails.
     let _ = write!(html, "<h2>{}</h2>", bi("Courriels", "Emails"));
@@ -622,7 +643,7 @@ fn render_redacted(
                 redaction
                     .screenshot_bytes
                     .map_or_else(|| "?".to_owned(), |b| b.to_string()),
-                escape("octets / bytes")
+                bi("octets", "bytes")
             ),
         ),
     ];
@@ -885,4 +906,137 @@ impl PageForm for RetryForm {
     fn csrf(&self) -> &str {
         &self.csrf
     }
+}
+
+/// The statuses the review form offers from `current` (forwarding has its own form).
+fn next_statuses(current: ReviewStatus) -> Vec<ReviewStatus> {
+    use ReviewStatus::*;
+    match current {
+        New => vec![UnderReview, Dismissed, Resolved],
+        UnderReview => vec![Dismissed, Resolved],
+        Forwarded => vec![UnderReview, Resolved, Dismissed],
+        Dismissed | Resolved => vec![UnderReview],
+    }
+}
+
+fn render_review_form(html: &mut String, state: &AppState, record: &ReportRecord) {
+    let id = escape(&record.id);
+    let _ = write!(
+        html,
+        "<h2 id=\"triage\">{}</h2><p>{} {}</p>",
+        bi("Suivi", "Triage"),
+        bi("Statut actuel :", "Current status:"),
+        super::dashboard::status_badge(record.status),
+    );
+    let options: String = next_statuses(record.status)
+        .into_iter()
+        .map(|status| {
+            let (fr, en) = status.label();
+            format!(
+                "<option value=\"{}\">{}</option>",
+                status.as_str(),
+                escape(&format!("{fr} / {en}"))
+            )
+        })
+        .collect();
+    let _ = write!(
+        html,
+        "<form class=\"stack\" method=\"post\" action=\"/reports/{id}/review\" data-current-status=\"{code}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label for=\"review-status\">{status_label}</label>\
+         <select id=\"review-status\" name=\"status\" required>{options}</select>\
+         <label for=\"review-note\">{note_label}</label>\
+         <textarea id=\"review-note\" name=\"note\" rows=\"4\" maxlength=\"10000\"></textarea>\
+         <p class=\"small en\">{rules}</p>\
+         <div><button type=\"submit\" id=\"review-submit\">{submit}</button></div></form>",
+        code = record.status.as_str(),
+        csrf = escape(state.csrf()),
+        status_label = bi("Nouveau statut", "New status"),
+        note_label = bi("Note", "Note"),
+        rules = bi(
+            "La note est obligatoire pour classer sans suite (la raison), pour résoudre et pour rouvrir. Le statut « transmis au conseil » vient du transfert ci-dessous. Chaque changement est inscrit au journal de preuves.",
+            "The note is required to dismiss (the reason), to resolve and to reopen. The \"forwarded to the board\" status comes from the forward below. Every change is chained in the evidence log."
+        ),
+        submit = bi("Enregistrer le statut", "Record the status"),
+    );
+}
+
+/// An evidence kind in words.
+fn kind_label(kind: &str) -> String {
+    use crate::store::evidence::{
+        KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REPORT, KIND_REVIEW,
+    };
+    match kind {
+        KIND_REPORT => bi("Reçu de l'extension", "Received from the extension"),
+        KIND_IMPORT => bi(
+            "Importé d'un paquet de preuves",
+            "Imported from an evidence package",
+        ),
+        KIND_ANNOTATION => bi("Ajout de la personne qui signale", "Added by the reporter"),
+        KIND_REVIEW => bi("Changement de statut", "Status change"),
+        KIND_FORWARD => bi(
+            "Transféré au conseil d'administration",
+            "Forwarded to the board",
+        ),
+        KIND_EXPORT => bi("Paquet de preuves exporté", "Evidence package exported"),
+        other => escape(other),
+    }
+}
+
+fn render_history(html: &mut String, items: &[HistoryItem]) {
+    let _ = write!(
+        html,
+        "<h2 id=\"history\">{}</h2><ol class=\"history\" data-history>",
+        bi("Historique", "History")
+    );
+    for item in items {
+        let entry = &item.entry;
+        let detail = match &item.detail {
+            Detail::None => String::new(),
+            Detail::Annotation { category, note } => format!(
+                "{}{}",
+                category
+                    .as_deref()
+                    .map(|c| format!(" {}", super::dashboard::category_label(c)))
+                    .unwrap_or_default(),
+                note.as_deref()
+                    .map(|n| format!("<div class=\"pre\">{}</div>", escape(n)))
+                    .unwrap_or_default()
+            ),
+            Detail::Review(review) => {
+                let (from_fr, from_en) = review.previous.label();
+                let (to_fr, to_en) = review.status.label();
+                format!(
+                    " : {} → {}{}",
+                    bi(from_fr, from_en),
+                    bi(to_fr, to_en),
+                    if review.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<div class=\"pre\">{}</div>", escape(&review.note))
+                    }
+                )
+            }
+            Detail::Forward { facts } => {
+                format!("<div class=\"pre\">{}</div>", escape(facts))
+            }
+            Detail::Unreadable => format!(
+                " <span class=\"status-bad\">{}</span>",
+                bi("(enregistrement illisible)", "(unreadable record)")
+            ),
+        };
+        let _ = write!(
+            html,
+            "<li data-kind=\"{kind}\" data-seq=\"{seq}\"><strong>{label}</strong>{detail}\
+             <div class=\"meta\">{time} · {entry_label} #{seq} · <span class=\"hash\" title=\"{hash}\">{hash_short}…</span></div></li>",
+            kind = escape(&entry.kind),
+            seq = entry.seq,
+            label = kind_label(&entry.kind),
+            time = escape(&display_time(&entry.recorded_at)),
+            entry_label = bi("entrée", "entry"),
+            hash = escape(&entry.entry_hash),
+            hash_short = escape(entry.entry_hash.get(..16).unwrap_or_default()),
+        );
+    }
+    html.push_str("</ol>");
 }

@@ -1,5 +1,5 @@
 //! The append-only evidence log: a SHA-256 hash chain over every stored report, import,
-//! annotation, forward and attestation.
+//! annotation, forward, export, review (a status change), trace and attestation.
 //!
 //! The entry format and its canonical hash live in `balise_core::evidence`, so that an
 //! evidence package received by email is checked with the same code. `payload_sha256` is
@@ -14,7 +14,8 @@ use serde::Serialize;
 
 pub use balise_core::evidence::{
     EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_APPOINTMENT, KIND_ATTESTATION, KIND_EXPORT,
-    KIND_FORWARD, KIND_IMPORT, KIND_POLICY, KIND_REDACTION, KIND_REPORT, entry_hash,
+    KIND_FORWARD, KIND_IMPORT, KIND_POLICY, KIND_REDACTION, KIND_REPORT, KIND_REVIEW, KIND_TRACE,
+    entry_hash,
 };
 
 use super::sha256_hex;
@@ -179,6 +180,8 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
             UNION ALL SELECT evidence_seq FROM report_annotations
             UNION ALL SELECT evidence_seq FROM report_forwards
             UNION ALL SELECT evidence_seq FROM report_exports
+            UNION ALL SELECT evidence_seq FROM report_reviews
+            UNION ALL SELECT evidence_seq FROM traces
             UNION ALL SELECT evidence_seq FROM attestations
             UNION ALL SELECT evidence_seq FROM imports
             UNION ALL SELECT evidence_seq FROM report_redactions
@@ -261,6 +264,22 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?,
+        KIND_REVIEW => match super::reviews::row_problem(conn, entry.seq)? {
+            Some((_, json, Some(problem)))
+                if sha256_hex(json.as_bytes()) == entry.payload_sha256 =>
+            {
+                return Ok(Some(problem));
+            }
+            other => other.map(|(subject, json, _)| (subject, json)),
+        },
+        KIND_TRACE => match super::traces::row_problem(conn, entry.seq)? {
+            Some((_, json, Some(problem)))
+                if sha256_hex(json.as_bytes()) == entry.payload_sha256 =>
+            {
+                return Ok(Some(problem));
+            }
+            other => other.map(|(subject, json, _)| (subject, json)),
+        },
         other => return Ok(Some(format!("unknown kind {other:?}"))),
     };
     let redactable = matches!(

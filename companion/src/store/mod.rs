@@ -13,14 +13,18 @@
 pub mod appointments;
 pub mod attestations;
 pub mod evidence;
+pub mod history;
 pub mod idempotency;
 pub mod mail;
 pub mod pairing;
 pub mod policy_changes;
 pub mod privacy;
+pub mod report_filter;
 pub mod reports;
+pub mod reviews;
 mod schema;
 pub mod sessions;
+pub mod traces;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -265,7 +269,7 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 
 /// Counts the rows of a table (tests and the dashboard use it).
 pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
-    const TABLES: [&str; 17] = [
+    const TABLES: [&str; 20] = [
         "reports",
         "screenshots",
         "evidence_log",
@@ -283,6 +287,9 @@ pub fn count_rows(conn: &Connection, table: &str) -> rusqlite::Result<i64> {
         "report_redactions",
         "appointments",
         "policy_changes",
+        "report_reviews",
+        "traces",
+        "trace_screenshots",
     ];
     if !TABLES.contains(&table) {
         return Err(rusqlite::Error::InvalidParameterName(table.to_owned()));

@@ -14,6 +14,7 @@ use super::evidence::{
 };
 use super::mail::{self, MailRecord};
 use super::privacy::{self, StoredRedaction};
+use super::reviews::{self, ReviewRecord, ReviewStatus, Via};
 use super::sha256_hex;
 use crate::error::{Error, Result};
 
@@ -236,6 +237,10 @@ pub struct ReportRecord {
     pub mail: Vec<MailRecord>,
     /// When its content was removed (privacy), what was kept and why.
     pub redaction: Option<StoredRedaction>,
+    /// Where the report stands: its newest review's chained status, or `new`.
+    pub status: ReviewStatus,
+    /// The manager's status changes, oldest first.
+    pub reviews: Vec<ReviewRecord>,
 }
 
 impl ReportRecord {
@@ -271,14 +276,14 @@ impl ReportRecord {
     }
 }
 
-const RECORD_COLUMNS: &str =
+pub(super) const RECORD_COLUMNS: &str =
     "r.id, r.received_at, r.report_json, r.screenshot_sha256, s.byte_length,
      r.evidence_seq, e.entry_hash, r.source";
-const RECORD_JOINS: &str = "FROM reports r
+pub(super) const RECORD_JOINS: &str = "FROM reports r
      JOIN evidence_log e ON e.seq = r.evidence_seq
      LEFT JOIN screenshots s ON s.report_id = r.id";
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, String)> {
+pub(super) fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, String)> {
     let json: String = row.get(2)?;
     Ok((
         ReportRecord {
@@ -294,32 +299,64 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ReportRecord, Str
             mail_status: None,
             mail: Vec::new(),
             redaction: None,
+            status: ReviewStatus::New,
+            reviews: Vec::new(),
         },
         json,
     ))
 }
 
-fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Result<ReportRecord> {
+pub(super) fn complete(
+    conn: &Connection,
+    (mut record, json): (ReportRecord, String),
+) -> Result<ReportRecord> {
     record.report = serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
         subject: record.id.clone(),
         detail: format!("stored report JSON does not parse: {error}"),
     })?;
     let mut statement = conn.prepare_cached(
-        "SELECT a.category, a.note, a.recorded_at, a.evidence_seq, e.entry_hash
+        "SELECT a.annotation_json, a.recorded_at, a.evidence_seq, e.entry_hash
          FROM report_annotations a JOIN evidence_log e ON e.seq = a.evidence_seq
          WHERE a.report_id = ?1 ORDER BY a.evidence_seq",
     )?;
-    record.annotations = statement
+    let rows = statement
         .query_map([&record.id], |row| {
-            Ok(AnnotationRecord {
-                category: row.get(0)?,
-                note: row.get(1)?,
-                recorded_at: row.get(2)?,
-                evidence_seq: row.get(3)?,
-                entry_hash: row.get(4)?,
-            })
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // Category and note are read from the chained annotation JSON, not its column copies.
+    record.annotations = rows
+        .into_iter()
+        .map(|(json, recorded_at, evidence_seq, entry_hash)| {
+            if privacy::is_stub(&json) {
+                // Redacted: its category and note were removed; only its hashes remain.
+                return Ok(AnnotationRecord {
+                    category: None,
+                    note: None,
+                    recorded_at,
+                    evidence_seq,
+                    entry_hash,
+                });
+            }
+            let annotation: ReportAnnotation =
+                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+                    subject: record.id.clone(),
+                    detail: format!("stored annotation {evidence_seq} does not parse: {error}"),
+                })?;
+            Ok(AnnotationRecord {
+                category: annotation.category.map(|c| c.as_str().to_owned()),
+                note: annotation.note,
+                recorded_at,
+                evidence_seq,
+                entry_hash,
+            })
+        })
+        .collect::<Result<_>>()?;
     record.mail = mail::for_report(conn, &record.id)?;
     record.mail_status = record
         .mail
@@ -327,6 +364,11 @@ fn complete(conn: &Connection, (mut record, json): (ReportRecord, String)) -> Re
         .find(|mail| mail.kind == mail::MailKind::Report)
         .map(|mail| mail.status.clone());
     record.redaction = privacy::redaction_of(conn, &record.id)?;
+    record.reviews = reviews::for_report(conn, &record.id)?;
+    record.status = record
+        .reviews
+        .last()
+        .map_or(ReviewStatus::New, |review| review.status);
     Ok(record)
 }
 
@@ -489,8 +531,9 @@ pub struct ForwardRecord {
     pub mail_id: i64,
 }
 
-/// Records a forward to the board (`forward_json` as built by the handler) and queues its
-/// email, due now. 404 if the report is unknown.
+/// Records a forward to the board (`forward_json` as built by the handler), sets the
+/// report's status to forwarded (a review entry) and queues its email, due now. 404 if the
+/// report is unknown.
 pub fn forward(
     tx: &Transaction<'_>,
     report_id: &str,
@@ -513,6 +556,18 @@ pub fn forward(
         "INSERT INTO report_forwards (report_id, recipient, recorded_at, forward_json, evidence_seq)
          VALUES (?1, 'board', ?2, ?3, ?4)",
         params![report_id, now, forward_json, entry.seq],
+    )?;
+    // The report is "forwarded" from now on: the review is chained in this transaction,
+    // the facts as its note.
+    let facts = serde_json::from_str::<balise_core::package::Forward>(forward_json)?.facts;
+    reviews::record(
+        tx,
+        report_id,
+        ReviewStatus::Forwarded,
+        &facts,
+        Via::Forward,
+        Some(entry.seq),
+        now,
     )?;
     let message_id = mail::forward_message_id(report_id, entry.seq);
     let mail_id = mail::enqueue(

@@ -238,6 +238,41 @@ CREATE TABLE policy_changes (
     evidence_seq INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
 ) STRICT;
 ",
+    // 5: the manager's triage of reports (each status change chained, with its note) and
+    // traces recorded by hand (an optional PNG or JPEG screenshot each).
+    r"
+CREATE TABLE report_reviews (
+    id           INTEGER PRIMARY KEY,
+    report_id    TEXT NOT NULL REFERENCES reports(id),
+    status       TEXT NOT NULL
+        CHECK (status IN ('under_review', 'forwarded', 'dismissed', 'resolved')),
+    note         TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    review_json  TEXT NOT NULL,
+    evidence_seq INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+CREATE INDEX report_reviews_by_report ON report_reviews(report_id, evidence_seq);
+
+CREATE TABLE traces (
+    id                TEXT PRIMARY KEY,
+    recorded_at       TEXT NOT NULL,
+    occurred_at       TEXT NOT NULL,
+    site              TEXT NOT NULL,
+    page_url          TEXT,
+    body              TEXT NOT NULL,
+    screenshot_sha256 TEXT,
+    trace_json        TEXT NOT NULL,
+    evidence_seq      INTEGER NOT NULL UNIQUE REFERENCES evidence_log(seq)
+) STRICT;
+
+CREATE TABLE trace_screenshots (
+    trace_id    TEXT PRIMARY KEY REFERENCES traces(id),
+    media_type  TEXT NOT NULL CHECK (media_type IN ('image/png', 'image/jpeg')),
+    sha256      TEXT NOT NULL,
+    byte_length INTEGER NOT NULL,
+    bytes       BLOB NOT NULL
+) STRICT;
+",
 ];
 
 /// The schema version this build writes.
