@@ -112,7 +112,9 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     let browser = Browser::launch(LaunchOptions::default()).await?;
     // Tall enough that the screenshots show the list, the triage form and the history.
     browser.client().set_window_size(1280, 2400).await?;
-    flows::open_dashboard(&browser, companion, "/").await?;
+    // The manager reads the dashboard in French (the switch, remembered; the test browser
+    // speaks English).
+    flows::open_dashboard(&browser, companion, "/?lang=fr").await?;
     let all = listed(&browser).await?;
     ensure!(
         all == [with_markup.clone(), on_x.clone(), on_facebook.clone()],
@@ -337,7 +339,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     let printed = String::from_utf8_lossy(&output.stdout);
     ensure!(output.status.success(), "{printed}");
     ensure!(
-        printed.contains("Evidence chain intact: 6 entries"),
+        printed.contains("Evidence chain intact: 7 entries"),
         "{printed}"
     );
     ensure!(
