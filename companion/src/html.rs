@@ -44,6 +44,16 @@ pub fn bi(fr: &str, en: &str) -> String {
     escape(pick(fr, en))
 }
 
+/// A message written `"Français / English"` (such as a setting problem, which the command
+/// line prints whole), escaped, in the page's language; any other text as is.
+pub fn one_language(message: &str) -> String {
+    escape(
+        message
+            .split_once(" / ")
+            .map_or(message, |(fr, en)| pick(fr, en)),
+    )
+}
+
 /// A text in the page's language, as is (for what escapes it later, such as a page's title).
 pub fn pick<'a>(fr: &'a str, en: &'a str) -> &'a str {
     crate::lang::current().pick(fr, en)

@@ -14,7 +14,9 @@ use serde::Deserialize;
 use super::appointment::{self, CurrentAppointment};
 use super::report_page::{mail_state, retry_button};
 use crate::error::Result;
-use crate::html::{Nav, bi, display_time, escape, external_link, page, pick, truncate};
+use crate::html::{
+    Nav, bi, display_time, escape, external_link, one_language, page, pick, truncate,
+};
 use crate::state::AppState;
 use crate::store::attestations::{self, AttestationRecord};
 use crate::store::mail::{self as queue, MailCounts, MailRecord};
@@ -23,7 +25,7 @@ use crate::store::report_filter::{self, ReportFilter};
 use crate::store::reports::{self, ReportRecord};
 use crate::store::reviews::ReviewStatus;
 use crate::store::traces::{self, TraceRecord};
-use crate::store::{ChainStatus, appointments, count_rows, verify_evidence_chain};
+use crate::store::{ChainStatus, appointments, pairing, verify_evidence_chain};
 
 /// Reports per dashboard page.
 pub const PAGE_SIZE: i64 = 50;
@@ -178,7 +180,7 @@ pub async fn dashboard(
                 trace_total: traces::count(tx)?,
                 attestations: attestations::list(tx, 20, 0)?,
                 attestation_total: attestations::count(tx)?,
-                paired: count_rows(tx, "paired_clients")?,
+                paired: pairing::active_count(tx)?,
                 mail: queue::counts(tx)?,
                 troubled: queue::troubled(tx, 20)?,
                 appointment: appointment::current(&policy, appointments::latest(tx)?),
@@ -649,7 +651,12 @@ fn render_mail(
                 "Le transfert par courriel est désactivé : les signalements sont conservés ici et chacun peut être téléchargé comme courriel (.eml). Il manque :",
                 "Email forwarding is off: reports are kept here and each can be downloaded as an email (.eml). Missing:"
             ),
-            escape(&settings.missing().join("; "))
+            settings
+                .missing()
+                .iter()
+                .map(|missing| one_language(missing))
+                .collect::<Vec<_>>()
+                .join("; ")
         );
     }
     if !data.troubled.is_empty() {

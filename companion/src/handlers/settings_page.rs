@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{PageForm, page_form};
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, escape, page, pick};
+use crate::html::{Nav, bi, escape, one_language, page, pick};
 use crate::mail::config::{MailSettings, Problem, Role, SmtpUrl, Source};
 use crate::settings::{SETTINGS_FILE, Settings};
 use crate::state::AppState;
@@ -147,7 +147,7 @@ fn render(state: &AppState, notice: Option<(bool, String)>) -> Response {
             )
         );
         for missing in settings.missing() {
-            let _ = write!(html, "<li>{}</li>", escape(missing));
+            let _ = write!(html, "<li>{}</li>", one_language(missing));
         }
         html.push_str("</ul></div>");
     }

@@ -281,6 +281,15 @@ pub fn clients(conn: &Connection) -> Result<Vec<PairedClient>> {
     Ok(rows)
 }
 
+/// How many browsers are paired and not revoked.
+pub fn active_count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM paired_clients WHERE revoked_at IS NULL",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
 /// Revokes a paired client: its token is refused from now on. 404 if unknown, 409
 /// `already_revoked` if it was.
 pub fn revoke(tx: &Transaction<'_>, id: &str, now: &str) -> Result<PairedClient> {
