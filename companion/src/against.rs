@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use balise_core::package::VerifiedPackage;
 use rusqlite::Connection;
 
-use crate::error::Result;
+use crate::store::Result;
 use crate::store::evidence::{self, EvidenceEntry};
 use crate::store::privacy;
 use crate::store::reports;

@@ -150,6 +150,28 @@ impl Error {
     }
 }
 
+/// The one place the store's errors become HTTP answers.
+impl From<crate::store::Error> for Error {
+    fn from(error: crate::store::Error) -> Self {
+        use crate::store::Error as Store;
+        match error {
+            Store::NotFound { what } => Self::not_found(what),
+            Store::Conflict { code, message } => Self::client(StatusCode::CONFLICT, code, message),
+            Store::Invalid { code, message } => Self::unprocessable(code, message),
+            Store::Gone { code, message } => Self::client(StatusCode::GONE, code, message),
+            Store::TooMany { code, message } => {
+                Self::client(StatusCode::TOO_MANY_REQUESTS, code, message)
+            }
+            Store::WrongOrigin => Self::bad_origin(),
+            Store::Corrupted { subject, detail } => Self::EvidenceCorrupted { subject, detail },
+            Store::Sqlite(error) => Self::internal(error),
+            Store::Json(error) => Self::internal(error),
+            Store::Closed => Self::internal("database is closed"),
+            Store::Other(source) => Self::Internal(source),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(error: rusqlite::Error) -> Self {
         Self::internal(error)

@@ -100,7 +100,7 @@ pub fn package_from_file(bytes: &[u8]) -> std::result::Result<VerifiedPackage, I
 /// Verifies and stores a file's report (blocking work on the store's threads).
 pub async fn import_file(store: &Store, bytes: Vec<u8>) -> Result<ImportOutcome> {
     let package = tokio::task::spawn_blocking(move || package_from_file(&bytes)).await??;
-    store
+    Ok(store
         .write(move |tx| reports::import(tx, &package, &now_utc()))
-        .await
+        .await?)
 }

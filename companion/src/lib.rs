@@ -60,7 +60,7 @@ pub async fn serve(
     let paired = store
         .read(|tx| store::pairing::clients(tx))
         .await
-        .map_err(std::io::Error::other)?;
+        .map_err(|error| std::io::Error::other(Error::from(error)))?;
     let mailer = companion.mailer.clone();
     let retention_days = std::sync::Arc::clone(&companion.retention_days);
     let days = retention_days.load(std::sync::atomic::Ordering::Relaxed);

@@ -317,7 +317,7 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
         .enable_all()
         .build()
         .map_err(|error| unreadable(format!("cannot start the async runtime: {error}")))?;
-    let checked = runtime.block_on(store.read(move |tx| {
+    let checked = runtime.block_on(store.read(move |tx| -> balise_companion::error::Result<_> {
         let against = package
             .as_ref()
             .map(|package| balise_companion::against::compare(tx, package))

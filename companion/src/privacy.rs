@@ -27,7 +27,7 @@ pub fn retention_reason(days: u32) -> String {
 pub async fn sweep(store: &Store, retention_days: u32, now: OffsetDateTime) -> Result<Vec<String>> {
     let cutoff = format_utc(now - time::Duration::days(i64::from(retention_days)));
     let redacted = store
-        .write(move |tx| {
+        .write(move |tx| -> crate::store::Result<_> {
             let ids = privacy::received_before(tx, &cutoff)?;
             let recorded_at = now_utc();
             for id in &ids {

@@ -76,10 +76,10 @@ pub async fn has_session(state: &AppState, headers: &HeaderMap) -> Result<bool> 
     }
     let id_sha256 = sha256_hex(id.as_bytes());
     let now_unix = crate::handlers::now_unix();
-    state
+    Ok(state
         .store()
         .read(move |tx| sessions::is_valid(tx, &id_sha256, now_unix))
-        .await
+        .await?)
 }
 
 /// Route layer for the dashboard's pages and forms: 401 with the sign-in page without a session.

@@ -77,9 +77,11 @@ impl Companion {
             PolicySource::BuiltIn
         };
         let policy_json = serde_json::to_string(&policy).map_err(crate::Error::from)?;
-        let recorded = store.write_blocking(|tx| {
-            policy_changes::record_if_changed(tx, &policy_json, source, &now_utc())
-        })?;
+        let recorded = store
+            .write_blocking(|tx| {
+                policy_changes::record_if_changed(tx, &policy_json, source, &now_utc())
+            })
+            .map_err(crate::Error::from)?;
         if let Some(entry) = recorded {
             tracing::info!(
                 seq = entry.seq,

@@ -65,7 +65,7 @@ fn new_report(seed: &Seed, shade: u8) -> NewReport {
 async fn seed(dir: &Path, seeds: Vec<Seed>) -> Vec<String> {
     let store = Store::open(dir).unwrap();
     let ids = store
-        .write(move |tx| {
+        .write(move |tx| -> balise_companion::store::Result<_> {
             let mut ids = Vec::new();
             for (index, seed) in seeds.iter().enumerate() {
                 let new = new_report(seed, u8::try_from(index % 250).unwrap());
@@ -227,7 +227,7 @@ async fn each_filter_returns_exactly_the_right_reports() {
         let store = Store::open(dir.path()).unwrap();
         let (b, c, d, e) = (b.clone(), c.clone(), d.clone(), e.clone());
         store
-            .write(move |tx| {
+            .write(move |tx| -> balise_companion::store::Result<_> {
                 let now = "2026-12-02T09:00:00.000000Z";
                 let annotation = json!({"category": "harassment", "note": "aiguille-annotation"});
                 reports::annotate(

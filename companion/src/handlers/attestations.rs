@@ -78,7 +78,7 @@ pub async fn list(
     let (limit, offset) = page.bounds();
     let (total, items) = state
         .store()
-        .read(move |tx| {
+        .read(move |tx| -> crate::store::Result<_> {
             Ok((
                 attestations::count(tx)?,
                 attestations::list(tx, limit, offset)?,

@@ -169,7 +169,7 @@ pub async fn dashboard(
     let policy = state.policy().clone();
     let data = state
         .store()
-        .read(move |tx| {
+        .read(move |tx| -> crate::store::Result<_> {
             Ok(Data {
                 chain: verify_evidence_chain(tx)?,
                 reports: report_filter::list(tx, &list_filter, PAGE_SIZE, offset)?,

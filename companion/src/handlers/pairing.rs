@@ -154,7 +154,9 @@ pub async fn page_handler(
     let done = query.ok().and_then(|Query(q)| q.done);
     let (pending, clients) = state
         .store()
-        .read(|tx| Ok((pairing::pending(tx, now_unix())?, pairing::clients(tx)?)))
+        .read(|tx| -> crate::store::Result<_> {
+            Ok((pairing::pending(tx, now_unix())?, pairing::clients(tx)?))
+        })
         .await?;
     let mut body = String::new();
     let _ = write!(

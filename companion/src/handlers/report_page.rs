@@ -48,7 +48,7 @@ pub async fn show(
     let done = query.ok().and_then(|Query(q)| q.done);
     let data = state
         .store()
-        .read(move |tx| {
+        .read(move |tx| -> Result<_> {
             let record =
                 reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
             let history = history::for_report(tx, &id)?;
@@ -61,8 +61,8 @@ pub async fn show(
             }
             let screenshot = match reports::screenshot(tx, &id) {
                 Ok(verified) => Ok(verified.sha256),
-                Err(Error::EvidenceCorrupted { detail, .. }) => Err(detail),
-                Err(other) => return Err(other),
+                Err(crate::store::Error::Corrupted { detail, .. }) => Err(detail),
+                Err(other) => return Err(other.into()),
             };
             Ok(Data {
                 record,

@@ -269,7 +269,9 @@ pub async fn list(
     let (limit, offset) = page.bounds();
     let (total, items) = state
         .store()
-        .read(move |tx| Ok((reports::count(tx)?, reports::list(tx, limit, offset)?)))
+        .read(move |tx| -> crate::store::Result<_> {
+            Ok((reports::count(tx)?, reports::list(tx, limit, offset)?))
+        })
         .await?;
     Ok(
         Json(json!({ "total": total, "limit": limit, "offset": offset, "reports": items }))

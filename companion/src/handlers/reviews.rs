@@ -130,6 +130,7 @@ pub async fn form(
                     reviews::record(tx, &report_id, status, &form.note, Via::Review, None, &now)
                 })
                 .await
+                .map_err(Error::from)
         }
         Err(error) => Err(error),
     };

@@ -278,15 +278,13 @@ pub async fn show(
     let done = query.ok().and_then(|q| q.0.done);
     let (record, screenshot) = state
         .store()
-        .read(move |tx| {
+        .read(move |tx| -> Result<_> {
             let record = traces::get(tx, &id)?.ok_or_else(|| Error::not_found("trace"))?;
             let screenshot = match traces::screenshot(tx, &id) {
                 Ok(verified) => Some(Ok(verified.sha256)),
-                Err(Error::EvidenceCorrupted { detail, .. }) => Some(Err(detail)),
-                Err(Error::Client {
-                    code: "not_found", ..
-                }) => None,
-                Err(other) => return Err(other),
+                Err(crate::store::Error::Corrupted { detail, .. }) => Some(Err(detail)),
+                Err(crate::store::Error::NotFound { .. }) => None,
+                Err(other) => return Err(other.into()),
             };
             Ok((record, screenshot))
         })

@@ -139,7 +139,7 @@ impl Mailer {
                 let looked = self
                     .inner
                     .store
-                    .read(move |tx| {
+                    .read(move |tx| -> Result<_> {
                         let due = if room > 0 {
                             queue::due(tx, &roles_now, now, &busy_now, room)?
                         } else {
@@ -226,6 +226,7 @@ impl Mailer {
             Attempt::Skipped => Ok(()),
         };
         if let Err(error) = written {
+            let error = Error::from(error);
             tracing::error!(mail = id, %error, "recording an email's outcome");
         }
     }

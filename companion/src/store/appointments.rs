@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::{self, KIND_APPOINTMENT};
 use super::sha256_hex;
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// Subject of every `manager_appointed` entry.
 pub const SUBJECT: &str = "manager";
@@ -65,7 +65,7 @@ pub fn record(
 }
 
 fn parse(json: &str, recorded_at: String, seq: i64) -> Result<RecordedAppointment> {
-    let appointment = serde_json::from_str(json).map_err(|error| Error::EvidenceCorrupted {
+    let appointment = serde_json::from_str(json).map_err(|error| Error::Corrupted {
         subject: SUBJECT.to_owned(),
         detail: format!("stored appointment {seq} does not parse: {error}"),
     })?;

@@ -1,12 +1,11 @@
 //! Attestations (a member's signed acknowledgement of the policy), each with an evidence entry.
 
-use axum::http::StatusCode;
 use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use super::evidence::{self, KIND_ATTESTATION};
 use super::sha256_hex;
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// A validated attestation ready to store.
 #[derive(Debug, Clone)]
@@ -51,8 +50,7 @@ pub fn insert(
         |row| row.get(0),
     )?;
     if exists {
-        return Err(Error::client(
-            StatusCode::CONFLICT,
+        return Err(Error::conflict(
             "attestation_exists",
             "Une attestation avec cet identifiant est déjà enregistrée. / \
              An attestation with this id is already stored.",
@@ -124,11 +122,10 @@ pub fn list(conn: &Connection, limit: i64, offset: i64) -> Result<Vec<Attestatio
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(id, received_at, json, evidence_seq, entry_hash)| {
-            let attestation =
-                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
-                    subject: id.clone(),
-                    detail: format!("stored attestation JSON does not parse: {error}"),
-                })?;
+            let attestation = serde_json::from_str(&json).map_err(|error| Error::Corrupted {
+                subject: id.clone(),
+                detail: format!("stored attestation JSON does not parse: {error}"),
+            })?;
             Ok(AttestationRecord {
                 id,
                 received_at,

@@ -19,7 +19,7 @@ pub use balise_core::evidence::{
 };
 
 use super::sha256_hex;
-use crate::error::Result;
+use crate::store::Result;
 
 /// Appends an entry inside the caller's (immediate) transaction.
 pub fn append(

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::evidence::{EvidenceEntry, KIND_ANNOTATION, KIND_FORWARD, KIND_REVIEW};
 use super::reviews::ReviewJson;
-use crate::error::Result;
+use crate::store::Result;
 
 /// What an entry recorded, as far as a person needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]

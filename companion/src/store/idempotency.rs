@@ -1,9 +1,8 @@
 //! Idempotency keys: a retried request with the same key and body gets the stored answer again.
 
-use axum::http::StatusCode;
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// A response as stored for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,9 +17,9 @@ pub struct StoredResponse {
 
 impl StoredResponse {
     /// A fresh answer.
-    pub fn new(status: StatusCode, body: String) -> Self {
+    pub fn new(status: impl Into<u16>, body: String) -> Self {
         Self {
-            status: status.as_u16(),
+            status: status.into(),
             body,
             replayed: false,
         }
@@ -52,7 +51,7 @@ pub fn lookup(tx: &Transaction<'_>, request: &IdempotentRequest) -> Result<Optio
             body,
             replayed: true,
         })),
-        Some(_) => Err(Error::unprocessable(
+        Some(_) => Err(Error::invalid(
             "idempotency_key_reused",
             "Cette clé Idempotency-Key a déjà servi pour une autre requête. / \
              This Idempotency-Key was already used for a different request.",

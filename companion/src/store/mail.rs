@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::store::Result;
 
 /// What an email is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

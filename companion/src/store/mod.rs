@@ -12,6 +12,7 @@
 
 pub mod appointments;
 pub mod attestations;
+mod error;
 pub mod evidence;
 pub mod history;
 pub mod idempotency;
@@ -33,8 +34,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
-use crate::error::{Error, Result};
-
+pub use error::{BoxError, Error, Result};
 pub use evidence::{ChainStatus, EvidenceEntry, verify_evidence_chain};
 
 /// Name of the database file inside the data directory.
@@ -132,33 +132,44 @@ impl Store {
     }
 
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the blocking pool; commits if it returns `Ok`.
-    pub async fn write<R, F>(&self, f: F) -> Result<R>
+    ///
+    /// `f` may fail with any error a store error converts into (a handler's closure returns
+    /// the HTTP error and `?`s store calls); so do SQLite, the task and a closed database.
+    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = lock(&inner.writer)?;
-            let conn = guard.as_mut().ok_or_else(closed)?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = f(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await?
+        join(
+            tokio::task::spawn_blocking(move || {
+                let mut guard = lock(&inner.writer);
+                let conn = guard.as_mut().ok_or(Error::Closed)?;
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(Error::from)?;
+                let value = f(&tx)?;
+                tx.commit().map_err(Error::from)?;
+                Ok(value)
+            })
+            .await,
+        )
     }
 
     /// As [`Store::write`], on the calling thread: for start-up, before serving.
-    pub fn write_blocking<R, F>(&self, f: F) -> Result<R>
+    pub fn write_blocking<R, E, F>(&self, f: F) -> Result<R, E>
     where
-        F: FnOnce(&Transaction<'_>) -> Result<R>,
+        E: From<Error>,
+        F: FnOnce(&Transaction<'_>) -> Result<R, E>,
     {
-        let mut guard = lock(&self.inner.writer)?;
-        let conn = guard.as_mut().ok_or_else(closed)?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut guard = lock(&self.inner.writer);
+        let conn = guard.as_mut().ok_or(Error::Closed)?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(Error::from)?;
         let value = f(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(Error::from)?;
         Ok(value)
     }
 
@@ -167,46 +178,54 @@ impl Store {
     /// a reader in the middle of a transaction makes it partial (the next one completes it).
     pub async fn checkpoint_truncate(&self) -> Result<()> {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let guard = lock(&inner.writer)?;
-            let conn = guard.as_ref().ok_or_else(closed)?;
-            let busy: i64 =
-                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
-            if busy != 0 {
-                tracing::warn!(
-                    "the write-ahead log could not be truncated yet (a reader was active)"
-                );
-            }
-            Ok(())
-        })
-        .await?
+        join(
+            tokio::task::spawn_blocking(move || {
+                let guard = lock(&inner.writer);
+                let conn = guard.as_ref().ok_or(Error::Closed)?;
+                let busy: i64 =
+                    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0))?;
+                if busy != 0 {
+                    tracing::warn!(
+                        "the write-ahead log could not be truncated yet (a reader was active)"
+                    );
+                }
+                Ok(())
+            })
+            .await,
+        )
     }
 
-    /// Runs `f` in a read transaction (one consistent snapshot) on the blocking pool.
-    pub async fn read<R, F>(&self, f: F) -> Result<R>
+    /// Runs `f` in a read transaction (one consistent snapshot) on the blocking pool; `f`'s
+    /// error type is free as in [`Store::write`].
+    pub async fn read<R, E, F>(&self, f: F) -> Result<R, E>
     where
         R: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<R> + Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
     {
         let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut guard = lock(&inner.reader)?;
-            let conn = guard.as_mut().ok_or_else(closed)?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            let value = f(&tx)?;
-            tx.finish()?;
-            Ok(value)
-        })
-        .await?
+        join(
+            tokio::task::spawn_blocking(move || {
+                let mut guard = lock(&inner.reader);
+                let conn = guard.as_mut().ok_or(Error::Closed)?;
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Deferred)
+                    .map_err(Error::from)?;
+                let value = f(&tx)?;
+                tx.finish().map_err(Error::from)?;
+                Ok(value)
+            })
+            .await,
+        )
     }
 
     /// Closes both connections (the last close checkpoints the WAL). Later calls fail.
     pub fn close(&self) -> Result<(), rusqlite::Error> {
-        let reader = lock(&self.inner.reader).ok().and_then(|mut g| g.take());
+        let reader = lock(&self.inner.reader).take();
         if let Some(reader) = reader {
             reader.close().map_err(|(_, error)| error)?;
         }
-        let writer = lock(&self.inner.writer).ok().and_then(|mut g| g.take());
+        let writer = lock(&self.inner.writer).take();
         if let Some(writer) = writer {
             writer.close().map_err(|(_, error)| error)?;
         }
@@ -226,12 +245,15 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Locks a connection. A panic inside an earlier closure poisons the mutex, but its
 /// transaction was rolled back when it unwound, so the connection is still usable.
-fn lock(mutex: &Mutex<Option<Connection>>) -> Result<MutexGuard<'_, Option<Connection>>> {
-    Ok(mutex.lock().unwrap_or_else(PoisonError::into_inner))
+fn lock(mutex: &Mutex<Option<Connection>>) -> MutexGuard<'_, Option<Connection>> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn closed() -> Error {
-    Error::internal("database is closed")
+/// The result of a blocking task: its own, or the store error its panic becomes.
+fn join<R, E: From<Error>>(
+    joined: std::result::Result<Result<R, E>, tokio::task::JoinError>,
+) -> Result<R, E> {
+    joined.unwrap_or_else(|error| Err(Error::from(error).into()))
 }
 
 #[cfg(unix)]

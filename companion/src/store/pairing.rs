@@ -1,11 +1,10 @@
 //! Pairing requests from extensions and the paired clients the person approved.
 
-use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::sha256_hex;
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// How long a pairing request waits for approval.
 pub const PAIRING_TTL_SECS: i64 = 10 * 60;
@@ -84,8 +83,7 @@ pub fn create(tx: &Transaction<'_>, request: &PairingRequest, now_unix: i64) -> 
         |row| row.get(0),
     )?;
     if pending >= MAX_PENDING {
-        return Err(Error::client(
-            StatusCode::TOO_MANY_REQUESTS,
+        return Err(Error::too_many(
             "too_many_pairing_requests",
             "Trop de demandes de jumelage en attente ; réessayez dans quelques minutes. / \
              Too many pending pairing requests; try again in a few minutes.",
@@ -174,8 +172,7 @@ pub fn decide(
         return Err(Error::not_found("demande de jumelage / pairing request"));
     };
     if request.status != "pending" || request.expires_at_unix <= now_unix {
-        return Err(Error::client(
-            StatusCode::CONFLICT,
+        return Err(Error::conflict(
             "pairing_not_pending",
             "Cette demande de jumelage est déjà traitée ou expirée. / \
              This pairing request was already decided or has expired.",
@@ -225,7 +222,7 @@ pub fn poll(
         return Err(Error::not_found("demande de jumelage / pairing request"));
     };
     if request.origin != origin {
-        return Err(Error::bad_origin());
+        return Err(Error::WrongOrigin);
     }
     Ok(match request.status.as_str() {
         "approved" => {
@@ -302,8 +299,7 @@ pub fn revoke(tx: &Transaction<'_>, id: &str, now: &str) -> Result<PairedClient>
         .optional()?
         .ok_or_else(|| Error::not_found("extension jumelée / paired extension"))?;
     if client.revoked_at.is_some() {
-        return Err(Error::client(
-            StatusCode::CONFLICT,
+        return Err(Error::conflict(
             "already_revoked",
             "Cette extension est déjà révoquée. / This extension is already revoked.",
         ));
@@ -378,7 +374,7 @@ mod tests {
         let id = stored.id.clone();
         let approved = id.clone();
         store
-            .write(move |tx| {
+            .write(move |tx| -> Result<_> {
                 create(tx, &stored, created)?;
                 decide(
                     tx,
@@ -420,7 +416,7 @@ mod tests {
         let mut later = request(created + PAIRING_TTL_SECS + 5);
         later.id = "7f1c1f0e-8d4e-4c3a-9d7e-2b1a0c9e8f72".into();
         let (kept, clients) = store
-            .write(move |tx| {
+            .write(move |tx| -> Result<_> {
                 create(tx, &later, created + PAIRING_TTL_SECS + 5)?;
                 let kept: Option<String> = tx.query_row(
                     "SELECT token FROM pairing_requests WHERE id = ?1",
@@ -445,7 +441,7 @@ mod tests {
         let stored = request(1_000_000);
         let id = stored.id.clone();
         let result = store
-            .write(move |tx| {
+            .write(move |tx| -> Result<_> {
                 create(tx, &stored, 1_000_000)?;
                 decide(
                     tx,

@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::evidence::{self, EvidenceEntry, KIND_POLICY};
 use super::sha256_hex;
-use crate::error::Result;
+use crate::store::Result;
 
 /// Subject of every `policy_changed` entry.
 pub const SUBJECT: &str = "policy";

@@ -10,13 +10,12 @@
 //! every hash, and the fact it existed. `PRAGMA secure_delete` (set on every connection by
 //! the store) overwrites the removed bytes in the file.
 
-use axum::http::StatusCode;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{self, EvidenceEntry, KIND_REDACTION};
 use super::sha256_hex;
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// `format` of a redaction record.
 pub const FORMAT: &str = "balise-redaction-v1";
@@ -150,13 +149,13 @@ pub fn redact(
 ) -> Result<StoredRedaction> {
     let reason = request.reason.trim();
     if reason.is_empty() {
-        return Err(Error::unprocessable(
+        return Err(Error::invalid(
             "reason_required",
             "Indiquez la raison de l'effacement. / Give the reason for the erasure.",
         ));
     }
     if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(Error::unprocessable(
+        return Err(Error::invalid(
             "reason_too_long",
             format!(
                 "La raison dépasse {MAX_REASON_CHARS} caractères. / The reason exceeds {MAX_REASON_CHARS} characters."
@@ -302,8 +301,7 @@ pub fn redact(
 
 /// 410 `report_redacted`: what an export, an email or a forward of a redacted report gets.
 pub fn redacted_error() -> Error {
-    Error::client(
-        StatusCode::GONE,
+    Error::gone(
         "report_redacted",
         "Ce signalement a été caviardé : son contenu et sa capture ont été supprimés, il ne peut plus être exporté ni transmis (ses empreintes restent au journal de preuves). / \
          This report was redacted: its content and screenshot were removed, so it can no longer be exported or sent (its hashes stay in the evidence log).",
@@ -311,8 +309,7 @@ pub fn redacted_error() -> Error {
 }
 
 fn already_redacted() -> Error {
-    Error::client(
-        StatusCode::CONFLICT,
+    Error::conflict(
         "already_redacted",
         "Ce signalement est déjà caviardé. / This report is already redacted.",
     )
@@ -337,7 +334,7 @@ pub fn refuse_if_redacted(conn: &Connection, report_id: &str) -> Result<()> {
 }
 
 fn parse(report_id: &str, json: &str, recorded_at: String, seq: i64) -> Result<StoredRedaction> {
-    let redaction = serde_json::from_str(json).map_err(|error| Error::EvidenceCorrupted {
+    let redaction = serde_json::from_str(json).map_err(|error| Error::Corrupted {
         subject: report_id.to_owned(),
         detail: format!("stored redaction {seq} does not parse: {error}"),
     })?;
@@ -494,7 +491,7 @@ mod tests {
     fn redacted_store(dir: &std::path::Path) -> (Connection, i64) {
         let store = Store::open(dir).expect("open");
         let seq = store
-            .write_blocking(|tx| {
+            .write_blocking(|tx| -> Result<_> {
                 reports::insert(tx, &report("r1"), "2026-12-01T10:00:01.000000Z")?;
                 reports::insert(tx, &report("r2"), "2026-12-01T10:00:02.000000Z")?;
                 let stored = redact(
@@ -617,7 +614,7 @@ mod tests {
             retention_days: Some(30),
         };
         let code = |result: Result<StoredRedaction>| match result {
-            Err(Error::Client { code, .. }) => code,
+            Err(error) => error.code(),
             other => panic!("unexpected {other:?}"),
         };
         assert_eq!(

@@ -11,7 +11,7 @@ use rusqlite::types::Value;
 
 use super::reports::{RECORD_COLUMNS, RECORD_JOINS, ReportRecord, complete, row_to_record};
 use super::reviews::ReviewStatus;
-use crate::error::Result;
+use crate::store::Result;
 
 /// What the manager filters the list by; `None` (or empty) means "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! Reports, their screenshots (BLOBs, re-verified on every read), annotations, forwards,
 //! imports, and the evidence package made from them.
 
-use axum::http::StatusCode;
 use balise_core::package::{
     ChainHead, FORMAT, PackageContents, PackageEvidence, PackagedAnnotation, VerifiedPackage,
 };
@@ -16,7 +15,7 @@ use super::mail::{self, MailRecord};
 use super::privacy::{self, StoredRedaction};
 use super::reviews::{self, ReviewRecord, ReviewStatus, Via};
 use super::sha256_hex;
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// A validated report ready to store. Built by the handler from `balise_core::report::ReportV1`.
 #[derive(Debug, Clone)]
@@ -85,8 +84,7 @@ fn insert_as(
     source: &str,
 ) -> Result<ReportReceipt> {
     if exists(tx, &report.id)? {
-        return Err(Error::client(
-            StatusCode::CONFLICT,
+        return Err(Error::conflict(
             "report_exists",
             "Un signalement avec cet identifiant est déjà enregistré. / \
              A report with this id is already stored.",
@@ -122,7 +120,7 @@ fn insert_as(
             source,
         ],
     )?;
-    let byte_length = i64::try_from(report.screenshot.len()).map_err(Error::internal)?;
+    let byte_length = i64::try_from(report.screenshot.len()).map_err(Error::other)?;
     tx.execute(
         "INSERT INTO screenshots (report_id, sha256, byte_length, png) VALUES (?1, ?2, ?3, ?4)",
         params![
@@ -310,7 +308,7 @@ pub(super) fn complete(
     conn: &Connection,
     (mut record, json): (ReportRecord, String),
 ) -> Result<ReportRecord> {
-    record.report = serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+    record.report = serde_json::from_str(&json).map_err(|error| Error::Corrupted {
         subject: record.id.clone(),
         detail: format!("stored report JSON does not parse: {error}"),
     })?;
@@ -344,7 +342,7 @@ pub(super) fn complete(
                 });
             }
             let annotation: ReportAnnotation =
-                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+                serde_json::from_str(&json).map_err(|error| Error::Corrupted {
                     subject: record.id.clone(),
                     detail: format!("stored annotation {evidence_seq} does not parse: {error}"),
                 })?;
@@ -454,7 +452,7 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
         })
         .unwrap_or_default();
     let actual = sha256_hex(&png);
-    let corrupted = |detail: String| Error::EvidenceCorrupted {
+    let corrupted = |detail: String| Error::Corrupted {
         subject: report_id.to_owned(),
         detail,
     };
@@ -501,10 +499,8 @@ pub fn screenshot_problems(conn: &Connection) -> Result<Vec<(String, String)>> {
     for id in ids {
         match screenshot(conn, &id) {
             Ok(_) => {}
-            Err(Error::EvidenceCorrupted { detail, .. }) => problems.push((id, detail)),
-            Err(Error::Client {
-                code: "not_found", ..
-            }) => {
+            Err(Error::Corrupted { detail, .. }) => problems.push((id, detail)),
+            Err(Error::NotFound { .. }) => {
                 problems.push((id, "the screenshot is missing".to_owned()));
             }
             Err(other) => return Err(other),
@@ -625,8 +621,7 @@ pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Res
         .optional()?;
     if let Some(stored) = stored {
         if privacy::is_redacted(tx, &id)? {
-            return Err(Error::client(
-                StatusCode::CONFLICT,
+            return Err(Error::conflict(
                 "report_redacted",
                 "Ce signalement a été caviardé ici (vie privée) : il n'est pas importé de nouveau. / \
                  This report was redacted here (privacy): it is not imported again.",
@@ -635,8 +630,7 @@ pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Res
         if stored == package.report_json {
             return Ok(ImportOutcome::AlreadyPresent { id });
         }
-        return Err(Error::client(
-            StatusCode::CONFLICT,
+        return Err(Error::conflict(
             "report_conflict",
             "Un autre signalement avec le même identifiant est déjà enregistré : rien n'a été importé. / \
              A different report with the same id is already stored: nothing was imported.",
@@ -832,7 +826,7 @@ pub fn package_contents(
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (seq, recorded_at, json) in rows {
             let annotation: ReportAnnotation =
-                serde_json::from_str(&json).map_err(|error| Error::EvidenceCorrupted {
+                serde_json::from_str(&json).map_err(|error| Error::Corrupted {
                     subject: report_id.to_owned(),
                     detail: format!("stored annotation {seq} does not parse: {error}"),
                 })?;
@@ -865,7 +859,7 @@ pub fn package_contents(
     }
     let mut entries: Vec<EvidenceEntry> = Vec::new();
     for seq in seqs {
-        let entry = evidence::entry(conn, seq)?.ok_or_else(|| Error::EvidenceCorrupted {
+        let entry = evidence::entry(conn, seq)?.ok_or_else(|| Error::Corrupted {
             subject: report_id.to_owned(),
             detail: format!("evidence entry {seq} is missing"),
         })?;

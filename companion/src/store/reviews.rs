@@ -20,13 +20,12 @@
 //! (which asks for the verified facts, queues the email, and records the review in the
 //! same transaction, the facts as its note); the review form and API refuse it.
 
-use axum::http::StatusCode;
 use balise_core::evidence::KIND_REVIEW;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{evidence, sha256_hex};
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// The `format` of a review's JSON.
 pub const REVIEW_FORMAT: &str = "balise-review-v1";
@@ -107,32 +106,30 @@ pub enum Via {
 
 /// Checks that a report may go from `from` to `to` with `note` (already trimmed).
 pub fn check_transition(from: ReviewStatus, to: ReviewStatus, note: &str, via: Via) -> Result<()> {
-    let refused = |code: &'static str, message: &'static str| {
-        Err(Error::client(StatusCode::CONFLICT, code, message))
-    };
+    let refused = |code: &'static str, message: &'static str| Err(Error::conflict(code, message));
     match to {
         ReviewStatus::New => {
-            return Err(Error::unprocessable(
+            return Err(Error::invalid(
                 "invalid_status",
                 "Un signalement ne redevient pas « nouveau » : choisissez « en cours d'examen ». / \
                  A report does not become \"new\" again: choose \"under review\".",
             ));
         }
         ReviewStatus::Forwarded if via == Via::Review => {
-            return Err(Error::unprocessable(
+            return Err(Error::invalid(
                 "use_forward",
                 "Pour transmettre au conseil, utilisez le transfert (avec les faits vérifiés) : il envoie le courriel. / \
                  To forward to the board, use the forward (with the verified facts): it sends the email.",
             ));
         }
         ReviewStatus::Dismissed if note.is_empty() => {
-            return Err(Error::unprocessable(
+            return Err(Error::invalid(
                 "reason_required",
                 "Indiquez la raison du classement sans suite. / Give the reason for dismissing.",
             ));
         }
         ReviewStatus::Resolved if note.is_empty() => {
-            return Err(Error::unprocessable(
+            return Err(Error::invalid(
                 "note_required",
                 "Indiquez comment le signalement a été résolu. / Say how the report was resolved.",
             ));
@@ -157,7 +154,7 @@ pub fn check_transition(from: ReviewStatus, to: ReviewStatus, note: &str, via: V
         );
     }
     if to == ReviewStatus::UnderReview && from.is_closed() && note.is_empty() {
-        return Err(Error::unprocessable(
+        return Err(Error::invalid(
             "note_required",
             "Pour rouvrir un signalement, dites pourquoi dans la note. / To reopen a report, say why in the note.",
         ));
@@ -170,7 +167,7 @@ pub fn check_transition(from: ReviewStatus, to: ReviewStatus, note: &str, via: V
 pub fn clean_note(note: &str) -> Result<String> {
     let note = note.trim();
     if note.chars().count() > MAX_NOTE_LEN {
-        return Err(Error::unprocessable(
+        return Err(Error::invalid(
             "invalid_note",
             format!(
                 "La note dépasse {MAX_NOTE_LEN} caractères. / The note is longer than {MAX_NOTE_LEN} characters."
@@ -178,7 +175,7 @@ pub fn clean_note(note: &str) -> Result<String> {
         ));
     }
     if balise_core::validate::has_control_chars(note) {
-        return Err(Error::unprocessable(
+        return Err(Error::invalid(
             "invalid_note",
             "La note contient des caractères de contrôle. / The note holds control characters.",
         ));
@@ -228,7 +225,7 @@ pub struct ReviewRecord {
 }
 
 fn parse_review(report_id: &str, seq: i64, json: &str) -> Result<ReviewJson> {
-    serde_json::from_str(json).map_err(|error| Error::EvidenceCorrupted {
+    serde_json::from_str(json).map_err(|error| Error::Corrupted {
         subject: report_id.to_owned(),
         detail: format!("stored review {seq} does not parse: {error}"),
     })

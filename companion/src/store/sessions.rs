@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::error::Result;
+use crate::store::Result;
 
 /// What redeeming a sign-in link found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,7 +109,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(dir.path()).expect("open");
         let outcome = store
-            .write(|tx| {
+            .write(|tx| -> Result<_> {
                 create_link(tx, "code-a", "t", 100, 200)?;
                 create_link(tx, "code-b", "t", 100, 150)?;
                 Ok((
@@ -131,7 +131,7 @@ mod tests {
             )
         );
         let valid = store
-            .read(|tx| {
+            .read(|tx| -> Result<_> {
                 Ok([
                     is_valid(tx, "session-1", 999)?,
                     is_valid(tx, "session-1", 1000)?,

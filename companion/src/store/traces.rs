@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::{evidence, sha256_hex};
-use crate::error::{Error, Result};
+use crate::store::{Error, Result};
 
 /// The `format` of a trace's JSON.
 pub const TRACE_FORMAT: &str = "balise-trace-v1";
@@ -113,7 +113,7 @@ pub fn insert(tx: &Transaction<'_>, id: &str, new: &NewTrace, now: &str) -> Resu
         Some((bytes, media_type)) => Some(TraceScreenshotRef {
             sha256: sha256_hex(bytes),
             media_type: *media_type,
-            byte_length: u64::try_from(bytes.len()).map_err(Error::internal)?,
+            byte_length: u64::try_from(bytes.len()).map_err(Error::other)?,
         }),
         None => None,
     };
@@ -159,7 +159,7 @@ pub fn insert(tx: &Transaction<'_>, id: &str, new: &NewTrace, now: &str) -> Resu
                 id,
                 media_type.as_str(),
                 reference.sha256,
-                i64::try_from(bytes.len()).map_err(Error::internal)?,
+                i64::try_from(bytes.len()).map_err(Error::other)?,
                 bytes
             ],
         )?;
@@ -172,7 +172,7 @@ pub fn insert(tx: &Transaction<'_>, id: &str, new: &NewTrace, now: &str) -> Resu
 }
 
 fn parse(id: &str, json: &str) -> Result<TraceJson> {
-    serde_json::from_str(json).map_err(|error| Error::EvidenceCorrupted {
+    serde_json::from_str(json).map_err(|error| Error::Corrupted {
         subject: id.to_owned(),
         detail: format!("stored trace JSON does not parse: {error}"),
     })
@@ -242,7 +242,7 @@ pub fn screenshot(conn: &Connection, trace_id: &str) -> Result<VerifiedImage> {
         )
         .optional()?
         .ok_or_else(|| Error::not_found("trace"))?;
-    let corrupted = |detail: String| Error::EvidenceCorrupted {
+    let corrupted = |detail: String| Error::Corrupted {
         subject: trace_id.to_owned(),
         detail,
     };
@@ -329,10 +329,10 @@ pub fn screenshot_problems(conn: &Connection) -> Result<(Vec<(String, String)>, 
     for id in ids {
         match screenshot(conn, &id) {
             Ok(_) => {}
-            Err(Error::EvidenceCorrupted { detail, .. }) => problems.push((id, detail)),
-            Err(Error::Client {
-                code: "not_found", ..
-            }) => problems.push((id, "the screenshot is missing".to_owned())),
+            Err(Error::Corrupted { detail, .. }) => problems.push((id, detail)),
+            Err(Error::NotFound { .. }) => {
+                problems.push((id, "the screenshot is missing".to_owned()))
+            }
             Err(other) => return Err(other),
         }
     }
