@@ -305,7 +305,7 @@ fn record_use(state: &AppState, client: &crate::clients::KnownClient) {
             .write(move |tx| crate::store::pairing::touch(tx, &id, &now))
             .await
         {
-            let error = crate::Error::from(error);
+            let error = Error::from(error);
             tracing::warn!(%error, "recording a paired browser's last use");
         }
     });

@@ -9,6 +9,11 @@
 //! step with no `SQLITE_BUSY` inside the process. WAL lets the reader connection see a
 //! consistent snapshot while a write is in progress. A closure that returns `Err` drops the
 //! transaction, which rolls everything back: an error stores nothing.
+//!
+//! Errors: every function here returns [`Result`] with the store's own [`Error`], named by
+//! meaning (not found, conflict, invalid, gone, corrupted…), never by HTTP status;
+//! `crate::error` maps it in one place, and [`Store::read`]/[`Store::write`] let a closure
+//! fail with any error a store error converts into.
 
 pub mod appointments;
 pub mod attestations;
