@@ -38,7 +38,8 @@ pub struct AttestationReceipt {
     pub received_at: String,
 }
 
-/// Inserts an attestation and its evidence entry. 409 `attestation_exists` if the id is taken.
+/// Inserts an attestation and its evidence entry. [`Error::Conflict`] `attestation_exists`
+/// if the id is taken.
 pub fn insert(
     tx: &Transaction<'_>,
     attestation: &NewAttestation,

@@ -1,4 +1,4 @@
-//! The store's errors, named by what went wrong with the data, never by how HTTP answers it: `crate::error` maps them to statuses, in one place.
+//! The store's errors, named by meaning, never by HTTP status: `crate::error` maps them in one place.
 
 use std::borrow::Cow;
 

@@ -35,7 +35,8 @@ pub struct IdempotentRequest {
     pub request_sha256: String,
 }
 
-/// The stored answer for this key, if any; 422 `idempotency_key_reused` if the key came with another body.
+/// The stored answer for this key, if any; [`Error::Invalid`] `idempotency_key_reused` if the
+/// key came with another body.
 pub fn lookup(tx: &Transaction<'_>, request: &IdempotentRequest) -> Result<Option<StoredResponse>> {
     let row: Option<(String, u16, String)> = tx
         .query_row(

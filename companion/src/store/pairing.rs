@@ -9,7 +9,7 @@ use crate::store::{Error, Result};
 /// How long a pairing request waits for approval.
 pub const PAIRING_TTL_SECS: i64 = 10 * 60;
 
-/// At most this many pending requests at once (a flood of requests is refused with 429).
+/// At most this many pending requests at once (a flood of requests is refused: [`Error::TooMany`]).
 pub const MAX_PENDING: i64 = 20;
 
 /// A pairing request as stored.
@@ -74,7 +74,7 @@ pub enum PollOutcome {
     Expired,
 }
 
-/// Stores a new request. 429 if too many are pending.
+/// Stores a new request. [`Error::TooMany`] if too many are pending.
 pub fn create(tx: &Transaction<'_>, request: &PairingRequest, now_unix: i64) -> Result<()> {
     forget_expired_tokens(tx, now_unix)?;
     let pending: i64 = tx.query_row(
@@ -159,7 +159,8 @@ pub enum Decision<'a> {
 
 /// Approves or rejects a pending request; on approval records (or refreshes, with a new
 /// token that replaces the old one) the paired client.
-/// 404 if unknown, 409 `pairing_not_pending` if already decided or expired.
+/// [`Error::NotFound`] if unknown, [`Error::Conflict`] `pairing_not_pending` if already
+/// decided or expired.
 pub fn decide(
     tx: &Transaction<'_>,
     id: &str,
@@ -210,7 +211,7 @@ pub fn decide(
 }
 
 /// The state of a request for its origin; marks the token as handed out the first time.
-/// 404 if unknown; 403 `bad_origin` if asked from another origin.
+/// [`Error::NotFound`] if unknown; [`Error::WrongOrigin`] if asked from another origin.
 pub fn poll(
     tx: &Transaction<'_>,
     id: &str,
@@ -287,8 +288,8 @@ pub fn active_count(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-/// Revokes a paired client: its token is refused from now on. 404 if unknown, 409
-/// `already_revoked` if it was.
+/// Revokes a paired client: its token is refused from now on. [`Error::NotFound`] if
+/// unknown, [`Error::Conflict`] `already_revoked` if it was.
 pub fn revoke(tx: &Transaction<'_>, id: &str, now: &str) -> Result<PairedClient> {
     let client = tx
         .query_row(

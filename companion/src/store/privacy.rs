@@ -140,8 +140,9 @@ struct ToRedact {
     kind: String,
 }
 
-/// Redacts a report in the caller's transaction (see the module's documentation): 404 if
-/// unknown, 409 `already_redacted` if it was, 422 `reason_required` without a reason.
+/// Redacts a report in the caller's transaction (see the module's documentation):
+/// [`Error::NotFound`] if unknown, [`Error::Conflict`] `already_redacted` if it was,
+/// [`Error::Invalid`] `reason_required` without a reason.
 pub fn redact(
     tx: &Transaction<'_>,
     request: &RedactionRequest,
@@ -299,7 +300,8 @@ pub fn redact(
     })
 }
 
-/// 410 `report_redacted`: what an export, an email or a forward of a redacted report gets.
+/// [`Error::Gone`] `report_redacted`: what an export, an email or a forward of a redacted
+/// report gets.
 pub fn redacted_error() -> Error {
     Error::gone(
         "report_redacted",
@@ -324,7 +326,7 @@ pub fn is_redacted(conn: &Connection, report_id: &str) -> Result<bool> {
     )?)
 }
 
-/// 410 if the report was redacted.
+/// [`redacted_error`] if the report was redacted.
 pub fn refuse_if_redacted(conn: &Connection, report_id: &str) -> Result<()> {
     if is_redacted(conn, report_id)? {
         Err(redacted_error())

@@ -71,7 +71,7 @@ fn exists(conn: &Connection, id: &str) -> Result<bool> {
 }
 
 /// Inserts report, screenshot and evidence entry in the caller's transaction (the caller
-/// queues its email there too). 409 `report_exists` if the id is taken.
+/// queues its email there too). [`Error::Conflict`] `report_exists` if the id is taken.
 pub fn insert(tx: &Transaction<'_>, report: &NewReport, now: &str) -> Result<ReportReceipt> {
     insert_as(tx, report, now, KIND_REPORT, "extension")
 }
@@ -168,7 +168,7 @@ pub struct AnnotationRecord {
     pub entry_hash: String,
 }
 
-/// Adds an annotation and its evidence entry. 404 if the report is unknown.
+/// Adds an annotation and its evidence entry. [`Error::NotFound`] if the report is unknown.
 pub fn annotate(
     tx: &Transaction<'_>,
     annotation: &NewAnnotation,
@@ -417,10 +417,10 @@ pub struct VerifiedScreenshot {
     pub sha256: String,
 }
 
-/// Reads a screenshot and re-verifies it: 404 if absent, `evidence_corrupted` if its bytes
-/// do not hash to the `screenshotSha256` of the report JSON the evidence log chains, or to
-/// its own columns, or its length differs. (Updating both hash columns to match swapped
-/// bytes is not enough: the chained report still names the original.)
+/// Reads a screenshot and re-verifies it: [`Error::NotFound`] if absent, [`Error::Corrupted`]
+/// if its bytes do not hash to the `screenshotSha256` of the report JSON the evidence log
+/// chains, or to its own columns, or its length differs. (Updating both hash columns to
+/// match swapped bytes is not enough: the chained report still names the original.)
 pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreenshot> {
     let row: Option<(String, i64, Vec<u8>, String, String)> = conn
         .query_row(
@@ -528,8 +528,8 @@ pub struct ForwardRecord {
 }
 
 /// Records a forward to the board (`forward_json` as built by the handler), sets the
-/// report's status to forwarded (a review entry) and queues its email, due now. 404 if the
-/// report is unknown.
+/// report's status to forwarded (a review entry) and queues its email, due now.
+/// [`Error::NotFound`] if the report is unknown.
 pub fn forward(
     tx: &Transaction<'_>,
     report_id: &str,
@@ -609,7 +609,7 @@ pub enum ImportOutcome {
 
 /// Stores a verified package's report, screenshot and annotations, with an import entry in
 /// the log. Importing the same report again changes nothing; a different report under a
-/// stored id is refused (409 `report_conflict`). Never queues an email.
+/// stored id is refused ([`Error::Conflict`] `report_conflict`). Never queues an email.
 pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Result<ImportOutcome> {
     let id = package.report.id.to_ascii_lowercase();
     let stored: Option<String> = tx
@@ -704,7 +704,7 @@ fn annotate_quietly(
     Ok(())
 }
 
-/// When the companion stored a report, and whether it was imported: 404 if unknown.
+/// When the companion stored a report, and whether it was imported: [`Error::NotFound`] if unknown.
 pub fn provenance(conn: &Connection, report_id: &str) -> Result<(String, bool)> {
     conn.query_row(
         "SELECT received_at, source FROM reports WHERE id = ?1",
@@ -721,7 +721,7 @@ pub fn provenance(conn: &Connection, report_id: &str) -> Result<(String, bool)> 
 }
 
 /// Records that a report's evidence package is exported now (an evidence entry, so that
-/// the package's chain head anchors it). 404 if the report is unknown.
+/// the package's chain head anchors it). [`Error::NotFound`] if the report is unknown.
 pub fn record_export(tx: &Transaction<'_>, report_id: &str, now: &str) -> Result<i64> {
     if !exists(tx, report_id)? {
         return Err(Error::not_found("signalement / report"));

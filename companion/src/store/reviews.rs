@@ -280,7 +280,7 @@ pub fn current_status(conn: &Connection, report_id: &str) -> Result<ReviewStatus
 }
 
 /// Records a status change (checked against the current status) and its evidence entry,
-/// in the caller's transaction. 404 if the report is unknown.
+/// in the caller's transaction. [`Error::NotFound`] if the report is unknown.
 pub fn record(
     tx: &Transaction<'_>,
     report_id: &str,

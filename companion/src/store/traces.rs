@@ -230,8 +230,8 @@ pub struct VerifiedImage {
     pub sha256: String,
 }
 
-/// Reads a trace's screenshot and re-verifies it: 404 if the trace has none,
-/// `evidence_corrupted` if its bytes do not hash to the SHA-256 the chained trace JSON
+/// Reads a trace's screenshot and re-verifies it: [`Error::NotFound`] if the trace has
+/// none, [`Error::Corrupted`] if its bytes do not hash to the SHA-256 the chained trace JSON
 /// names (or to its own columns), its length or type differ, or it is missing.
 pub fn screenshot(conn: &Connection, trace_id: &str) -> Result<VerifiedImage> {
     let json: String = conn
