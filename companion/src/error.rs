@@ -225,3 +225,60 @@ impl IntoResponse for Error {
 
 /// Handler result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Error as Store;
+
+    #[test]
+    fn store_errors_map_to_one_status_and_code_each() {
+        let cases = [
+            (Store::not_found("x"), StatusCode::NOT_FOUND, "not_found"),
+            (Store::conflict("c", "m"), StatusCode::CONFLICT, "c"),
+            (
+                Store::invalid("i", "m"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "i",
+            ),
+            (Store::gone("g", "m"), StatusCode::GONE, "g"),
+            (
+                Store::too_many("t", "m"),
+                StatusCode::TOO_MANY_REQUESTS,
+                "t",
+            ),
+            (Store::WrongOrigin, StatusCode::FORBIDDEN, "bad_origin"),
+            (
+                Store::Corrupted {
+                    subject: "s".into(),
+                    detail: "d".into(),
+                },
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "evidence_corrupted",
+            ),
+            (
+                Store::Sqlite(rusqlite::Error::QueryReturnedNoRows),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+            (Store::Closed, StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            (
+                Store::other("overflow"),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+            ),
+        ];
+        for (store, status, code) in cases {
+            assert_eq!(store.code(), code, "{store:?}");
+            let error = Error::from(store);
+            assert_eq!((error.status(), error.code()), (status, code), "{error:?}");
+        }
+        match Error::from(Store::not_found("signalement / report")) {
+            Error::Client { message, .. } => assert_eq!(
+                message,
+                "Introuvable : signalement / report. / Not found: signalement / report."
+            ),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
