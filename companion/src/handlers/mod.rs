@@ -4,6 +4,7 @@ pub mod appointment;
 pub mod assets;
 pub mod attestations;
 pub mod dashboard;
+pub mod exports;
 pub mod health;
 pub mod mail;
 pub mod pairing;
