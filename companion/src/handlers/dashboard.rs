@@ -772,7 +772,7 @@ fn render_filters(html: &mut String, data: &Data, filter: &ReportFilter) {
         let (fr, en) = status.label();
         statuses.push_str(&option(
             status.as_str(),
-            &format!("{fr} / {en}"),
+            &bi(fr, en),
             filter.status == Some(status),
         ));
     }
@@ -781,7 +781,7 @@ fn render_filters(html: &mut String, data: &Data, filter: &ReportFilter) {
         let label = category.label();
         categories.push_str(&option(
             category.as_str(),
-            &escape(&format!("{} / {}", label.fr, label.en)),
+            &bi(&label.fr, &label.en),
             filter.category.as_deref() == Some(category.as_str()),
         ));
     }
