@@ -238,11 +238,13 @@ form.filters label { display:flex; flex-direction:column; font-size:13px; font-w
 form.filters input, form.filters select { font:inherit; font-size:14px; padding:6px 8px; border:1px solid #c5ccd8;
              border-radius:6px; width:100%; font-weight:normal; }
 form.filters .actions { display:flex; gap:10px; align-items:center; }
+.visually-hidden { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+form.export-selection { display:block; margin:10px 0; }
 .badge { display:inline-block; font-size:12.5px; padding:1px 8px; border-radius:10px; border:1px solid var(--line);
          background:#f0f2f5; }
 table.reports { table-layout:fixed; min-width:1080px; }
 table.reports td { overflow-wrap:anywhere; }
-table.reports col.received { width:12%; } table.reports col.page { width:22%; }
+table.reports col.pick { width:3%; } table.reports col.received { width:11%; } table.reports col.page { width:20%; }
 table.reports col.status { width:10%; } table.reports col.reporter { width:14%; }
 table.reports col.cat { width:11%; } table.reports col.note { width:13%; }
 table.reports col.sha { width:8%; } table.reports col.shot { width:10%; }

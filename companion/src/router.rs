@@ -7,7 +7,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    JSON_BODY_LIMIT, appointment, assets, attestations, dashboard, fallback, health, mail,
+    JSON_BODY_LIMIT, appointment, assets, attestations, dashboard, exports, fallback, health, mail,
     method_not_allowed, pairing, policy, report_page, reports, reviews, session, settings_page,
     traces,
 };
@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{id}", get(report_page::show))
         .route("/reports/{id}/forward", post(report_page::forward))
         .route("/reports/{id}/export", post(report_page::export))
+        .route("/export", post(exports::selection))
         .route("/reports/{id}/redact", post(report_page::redact))
         .route("/reports/{id}/review", post(reviews::form))
         .route("/traces/{id}", get(traces::show))

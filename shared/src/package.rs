@@ -331,6 +331,12 @@ pub fn build(contents: &PackageContents) -> Result<Vec<u8>, PackageError> {
     if let Some(summary) = &contents.summary_html {
         files.push((SUMMARY_FILE, summary.as_bytes()));
     }
+    with_manifest(files, &contents.evidence.generated_at)
+}
+
+/// Stores `files`, then `manifest.sha256` listing their SHA-256, uncompressed, dated
+/// `generated_at`.
+fn with_manifest(files: Vec<(&str, &[u8])>, generated_at: &str) -> Result<Vec<u8>, PackageError> {
     let mut manifest = String::new();
     for (name, bytes) in &files {
         manifest.push_str(&sha256_hex(bytes));
@@ -338,12 +344,14 @@ pub fn build(contents: &PackageContents) -> Result<Vec<u8>, PackageError> {
         manifest.push_str(name);
         manifest.push('\n');
     }
-    files.push((MANIFEST_FILE, manifest.as_bytes()));
+    let files = files
+        .into_iter()
+        .chain(std::iter::once((MANIFEST_FILE, manifest.as_bytes())));
 
     let archive = |error: zip::result::ZipError| PackageError::Archive(error.to_string());
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
-        .last_modified_time(zip_time(&contents.evidence.generated_at))
+        .last_modified_time(zip_time(generated_at))
         .unix_permissions(0o644);
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in files {
@@ -353,6 +361,48 @@ pub fn build(contents: &PackageContents) -> Result<Vec<u8>, PackageError> {
             .map_err(|error| PackageError::Archive(error.to_string()))?;
     }
     Ok(writer.finish().map_err(archive)?.into_inner())
+}
+
+/// The file name of a report's package inside a selection: `<report id>.zip`.
+pub fn selection_entry(report_id: &str) -> String {
+    format!("{report_id}.zip")
+}
+
+/// Several reports' packages in one ZIP: each package as `<report id>.zip` (unchanged, so
+/// each still opens and verifies on its own), a README saying how to check them, a
+/// readable summary (`summary_html`) and `manifest.sha256` over all of them.
+pub fn build_selection(
+    packages: &[(String, Vec<u8>)],
+    summary_html: &str,
+    generated_at: &str,
+) -> Result<Vec<u8>, PackageError> {
+    let names: Vec<String> = packages.iter().map(|(id, _)| selection_entry(id)).collect();
+    let mut files: Vec<(&str, &[u8])> = names
+        .iter()
+        .zip(packages)
+        .map(|(name, (_, bytes))| (name.as_str(), bytes.as_slice()))
+        .collect();
+    let readme = selection_readme(packages.len());
+    files.push((README_FILE, readme.as_bytes()));
+    files.push((SUMMARY_FILE, summary_html.as_bytes()));
+    with_manifest(files, generated_at)
+}
+
+fn selection_readme(count: usize) -> String {
+    format!(
+        "Sélection de {count} signalement(s) exportée par Balise / A selection of {count} report(s) exported by Balise\n\
+         \n\
+         Chaque fichier <identifiant>.zip est le paquet de preuves d'un signalement, tel qu'il serait exporté seul : \
+         décompressez-le et vérifiez-le avec « sha256sum -c manifest.sha256 ». Le manifest.sha256 de cette archive \
+         donne l'empreinte de chaque paquet.\n\
+         Each <id>.zip file is one report's evidence package, as it would be exported alone: unzip it and check it \
+         with \"sha256sum -c manifest.sha256\". This archive's manifest.sha256 gives each package's hash.\n\
+         \n\
+         Une capture faite sur l'ordinateur de la personne qui signale peut avoir été précédée d'une modification \
+         de la page : les empreintes prouvent que rien n'a changé depuis la réception, pas l'authenticité de la page.\n\
+         A capture made on the reporter's own computer could follow an edit of the page: the hashes prove nothing \
+         changed since receipt, not that the page was authentic.\n"
+    )
 }
 
 fn plain_name(name: &str) -> bool {
@@ -698,6 +748,56 @@ mod tests {
             writer.write_all(&c).expect("write");
         }
         writer.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn a_selection_holds_each_package_unchanged_with_a_manifest_over_them() {
+        let first = build(&contents()).expect("build");
+        let mut other = contents();
+        other.summary_html = Some("<p>Autre / Other</p>".into());
+        let second = build(&other).expect("build");
+        let packages = vec![
+            (
+                "aaaaaaaa-0000-4000-8000-000000000001".to_owned(),
+                first.clone(),
+            ),
+            (
+                "aaaaaaaa-0000-4000-8000-000000000002".to_owned(),
+                second.clone(),
+            ),
+        ];
+        let bytes = build_selection(&packages, "<h1>Sélection</h1>", "2026-12-06T20:00:00Z")
+            .expect("selection");
+        let files = read_files(&bytes).expect("read");
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "aaaaaaaa-0000-4000-8000-000000000001.zip",
+                "aaaaaaaa-0000-4000-8000-000000000002.zip",
+                README_FILE,
+                SUMMARY_FILE,
+                MANIFEST_FILE
+            ]
+        );
+        assert_eq!(files[0].1, first, "each package byte for byte");
+        assert!(
+            open(&files[1].1).is_ok(),
+            "and it still verifies on its own"
+        );
+        let manifest = String::from_utf8(files[4].1.clone()).expect("utf8");
+        assert_eq!(
+            parse_manifest(&manifest).expect("manifest"),
+            files[..4]
+                .iter()
+                .map(|(name, content)| (sha256_hex(content), name.clone()))
+                .collect::<Vec<_>>()
+        );
+        assert!(
+            String::from_utf8(files[2].1.clone())
+                .expect("utf8")
+                .contains("sha256sum -c manifest.sha256")
+        );
     }
 
     #[test]

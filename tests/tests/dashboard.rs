@@ -13,6 +13,7 @@ use serde_json::json;
 const REVIEW_NOTE: &str = "Je vérifie auprès de la direction de l'école.";
 const DISMISS_REASON: &str = "Hors mandat : débat public légitime sur la convention.";
 const TRACE_TEXT: &str = "Appel d'un parent inquiet au sujet de la publication sur la grève.";
+const ERASE_REASON: &str = "Demande d'effacement de la personne signalée (Loi 25).";
 
 async fn main_text(browser: &Browser) -> Result<String> {
     Ok(browser
@@ -278,6 +279,39 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
         .page(&format!("/reports/{on_x}"))
         .await?;
     ensure!(html.contains("data-current-status=\"dismissed\""));
+
+    // The manager erases the report with markup (privacy), with a reason, from its page.
+    flows::open_dashboard(&browser, companion, &format!("/reports/{with_markup}")).await?;
+    type_into(&browser, "textarea[name=reason]", ERASE_REASON).await?;
+    click(
+        &browser,
+        &format!("form[action='/reports/{with_markup}/redact'] button[type=submit]"),
+    )
+    .await?;
+    wait_for_url(&browser, "done=redacted").await?;
+    let erased = main_text(&browser).await?;
+    ensure!(erased.contains("Signalement caviardé"), "{erased}");
+    ensure!(!erased.contains("gras"), "its content is gone: {erased}");
+    ensure!(
+        browser
+            .client()
+            .find(Locator::Css("[data-redacted]"))
+            .await
+            .is_ok()
+    );
+
+    // The same pages in English, through the switch, for the person who reads them.
+    flows::open_dashboard(&browser, companion, "/?lang=en").await?;
+    let english = main_text(&browser).await?;
+    ensure!(
+        english.contains("Dashboard") && english.contains("Evidence chain"),
+        "{english}"
+    );
+    ensure!(!english.contains("Chaîne de preuves"), "one language at a time");
+    screenshots::save(&browser, "dashboard-list-en").await?;
+    flows::open_dashboard(&browser, companion, &format!("/reports/{on_facebook}")).await?;
+    ensure!(main_text(&browser).await?.contains("History"));
+    screenshots::save(&browser, "dashboard-report-page-en").await?;
     browser.close().await?;
 
     // What the file holds: two reviews (the refused one stored nothing), one trace and its
@@ -330,6 +364,12 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
         )?;
         ensure!(count == 1);
     }
+    let redaction: String = conn.query_row(
+        "SELECT redaction_json FROM report_redactions WHERE report_id = ?1",
+        [&with_markup],
+        |row| row.get(0),
+    )?;
+    ensure!(redaction.contains(ERASE_REASON), "{redaction}");
     drop(statement);
     drop(conn);
     let output = std::process::Command::new(balise_e2e::companion::companion_binary()?)
@@ -339,7 +379,11 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     let printed = String::from_utf8_lossy(&output.stdout);
     ensure!(output.status.success(), "{printed}");
     ensure!(
-        printed.contains("Evidence chain intact: 7 entries"),
+        printed.contains("Evidence chain intact: 8 entries"),
+        "{printed}"
+    );
+    ensure!(
+        printed.contains("Reports redacted: 1"),
         "{printed}"
     );
     ensure!(

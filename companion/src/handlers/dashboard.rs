@@ -336,9 +336,10 @@ fn render(
     } else {
         let _ = write!(
             html,
-            "<div class=\"table-wrap\"><table class=\"reports\" data-report-list data-matching=\"{}\"><colgroup><col class=\"received\"><col class=\"page\"><col class=\"status\"><col class=\"reporter\"><col class=\"cat\"><col class=\"note\"><col class=\"sha\"><col class=\"shot\"></colgroup>\
-             <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
+            "<div class=\"table-wrap\"><table class=\"reports\" data-report-list data-matching=\"{}\"><colgroup><col class=\"pick\"><col class=\"received\"><col class=\"page\"><col class=\"status\"><col class=\"reporter\"><col class=\"cat\"><col class=\"note\"><col class=\"sha\"><col class=\"shot\"></colgroup>\
+             <thead><tr><th><span class=\"visually-hidden\">{}</span></th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>SHA-256</th><th>{}</th></tr></thead><tbody>",
             data.matching,
+            bi("Choisir", "Select"),
             bi("Reçu", "Received"),
             bi("Page", "Page"),
             bi("Statut", "Status"),
@@ -351,6 +352,19 @@ fn render(
             render_report(&mut html, report);
         }
         html.push_str("</tbody></table></div>");
+        // The checkboxes above belong to this form (their `form` attribute): no script needed.
+        let _ = write!(
+            html,
+            "<form id=\"export-selection\" class=\"inline export-selection\" method=\"post\" action=\"/export\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button type=\"submit\">{}</button> <span class=\"small en\">{}</span></form>",
+            escape(state.csrf()),
+            bi("Exporter la sélection (ZIP)", "Export the selection (ZIP)"),
+            bi(
+                "Cochez des signalements : chacun part avec son paquet de preuves vérifiable et l'exportation est inscrite au journal.",
+                "Tick reports: each goes with its verifiable evidence package, and the export is recorded in the log."
+            ),
+        );
         let shown_to = offset + i64::try_from(data.reports.len()).unwrap_or(0);
         html.push_str("<nav class=\"pager small\">");
         if offset > 0 {
@@ -496,13 +510,14 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     if let Some(stored) = &report.redaction {
         let _ = write!(
             html,
-            "<tr data-redacted><td class=\"small nowrap\">{received}</td>\
+            "<tr data-redacted><td></td><td class=\"small nowrap\">{received}</td>\
              <td><a href=\"/reports/{id}\">{label}</a><div class=\"small en\">{site}</div></td>\
-             <td class=\"small en\">—</td><td class=\"small\">{category}</td><td class=\"small en\">—</td>\
+             <td>{status}</td><td class=\"small en\">—</td><td class=\"small\">{category}</td><td class=\"small en\">—</td>\
              <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
              <div class=\"small en\">{evidence_label} #{seq}</div></td><td class=\"small\">{removed}</td></tr>",
             received = escape(&display_time(&report.received_at)),
             label = bi("Signalement caviardé", "Redacted report"),
+            status = status_badge(report.status),
             site = escape(stored.redaction.site.as_deref().unwrap_or_default()),
             category = stored
                 .redaction
@@ -541,7 +556,9 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     };
     let _ = write!(
         html,
-        "<tr data-report-id=\"{id}\" data-status=\"{status_code}\"><td class=\"small\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
+        "<tr data-report-id=\"{id}\" data-status=\"{status_code}\">\
+         <td><input type=\"checkbox\" name=\"id\" value=\"{id}\" form=\"export-selection\" aria-label=\"{pick_label}\"></td>\
+         <td class=\"small\">{received}<div class=\"en\">{captured_label}<br>{captured}</div></td>\
          <td><a href=\"/reports/{id}\">{title}</a>\
          <div class=\"small en\">{site} · {url_link}</div>{mail}</td>\
          <td>{status}</td><td>{name}<div class=\"small en\">{email}</div></td>\
@@ -552,6 +569,7 @@ fn render_report(html: &mut String, report: &ReportRecord) {
          <img class=\"thumb\" src=\"/reports/{id}/screenshot.png\" alt=\"{shot_alt}\" loading=\"lazy\"></a></td></tr>",
         received = escape(&display_time(&report.received_at)),
         status_code = report.status.as_str(),
+        pick_label = bi("Choisir pour l'exportation", "Select for export"),
         captured_label = bi("capturé", "captured"),
         shot_alt = bi("Capture", "Screenshot"),
         captured = escape(&display_time(
@@ -754,7 +772,7 @@ fn render_filters(html: &mut String, data: &Data, filter: &ReportFilter) {
         let (fr, en) = status.label();
         statuses.push_str(&option(
             status.as_str(),
-            &format!("{fr} / {en}"),
+            &bi(fr, en),
             filter.status == Some(status),
         ));
     }
@@ -763,7 +781,7 @@ fn render_filters(html: &mut String, data: &Data, filter: &ReportFilter) {
         let label = category.label();
         categories.push_str(&option(
             category.as_str(),
-            &escape(&format!("{} / {}", label.fr, label.en)),
+            &bi(&label.fr, &label.en),
             filter.category.as_deref() == Some(category.as_str()),
         ));
     }

@@ -4,6 +4,7 @@ pub mod appointment;
 pub mod assets;
 pub mod attestations;
 pub mod dashboard;
+pub mod exports;
 pub mod health;
 pub mod mail;
 pub mod pairing;
@@ -286,11 +287,11 @@ pub fn refused_page(
         back = crate::html::escape(back),
         title = crate::html::bi(title.0, title.1),
         code = crate::html::escape(code),
-        message = crate::html::escape(message),
+        message = crate::html::one_language(message),
         nothing = crate::html::bi("Rien n'a été enregistré.", "Nothing was stored."),
     );
     let mut response = crate::html::page(
-        &format!("{} / {}", title.0, title.1),
+        crate::html::pick(title.0, title.1),
         crate::html::Nav::Dashboard,
         &body,
     );

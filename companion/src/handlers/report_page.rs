@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::mail::{ForwardBody, forward_report, retry_mail};
 use super::{PageForm, check_page_form, page_form, path_uuid};
 use crate::error::{Error, Result};
-use crate::html::{Nav, bi, display_time, escape, external_link, page, pick};
+use crate::html::{Nav, bi, display_time, escape, external_link, one_language, page, pick};
 use crate::import::{MAX_IMPORT_BYTES, import_file};
 use crate::mail::Role;
 use crate::mail::letter::display_instant;
@@ -241,11 +241,7 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
         ),
         (
             bi("Capturé le", "Captured"),
-            format!(
-                "{}<span class=\"en\" lang=\"en\"> / {}</span>",
-                escape(&captured_fr),
-                escape(&captured_en)
-            ),
+            bi(&captured_fr, &captured_en),
         ),
         (
             bi("Statut", "Status"),
@@ -881,7 +877,7 @@ pub async fn import(State(state): State<AppState>, request: Request) -> Result<R
                 "<p class=\"small\"><a href=\"/\">← {}</a></p><h1>{}</h1><p class=\"notice warn\">{}</p><p>{}</p>",
                 bi("Tableau de bord", "Dashboard"),
                 bi("Importation refusée", "Import refused"),
-                escape(&message),
+                one_language(&message),
                 bi("Rien n'a été enregistré.", "Nothing was stored."),
             );
             let mut response = page(
@@ -935,7 +931,7 @@ fn render_review_form(html: &mut String, state: &AppState, record: &ReportRecord
             format!(
                 "<option value=\"{}\">{}</option>",
                 status.as_str(),
-                escape(&format!("{fr} / {en}"))
+                bi(fr, en)
             )
         })
         .collect();

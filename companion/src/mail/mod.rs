@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod letter;
+pub mod selection;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -619,24 +620,55 @@ pub async fn export_package(store: &Store, report_id: &str, organization: &str) 
     let id = report_id.to_owned();
     let organization = organization.to_owned();
     store
+        .write(move |tx| exported_package(tx, &id, &organization, &now_utc()))
+        .await
+}
+
+/// Several reports' evidence packages in one ZIP, in the order given: each recorded as an
+/// export and built as [`export_package`] builds it, all in one transaction, with a summary
+/// listing them.
+pub async fn export_selection(
+    store: &Store,
+    report_ids: Vec<String>,
+    organization: &str,
+) -> Result<Vec<u8>> {
+    let organization = organization.to_owned();
+    store
         .write(move |tx| {
             let now = now_utc();
-            reports::record_export(tx, &id, &now)?;
-            let mut contents = reports::package_contents(tx, &id, None, &now)?;
-            let (received_at, imported) = reports::provenance(tx, &id)?;
-            let mut input = letter_input(
-                MailKind::Report,
-                None,
-                &contents,
-                received_at,
-                imported,
-                organization,
-            )?;
-            input.summary = true;
-            contents.summary_html = Some(letter::compose(&input).html);
-            package::build(&contents).map_err(|error| Error::internal(error.to_string()))
+            let mut packages = Vec::with_capacity(report_ids.len());
+            for id in report_ids {
+                let bytes = exported_package(tx, &id, &organization, &now)?;
+                packages.push((id, bytes));
+            }
+            let summary = selection::selection_summary(&packages, &organization, &now);
+            package::build_selection(&packages, &summary, &now)
+                .map_err(|error| Error::internal(error.to_string()))
         })
         .await
+}
+
+/// Records an export of a report now and builds its package with a readable summary.
+fn exported_package(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    organization: &str,
+    now: &str,
+) -> Result<Vec<u8>> {
+    reports::record_export(tx, id, now)?;
+    let mut contents = reports::package_contents(tx, id, None, now)?;
+    let (received_at, imported) = reports::provenance(tx, id)?;
+    let mut input = letter_input(
+        MailKind::Report,
+        None,
+        &contents,
+        received_at,
+        imported,
+        organization.to_owned(),
+    )?;
+    input.summary = true;
+    contents.summary_html = Some(letter::compose(&input).html);
+    package::build(&contents).map_err(|error| Error::internal(error.to_string()))
 }
 
 enum Attempt {
