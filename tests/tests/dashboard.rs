@@ -307,7 +307,10 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
         english.contains("Dashboard") && english.contains("Evidence chain"),
         "{english}"
     );
-    ensure!(!english.contains("Chaîne de preuves"), "one language at a time");
+    ensure!(
+        !english.contains("Chaîne de preuves"),
+        "one language at a time"
+    );
     screenshots::save(&browser, "dashboard-list-en").await?;
     flows::open_dashboard(&browser, companion, &format!("/reports/{on_facebook}")).await?;
     ensure!(main_text(&browser).await?.contains("History"));
@@ -382,10 +385,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
         printed.contains("Evidence chain intact: 8 entries"),
         "{printed}"
     );
-    ensure!(
-        printed.contains("Reports redacted: 1"),
-        "{printed}"
-    );
+    ensure!(printed.contains("Reports redacted: 1"), "{printed}");
     ensure!(
         printed.contains("Trace screenshots verified: 1 of 1"),
         "{printed}"

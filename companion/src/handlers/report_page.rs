@@ -239,10 +239,7 @@ fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
                 escape(record.nested("reporter", "email").unwrap_or_default())
             ),
         ),
-        (
-            bi("Capturé le", "Captured"),
-            bi(&captured_fr, &captured_en),
-        ),
+        (bi("Capturé le", "Captured"), bi(&captured_fr, &captured_en)),
         (
             bi("Statut", "Status"),
             super::dashboard::status_badge(record.status),
