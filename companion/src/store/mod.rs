@@ -146,20 +146,8 @@ impl Store {
         E: From<Error> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        join(
-            tokio::task::spawn_blocking(move || {
-                let mut guard = lock(&inner.writer);
-                let conn = guard.as_mut().ok_or(Error::Closed)?;
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(Error::from)?;
-                let value = f(&tx)?;
-                tx.commit().map_err(Error::from)?;
-                Ok(value)
-            })
-            .await,
-        )
+        let store = self.clone();
+        join(tokio::task::spawn_blocking(move || store.write_blocking(f)).await)
     }
 
     /// As [`Store::write`], on the calling thread: for start-up, before serving.
