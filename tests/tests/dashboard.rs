@@ -282,6 +282,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
 
     // The manager erases the report with markup (privacy), with a reason, from its page.
     flows::open_dashboard(&browser, companion, &format!("/reports/{with_markup}")).await?;
+    click(&browser, "details.erase summary").await?;
     type_into(&browser, "textarea[name=reason]", ERASE_REASON).await?;
     click(
         &browser,
