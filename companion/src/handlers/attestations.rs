@@ -1,18 +1,15 @@
 //! Attestations: a checked publication recorded as evidence (idempotent, one transaction), and their list.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use balise_core::report::AttestationV1;
 use serde_json::json;
 
-use super::{
-    JSON_BODY_LIMIT, Page, idempotency_key, idempotent_request, idempotent_write, parse_json,
-    read_body, require_json, stored_response,
-};
+use super::extract::{IdempotencyKey, JsonBody, JsonInput};
+use super::{Page, idempotent_request, idempotent_write, stored_response};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::attestations::{self, NewAttestation};
@@ -21,17 +18,20 @@ use crate::store::idempotency::StoredResponse;
 /// Endpoint name mixed into the idempotency hash.
 pub const CREATE_ENDPOINT: &str = "POST /api/v1/attestations";
 
+impl JsonInput for AttestationV1 {
+    const INVALID: &'static str = "invalid_attestation";
+}
+
 /// `POST /api/v1/attestations` (`AttestationV1` JSON, token, `Idempotency-Key`) →
 /// 201 `{ id, evidenceSeq, entryHash, receivedAt }` after COMMIT.
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    IdempotencyKey(key): IdempotencyKey,
+    JsonBody {
+        value: attestation,
+        bytes,
+    }: JsonBody<AttestationV1>,
 ) -> Result<Response> {
-    require_json(&headers)?;
-    let key = idempotency_key(&headers)?;
-    let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
-    let attestation: AttestationV1 = parse_json(&bytes, "invalid_attestation")?;
     attestation.validate().map_err(|error| {
         Error::unprocessable(
             "invalid_attestation",

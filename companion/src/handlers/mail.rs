@@ -1,18 +1,15 @@
 //! Email: forwarding a report to the board, retrying an email, and the state of forwarding.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use balise_core::package::Forward;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    JSON_BODY_LIMIT, idempotent_request, idempotent_write, optional_idempotency_key, parse_json,
-    path_uuid, read_body, require_json, stored_response,
-};
+use super::extract::{JsonBody, JsonInput, OptionalIdempotencyKey};
+use super::{idempotent_request, idempotent_write, path_uuid, stored_response};
 use crate::error::{Error, Result};
 use crate::mail::Role;
 use crate::state::AppState;
@@ -35,6 +32,10 @@ pub struct ForwardBody {
     pub to: String,
     /// The verified facts the board needs to answer.
     pub facts: String,
+}
+
+impl JsonInput for ForwardBody {
+    const INVALID: &'static str = "invalid_forward";
 }
 
 /// Checks a forward request and builds the JSON recorded as evidence.
@@ -114,14 +115,13 @@ pub async fn forward_report(
 pub async fn forward(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
+    JsonBody {
+        value: request,
+        bytes: _,
+    }: JsonBody<ForwardBody>,
 ) -> Result<Response> {
-    require_json(&headers)?;
-    let key = optional_idempotency_key(&headers)?;
     let id = path_uuid(&id, "signalement / report")?;
-    let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
-    let request: ForwardBody = parse_json(&bytes, "invalid_forward")?;
     let json = forward_json(&state, &request)?;
     let idempotent = key.map(|key| {
         idempotent_request(

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod attestations;
 pub mod dashboard;
 pub mod exports;
+pub mod extract;
 pub mod health;
 pub mod mail;
 pub mod pairing;

@@ -3,17 +3,16 @@
 use std::fmt::Write;
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    PAIRING_BODY_LIMIT, now_unix, page_form, parse_json, path_uuid, read_body, require_json,
-};
+use super::extract::{JsonBody, JsonInput};
+use super::{PAIRING_BODY_LIMIT, now_unix, page_form, path_uuid};
 use crate::error::{Error, Result};
 use crate::html::{Nav, bi, display_time, escape, page, pick};
 use crate::security::{is_extension_origin, origin_browser};
@@ -34,20 +33,35 @@ pub struct PairingBody {
     pub browser: String,
 }
 
-fn request_origin(headers: &HeaderMap) -> Result<String> {
-    headers
-        .get(header::ORIGIN)
-        .and_then(|value| value.to_str().ok())
-        .filter(|origin| is_extension_origin(origin))
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            Error::client(
-                StatusCode::FORBIDDEN,
-                "origin_required",
-                "Le jumelage se fait depuis l'extension (en-tête Origin d'extension requis). / \
-                 Pairing is done from the extension (an extension Origin header is required).",
-            )
-        })
+impl JsonInput for PairingBody {
+    const LIMIT: usize = PAIRING_BODY_LIMIT;
+    const INVALID: &'static str = "invalid_pairing_request";
+}
+
+/// The extension asking: its `Origin`, which must be an extension's (403 `origin_required`
+/// otherwise). Checked before the body is read.
+#[derive(Debug)]
+pub struct RequestingExtension(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestingExtension {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self> {
+        parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|value| value.to_str().ok())
+            .filter(|origin| is_extension_origin(origin))
+            .map(|origin| Self(origin.to_owned()))
+            .ok_or_else(|| {
+                Error::client(
+                    StatusCode::FORBIDDEN,
+                    "origin_required",
+                    "Le jumelage se fait depuis l'extension (en-tête Origin d'extension requis). / \
+                     Pairing is done from the extension (an extension Origin header is required).",
+                )
+            })
+    }
 }
 
 fn invalid(message: &str) -> Error {
@@ -68,13 +82,9 @@ fn pairing_code() -> Result<String> {
 /// `POST /api/v1/pairing` → 201 `{ requestId, code, expiresAt }`.
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    RequestingExtension(origin): RequestingExtension,
+    JsonBody { value: request, .. }: JsonBody<PairingBody>,
 ) -> Result<Response> {
-    let origin = request_origin(&headers)?;
-    require_json(&headers)?;
-    let bytes = read_body(&headers, body, PAIRING_BODY_LIMIT).await?;
-    let request: PairingBody = parse_json(&bytes, "invalid_pairing_request")?;
     let label = request.label.trim().to_owned();
     if label.is_empty() || label.chars().count() > 80 || label.chars().any(char::is_control) {
         return Err(invalid("label must be 1 to 80 printable characters"));
@@ -114,13 +124,13 @@ pub async fn create(
 }
 
 /// `GET /api/v1/pairing/{requestId}` from the requesting origin →
-/// `pending` / `approved` (+ `token` the first time) / `rejected` / `expired`.
+/// `pending` / `approved` (+ the browser's own `token` until the request expires) /
+/// `rejected` / `expired`.
 pub async fn poll(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    RequestingExtension(origin): RequestingExtension,
 ) -> Result<Response> {
-    let origin = request_origin(&headers)?;
     let id = path_uuid(&id, "demande de jumelage / pairing request")?;
     let now = now_utc();
     let outcome = state

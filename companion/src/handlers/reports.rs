@@ -1,19 +1,19 @@
 //! Reports: upload (multipart, idempotent, one transaction), annotate, read, list, screenshot.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::multipart::MultipartError;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use balise_core::report::{ReportAnnotation, ReportV1};
 use balise_core::validate::is_http_url;
 use serde_json::json;
 
+use super::extract::{JsonBody, JsonInput, OptionalIdempotencyKey};
 use super::{
-    JSON_BODY_LIMIT, Page, content_length, idempotency_key, idempotent_request, idempotent_write,
-    optional_idempotency_key, parse_json, path_uuid, read_body, require_json, stored_response,
+    Page, content_length, idempotency_key, idempotent_request, idempotent_write, parse_json,
+    path_uuid, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
@@ -192,19 +192,21 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     Ok(stored_response(stored))
 }
 
+impl JsonInput for ReportAnnotation {
+    const INVALID: &'static str = "invalid_annotation";
+}
+
 /// `PATCH /api/v1/reports/{id}` with `ReportAnnotation` JSON → 200; a new evidence entry,
 /// the original report untouched. `Idempotency-Key` is optional here (same semantics when sent).
 pub async fn annotate(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
+    JsonBody {
+        value: annotation, ..
+    }: JsonBody<ReportAnnotation>,
 ) -> Result<Response> {
-    require_json(&headers)?;
-    let key = optional_idempotency_key(&headers)?;
     let id = path_uuid(&id, "signalement / report")?;
-    let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
-    let annotation: ReportAnnotation = parse_json(&bytes, "invalid_annotation")?;
     annotation.validate().map_err(|error| {
         Error::unprocessable(
             "invalid_annotation",

@@ -1,7 +1,6 @@
 //! A report's status (triage): the report page's form `POST /reports/{id}/review` and the
 //! API `POST /api/v1/reports/{id}/review`; the rules live in `store::reviews`.
 
-use axum::body::Body;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,9 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::extract::{JsonBody, JsonInput, OptionalIdempotencyKey};
 use super::{
-    JSON_BODY_LIMIT, PageForm, idempotent_request, idempotent_write, optional_idempotency_key,
-    page_form, parse_json, path_uuid, read_body, refused_page, require_json, stored_response,
+    PageForm, idempotent_request, idempotent_write, page_form, path_uuid, refused_page,
+    stored_response,
 };
 use crate::error::{Error, Result};
 use crate::html::bi;
@@ -31,6 +31,10 @@ pub struct ReviewBody {
     /// The note (required to dismiss, resolve or reopen).
     #[serde(default)]
     pub note: String,
+}
+
+impl JsonInput for ReviewBody {
+    const INVALID: &'static str = "invalid_review";
 }
 
 fn status_of(name: &str) -> Result<ReviewStatus> {
@@ -61,14 +65,10 @@ fn receipt(id: &str, record: &ReviewRecord) -> serde_json::Value {
 pub async fn api(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    OptionalIdempotencyKey(key): OptionalIdempotencyKey,
+    JsonBody { value: request, .. }: JsonBody<ReviewBody>,
 ) -> Result<Response> {
-    require_json(&headers)?;
-    let key = optional_idempotency_key(&headers)?;
     let id = path_uuid(&id, "signalement / report")?;
-    let bytes = read_body(&headers, body, JSON_BODY_LIMIT).await?;
-    let request: ReviewBody = parse_json(&bytes, "invalid_review")?;
     let status = status_of(&request.status)?;
     let idempotent = key.map(|key| {
         idempotent_request(
