@@ -113,6 +113,22 @@ async fn approve_on_pairing_page(
         )
     })
     .await?;
+    // The extension's content script updates the page's pairing section and marks this
+    // browser's request, which moves the table: click only once the page has settled, or
+    // the click lands where the button was.
+    let state =
+        pairing_section_state(browser, &["ready", "pending", "paired", "paired-elsewhere"]).await?;
+    if state == "pending" {
+        eventually(WAIT, "this browser's request to be marked", || async {
+            Ok(browser
+                .client()
+                .find(Locator::Css("tr[data-balise-this-browser]"))
+                .await
+                .ok()
+                .map(|_| ()))
+        })
+        .await?;
+    }
     let approve = browser
         .client()
         .find(Locator::Css(&format!(
@@ -201,11 +217,29 @@ pub async fn pair_from_welcome_page(
 /// companion's answer: navigating away at once can cancel the approval's form post.
 async fn approve_and_wait(browser: &Browser, approve: fantoccini::elements::Element) -> Result<()> {
     approve.click().await?;
-    eventually(WAIT, "the companion to confirm the approval", || async {
+    let confirmed = eventually(WAIT, "the companion to confirm the approval", || async {
         let url = browser.client().current_url().await?;
         Ok(url.as_str().contains("done=approved").then_some(()))
     })
-    .await
+    .await;
+    if let Err(error) = confirmed {
+        // Say where the browser stands, for whoever reads the failure.
+        let url = browser.client().current_url().await?;
+        let text = browser
+            .eval(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await?;
+        let text: String = text
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .take(600)
+            .collect();
+        bail!("{error}; the browser is at {url}: {text}");
+    }
+    Ok(())
 }
 
 /// Pairs from the companion's own pairing page, touching no setting: "Pair this browser"
