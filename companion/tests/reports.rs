@@ -606,6 +606,16 @@ async fn tampering_in_the_file_is_detected() {
     let status = balise_companion::verify_evidence_chain(&db).unwrap();
     assert!(status.is_intact(), "{status:?}");
     assert_eq!(status.entries, 4);
+    let report_page = |id: String| {
+        let client = server.client.clone();
+        let url = server.url(&format!("/reports/{id}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(
+        report_page(ids[0].clone())
+            .await
+            .contains("data-chain=\"intact\"")
+    );
 
     // Someone edits the second report's note directly in the file.
     db.execute(
@@ -632,6 +642,10 @@ async fn tampering_in_the_file_is_detected() {
         html.contains("Rompue à l&#39;entrée 3"),
         "at entry 3: {html}"
     );
+    // Every report's page says so too, not only the tampered one's.
+    let page = report_page(ids[0].clone()).await;
+    assert!(page.contains("data-chain=\"broken\""), "{page}");
+    assert!(page.contains("rompue à l&#39;entrée 3"), "{page}");
 
     // Someone swaps a screenshot's bytes: reading it is an integrity error, not the bytes.
     db.execute(
