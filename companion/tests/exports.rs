@@ -29,15 +29,7 @@ async fn the_ticked_reports_leave_as_one_zip_of_verifiable_packages() {
     let second = upload(&server, &token, 90).await;
     let third = upload(&server, &token, 170).await;
 
-    let page = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = server.page("/").await;
     for id in [&first, &second, &third] {
         assert!(
             page.contains(&format!(

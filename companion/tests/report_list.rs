@@ -445,15 +445,7 @@ async fn html_in_every_report_field_is_shown_as_text() {
         .await;
     assert_eq!(response.status(), 201);
     // The report's own note shows until an annotation brings a newer one.
-    let before = server
-        .client
-        .get(server.url(&format!("/reports/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let before = server.page(&format!("/reports/{id}")).await;
     assert!(!before.contains("<iframe"));
     assert!(before.contains("&lt;iframe src=javascript:alert(&#39;note&#39;)&gt;"));
     let response = server
@@ -483,15 +475,7 @@ async fn html_in_every_report_field_is_shown_as_text() {
         format!("/reports/{id}"),
     ];
     for path in &pages {
-        let html = server
-            .client
-            .get(server.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = server.page(path).await;
         for raw in [
             "<script>alert",
             "<img src=x",
@@ -505,15 +489,7 @@ async fn html_in_every_report_field_is_shown_as_text() {
         }
         assert!(html.contains("&lt;"), "{path}");
     }
-    let report_page = server
-        .client
-        .get(server.url(&format!("/reports/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let report_page = server.page(&format!("/reports/{id}")).await;
     for escaped in [
         "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;",
         "&lt;img src=x onerror=alert(&#39;name&#39;)&gt;",
@@ -526,15 +502,7 @@ async fn html_in_every_report_field_is_shown_as_text() {
         assert!(report_page.contains(escaped), "{escaped}");
     }
     // The filtered list still finds it by its (escaped) title.
-    let html = server
-        .client
-        .get(server.url("/?q=alert('title')"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/?q=alert('title')").await;
     assert_eq!(listed(&html), vec![id]);
     server.stop().await;
 }

@@ -108,15 +108,7 @@ async fn a_report_is_stored_and_served_back_verified() {
     assert_eq!(list["reports"][0]["id"], id);
 
     // Dashboard: escaped, with the chain verified and the thumbnail served.
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/").await;
     assert!(html.contains("Marie Tremblay"));
     assert!(html.contains("&lt;b&gt;| Facebook"));
     assert!(!html.contains("<b>| Facebook"));
@@ -573,15 +565,7 @@ async fn annotations_add_evidence_and_keep_the_original() {
     let chain = balise_companion::verify_evidence_chain(&server.db()).unwrap();
     assert!(chain.is_intact());
     assert_eq!(chain.entries, 3);
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/").await;
     assert!(html.contains("Harcèlement ou attaque personnelle"));
     server.stop().await;
 }
@@ -606,6 +590,16 @@ async fn tampering_in_the_file_is_detected() {
     let status = balise_companion::verify_evidence_chain(&db).unwrap();
     assert!(status.is_intact(), "{status:?}");
     assert_eq!(status.entries, 4);
+    let report_page = |id: String| {
+        let client = server.client.clone();
+        let url = server.url(&format!("/reports/{id}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(
+        report_page(ids[0].clone())
+            .await
+            .contains("data-chain=\"intact\"")
+    );
 
     // Someone edits the second report's note directly in the file.
     db.execute(
@@ -615,15 +609,7 @@ async fn tampering_in_the_file_is_detected() {
     .unwrap();
     let status = balise_companion::verify_evidence_chain(&db).unwrap();
     assert_eq!(status.first_broken_seq, Some(3), "{status:?}");
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/").await;
     assert!(
         html.contains("Rompue à l&#39;entrée"),
         "dashboard shows the break"
@@ -632,6 +618,10 @@ async fn tampering_in_the_file_is_detected() {
         html.contains("Rompue à l&#39;entrée 3"),
         "at entry 3: {html}"
     );
+    // Every report's page says so too, not only the tampered one's.
+    let page = report_page(ids[0].clone()).await;
+    assert!(page.contains("data-chain=\"broken\""), "{page}");
+    assert!(page.contains("rompue à l&#39;entrée 3"), "{page}");
 
     // Someone swaps a screenshot's bytes: reading it is an integrity error, not the bytes.
     db.execute(
@@ -764,15 +754,7 @@ async fn attestations_are_stored_once_with_evidence() {
         .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["attestations"][0]["attestation"], attestation(&id));
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/").await;
     assert!(html.contains("Numéro public du bureau syndical."));
     server.stop().await;
 }

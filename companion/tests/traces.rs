@@ -81,15 +81,7 @@ async fn post_trace(server: &TestServer, csrf: &str, trace: &Trace<'_>) -> reqwe
 }
 
 async fn csrf(server: &TestServer) -> String {
-    let html = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page("/").await;
     assert!(html.contains("action=\"/traces\""), "the add-a-trace form");
     csrf_from(&html)
 }

@@ -102,12 +102,17 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             clock.step("settings");
             let lang =
                 t::resolve_language(settings.language, browser::browser_language().as_deref());
-            let pairing_page = web_sys::window()
-                .and_then(|window| window.location().href().ok())
-                .and_then(|href| balise_core::companion_page::pairing_page_companion(&href));
+            let href = web_sys::window().and_then(|window| window.location().href().ok());
+            let pairing_page = href
+                .as_deref()
+                .and_then(balise_core::companion_page::pairing_page_companion);
+            // The companion's own pages (its dashboard) get no report button.
+            let own_companion = href.as_deref().is_some_and(|href| {
+                balise_core::companion_page::is_companion_page(href, &settings.companion_url)
+            });
             let attached = match pairing_page {
                 Some(companion) if top => pairing_page::attach(&document, companion),
-                _ if top => mount_report_button(lang),
+                _ if top && !own_companion => mount_report_button(lang),
                 _ => Ok(()),
             };
             if let Err(error) = attached {

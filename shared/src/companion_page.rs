@@ -37,6 +37,30 @@ pub fn pairing_page_companion(url: &str) -> Option<String> {
     }
 }
 
+/// Whether `page_url` is one of the companion's own pages (its dashboard, its pairing
+/// page): plain `http` on a loopback host and the same port as `companion_url`. The
+/// loopback names (`127.0.0.1`, `localhost`, `[::1]`) count as one, since the companion
+/// answers to all three. Balise shows no report button there: it would report the
+/// companion's own evidence to itself.
+pub fn is_companion_page(page_url: &str, companion_url: &str) -> bool {
+    match (loopback_port(page_url), loopback_port(companion_url)) {
+        (Some(page), Some(companion)) => page == companion,
+        _ => false,
+    }
+}
+
+/// The port of a plain `http` URL on a loopback host (80 when none is written).
+fn loopback_port(url: &str) -> Option<u16> {
+    let (scheme, rest) = url.trim().split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") {
+        return None;
+    }
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest[..authority_end].to_ascii_lowercase();
+    let (host, port) = split_host_port(&authority)?;
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]").then_some(port.unwrap_or(80))
+}
+
 /// Splits `host[:port]` (host possibly a bracketed IPv6 literal); `None` for a user name,
 /// an empty host or a port that is not a number from 1 to 65535.
 fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
@@ -79,6 +103,31 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_companions_own_pages_are_those_of_its_loopback_port() {
+        let companion = "http://127.0.0.1:7878";
+        for page in [
+            "http://127.0.0.1:7878/",
+            "http://127.0.0.1:7878/reports/abc?done=x",
+            "http://localhost:7878/pair",
+            "http://[::1]:7878/settings",
+        ] {
+            assert!(is_companion_page(page, companion), "{page}");
+        }
+        assert!(is_companion_page("http://localhost/", "http://127.0.0.1/"));
+        for page in [
+            "http://127.0.0.1:7879/",
+            "https://127.0.0.1:7878/",
+            "http://127.0.0.1.evil.example:7878/",
+            "http://user@127.0.0.1:7878/",
+            "http://10.0.0.1:7878/",
+            "https://www.facebook.com/",
+        ] {
+            assert!(!is_companion_page(page, companion), "{page}");
+        }
+        assert!(!is_companion_page("http://127.0.0.1:7878/", "not a url"));
+    }
 
     #[test]
     fn loopback_pairing_pages_give_the_companion_base() {

@@ -181,6 +181,18 @@ impl TestServer {
             .to_owned()
     }
 
+    /// A page's HTML, read as the signed-in manager's browser would (whatever its status).
+    pub async fn page(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// GET /pair as the browser would (no Origin on a navigation).
     pub async fn pair_page(&self) -> String {
         let response = self.client.get(self.url("/pair")).send().await.unwrap();

@@ -214,7 +214,7 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     if let Some(stored) = &report.redaction {
         let _ = write!(
             html,
-            "<tr data-redacted><td></td><td class=\"small nowrap\">{received}</td>\
+            "<tr data-redacted><td></td><td class=\"small\">{received}</td>\
              <td><a href=\"/reports/{id}\">{label}</a><div class=\"small en\">{site}</div></td>\
              <td>{status}</td><td class=\"small en\">—</td><td class=\"small\">{category}</td><td class=\"small en\">—</td>\
              <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\

@@ -28,6 +28,7 @@ use crate::html::{Nav, bi, escape, page, pick};
 use crate::state::AppState;
 use crate::store::history::{self, HistoryItem};
 use crate::store::reports::{self, ReportRecord};
+use crate::store::{ChainStatus, verify_evidence_chain};
 
 /// Query of `GET /reports/{id}`.
 #[derive(Debug, Deserialize)]
@@ -40,6 +41,8 @@ struct Data {
     record: ReportRecord,
     screenshot: std::result::Result<String, String>,
     history: Vec<HistoryItem>,
+    /// The whole evidence chain, checked again for this page.
+    chain: ChainStatus,
 }
 
 /// `GET /reports/{id}`
@@ -56,11 +59,13 @@ pub async fn show(
             let record =
                 reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
             let history = history::for_report(tx, &id)?;
+            let chain = verify_evidence_chain(tx)?;
             if record.redaction.is_some() {
                 return Ok(Data {
                     record,
                     screenshot: Err(String::new()),
                     history,
+                    chain,
                 });
             }
             let screenshot = match reports::screenshot(tx, &id) {
@@ -72,6 +77,7 @@ pub async fn show(
                 record,
                 screenshot,
                 history,
+                chain,
             })
         })
         .await?;

@@ -82,9 +82,22 @@ pub(super) fn render_fields(html: &mut String, data: &Data, id: &str) {
     rows.push((
         bi("Entrée du journal", "Evidence entry"),
         format!(
-            "#{} <span class=\"hash\">{}</span>",
+            "#{} <span class=\"hash\">{}</span> {}",
             record.evidence_seq,
-            escape(&record.entry_hash)
+            escape(&record.entry_hash),
+            match data.chain.first_broken_seq {
+                None => format!(
+                    "<span class=\"status-ok\" data-chain=\"intact\">✓ {}</span>",
+                    bi("chaîne vérifiée", "chain verified")
+                ),
+                Some(seq) => format!(
+                    "<span class=\"status-bad\" data-chain=\"broken\">{} {seq}</span>",
+                    bi(
+                        "chaîne de preuves rompue à l'entrée",
+                        "evidence chain broken at entry"
+                    )
+                ),
+            }
         ),
     ));
     let verification = match &data.screenshot {
