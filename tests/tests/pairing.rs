@@ -82,17 +82,16 @@ async fn pairing_from_the_companions_page_sets_its_address_and_reports_reach_it(
     // The companion's own dashboard gets no "Report" button (it would report the evidence
     // to itself), once the content script has finished starting there.
     flows::open_dashboard(&browser, &companion, "/").await?;
-    let started =
-        balise_e2e::eventually(balise_e2e::WAIT, "the content script to start", || async {
-            let done = browser
-                .eval(
-                    "return document.documentElement.hasAttribute('data-balise-startup-ms')",
-                    vec![],
-                )
-                .await?;
-            Ok((done == serde_json::json!(true)).then_some(()))
-        })
-        .await;
+    let started = eventually(WAIT, "the content script to start", || async {
+        let done = browser
+            .eval(
+                "return document.documentElement.hasAttribute('data-balise-startup-ms')",
+                vec![],
+            )
+            .await?;
+        Ok((done == serde_json::json!(true)).then_some(()))
+    })
+    .await;
     started?;
     let report_button = browser
         .eval(
