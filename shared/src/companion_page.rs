@@ -13,22 +13,8 @@ pub const PAIRING_PATH: &str = "/pair";
 /// companion's pairing page on this machine: plain `http`, a loopback host, an explicit
 /// or default port, no user name, path `/pair` (any query or fragment). `None` otherwise.
 pub fn pairing_page_companion(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !scheme.eq_ignore_ascii_case("http") {
-        return None;
-    }
-    if url.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
-        return None;
-    }
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, after) = rest.split_at(authority_end);
-    let path = after.split(['?', '#']).next().unwrap_or_default();
+    let (host, port, path) = loopback_http(url)?;
     if path != PAIRING_PATH {
-        return None;
-    }
-    let authority = authority.to_ascii_lowercase();
-    let (host, port) = split_host_port(&authority)?;
-    if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
         return None;
     }
     match port {
@@ -43,22 +29,33 @@ pub fn pairing_page_companion(url: &str) -> Option<String> {
 /// answers to all three. Balise shows no report button there: it would report the
 /// companion's own evidence to itself.
 pub fn is_companion_page(page_url: &str, companion_url: &str) -> bool {
-    match (loopback_port(page_url), loopback_port(companion_url)) {
+    let port = |url: &str| loopback_http(url.trim()).map(|(_, port, _)| port.unwrap_or(80));
+    match (port(page_url), port(companion_url)) {
         (Some(page), Some(companion)) => page == companion,
         _ => false,
     }
 }
 
-/// The port of a plain `http` URL on a loopback host (80 when none is written).
-fn loopback_port(url: &str) -> Option<u16> {
-    let (scheme, rest) = url.trim().split_once("://")?;
+/// A plain `http` URL on a loopback host (`127.0.0.1`, `localhost`, `[::1]`), with no user
+/// name and no white space: its host (lowercase), its port if written, and its path
+/// (without query or fragment). `None` for anything else.
+fn loopback_http(url: &str) -> Option<(String, Option<u16>, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
     if !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
+    if url.chars().any(|ch| ch.is_whitespace() || ch.is_control()) {
+        return None;
+    }
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = rest[..authority_end].to_ascii_lowercase();
+    let (authority, after) = rest.split_at(authority_end);
+    let path = after.split(['?', '#']).next().unwrap_or_default();
+    let authority = authority.to_ascii_lowercase();
     let (host, port) = split_host_port(&authority)?;
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]").then_some(port.unwrap_or(80))
+    if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+        return None;
+    }
+    Some((host.to_owned(), port, path))
 }
 
 /// Splits `host[:port]` (host possibly a bracketed IPv6 literal); `None` for a user name,
