@@ -255,6 +255,7 @@ table.reports col.sha { width:8%; } table.reports col.shot { width:10%; }
 .badge[data-status=resolved] { background:#e6f4f1; border-color:#9fd3c7; }
 ol.history { padding-left:22px; } ol.history li { margin:8px 0; }
 ol.history .meta { font-size:12.5px; color:var(--muted); }
+.muted { color:var(--muted); }
 footer { color:var(--muted); font-size:12.5px; padding-top:36px; padding-bottom:40px; }
 "#;
 

@@ -103,6 +103,16 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // The manager's triage note names the person too.
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/reports/{id}/review")))
+        .headers(extension_headers(&token))
+        .json(&serde_json::json!({ "status": "under_review", "note": "Revue REVUE4C8E" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
     // An export taken before the erasure, as the board would have received it.
     let response = server
         .client
@@ -191,6 +201,24 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
     );
     assert_eq!(redaction["removed"][0]["kind"], "report_received");
     assert_eq!(redaction["removed"][1]["kind"], "report_annotated");
+    // The review's note goes; its statuses stay in the chained redaction.
+    assert_eq!(redaction["removed"][2]["kind"], "report_reviewed");
+    assert_eq!(redaction["removed"][2]["review"]["status"], "under_review");
+    assert_eq!(redaction["removed"][2]["review"]["previous"], "new");
+    assert_eq!(redaction["status"], "under_review");
+    let (review_json, review_status, review_note): (String, String, String) = server
+        .db()
+        .query_row(
+            "SELECT review_json, status, note FROM report_reviews WHERE report_id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert!(review_json.contains("\"redacted\""), "{review_json}");
+    assert_eq!(
+        (review_status.as_str(), review_note.as_str()),
+        ("under_review", "")
+    );
     assert_eq!(redaction["screenshotSha256"], sha256_hex(&screenshot));
     assert_eq!(redaction["reason"], reason);
     assert_eq!(redaction["by"], "manager");
@@ -208,9 +236,42 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
     assert!(!redacted_page.contains("<script>alert(1)"));
     assert!(!redacted_page.contains("EFFACEMOI7F3A") && !redacted_page.contains("ANNOTEE9D1E"));
     assert!(!redacted_page.contains("/redact\""), "no second erase form");
+    assert!(!redacted_page.contains("REVUE4C8E"));
+    assert!(
+        redacted_page.contains("data-status=\"under_review\""),
+        "the status it had"
+    );
+    assert!(
+        redacted_page.contains("data-note-erased"),
+        "its history says the review's note was erased"
+    );
+    assert!(redacted_page.contains("data-kind=\"report_redacted\""));
+    // The list still files it under its status, and the API says so.
+    let under_review = page(&server, "/?status=under_review").await;
+    assert!(under_review.contains(&format!("data-report-id=\"{id}\"")));
+    let listed = server
+        .client
+        .get(server.url(&format!("/api/v1/reports/{id}")))
+        .headers(extension_headers(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let listed: Value = listed.json().await.unwrap();
+    assert_eq!(listed["status"], "under_review", "{listed}");
+    // A redacted report is not reviewed again.
+    let response = server
+        .client
+        .post(server.url(&format!("/api/v1/reports/{id}/review")))
+        .headers(extension_headers(&token))
+        .json(&serde_json::json!({ "status": "resolved", "note": "Fermé" }))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, 410, "report_redacted").await;
     let dashboard = page(&server, "/").await;
     assert!(
-        dashboard.contains("data-redacted>"),
+        dashboard.contains(&format!("<tr data-redacted data-report-id=\"{id}\"")),
         "the list shows it as redacted"
     );
     assert!(
@@ -281,7 +342,7 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
 
     // The bytes are gone from the file, not only from the pages.
     let bytes = file_bytes(dir.path());
-    for marker in ["EFFACEMOI7F3A", "effacemoi7f3a", "ANNOTEE9D1E"] {
+    for marker in ["EFFACEMOI7F3A", "effacemoi7f3a", "ANNOTEE9D1E", "REVUE4C8E"] {
         assert!(
             !contains(&bytes, marker.as_bytes()),
             "{marker} still in the file"
@@ -314,6 +375,32 @@ async fn the_manager_erases_a_report_with_a_reason_and_only_its_hashes_stay() {
 
     // Tampering with the redaction breaks the chain at its entry…
     let conn = rusqlite::Connection::open(dir.path().join("balise.sqlite3")).unwrap();
+    // (a stubbed review whose status column is rewritten is caught first, at its own entry)
+    let review_seq: i64 = conn
+        .query_row(
+            "SELECT evidence_seq FROM report_reviews WHERE report_id = ?1",
+            [&id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute(
+        "UPDATE report_reviews SET status = 'resolved' WHERE report_id = ?1",
+        [&id],
+    )
+    .unwrap();
+    let (code, printed) = verify(dir.path(), &[]);
+    assert_eq!(code, 1, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "ALTERED: evidence-log entry {review_seq}: the review row's status or note column differs from its chained record"
+        )),
+        "{printed}"
+    );
+    conn.execute(
+        "UPDATE report_reviews SET status = 'under_review' WHERE report_id = ?1",
+        [&id],
+    )
+    .unwrap();
     conn.execute(
         "UPDATE report_redactions SET redaction_json = replace(redaction_json, 'effacement', 'oubli')",
         [],

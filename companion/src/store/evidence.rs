@@ -266,7 +266,8 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
             .optional()?,
         KIND_REVIEW => match super::reviews::row_problem(conn, entry.seq)? {
             Some((_, json, Some(problem)))
-                if sha256_hex(json.as_bytes()) == entry.payload_sha256 =>
+                if sha256_hex(json.as_bytes()) == entry.payload_sha256
+                    || super::privacy::is_stub(&json) =>
             {
                 return Ok(Some(problem));
             }
@@ -284,7 +285,7 @@ fn payload_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<St
     };
     let redactable = matches!(
         entry.kind.as_str(),
-        KIND_REPORT | KIND_IMPORT | KIND_ANNOTATION | KIND_FORWARD
+        KIND_REPORT | KIND_IMPORT | KIND_ANNOTATION | KIND_FORWARD | KIND_REVIEW
     );
     Ok(match stored {
         None => Some(format!("the {} row it records is missing", entry.kind)),

@@ -4,8 +4,9 @@
 use balise_core::report::ReportAnnotation;
 use rusqlite::{Connection, OptionalExtension};
 
-use super::evidence::{EvidenceEntry, KIND_ANNOTATION, KIND_FORWARD, KIND_REVIEW};
-use super::reviews::ReviewJson;
+use super::evidence::{EvidenceEntry, KIND_ANNOTATION, KIND_FORWARD, KIND_REDACTION, KIND_REVIEW};
+use super::privacy;
+use super::reviews::{self, ReviewJson};
 use crate::store::Result;
 
 /// What an entry recorded, as far as a person needs it.
@@ -21,12 +22,24 @@ pub enum Detail {
         note: Option<String>,
     },
     /// A review: the status change and its note.
-    Review(ReviewJson),
+    Review {
+        /// The chained review (its note empty once erased).
+        review: ReviewJson,
+        /// Whether its note was erased with the report.
+        note_erased: bool,
+    },
     /// A forward: the facts sent to the board.
     Forward {
         /// The verified facts.
         facts: String,
     },
+    /// The report's redaction: why.
+    Redaction {
+        /// The reason given (or the retention period's).
+        reason: String,
+    },
+    /// What the entry recorded was erased with the report (its hash stays).
+    Erased,
     /// The row the entry records is missing or does not parse (`verify` says more).
     Unreadable,
 }
@@ -71,27 +84,53 @@ pub fn for_report(conn: &Connection, report_id: &str) -> Result<Vec<HistoryItem>
                 "SELECT annotation_json FROM report_annotations WHERE evidence_seq = ?1",
                 entry.seq,
             )?
-            .and_then(|json| serde_json::from_str::<ReportAnnotation>(&json).ok())
-            .map_or(Detail::Unreadable, |annotation| Detail::Annotation {
-                category: annotation.category.map(|c| c.as_str().to_owned()),
-                note: annotation.note,
+            .map_or(Detail::Unreadable, |json| {
+                if privacy::is_stub(&json) {
+                    return Detail::Erased;
+                }
+                serde_json::from_str::<ReportAnnotation>(&json).map_or(
+                    Detail::Unreadable,
+                    |annotation| Detail::Annotation {
+                        category: annotation.category.map(|c| c.as_str().to_owned()),
+                        note: annotation.note,
+                    },
+                )
             }),
-            KIND_REVIEW => json_of(
+            KIND_REVIEW => match json_of(
                 conn,
                 "SELECT review_json FROM report_reviews WHERE evidence_seq = ?1",
                 entry.seq,
-            )?
-            .and_then(|json| serde_json::from_str::<ReviewJson>(&json).ok())
-            .map_or(Detail::Unreadable, Detail::Review),
+            )? {
+                Some(json) => reviews::chained(conn, &entry.subject, entry.seq, &json).map_or(
+                    Detail::Unreadable,
+                    |(review, note_erased)| Detail::Review {
+                        review,
+                        note_erased,
+                    },
+                ),
+                None => Detail::Unreadable,
+            },
             KIND_FORWARD => json_of(
                 conn,
                 "SELECT forward_json FROM report_forwards WHERE evidence_seq = ?1",
                 entry.seq,
             )?
-            .and_then(|json| serde_json::from_str::<balise_core::package::Forward>(&json).ok())
-            .map_or(Detail::Unreadable, |forward| Detail::Forward {
-                facts: forward.facts,
+            .map_or(Detail::Unreadable, |json| {
+                if privacy::is_stub(&json) {
+                    return Detail::Erased;
+                }
+                serde_json::from_str::<balise_core::package::Forward>(&json).map_or(
+                    Detail::Unreadable,
+                    |forward| Detail::Forward {
+                        facts: forward.facts,
+                    },
+                )
             }),
+            KIND_REDACTION => privacy::redaction_of(conn, &entry.subject)?
+                .filter(|stored| stored.evidence_seq == entry.seq)
+                .map_or(Detail::Unreadable, |stored| Detail::Redaction {
+                    reason: stored.redaction.reason,
+                }),
             _ => Detail::None,
         };
         items.push(HistoryItem { entry, detail });

@@ -2,18 +2,21 @@
 //! its hashes kept in a chained `report_redacted` entry so that the evidence log still verifies.
 //!
 //! What goes: the report JSON (page URL and title, reporter, note, selected text…), the
-//! screenshot's bytes, the notes of its annotations and the facts of its forwards, the
-//! idempotency answers that repeated them, and its emails not sent yet. Each removed JSON record is replaced by a stub
-//! ([`stub`]) naming its entry and the SHA-256 it had, and the redaction record lists them
-//! all: [`redacted_row_problem`] accepts a stub only when a chained redaction keeps that
-//! entry's `payload_sha256`. What stays: the report's id, its dates, its site and category,
-//! every hash, and the fact it existed. `PRAGMA secure_delete` (set on every connection by
+//! screenshot's bytes, the notes of its annotations, the facts of its forwards, the manager's
+//! review notes, the idempotency answers that repeated them, and its emails not sent yet.
+//! Each removed JSON record is replaced by a stub ([`stub`]) naming its entry and the
+//! SHA-256 it had, and the redaction record lists them all: [`redacted_row_problem`] accepts
+//! a stub only when a chained redaction keeps that entry's `payload_sha256`. What stays: the
+//! report's id, its dates, its site and category, its triage (each review's statuses and
+//! date, without its note, and the status it had when redacted), every hash, and the fact it
+//! existed. `PRAGMA secure_delete` (set on every connection by
 //! the store) overwrites the removed bytes in the file.
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use super::evidence::{self, EvidenceEntry, KIND_REDACTION};
+use super::reviews::{self, ReviewJson, ReviewStatus};
 use super::sha256_hex;
 use crate::store::{Error, Result};
 
@@ -53,6 +56,24 @@ pub struct RemovedRecord {
     pub kind: String,
     /// SHA-256 of the JSON removed (equal to the entry's `payload_sha256`).
     pub sha256: String,
+    /// For a review: what is kept of it (everything but its note).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<KeptReview>,
+}
+
+/// What a redaction keeps of a review: its statuses and date, not its note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct KeptReview {
+    /// The status before.
+    pub previous: ReviewStatus,
+    /// The status set.
+    pub status: ReviewStatus,
+    /// When (UTC).
+    pub reviewed_at: String,
+    /// The forward that set it, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_seq: Option<i64>,
 }
 
 /// The redaction record: what the `report_redacted` entry's `payload_sha256` covers.
@@ -71,6 +92,9 @@ pub struct Redaction {
     pub site: Option<String>,
     /// Its category, kept (not personal).
     pub category: Option<String>,
+    /// Its triage status when it was redacted (a redacted report is not reviewed again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ReviewStatus>,
     /// SHA-256 of the screenshot removed.
     pub screenshot_sha256: String,
     /// Its size in bytes, if it was still stored.
@@ -211,10 +235,12 @@ pub fn redact(
         seq: report_seq,
         kind,
         sha256: sha256_hex(report_json.as_bytes()),
+        review: None,
     }];
     for (table, column) in [
         ("report_annotations", "annotation_json"),
         ("report_forwards", "forward_json"),
+        ("report_reviews", "review_json"),
     ] {
         let mut statement = tx.prepare(&format!(
             "SELECT t.evidence_seq, e.kind, t.{column} FROM {table} t
@@ -231,13 +257,26 @@ pub fn redact(
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         for (seq, kind, json) in rows {
+            let review = if table == "report_reviews" {
+                let review: ReviewJson = reviews::parse_review(id, seq, &json)?;
+                Some(KeptReview {
+                    previous: review.previous,
+                    status: review.status,
+                    reviewed_at: review.reviewed_at,
+                    forward_seq: review.forward_seq,
+                })
+            } else {
+                None
+            };
             removed.push(RemovedRecord {
                 seq,
                 kind,
                 sha256: sha256_hex(json.as_bytes()),
+                review,
             });
         }
     }
+    let status = reviews::current_status(tx, id)?;
     let redaction = Redaction {
         format: FORMAT.to_owned(),
         report_id: id.clone(),
@@ -245,6 +284,7 @@ pub fn redact(
         captured_at,
         site,
         category,
+        status: Some(status),
         screenshot_sha256: screenshot_sha,
         screenshot_bytes,
         removed,
@@ -277,6 +317,10 @@ pub fn redact(
             )?;
             tx.execute(
                 "UPDATE report_forwards SET forward_json = ?1 WHERE evidence_seq = ?2",
+                params![stub, record.seq],
+            )?;
+            tx.execute(
+                "UPDATE report_reviews SET review_json = ?1, note = '' WHERE evidence_seq = ?2",
                 params![stub, record.seq],
             )?;
         }
@@ -379,6 +423,19 @@ pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<StoredRedaction>> {
     rows.into_iter()
         .map(|(id, json, at, seq)| parse(&id, &json, at, seq))
         .collect()
+}
+
+/// What the redaction of `report_id` keeps of its review recorded at entry `seq`: `None`
+/// when the report was not redacted or its redaction does not name that review.
+pub fn kept_review(conn: &Connection, report_id: &str, seq: i64) -> Result<Option<KeptReview>> {
+    Ok(redaction_of(conn, report_id)?.and_then(|stored| {
+        stored
+            .redaction
+            .removed
+            .into_iter()
+            .find(|removed| removed.seq == seq)
+            .and_then(|removed| removed.review)
+    }))
 }
 
 /// Number of redacted reports.

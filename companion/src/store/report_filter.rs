@@ -33,16 +33,24 @@ pub struct ReportFilter {
     pub text: Option<String>,
 }
 
-/// The current status of report `r`, from the chained review JSON.
+/// The current status of report `r`: the one its redaction kept, else the newest chained
+/// review's, else `new` (as `reviews::current_status`).
 const STATUS_SQL: &str =
-    "COALESCE((SELECT json_extract(v.review_json, '$.status') FROM report_reviews v
-              WHERE v.report_id = r.id ORDER BY v.evidence_seq DESC LIMIT 1), 'new')";
+    "CASE WHEN EXISTS (SELECT 1 FROM report_redactions x WHERE x.report_id = r.id)
+          THEN COALESCE((SELECT json_extract(x.redaction_json, '$.status') FROM report_redactions x
+                         WHERE x.report_id = r.id), 'new')
+          ELSE COALESCE((SELECT json_extract(v.review_json, '$.status') FROM report_reviews v
+                         WHERE v.report_id = r.id ORDER BY v.evidence_seq DESC LIMIT 1), 'new')
+     END";
 
-/// The current category of report `r`: the newest annotation's, else the report's own.
+/// The current category of report `r`: the newest annotation's, else the report's own, else
+/// the one its redaction kept.
 const CATEGORY_SQL: &str =
     "COALESCE((SELECT json_extract(a.annotation_json, '$.category') FROM report_annotations a
               WHERE a.report_id = r.id AND json_extract(a.annotation_json, '$.category') IS NOT NULL
-              ORDER BY a.evidence_seq DESC LIMIT 1), json_extract(r.report_json, '$.category'))";
+              ORDER BY a.evidence_seq DESC LIMIT 1), json_extract(r.report_json, '$.category'),
+              (SELECT json_extract(x.redaction_json, '$.category') FROM report_redactions x
+               WHERE x.report_id = r.id))";
 
 fn like_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);

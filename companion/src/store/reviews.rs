@@ -4,7 +4,9 @@
 //! The current status is never a mutable column: it is the `status` of the newest review's
 //! chained JSON (`review_json`, whose SHA-256 the evidence entry holds), or `new` when the
 //! report has none. The `status` and `note` columns of `report_reviews` are copies for
-//! people reading the file; `verify` checks they still agree with the JSON.
+//! people reading the file; `verify` checks they still agree with the JSON. Once a report is
+//! redacted its reviews' JSON are stubs: their statuses are read from the chained redaction
+//! record (which keeps everything but the notes), and the report is not reviewed again.
 //!
 //! Transition rules (checked in the write transaction, against the status read there):
 //!
@@ -24,7 +26,7 @@ use balise_core::evidence::KIND_REVIEW;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use super::{evidence, sha256_hex};
+use super::{evidence, privacy, sha256_hex};
 use crate::store::{Error, Result};
 
 /// The `format` of a review's JSON.
@@ -218,17 +220,49 @@ pub struct ReviewRecord {
     pub recorded_at: String,
     /// The forward that set it, if any.
     pub forward_seq: Option<i64>,
+    /// Whether its note was erased with the report (redaction).
+    pub note_redacted: bool,
     /// Evidence-log sequence number.
     pub evidence_seq: i64,
     /// Evidence-log entry hash.
     pub entry_hash: String,
 }
 
-fn parse_review(report_id: &str, seq: i64, json: &str) -> Result<ReviewJson> {
+pub(super) fn parse_review(report_id: &str, seq: i64, json: &str) -> Result<ReviewJson> {
     serde_json::from_str(json).map_err(|error| Error::Corrupted {
         subject: report_id.to_owned(),
         detail: format!("stored review {seq} does not parse: {error}"),
     })
+}
+
+/// A stored review row read from its chained record: its own JSON, or, when a redaction
+/// replaced that by a stub, what the redaction keeps (with an empty note). The `bool` says
+/// whether the note was erased.
+pub fn chained(
+    conn: &Connection,
+    report_id: &str,
+    seq: i64,
+    json: &str,
+) -> Result<(ReviewJson, bool)> {
+    if !privacy::is_stub(json) {
+        return Ok((parse_review(report_id, seq, json)?, false));
+    }
+    let kept = privacy::kept_review(conn, report_id, seq)?.ok_or_else(|| Error::Corrupted {
+        subject: report_id.to_owned(),
+        detail: format!("review {seq} was replaced by a stub its report's redaction does not name"),
+    })?;
+    Ok((
+        ReviewJson {
+            format: REVIEW_FORMAT.to_owned(),
+            report_id: report_id.to_owned(),
+            previous: kept.previous,
+            status: kept.status,
+            note: String::new(),
+            reviewed_at: kept.reviewed_at,
+            forward_seq: kept.forward_seq,
+        },
+        true,
+    ))
 }
 
 /// Every review of a report, oldest first, read from their chained JSON.
@@ -249,13 +283,14 @@ pub fn for_report(conn: &Connection, report_id: &str) -> Result<Vec<ReviewRecord
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(|(seq, json, entry_hash)| {
-            let review = parse_review(report_id, seq, &json)?;
+            let (review, note_redacted) = chained(conn, report_id, seq, &json)?;
             Ok(ReviewRecord {
                 previous: review.previous,
                 status: review.status,
                 note: review.note,
                 recorded_at: review.reviewed_at,
                 forward_seq: review.forward_seq,
+                note_redacted,
                 evidence_seq: seq,
                 entry_hash,
             })
@@ -263,8 +298,12 @@ pub fn for_report(conn: &Connection, report_id: &str) -> Result<Vec<ReviewRecord
         .collect()
 }
 
-/// The current status of a report: its newest review's chained status, or `new`.
+/// The current status of a report: the status its redaction kept, else its newest review's
+/// chained status, else `new`.
 pub fn current_status(conn: &Connection, report_id: &str) -> Result<ReviewStatus> {
+    if let Some(redacted) = privacy::redaction_of(conn, report_id)? {
+        return Ok(redacted.redaction.status.unwrap_or(ReviewStatus::New));
+    }
     let latest: Option<(i64, String)> = conn
         .query_row(
             "SELECT evidence_seq, review_json FROM report_reviews WHERE report_id = ?1
@@ -298,6 +337,7 @@ pub fn record(
     if !exists {
         return Err(Error::not_found("signalement / report"));
     }
+    privacy::refuse_if_redacted(tx, report_id)?;
     let note = clean_note(note)?;
     let previous = current_status(tx, report_id)?;
     check_transition(previous, status, &note, via)?;
@@ -336,13 +376,15 @@ pub fn record(
         note: review.note,
         recorded_at: now.to_owned(),
         forward_seq,
+        note_redacted: false,
         evidence_seq: entry.seq,
         entry_hash: entry.entry_hash,
     })
 }
 
 /// For `verify`: the review row an entry records, with what is wrong with its copies of
-/// the chained JSON (`status`, `note` columns), if anything.
+/// the chained record (`status`, `note` columns), if anything. A redaction stub's columns are
+/// checked against what the redaction kept (the stub itself is checked by the chain walk).
 pub fn row_problem(
     conn: &Connection,
     seq: i64,
@@ -354,16 +396,17 @@ pub fn row_problem(
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
         .optional()?;
-    Ok(row.map(|(report_id, json, status, note)| {
-        let problem = match serde_json::from_str::<ReviewJson>(&json) {
-            Err(_) => Some("the review JSON does not parse".to_owned()),
-            Ok(review) if review.status.as_str() != status || review.note != note => Some(
-                "the review row's status or note column differs from its chained JSON".to_owned(),
-            ),
-            Ok(_) => None,
-        };
-        (report_id, json, problem)
-    }))
+    let Some((report_id, json, status, note)) = row else {
+        return Ok(None);
+    };
+    let problem = match chained(conn, &report_id, seq, &json) {
+        Err(_) => Some("the review JSON does not parse".to_owned()),
+        Ok((review, _)) if review.status.as_str() != status || review.note != note => Some(
+            "the review row's status or note column differs from its chained record".to_owned(),
+        ),
+        Ok(_) => None,
+    };
+    Ok(Some((report_id, json, problem)))
 }
 
 #[cfg(test)]

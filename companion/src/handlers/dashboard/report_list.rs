@@ -214,13 +214,14 @@ fn render_report(html: &mut String, report: &ReportRecord) {
     if let Some(stored) = &report.redaction {
         let _ = write!(
             html,
-            "<tr data-redacted><td></td><td class=\"small\">{received}</td>\
+            "<tr data-redacted data-report-id=\"{id}\" data-status=\"{status_code}\"><td></td><td class=\"small\">{received}</td>\
              <td><a href=\"/reports/{id}\">{label}</a><div class=\"small en\">{site}</div></td>\
              <td>{status}</td><td class=\"small en\">—</td><td class=\"small\">{category}</td><td class=\"small en\">—</td>\
              <td class=\"nowrap\"><span class=\"hash\" title=\"{sha}\">{sha_short}…</span>\
              <div class=\"small en\">{evidence_label} #{seq}</div></td><td class=\"small\">{removed}</td></tr>",
             received = escape(&display_time(&report.received_at)),
             label = bi("Signalement caviardé", "Redacted report"),
+            status_code = report.status.as_str(),
             status = status_badge(report.status),
             site = escape(stored.redaction.site.as_deref().unwrap_or_default()),
             category = stored

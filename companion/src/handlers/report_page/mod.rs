@@ -96,7 +96,7 @@ pub async fn show(
 
 fn render(state: &AppState, data: &Data, done: Option<&str>) -> String {
     if let Some(redaction) = &data.record.redaction {
-        return privacy::render_redacted(&data.record, redaction, done);
+        return privacy::render_redacted(&data.record, redaction, &data.history, done);
     }
     let record = &data.record;
     let settings = state.mailer().settings();

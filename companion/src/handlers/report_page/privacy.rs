@@ -7,6 +7,7 @@ use crate::handlers::dashboard;
 use crate::html::{bi, display_time, escape};
 use crate::state::AppState;
 use crate::store::reports::ReportRecord;
+use crate::store::reviews::ReviewStatus;
 
 /// The day a report received at `received_at` passes a retention period of `days`.
 fn redaction_due(received_at: &str, days: u32) -> Option<String> {
@@ -23,8 +24,8 @@ fn redaction_due(received_at: &str, days: u32) -> Option<String> {
 /// What redaction removes, what it keeps and why, French then English.
 pub fn what_is_kept() -> String {
     bi(
-        "Le caviardage supprime le contenu du signalement (adresse et titre de la page, personne qui signale, note, texte sélectionné), sa capture d'écran, les notes ajoutées et les faits transmis au conseil. Sont conservés : l'identifiant, les dates, le site, la catégorie, les empreintes SHA-256 de tout ce qui a été supprimé et le fait que le signalement a existé, parce que chaque entrée du journal de preuves est enchaînée à la précédente : sans ces empreintes, la chaîne ne se vérifierait plus.",
-        "Redaction removes the report's content (page address and title, reporter, note, selected text), its screenshot, the notes added to it and the facts sent to the board. Kept: the id, the dates, the site, the category, the SHA-256 of everything removed and the fact the report existed, because every entry of the evidence log is chained to the previous one: without these hashes the chain would no longer verify.",
+        "Le caviardage supprime le contenu du signalement (adresse et titre de la page, personne qui signale, note, texte sélectionné), sa capture d'écran, les notes ajoutées, les faits transmis au conseil et les notes de suivi de la personne gestionnaire. Sont conservés : l'identifiant, les dates, le site, la catégorie, les statuts de suivi (sans leurs notes), les empreintes SHA-256 de tout ce qui a été supprimé et le fait que le signalement a existé, parce que chaque entrée du journal de preuves est enchaînée à la précédente : sans ces empreintes, la chaîne ne se vérifierait plus.",
+        "Redaction removes the report's content (page address and title, reporter, note, selected text), its screenshot, the notes added to it, the facts sent to the board and the manager's review notes. Kept: the id, the dates, the site, the category, the review statuses (without their notes), the SHA-256 of everything removed and the fact the report existed, because every entry of the evidence log is chained to the previous one: without these hashes the chain would no longer verify.",
     )
 }
 
@@ -75,6 +76,7 @@ pub(super) fn render_erase_form(html: &mut String, state: &AppState, id: &str, r
 pub(super) fn render_redacted(
     record: &ReportRecord,
     stored: &crate::store::privacy::StoredRedaction,
+    history: &[crate::store::history::HistoryItem],
     done: Option<&str>,
 ) -> String {
     use crate::store::privacy::RedactedBy;
@@ -142,6 +144,15 @@ pub(super) fn render_redacted(
             bi("Site", "Site"),
             escape(redaction.site.as_deref().unwrap_or("—")),
         ),
+        (bi("Statut lors du caviardage", "Status when redacted"), {
+            let status = redaction.status.unwrap_or(ReviewStatus::New);
+            let (fr, en) = status.label();
+            format!(
+                "<span class=\"badge\" data-status=\"{}\">{}</span>",
+                status.as_str(),
+                bi(fr, en)
+            )
+        }),
         (
             bi("Catégorie", "Category"),
             redaction
@@ -195,5 +206,6 @@ pub(super) fn render_redacted(
         );
     }
     html.push_str("</tbody></table>");
+    super::sections::render_history(&mut html, history);
     html
 }

@@ -223,7 +223,8 @@ pub(super) fn render_review_form(html: &mut String, state: &AppState, record: &R
 /// An evidence kind in words.
 fn kind_label(kind: &str) -> String {
     use crate::store::evidence::{
-        KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REPORT, KIND_REVIEW,
+        KIND_ANNOTATION, KIND_EXPORT, KIND_FORWARD, KIND_IMPORT, KIND_REDACTION, KIND_REPORT,
+        KIND_REVIEW,
     };
     match kind {
         KIND_REPORT => bi("Reçu de l'extension", "Received from the extension"),
@@ -238,6 +239,7 @@ fn kind_label(kind: &str) -> String {
             "Forwarded to the board",
         ),
         KIND_EXPORT => bi("Paquet de preuves exporté", "Evidence package exported"),
+        KIND_REDACTION => bi("Signalement caviardé", "Report redacted"),
         other => escape(other),
     }
 }
@@ -262,23 +264,40 @@ pub(super) fn render_history(html: &mut String, items: &[HistoryItem]) {
                     .map(|n| format!("<div class=\"pre\">{}</div>", escape(n)))
                     .unwrap_or_default()
             ),
-            Detail::Review(review) => {
+            Detail::Review {
+                review,
+                note_erased,
+            } => {
                 let (from_fr, from_en) = review.previous.label();
                 let (to_fr, to_en) = review.status.label();
-                format!(
-                    " : {} → {}{}",
-                    bi(from_fr, from_en),
-                    bi(to_fr, to_en),
-                    if review.note.is_empty() {
-                        String::new()
-                    } else {
-                        format!("<div class=\"pre\">{}</div>", escape(&review.note))
-                    }
-                )
+                let note = if *note_erased {
+                    format!(
+                        " <span class=\"muted\" data-note-erased>{}</span>",
+                        bi(
+                            "(note effacée avec le signalement)",
+                            "(note erased with the report)"
+                        )
+                    )
+                } else if review.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("<div class=\"pre\">{}</div>", escape(&review.note))
+                };
+                format!(" : {} → {}{note}", bi(from_fr, from_en), bi(to_fr, to_en))
             }
             Detail::Forward { facts } => {
                 format!("<div class=\"pre\">{}</div>", escape(facts))
             }
+            Detail::Redaction { reason } => {
+                format!("<div class=\"pre\">{}</div>", escape(reason))
+            }
+            Detail::Erased => format!(
+                " <span class=\"muted\" data-erased>{}</span>",
+                bi(
+                    "(contenu effacé, empreinte conservée)",
+                    "(content erased, hash kept)"
+                )
+            ),
             Detail::Unreadable => format!(
                 " <span class=\"status-bad\">{}</span>",
                 bi("(enregistrement illisible)", "(unreadable record)")
