@@ -216,6 +216,27 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
     Ok(result)
 }
 
+/// Compares each package of a selection (or the one package of a file) with the database:
+/// every difference and note, and where the rewrite began as narrowed by all of them (after
+/// each package's last matching anchor, at or before each one's first mismatch).
+pub fn compare_all(conn: &Connection, packages: &[VerifiedPackage]) -> Result<Comparison> {
+    let mut all = Comparison::default();
+    for package in packages {
+        let one = compare(conn, package)?;
+        all.differences.extend(one.differences);
+        all.notes.extend(one.notes);
+        all.rewritten_from = match (all.rewritten_from, one.rewritten_from) {
+            (Some((start, end)), Some((other_start, other_end)))
+                if start.max(other_start) <= end.min(other_end) =>
+            {
+                Some((start.max(other_start), end.min(other_end)))
+            }
+            (kept, other) => kept.or(other),
+        };
+    }
+    Ok(all)
+}
+
 /// Anchors in order of sequence, each with whether the database still has its hash: the
 /// first entry and the last entry the rewrite may have started at, if any anchor fails.
 pub fn rewrite_range(anchors: &[(i64, bool)]) -> Option<(i64, i64)> {

@@ -60,11 +60,26 @@ impl From<ImportError> for Error {
 
 /// Finds and verifies the package in a `.zip` or `.eml` file.
 pub fn package_from_file(bytes: &[u8]) -> std::result::Result<VerifiedPackage, ImportError> {
+    opened_from_file(bytes, package::open)
+}
+
+/// Finds and verifies the packages in a `.zip` or `.eml` file: one package, or each package
+/// of a selection exported from the dashboard.
+pub fn packages_from_file(bytes: &[u8]) -> std::result::Result<Vec<VerifiedPackage>, ImportError> {
+    opened_from_file(bytes, package::open_any)
+}
+
+/// `open` applied to the file itself when it is a ZIP, else to the first `.zip` attachment
+/// of the email it is that opens.
+fn opened_from_file<T>(
+    bytes: &[u8],
+    open: fn(&[u8]) -> std::result::Result<T, PackageError>,
+) -> std::result::Result<T, ImportError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(ImportError::TooLarge);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return Ok(package::open(bytes)?);
+        return Ok(open(bytes)?);
     }
     let message = MessageParser::default()
         .parse(bytes)
@@ -87,8 +102,8 @@ pub fn package_from_file(bytes: &[u8]) -> std::result::Result<VerifiedPackage, I
         if !is_zip {
             continue;
         }
-        match package::open(part.contents()) {
-            Ok(package) => return Ok(package),
+        match open(part.contents()) {
+            Ok(opened) => return Ok(opened),
             Err(error) => {
                 first_error.get_or_insert(error);
             }

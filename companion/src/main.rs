@@ -286,10 +286,12 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
                     path.display()
                 ))
             })?;
-            match balise_companion::import::package_from_file(&bytes) {
-                Ok(package) => {
-                    println!("{}", balise_companion::against::package_line(&package));
-                    Some(package)
+            match balise_companion::import::packages_from_file(&bytes) {
+                Ok(packages) => {
+                    for package in &packages {
+                        println!("{}", balise_companion::against::package_line(package));
+                    }
+                    Some(packages)
                 }
                 Err(error) if error.is_unreadable() => return Err(unreadable(error.to_string())),
                 Err(error) => {
@@ -320,7 +322,7 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
     let checked = runtime.block_on(store.read(move |tx| -> balise_companion::error::Result<_> {
         let against = package
             .as_ref()
-            .map(|package| balise_companion::against::compare(tx, package))
+            .map(|packages| balise_companion::against::compare_all(tx, packages))
             .transpose()?;
         Ok((
             balise_companion::verify_evidence_chain(tx)?,

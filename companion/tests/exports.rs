@@ -135,4 +135,41 @@ async fn the_ticked_reports_leave_as_one_zip_of_verifiable_packages() {
             .is_intact()
     );
     server.stop().await;
+
+    // The selection anchors the chain like a package does: `verify --against` reads each of
+    // its packages and agrees, until a report it holds is rewritten in the database.
+    let verify = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_balise-companion"))
+            .args(["verify", "--data-dir"])
+            .arg(dir.path())
+            .arg("--against")
+            .arg(&archive)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, printed) = verify();
+    assert_eq!(code, Some(0), "{printed}");
+    for id in [&first, &third] {
+        assert!(
+            printed.contains(&format!("Package verified: report {id}")),
+            "{printed}"
+        );
+    }
+    assert!(
+        printed.contains("the database agrees with the package"),
+        "{printed}"
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("balise.sqlite3")).unwrap();
+    conn.execute(
+        "UPDATE reports SET report_json = report_json || ' ' WHERE id = ?1",
+        [&third],
+    )
+    .unwrap();
+    let (code, printed) = verify();
+    assert_eq!(code, Some(1), "{printed}");
+    assert!(printed.contains("ALTERED"), "{printed}");
 }

@@ -478,8 +478,9 @@ fn utf8(name: &'static str, bytes: Vec<u8>) -> Result<String, PackageError> {
         .map_err(|_| PackageError::InvalidEvidence(format!("{name} is not UTF-8")))
 }
 
-/// Opens a package and checks it (see the module's documentation); nothing is trusted before.
-pub fn open(bytes: &[u8]) -> Result<VerifiedPackage, PackageError> {
+/// Reads an archive and checks every file against its `manifest.sha256`: the files, without
+/// the manifest, once each listed file is present and hashes as listed.
+fn checked_files(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, PackageError> {
     if bytes.len() as u64 > MAX_PACKAGE_BYTES {
         return Err(PackageError::TooLarge);
     }
@@ -508,6 +509,47 @@ pub fn open(bytes: &[u8]) -> Result<VerifiedPackage, PackageError> {
     {
         return Err(PackageError::NotListed(absent.clone()));
     }
+    Ok(files)
+}
+
+/// Opens a package or a selection of packages ([`build_selection`]) and checks it: the
+/// packages it holds, each verified as by [`open`].
+pub fn open_any(bytes: &[u8]) -> Result<Vec<VerifiedPackage>, PackageError> {
+    let files = checked_files(bytes)?;
+    if files.iter().any(|(name, _)| name == REPORT_FILE) {
+        return Ok(vec![verified(files, bytes)?]);
+    }
+    let mut packages = Vec::new();
+    for (name, content) in &files {
+        if name == README_FILE || name == SUMMARY_FILE {
+            continue;
+        }
+        if !name.ends_with(".zip") {
+            return Err(PackageError::BadName(name.clone()));
+        }
+        let package = open(content)?;
+        // Each package is named after its report, so a package swapped for another shows.
+        if *name != selection_entry(&package.report.id) {
+            return Err(PackageError::BadName(name.clone()));
+        }
+        packages.push(package);
+    }
+    if packages.is_empty() {
+        return Err(PackageError::Missing(REPORT_FILE));
+    }
+    Ok(packages)
+}
+
+/// Opens a package and checks it (see the module's documentation); nothing is trusted before.
+pub fn open(bytes: &[u8]) -> Result<VerifiedPackage, PackageError> {
+    verified(checked_files(bytes)?, bytes)
+}
+
+/// One package's files (already checked against its manifest) verified as a report.
+fn verified(
+    mut files: Vec<(String, Vec<u8>)>,
+    bytes: &[u8],
+) -> Result<VerifiedPackage, PackageError> {
     let mut take = |wanted: &'static str| {
         files
             .iter()
@@ -798,6 +840,40 @@ mod tests {
                 .expect("utf8")
                 .contains("sha256sum -c manifest.sha256")
         );
+    }
+
+    #[test]
+    fn a_selection_opens_into_its_packages_each_verified_and_named_after_its_report() {
+        let single = build(&contents()).expect("build");
+        let id = "0b9e2f9c-1f43-4f5e-9f61-6f3d6a4f2e11".to_owned();
+        assert_eq!(open_any(&single).expect("a package alone").len(), 1);
+        let selection = build_selection(
+            &[(id.clone(), single.clone())],
+            "<h1>Sélection</h1>",
+            "2026-12-06T20:00:00Z",
+        )
+        .expect("selection");
+        let opened = open_any(&selection).expect("the selection");
+        assert_eq!(opened.len(), 1);
+        assert_eq!(opened[0].report.id, id);
+        assert_eq!(opened[0].package_sha256, sha256_hex(&single));
+        // A package filed under another report's name is refused.
+        let misnamed = build_selection(
+            &[("aaaaaaaa-0000-4000-8000-000000000001".to_owned(), single)],
+            "<h1>Sélection</h1>",
+            "2026-12-06T20:00:00Z",
+        )
+        .expect("selection");
+        assert!(matches!(
+            open_any(&misnamed),
+            Err(PackageError::BadName(name)) if name.starts_with("aaaaaaaa")
+        ));
+        // So is a selection without any package.
+        let empty = build_selection(&[], "<h1>Vide</h1>", "2026-12-06T20:00:00Z").expect("empty");
+        assert!(matches!(
+            open_any(&empty),
+            Err(PackageError::Missing(REPORT_FILE))
+        ));
     }
 
     #[test]
