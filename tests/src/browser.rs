@@ -43,6 +43,8 @@ pub struct LaunchOptions {
     /// that tab and closes it, so that every test starts on the browser's first tab, active
     /// (reports capture the active tab) and current.
     pub keep_welcome_page: bool,
+    /// Where Chromium saves downloads, without asking (the browser's default otherwise).
+    pub download_dir: Option<PathBuf>,
 }
 
 /// A running headless browser with the extension loaded; killed and its profile deleted on drop.
@@ -335,9 +337,16 @@ impl Browser {
             format!("--disable-extensions-except={extension}"),
         ];
         args.extend(options.extra_args);
+        let mut chrome_options = json!({ "binary": chromium, "args": args });
+        if let Some(dir) = &options.download_dir {
+            chrome_options["prefs"] = json!({
+                "download.default_directory": dir,
+                "download.prompt_for_download": false,
+            });
+        }
         let capabilities = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": chromium, "args": args },
+            "goog:chromeOptions": chrome_options,
             "webSocketUrl": false
         });
         let url = format!("http://127.0.0.1:{port}");

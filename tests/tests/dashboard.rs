@@ -393,3 +393,167 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     );
     Ok(())
 }
+
+/// Waits until the browser has finished saving `name` in `dir`, and reads it.
+async fn downloaded(dir: &std::path::Path, name: &str) -> Result<Vec<u8>> {
+    let path = dir.join(name);
+    let partial = dir.join(format!("{name}.crdownload"));
+    eventually(WAIT, &format!("the download of {name}"), || async {
+        Ok((path.exists() && !partial.exists()).then_some(()))
+    })
+    .await?;
+    Ok(std::fs::read(&path)?)
+}
+
+/// The file `name` inside the ZIP at `zip`, as `unzip -p` reads it.
+fn unzipped(zip: &std::path::Path, name: &str) -> Result<Vec<u8>> {
+    let output = std::process::Command::new("unzip")
+        .arg("-p")
+        .arg(zip)
+        .arg(name)
+        .output()
+        .context("running unzip")?;
+    ensure!(output.status.success(), "unzip -p {name}: {output:?}");
+    Ok(output.stdout)
+}
+
+#[tokio::test]
+async fn the_manager_exports_one_report_and_a_selection_that_the_board_can_check() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let downloads = tempfile::tempdir()?;
+    let manager = forwarding::start(
+        dir.path(),
+        &Setup {
+            role: "manager",
+            ..Setup::default()
+        },
+    )?;
+    let companion = &manager.process;
+    let mut ids = Vec::new();
+    for (seed, reporter, note) in [
+        (1, "Marie Tremblay", "Dénigre le syndicat."),
+        (
+            2,
+            "Jean Roy",
+            "Propos <b>injurieux</b> envers une enseignante.",
+        ),
+        (3, "Luc Gagnon", "Hors sujet."),
+    ] {
+        let png = forwarding::sample_png(seed);
+        let mut report = forwarding::sample_report(&png, Some("negative-remark"), Some(note));
+        report["reporter"] = json!({"name": reporter, "email": "membre@example.org"});
+        ids.push(forwarding::upload(&manager.api, &report, &png).await?);
+    }
+    let (first, second, third) = (&ids[0], &ids[1], &ids[2]);
+
+    let browser = Browser::launch(LaunchOptions {
+        download_dir: Some(downloads.path().to_path_buf()),
+        ..LaunchOptions::default()
+    })
+    .await?;
+    browser.client().set_window_size(1280, 2000).await?;
+
+    // One report, from its page.
+    flows::open_dashboard(&browser, companion, &format!("/reports/{first}?lang=fr")).await?;
+    click(
+        &browser,
+        &format!("form[action='/reports/{first}/export'] button[type=submit]"),
+    )
+    .await?;
+    let single = downloaded(
+        downloads.path(),
+        &format!("balise-preuves-evidence-{first}.zip"),
+    )
+    .await?;
+    let package = balise_core::package::open(&single).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ensure!(&package.report.id == first);
+    ensure!(
+        package.evidence.chain_head.is_some(),
+        "it carries the chain head"
+    );
+
+    // Two of the three, ticked in the list, as one ZIP.
+    flows::open_dashboard(&browser, companion, "/?lang=fr").await?;
+    for id in [second, third] {
+        click(
+            &browser,
+            &format!("input[type=checkbox][form=export-selection][value='{id}']"),
+        )
+        .await?;
+    }
+    screenshots::save(&browser, "dashboard-selection-ticked").await?;
+    click(&browser, "#export-selection button[type=submit]").await?;
+    let selection = downloaded(downloads.path(), "balise-preuves-selection-evidence.zip").await?;
+    let packages =
+        balise_core::package::open_any(&selection).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut exported: Vec<&str> = packages.iter().map(|p| p.report.id.as_str()).collect();
+    exported.sort_unstable();
+    let mut ticked = vec![second.as_str(), third.as_str()];
+    ticked.sort_unstable();
+    ensure!(exported == ticked, "only the ticked reports: {exported:?}");
+
+    // The summary the board opens: each report readable, its markup inert, its hashes.
+    let zip_path = downloads
+        .path()
+        .join("balise-preuves-selection-evidence.zip");
+    let summary = String::from_utf8(unzipped(&zip_path, "resume-summary.html")?)?;
+    for package in &packages {
+        ensure!(summary.contains(&package.package_sha256), "{summary}");
+        ensure!(summary.contains(&package.report.reporter.name), "{summary}");
+    }
+    let summary_file = downloads.path().join("resume-summary.html");
+    std::fs::write(&summary_file, &summary)?;
+    browser
+        .client()
+        .goto(&format!("file://{}", summary_file.display()))
+        .await?;
+    let text = browser
+        .client()
+        .find(Locator::Css("body"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        text.contains("Propos <b>injurieux</b> envers une enseignante.")
+            && text.contains("Jean Roy")
+            && text.contains("What this proves")
+            && text.contains("Ce que cela prouve"),
+        "{text}"
+    );
+    let bold = browser
+        .eval(
+            "return document.querySelectorAll('b, script').length;",
+            vec![],
+        )
+        .await?;
+    ensure!(bold == 0, "markup from a report renders nothing: {bold}");
+    screenshots::save(&browser, "export-selection-summary").await?;
+    browser.close().await?;
+
+    // Each export is a chained entry, and the selection still agrees with the database.
+    let conn = db(dir.path())?;
+    let mut statement = conn.prepare(
+        "SELECT x.report_id FROM report_exports x JOIN evidence_log e ON e.seq = x.evidence_seq
+         WHERE e.kind = 'report_exported' ORDER BY x.evidence_seq",
+    )?;
+    let logged: Vec<String> = statement
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ensure!(logged.len() == 3, "{logged:?}");
+    ensure!(&logged[0] == first, "{logged:?}");
+    drop(statement);
+    drop(conn);
+    let output = std::process::Command::new(balise_e2e::companion::companion_binary()?)
+        .args(["verify", "--data-dir"])
+        .arg(dir.path())
+        .arg("--against")
+        .arg(&zip_path)
+        .output()?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    ensure!(output.status.success(), "{printed}");
+    ensure!(
+        printed.contains("the database agrees with the package"),
+        "{printed}"
+    );
+    Ok(())
+}

@@ -59,30 +59,36 @@ pub struct Attachments {
     pub package: Vec<u8>,
 }
 
-fn category_label(category: ReportCategory) -> (String, String) {
+pub(super) fn category_label(category: ReportCategory) -> (String, String) {
     let label = category.label();
     (label.fr.to_string(), label.en.to_string())
 }
 
 /// The latest category and note: from the newest annotation that has one, else the report's.
 fn current(input: &LetterInput) -> (Option<ReportCategory>, Option<String>) {
-    let category = input
-        .annotations
+    current_of(&input.report, &input.annotations)
+}
+
+/// A report's latest category and note, given its annotations (oldest first).
+pub(super) fn current_of(
+    report: &ReportV1,
+    annotations: &[PackagedAnnotation],
+) -> (Option<ReportCategory>, Option<String>) {
+    let category = annotations
         .iter()
         .rev()
         .find_map(|a| a.annotation.category)
-        .or(input.report.category);
-    let note = input
-        .annotations
+        .or(report.category);
+    let note = annotations
         .iter()
         .rev()
         .find_map(|a| a.annotation.note.clone())
-        .or_else(|| input.report.note.clone());
+        .or_else(|| report.note.clone());
     (category, note)
 }
 
 /// The site's name: the adapter's when known, else the page's host.
-fn site_name(report: &ReportV1) -> String {
+pub(super) fn site_name(report: &ReportV1) -> String {
     if let Some(adapter) = report
         .site
         .as_deref()

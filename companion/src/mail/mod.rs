@@ -637,11 +637,23 @@ pub async fn export_selection(
         .write(move |tx| {
             let now = now_utc();
             let mut packages = Vec::with_capacity(report_ids.len());
+            let mut opened = Vec::with_capacity(report_ids.len());
             for id in report_ids {
                 let bytes = exported_package(tx, &id, &organization, &now)?;
+                // Read back as the board will: the summary says what the package holds.
+                let package =
+                    package::open(&bytes).map_err(|error| Error::internal(error.to_string()))?;
+                opened.push((package, crate::store::reviews::current_status(tx, &id)?));
                 packages.push((id, bytes));
             }
-            let summary = selection::selection_summary(&packages, &organization, &now);
+            let selected: Vec<selection::Selected<'_>> = opened
+                .iter()
+                .map(|(package, status)| selection::Selected {
+                    package,
+                    status: *status,
+                })
+                .collect();
+            let summary = selection::selection_summary(&selected, &organization, &now);
             package::build_selection(&packages, &summary, &now)
                 .map_err(|error| Error::internal(error.to_string()))
         })
