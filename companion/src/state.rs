@@ -2,8 +2,8 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use balise_core::policy::Policy;
 
@@ -12,6 +12,7 @@ use crate::mail::Mailer;
 use crate::policy_file;
 use crate::security::Site;
 use crate::settings::{ConfigError, Settings};
+use crate::store::evidence::{self, ChainStatus, VerifiedHead};
 use crate::store::pairing::PairedClient;
 use crate::store::policy_changes::{self, PolicySource};
 use crate::store::{Store, StoreError, now_utc};
@@ -138,6 +139,8 @@ struct Inner {
     site: Site,
     csrf: String,
     clients: ClientRegistry,
+    /// The chain head this process last saw verified (see [`AppState::check_chain`]).
+    verified_head: Mutex<Option<VerifiedHead>>,
 }
 
 impl AppState {
@@ -152,6 +155,7 @@ impl AppState {
                 site: Site::new(addr),
                 csrf,
                 clients: ClientRegistry::new(paired),
+                verified_head: Mutex::new(None),
             }),
         }
     }
@@ -217,5 +221,27 @@ impl AppState {
     /// Whether any extension is paired.
     pub fn any_paired(&self) -> bool {
         self.inner.clients.any_paired()
+    }
+
+    /// The evidence chain's check for a page: in full the first time, then from the head
+    /// this process last saw verified, which must still carry its hash (so a page costs the
+    /// entries added since, and a chain rewritten under the running companion is caught by
+    /// its head). A broken chain leaves the remembered head as it was.
+    pub fn check_chain(&self, conn: &rusqlite::Connection) -> crate::store::Result<ChainStatus> {
+        let since = self
+            .inner
+            .verified_head
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let status = evidence::verify_since(conn, since.as_ref())?;
+        if let Some(head) = status.verified_head() {
+            *self
+                .inner
+                .verified_head
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(head);
+        }
+        Ok(status)
     }
 }

@@ -660,3 +660,85 @@ async fn the_email_a_manager_received_checks_against_the_members_and_the_manager
         "{printed}"
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_checks_from_the_head_it_verified_and_catches_a_rewrite_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let token = server.pair(CHROME_ORIGIN).await;
+    let mut ids = Vec::new();
+    for shade in [10u8, 120, 240] {
+        let screenshot = png(8, 6, [shade, 80, 160]);
+        let id = new_key();
+        let report = report_json(&id, &screenshot);
+        let response = server
+            .upload(
+                &token,
+                &new_key(),
+                report.to_string().as_bytes(),
+                &screenshot,
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        ids.push(id);
+    }
+    // The first load checks the whole chain and remembers its head; later loads check what
+    // was added since (a new report) from there.
+    assert!(server.page("/").await.contains("data-chain=\"intact\""));
+    let screenshot = png(8, 6, [1, 1, 1]);
+    let id = new_key();
+    let response = server
+        .upload(
+            &token,
+            &new_key(),
+            report_json(&id, &screenshot).to_string().as_bytes(),
+            &screenshot,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert!(server.page("/").await.contains("data-chain=\"intact\""));
+
+    // An old report edited in place: its own page checks each of its entries in full.
+    let conn = raw(dir.path());
+    conn.execute(
+        "UPDATE reports SET report_json = report_json || ' ' WHERE id = ?1",
+        [&ids[0]],
+    )
+    .unwrap();
+    let page = server.page(&format!("/reports/{}", ids[0])).await;
+    assert!(page.contains("data-chain=\"broken\""), "{page}");
+    assert!(page.contains("no longer matches payload_sha256"), "{page}");
+    conn.execute(
+        "UPDATE reports SET report_json = rtrim(report_json) WHERE id = ?1",
+        [&ids[0]],
+    )
+    .unwrap();
+    assert!(
+        server
+            .page(&format!("/reports/{}", ids[0]))
+            .await
+            .contains("data-chain=\"intact\"")
+    );
+
+    // The chain rewritten from the second report on, every hash recomputed: a full check
+    // from the start passes, but the head this companion verified no longer has its hash.
+    let from = rewrite_chain_from(dir.path(), &ids[1]);
+    let last: i64 = conn
+        .query_row("SELECT max(seq) FROM evidence_log", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        balise_companion::verify_evidence_chain(&conn)
+            .unwrap()
+            .is_intact()
+    );
+    let list = server.page("/").await;
+    assert!(
+        list.contains(&format!("data-chain=\"broken\" data-broken-seq=\"{last}\"")),
+        "{list}"
+    );
+    assert!(list.contains("the log was rewritten"), "{list}");
+    assert!(from < last);
+    // It stays caught: the remembered head is kept while the chain does not verify from it.
+    assert!(server.page("/").await.contains("data-chain=\"broken\""));
+    server.stop().await;
+}

@@ -114,6 +114,30 @@ impl ChainStatus {
     }
 }
 
+/// A chain head this process saw verified: every entry up to `seq` was intact, the last
+/// with this hash. Pages check the chain from there ([`verify_since`]) instead of from the
+/// start, and a head that no longer has its hash is itself the evidence of a rewrite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedHead {
+    /// The entry.
+    pub seq: i64,
+    /// Its hash when it was verified.
+    pub entry_hash: String,
+}
+
+impl ChainStatus {
+    /// The head to check from next time, when the chain verified and is not empty.
+    pub fn verified_head(&self) -> Option<VerifiedHead> {
+        match (&self.head, self.first_broken_seq) {
+            (Some(hash), None) => Some(VerifiedHead {
+                seq: self.entries,
+                entry_hash: hash.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// Recomputes the whole chain and every recorded payload hash; reports the first broken entry.
 ///
 /// Checks, in order of sequence: no gap, `prev_hash` links to the previous entry,
@@ -121,11 +145,19 @@ impl ChainStatus {
 /// `payload_sha256`. Then every stored row must point at an existing entry (a truncated
 /// log is broken at the first missing sequence number).
 pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
-    let mut statement = conn.prepare(
+    verify_since(conn, None)
+}
+
+/// [`verify_evidence_chain`] from a head verified earlier: that entry must still be there
+/// with the same hash (else the log was rewritten or cut from there on, and the check says
+/// so), then every later entry is checked in full, and the tail as always. `None` checks
+/// from the first entry.
+pub fn verify_since(conn: &Connection, since: Option<&VerifiedHead>) -> Result<ChainStatus> {
+    let mut statement = conn.prepare_cached(
         "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
-         FROM evidence_log ORDER BY seq",
+         FROM evidence_log WHERE seq >= ?1 ORDER BY seq",
     )?;
-    let mut rows = statement.query([])?;
+    let mut rows = statement.query([since.map_or(1, |head| head.seq)])?;
     let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_owned();
     let mut entries = 0;
@@ -135,6 +167,42 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
         first_broken_seq: Some(seq),
         reason: Some(reason),
     };
+    if let Some(head) = since {
+        let still = rows
+            .next()?
+            .map(row_to_entry)
+            .transpose()?
+            .filter(|entry| entry.seq == head.seq);
+        match still {
+            Some(entry) if entry.entry_hash == head.entry_hash => {
+                prev = entry.entry_hash;
+                expected_seq = head.seq + 1;
+                entries = head.seq;
+            }
+            Some(entry) => {
+                return Ok(broken(
+                    head.seq,
+                    format!(
+                        "entry {} no longer has the hash it had when this companion verified it ({}…, now {}…): the log was rewritten",
+                        head.seq,
+                        head.entry_hash.get(..16).unwrap_or_default(),
+                        entry.entry_hash.get(..16).unwrap_or_default()
+                    ),
+                    head.seq,
+                ));
+            }
+            None => {
+                return Ok(broken(
+                    head.seq,
+                    format!(
+                        "entry {} is missing, though this companion verified it earlier",
+                        head.seq
+                    ),
+                    head.seq,
+                ));
+            }
+        }
+    }
     while let Some(row) = rows.next()? {
         let entry = row_to_entry(row)?;
         entries += 1;
@@ -203,6 +271,40 @@ pub fn verify_evidence_chain(conn: &Connection) -> Result<ChainStatus> {
         first_broken_seq: None,
         reason: None,
     })
+}
+
+/// Checks every entry about `subject` (a report, a trace) in full, wherever it sits in the
+/// chain: its hash recomputes and the row it records still hashes to its payload. What a
+/// page adds to [`verify_since`] so that the report it shows is checked from its first entry.
+/// The first problem: (entry, why).
+pub fn verify_subject(conn: &Connection, subject: &str) -> Result<Option<(i64, String)>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
+         FROM evidence_log WHERE subject = ?1 ORDER BY seq",
+    )?;
+    let entries = statement
+        .query_map([subject], row_to_entry)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for entry in entries {
+        let recomputed = entry_hash(
+            entry.seq,
+            &entry.recorded_at,
+            &entry.kind,
+            &entry.subject,
+            &entry.payload_sha256,
+            &entry.prev_hash,
+        );
+        if recomputed != entry.entry_hash {
+            return Ok(Some((
+                entry.seq,
+                "entry_hash does not match its fields".into(),
+            )));
+        }
+        if let Some(reason) = payload_problem(conn, &entry)? {
+            return Ok(Some((entry.seq, reason)));
+        }
+    }
+    Ok(None)
 }
 
 /// Checks that the row an entry records still hashes to its `payload_sha256`.

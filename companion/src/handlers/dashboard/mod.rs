@@ -26,7 +26,7 @@ use crate::store::privacy::{self, StoredRedaction};
 use crate::store::report_filter::{self, ReportFilter};
 use crate::store::reports::{self, ReportRecord};
 use crate::store::traces::{self, TraceRecord};
-use crate::store::{ChainStatus, appointments, pairing, verify_evidence_chain};
+use crate::store::{ChainStatus, appointments, pairing};
 
 /// Reports per dashboard page.
 pub const PAGE_SIZE: i64 = 50;
@@ -62,11 +62,12 @@ pub async fn dashboard(
     let (filter, ignored) = query.filter();
     let list_filter = filter.clone();
     let policy = state.policy().clone();
+    let checker = state.clone();
     let data = state
         .store()
         .read(move |tx| -> crate::store::Result<_> {
             Ok(Data {
-                chain: verify_evidence_chain(tx)?,
+                chain: checker.check_chain(tx)?,
                 reports: report_filter::list(tx, &list_filter, PAGE_SIZE, offset)?,
                 report_total: reports::count(tx)?,
                 matching: report_filter::count(tx, &list_filter)?,
@@ -119,7 +120,7 @@ fn render(
         None => {
             let _ = write!(
                 html,
-                "<div class=\"card ok\"><div class=\"label\">{}</div><div class=\"value status-ok\">{}</div>\
+                "<div class=\"card ok\" data-chain=\"intact\"><div class=\"label\">{}</div><div class=\"value status-ok\">{}</div>\
                  <div class=\"small\">{} {}</div></div>",
                 bi("Chaîne de preuves", "Evidence chain"),
                 bi("Vérifiée", "Verified"),
@@ -130,7 +131,7 @@ fn render(
         Some(seq) => {
             let _ = write!(
                 html,
-                "<div class=\"card bad\"><div class=\"label\">{}</div><div class=\"value status-bad\">{} {seq}</div>\
+                "<div class=\"card bad\" data-chain=\"broken\" data-broken-seq=\"{seq}\"><div class=\"label\">{}</div><div class=\"value status-bad\">{} {seq}</div>\
                  <div class=\"small\">{}</div></div>",
                 bi("Chaîne de preuves", "Evidence chain"),
                 bi("Rompue à l'entrée", "Broken at entry"),

@@ -26,9 +26,10 @@ use super::path_uuid;
 use crate::error::{Error, Result};
 use crate::html::{Nav, bi, escape, page, pick};
 use crate::state::AppState;
+use crate::store::ChainStatus;
+use crate::store::evidence::verify_subject;
 use crate::store::history::{self, HistoryItem};
 use crate::store::reports::{self, ReportRecord};
-use crate::store::{ChainStatus, verify_evidence_chain};
 
 /// Query of `GET /reports/{id}`.
 #[derive(Debug, Deserialize)]
@@ -45,6 +46,28 @@ struct Data {
     chain: ChainStatus,
 }
 
+/// The chain as this page checks it: from the head last seen verified, and every entry
+/// about this report in full (its rows too), wherever they sit.
+fn chain_for_report(
+    state: &AppState,
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> crate::store::Result<ChainStatus> {
+    let chain = state.check_chain(conn)?;
+    if !chain.is_intact() {
+        return Ok(chain);
+    }
+    Ok(match verify_subject(conn, id)? {
+        None => chain,
+        Some((seq, reason)) => ChainStatus {
+            entries: chain.entries,
+            head: None,
+            first_broken_seq: Some(seq),
+            reason: Some(reason),
+        },
+    })
+}
+
 /// `GET /reports/{id}`
 pub async fn show(
     State(state): State<AppState>,
@@ -53,13 +76,14 @@ pub async fn show(
 ) -> Result<Response> {
     let id = path_uuid(&id, "signalement / report")?;
     let done = query.ok().and_then(|Query(q)| q.done);
+    let checker = state.clone();
     let data = state
         .store()
         .read(move |tx| -> Result<_> {
             let record =
                 reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
             let history = history::for_report(tx, &id)?;
-            let chain = verify_evidence_chain(tx)?;
+            let chain = chain_for_report(&checker, tx, &id)?;
             if record.redaction.is_some() {
                 return Ok(Data {
                     record,

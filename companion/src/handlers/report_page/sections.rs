@@ -91,11 +91,13 @@ pub(super) fn render_fields(html: &mut String, data: &Data, id: &str) {
                     bi("chaîne vérifiée", "chain verified")
                 ),
                 Some(seq) => format!(
-                    "<span class=\"status-bad\" data-chain=\"broken\">{} {seq}</span>",
+                    "<span class=\"status-bad\" data-chain=\"broken\" data-broken-seq=\"{seq}\">{} {seq}</span> \
+                     <span class=\"small\">{}</span>",
                     bi(
                         "chaîne de preuves rompue à l'entrée",
                         "evidence chain broken at entry"
-                    )
+                    ),
+                    escape(data.chain.reason.as_deref().unwrap_or_default())
                 ),
             }
         ),
