@@ -164,6 +164,12 @@ a.lang-switch { color:#fff; font-size:13px; border:1px solid rgba(255,255,255,.5
                 padding:1px 9px; text-decoration:none; margin-left:18px; }
 header.top .wrap > a.lang-switch:first-of-type { margin-left:auto; }
 header nav .en { color:#aebfd9; }
+@media (max-width:640px) {
+  .wrap { padding:0 12px; }
+  header.top .wrap { flex-wrap:wrap; height:auto; padding-top:8px; padding-bottom:8px; gap:6px 12px; }
+  header nav { order:3; width:100%; margin-left:0; flex-wrap:wrap; gap:4px 16px; }
+  a.lang-switch { margin-left:auto; }
+}
 h1 { font-size:24px; margin:28px 0 4px; }
 h2 { font-size:18px; margin:32px 0 10px; }
 p.lead { color:var(--muted); margin:0 0 18px; }

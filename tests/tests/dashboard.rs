@@ -528,6 +528,30 @@ async fn the_manager_exports_one_report_and_a_selection_that_the_board_can_check
         .await?;
     ensure!(bold == 0, "markup from a report renders nothing: {bold}");
     screenshots::save(&browser, "export-selection-summary").await?;
+
+    // On a phone's width the pages fit: wide tables scroll inside their own box, the page
+    // itself does not scroll sideways.
+    browser.client().set_window_size(390, 844).await?;
+    for (path, shot) in [
+        ("/?lang=fr".to_owned(), "dashboard-phone-list"),
+        (
+            format!("/reports/{first}?lang=fr"),
+            "dashboard-phone-report",
+        ),
+    ] {
+        flows::open_dashboard(&browser, companion, &path).await?;
+        let widths = browser
+            .eval(
+                "return [document.documentElement.scrollWidth, window.innerWidth, [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))];",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            widths[0].as_i64() <= widths[1].as_i64(),
+            "{path} is wider than the phone: {widths}"
+        );
+        screenshots::save(&browser, shot).await?;
+    }
     browser.close().await?;
 
     // Each export is a chained entry, and the selection still agrees with the database.
