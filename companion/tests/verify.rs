@@ -18,19 +18,7 @@ async fn three_reports(dir: &Path) -> Vec<String> {
     let token = server.pair(CHROME_ORIGIN).await;
     let mut ids = Vec::new();
     for shade in [10u8, 120, 240] {
-        let screenshot = png(8, 6, [shade, 80, 160]);
-        let id = uuid::Uuid::new_v4().hyphenated().to_string();
-        let report = report_json(&id, &screenshot);
-        let response = server
-            .upload(
-                &token,
-                &new_key(),
-                report.to_string().as_bytes(),
-                &screenshot,
-            )
-            .await;
-        assert_eq!(response.status(), 201);
-        ids.push(id);
+        ids.push(upload_one(&server, &token, shade).await);
     }
     let response = server
         .client
@@ -44,6 +32,23 @@ async fn three_reports(dir: &Path) -> Vec<String> {
     assert_eq!(response.status(), 200);
     server.stop().await;
     ids
+}
+
+/// Stores one report whose screenshot has its own shade; returns its id.
+async fn upload_one(server: &TestServer, token: &str, shade: u8) -> String {
+    let screenshot = png(8, 6, [shade, 80, 160]);
+    let id = new_key();
+    let report = report_json(&id, &screenshot);
+    let response = server
+        .upload(
+            token,
+            &new_key(),
+            report.to_string().as_bytes(),
+            &screenshot,
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    id
 }
 
 fn verify(dir: &Path) -> (bool, String) {
@@ -668,34 +673,12 @@ async fn the_dashboard_checks_from_the_head_it_verified_and_catches_a_rewrite_un
     let token = server.pair(CHROME_ORIGIN).await;
     let mut ids = Vec::new();
     for shade in [10u8, 120, 240] {
-        let screenshot = png(8, 6, [shade, 80, 160]);
-        let id = new_key();
-        let report = report_json(&id, &screenshot);
-        let response = server
-            .upload(
-                &token,
-                &new_key(),
-                report.to_string().as_bytes(),
-                &screenshot,
-            )
-            .await;
-        assert_eq!(response.status(), 201);
-        ids.push(id);
+        ids.push(upload_one(&server, &token, shade).await);
     }
     // The first load checks the whole chain and remembers its head; later loads check what
     // was added since (a new report) from there.
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
-    let screenshot = png(8, 6, [1, 1, 1]);
-    let id = new_key();
-    let response = server
-        .upload(
-            &token,
-            &new_key(),
-            report_json(&id, &screenshot).to_string().as_bytes(),
-            &screenshot,
-        )
-        .await;
-    assert_eq!(response.status(), 201);
+    upload_one(&server, &token, 1).await;
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
 
     // An old report edited in place: its own page checks each of its entries in full.

@@ -220,22 +220,7 @@ pub fn verify_since(conn: &Connection, since: Option<&VerifiedHead>) -> Result<C
                 entries,
             ));
         }
-        let recomputed = entry_hash(
-            entry.seq,
-            &entry.recorded_at,
-            &entry.kind,
-            &entry.subject,
-            &entry.payload_sha256,
-            &entry.prev_hash,
-        );
-        if recomputed != entry.entry_hash {
-            return Ok(broken(
-                entry.seq,
-                "entry_hash does not match its fields".into(),
-                entries,
-            ));
-        }
-        if let Some(reason) = payload_problem(conn, &entry)? {
+        if let Some(reason) = entry_problem(conn, &entry)? {
             return Ok(broken(entry.seq, reason, entries));
         }
         prev = entry.entry_hash;
@@ -286,25 +271,28 @@ pub fn verify_subject(conn: &Connection, subject: &str) -> Result<Option<(i64, S
         .query_map([subject], row_to_entry)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for entry in entries {
-        let recomputed = entry_hash(
-            entry.seq,
-            &entry.recorded_at,
-            &entry.kind,
-            &entry.subject,
-            &entry.payload_sha256,
-            &entry.prev_hash,
-        );
-        if recomputed != entry.entry_hash {
-            return Ok(Some((
-                entry.seq,
-                "entry_hash does not match its fields".into(),
-            )));
-        }
-        if let Some(reason) = payload_problem(conn, &entry)? {
+        if let Some(reason) = entry_problem(conn, &entry)? {
             return Ok(Some((entry.seq, reason)));
         }
     }
     Ok(None)
+}
+
+/// What is wrong with one entry on its own, if anything: its hash no longer recomputes from
+/// its fields, or the row it records no longer hashes to its payload.
+fn entry_problem(conn: &Connection, entry: &EvidenceEntry) -> Result<Option<String>> {
+    let recomputed = entry_hash(
+        entry.seq,
+        &entry.recorded_at,
+        &entry.kind,
+        &entry.subject,
+        &entry.payload_sha256,
+        &entry.prev_hash,
+    );
+    if recomputed != entry.entry_hash {
+        return Ok(Some("entry_hash does not match its fields".into()));
+    }
+    payload_problem(conn, entry)
 }
 
 /// Checks that the row an entry records still hashes to its `payload_sha256`.
