@@ -7,27 +7,16 @@ mod common;
 
 use std::process::Command;
 
-use common::{CHROME_ORIGIN, TestServer, csrf_from, new_key, png, report_json, sha256_hex};
-
-async fn upload(server: &TestServer, token: &str, shade: u8) -> String {
-    let id = new_key();
-    let screenshot = png(5, 4, [shade, 20, 20]);
-    let report = report_json(&id, &screenshot).to_string();
-    let response = server
-        .upload(token, &new_key(), report.as_bytes(), &screenshot)
-        .await;
-    assert_eq!(response.status(), 201);
-    id
-}
+use common::{CHROME_ORIGIN, TestServer, csrf_from, new_key, sha256_hex};
 
 #[tokio::test]
 async fn the_ticked_reports_leave_as_one_zip_of_verifiable_packages() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let first = upload(&server, &token, 10).await;
-    let second = upload(&server, &token, 90).await;
-    let third = upload(&server, &token, 170).await;
+    let first = server.store_report(&token, 10).await;
+    let second = server.store_report(&token, 90).await;
+    let third = server.store_report(&token, 170).await;
 
     let page = server.page("/").await;
     for id in [&first, &second, &third] {

@@ -10,10 +10,7 @@ mod common;
 use std::path::Path;
 
 use balise_companion::Settings;
-use common::{
-    CHROME_ORIGIN, TestServer, csrf_from, expect_error, extension_headers, new_key, png,
-    report_json, sha256_hex,
-};
+use common::{CHROME_ORIGIN, TestServer, csrf_from, expect_error, extension_headers, sha256_hex};
 use serde_json::{Value, json};
 
 /// A manager's companion (forwards to the board allowed) over `dir`.
@@ -25,23 +22,6 @@ async fn manager(dir: &Path) -> TestServer {
     .unwrap();
     let loaded = Settings::load(dir).unwrap();
     TestServer::start_with(dir, move |settings| settings.mail = loaded.mail).await
-}
-
-/// Uploads one report; returns its id.
-async fn upload(server: &TestServer, token: &str, shade: u8) -> String {
-    let screenshot = png(6, 4, [shade, 20, 30]);
-    let id = uuid::Uuid::new_v4().hyphenated().to_string();
-    let report = report_json(&id, &screenshot);
-    let response = server
-        .upload(
-            token,
-            &new_key(),
-            report.to_string().as_bytes(),
-            &screenshot,
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    id
 }
 
 async fn page(server: &TestServer, path: &str) -> String {
@@ -128,7 +108,7 @@ async fn each_status_change_is_chained_with_its_note_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let id = upload(&server, &token, 10).await;
+    let id = server.store_report(&token, 10).await;
 
     assert_eq!(api_report(&server, &token, &id).await["status"], "new");
     let html = page(&server, &format!("/reports/{id}")).await;
@@ -243,7 +223,7 @@ async fn refused_changes_store_nothing_and_say_why() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let id = upload(&server, &token, 30).await;
+    let id = server.store_report(&token, 30).await;
     let before = server.counts();
 
     // A dismissal without a reason, by the form and by the API.
@@ -401,8 +381,8 @@ async fn a_forward_to_the_board_sets_forwarded_in_the_same_transaction() {
     let dir = tempfile::tempdir().unwrap();
     let server = manager(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let by_page = upload(&server, &token, 50).await;
-    let by_api = upload(&server, &token, 60).await;
+    let by_page = server.store_report(&token, 50).await;
+    let by_api = server.store_report(&token, 60).await;
     assert_eq!(
         review_form(&server, &by_page, "under_review", "À vérifier.")
             .await
@@ -503,8 +483,8 @@ async fn the_history_lists_every_entry_about_the_report_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let server = manager(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let id = upload(&server, &token, 70).await;
-    let other = upload(&server, &token, 80).await;
+    let id = server.store_report(&token, 70).await;
+    let other = server.store_report(&token, 80).await;
     let response = server
         .client
         .patch(server.url(&format!("/api/v1/reports/{id}")))
@@ -592,7 +572,7 @@ async fn a_tampered_review_row_is_named_by_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
-    let id = upload(&server, &token, 90).await;
+    let id = server.store_report(&token, 90).await;
     for body in [
         json!({"status": "under_review", "note": "Examen."}),
         json!({"status": "dismissed", "note": "Raison d'origine."}),

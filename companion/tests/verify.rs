@@ -18,7 +18,7 @@ async fn three_reports(dir: &Path) -> Vec<String> {
     let token = server.pair(CHROME_ORIGIN).await;
     let mut ids = Vec::new();
     for shade in [10u8, 120, 240] {
-        ids.push(upload_one(&server, &token, shade).await);
+        ids.push(server.store_report(&token, shade).await);
     }
     let response = server
         .client
@@ -32,23 +32,6 @@ async fn three_reports(dir: &Path) -> Vec<String> {
     assert_eq!(response.status(), 200);
     server.stop().await;
     ids
-}
-
-/// Stores one report whose screenshot has its own shade; returns its id.
-async fn upload_one(server: &TestServer, token: &str, shade: u8) -> String {
-    let screenshot = png(8, 6, [shade, 80, 160]);
-    let id = new_key();
-    let report = report_json(&id, &screenshot);
-    let response = server
-        .upload(
-            token,
-            &new_key(),
-            report.to_string().as_bytes(),
-            &screenshot,
-        )
-        .await;
-    assert_eq!(response.status(), 201);
-    id
 }
 
 fn verify(dir: &Path) -> (bool, String) {
@@ -673,12 +656,12 @@ async fn the_dashboard_checks_from_the_head_it_verified_and_catches_a_rewrite_un
     let token = server.pair(CHROME_ORIGIN).await;
     let mut ids = Vec::new();
     for shade in [10u8, 120, 240] {
-        ids.push(upload_one(&server, &token, shade).await);
+        ids.push(server.store_report(&token, shade).await);
     }
     // The first load checks the whole chain and remembers its head; later loads check what
     // was added since (a new report) from there.
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
-    upload_one(&server, &token, 1).await;
+    server.store_report(&token, 1).await;
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
 
     // An old report edited in place: its own page checks each of its entries in full.

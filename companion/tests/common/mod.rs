@@ -246,6 +246,26 @@ impl TestServer {
     }
 }
 
+impl TestServer {
+    /// Stores one report whose screenshot has its own `shade`, as a paired extension would;
+    /// returns its id.
+    pub async fn store_report(&self, token: &str, shade: u8) -> String {
+        let screenshot = png(6, 4, [shade, 20, 30]);
+        let id = new_key();
+        let report = report_json(&id, &screenshot);
+        let response = self
+            .upload(
+                token,
+                &new_key(),
+                report.to_string().as_bytes(),
+                &screenshot,
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        id
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
