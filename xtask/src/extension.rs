@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
+use crate::stamp::Stamp;
 use crate::{js_fallback, prerequisites, shell};
 
 const CRATE: &str = "balise-extension";
@@ -17,6 +18,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
 /// Where the pure-JS copy for strict-CSP pages goes, beside `pkg/`.
 const JS_FALLBACK_DIR: &str = "pkg-js";
+/// The note a stamp keeps when `wasm-opt` ran on the wasm it stands for.
+const OPTIMIZED: &str = "optimized";
 
 /// What a build produced, for the summary and for the callers (run, test, bench).
 #[derive(Debug)]
@@ -56,19 +59,32 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         .join(format!("{WASM_NAME}.wasm"));
     let work = target_dir.join("extension").join(".work");
     let pkg = work.join("pkg");
-    recreate_dir(&pkg)?;
-
-    println!("==> wasm-bindgen (library, version-locked to the wasm-bindgen crate)");
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&raw_wasm)
-        .web(true)
-        .map_err(|error| anyhow::anyhow!("{error:#}"))?
-        .typescript(false)
-        .generate(&pkg)
-        .map_err(|error| anyhow::anyhow!("wasm-bindgen failed: {error:#}"))?;
-
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
-    let optimized = optimize_wasm(root, &bindgen_wasm)?;
+    let glue = pkg.join(format!("{WASM_NAME}.js"));
+    fs::create_dir_all(&work)?;
+    // Bindgen and wasm-opt take most of a build: they run again only for another wasm.
+    let stamp = Stamp::new(work.join("pkg.stamp"), &raw_wasm)?;
+    let optimized = match stamp.fresh(&[&bindgen_wasm, &glue]) {
+        Some(note) => {
+            println!("==> wasm-bindgen and wasm-opt: the wasm is unchanged, kept");
+            note == OPTIMIZED
+        }
+        None => {
+            stamp.clear()?;
+            recreate_dir(&pkg)?;
+            println!("==> wasm-bindgen (library, version-locked to the wasm-bindgen crate)");
+            wasm_bindgen_cli_support::Bindgen::new()
+                .input_path(&raw_wasm)
+                .web(true)
+                .map_err(|error| anyhow::anyhow!("{error:#}"))?
+                .typescript(false)
+                .generate(&pkg)
+                .map_err(|error| anyhow::anyhow!("wasm-bindgen failed: {error:#}"))?;
+            let optimized = optimize_wasm(root, &bindgen_wasm)?;
+            stamp.record(if optimized { OPTIMIZED } else { "" })?;
+            optimized
+        }
+    };
     let pkg_js = work.join(JS_FALLBACK_DIR);
     js_fallback::build(root, CRATE, WASM_NAME, WASM_TARGET, WASM_PROFILE, &pkg_js)?;
 

@@ -15,6 +15,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::stamp::Stamp;
 use crate::{prerequisites, shell};
 
 /// Features the MVP build enables: only those wasm2js can lower. Not `nontrapping-fptoint`:
@@ -74,6 +75,16 @@ pub fn build(
         .join(format!("{wasm_name}.wasm"));
     let work = shell::target_dir(root).join("extension").join(".work-js");
     fs::create_dir_all(&work)?;
+    let glue = out_dir.join(format!("{wasm_name}.js"));
+    let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
+    let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
+    // wasm2js takes about a minute: it runs again only for another wasm.
+    let stamp = Stamp::new(work.join("pkg-js.stamp"), &raw)?;
+    if stamp.fresh(&[&glue, &bg_glue, &bg_js]).is_some() {
+        println!("==> wasm2js: the MVP wasm is unchanged, kept");
+        return Ok(());
+    }
+    stamp.clear()?;
     let stripped = work.join(format!("{wasm_name}.wasm"));
     run_binaryen(
         root,
@@ -100,7 +111,6 @@ pub fn build(
         .map_err(|error| anyhow::anyhow!("wasm-bindgen (bundler) failed: {error:#}"))?;
 
     let bg_wasm = out_dir.join(format!("{wasm_name}_bg.wasm"));
-    let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
     let mut args = vec![
         path_arg(&bg_wasm),
         "-Oz".into(),
@@ -112,7 +122,6 @@ pub fn build(
     fs::remove_file(&bg_wasm)?;
 
     // Point the glue at the JS module instead of the `.wasm` file.
-    let glue = out_dir.join(format!("{wasm_name}.js"));
     let text = fs::read_to_string(&glue)?;
     let from = format!("\"./{wasm_name}_bg.wasm\"");
     if !text.contains(&from) {
@@ -128,7 +137,6 @@ pub fn build(
     // old one intact, so stale views would read freed bytes. Compare the buffers instead.
     // (Browsers that know `ArrayBuffer.prototype.detached` skip the glue's own buffer
     // comparison for its DataView, so that check is replaced too.)
-    let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
     let mut text = fs::read_to_string(&bg_glue)?;
     let fresh = "X.buffer !== wasm.memory.buffer";
     for (stale, view) in [
@@ -150,7 +158,7 @@ pub fn build(
         bail!("the glue has a memory view this build does not fix: update the wasm2js step");
     }
     fs::write(&bg_glue, text)?;
-    Ok(())
+    stamp.record("")
 }
 
 fn run_binaryen(root: &Path, program: &Path, args: &[String]) -> Result<()> {

@@ -9,6 +9,7 @@ mod prerequisites;
 mod run;
 mod shell;
 mod shorteners;
+mod stamp;
 mod test;
 
 use std::path::PathBuf;
