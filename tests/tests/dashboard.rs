@@ -300,6 +300,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
             .await
             .is_ok()
     );
+    screenshots::save(&browser, "dashboard-redacted-report").await?;
 
     // The same pages in English, through the switch, for the person who reads them.
     flows::open_dashboard(&browser, companion, "/?lang=en").await?;
