@@ -272,6 +272,7 @@ pub async fn require_token(
         return Err(Error::unauthorized("Jeton invalide. / Invalid token."));
     };
     if state.token().matches(token) {
+        limit_writes(&state, &request, "shared")?;
         return Ok(next.run(request).await);
     }
     let Some(client) = state.clients().find(token) else {
@@ -287,8 +288,25 @@ pub async fn require_token(
             "Ce jeton appartient à une autre extension. / This token belongs to another extension.",
         ));
     }
+    limit_writes(&state, &request, &client.id)?;
     record_use(&state, &client);
     Ok(next.run(request).await)
+}
+
+/// Takes one write from the caller's bucket for a state-changing request (429
+/// `rate_limited` with `Retry-After` when it is empty), before its body is read.
+fn limit_writes(state: &AppState, request: &Request, caller: &str) -> Result<(), Error> {
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if !changes_state {
+        return Ok(());
+    }
+    state
+        .writes()
+        .take(caller, Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
 }
 
 /// Writes a client's last use (at most once a minute), without holding up its request.

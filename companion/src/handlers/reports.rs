@@ -34,6 +34,8 @@ fn multipart_error(limit: usize) -> impl Fn(MultipartError) -> Error {
     move |error| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Error::payload_too_large(limit as u64)
+        } else if crate::limits::is_body_timeout(&error) {
+            Error::body_timeout()
         } else {
             Error::bad_request(
                 "invalid_multipart",
