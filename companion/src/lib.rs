@@ -26,6 +26,7 @@ pub mod import;
 pub mod lang;
 pub mod limits;
 pub mod mail;
+pub mod openapi;
 pub mod png;
 pub mod policy_file;
 pub mod privacy;

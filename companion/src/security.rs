@@ -144,18 +144,23 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         };
         return with_security_headers(response, cors_origin.as_deref());
     }
-    let changes_state = matches!(
+    let response = next.run(request).await;
+    with_security_headers(response, cors_origin.as_deref())
+}
+
+/// Route layer of the API: a writing request needs a JSON or multipart body (415
+/// otherwise), so a page's simple form post cannot reach a handler. On the matched routes
+/// only, so a method a route lacks is answered 405 whatever its body.
+pub async fn require_api_body_type(request: Request, next: Next) -> Response {
+    let writes = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if is_api && changes_state && !json_or_multipart(headers) {
-        return with_security_headers(
-            Error::unsupported_media_type("application/json, multipart/form-data").into_response(),
-            cors_origin.as_deref(),
-        );
+    if writes && !json_or_multipart(request.headers()) {
+        return Error::unsupported_media_type("application/json, multipart/form-data")
+            .into_response();
     }
-    let response = next.run(request).await;
-    with_security_headers(response, cors_origin.as_deref())
+    next.run(request).await
 }
 
 /// `Sec-Fetch-Site` says another site (or a sibling port) made this request.
