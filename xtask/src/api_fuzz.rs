@@ -120,7 +120,8 @@ fn fuzz_companion(
     let schema = format!("{base}/api/openapi.json");
     println!("==> schemathesis against {schema} ({max_examples} examples per operation)");
     let status = Command::new(schemathesis)
-        .current_dir(root)
+        // Its cache (`.schemathesis/`) goes with the data directory, not into the repository.
+        .current_dir(data_dir)
         .env("BALISE_API_TOKEN", &token)
         .args(["--config-file"])
         .arg(&config)
