@@ -41,6 +41,12 @@ pub enum Error {
         /// What did not match (logged, not returned).
         detail: String,
     },
+    /// Too many writes with one token: 429 `rate_limited` with `Retry-After`.
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the next write is allowed.
+        retry_after_secs: u64,
+    },
     /// Anything else that went wrong on our side: 500 `internal`.
     #[error("internal error: {0}")]
     Internal(#[source] BoxError),
@@ -116,6 +122,15 @@ impl Error {
         )
     }
 
+    /// 408 `body_timeout`: the body did not arrive in time (the connection is then closed).
+    pub fn body_timeout() -> Self {
+        Self::client(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "Le corps de la requête n'est pas arrivé à temps. / The request body did not arrive in time.",
+        )
+    }
+
     /// 415 `unsupported_media_type`.
     pub fn unsupported_media_type(expected: &str) -> Self {
         Self::client(
@@ -135,6 +150,7 @@ impl Error {
         match self {
             Self::Client { status, .. } => *status,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::EvidenceCorrupted { .. } | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,6 +160,7 @@ impl Error {
         match self {
             Self::Client { code, .. } => code,
             Self::Unauthorized { .. } => "unauthorized",
+            Self::RateLimited { .. } => "rate_limited",
             Self::EvidenceCorrupted { .. } => "evidence_corrupted",
             Self::Internal(_) => "internal",
         }
@@ -196,6 +213,10 @@ impl IntoResponse for Error {
         let code = self.code();
         let message: Cow<'static, str> = match &self {
             Self::Client { message, .. } | Self::Unauthorized { message } => message.clone(),
+            Self::RateLimited { retry_after_secs } => Cow::Owned(format!(
+                "Trop d'écritures avec ce jeton : réessayez dans {retry_after_secs} s. / \
+                 Too many writes with this token: try again in {retry_after_secs} s."
+            )),
             Self::EvidenceCorrupted { subject, detail } => {
                 tracing::error!(%subject, %detail, "stored evidence failed its integrity check");
                 Cow::Borrowed(
@@ -213,6 +234,16 @@ impl IntoResponse for Error {
         }
         let body = json!({ "error": { "code": code, "message": message } });
         let mut response = (status, Json(body)).into_response();
+        if let Self::RateLimited { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if status == StatusCode::REQUEST_TIMEOUT {
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if matches!(self, Self::Unauthorized { .. }) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

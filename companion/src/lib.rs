@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accept;
 pub mod against;
 pub mod clients;
 pub mod error;
@@ -23,7 +24,9 @@ pub mod handlers;
 pub mod html;
 pub mod import;
 pub mod lang;
+pub mod limits;
 pub mod mail;
+pub mod openapi;
 pub mod png;
 pub mod policy_file;
 pub mod privacy;
@@ -70,6 +73,7 @@ pub async fn serve(
             tracing::error!(%error, "applying the retention period at start-up failed");
         }
     }
+    let limits = companion.settings.limits.clone();
     let state = AppState::new(companion, addr, paired);
     let app = router::router(state);
 
@@ -101,7 +105,7 @@ pub async fn serve(
         },
         SHUTDOWN_GRACE,
     ));
-    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    let server = accept::serve_connections(listener, app, limits, signal);
     let deadline = async move {
         if stopping_rx.await.is_ok() {
             tokio::time::sleep(SHUTDOWN_GRACE).await;

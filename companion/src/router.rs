@@ -12,34 +12,63 @@ use crate::handlers::{
     traces,
 };
 use crate::import::MAX_IMPORT_BYTES;
-use crate::security::{guard, log_requests, require_token};
+use crate::security::{guard, log_requests, require_api_body_type, require_token};
 use crate::session::require_session;
 use crate::state::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Builds the application for a state.
 pub fn router(state: AppState) -> Router {
+    let (app, _) = router_and_document(state);
+    app
+}
+
+/// The API's routes, each registered from its handler's `#[utoipa::path]` (so each is in
+/// the OpenAPI document), with the token's guard and the upload limit where they apply.
+fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let upload_limit = state.settings().max_screenshot_bytes;
-    let protected = Router::new()
-        .route("/api/v1/reports", get(reports::list).post(reports::create))
+    let protected = OpenApiRouter::new()
+        .routes(routes!(reports::list, reports::create))
         // The upload limit is set deliberately from settings (axum's default is 2 MB).
         .route_layer(DefaultBodyLimit::max(upload_limit))
-        .route(
-            "/api/v1/reports/{id}",
-            get(reports::get).patch(reports::annotate),
-        )
-        .route("/api/v1/reports/{id}/screenshot", get(reports::screenshot))
-        .route("/api/v1/reports/{id}/email", get(mail::draft))
-        .route("/api/v1/reports/{id}/forward", post(mail::forward))
-        .route("/api/v1/reports/{id}/review", post(reviews::api))
-        .route("/api/v1/reports/{id}/export", post(reports::export))
-        .route("/api/v1/mail", get(mail::status))
-        .route("/api/v1/mail/{id}/retry", post(mail::retry))
-        .route(
-            "/api/v1/attestations",
-            get(attestations::list).post(attestations::create),
-        )
-        .route("/api/v1/policy", get(policy::get))
-        .route_layer(from_fn_with_state(state.clone(), require_token));
+        .routes(routes!(reports::get, reports::annotate))
+        .routes(routes!(reports::screenshot))
+        .routes(routes!(mail::draft))
+        .routes(routes!(mail::forward))
+        .routes(routes!(reviews::api))
+        .routes(routes!(reports::export))
+        .routes(routes!(mail::status))
+        .routes(routes!(mail::retry))
+        .routes(routes!(attestations::list, attestations::create))
+        .routes(routes!(policy::get))
+        .route_layer(from_fn_with_state(state.clone(), require_token))
+        // Outside the token's check: a form post is refused for its type first.
+        .route_layer(from_fn(require_api_body_type));
+    let open = OpenApiRouter::new()
+        .routes(routes!(health::health))
+        .routes(routes!(pairing::create))
+        // POST as well: browsers send no Origin on an extension's GET, and polling needs it.
+        .routes(routes!(pairing::poll, pairing::poll_post))
+        .routes(routes!(crate::openapi::document))
+        .route_layer(from_fn(require_api_body_type))
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .merge(protected)
+        .merge(open)
+}
+
+/// The application and its OpenAPI document (the one `GET /api/openapi.json` serves).
+pub fn router_and_document(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let upload_limit = state.settings().max_screenshot_bytes;
+    let (api, document) = api(&state).split_for_parts();
+    let served = crate::openapi::Served(
+        document
+            .to_pretty_json()
+            .unwrap_or_else(|_| String::from("{}"))
+            .into(),
+    );
 
     // The dashboard: every page, screenshot, export and form needs a session.
     let pages = Router::new()
@@ -80,25 +109,20 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 
     let open = Router::new()
-        .route("/api/v1/health", get(health::health))
-        .route("/api/v1/pairing", post(pairing::create))
-        // POST as well: browsers send no Origin on an extension's GET, and polling needs it.
-        .route(
-            "/api/v1/pairing/{id}",
-            get(pairing::poll).post(pairing::poll),
-        )
         .route("/signin", get(session::sign_in))
         .route("/assets/balise.css", get(assets::stylesheet))
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 
-    Router::new()
-        .merge(protected)
+    let app = Router::new()
+        .merge(api)
         .merge(pages)
         .merge(open)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::Extension(served))
         .layer(from_fn(crate::lang::negotiate))
         .layer(from_fn_with_state(state.clone(), guard))
         .layer(from_fn(log_requests))
-        .with_state(state)
+        .with_state(state);
+    (app, document)
 }

@@ -144,18 +144,23 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         };
         return with_security_headers(response, cors_origin.as_deref());
     }
-    let changes_state = matches!(
+    let response = next.run(request).await;
+    with_security_headers(response, cors_origin.as_deref())
+}
+
+/// Route layer of the API: a writing request needs a JSON or multipart body (415
+/// otherwise), so a page's simple form post cannot reach a handler. On the matched routes
+/// only, so a method a route lacks is answered 405 whatever its body.
+pub async fn require_api_body_type(request: Request, next: Next) -> Response {
+    let writes = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if is_api && changes_state && !json_or_multipart(headers) {
-        return with_security_headers(
-            Error::unsupported_media_type("application/json, multipart/form-data").into_response(),
-            cors_origin.as_deref(),
-        );
+    if writes && !json_or_multipart(request.headers()) {
+        return Error::unsupported_media_type("application/json, multipart/form-data")
+            .into_response();
     }
-    let response = next.run(request).await;
-    with_security_headers(response, cors_origin.as_deref())
+    next.run(request).await
 }
 
 /// `Sec-Fetch-Site` says another site (or a sibling port) made this request.
@@ -272,6 +277,7 @@ pub async fn require_token(
         return Err(Error::unauthorized("Jeton invalide. / Invalid token."));
     };
     if state.token().matches(token) {
+        limit_writes(&state, &request, "shared")?;
         return Ok(next.run(request).await);
     }
     let Some(client) = state.clients().find(token) else {
@@ -287,8 +293,25 @@ pub async fn require_token(
             "Ce jeton appartient à une autre extension. / This token belongs to another extension.",
         ));
     }
+    limit_writes(&state, &request, &client.id)?;
     record_use(&state, &client);
     Ok(next.run(request).await)
+}
+
+/// Takes one write from the caller's bucket for a state-changing request (429
+/// `rate_limited` with `Retry-After` when it is empty), before its body is read.
+fn limit_writes(state: &AppState, request: &Request, caller: &str) -> Result<(), Error> {
+    let changes_state = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if !changes_state {
+        return Ok(());
+    }
+    state
+        .writes()
+        .take(caller, Instant::now())
+        .map_err(|retry_after_secs| Error::RateLimited { retry_after_secs })
 }
 
 /// Writes a client's last use (at most once a minute), without holding up its request.

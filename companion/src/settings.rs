@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::limits::Limits;
 use crate::mail::config::{FileTables, MailSettings};
 
 /// Name of the optional settings file inside the data directory.
@@ -42,6 +43,8 @@ pub struct Settings {
     /// the companion redacts it (at start-up and daily). `None` (`retention_days = 0`):
     /// reports are kept until the manager erases them.
     pub retention_days: Option<u32>,
+    /// Read timeouts, the connection cap and the write rate (`[limits]`).
+    pub limits: Limits,
 }
 
 /// A settings problem, reported before anything is stored or opened.
@@ -93,6 +96,16 @@ struct FileSettings {
     routing: Option<toml::Table>,
     identity: Option<toml::Table>,
     privacy: Option<PrivacyFile>,
+    limits: Option<LimitsFile>,
+}
+
+/// `[limits]` in `balise.toml`: the connection cap and the write rate per token.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsFile {
+    max_connections: Option<usize>,
+    write_burst: Option<u32>,
+    writes_per_minute: Option<u32>,
 }
 
 /// `[privacy]` in `balise.toml`.
@@ -118,6 +131,7 @@ impl Settings {
             max_screenshot_bytes: DEFAULT_MAX_SCREENSHOT_BYTES,
             mail: MailSettings::default(),
             retention_days: Some(DEFAULT_RETENTION_DAYS),
+            limits: Limits::default(),
         }
     }
 
@@ -154,6 +168,14 @@ impl Settings {
             if let Some(days) = file.privacy.and_then(|privacy| privacy.retention_days) {
                 settings.retention_days = retention_from(days);
             }
+            if let Some(limits) = file.limits {
+                let current = &mut settings.limits;
+                current.max_connections = limits.max_connections.unwrap_or(current.max_connections);
+                current.write_burst = limits.write_burst.unwrap_or(current.write_burst);
+                current.writes_per_minute = limits
+                    .writes_per_minute
+                    .unwrap_or(current.writes_per_minute);
+            }
         }
         if let Some(port) = env_value::<u16>(&env, "BALISE_PORT")? {
             settings.port = port;
@@ -163,6 +185,15 @@ impl Settings {
         }
         if let Some(max) = env_value::<usize>(&env, "BALISE_MAX_SCREENSHOT_BYTES")? {
             settings.max_screenshot_bytes = max;
+        }
+        if let Some(max) = env_value::<usize>(&env, "BALISE_MAX_CONNECTIONS")? {
+            settings.limits.max_connections = max;
+        }
+        if let Some(burst) = env_value::<u32>(&env, "BALISE_WRITE_BURST")? {
+            settings.limits.write_burst = burst;
+        }
+        if let Some(rate) = env_value::<u32>(&env, "BALISE_WRITES_PER_MINUTE")? {
+            settings.limits.writes_per_minute = rate;
         }
         settings.mail = MailSettings::from_sources(&tables, &env);
         if settings.mail.sources.smtp_url == crate::mail::config::Source::File
@@ -193,6 +224,14 @@ impl Settings {
             return Err(ConfigError::Value(format!(
                 "max_screenshot_bytes = {} is too small (at least 1024)",
                 self.max_screenshot_bytes
+            )));
+        }
+        let limits = &self.limits;
+        if limits.max_connections < 8 || limits.write_burst < 1 || limits.writes_per_minute < 1 {
+            return Err(ConfigError::Value(format!(
+                "[limits] too low: max_connections = {} (at least 8), write_burst = {} and \
+                 writes_per_minute = {} (at least 1)",
+                limits.max_connections, limits.write_burst, limits.writes_per_minute
             )));
         }
         Ok(())

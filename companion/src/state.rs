@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use balise_core::policy::Policy;
 
 use crate::clients::ClientRegistry;
+use crate::limits::WriteLimiter;
 use crate::mail::Mailer;
 use crate::policy_file;
 use crate::security::Site;
@@ -141,6 +142,8 @@ struct Inner {
     clients: ClientRegistry,
     /// The chain head this process last saw verified (see [`AppState::check_chain`]).
     verified_head: Mutex<Option<VerifiedHead>>,
+    /// The token buckets of authenticated writes.
+    writes: WriteLimiter,
 }
 
 impl AppState {
@@ -149,8 +152,11 @@ impl AppState {
         // A per-process CSRF token for the pairing page's forms. Falls back to a UUID v4
         // (also from the OS generator) if getrandom fails.
         let csrf = random_hex(32).unwrap_or_else(|_| uuid::Uuid::new_v4().simple().to_string());
+        let limits = &companion.settings.limits;
+        let writes = WriteLimiter::new(limits.write_burst, limits.writes_per_minute);
         Self {
             inner: Arc::new(Inner {
+                writes,
                 companion,
                 site: Site::new(addr),
                 csrf,
@@ -158,6 +164,11 @@ impl AppState {
                 verified_head: Mutex::new(None),
             }),
         }
+    }
+
+    /// The token buckets of authenticated writes.
+    pub fn writes(&self) -> &WriteLimiter {
+        &self.inner.writes
     }
 
     /// The bound address' names.

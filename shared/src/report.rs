@@ -152,6 +152,7 @@ impl Checker {
 }
 
 /// Why a person reports a post or comment.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReportCategory {
@@ -211,6 +212,7 @@ impl ReportCategory {
 }
 
 /// The person who reports.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Reporter {
@@ -221,6 +223,7 @@ pub struct Reporter {
 }
 
 /// The size of the browser's viewport at capture, in CSS pixels.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Viewport {
@@ -231,6 +234,7 @@ pub struct Viewport {
 }
 
 /// A report of problematic content, with the SHA-256 of its screenshot (sent alongside).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ReportV1 {
@@ -326,6 +330,7 @@ impl ReportV1 {
 }
 
 /// A category and/or note added to a report after it was sent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ReportAnnotation {
@@ -350,6 +355,7 @@ impl ReportAnnotation {
 }
 
 /// One checklist item's state as attested.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AttestedItem {
@@ -369,6 +375,7 @@ impl From<&ItemState> for AttestedItem {
 }
 
 /// One finding as attested, with personal information masked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AttestedFinding {
@@ -440,6 +447,7 @@ pub struct Publication<'a> {
 /// A record that a person went through the checklist before publishing: what each item's
 /// state was, what was found, and why they published anyway if something was unresolved.
 /// The draft itself is not kept, only its SHA-256.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AttestationV1 {

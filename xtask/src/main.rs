@@ -1,5 +1,6 @@
 //! `cargo xtask`: what cargo alone cannot do: build the extension, run Balise, run every test.
 
+mod api_fuzz;
 mod bench;
 mod extension;
 mod fixtures;
@@ -26,6 +27,10 @@ Commands:
   test [--no-install]   Formatting, clippy, unit tests and end-to-end tests in headless Chromium
                         and Firefox; installs what is missing (Debian packages as root,
                         geckodriver from crates.io) unless --no-install
+  api-fuzz [--max-examples N] [--no-install]
+                        schemathesis (PyPI, in a venv under target/tools) against the real
+                        companion with a valid token, from its /api/openapi.json (100 examples
+                        per operation unless N)
   fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
   bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
   shorteners --from FILE
@@ -50,6 +55,7 @@ fn run_command() -> Result<()> {
             Ok(())
         }
         Some("fixtures") => fixtures::build(&workspace_root()),
+        Some("api-fuzz") => api_fuzz::api_fuzz(&workspace_root(), &rest),
         Some("run") => run::run(&workspace_root(), &rest),
         Some("test") => test::test(&workspace_root(), &rest),
         Some("bench") => bench::bench(&workspace_root()),

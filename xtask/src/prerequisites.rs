@@ -290,6 +290,63 @@ pub fn ensure_smtp_server(root: &Path, install: bool) -> Result<PathBuf> {
     Ok(python)
 }
 
+/// The schemathesis version `cargo xtask api-fuzz` installs from PyPI.
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// The `schemathesis` program of a venv in `<target>/tools/schemathesis-venv`, made and
+/// filled from PyPI when `install` (about a minute, once per target directory).
+pub fn ensure_schemathesis(root: &Path, install: bool) -> Result<PathBuf> {
+    let venv = shell::target_dir(root)
+        .join("tools")
+        .join("schemathesis-venv");
+    let program = venv.join("bin").join("schemathesis");
+    let installed = |program: &Path| {
+        shell::output(&program.to_string_lossy(), &["--version"])
+            .is_some_and(|version| version.contains(SCHEMATHESIS_VERSION))
+    };
+    if installed(&program) {
+        return Ok(program);
+    }
+    if !install {
+        bail!(
+            "the API fuzzing run needs schemathesis {SCHEMATHESIS_VERSION} in a Python venv at \
+             {venv}, which is missing. Run without `--no-install` to make it (about a minute), \
+             or: `python3 -m venv {venv} && {venv}/bin/pip install \
+             schemathesis=={SCHEMATHESIS_VERSION}`",
+            venv = venv.display()
+        );
+    }
+    println!(
+        "==> installing schemathesis {SCHEMATHESIS_VERSION} for the API fuzzing run in a Python venv at {}",
+        venv.display()
+    );
+    let python = venv.join("bin").join("python");
+    if !python.exists() {
+        make_venv(&venv)?;
+    }
+    let requirement = format!("schemathesis=={SCHEMATHESIS_VERSION}");
+    shell::run(
+        root,
+        &python.to_string_lossy(),
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            &requirement,
+        ],
+    )?;
+    if !installed(&program) {
+        bail!(
+            "{} still does not run after pip installed it; remove {} and try again",
+            program.display(),
+            venv.display()
+        );
+    }
+    Ok(program)
+}
+
 /// `python3 -m venv --clear VENV`, installing Debian's `python3` and `python3-venv` first
 /// (as root) when that fails.
 fn make_venv(venv: &Path) -> Result<()> {

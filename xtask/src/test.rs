@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::{extension, fixtures, prerequisites, shell};
+use crate::{api_fuzz, extension, fixtures, prerequisites, shell};
 
 /// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless
 /// Chromium and Firefox.
@@ -22,6 +22,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let (chromium, chromedriver) = prerequisites::ensure_chromium(install)?;
     let (firefox, geckodriver) = prerequisites::ensure_firefox(root, install)?;
     let smtp_python = prerequisites::ensure_smtp_server(root, install)?;
+    let schemathesis = prerequisites::ensure_schemathesis(root, install)?;
 
     shell::run(root, &cargo, &["fmt", "--all", "--check"])?;
     shell::run(
@@ -61,6 +62,8 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
 
     extension::build(root)?;
     shell::run(root, &cargo, &["build", "--package", "balise-companion"])?;
+    // A short API fuzzing run: the full one is `cargo xtask api-fuzz`.
+    api_fuzz::run(root, &schemathesis, api_fuzz::SHORT_MAX_EXAMPLES)?;
     fixtures::build(root)?;
     let chromium = chromium.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();

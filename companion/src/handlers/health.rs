@@ -9,16 +9,27 @@ use crate::security::is_extension_origin;
 use crate::state::AppState;
 
 /// The health answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     /// Always `ok`.
+    #[schema(value_type = String)]
     pub status: &'static str,
     /// The companion's version.
+    #[schema(value_type = String)]
     pub version: &'static str,
     /// With an extension `Origin`: whether that extension is paired; without: whether any is.
     pub paired: bool,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Up", body = Health),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/health` (no token; Host and Origin are still checked).
 pub async fn health(State(state): State<AppState>, headers: HeaderMap) -> Json<Health> {
     let origin = headers

@@ -25,7 +25,7 @@ pub const FORWARD_ENDPOINT: &str = "POST /api/v1/reports/{id}/forward";
 pub const MAX_FACTS_LEN: usize = 10_000;
 
 /// Body of `POST /api/v1/reports/{id}/forward`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForwardBody {
     /// Who to forward to: `board`.
@@ -110,6 +110,28 @@ pub async fn forward_report(
     Ok(record)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/forward",
+    tag = "mail",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "A UUID", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    request_body(content = ForwardBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Queued: `{id, to, status, mailId, messageId, evidenceSeq, entryHash, recordedAt}`", body = Object),
+        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/reports/{id}/forward` `{"to": "board", "facts": "..."}` → 202 once the
 /// email is queued (committed). `Idempotency-Key` optional.
 pub async fn forward(
@@ -175,6 +197,24 @@ pub async fn retry_mail(state: &AppState, id: i64) -> Result<()> {
     Ok(())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/mail/{id}/retry",
+    tag = "mail",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The email's id (an integer)")),
+    request_body(content = Object, content_type = "application/json", description = "`{}`"),
+    responses(
+        (status = 200, description = "`{id, status: queued}`", body = Object),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/mail/{id}/retry` → 200 `{id, status: "queued"}`.
 pub async fn retry(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let id: i64 = id
@@ -184,6 +224,17 @@ pub async fn retry(State(state): State<AppState>, Path(id): Path<String>) -> Res
     Ok(Json(json!({ "id": id, "status": "queued" })).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/mail",
+    tag = "mail",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "`{role, forwarding, missing, problems, smtpUrl, counts}`", body = Object),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/mail` → whether forwarding is on, what is missing, the settings' problems
 /// and the queue's figures.
 pub async fn status(State(state): State<AppState>) -> Result<Response> {
@@ -200,6 +251,20 @@ pub async fn status(State(state): State<AppState>) -> Result<Response> {
     .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}/email",
+    tag = "mail",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)")),
+    responses(
+        (status = 200, description = "The report's email as a draft", content_type = "message/rfc822"),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/reports/{id}/email` and the dashboard's `/reports/{id}/email.eml`: the
 /// report's email as a `.eml` draft (`X-Unsent: 1`), screenshot and package attached, to
 /// send from one's own mail program when forwarding is off.

@@ -45,6 +45,8 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
     axum::body::to_bytes(body, limit).await.map_err(|error| {
         if find_length_limit(&error) {
             Error::payload_too_large(limit as u64)
+        } else if crate::limits::is_body_timeout(&error) {
+            Error::body_timeout()
         } else {
             Error::bad_request(
                 "invalid_body",

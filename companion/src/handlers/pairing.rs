@@ -24,7 +24,7 @@ use crate::store::{format_utc, now_utc, sha256_hex};
 use crate::token::random_hex;
 
 /// Body of `POST /api/v1/pairing`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PairingBody {
     /// A name for this browser, shown to the person approving.
@@ -79,6 +79,21 @@ fn pairing_code() -> Result<String> {
     Ok(format!("{:03}-{:03}", number / 1000, number % 1000))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairing",
+    tag = "pairing",
+    request_body(content = PairingBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Pairing requested: `{requestId, code, expiresAt}`", body = Object),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/pairing` → 201 `{ requestId, code, expiresAt }`.
 pub async fn create(
     State(state): State<AppState>,
@@ -123,6 +138,18 @@ pub async fn create(
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/pairing/{id}",
+    tag = "pairing",
+    params(("id" = String, Path, description = "The pairing request's id")),
+    responses(
+        (status = 200, description = "`{status: pending|approved|rejected|expired, token?}`", body = Object),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/pairing/{requestId}` from the requesting origin →
 /// `pending` / `approved` (+ the browser's own `token` until the request expires) /
 /// `rejected` / `expired`.
@@ -147,6 +174,29 @@ pub async fn poll(
         PollOutcome::Expired => json!({ "status": "expired" }),
     };
     Ok(Json(body).into_response())
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/pairing/{id}",
+    tag = "pairing",
+    params(("id" = String, Path, description = "The pairing request's id")),
+    request_body(content = Object, content_type = "application/json", description = "`{}`"),
+    responses(
+        (status = 200, description = "As `GET`", body = Object),
+        (status = 403, description = "`bad_host`, `bad_origin`, `origin_required`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+    )
+)]
+/// `POST /api/v1/pairing/{requestId}`: as `GET` (browsers send no Origin on an
+/// extension's GET); the body is not read.
+pub async fn poll_post(
+    state: State<AppState>,
+    id: Path<String>,
+    origin: RequestingExtension,
+) -> Result<Response> {
+    poll(state, id, origin).await
 }
 
 /// Query of `GET /pair`.

@@ -34,6 +34,8 @@ fn multipart_error(limit: usize) -> impl Fn(MultipartError) -> Error {
     move |error| {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Error::payload_too_large(limit as u64)
+        } else if crate::limits::is_body_timeout(&error) {
+            Error::body_timeout()
         } else {
             Error::bad_request(
                 "invalid_multipart",
@@ -43,6 +45,17 @@ fn multipart_error(limit: usize) -> impl Fn(MultipartError) -> Error {
     }
 }
 
+/// The parts of `POST /api/v1/reports` (documentation of the multipart body).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReportUpload {
+    /// The report, `ReportV1` JSON.
+    report: ReportV1,
+    /// The screenshot, a PNG whose SHA-256 is the report's `screenshotSha256`.
+    #[schema(value_type = String, format = Binary)]
+    screenshot: Vec<u8>,
+}
+
 fn missing_part(name: &str) -> Error {
     Error::bad_request(
         "missing_part",
@@ -50,6 +63,28 @@ fn missing_part(name: &str) -> Error {
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    security(("token" = [])),
+    params(("Idempotency-Key" = String, Header, description = "A UUID, the same for every retry of this report", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    request_body(content = ReportUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored (or the stored answer replayed, `Idempotent-Replayed: true`): `{id, screenshotSha256, evidenceSeq, entryHash, receivedAt}`", body = Object),
+        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/reports` (multipart `report` + `screenshot`, token, `Idempotency-Key`) →
 /// 201 `{ id, screenshotSha256, evidenceSeq, entryHash, receivedAt }` after COMMIT.
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response> {
@@ -196,6 +231,28 @@ impl JsonInput for ReportAnnotation {
     const INVALID: &'static str = "invalid_annotation";
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/reports/{id}",
+    tag = "reports",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)"), ("Idempotency-Key" = Option<String>, Header, description = "A UUID", pattern = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")),
+    request_body(content = ReportAnnotation, content_type = "application/json"),
+    responses(
+        (status = 200, description = "`{id, category, note, recordedAt, evidenceSeq, entryHash}`", body = Object),
+        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `PATCH /api/v1/reports/{id}` with `ReportAnnotation` JSON → 200; a new evidence entry,
 /// the original report untouched. `Idempotency-Key` is optional here (same semantics when sent).
 pub async fn annotate(
@@ -246,6 +303,19 @@ pub async fn annotate(
     Ok(stored_response(stored))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}",
+    tag = "reports",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)")),
+    responses(
+        (status = 200, description = "The report's record", body = Object),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/reports/{id}` → the stored report, annotations and evidence references.
 pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let id = path_uuid(&id, "signalement / report")?;
@@ -257,6 +327,19 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     Ok(Json(record).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports",
+    tag = "reports",
+    security(("token" = [])),
+    params(("limit" = Option<i64>, Query, description = "1 to 500 (50)"), ("offset" = Option<i64>, Query, description = "0 and up")),
+    responses(
+        (status = 200, description = "`{total, limit, offset, reports}`, newest first", body = Object),
+        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/reports?limit=&offset=` → newest first.
 pub async fn list(
     State(state): State<AppState>,
@@ -281,6 +364,20 @@ pub async fn list(
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/{id}/screenshot",
+    tag = "reports",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)")),
+    responses(
+        (status = 200, description = "The PNG, verified; `X-Balise-Sha256`", content_type = "image/png"),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `GET /api/v1/reports/{id}/screenshot` (and the dashboard's `/reports/{id}/screenshot.png`) →
 /// the PNG after its SHA-256 is verified again, with `X-Balise-Sha256`.
 pub async fn screenshot(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
@@ -317,6 +414,25 @@ pub fn zip_response(id: &str, bytes: Vec<u8>) -> Response {
     response
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports/{id}/export",
+    tag = "reports",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The report's id (a UUID)")),
+    request_body(content = Object, content_type = "application/json", description = "`{}`"),
+    responses(
+        (status = 200, description = "The evidence package (ZIP)", content_type = "application/zip"),
+        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
+        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
+        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+    )
+)]
 /// `POST /api/v1/reports/{id}/export` → 200 `application/zip`: the evidence package as it
 /// stands now, recorded as an export in the evidence log (its chain head is in the package).
 pub async fn export(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
