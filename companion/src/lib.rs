@@ -17,6 +17,7 @@
 //! ```
 
 pub mod against;
+pub mod check;
 pub mod clients;
 pub mod error;
 pub mod handlers;
