@@ -11,13 +11,16 @@
 //!
 //! Exit code: 0 when no required item fails, 1 when one does, 2 on bad input (text that is
 //! not UTF-8, a policy file that cannot be read or is invalid).
+//!
+//! [`check_text`] is the one check behind this command and the dashboard's *Vérifier un
+//! texte / Check a text* page (`handlers::check_page`): both show its [`Checked`] result.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use balise_core::analysis::{Analysis, Draft, ItemStateKind, analyze};
-use balise_core::checklist::{place, state_label};
+use balise_core::checklist::{ChecklistView, state_label};
 use balise_core::i18n::Lang;
 use balise_core::policy::Policy;
 use clap::Args;
@@ -56,13 +59,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     let Ok(text) = String::from_utf8(bytes) else {
         return bad_input("the text on standard input is not UTF-8");
     };
-    let analysis = analyze(&policy, &Draft::from_text(text));
+    let checked = check_text(&policy, &text);
     let output = if args.json {
-        let mut json = to_json(&policy, &analysis).to_string();
+        let mut json = to_json(&policy, &checked).to_string();
         json.push('\n');
         json
     } else {
-        to_text(&policy, &analysis)
+        to_text(&policy, &checked)
     };
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = stdout
@@ -72,7 +75,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         eprintln!("balise-companion: erreur / error: cannot write the result: {error}");
         return ExitCode::from(BAD_INPUT);
     }
-    if required_failing(&analysis) > 0 {
+    if checked.required_failing > 0 {
         ExitCode::from(FAILING)
     } else {
         ExitCode::SUCCESS
@@ -99,17 +102,40 @@ fn load_policy(path: &Path) -> Result<Policy, String> {
     policy.map_err(|error| format!("invalid policy {}: {error}", path.display()))
 }
 
-/// How many required items fail.
-fn required_failing(analysis: &Analysis) -> usize {
-    analysis
+/// A text checked against a policy: the analysis, and how many required items fail.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Findings and item states.
+    pub analysis: Analysis,
+    /// How many required items fail.
+    pub required_failing: usize,
+}
+
+impl Checked {
+    /// The checklist as a person reads it in `lang`: each item with its state and findings
+    /// (excerpt, place, message), and the badge.
+    pub fn view(&self, policy: &Policy, lang: Lang) -> ChecklistView {
+        balise_core::checklist::view(policy, &self.analysis, lang)
+    }
+}
+
+/// Checks `text` against `policy`'s checklist.
+pub fn check_text(policy: &Policy, text: &str) -> Checked {
+    let analysis = analyze(policy, &Draft::from_text(text));
+    let required_failing = analysis
         .items
         .iter()
         .filter(|item| item.required && item.state == ItemStateKind::Fail)
-        .count()
+        .count();
+    Checked {
+        analysis,
+        required_failing,
+    }
 }
 
 /// The JSON form of the result.
-pub fn to_json(policy: &Policy, analysis: &Analysis) -> Value {
+pub fn to_json(policy: &Policy, checked: &Checked) -> Value {
+    let analysis = &checked.analysis;
     let findings: Vec<Value> = analysis
         .findings
         .iter()
@@ -143,7 +169,7 @@ pub fn to_json(policy: &Policy, analysis: &Analysis) -> Value {
     json!({
         "findings": findings,
         "items": items,
-        "requiredFailing": required_failing(analysis),
+        "requiredFailing": checked.required_failing,
         "requiredRemaining": analysis.required_remaining,
     })
 }
@@ -155,7 +181,7 @@ fn wire<T: serde::Serialize>(value: &T) -> Value {
 
 /// The result for a person: each item with its state, then its findings, French then
 /// English.
-pub fn to_text(policy: &Policy, analysis: &Analysis) -> String {
+pub fn to_text(policy: &Policy, checked: &Checked) -> String {
     let both = |fr: &str, en: &str| {
         if fr == en {
             fr.to_owned()
@@ -163,22 +189,17 @@ pub fn to_text(policy: &Policy, analysis: &Analysis) -> String {
             format!("{fr} / {en}")
         }
     };
+    let (fr, en) = (
+        checked.view(policy, Lang::Fr),
+        checked.view(policy, Lang::En),
+    );
     let mut out = format!(
         "{} : {}\n",
-        both(
-            &format!("Politique {}", policy.organization.short_name),
-            &format!("{} policy", policy.organization.short_name)
-        ),
-        both(
-            &balise_core::checklist::badge(analysis.required_remaining, Lang::Fr),
-            &balise_core::checklist::badge(analysis.required_remaining, Lang::En)
-        )
+        both(&fr.title, &en.title),
+        both(&fr.badge, &en.badge)
     );
-    for state in &analysis.items {
-        let Some(item) = policy.item(&state.id) else {
-            continue;
-        };
-        let required = if state.required {
+    for (item_fr, item_en) in fr.items.iter().zip(&en.items) {
+        let required = if item_fr.required {
             " (obligatoire / required)"
         } else {
             ""
@@ -186,32 +207,24 @@ pub fn to_text(policy: &Policy, analysis: &Analysis) -> String {
         out.push_str(&format!(
             "\n[{}] {}{required}\n",
             both(
-                state_label(state.state, Lang::Fr),
-                state_label(state.state, Lang::En)
+                state_label(item_fr.state, Lang::Fr),
+                state_label(item_fr.state, Lang::En)
             ),
-            both(&item.label.fr, &item.label.en),
+            both(&item_fr.label, &item_en.label),
         ));
-        for finding in analysis.findings_for(&state.id) {
-            let at = finding
-                .span
-                .map(|span| {
-                    format!(
-                        " ({})",
-                        both(
-                            &place(span.start, span.end, Lang::Fr),
-                            &place(span.start, span.end, Lang::En)
-                        )
-                    )
-                })
-                .unwrap_or_default();
-            let excerpt = if finding.excerpt.is_empty() {
+        for (finding_fr, finding_en) in item_fr.findings.iter().zip(&item_en.findings) {
+            let at = match (&finding_fr.place, &finding_en.place) {
+                (Some(place_fr), Some(place_en)) => format!(" ({})", both(place_fr, place_en)),
+                _ => String::new(),
+            };
+            let excerpt = if finding_fr.excerpt.is_empty() {
                 String::new()
             } else {
-                format!("« {} »{at} : ", finding.excerpt)
+                format!("« {} »{at} : ", finding_fr.excerpt)
             };
             out.push_str(&format!(
                 "  - {excerpt}{}\n",
-                both(&finding.message.fr, &finding.message.en)
+                both(&finding_fr.message, &finding_en.message)
             ));
         }
     }
@@ -225,8 +238,8 @@ mod tests {
     #[test]
     fn json_names_kinds_and_spans_as_the_wire_does() {
         let policy = Policy::sec_csq_default();
-        let analysis = analyze(&policy, &Draft::from_text("Appelez au 4185550199."));
-        let json = to_json(&policy, &analysis);
+        let checked = check_text(&policy, "Appelez au 4185550199.");
+        let json = to_json(&policy, &checked);
         let phones: Vec<&Value> = json["findings"]
             .as_array()
             .map(|findings| {
@@ -254,7 +267,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(failing.len(), 1);
         assert_eq!(failing[0]["id"], "identification");
-        let text = to_text(&Policy::sec_csq_default(), &analysis);
+        let text = to_text(&policy, &checked);
         assert!(
             text.contains("  - « 4185550199 » (caractères 12 à 21 / characters 12 to 21) : Numéro de téléphone"),
             "{text}"

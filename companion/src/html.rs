@@ -85,6 +85,8 @@ pub enum Nav {
     Pairing,
     /// `/settings`
     Settings,
+    /// `/check`
+    Check,
     /// A page outside the dashboard (signing in): no navigation.
     None,
 }
@@ -119,12 +121,15 @@ pub fn page(title: &str, nav: Nav, body: &str) -> Response {
             String::new()
         } else {
             format!(
-                "<nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/pair\"{pair}>{pair_label}</a>\
+                "<nav><a href=\"/\"{dash}>{dash_label}</a><a href=\"/check\"{check}>{check_label}</a>\
+                 <a href=\"/pair\"{pair}>{pair_label}</a>\
                  <a href=\"/settings\"{settings}>{settings_label}</a>\
                  <a href=\"/signout\" class=\"signout\">{signout_label}</a></nav>",
                 dash = current(Nav::Dashboard),
                 pair = current(Nav::Pairing),
                 settings = current(Nav::Settings),
+                check = current(Nav::Check),
+                check_label = bi("Vérifier un texte", "Check a text"),
                 dash_label = bi("Tableau de bord", "Dashboard"),
                 pair_label = bi("Jumelage", "Pairing"),
                 settings_label = bi("Réglages", "Settings"),
@@ -224,6 +229,8 @@ tr[data-balise-this-browser] td.code::after { content:" ← ce navigateur / this
 .report-grid { display:grid; grid-template-columns:minmax(0,1.1fr) minmax(0,1fr); gap:20px; align-items:start; }
 @media (max-width:900px) { .report-grid { grid-template-columns:1fr; } }
 table.fields th { width:32%; background:#fafbfd; }
+ol.checked-items { padding-left:22px; } ol.checked-items > li { margin:8px 0; }
+ul.findings { margin:4px 0 0; padding-left:20px; } ul.findings li { margin:3px 0; overflow-wrap:anywhere; }
 img.shot { width:100%; border:1px solid var(--line); border-radius:6px; display:block; }
 .pre { white-space:pre-wrap; }
 ul.history { padding-left:20px; } ul.history li { margin:6px 0; }

@@ -18,6 +18,7 @@
 
 pub mod accept;
 pub mod against;
+pub mod check;
 pub mod clients;
 pub mod error;
 pub mod handlers;

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use balise_companion::store::reports::ImportOutcome;
-use balise_companion::{ApiToken, Companion, Settings, ensure_data_dir, serve, session};
+use balise_companion::{ApiToken, Companion, Settings, check, ensure_data_dir, serve, session};
 use clap::{Args, Parser, Subcommand};
-
-mod check;
 
 /// The file in the data directory where the running companion writes its address, for
 /// `balise-companion open`; removed when it stops.

@@ -7,9 +7,9 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 
 use crate::handlers::{
-    JSON_BODY_LIMIT, appointment, assets, attestations, dashboard, exports, fallback, health, mail,
-    method_not_allowed, pairing, policy, report_page, reports, reviews, session, settings_page,
-    traces,
+    JSON_BODY_LIMIT, appointment, assets, attestations, check_page, dashboard, exports, fallback,
+    health, mail, method_not_allowed, pairing, policy, report_page, reports, reviews, session,
+    settings_page, traces,
 };
 use crate::import::MAX_IMPORT_BYTES;
 use crate::security::{guard, log_requests, require_api_body_type, require_token};
@@ -103,6 +103,7 @@ pub fn router_and_document(state: AppState) -> (Router, utoipa::openapi::OpenApi
             get(settings_page::show).post(settings_page::save),
         )
         .route("/settings/test", post(settings_page::test))
+        .route("/check", get(check_page::show).post(check_page::check))
         .route("/settings/privacy", post(settings_page::save_privacy))
         .route("/signout", get(session::confirm).post(session::sign_out))
         .route_layer(from_fn_with_state(state.clone(), require_session))

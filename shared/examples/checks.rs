@@ -13,7 +13,7 @@ fn main() {
         scores.push(((*name).to_owned(), score::score_corpus(source)));
     }
     println!(
-        "{:<24} {:<11} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "{:<24} {:<15} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7}",
         "corpus", "kind", "cases", "TP", "FP", "FN", "precision", "recall"
     );
     for (name, score) in &scores {
@@ -22,7 +22,7 @@ fn main() {
                 continue;
             }
             println!(
-                "{:<24} {:<11} {:>5} {:>4} {:>4} {:>4} {:>8.1}% {:>6.1}%",
+                "{:<24} {:<15} {:>5} {:>4} {:>4} {:>4} {:>8.1}% {:>6.1}%",
                 name,
                 kind,
                 score.cases,

@@ -43,6 +43,40 @@ fn shorteners_in_sentences() {
 }
 
 #[test]
+fn look_alike_domains() {
+    let score = score::score_corpus(corpus("homographs.txt"));
+    // Every expected look-alike but the known limit (an accent on a site Balise does not
+    // know), and none of the ordinary domains, Cyrillic, Greek and accented ones included.
+    let mistakes: Vec<_> = score
+        .mistakes
+        .iter()
+        .map(|(_, what, kind, excerpt)| (*what, kind.as_str(), excerpt.as_str()))
+        .collect();
+    assert_eq!(
+        mistakes,
+        [("missed", "lookalikeDomain", "https://myetherwallėt.com/")]
+    );
+    let (precision, recall, counts) = rates(&score, "lookalikeDomain");
+    assert_eq!(precision, 1.0, "{counts:?}");
+    assert!(counts.true_positives >= 30, "{counts:?}");
+    assert!(recall >= 0.95, "{counts:?}");
+}
+
+#[test]
+fn no_look_alikes_among_ordinary_links_and_personal_information() {
+    for name in ["links.txt", "personal.txt"] {
+        let score = score::score_corpus(corpus(name));
+        let (_, _, counts) = rates(&score, "lookalikeDomain");
+        assert_eq!(
+            counts,
+            score::Counts::default(),
+            "{name}: {:?}",
+            score.mistakes
+        );
+    }
+}
+
+#[test]
 fn personal_information_in_french_texts() {
     let score = score::score_corpus(corpus("personal.txt"));
     // Every expected finding but the known limit (a bare US number), and no clean sentence

@@ -3,6 +3,7 @@
 pub mod appointment;
 pub mod assets;
 pub mod attestations;
+pub mod check_page;
 pub mod dashboard;
 pub mod exports;
 pub mod extract;

@@ -6,6 +6,7 @@
 
 pub mod identity;
 pub mod links;
+pub mod lookalike;
 pub mod mandate;
 pub mod personal;
 

@@ -4,7 +4,8 @@
 //!
 //! A corpus file has one case a line: the expected findings, ` || `, then the text.
 //! Expected findings are `kind:excerpt` separated by ` ; ` (kinds are the wire names:
-//! `shortener`, `phone`, `email`, `sin`, `postalCode`, `birthDate`), or `-` for none.
+//! `shortener`, `lookalikeDomain`, `phone`, `email`, `sin`, `postalCode`, `birthDate`), or
+//! `-` for none.
 //! Lines starting with `#` and blank lines are skipped. Only the kinds of [`KINDS`] are
 //! scored; other findings (links, sources, mandate…) are ignored.
 
@@ -16,6 +17,7 @@ use balise_core::policy::Policy;
 /// The kinds that are scored, by wire name.
 pub const KINDS: &[&str] = &[
     "shortener",
+    "lookalikeDomain",
     "phone",
     "email",
     "sin",
@@ -26,6 +28,7 @@ pub const KINDS: &[&str] = &[
 /// The corpora, by file name.
 pub const CORPORA: &[(&str, &str)] = &[
     ("links.txt", include_str!("links.txt")),
+    ("homographs.txt", include_str!("homographs.txt")),
     ("personal.txt", include_str!("personal.txt")),
 ];
 

@@ -1,0 +1,440 @@
+//! Look-alike domains: a link's host that imitates a known site (the policy's trusted
+//! domains and the hosts of the social networks Balise knows) or hides its alphabet.
+//!
+//! Punycode labels (`xn--`) are decoded first (`idna::punycode`), so a host is judged as a
+//! browser shows it. A host that is not ASCII then goes through Unicode's confusable
+//! detection (UTS #39, the `unicode-security` crate): its skeleton against the known sites'
+//! skeletons, each label for mixed scripts, and each label for letters that all imitate
+//! Latin ones (`аррӏе`, all Cyrillic, reads `apple`). An ASCII host keeps the two cheap
+//! checks: one edit from a known site, or a known site followed by other labels
+//! (`lapresse.ca.example.com`).
+//!
+//! Skeletons are computed only for hosts that are not ASCII or carry punycode, and the
+//! known sites' skeletons once per [`KnownSites`], when such a host first needs them.
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection, skeleton};
+
+use super::links::{covers, registrable};
+
+/// Top-level domains of countries whose domains are commonly written in Cyrillic or Greek:
+/// a label there whose letters all look Latin is ordinary, as it is under a top-level
+/// domain that is itself not ASCII (`.рф`). Imitating a known site is still flagged.
+const NON_LATIN_TLDS: &[&str] = &[
+    "bg", "by", "cy", "gr", "kz", "mk", "rs", "ru", "su", "ua", "uz",
+];
+
+/// What makes a host a look-alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Lookalike<'a> {
+    /// An `xn--` label that is not valid punycode for a non-ASCII label.
+    BadPunycode,
+    /// Shown like this known domain (the same skeleton), or this known domain's skeleton
+    /// followed by other labels.
+    Confusable(&'a str),
+    /// Near this known domain: one edit away or followed by other labels (ASCII hosts),
+    /// or the same but for accents.
+    Near(&'a str),
+    /// A label mixes scripts that are not written together (Latin with Cyrillic…).
+    MixedScripts,
+    /// Every letter of a label imitates a Latin one; the host reads as this.
+    LooksLatin(String),
+}
+
+/// The verdict on a host: what is wrong, and the host as a browser shows it when it was
+/// written in punycode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verdict<'a> {
+    pub(crate) lookalike: Lookalike<'a>,
+    pub(crate) decoded: Option<String>,
+}
+
+/// A known domain: its registrable part starts at `site_at`.
+#[derive(Debug, Clone)]
+struct Known<'p> {
+    domain: Cow<'p, str>,
+    site_at: usize,
+}
+
+impl Known<'_> {
+    fn site(&self) -> &str {
+        &self.domain[self.site_at..]
+    }
+}
+
+/// A known domain's skeletons: of its registrable part, the same without accents, and of
+/// the whole domain.
+#[derive(Debug, Clone)]
+struct Skeletons {
+    site: String,
+    bare_site: String,
+    full: String,
+}
+
+/// The domains look-alikes are compared with: the policy's trusted domains and the social
+/// networks' hosts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KnownSites<'p> {
+    known: Vec<Known<'p>>,
+    skeletons: OnceLock<Vec<Skeletons>>,
+}
+
+impl<'p> KnownSites<'p> {
+    /// `trusted` (normalized) and the hosts of [`crate::sites::all`].
+    pub(crate) fn new(trusted: &[Cow<'p, str>]) -> KnownSites<'p> {
+        let sites = crate::sites::all()
+            .iter()
+            .flat_map(|adapter| adapter.host_patterns)
+            .filter(|pattern| !pattern.contains('*'))
+            .map(|host| Cow::Borrowed(*host));
+        let known = trusted
+            .iter()
+            .cloned()
+            .chain(sites)
+            .map(|domain| {
+                let site_at = domain.len() - registrable(&domain).len();
+                Known { domain, site_at }
+            })
+            .collect();
+        KnownSites {
+            known,
+            skeletons: OnceLock::new(),
+        }
+    }
+
+    /// The known domains' skeletons, computed on first use.
+    fn skeletons(&self) -> &[Skeletons] {
+        self.skeletons.get_or_init(|| {
+            self.known
+                .iter()
+                .map(|known| {
+                    let site: String = skeleton(known.site()).collect();
+                    Skeletons {
+                        bare_site: without_marks(&site),
+                        site,
+                        full: skeleton(&known.domain).collect(),
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+/// Whether a label of `host` is punycode (`xn--`).
+pub(crate) fn has_punycode(host: &str) -> bool {
+    host.split('.').any(is_punycode)
+}
+
+fn is_punycode(label: &str) -> bool {
+    label
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"xn--"))
+}
+
+/// `host` with its punycode labels decoded and lowercased; `None` when one does not decode
+/// to a label that needs punycode (not ASCII).
+pub(crate) fn decode_host(host: &str) -> Option<String> {
+    let mut decoded = String::with_capacity(host.len());
+    for (index, label) in host.split('.').enumerate() {
+        if index > 0 {
+            decoded.push('.');
+        }
+        if is_punycode(label) {
+            let unicode = idna::punycode::decode_to_string(&label[4..])?;
+            if unicode.is_ascii() {
+                return None;
+            }
+            decoded.push_str(&unicode.to_lowercase());
+        } else {
+            decoded.push_str(label);
+        }
+    }
+    Some(decoded)
+}
+
+/// `text` without combining diacritical marks (after a skeleton, which is decomposed).
+fn without_marks(text: &str) -> String {
+    text.chars()
+        .filter(|ch| {
+            !matches!(ch,
+                '\u{300}'..='\u{36f}'
+                | '\u{1ab0}'..='\u{1aff}'
+                | '\u{1dc0}'..='\u{1dff}'
+                | '\u{20d0}'..='\u{20ff}'
+                | '\u{fe20}'..='\u{fe2f}')
+        })
+        .collect()
+}
+
+/// Whether `host` holds `domain` as whole labels followed by another label
+/// (`lapresse.ca.example.com` holds `lapresse.ca`).
+fn embeds(host: &str, domain: &str) -> bool {
+    let mut label_starts =
+        std::iter::once(0).chain(host.match_indices('.').map(|(dot, _)| dot + 1));
+    label_starts.any(|at| {
+        host[at..].starts_with(domain) && host.as_bytes().get(at + domain.len()) == Some(&b'.')
+    })
+}
+
+/// Whether `a` becomes `b` with at most one insertion, deletion, substitution or
+/// transposition of neighbours.
+pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b {
+        return true;
+    }
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    match a.len().cmp(&b.len()) {
+        std::cmp::Ordering::Equal => {
+            a[prefix + 1..] == b[prefix + 1..]
+                || (prefix + 1 < a.len()
+                    && a[prefix] == b[prefix + 1]
+                    && a[prefix + 1] == b[prefix]
+                    && a[prefix + 2..] == b[prefix + 2..])
+        }
+        std::cmp::Ordering::Greater => a[prefix + 1..] == b[prefix..],
+        std::cmp::Ordering::Less => a[prefix..] == b[prefix + 1..],
+    }
+}
+
+/// The known domain that an ASCII `host` imitates: one edit away from it (for sites of
+/// six characters or more), or containing it followed by other labels.
+pub(crate) fn imitated<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<&'a str> {
+    let site = registrable(host);
+    known
+        .known
+        .iter()
+        .find(|known| {
+            let known_site = known.site();
+            site != known_site
+                && ((known_site.len() >= 6 && within_one_edit(site, known_site))
+                    || embeds(host, &known.domain))
+        })
+        .map(|known| known.domain.as_ref())
+}
+
+/// Whether a label mixes scripts that UTS #39 does not let mix in a highly restrictive
+/// identifier (Latin with Han, Japanese or Korean is fine; with Cyrillic or Greek it is not).
+fn mixes_scripts(label: &str) -> bool {
+    !label.is_ascii()
+        && !label.is_single_script()
+        && label.detect_restriction_level() != RestrictionLevel::HighlyRestrictive
+}
+
+/// The verdict on `host` (lowercase, as found in a link), or `None` when it imitates nothing.
+pub(crate) fn judge<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Verdict<'a>> {
+    let decoded = if has_punycode(host) {
+        match decode_host(host) {
+            Some(decoded) => Some(decoded),
+            None => {
+                return Some(Verdict {
+                    lookalike: Lookalike::BadPunycode,
+                    decoded: None,
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let unicode = decoded.as_deref().unwrap_or(host);
+    let lookalike = if unicode.is_ascii() {
+        imitated(unicode, known).map(Lookalike::Near)
+    } else {
+        judge_unicode(unicode, known)
+    };
+    lookalike.map(|lookalike| Verdict { lookalike, decoded })
+}
+
+/// The look-alike tests of a host that is not ASCII.
+fn judge_unicode<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Lookalike<'a>> {
+    let site = registrable(host);
+    let site_skeleton: String = skeleton(site).collect();
+    let full_skeleton: String = skeleton(host).collect();
+    let others = || {
+        known
+            .known
+            .iter()
+            .zip(known.skeletons())
+            .filter(|(known, _)| known.site() != site && !covers(&known.domain, host))
+    };
+    if let Some((known, _)) = others().find(|(_, skeletons)| {
+        skeletons.site == site_skeleton || embeds(&full_skeleton, &skeletons.full)
+    }) {
+        return Some(Lookalike::Confusable(&known.domain));
+    }
+    if host.split('.').any(mixes_scripts) {
+        return Some(Lookalike::MixedScripts);
+    }
+    let bare_site = without_marks(&site_skeleton);
+    if let Some((known, _)) = others().find(|(_, skeletons)| skeletons.bare_site == bare_site) {
+        return Some(Lookalike::Near(&known.domain));
+    }
+    let tld = host.rsplit('.').next().unwrap_or_default();
+    if tld.is_ascii() && !NON_LATIN_TLDS.contains(&tld) {
+        let mut reads_as = String::with_capacity(host.len());
+        let mut looks_latin = false;
+        for (index, label) in host.split('.').enumerate() {
+            if index > 0 {
+                reads_as.push('.');
+            }
+            if label.is_ascii() {
+                reads_as.push_str(label);
+                continue;
+            }
+            let label_skeleton: String = skeleton(label).collect();
+            if label_skeleton
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            {
+                looks_latin = true;
+                reads_as.push_str(&label_skeleton.to_ascii_lowercase());
+            } else {
+                reads_as.push_str(label);
+            }
+        }
+        if looks_latin {
+            return Some(Lookalike::LooksLatin(reads_as));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> KnownSites<'static> {
+        KnownSites::new(&[
+            Cow::Borrowed("lapresse.ca"),
+            Cow::Borrowed("lacsq.org"),
+            Cow::Borrowed("education.gouv.qc.ca"),
+            Cow::Borrowed("quebec.ca"),
+        ])
+    }
+
+    fn verdict(host: &str) -> Option<Lookalike<'static>> {
+        let known = Box::leak(Box::new(known()));
+        judge(host, known).map(|verdict| verdict.lookalike)
+    }
+
+    #[test]
+    fn one_edit_distance() {
+        let cases = [
+            ("lapresse.ca", "lapresse.ca", true),
+            ("lapresee.ca", "lapresse.ca", true),
+            ("lapress.ca", "lapresse.ca", true),
+            ("lappresse.ca", "lapresse.ca", true),
+            ("lparesse.ca", "lapresse.ca", true),
+            ("lapresse.com", "lapresse.ca", false),
+            ("lapr.ca", "lapresse.ca", false),
+            ("", "a", true),
+        ];
+        for (a, b, expected) in cases {
+            assert_eq!(within_one_edit(a, b), expected, "{a} {b}");
+            assert_eq!(within_one_edit(b, a), expected, "{b} {a}");
+        }
+    }
+
+    #[test]
+    fn punycode_is_decoded() {
+        assert!(has_punycode("xn--lpresse-7fg.ca"));
+        assert!(has_punycode("www.XN--80ak6aa92e.com"));
+        assert!(!has_punycode("lapresse.ca"));
+        assert_eq!(
+            decode_host("xn--80ak6aa92e.com").as_deref(),
+            Some("аррӏе.com")
+        );
+        assert_eq!(
+            decode_host("xn--d1acpjx3f.xn--p1ai").as_deref(),
+            Some("яндекс.рф")
+        );
+        // Not punycode, or punycode of an ASCII label: nothing a browser would show.
+        assert_eq!(decode_host("xn--.com"), None);
+        assert_eq!(decode_host("xn--lacsq-.org"), None);
+    }
+
+    #[test]
+    fn ascii_imitations_of_known_domains() {
+        let known = known();
+        assert_eq!(imitated("lapresee.ca", &known), Some("lapresse.ca"));
+        assert_eq!(imitated("www.lacsg.org", &known), Some("lacsq.org"));
+        assert_eq!(
+            imitated("lapresse.ca.evil.example", &known),
+            Some("lapresse.ca")
+        );
+        // The social networks' hosts are known too.
+        assert_eq!(imitated("faceboook.com", &known), Some("facebook.com"));
+        assert_eq!(
+            imitated("facebook.com.login.example", &known),
+            Some("facebook.com")
+        );
+        assert_eq!(imitated("evil-lapresse.ca", &known), None);
+        assert_eq!(imitated("radio-canada.ca", &known), None);
+        assert_eq!(imitated("news.lapresse.ca", &known), None);
+        assert_eq!(imitated("facebook.com", &known), None);
+    }
+
+    #[test]
+    fn homographs_of_known_domains() {
+        // Cyrillic а in lapresse.ca, written out and in punycode.
+        assert_eq!(
+            verdict("lаpresse.ca"),
+            Some(Lookalike::Confusable("lapresse.ca"))
+        );
+        let punycode = format!(
+            "xn--{}.ca",
+            idna::punycode::encode_str("lаpresse").unwrap_or_default()
+        );
+        assert_eq!(
+            verdict(&punycode),
+            Some(Lookalike::Confusable("lapresse.ca"))
+        );
+        // Greek omicrons in facebook.com, a social network's host.
+        assert_eq!(
+            verdict("facebοοk.com"),
+            Some(Lookalike::Confusable("facebook.com"))
+        );
+        // A known domain's look-alike followed by other labels.
+        assert_eq!(
+            verdict("lаcsq.org.example.net"),
+            Some(Lookalike::Confusable("lacsq.org"))
+        );
+        // The same but for accents.
+        assert_eq!(verdict("québec.ca"), Some(Lookalike::Near("quebec.ca")));
+    }
+
+    #[test]
+    fn homographs_of_other_sites() {
+        // Xudong Zheng's 2017 demonstration: аррӏе.com, all Cyrillic.
+        assert_eq!(
+            verdict("xn--80ak6aa92e.com"),
+            Some(Lookalike::LooksLatin("apple.com".into()))
+        );
+        assert_eq!(verdict("pαypal.com"), Some(Lookalike::MixedScripts));
+        assert_eq!(verdict("gοogle.com"), Some(Lookalike::MixedScripts));
+        assert_eq!(verdict("xn--.com"), Some(Lookalike::BadPunycode));
+    }
+
+    #[test]
+    fn ordinary_domains_in_other_scripts_are_not_look_alikes() {
+        for host in [
+            "яндекс.рф",
+            "xn--d1acpjx3f.xn--p1ai",
+            "президент.рф",
+            "сосо.рф",
+            "bücher.de",
+            "école.ca",
+            "ουτοπία.δπθ.gr",
+            "lapresse.ca",
+            "evil-lapresse.ca",
+        ] {
+            assert_eq!(verdict(host), None, "{host}");
+        }
+    }
+}
