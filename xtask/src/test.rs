@@ -111,7 +111,7 @@ fn stress_runs(root: &Path, companion: &Path, cargo_fuzz: &Path) -> Result<()> {
         root,
         companion,
         crash::Options {
-            reports: 200,
+            reports: 300,
             kills: 5,
             clients: 8,
             seed: stress_client::Rng::clock_seed(),
