@@ -25,6 +25,8 @@ pub mod digest;
 pub mod evidence;
 pub mod i18n;
 #[cfg(feature = "package")]
+pub mod import;
+#[cfg(feature = "package")]
 pub mod package;
 pub mod placement;
 pub mod policy;

@@ -5,3 +5,96 @@
 pub fn realistic_french_post() -> &'static str {
     include_str!("../benches/sample-post-fr.txt")
 }
+
+/// A small real PNG (1×1, grey) for samples.
+#[cfg(feature = "package")]
+const SAMPLE_PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
+    0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55, 0, 0, 0, 10, b'I', b'D', b'A', b'T',
+    0x78, 0x9c, 0x63, 0x68, 0, 0, 0, 0x82, 0, 0x81, 0x77, 0xcd, 0x72, 0xb6, 0, 0, 0, 0, b'I', b'E',
+    b'N', b'D', 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A complete, verifying evidence package (report, screenshot, one annotation, its evidence
+/// entries and chain head): a seed for the import's fuzz target and a sample for tests.
+#[cfg(feature = "package")]
+pub fn evidence_package() -> Result<Vec<u8>, crate::package::PackageError> {
+    use crate::digest::sha256_hex;
+    use crate::evidence::{EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_REPORT, entry_hash};
+    use crate::package::{
+        ChainHead, FORMAT, PackageContents, PackageEvidence, PackagedAnnotation, build,
+    };
+    use crate::report::{ReportAnnotation, ReportCategory};
+
+    let entry = |seq: i64, kind: &str, subject: &str, payload: &str, prev: &str| {
+        let recorded_at = "2026-12-01T10:00:00.000000Z".to_owned();
+        let payload_sha256 = sha256_hex(payload.as_bytes());
+        EvidenceEntry {
+            entry_hash: entry_hash(seq, &recorded_at, kind, subject, &payload_sha256, prev),
+            seq,
+            recorded_at,
+            kind: kind.to_owned(),
+            subject: subject.to_owned(),
+            payload_sha256,
+            prev_hash: prev.to_owned(),
+        }
+    };
+    let id = "0b9e2f9c-1f43-4f5e-9f61-6f3d6a4f2e11";
+    let report_json = serde_json::json!({
+        "id": id,
+        "capturedAt": "2026-12-01T09:59:58.123Z",
+        "pageUrl": "https://www.facebook.com/groups/1/posts/2",
+        "pageTitle": "Un fil / A thread",
+        "reporter": {"name": "Marie Tremblay", "email": "marie@example.org"},
+        "category": null,
+        "note": null,
+        "screenshotSha256": sha256_hex(SAMPLE_PNG),
+        "selectedText": "Le syndicat ment sur les salaires.",
+        "site": "facebook",
+        "viewport": {"width": 1280, "height": 800},
+        "browser": "Chromium 148",
+        "extensionVersion": "0.1.0"
+    })
+    .to_string();
+    let annotation = ReportAnnotation {
+        category: Some(ReportCategory::NegativeRemark),
+        note: Some("Propos faux sur la négociation « locale ».".into()),
+    };
+    let annotation_json = serde_json::to_string(&annotation)
+        .map_err(|error| crate::package::PackageError::InvalidEvidence(error.to_string()))?;
+    let first = entry(7, KIND_REPORT, id, &report_json, GENESIS_HASH);
+    let second = entry(9, KIND_ANNOTATION, id, &annotation_json, &first.entry_hash);
+    let head = ChainHead {
+        seq: 9,
+        entry_hash: second.entry_hash.clone(),
+    };
+    build(&PackageContents {
+        report_json,
+        screenshot: SAMPLE_PNG.to_vec(),
+        annotations: vec![PackagedAnnotation {
+            recorded_at: second.recorded_at.clone(),
+            evidence_seq: 9,
+            annotation,
+        }],
+        evidence: PackageEvidence {
+            format: FORMAT.into(),
+            generated_at: "2026-12-02T08:00:01.000000Z".into(),
+            generator: "balise-core sample".into(),
+            report_id: id.into(),
+            entries: vec![first, second],
+            chain_head: Some(head),
+        },
+        forward_json: None,
+        summary_html: None,
+    })
+}
+
+#[cfg(all(test, feature = "package"))]
+mod tests {
+    #[test]
+    fn the_sample_package_verifies() {
+        let bytes = super::evidence_package().expect("the sample package builds");
+        let package = crate::import::package_from_file(&bytes).expect("and verifies");
+        assert_eq!(package.report.id, "0b9e2f9c-1f43-4f5e-9f61-6f3d6a4f2e11");
+    }
+}

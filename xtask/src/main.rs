@@ -2,15 +2,19 @@
 
 mod api_fuzz;
 mod bench;
+mod crash;
 mod extension;
 mod fixtures;
+mod fuzz;
 mod js_fallback;
+mod load;
 mod manifest;
 mod prerequisites;
 mod run;
 mod shell;
 mod shorteners;
 mod stamp;
+mod stress_client;
 mod test;
 
 use std::path::PathBuf;
@@ -33,6 +37,15 @@ Commands:
                         per operation unless N)
   fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
   bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
+  crash [--reports N] [--kills K] [--clients C] [--seed S]
+                        Crash test: reports sent concurrently to the real companion while it is
+                        killed with SIGKILL and restarted; checks every acknowledged report
+  fuzz [--seconds N] [TARGET...]
+                        Runs each cargo-fuzz target (analyze, policy_toml, policy_json, report,
+                        package_import) for N seconds (default 60); installs cargo-fuzz
+  load [--reports N] [--clients C] [--debug]
+                        Load benchmark: reports with ~300 KB screenshots from concurrent clients
+                        against a release companion; throughput, latency, memory, the disk's limit
   shorteners --from FILE
                         Rewrite shared/data/url-shorteners/list from a downloaded copy of
                         PeterDaveHello/url-shorteners' `list` (normalized, sorted)
@@ -59,6 +72,9 @@ fn run_command() -> Result<()> {
         Some("run") => run::run(&workspace_root(), &rest),
         Some("test") => test::test(&workspace_root(), &rest),
         Some("bench") => bench::bench(&workspace_root()),
+        Some("crash") => crash::crash(&workspace_root(), &rest),
+        Some("load") => load::load(&workspace_root(), &rest),
+        Some("fuzz") => fuzz::fuzz(&workspace_root(), &rest),
         Some("shorteners") => shorteners::shorteners(&workspace_root(), &rest),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");

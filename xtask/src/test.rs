@@ -1,10 +1,14 @@
-//! `cargo xtask test`: every check CI runs, in order, installing what a fresh machine lacks.
+//! `cargo xtask test`: every check CI runs, in order, installing what a fresh machine lacks,
+//! with short versions of the crash test, the load benchmark and the fuzz targets.
 
 use std::path::Path;
+use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 
-use crate::{api_fuzz, extension, fixtures, prerequisites, shell};
+use crate::{
+    api_fuzz, crash, extension, fixtures, fuzz, load, prerequisites, shell, stress_client,
+};
 
 /// Runs formatting and clippy checks, unit tests, then the end-to-end tests in headless
 /// Chromium and Firefox.
@@ -23,6 +27,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let (firefox, geckodriver) = prerequisites::ensure_firefox(root, install)?;
     let smtp_python = prerequisites::ensure_smtp_server(root, install)?;
     let schemathesis = prerequisites::ensure_schemathesis(root, install)?;
+    let cargo_fuzz = fuzz::ensure_cargo_fuzz(root, install)?;
 
     shell::run(root, &cargo, &["fmt", "--all", "--check"])?;
     shell::run(
@@ -61,9 +66,10 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     )?;
 
     extension::build(root)?;
-    shell::run(root, &cargo, &["build", "--package", "balise-companion"])?;
+    let companion = stress_client::build_companion(root, false)?;
     // A short API fuzzing run: the full one is `cargo xtask api-fuzz`.
     api_fuzz::run(root, &schemathesis, api_fuzz::SHORT_MAX_EXAMPLES)?;
+    stress_runs(root, &companion, &cargo_fuzz)?;
     fixtures::build(root)?;
     let chromium = chromium.to_string_lossy().into_owned();
     let chromedriver = chromedriver.to_string_lossy().into_owned();
@@ -98,5 +104,47 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     println!("All checks passed.");
     // The closing line CI reads.
     println!("{} passed, {} failed", count.passed, count.failed);
+    Ok(())
+}
+
+/// The short versions of the crash test, the load benchmark and the fuzz targets: each
+/// fails the test command on its first failure (no rerun); the load run's timings are
+/// printed, never judged.
+fn stress_runs(root: &Path, companion: &Path, cargo_fuzz: &Path) -> Result<()> {
+    let started = Instant::now();
+    crash::run(
+        root,
+        companion,
+        crash::Options {
+            reports: 300,
+            kills: 5,
+            clients: 8,
+            seed: stress_client::Rng::clock_seed(),
+        },
+    )
+    .context("the short crash test failed")?;
+    println!(
+        "(short crash test: {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    load::run(
+        root,
+        companion,
+        load::Options {
+            reports: 100,
+            clients: 20,
+            screenshot_bytes: 300 * 1024,
+        },
+    )
+    .context("the short load run failed")?;
+    println!("(short load run: {:.0} s)", started.elapsed().as_secs_f64());
+    let started = Instant::now();
+    let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
+    fuzz::run(root, cargo_fuzz, &targets, 8).context("the short fuzz run failed")?;
+    println!(
+        "(short fuzz run, build included: {:.0} s)",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
