@@ -258,6 +258,17 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
     let db = open().await?;
     let mut entry = match db.get(STORE, id).await? {
         Some(value) => decode(value)?,
+        // Delivered already: only a report this browser made (kept among the recent ones)
+        // takes a note, never an id a message names.
+        None if !settings::recent_reports()
+            .await
+            .iter()
+            .any(|recent| recent.id == id) =>
+        {
+            return Err(JsValue::from_str(&format!(
+                "no report {id} was made in this browser / aucun signalement {id} n'a été fait dans ce navigateur"
+            )));
+        }
         None => OutboxEntry {
             id: id.to_owned(),
             idempotency_key: browser::random_uuid(),

@@ -670,12 +670,40 @@ impl Browser {
         .await
     }
 
-    /// Clicks the element matching `inner` inside the open shadow root of the element `host`.
+    /// Clicks the element matching `inner` inside the shadow root (open or closed) of the
+    /// element `host`, with a real, trusted click.
     pub async fn click_in_shadow(&self, host: &str, inner: &str) -> Result<()> {
         let host_element = self.client().find(Locator::Css(host)).await?;
         let shadow = host_element.shadow_root().await?;
         shadow.find(Locator::Css(inner)).await?.click().await?;
         Ok(())
+    }
+
+    /// For each element matching `host`, the first element matching `inner` in its shadow
+    /// root, as script arguments. Balise's shadow roots are closed: a page's script gets
+    /// `null` from `host.shadowRoot`, but WebDriver reaches closed roots (the standard's
+    /// "get element shadow root"), and a script given an element inside one gets the root
+    /// back with `arguments[0].getRootNode()`.
+    pub async fn shadow_anchors(&self, host: &str, inner: &str) -> Result<Vec<serde_json::Value>> {
+        let mut anchors = Vec::new();
+        for host_element in self.client().find_all(Locator::Css(host)).await? {
+            let shadow = host_element.shadow_root().await?;
+            let element = shadow.find(Locator::Css(inner)).await?;
+            anchors.push(serde_json::to_value(&element)?);
+        }
+        Ok(anchors)
+    }
+
+    /// The first element matching `inner` in the shadow root of the first `host`, as a
+    /// script argument (see [`Browser::shadow_anchors`]).
+    pub async fn shadow_anchor(&self, host: &str, inner: &str) -> Result<serde_json::Value> {
+        let host_element = self.client().find(Locator::Css(host)).await?;
+        let element = host_element
+            .shadow_root()
+            .await?
+            .find(Locator::Css(inner))
+            .await?;
+        Ok(serde_json::to_value(&element)?)
     }
 
     /// Waits until an element matching `inner` in the shadow root of `host` has `attribute` = `value`.

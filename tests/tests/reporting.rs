@@ -135,9 +135,8 @@ async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> R
     flows::wait_report_status(&browser, "waiting").await?;
     let status = browser
         .eval(
-            "return document.querySelector('balise-report').shadowRoot
-               .querySelector('.status').textContent",
-            vec![],
+            "return arguments[0].getRootNode().querySelector('.status').textContent",
+            vec![browser.shadow_anchor("balise-report", ".card").await?],
         )
         .await?;
     ensure!(
@@ -444,9 +443,8 @@ async fn the_context_menu_reports_the_page_with_its_selection_and_confirms_in_th
     assert_eq!(stored["report"]["selectedText"], selected.as_str());
     let card_id = browser
         .eval(
-            "return document.querySelector('balise-report').shadowRoot
-               .querySelector('.card').dataset.reportId",
-            vec![],
+            "return arguments[0].dataset.reportId",
+            vec![browser.shadow_anchor("balise-report", ".card").await?],
         )
         .await?;
     assert_eq!(card_id, serde_json::json!(id));
