@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outbox::{FlushOutcome, OutboxItem};
 use crate::reporting::ReportReceipt;
-use crate::settings::RecentReport;
+use crate::settings::{CompanionChange, RecentReport};
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,6 +37,11 @@ pub enum Request {
     StartPairing,
     /// Where pairing stands (for the companion's pairing page).
     GetPairing,
+    /// Confirms the change of companion waiting in the options (`proposed` is the address
+    /// the person saw), then asks that companion to pair. Extension pages only.
+    ConfirmCompanionChange { proposed: String },
+    /// Drops the change of companion waiting in the options. Extension pages only.
+    CancelCompanionChange,
     /// Sends what waits in the outbox now.
     Flush,
     /// The policy in force, for the checklist beside compose boxes.
@@ -84,6 +89,9 @@ pub enum Reply {
         attestations: Vec<OutboxItem>,
         /// Recent reports, newest first, which may still get a category or note.
         recent: Vec<RecentReport>,
+        /// A change of companion waiting for the person's confirmation.
+        #[serde(default)]
+        companion_change: Option<CompanionChange>,
     },
     /// The policy in force and where it comes from.
     #[serde(rename_all = "camelCase")]
@@ -100,6 +108,9 @@ pub enum Reply {
         pending_with: Option<String>,
         pending_code: Option<String>,
     },
+    /// Pairing with the page's companion would replace the one in the settings: nothing
+    /// changed, and the options page (opened now) asks the person to confirm.
+    ConfirmCompanion { current: String, proposed: String },
     /// The request could not be handled.
     Error { message: String },
 }

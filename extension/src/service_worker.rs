@@ -1,5 +1,9 @@
 //! The service worker: owns the policy, the outbox and the pairing; answers the other parts.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use balise_core::rate_limit::RateLimit;
 use balise_core::report::ReportAnnotation;
 use wasm_bindgen::prelude::*;
 
@@ -17,6 +21,8 @@ const RETRY_ALARM: &str = "balise-retry";
 const CONTEXT_MENU_REPORT: &str = "balise-report";
 /// The welcome page: name, email, role and pairing, opened at install.
 pub const WELCOME_PAGE: &str = "welcome.html";
+/// The options page, where a change of companion is confirmed.
+const OPTIONS_PAGE: &str = "options.html";
 
 /// Runs each time the service worker starts: retries what waits, and asks the companion
 /// for its policy if the last request is more than ten minutes old (the worker is woken
@@ -179,19 +185,54 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 outbox: outbox::items().await?,
                 attestations: outbox::attestation_items().await?,
                 recent: settings::recent_reports().await,
+                companion_change: settings::companion_change().await,
             })
         }
         Request::StartPairing => {
             let companion = pairing_target(&sender).await?;
-            let browser_name = if browser::user_agent().contains("Firefox") {
-                "firefox"
-            } else {
-                "chromium"
+            let current = settings::load().await.companion_base();
+            if companion != current {
+                // Another companion's pairing page (any loopback port can serve one): the
+                // person confirms the change in the extension's own page, or nothing changes.
+                let change = settings::CompanionChange {
+                    current: current.clone(),
+                    proposed: companion.clone(),
+                };
+                settings::save_companion_change(&change).await?;
+                if let Err(error) =
+                    open_extension_page(OPTIONS_PAGE, Sender::of(&sender).tab_id).await
+                {
+                    web_sys::console::warn_2(&JsValue::from_str("Balise: options page:"), &error);
+                }
+                return Ok(Reply::ConfirmCompanion {
+                    current,
+                    proposed: companion,
+                });
+            }
+            start_pairing(&companion).await?;
+            Ok(Reply::Done)
+        }
+        Request::ConfirmCompanionChange { proposed } => {
+            require_extension_page(&sender)?;
+            let Some(change) = settings::companion_change().await else {
+                return Err(JsValue::from_str("no change of companion waits"));
             };
-            let pending = companion_client::request_pairing(&companion, browser_name)
-                .await
-                .map_err(|message| JsValue::from_str(&message))?;
-            settings::save_pending_pairing(&pending).await?;
+            if change.proposed != proposed {
+                return Err(JsValue::from_str(
+                    "the change of companion waiting is not the one confirmed",
+                ));
+            }
+            let mut current = settings::load().await;
+            current.companion_url = change.proposed.clone();
+            settings::save(&current).await?;
+            settings::forget_companion_change().await?;
+            settings::forget_pending_pairing().await?;
+            start_pairing(&change.proposed).await?;
+            Ok(Reply::Done)
+        }
+        Request::CancelCompanionChange => {
+            require_extension_page(&sender)?;
+            settings::forget_companion_change().await?;
             Ok(Reply::Done)
         }
         Request::GetPairing => {
@@ -227,6 +268,11 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
         Request::RecordAttestation { attestation } => {
+            if !attestation_allowed(Sender::of(&sender).tab_id, js_sys::Date::now()) {
+                return Err(JsValue::from_str(
+                    "too many publications recorded in a minute: this one is not attested",
+                ));
+            }
             outbox::record_attestation(&attestation).await?;
             // Durably stored: answer now, deliver after.
             wasm_bindgen_futures::spawn_local(async {
@@ -235,6 +281,33 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
     }
+}
+
+/// At most this many attestations a minute from one tab (a person publishes far fewer; a
+/// page dispatching publish events by the thousand gets no more).
+const ATTESTATIONS_PER_TAB_PER_MINUTE: usize = 10;
+/// At most this many attestations a minute in all.
+const ATTESTATIONS_PER_MINUTE: usize = 30;
+
+thread_local! {
+    /// The attestation limits while this worker lives: one per tab, and one for all.
+    static ATTESTATION_LIMITS: RefCell<(HashMap<i32, RateLimit>, RateLimit)> = RefCell::new((
+        HashMap::new(),
+        RateLimit::new(ATTESTATIONS_PER_MINUTE, 60_000.0),
+    ));
+}
+
+/// Whether an attestation from `tab` (none: an extension page) at `now_ms` is within the
+/// limits; if it is, it counts.
+fn attestation_allowed(tab: Option<i32>, now_ms: f64) -> bool {
+    ATTESTATION_LIMITS.with(|limits| {
+        let (per_tab, all) = &mut *limits.borrow_mut();
+        let tab_limit = per_tab
+            .entry(tab.unwrap_or(-1))
+            .or_insert_with(|| RateLimit::new(ATTESTATIONS_PER_TAB_PER_MINUTE, 60_000.0));
+        // The tab's limit first: a refused flood does not use up the others' share.
+        tab_limit.allow(now_ms) && all.allow(now_ms)
+    })
 }
 
 /// Who sent a runtime message, as the browser describes it (`runtime.MessageSender`).
@@ -274,23 +347,62 @@ impl Sender {
         if own_id.is_empty() || self.id.as_deref() != Some(own_id) {
             return false;
         }
-        let extension_page = !extension_base.is_empty()
+        self.is_extension_page(own_id, extension_base)
+            || (self.tab_id.is_some() && self.frame_id == Some(0))
+    }
+
+    /// Whether this sender is one of this extension's own pages (`extension_base` is its
+    /// root URL): the options, welcome and popup pages.
+    fn is_extension_page(&self, own_id: &str, extension_base: &str) -> bool {
+        !own_id.is_empty()
+            && self.id.as_deref() == Some(own_id)
+            && !extension_base.is_empty()
             && self
                 .url
                 .as_deref()
-                .is_some_and(|url| url.starts_with(extension_base));
-        extension_page || (self.tab_id.is_some() && self.frame_id == Some(0))
+                .is_some_and(|url| url.starts_with(extension_base))
     }
 }
 
 /// Opens the welcome page in a new tab (beside `opener`), or brings it forward if a tab
 /// already shows it.
 async fn open_welcome(opener: Option<i32>) -> Result<(), JsValue> {
-    let url = browser::runtime_get_url(WELCOME_PAGE);
+    open_extension_page(WELCOME_PAGE, opener).await
+}
+
+/// Opens the extension's `page` in a new tab (beside `opener`), or brings it forward if a
+/// tab already shows it.
+async fn open_extension_page(page: &str, opener: Option<i32>) -> Result<(), JsValue> {
+    let url = browser::runtime_get_url(page);
     match browser::find_tab(&url).await {
         Ok(Some((tab, window))) => browser::focus_tab(tab, window).await,
         Ok(None) | Err(_) => browser::create_tab(&url, opener).await,
     }
+}
+
+/// Fails unless `sender` is one of this extension's own pages.
+fn require_extension_page(sender: &JsValue) -> Result<(), JsValue> {
+    let own_id = browser::runtime_id().unwrap_or_default();
+    if Sender::of(sender).is_extension_page(&own_id, &browser::runtime_get_url("")) {
+        Ok(())
+    } else {
+        Err(JsValue::from_str(
+            "this message is accepted only from the extension's own pages",
+        ))
+    }
+}
+
+/// Asks `companion` to pair with this extension and keeps the request until it is approved.
+async fn start_pairing(companion: &str) -> Result<(), JsValue> {
+    let browser_name = if browser::user_agent().contains("Firefox") {
+        "firefox"
+    } else {
+        "chromium"
+    };
+    let pending = companion_client::request_pairing(companion, browser_name)
+        .await
+        .map_err(|message| JsValue::from_str(&message))?;
+    settings::save_pending_pairing(&pending).await
 }
 
 /// The companion a pairing request goes to: the one in the settings when the extension's
@@ -313,6 +425,12 @@ async fn check_pending_pairing() {
     let Some(pending) = settings::pending_pairing().await else {
         return;
     };
+    if pending.companion_url != settings::load().await.companion_base() {
+        // Asked of a companion that is no longer the one in the settings: its approval
+        // would change the companion without the person seeing it.
+        let _ = settings::forget_pending_pairing().await;
+        return;
+    }
     match companion_client::poll_pairing(&pending).await {
         Ok(PairingStatus::Approved { token: Some(token) }) => {
             let pairing = Pairing {
@@ -320,13 +438,6 @@ async fn check_pending_pairing() {
                 token,
             };
             if settings::save_pairing(&pairing).await.is_ok() {
-                // Paired from the companion's own page: its address becomes the one in
-                // the options too.
-                let mut current = settings::load().await;
-                if current.companion_base() != pending.companion_url {
-                    current.companion_url = pending.companion_url.clone();
-                    let _ = settings::save(&current).await;
-                }
                 policy_store::refresh(true).await;
                 outbox::flush().await;
             }

@@ -13,6 +13,9 @@ const SETTINGS_KEY: &str = "settings";
 const PAIRING_KEY: &str = "pairing";
 /// Key of a pairing request waiting for approval in the companion.
 const PENDING_PAIRING_KEY: &str = "pendingPairing";
+/// Key of a change of companion asked for from another companion's pairing page, waiting
+/// for the person's confirmation in the options.
+const COMPANION_CHANGE_KEY: &str = "companionChange";
 /// Key of the list of recent reports (to add a note later).
 const RECENT_REPORTS_KEY: &str = "recentReports";
 /// How many recent reports the popup offers to complete.
@@ -109,6 +112,36 @@ pub struct PendingPairing {
     pub companion_url: String,
     pub request_id: String,
     pub code: String,
+}
+
+/// A change of companion asked for from the pairing page of a companion other than the one
+/// in the settings: it happens only once the person confirms it in the options page, which
+/// shows both addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanionChange {
+    /// The companion in the settings when the change was asked for.
+    pub current: String,
+    /// The companion whose pairing page asked.
+    pub proposed: String,
+}
+
+/// The change of companion waiting for confirmation, if any.
+pub async fn companion_change() -> Option<CompanionChange> {
+    browser::storage_get::<CompanionChange>(COMPANION_CHANGE_KEY)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Records a change of companion to confirm (replacing any earlier one).
+pub async fn save_companion_change(change: &CompanionChange) -> Result<(), JsValue> {
+    browser::storage_set(COMPANION_CHANGE_KEY, change).await
+}
+
+/// Forgets the change of companion waiting for confirmation.
+pub async fn forget_companion_change() -> Result<(), JsValue> {
+    browser::storage_remove(COMPANION_CHANGE_KEY).await
 }
 
 /// Loads the settings, falling back to defaults when none were saved or they are unreadable.

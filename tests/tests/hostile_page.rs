@@ -144,3 +144,56 @@ async fn an_annotation_goes_only_to_a_report_this_browser_made() -> Result<()> {
     assert_eq!(status["outbox"], json!([]), "nothing kept: {status}");
     browser.close().await
 }
+
+/// A valid attestation of a publication, as the content script sends it.
+fn attestation(id: &str) -> Value {
+    json!({
+        "id": id,
+        "recordedAt": "2026-11-28T14:05:09Z",
+        "site": "mastodon",
+        "pageUrl": "https://mastodon.example/home",
+        "textSha256": sha256_hex(id.as_bytes()),
+        "checklist": [{"id": "identification", "state": "ok"}],
+        "findings": [],
+        "policyVersion": 1
+    })
+}
+
+#[tokio::test]
+async fn a_flood_of_publications_gets_a_bounded_number_of_attestations() -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    browser.open_extension_page("options.html").await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
+        .await?;
+    let ids: Vec<Value> = (0..200)
+        .map(|i| json!(format!("7a1b2c3d-4e5f-4a6b-8c7d-{i:012}")))
+        .collect();
+    let attestations: Vec<Value> = ids
+        .iter()
+        .map(|id| attestation(id.as_str().unwrap_or_default()))
+        .collect();
+    // All at once, as a page dispatching publish events in a loop would have them sent.
+    let replies = browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             Promise.all(arguments[0].map((attestation) =>
+               chrome.runtime.sendMessage({ type: 'record-attestation', attestation })))
+               .then((replies) => done(replies.map((reply) => reply.type)),
+                     (error) => done(String(error)));",
+            vec![Value::Array(attestations)],
+        )
+        .await?;
+    let replies = replies.as_array().cloned().unwrap_or_default();
+    assert_eq!(replies.len(), 200, "{replies:?}");
+    let done = replies.iter().filter(|reply| *reply == "done").count();
+    assert_eq!(done, 10, "one page's share a minute: {replies:?}");
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(
+        status["attestations"].as_array().map(Vec::len),
+        Some(10),
+        "{status}"
+    );
+    browser.close().await
+}
