@@ -55,6 +55,46 @@ pub enum Request {
     OpenWelcome,
 }
 
+/// Who may send a kind of [`Request`]. The service worker checks the browser's description
+/// of the sender (`runtime.MessageSender`: extension id, tab, frame, address) against it
+/// before acting; the message itself never says who sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    /// The extension's own pages only (options, welcome page, popup): privileged.
+    ExtensionPages,
+    /// The content script of a tab's top frame, or the extension's pages.
+    TopFrame,
+    /// The content script of any frame of a tab (compose boxes in iframes), or the
+    /// extension's pages.
+    AnyFrame,
+}
+
+impl Request {
+    /// Who may send this kind of request: the one table of the protocol's privileges.
+    pub fn senders(&self) -> Senders {
+        match self {
+            // Read-only answers every part needs, and publications from compose boxes,
+            // which may sit in a frame (rate-limited in the service worker).
+            Request::Ping | Request::GetPolicy | Request::RecordAttestation { .. } => {
+                Senders::AnyFrame
+            }
+            // The page's report card and the companion's pairing page: top frame only.
+            Request::ReportPage { .. }
+            | Request::Annotate { .. }
+            | Request::StartPairing
+            | Request::GetPairing
+            | Request::OpenWelcome => Senders::TopFrame,
+            // What waits in the outbox, recent reports, delivery, reporting the active tab
+            // and changing the companion: the extension's own pages only.
+            Request::ReportActiveTab
+            | Request::GetStatus
+            | Request::Flush
+            | Request::ConfirmCompanionChange { .. }
+            | Request::CancelCompanionChange => Senders::ExtensionPages,
+        }
+    }
+}
+
 /// The service worker's answer to a [`Request`].
 // `Policy` is much larger than the other variants; a reply is built once and serialized at
 // once, so its size does not matter, and boxing it would change the type that callers

@@ -19,15 +19,19 @@ use crate::idb::Database;
 use crate::settings;
 
 const DB_NAME: &str = "balise";
-/// Version 1 had the `outbox` store only; version 2 adds `attestations`. The upgrade
-/// ([`Database::open`]) creates the stores that are missing and leaves the others, and
-/// their records, as they are.
-const DB_VERSION: u32 = 2;
+/// Version 1 had the `outbox` store only; version 2 adds `attestations`; version 3 adds
+/// `pairing`. The upgrade ([`Database::open`]) creates the stores that are missing and
+/// leaves the others, and their records, as they are.
+const DB_VERSION: u32 = 3;
 /// Reports (and annotations of reports).
 const STORE: &str = "outbox";
 /// Attestations of publications.
 const ATTESTATION_STORE: &str = "attestations";
-const STORES: &[&str] = &[STORE, ATTESTATION_STORE];
+/// The pairing with the companion, its token included: in the extension origin's
+/// database, which content scripts (running in the page's origin) cannot open, unlike
+/// `chrome.storage.local`.
+pub const PAIRING_STORE: &str = "pairing";
+const STORES: &[&str] = &[STORE, ATTESTATION_STORE, PAIRING_STORE];
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +163,12 @@ impl From<&OutboxEntry> for OutboxItem {
 
 async fn open() -> Result<Database, JsValue> {
     Database::open(DB_NAME, DB_VERSION, STORES).await
+}
+
+/// The extension origin's database (the service worker and the extension's pages only:
+/// in a content script it would be the page's).
+pub async fn database() -> Result<Database, JsValue> {
+    open().await
 }
 
 fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {

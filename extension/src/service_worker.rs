@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser;
 use crate::companion_client::{self, PairingStatus};
-use crate::messages::{Reply, Request, TabMessage};
+use crate::messages::{Reply, Request, Senders, TabMessage};
 use crate::outbox;
 use crate::policy_store;
 use crate::reporting::{self, PageContext, TabInfo};
@@ -129,6 +129,12 @@ fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
 }
 
 async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
+    let own_id = browser::runtime_id().unwrap_or_default();
+    if !Sender::of(&sender).may_send(request.senders(), &own_id, &browser::runtime_get_url("")) {
+        return Err(JsValue::from_str(
+            "this message is not accepted from this sender / ce message n'est pas accepté de cet expéditeur",
+        ));
+    }
     match request {
         Request::Ping => {
             let (policy, _) = policy_store::load().await?;
@@ -213,7 +219,6 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
         Request::ConfirmCompanionChange { proposed } => {
-            require_extension_page(&sender)?;
             let Some(change) = settings::companion_change().await else {
                 return Err(JsValue::from_str("no change of companion waits"));
             };
@@ -231,7 +236,6 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
         Request::CancelCompanionChange => {
-            require_extension_page(&sender)?;
             settings::forget_companion_change().await?;
             Ok(Reply::Done)
         }
@@ -257,14 +261,7 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             })
         }
         Request::OpenWelcome => {
-            let from = Sender::of(&sender);
-            let own_id = browser::runtime_id().unwrap_or_default();
-            if !from.may_open_welcome(&own_id, &browser::runtime_get_url("")) {
-                return Err(JsValue::from_str(
-                    "the welcome page opens only from a page's report card or the extension's pages",
-                ));
-            }
-            open_welcome(from.tab_id).await?;
+            open_welcome(Sender::of(&sender).tab_id).await?;
             Ok(Reply::Done)
         }
         Request::RecordAttestation { attestation } => {
@@ -340,15 +337,22 @@ impl Sender {
         }
     }
 
-    /// Whether this sender may open the welcome page: one of this extension's own pages
-    /// (`extension_base` is its root URL), or its content script in a tab's top frame (the
-    /// report card; a frame inside a page cannot).
-    fn may_open_welcome(&self, own_id: &str, extension_base: &str) -> bool {
+    /// Whether this sender is among `senders`: this extension (`own_id`), and one of its
+    /// own pages (`extension_base` is its root URL), or its content script in a tab (in
+    /// the top frame when `senders` says so).
+    fn may_send(&self, senders: Senders, own_id: &str, extension_base: &str) -> bool {
         if own_id.is_empty() || self.id.as_deref() != Some(own_id) {
             return false;
         }
-        self.is_extension_page(own_id, extension_base)
-            || (self.tab_id.is_some() && self.frame_id == Some(0))
+        if self.is_extension_page(own_id, extension_base) {
+            return true;
+        }
+        let content_script = self.tab_id.is_some();
+        match senders {
+            Senders::ExtensionPages => false,
+            Senders::TopFrame => content_script && self.frame_id == Some(0),
+            Senders::AnyFrame => content_script,
+        }
     }
 
     /// Whether this sender is one of this extension's own pages (`extension_base` is its
@@ -377,18 +381,6 @@ async fn open_extension_page(page: &str, opener: Option<i32>) -> Result<(), JsVa
     match browser::find_tab(&url).await {
         Ok(Some((tab, window))) => browser::focus_tab(tab, window).await,
         Ok(None) | Err(_) => browser::create_tab(&url, opener).await,
-    }
-}
-
-/// Fails unless `sender` is one of this extension's own pages.
-fn require_extension_page(sender: &JsValue) -> Result<(), JsValue> {
-    let own_id = browser::runtime_id().unwrap_or_default();
-    if Sender::of(sender).is_extension_page(&own_id, &browser::runtime_get_url("")) {
-        Ok(())
-    } else {
-        Err(JsValue::from_str(
-            "this message is accepted only from the extension's own pages",
-        ))
     }
 }
 
@@ -466,33 +458,81 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_welcome_page_opens_for_a_top_frame_content_script_or_an_extension_page() {
-        assert!(content_script(0).may_open_welcome(OWN, BASE));
-        let popup = Sender {
+    fn popup() -> Sender {
+        Sender {
             id: Some(OWN.to_owned()),
             url: Some(format!("{BASE}popup.html")),
             tab_id: None,
             frame_id: None,
-        };
-        assert!(popup.may_open_welcome(OWN, BASE));
+        }
+    }
+
+    #[test]
+    fn the_welcome_page_opens_for_a_top_frame_content_script_or_an_extension_page() {
+        let senders = Request::OpenWelcome.senders();
+        assert!(content_script(0).may_send(senders, OWN, BASE));
+        assert!(popup().may_send(senders, OWN, BASE));
     }
 
     #[test]
     fn the_welcome_page_does_not_open_for_frames_inside_pages_or_other_senders() {
-        assert!(!content_script(3).may_open_welcome(OWN, BASE));
+        let senders = Request::OpenWelcome.senders();
+        assert!(!content_script(3).may_send(senders, OWN, BASE));
         let no_tab = Sender {
             tab_id: None,
             frame_id: None,
             ..content_script(0)
         };
-        assert!(!no_tab.may_open_welcome(OWN, BASE));
+        assert!(!no_tab.may_send(senders, OWN, BASE));
         let other_extension = Sender {
             id: Some("abcdefghijklmnopabcdefghijklmnop".to_owned()),
             ..content_script(0)
         };
-        assert!(!other_extension.may_open_welcome(OWN, BASE));
-        assert!(!Sender::default().may_open_welcome(OWN, BASE));
-        assert!(!content_script(0).may_open_welcome("", BASE));
+        assert!(!other_extension.may_send(senders, OWN, BASE));
+        assert!(!Sender::default().may_send(senders, OWN, BASE));
+        assert!(!content_script(0).may_send(senders, "", BASE));
+    }
+
+    #[test]
+    fn privileged_messages_come_only_from_the_extensions_pages() {
+        let privileged = [
+            Request::GetStatus,
+            Request::Flush,
+            Request::ReportActiveTab,
+            Request::CancelCompanionChange,
+            Request::ConfirmCompanionChange {
+                proposed: "http://127.0.0.1:7879".to_owned(),
+            },
+        ];
+        for request in &privileged {
+            let senders = request.senders();
+            assert_eq!(senders, Senders::ExtensionPages, "{request:?}");
+            assert!(popup().may_send(senders, OWN, BASE), "{request:?}");
+            assert!(
+                !content_script(0).may_send(senders, OWN, BASE),
+                "{request:?}"
+            );
+        }
+        // A content script's page that merely names the extension's address is not one.
+        let look_alike = Sender {
+            url: Some(format!("https://evil.example/?{BASE}options.html")),
+            ..content_script(0)
+        };
+        assert!(!look_alike.may_send(Senders::ExtensionPages, OWN, BASE));
+    }
+
+    #[test]
+    fn frames_inside_pages_read_the_policy_but_do_not_report_or_pair() {
+        let frame = content_script(5);
+        assert_eq!(Request::GetPolicy.senders(), Senders::AnyFrame);
+        assert!(frame.may_send(Request::GetPolicy.senders(), OWN, BASE));
+        let report = Request::ReportPage {
+            selected_text: None,
+            viewport: None,
+            overlays_hidden: false,
+        };
+        assert!(!frame.may_send(report.senders(), OWN, BASE));
+        assert!(content_script(0).may_send(report.senders(), OWN, BASE));
+        assert!(!frame.may_send(Request::StartPairing.senders(), OWN, BASE));
     }
 }

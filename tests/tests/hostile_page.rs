@@ -197,3 +197,89 @@ async fn a_flood_of_publications_gets_a_bounded_number_of_attestations() -> Resu
     );
     browser.close().await
 }
+
+/// Runs `body` (an async function's body given `db`, the extension's IndexedDB database,
+/// and `store`, a `chrome.storage.local` helper) on the current extension page.
+async fn in_extension_page(browser: &Browser, body: &str) -> Result<Value> {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const request = (r) => new Promise((ok, ko) => {{ r.onsuccess = () => ok(r.result); r.onerror = () => ko(r.error); }});
+         (async () => {{
+           const db = await request(indexedDB.open('balise'));
+           {body}
+         }})().then(done, (error) => done({{ error: String(error) }}));"
+    );
+    Ok(browser.client().execute_async(&script, vec![]).await?)
+}
+
+#[tokio::test]
+async fn the_pairing_token_is_kept_where_content_scripts_cannot_read_it() -> Result<()> {
+    let data_dir = tempfile::tempdir()?;
+    let companion = balise_e2e::companion::CompanionProcess::start(data_dir.path())?;
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Marie-Ève Tremblay",
+        "marie-eve.tremblay@example.org",
+    )
+    .await?;
+    flows::pair(&browser, &companion).await?;
+    browser.open_extension_page("options.html").await?;
+
+    // The token is in the extension origin's database; `chrome.storage.local`, which
+    // content scripts read too, has the companion's address and nothing of the token.
+    let kept = in_extension_page(
+        &browser,
+        "const record = await request(db.transaction('pairing').objectStore('pairing').get('current'));
+         const local = await chrome.storage.local.get(null);
+         return { record, local: JSON.stringify(local) };",
+    )
+    .await?;
+    let token = kept["record"]["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(token.len() >= 32, "a token in the database: {kept}");
+    assert_eq!(kept["record"]["companionUrl"], companion.base_url);
+    let local = kept["local"].as_str().unwrap_or_default();
+    assert!(
+        !local.contains(&token),
+        "no token in storage.local: {local}"
+    );
+    assert!(!local.contains("\"pairing\""), "{local}");
+
+    // A pairing kept by an earlier version in storage.local moves to the database on first
+    // use, and still works.
+    let moved_back = in_extension_page(
+        &browser,
+        "const record = await request(db.transaction('pairing').objectStore('pairing').get('current'));
+         await request(db.transaction('pairing', 'readwrite').objectStore('pairing').delete('current'));
+         await chrome.storage.local.remove('pairedWith');
+         await chrome.storage.local.set({ pairing: { companionUrl: record.companionUrl, token: record.token } });
+         return true;",
+    )
+    .await?;
+    assert_eq!(moved_back, json!(true), "{moved_back}");
+    let status = send_message(&browser, json!({"type": "get-status"})).await?;
+    assert_eq!(status["paired"], json!(true), "{status}");
+    let migrated = in_extension_page(
+        &browser,
+        "const record = await request(db.transaction('pairing').objectStore('pairing').get('current'));
+         const local = await chrome.storage.local.get(null);
+         return { token: record && record.token, local: JSON.stringify(local), pairedWith: local.pairedWith };",
+    )
+    .await?;
+    assert_eq!(migrated["token"], json!(token), "{migrated}");
+    assert_eq!(
+        migrated["pairedWith"],
+        json!(companion.base_url),
+        "{migrated}"
+    );
+    let local = migrated["local"].as_str().unwrap_or_default();
+    assert!(
+        !local.contains(&token),
+        "moved out of storage.local: {local}"
+    );
+    browser.close().await
+}
