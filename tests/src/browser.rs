@@ -446,16 +446,20 @@ impl Browser {
     /// The tabs other than the current window that show the extension's welcome page; the
     /// current window stays the current one.
     pub async fn welcome_tabs(&self) -> Result<Vec<WelcomeTab>> {
+        self.extension_tabs(WELCOME_PAGE).await
+    }
+
+    /// The tabs other than the current window that show the extension's `page` (such as
+    /// the options page it opens for a change of companion); the current window stays the
+    /// current one. [`Browser::close_welcome_tab`] closes any of them.
+    pub async fn extension_tabs(&self, page: &str) -> Result<Vec<WelcomeTab>> {
         let client = self.client();
         let current = client.window().await?;
         match self.engine {
             // ChromeDriver lists no tab that the extension itself opened on one of its
             // pages; the DevTools protocol does (a window handle is a target's id).
             Engine::Chromium => {
-                let url = format!(
-                    "chrome-extension://{}/{WELCOME_PAGE}",
-                    crate::CHROMIUM_EXTENSION_ID
-                );
+                let url = format!("chrome-extension://{}/{page}", crate::CHROMIUM_EXTENSION_ID);
                 let current = String::from(current);
                 Ok(crate::devtools::targets(self)
                     .await?
@@ -477,7 +481,7 @@ impl Browser {
                     client.switch_to_window(current.clone()).await?;
                     // Firefox gives each install a random UUID as its host.
                     if url.is_ok_and(|url| {
-                        url.scheme() == "moz-extension" && url.path() == format!("/{WELCOME_PAGE}")
+                        url.scheme() == "moz-extension" && url.path() == format!("/{page}")
                     }) {
                         found.push(WelcomeTab::Firefox(handle));
                     }
@@ -727,6 +731,25 @@ impl Browser {
         })
         .await
     }
+}
+
+/// Types `text` into `element`, which may sit in a closed shadow root: a real click gives
+/// it the focus, then trusted key actions type. (ChromeDriver's "element send keys"
+/// answers "element not interactable" for an element in a closed shadow root: it does not
+/// see the focus there.)
+pub async fn type_into(element: &fantoccini::elements::Element, text: &str) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    element.click().await?;
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    for value in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+    }
+    let client = element.clone().client();
+    client.perform_actions(keys).await?;
+    client.release_actions().await?;
+    Ok(())
 }
 
 impl Browser {

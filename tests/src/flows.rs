@@ -263,6 +263,7 @@ pub async fn pair_from_companion_page(
         .await
         .with_context(|| format!("after the click (the section said {state})"))?;
     if asked == "confirm" {
+        close_opened_options_tab(browser).await?;
         confirm_companion_change(browser, &companion.base_url).await?;
         open_dashboard(browser, companion, "/pair").await?;
         pairing_section_state(browser, &["pending"])
@@ -287,6 +288,21 @@ pub async fn pair_from_companion_page(
     approve_and_wait(browser, row.find(Locator::Css("button.approve")).await?).await?;
     pairing_section_state(browser, &["paired"]).await?;
     Ok(code.trim().to_owned())
+}
+
+/// Closes the options tab the extension opened (beside the current one) for a change of
+/// companion, which became the browser's active tab: the test confirms in its own tab, and
+/// reports capture the active tab.
+pub async fn close_opened_options_tab(browser: &Browser) -> Result<()> {
+    let tab = eventually(WAIT, "the options page the extension opened", || async {
+        Ok(browser
+            .extension_tabs("options.html")
+            .await?
+            .into_iter()
+            .next())
+    })
+    .await?;
+    browser.close_welcome_tab(tab).await
 }
 
 /// In the options page, checks that the change of companion waiting for confirmation is to
@@ -428,11 +444,10 @@ pub async fn wait_for_panel(browser: &Browser) -> Result<fantoccini::elements::E
 /// Writes `reason` in a held panel (its host element `panel`) and allows the publication.
 pub async fn allow_with_reason(panel: &fantoccini::elements::Element, reason: &str) -> Result<()> {
     let shadow = panel.shadow_root().await?;
-    shadow
+    let field = shadow
         .find(Locator::Css("[data-balise-override-reason]"))
-        .await?
-        .send_keys(reason)
         .await?;
+    crate::browser::type_into(&field, reason).await?;
     shadow
         .find(Locator::Css("[data-balise-override]"))
         .await?

@@ -202,6 +202,9 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
         .await?;
     assert_eq!(detail, companion.base_url, "the page names the current one");
     balise_e2e::screenshots::save(&browser, "pairing-page-confirm").await?;
+    // The extension opened its options page in a tab of its own (the test confirms in its
+    // own tab).
+    flows::close_opened_options_tab(&browser).await?;
     flows::open_dashboard(&browser, &other, "/pair").await?;
     let rows = browser
         .client()

@@ -276,11 +276,8 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
         .await?
         .click()
         .await?;
-    shadow
-        .find(Locator::Css(".note"))
-        .await?
-        .send_keys("Propos répétés envers une enseignante.")
-        .await?;
+    let note = shadow.find(Locator::Css(".note")).await?;
+    balise_e2e::browser::type_into(&note, "Propos répétés envers une enseignante.").await?;
     shadow.find(Locator::Css(".save")).await?.click().await?;
     let first = annotations(&setup.api, &id, 1).await?;
     assert_eq!(first[0]["category"], "harassment");
