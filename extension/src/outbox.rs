@@ -461,6 +461,14 @@ async fn send_written(
     let Some(report_json) = with_identity(&entry.report_json, settings) else {
         return false;
     };
+    if report_json != entry.report_json {
+        // As in the delivery loop: the exact bytes are kept before they are first sent.
+        let mut filled = entry.clone();
+        filled.report_json = report_json.clone();
+        if put(&filled).await.is_err() {
+            return false;
+        }
+    }
     let delivery =
         companion_client::send_report(&pairing, &entry.idempotency_key, &report_json, screenshot)
             .await;
@@ -538,7 +546,16 @@ async fn flush_all() -> FlushOutcome {
                 let _ = put(&entry).await;
                 continue;
             };
-            entry.report_json = report_json;
+            if report_json != entry.report_json {
+                // The bytes are kept before they are first sent: if the companion stores
+                // them and its answer is lost (the browser closes meanwhile), the retry
+                // sends them again, which the companion takes as the same report, and
+                // not a report rebuilt from a name edited since, which it would refuse.
+                entry.report_json = report_json;
+                if put(&entry).await.is_err() {
+                    continue;
+                }
+            }
             entry.attempts += 1;
             let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
             let delivery = companion_client::send_report(
