@@ -590,6 +590,9 @@ fn settings_form(
             let document = document.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = save_form(&document, lang).await;
+                // The page shows what the save changed (the welcome page's summary, the
+                // pairing) before it says "saved".
+                let _ = refresh(&document, lang).await;
                 if let Some(status) = document.get_element_by_id("save-status") {
                     let (state, text) = match outcome {
                         Ok(()) => ("saved", t::SAVED.get(lang).to_owned()),
@@ -605,7 +608,6 @@ fn settings_form(
                     status.set_text_content(Some(&text));
                     let _ = status.set_attribute("data-state", state);
                 }
-                let _ = refresh(&document, lang).await;
             });
         },
     )
