@@ -282,9 +282,9 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
 
 /// At most this many attestations a minute from one tab (a person publishes far fewer; a
 /// page dispatching publish events by the thousand gets no more).
-const ATTESTATIONS_PER_TAB_PER_MINUTE: usize = 10;
+const ATTESTATIONS_PER_TAB_PER_MINUTE: usize = 30;
 /// At most this many attestations a minute in all.
-const ATTESTATIONS_PER_MINUTE: usize = 30;
+const ATTESTATIONS_PER_MINUTE: usize = 60;
 
 thread_local! {
     /// The attestation limits while this worker lives: one per tab, and one for all.
