@@ -438,6 +438,11 @@ impl Watcher {
     }
 
     fn on_click(&self, event: &Event) {
+        // A page's script can click its own publish control (`click()`, `dispatchEvent`):
+        // only the person's own clicks are publications Balise holds or attests.
+        if !event.is_trusted() {
+            return;
+        }
         let path = composed_elements(event);
         if path
             .iter()
@@ -457,7 +462,7 @@ impl Watcher {
         let Some(key_event) = event.dyn_ref::<KeyboardEvent>() else {
             return;
         };
-        if key_event.is_composing() {
+        if !event.is_trusted() || key_event.is_composing() {
             return;
         }
         let path = composed_elements(event);
@@ -712,7 +717,10 @@ impl ComposeBox {
         listeners.push(EventListener::new(
             panel.toggle_button(),
             "click",
-            move |_| {
+            move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
                 let Some(watcher) = watcher() else {
                     return;
                 };
@@ -729,6 +737,9 @@ impl ComposeBox {
             panel.section(),
             "change",
             move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
                 let Some(input) = event
                     .target()
                     .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
@@ -755,7 +766,10 @@ impl ComposeBox {
         listeners.push(EventListener::new(
             panel.override_button(),
             "click",
-            move |_| {
+            move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
                 if let Some(watcher) = watcher()
                     && let Some(compose_box) = watcher.find_box(id)
                 {
@@ -771,6 +785,22 @@ impl ComposeBox {
                     compose_box
                         .panel
                         .set_status(t::OVERRIDE_ACCEPTED.get(watcher.lang));
+                }
+            },
+        ));
+        // A click a script made on a checkbox still toggles it and fires a trusted
+        // `change`: cancel any untrusted click inside the panel before it acts.
+        listeners.push(EventListener::new_with_options(
+            panel.section(),
+            "click",
+            EventListenerOptions {
+                phase: EventListenerPhase::Capture,
+                passive: false,
+            },
+            |event| {
+                if !event.is_trusted() {
+                    event.prevent_default();
+                    event.stop_immediate_propagation();
                 }
             },
         ));

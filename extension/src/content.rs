@@ -264,7 +264,7 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     let document = browser::document()?;
     let host: HtmlElement = document.create_element(REPORT_HOST_TAG)?.dyn_into()?;
     host.set_attribute("data-balise-overlay", "report")?;
-    let init = ShadowRootInit::new(ShadowRootMode::Open);
+    let init = ShadowRootInit::new(ShadowRootMode::Closed);
     let shadow = host.attach_shadow(&init)?;
     let style = element(&document, "style", Some(STYLE))?;
     shadow.append_child(&style)?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::outbox::{FlushOutcome, OutboxItem};
 use crate::reporting::ReportReceipt;
-use crate::settings::RecentReport;
+use crate::settings::{CompanionChange, RecentReport};
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -37,6 +37,11 @@ pub enum Request {
     StartPairing,
     /// Where pairing stands (for the companion's pairing page).
     GetPairing,
+    /// Confirms the change of companion waiting in the options (`proposed` is the address
+    /// the person saw), then asks that companion to pair. Extension pages only.
+    ConfirmCompanionChange { proposed: String },
+    /// Drops the change of companion waiting in the options. Extension pages only.
+    CancelCompanionChange,
     /// Sends what waits in the outbox now.
     Flush,
     /// The policy in force, for the checklist beside compose boxes.
@@ -48,6 +53,46 @@ pub enum Request {
     /// extension's pages) or the popup. Honoured only from a top frame's content script or
     /// an extension page.
     OpenWelcome,
+}
+
+/// Who may send a kind of [`Request`]. The service worker checks the browser's description
+/// of the sender (`runtime.MessageSender`: extension id, tab, frame, address) against it
+/// before acting; the message itself never says who sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Senders {
+    /// The extension's own pages only (options, welcome page, popup): privileged.
+    ExtensionPages,
+    /// The content script of a tab's top frame, or the extension's pages.
+    TopFrame,
+    /// The content script of any frame of a tab (compose boxes in iframes), or the
+    /// extension's pages.
+    AnyFrame,
+}
+
+impl Request {
+    /// Who may send this kind of request: the one table of the protocol's privileges.
+    pub fn senders(&self) -> Senders {
+        match self {
+            // Read-only answers every part needs, and publications from compose boxes,
+            // which may sit in a frame (rate-limited in the service worker).
+            Request::Ping | Request::GetPolicy | Request::RecordAttestation { .. } => {
+                Senders::AnyFrame
+            }
+            // The page's report card and the companion's pairing page: top frame only.
+            Request::ReportPage { .. }
+            | Request::Annotate { .. }
+            | Request::StartPairing
+            | Request::GetPairing
+            | Request::OpenWelcome => Senders::TopFrame,
+            // What waits in the outbox, recent reports, delivery, reporting the active tab
+            // and changing the companion: the extension's own pages only.
+            Request::ReportActiveTab
+            | Request::GetStatus
+            | Request::Flush
+            | Request::ConfirmCompanionChange { .. }
+            | Request::CancelCompanionChange => Senders::ExtensionPages,
+        }
+    }
 }
 
 /// The service worker's answer to a [`Request`].
@@ -84,6 +129,9 @@ pub enum Reply {
         attestations: Vec<OutboxItem>,
         /// Recent reports, newest first, which may still get a category or note.
         recent: Vec<RecentReport>,
+        /// A change of companion waiting for the person's confirmation.
+        #[serde(default)]
+        companion_change: Option<CompanionChange>,
     },
     /// The policy in force and where it comes from.
     #[serde(rename_all = "camelCase")]
@@ -100,6 +148,9 @@ pub enum Reply {
         pending_with: Option<String>,
         pending_code: Option<String>,
     },
+    /// Pairing with the page's companion would replace the one in the settings: nothing
+    /// changed, and the options page (opened now) asks the person to confirm.
+    ConfirmCompanion { current: String, proposed: String },
     /// The request could not be handled.
     Error { message: String },
 }

@@ -55,6 +55,8 @@ pub async fn start(page: Page) -> Result<(), JsValue> {
     dom::append(&app, "h1", Some(page.title().get(lang)))?;
     match page {
         Page::Options => {
+            let change = companion_change_section(&document, lang)?;
+            app.append_child(&change)?;
             let status = status_section(&document, lang)?;
             app.append_child(&status)?;
             let pairing = pairing_section(&document, lang, page)?;
@@ -107,11 +109,13 @@ async fn refresh(document: &Document, lang: Lang) -> Result<(), JsValue> {
         identity_missing,
         outbox,
         attestations,
+        companion_change,
         ..
     }) = browser::send_message::<_, Reply>(&Request::GetStatus).await
     else {
         return Ok(());
     };
+    show_companion_change(document, companion_change.as_ref())?;
     let Some(status) = document.get_element_by_id("pairing-status") else {
         return Err(JsValue::from_str("page closed"));
     };
@@ -366,6 +370,120 @@ fn pairing_section(document: &Document, lang: Lang, page: Page) -> Result<Elemen
     Ok(pairing)
 }
 
+/// The change of companion asked for from another companion's pairing page: both
+/// addresses, and the buttons that confirm or drop it (hidden while none waits).
+fn companion_change_section(document: &Document, lang: Lang) -> Result<Element, JsValue> {
+    let section = element(document, "section", None)?;
+    section.set_id("companion-change");
+    section.set_attribute("data-state", "none")?;
+    section.set_attribute("hidden", "")?;
+    section.set_attribute("role", "alertdialog")?;
+    dom::append(&section, "h2", Some(t::COMPANION_CHANGE.get(lang)))?;
+    dom::append(&section, "p", Some(t::COMPANION_CHANGE_INTRO.get(lang)))?;
+    for (id, label) in [
+        ("companion-change-current", t::COMPANION_CURRENT),
+        ("companion-change-proposed", t::COMPANION_PROPOSED),
+    ] {
+        let line = dom::append(&section, "p", Some(label.get(lang)))?;
+        let address = dom::append(&line, "strong", None)?;
+        address.set_id(id);
+    }
+    let confirm = dom::append(
+        &section,
+        "button",
+        Some(t::COMPANION_CHANGE_CONFIRM.get(lang)),
+    )?;
+    confirm.set_id("companion-change-confirm");
+    confirm.set_attribute("type", "button")?;
+    let cancel = dom::append(
+        &section,
+        "button",
+        Some(t::COMPANION_CHANGE_CANCEL.get(lang)),
+    )?;
+    cancel.set_id("companion-change-cancel");
+    cancel.set_attribute("type", "button")?;
+    for (button, confirmed) in [(confirm, true), (cancel, false)] {
+        let click_document = document.clone();
+        gloo_events::EventListener::new(&button, "click", move |event| {
+            if !event.is_trusted() {
+                return;
+            }
+            let document = click_document.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                answer_companion_change(&document, lang, confirmed).await;
+            });
+        })
+        .forget();
+    }
+    Ok(section)
+}
+
+/// Shows the change of companion waiting for confirmation, or hides the section.
+fn show_companion_change(
+    document: &Document,
+    change: Option<&settings::CompanionChange>,
+) -> Result<(), JsValue> {
+    let Some(section) = document.get_element_by_id("companion-change") else {
+        return Ok(());
+    };
+    match change {
+        Some(change) => {
+            for (id, address) in [
+                ("companion-change-current", &change.current),
+                ("companion-change-proposed", &change.proposed),
+            ] {
+                if let Some(element) = document.get_element_by_id(id) {
+                    element.set_text_content(Some(address));
+                }
+            }
+            section.set_attribute("data-state", "asked")?;
+            section.remove_attribute("hidden")?;
+        }
+        None => {
+            section.set_attribute("data-state", "none")?;
+            section.set_attribute("hidden", "")?;
+        }
+    }
+    Ok(())
+}
+
+/// Confirms (then pairs with the new companion) or drops the change shown.
+async fn answer_companion_change(document: &Document, lang: Lang, confirmed: bool) {
+    let request = if confirmed {
+        let proposed = document
+            .get_element_by_id("companion-change-proposed")
+            .and_then(|element| element.text_content())
+            .unwrap_or_default();
+        Request::ConfirmCompanionChange { proposed }
+    } else {
+        Request::CancelCompanionChange
+    };
+    let failure = match browser::send_message::<_, Reply>(&request).await {
+        Ok(Reply::Done) => None,
+        Ok(Reply::Error { message }) => Some(message),
+        Ok(_) => Some(String::new()),
+        Err(error) => Some(browser::error_text(&error)),
+    };
+    if let Some(message) = failure {
+        if let Some(status) = document.get_element_by_id("pairing-status") {
+            status.set_text_content(Some(&format!("{}{message}", t::PAIRING_FAILED.get(lang))));
+            let _ = status.set_attribute("data-state", "error");
+        }
+        return;
+    }
+    if confirmed {
+        // The form shows the new address.
+        let address = settings::load().await.companion_url;
+        if let Some(input) = document
+            .get_element_by_id("companion-url")
+            .and_then(|element| element.dyn_into::<HtmlInputElement>().ok())
+        {
+            input.set_value(&address);
+        }
+    }
+    let _ = refresh(document, lang).await;
+}
+
 /// Saves the companion address typed in the form, if it changed, before pairing: the
 /// service worker pairs with the address in the settings.
 async fn keep_companion_address(document: &Document) -> Result<(), JsValue> {
@@ -472,6 +590,9 @@ fn settings_form(
             let document = document.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let outcome = save_form(&document, lang).await;
+                // The page shows what the save changed (the welcome page's summary, the
+                // pairing) before it says "saved".
+                let _ = refresh(&document, lang).await;
                 if let Some(status) = document.get_element_by_id("save-status") {
                     let (state, text) = match outcome {
                         Ok(()) => ("saved", t::SAVED.get(lang).to_owned()),
@@ -487,7 +608,6 @@ fn settings_form(
                     status.set_text_content(Some(&text));
                     let _ = status.set_attribute("data-state", state);
                 }
-                let _ = refresh(&document, lang).await;
             });
         },
     )

@@ -19,15 +19,19 @@ use crate::idb::Database;
 use crate::settings;
 
 const DB_NAME: &str = "balise";
-/// Version 1 had the `outbox` store only; version 2 adds `attestations`. The upgrade
-/// ([`Database::open`]) creates the stores that are missing and leaves the others, and
-/// their records, as they are.
-const DB_VERSION: u32 = 2;
+/// Version 1 had the `outbox` store only; version 2 adds `attestations`; version 3 adds
+/// `pairing`. The upgrade ([`Database::open`]) creates the stores that are missing and
+/// leaves the others, and their records, as they are.
+const DB_VERSION: u32 = 3;
 /// Reports (and annotations of reports).
 const STORE: &str = "outbox";
 /// Attestations of publications.
 const ATTESTATION_STORE: &str = "attestations";
-const STORES: &[&str] = &[STORE, ATTESTATION_STORE];
+/// The pairing with the companion, its token included: in the extension origin's
+/// database, which content scripts (running in the page's origin) cannot open, unlike
+/// `chrome.storage.local`.
+pub const PAIRING_STORE: &str = "pairing";
+const STORES: &[&str] = &[STORE, ATTESTATION_STORE, PAIRING_STORE];
 
 /// Where an entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +165,12 @@ async fn open() -> Result<Database, JsValue> {
     Database::open(DB_NAME, DB_VERSION, STORES).await
 }
 
+/// The extension origin's database (the service worker and the extension's pages only:
+/// in a content script it would be the page's).
+pub async fn database() -> Result<Database, JsValue> {
+    open().await
+}
+
 fn decode<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(JsValue::from)
 }
@@ -258,6 +268,17 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
     let db = open().await?;
     let mut entry = match db.get(STORE, id).await? {
         Some(value) => decode(value)?,
+        // Delivered already: only a report this browser made (kept among the recent ones)
+        // takes a note, never an id a message names.
+        None if !settings::recent_reports()
+            .await
+            .iter()
+            .any(|recent| recent.id == id) =>
+        {
+            return Err(JsValue::from_str(&format!(
+                "no report {id} was made in this browser / aucun signalement {id} n'a été fait dans ce navigateur"
+            )));
+        }
         None => OutboxEntry {
             id: id.to_owned(),
             idempotency_key: browser::random_uuid(),
@@ -440,6 +461,14 @@ async fn send_written(
     let Some(report_json) = with_identity(&entry.report_json, settings) else {
         return false;
     };
+    if report_json != entry.report_json {
+        // As in the delivery loop: the exact bytes are kept before they are first sent.
+        let mut filled = entry.clone();
+        filled.report_json = report_json.clone();
+        if put(&filled).await.is_err() {
+            return false;
+        }
+    }
     let delivery =
         companion_client::send_report(&pairing, &entry.idempotency_key, &report_json, screenshot)
             .await;
@@ -517,7 +546,16 @@ async fn flush_all() -> FlushOutcome {
                 let _ = put(&entry).await;
                 continue;
             };
-            entry.report_json = report_json;
+            if report_json != entry.report_json {
+                // The bytes are kept before they are first sent: if the companion stores
+                // them and its answer is lost (the browser closes meanwhile), the retry
+                // sends them again, which the companion takes as the same report, and
+                // not a report rebuilt from a name edited since, which it would refuse.
+                entry.report_json = report_json;
+                if put(&entry).await.is_err() {
+                    continue;
+                }
+            }
             entry.attempts += 1;
             let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
             let delivery = companion_client::send_report(

@@ -3,7 +3,9 @@
 //!
 //! The companion's page runs no script of its own (its CSP forbids it). It carries a
 //! `#balise-pair` section with a disabled button; the content script enables it, and a
-//! trusted click asks the service worker to pair with the companion at the page's origin.
+//! trusted click asks the service worker to pair with the companion at the page's origin
+//! when it is the companion in the settings; another companion's page only proposes the
+//! change, which the person confirms (or not) in the extension's options page.
 //! The person then approves the request on that same page, where the content script marks
 //! the row whose code is this browser's.
 
@@ -36,6 +38,9 @@ enum PairState {
     Paired,
     /// Paired with another companion; pairing here would move reports here.
     PairedElsewhere,
+    /// This companion is not the one in the extension's settings: the change waits for the
+    /// person's confirmation in the extension's options page.
+    Confirm,
     /// The last attempt failed.
     Error,
 }
@@ -48,6 +53,7 @@ impl PairState {
             PairState::Pending => "pending",
             PairState::Paired => "paired",
             PairState::PairedElsewhere => "paired-elsewhere",
+            PairState::Confirm => "confirm",
             PairState::Error => "error",
         }
     }
@@ -72,8 +78,12 @@ impl PairState {
                 en: "This browser is paired with this companion: its reports are kept here.",
             },
             PairState::PairedElsewhere => UiText {
-                fr: "Ce navigateur est jumelé à un autre compagnon. Jumelez-le ici pour y envoyer désormais ses signalements.",
-                en: "This browser is paired with another companion. Pair it here to send its reports here from now on.",
+                fr: "Ce navigateur est jumelé à un autre compagnon. Jumelez-le ici pour y envoyer désormais ses signalements (vous le confirmerez dans les options de Balise).",
+                en: "This browser is paired with another companion. Pair it here to send its reports here from now on (you will confirm it in Balise's options).",
+            },
+            PairState::Confirm => UiText {
+                fr: "Ce compagnon n'est pas celui que Balise utilise. Rien n'a changé : confirmez le changement dans la page d'options de Balise qui vient de s'ouvrir, puis revenez ici approuver la demande. Compagnon actuel :",
+                en: "This companion is not the one Balise uses. Nothing changed: confirm the change in Balise's options page that just opened, then come back here to approve the request. Current companion:",
             },
             PairState::Error => UiText {
                 fr: "Le jumelage n'a pas pu être demandé. Rechargez la page et réessayez; si cela persiste, vérifiez que le compagnon fonctionne. Détail :",
@@ -191,6 +201,10 @@ async fn request_pairing(section: &Element, button: &Element) {
             if let Some(window) = web_sys::window() {
                 let _ = window.location().reload();
             }
+        }
+        Ok(Reply::ConfirmCompanion { current, .. }) => {
+            show(section, PairState::Confirm, Some(&current));
+            let _ = button.remove_attribute("disabled");
         }
         Ok(Reply::Error { message }) => {
             show(section, PairState::Error, Some(&message));

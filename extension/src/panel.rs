@@ -1,5 +1,6 @@
-//! The checklist panel drawn beside one compose box: a top-level element with an open
-//! shadow root, positioned over the page, never inside the site's editor.
+//! The checklist panel drawn beside one compose box: a top-level element with a closed
+//! shadow root (the page cannot reach its controls; this struct keeps the only
+//! references), positioned over the page, never inside the site's editor.
 //!
 //! The item elements are built once per policy and then only their attributes and texts
 //! change, so typing costs little and focus in the panel survives updates.
@@ -118,7 +119,7 @@ impl Panel {
         style.set_property("z-index", Z_INDEX)?;
         style.set_property("left", "0px")?;
         style.set_property("top", "0px")?;
-        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open);
+        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Closed);
         let root = host.attach_shadow(&init)?;
         let sheet = document.create_element("style")?;
         sheet.set_text_content(Some(STYLE));

@@ -35,9 +35,10 @@ struct StoredPolicy {
 /// The companion's policy applies while the extension is paired with the companion that
 /// sent it and the stored copy is still valid; otherwise the packaged default does.
 pub async fn load() -> Result<(Policy, bool), JsValue> {
-    if let Some(pairing) = settings::pairing().await
+    // Runs in content scripts too: the paired companion's address only, never the token.
+    if let Some(paired_with) = settings::paired_with().await
         && let Ok(Some(stored)) = browser::storage_get::<StoredPolicy>(COMPANION_POLICY_KEY).await
-        && stored.companion_url == pairing.companion_url
+        && stored.companion_url == paired_with
         && stored.policy.validate().is_ok()
     {
         return Ok((stored.policy, true));

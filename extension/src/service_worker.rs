@@ -1,11 +1,15 @@
 //! The service worker: owns the policy, the outbox and the pairing; answers the other parts.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use balise_core::rate_limit::RateLimit;
 use balise_core::report::ReportAnnotation;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
 use crate::companion_client::{self, PairingStatus};
-use crate::messages::{Reply, Request, TabMessage};
+use crate::messages::{Reply, Request, Senders, TabMessage};
 use crate::outbox;
 use crate::policy_store;
 use crate::reporting::{self, PageContext, TabInfo};
@@ -17,6 +21,8 @@ const RETRY_ALARM: &str = "balise-retry";
 const CONTEXT_MENU_REPORT: &str = "balise-report";
 /// The welcome page: name, email, role and pairing, opened at install.
 pub const WELCOME_PAGE: &str = "welcome.html";
+/// The options page, where a change of companion is confirmed.
+const OPTIONS_PAGE: &str = "options.html";
 
 /// Runs each time the service worker starts: retries what waits, and asks the companion
 /// for its policy if the last request is more than ten minutes old (the worker is woken
@@ -123,6 +129,12 @@ fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
 }
 
 async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
+    let own_id = browser::runtime_id().unwrap_or_default();
+    if !Sender::of(&sender).may_send(request.senders(), &own_id, &browser::runtime_get_url("")) {
+        return Err(JsValue::from_str(
+            "this message is not accepted from this sender / ce message n'est pas accepté de cet expéditeur",
+        ));
+    }
     match request {
         Request::Ping => {
             let (policy, _) = policy_store::load().await?;
@@ -179,19 +191,52 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 outbox: outbox::items().await?,
                 attestations: outbox::attestation_items().await?,
                 recent: settings::recent_reports().await,
+                companion_change: settings::companion_change().await,
             })
         }
         Request::StartPairing => {
             let companion = pairing_target(&sender).await?;
-            let browser_name = if browser::user_agent().contains("Firefox") {
-                "firefox"
-            } else {
-                "chromium"
+            let current = settings::load().await.companion_base();
+            if companion != current {
+                // Another companion's pairing page (any loopback port can serve one): the
+                // person confirms the change in the extension's own page, or nothing changes.
+                let change = settings::CompanionChange {
+                    current: current.clone(),
+                    proposed: companion.clone(),
+                };
+                settings::save_companion_change(&change).await?;
+                if let Err(error) =
+                    open_extension_page(OPTIONS_PAGE, Sender::of(&sender).tab_id).await
+                {
+                    web_sys::console::warn_2(&JsValue::from_str("Balise: options page:"), &error);
+                }
+                return Ok(Reply::ConfirmCompanion {
+                    current,
+                    proposed: companion,
+                });
+            }
+            start_pairing(&companion).await?;
+            Ok(Reply::Done)
+        }
+        Request::ConfirmCompanionChange { proposed } => {
+            let Some(change) = settings::companion_change().await else {
+                return Err(JsValue::from_str("no change of companion waits"));
             };
-            let pending = companion_client::request_pairing(&companion, browser_name)
-                .await
-                .map_err(|message| JsValue::from_str(&message))?;
-            settings::save_pending_pairing(&pending).await?;
+            if change.proposed != proposed {
+                return Err(JsValue::from_str(
+                    "the change of companion waiting is not the one confirmed",
+                ));
+            }
+            let mut current = settings::load().await;
+            current.companion_url = change.proposed.clone();
+            settings::save(&current).await?;
+            settings::forget_companion_change().await?;
+            settings::forget_pending_pairing().await?;
+            start_pairing(&change.proposed).await?;
+            Ok(Reply::Done)
+        }
+        Request::CancelCompanionChange => {
+            settings::forget_companion_change().await?;
             Ok(Reply::Done)
         }
         Request::GetPairing => {
@@ -216,17 +261,15 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             })
         }
         Request::OpenWelcome => {
-            let from = Sender::of(&sender);
-            let own_id = browser::runtime_id().unwrap_or_default();
-            if !from.may_open_welcome(&own_id, &browser::runtime_get_url("")) {
-                return Err(JsValue::from_str(
-                    "the welcome page opens only from a page's report card or the extension's pages",
-                ));
-            }
-            open_welcome(from.tab_id).await?;
+            open_welcome(Sender::of(&sender).tab_id).await?;
             Ok(Reply::Done)
         }
         Request::RecordAttestation { attestation } => {
+            if !attestation_allowed(Sender::of(&sender).tab_id, js_sys::Date::now()) {
+                return Err(JsValue::from_str(
+                    "too many publications recorded in a minute: this one is not attested",
+                ));
+            }
             outbox::record_attestation(&attestation).await?;
             // Durably stored: answer now, deliver after.
             wasm_bindgen_futures::spawn_local(async {
@@ -235,6 +278,33 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             Ok(Reply::Done)
         }
     }
+}
+
+/// At most this many attestations a minute from one tab (a person publishes far fewer; a
+/// page dispatching publish events by the thousand gets no more).
+const ATTESTATIONS_PER_TAB_PER_MINUTE: usize = 30;
+/// At most this many attestations a minute in all.
+const ATTESTATIONS_PER_MINUTE: usize = 60;
+
+thread_local! {
+    /// The attestation limits while this worker lives: one per tab, and one for all.
+    static ATTESTATION_LIMITS: RefCell<(HashMap<i32, RateLimit>, RateLimit)> = RefCell::new((
+        HashMap::new(),
+        RateLimit::new(ATTESTATIONS_PER_MINUTE, 60_000.0),
+    ));
+}
+
+/// Whether an attestation from `tab` (none: an extension page) at `now_ms` is within the
+/// limits; if it is, it counts.
+fn attestation_allowed(tab: Option<i32>, now_ms: f64) -> bool {
+    ATTESTATION_LIMITS.with(|limits| {
+        let (per_tab, all) = &mut *limits.borrow_mut();
+        let tab_limit = per_tab
+            .entry(tab.unwrap_or(-1))
+            .or_insert_with(|| RateLimit::new(ATTESTATIONS_PER_TAB_PER_MINUTE, 60_000.0));
+        // The tab's limit first: a refused flood does not use up the others' share.
+        tab_limit.allow(now_ms) && all.allow(now_ms)
+    })
 }
 
 /// Who sent a runtime message, as the browser describes it (`runtime.MessageSender`).
@@ -267,30 +337,64 @@ impl Sender {
         }
     }
 
-    /// Whether this sender may open the welcome page: one of this extension's own pages
-    /// (`extension_base` is its root URL), or its content script in a tab's top frame (the
-    /// report card; a frame inside a page cannot).
-    fn may_open_welcome(&self, own_id: &str, extension_base: &str) -> bool {
+    /// Whether this sender is among `senders`: this extension (`own_id`), and one of its
+    /// own pages (`extension_base` is its root URL), or its content script in a tab (in
+    /// the top frame when `senders` says so).
+    fn may_send(&self, senders: Senders, own_id: &str, extension_base: &str) -> bool {
         if own_id.is_empty() || self.id.as_deref() != Some(own_id) {
             return false;
         }
-        let extension_page = !extension_base.is_empty()
+        if self.is_extension_page(own_id, extension_base) {
+            return true;
+        }
+        let content_script = self.tab_id.is_some();
+        match senders {
+            Senders::ExtensionPages => false,
+            Senders::TopFrame => content_script && self.frame_id == Some(0),
+            Senders::AnyFrame => content_script,
+        }
+    }
+
+    /// Whether this sender is one of this extension's own pages (`extension_base` is its
+    /// root URL): the options, welcome and popup pages.
+    fn is_extension_page(&self, own_id: &str, extension_base: &str) -> bool {
+        !own_id.is_empty()
+            && self.id.as_deref() == Some(own_id)
+            && !extension_base.is_empty()
             && self
                 .url
                 .as_deref()
-                .is_some_and(|url| url.starts_with(extension_base));
-        extension_page || (self.tab_id.is_some() && self.frame_id == Some(0))
+                .is_some_and(|url| url.starts_with(extension_base))
     }
 }
 
 /// Opens the welcome page in a new tab (beside `opener`), or brings it forward if a tab
 /// already shows it.
 async fn open_welcome(opener: Option<i32>) -> Result<(), JsValue> {
-    let url = browser::runtime_get_url(WELCOME_PAGE);
+    open_extension_page(WELCOME_PAGE, opener).await
+}
+
+/// Opens the extension's `page` in a new tab (beside `opener`), or brings it forward if a
+/// tab already shows it.
+async fn open_extension_page(page: &str, opener: Option<i32>) -> Result<(), JsValue> {
+    let url = browser::runtime_get_url(page);
     match browser::find_tab(&url).await {
         Ok(Some((tab, window))) => browser::focus_tab(tab, window).await,
         Ok(None) | Err(_) => browser::create_tab(&url, opener).await,
     }
+}
+
+/// Asks `companion` to pair with this extension and keeps the request until it is approved.
+async fn start_pairing(companion: &str) -> Result<(), JsValue> {
+    let browser_name = if browser::user_agent().contains("Firefox") {
+        "firefox"
+    } else {
+        "chromium"
+    };
+    let pending = companion_client::request_pairing(companion, browser_name)
+        .await
+        .map_err(|message| JsValue::from_str(&message))?;
+    settings::save_pending_pairing(&pending).await
 }
 
 /// The companion a pairing request goes to: the one in the settings when the extension's
@@ -313,6 +417,12 @@ async fn check_pending_pairing() {
     let Some(pending) = settings::pending_pairing().await else {
         return;
     };
+    if pending.companion_url != settings::load().await.companion_base() {
+        // Asked of a companion that is no longer the one in the settings: its approval
+        // would change the companion without the person seeing it.
+        let _ = settings::forget_pending_pairing().await;
+        return;
+    }
     match companion_client::poll_pairing(&pending).await {
         Ok(PairingStatus::Approved { token: Some(token) }) => {
             let pairing = Pairing {
@@ -320,13 +430,6 @@ async fn check_pending_pairing() {
                 token,
             };
             if settings::save_pairing(&pairing).await.is_ok() {
-                // Paired from the companion's own page: its address becomes the one in
-                // the options too.
-                let mut current = settings::load().await;
-                if current.companion_base() != pending.companion_url {
-                    current.companion_url = pending.companion_url.clone();
-                    let _ = settings::save(&current).await;
-                }
                 policy_store::refresh(true).await;
                 outbox::flush().await;
             }
@@ -355,33 +458,81 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_welcome_page_opens_for_a_top_frame_content_script_or_an_extension_page() {
-        assert!(content_script(0).may_open_welcome(OWN, BASE));
-        let popup = Sender {
+    fn popup() -> Sender {
+        Sender {
             id: Some(OWN.to_owned()),
             url: Some(format!("{BASE}popup.html")),
             tab_id: None,
             frame_id: None,
-        };
-        assert!(popup.may_open_welcome(OWN, BASE));
+        }
+    }
+
+    #[test]
+    fn the_welcome_page_opens_for_a_top_frame_content_script_or_an_extension_page() {
+        let senders = Request::OpenWelcome.senders();
+        assert!(content_script(0).may_send(senders, OWN, BASE));
+        assert!(popup().may_send(senders, OWN, BASE));
     }
 
     #[test]
     fn the_welcome_page_does_not_open_for_frames_inside_pages_or_other_senders() {
-        assert!(!content_script(3).may_open_welcome(OWN, BASE));
+        let senders = Request::OpenWelcome.senders();
+        assert!(!content_script(3).may_send(senders, OWN, BASE));
         let no_tab = Sender {
             tab_id: None,
             frame_id: None,
             ..content_script(0)
         };
-        assert!(!no_tab.may_open_welcome(OWN, BASE));
+        assert!(!no_tab.may_send(senders, OWN, BASE));
         let other_extension = Sender {
             id: Some("abcdefghijklmnopabcdefghijklmnop".to_owned()),
             ..content_script(0)
         };
-        assert!(!other_extension.may_open_welcome(OWN, BASE));
-        assert!(!Sender::default().may_open_welcome(OWN, BASE));
-        assert!(!content_script(0).may_open_welcome("", BASE));
+        assert!(!other_extension.may_send(senders, OWN, BASE));
+        assert!(!Sender::default().may_send(senders, OWN, BASE));
+        assert!(!content_script(0).may_send(senders, "", BASE));
+    }
+
+    #[test]
+    fn privileged_messages_come_only_from_the_extensions_pages() {
+        let privileged = [
+            Request::GetStatus,
+            Request::Flush,
+            Request::ReportActiveTab,
+            Request::CancelCompanionChange,
+            Request::ConfirmCompanionChange {
+                proposed: "http://127.0.0.1:7879".to_owned(),
+            },
+        ];
+        for request in &privileged {
+            let senders = request.senders();
+            assert_eq!(senders, Senders::ExtensionPages, "{request:?}");
+            assert!(popup().may_send(senders, OWN, BASE), "{request:?}");
+            assert!(
+                !content_script(0).may_send(senders, OWN, BASE),
+                "{request:?}"
+            );
+        }
+        // A content script's page that merely names the extension's address is not one.
+        let look_alike = Sender {
+            url: Some(format!("https://evil.example/?{BASE}options.html")),
+            ..content_script(0)
+        };
+        assert!(!look_alike.may_send(Senders::ExtensionPages, OWN, BASE));
+    }
+
+    #[test]
+    fn frames_inside_pages_read_the_policy_but_do_not_report_or_pair() {
+        let frame = content_script(5);
+        assert_eq!(Request::GetPolicy.senders(), Senders::AnyFrame);
+        assert!(frame.may_send(Request::GetPolicy.senders(), OWN, BASE));
+        let report = Request::ReportPage {
+            selected_text: None,
+            viewport: None,
+            overlays_hidden: false,
+        };
+        assert!(!frame.may_send(report.senders(), OWN, BASE));
+        assert!(content_script(0).may_send(report.senders(), OWN, BASE));
+        assert!(!frame.may_send(Request::StartPairing.senders(), OWN, BASE));
     }
 }

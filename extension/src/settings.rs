@@ -1,4 +1,6 @@
-//! The person's settings and the pairing with the companion, kept in `chrome.storage.local`.
+//! The person's settings, kept in `chrome.storage.local`, and the pairing with the
+//! companion, whose token is kept in the extension origin's IndexedDB (content scripts can
+//! read `chrome.storage.local`, not that database).
 
 use balise_core::i18n::Lang;
 use balise_core::policy::Policy;
@@ -9,10 +11,18 @@ use crate::browser;
 
 /// Key of the settings object in `chrome.storage.local`.
 const SETTINGS_KEY: &str = "settings";
-/// Key of the completed pairing.
-const PAIRING_KEY: &str = "pairing";
+/// Key under which earlier versions kept the completed pairing, token included, in
+/// `chrome.storage.local`; moved to the worker's database on first read.
+const LEGACY_PAIRING_KEY: &str = "pairing";
+/// Key of the paired companion's address (no token), which content scripts read.
+const PAIRED_WITH_KEY: &str = "pairedWith";
+/// The pairing's record id in its object store.
+const PAIRING_RECORD: &str = "current";
 /// Key of a pairing request waiting for approval in the companion.
 const PENDING_PAIRING_KEY: &str = "pendingPairing";
+/// Key of a change of companion asked for from another companion's pairing page, waiting
+/// for the person's confirmation in the options.
+const COMPANION_CHANGE_KEY: &str = "companionChange";
 /// Key of the list of recent reports (to add a note later).
 const RECENT_REPORTS_KEY: &str = "recentReports";
 /// How many recent reports the popup offers to complete.
@@ -111,6 +121,36 @@ pub struct PendingPairing {
     pub code: String,
 }
 
+/// A change of companion asked for from the pairing page of a companion other than the one
+/// in the settings: it happens only once the person confirms it in the options page, which
+/// shows both addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanionChange {
+    /// The companion in the settings when the change was asked for.
+    pub current: String,
+    /// The companion whose pairing page asked.
+    pub proposed: String,
+}
+
+/// The change of companion waiting for confirmation, if any.
+pub async fn companion_change() -> Option<CompanionChange> {
+    browser::storage_get::<CompanionChange>(COMPANION_CHANGE_KEY)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Records a change of companion to confirm (replacing any earlier one).
+pub async fn save_companion_change(change: &CompanionChange) -> Result<(), JsValue> {
+    browser::storage_set(COMPANION_CHANGE_KEY, change).await
+}
+
+/// Forgets the change of companion waiting for confirmation.
+pub async fn forget_companion_change() -> Result<(), JsValue> {
+    browser::storage_remove(COMPANION_CHANGE_KEY).await
+}
+
 /// Loads the settings, falling back to defaults when none were saved or they are unreadable.
 pub async fn load() -> Settings {
     browser::storage_get::<Settings>(SETTINGS_KEY)
@@ -125,23 +165,81 @@ pub async fn save(settings: &Settings) -> Result<(), JsValue> {
     browser::storage_set(SETTINGS_KEY, settings).await
 }
 
-/// The current pairing, if the extension is paired.
+/// The pairing as its object store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PairingRecord {
+    id: String,
+    companion_url: String,
+    token: String,
+}
+
+/// The current pairing, token included, if the extension is paired. Service worker and
+/// extension pages only (a content script would open the page's database). A pairing kept
+/// by an earlier version in `chrome.storage.local` moves to the database here.
 pub async fn pairing() -> Option<Pairing> {
-    browser::storage_get::<Pairing>(PAIRING_KEY)
+    let db = crate::outbox::database().await.ok()?;
+    if let Ok(Some(value)) = db.get(crate::outbox::PAIRING_STORE, PAIRING_RECORD).await
+        && let Ok(record) = serde_wasm_bindgen::from_value::<PairingRecord>(value)
+    {
+        return Some(Pairing {
+            companion_url: record.companion_url,
+            token: record.token,
+        });
+    }
+    let legacy = browser::storage_get::<Pairing>(LEGACY_PAIRING_KEY)
+        .await
+        .ok()
+        .flatten()?;
+    if save_pairing_record(&legacy).await.is_ok() {
+        let _ = browser::storage_set(PAIRED_WITH_KEY, &legacy.companion_url).await;
+        let _ = browser::storage_remove(LEGACY_PAIRING_KEY).await;
+    }
+    Some(legacy)
+}
+
+/// The paired companion's address, without its token: what content scripts may know.
+pub async fn paired_with() -> Option<String> {
+    if let Ok(Some(url)) = browser::storage_get::<String>(PAIRED_WITH_KEY).await {
+        return Some(url);
+    }
+    // Not moved yet from where an earlier version kept it.
+    browser::storage_get::<Pairing>(LEGACY_PAIRING_KEY)
         .await
         .ok()
         .flatten()
+        .map(|pairing| pairing.companion_url)
+}
+
+async fn save_pairing_record(pairing: &Pairing) -> Result<(), JsValue> {
+    let record = PairingRecord {
+        id: PAIRING_RECORD.to_owned(),
+        companion_url: pairing.companion_url.clone(),
+        token: pairing.token.clone(),
+    };
+    let value = serde_wasm_bindgen::to_value(&record)?;
+    crate::outbox::database()
+        .await?
+        .put(crate::outbox::PAIRING_STORE, &value)
+        .await
 }
 
 /// Records a completed pairing and forgets the pending request.
 pub async fn save_pairing(pairing: &Pairing) -> Result<(), JsValue> {
-    browser::storage_set(PAIRING_KEY, pairing).await?;
+    save_pairing_record(pairing).await?;
+    browser::storage_set(PAIRED_WITH_KEY, &pairing.companion_url).await?;
+    browser::storage_remove(LEGACY_PAIRING_KEY).await?;
     browser::storage_remove(PENDING_PAIRING_KEY).await
 }
 
 /// Forgets the pairing (the companion no longer accepts its token).
 pub async fn forget_pairing() -> Result<(), JsValue> {
-    browser::storage_remove(PAIRING_KEY).await
+    crate::outbox::database()
+        .await?
+        .delete(crate::outbox::PAIRING_STORE, PAIRING_RECORD)
+        .await?;
+    browser::storage_remove(LEGACY_PAIRING_KEY).await?;
+    browser::storage_remove(PAIRED_WITH_KEY).await
 }
 
 /// The pairing request waiting for approval, if any.

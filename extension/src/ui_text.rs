@@ -93,6 +93,12 @@ ui_texts! {
     PAIRED => "Jumelée au compagnon ", "Paired with the companion ";
     PAIRING_PENDING => "Demande envoyée. Approuvez-la dans le compagnon (page /pair) ; code : ", "Request sent. Approve it in the companion (/pair page); code: ";
     PAIRING_FAILED => "Jumelage impossible : ", "Pairing failed: ";
+    COMPANION_CHANGE => "Changer de compagnon ?", "Change companion?";
+    COMPANION_CHANGE_INTRO => "La page de jumelage d'un autre compagnon demande que Balise y envoie désormais les signalements. Rien ne change tant que vous ne confirmez pas ici. Ne confirmez que si vous venez de cliquer « Jumeler ce navigateur » sur la page de votre compagnon.", "Another companion's pairing page asks that Balise send reports there from now on. Nothing changes unless you confirm here. Confirm only if you just clicked \"Pair this browser\" on your own companion's page.";
+    COMPANION_CURRENT => "Compagnon actuel : ", "Current companion: ";
+    COMPANION_PROPOSED => "Nouveau compagnon : ", "New companion: ";
+    COMPANION_CHANGE_CONFIRM => "Utiliser le nouveau compagnon et demander le jumelage", "Use the new companion and ask to pair";
+    COMPANION_CHANGE_CANCEL => "Garder le compagnon actuel", "Keep the current companion";
 }
 
 ui_texts! {

@@ -9,6 +9,7 @@
 //! - [`report`]: strict wire types for reports and attestations; [`validate`]: the format
 //!   checks they use.
 //! - [`companion_page`]: which page is a companion's pairing page.
+//! - [`rate_limit`]: a sliding-window limit (attestations a page can cause).
 //! - [`digest`]: SHA-256 as hex; [`evidence`]: the evidence log's entries and their hash;
 //!   `package` (feature `package`): one report as a ZIP anyone can check with `sha256sum -c`.
 //! - [`shorteners`]: the built-in URL shortener list (vendored public data, CC-BY-SA-4.0).
@@ -30,6 +31,7 @@ pub mod import;
 pub mod package;
 pub mod placement;
 pub mod policy;
+pub mod rate_limit;
 pub mod report;
 pub mod rules;
 #[doc(hidden)]

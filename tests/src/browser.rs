@@ -455,16 +455,20 @@ impl Browser {
     /// The tabs other than the current window that show the extension's welcome page; the
     /// current window stays the current one.
     pub async fn welcome_tabs(&self) -> Result<Vec<WelcomeTab>> {
+        self.extension_tabs(WELCOME_PAGE).await
+    }
+
+    /// The tabs other than the current window that show the extension's `page` (such as
+    /// the options page it opens for a change of companion); the current window stays the
+    /// current one. [`Browser::close_welcome_tab`] closes any of them.
+    pub async fn extension_tabs(&self, page: &str) -> Result<Vec<WelcomeTab>> {
         let client = self.client();
         let current = client.window().await?;
         match self.engine {
             // ChromeDriver lists no tab that the extension itself opened on one of its
             // pages; the DevTools protocol does (a window handle is a target's id).
             Engine::Chromium => {
-                let url = format!(
-                    "chrome-extension://{}/{WELCOME_PAGE}",
-                    crate::CHROMIUM_EXTENSION_ID
-                );
+                let url = format!("chrome-extension://{}/{page}", crate::CHROMIUM_EXTENSION_ID);
                 let current = String::from(current);
                 Ok(crate::devtools::targets(self)
                     .await?
@@ -486,7 +490,7 @@ impl Browser {
                     client.switch_to_window(current.clone()).await?;
                     // Firefox gives each install a random UUID as its host.
                     if url.is_ok_and(|url| {
-                        url.scheme() == "moz-extension" && url.path() == format!("/{WELCOME_PAGE}")
+                        url.scheme() == "moz-extension" && url.path() == format!("/{page}")
                     }) {
                         found.push(WelcomeTab::Firefox(handle));
                     }
@@ -679,12 +683,40 @@ impl Browser {
         .await
     }
 
-    /// Clicks the element matching `inner` inside the open shadow root of the element `host`.
+    /// Clicks the element matching `inner` inside the shadow root (open or closed) of the
+    /// element `host`, with a real, trusted click.
     pub async fn click_in_shadow(&self, host: &str, inner: &str) -> Result<()> {
         let host_element = self.client().find(Locator::Css(host)).await?;
         let shadow = host_element.shadow_root().await?;
         shadow.find(Locator::Css(inner)).await?.click().await?;
         Ok(())
+    }
+
+    /// For each element matching `host`, the first element matching `inner` in its shadow
+    /// root, as script arguments. Balise's shadow roots are closed: a page's script gets
+    /// `null` from `host.shadowRoot`, but WebDriver reaches closed roots (the standard's
+    /// "get element shadow root"), and a script given an element inside one gets the root
+    /// back with `arguments[0].getRootNode()`.
+    pub async fn shadow_anchors(&self, host: &str, inner: &str) -> Result<Vec<serde_json::Value>> {
+        let mut anchors = Vec::new();
+        for host_element in self.client().find_all(Locator::Css(host)).await? {
+            let shadow = host_element.shadow_root().await?;
+            let element = shadow.find(Locator::Css(inner)).await?;
+            anchors.push(serde_json::to_value(&element)?);
+        }
+        Ok(anchors)
+    }
+
+    /// The first element matching `inner` in the shadow root of the first `host`, as a
+    /// script argument (see [`Browser::shadow_anchors`]).
+    pub async fn shadow_anchor(&self, host: &str, inner: &str) -> Result<serde_json::Value> {
+        let host_element = self.client().find(Locator::Css(host)).await?;
+        let element = host_element
+            .shadow_root()
+            .await?
+            .find(Locator::Css(inner))
+            .await?;
+        Ok(serde_json::to_value(&element)?)
     }
 
     /// Waits until an element matching `inner` in the shadow root of `host` has `attribute` = `value`.
@@ -708,6 +740,25 @@ impl Browser {
         })
         .await
     }
+}
+
+/// Types `text` into `element`, which may sit in a closed shadow root: a real click gives
+/// it the focus, then trusted key actions type. (ChromeDriver's "element send keys"
+/// answers "element not interactable" for an element in a closed shadow root: it does not
+/// see the focus there.)
+pub async fn type_into(element: &fantoccini::elements::Element, text: &str) -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    element.click().await?;
+    let mut keys = KeyActions::new("keyboard".to_owned());
+    for value in text.chars() {
+        keys = keys
+            .then(KeyAction::Down { value })
+            .then(KeyAction::Up { value });
+    }
+    let client = element.clone().client();
+    client.perform_actions(keys).await?;
+    client.release_actions().await?;
+    Ok(())
 }
 
 impl Browser {

@@ -242,9 +242,11 @@ async fn approve_and_wait(browser: &Browser, approve: fantoccini::elements::Elem
     Ok(())
 }
 
-/// Pairs from the companion's own pairing page, touching no setting: "Pair this browser"
-/// there (the button the content script enables), then "Approve" on the pending request the
-/// content script marks as this browser's, after checking its code. Returns the code.
+/// Pairs from the companion's own pairing page: "Pair this browser" there (the button the
+/// content script enables); when the options name another companion (the default
+/// address, for one), the change confirmed in the options page, which shows both
+/// addresses; then "Approve" on the pending request the content script marks as this
+/// browser's, after checking its code. Returns the code.
 pub async fn pair_from_companion_page(
     browser: &Browser,
     companion: &CompanionProcess,
@@ -257,9 +259,17 @@ pub async fn pair_from_companion_page(
         .await?
         .click()
         .await?;
-    pairing_section_state(browser, &["pending"])
+    let asked = pairing_section_state(browser, &["pending", "confirm"])
         .await
         .with_context(|| format!("after the click (the section said {state})"))?;
+    if asked == "confirm" {
+        close_opened_options_tab(browser).await?;
+        confirm_companion_change(browser, &companion.base_url).await?;
+        open_dashboard(browser, companion, "/pair").await?;
+        pairing_section_state(browser, &["pending"])
+            .await
+            .context("after the change of companion was confirmed")?;
+    }
     let code = browser
         .client()
         .find(Locator::Css("[data-balise-pair-detail]"))
@@ -278,6 +288,51 @@ pub async fn pair_from_companion_page(
     approve_and_wait(browser, row.find(Locator::Css("button.approve")).await?).await?;
     pairing_section_state(browser, &["paired"]).await?;
     Ok(code.trim().to_owned())
+}
+
+/// Closes the options tab the extension opened (beside the current one) for a change of
+/// companion, which became the browser's active tab: the test confirms in its own tab, and
+/// reports capture the active tab.
+pub async fn close_opened_options_tab(browser: &Browser) -> Result<()> {
+    let tab = eventually(WAIT, "the options page the extension opened", || async {
+        Ok(browser
+            .extension_tabs("options.html")
+            .await?
+            .into_iter()
+            .next())
+    })
+    .await?;
+    browser.close_welcome_tab(tab).await
+}
+
+/// In the options page, checks that the change of companion waiting for confirmation is to
+/// `proposed`, and confirms it (which asks that companion to pair).
+pub async fn confirm_companion_change(browser: &Browser, proposed: &str) -> Result<()> {
+    browser.open_extension_page("options.html").await?;
+    browser
+        .wait_for_attribute("#companion-change", "data-state", "asked")
+        .await?;
+    let shown = browser
+        .client()
+        .find(Locator::Css("#companion-change-proposed"))
+        .await?
+        .text()
+        .await?;
+    if shown != proposed {
+        bail!("the options page proposes {shown:?}, not {proposed:?}");
+    }
+    browser
+        .client()
+        .find(Locator::Css("#companion-change-confirm"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_attribute("#companion-change", "data-state", "none")
+        .await?;
+    browser
+        .wait_for_attribute("#pairing-status", "data-state", "pending")
+        .await
 }
 
 /// Waits until the companion page's pairing section (`#balise-pair`) is in one of `states`;
@@ -389,11 +444,10 @@ pub async fn wait_for_panel(browser: &Browser) -> Result<fantoccini::elements::E
 /// Writes `reason` in a held panel (its host element `panel`) and allows the publication.
 pub async fn allow_with_reason(panel: &fantoccini::elements::Element, reason: &str) -> Result<()> {
     let shadow = panel.shadow_root().await?;
-    shadow
+    let field = shadow
         .find(Locator::Css("[data-balise-override-reason]"))
-        .await?
-        .send_keys(reason)
         .await?;
+    crate::browser::type_into(&field, reason).await?;
     shadow
         .find(Locator::Css("[data-balise-override]"))
         .await?

@@ -73,11 +73,8 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
         .await?
         .click()
         .await?;
-    shadow
-        .find(Locator::Css(".note"))
-        .await?
-        .send_keys(NOTE)
-        .await?;
+    let note = shadow.find(Locator::Css(".note")).await?;
+    balise_e2e::browser::type_into(&note, NOTE).await?;
     shadow.find(Locator::Css(".save")).await?.click().await?;
 
     // The manager's inbox: one email, with the note, the screenshot and the package.

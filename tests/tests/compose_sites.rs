@@ -39,28 +39,37 @@ fn utf16_span(needle: &str) -> Result<(u64, u64)> {
     Ok((start, start + needle.encode_utf16().count() as u64))
 }
 
-/// Every panel in the current document: its box number, state and findings.
+/// Every panel in the current document: its box number, state and findings. The panels'
+/// shadow roots are closed; `arguments[0]` holds each panel's `section`, reached through
+/// WebDriver.
 const PANELS: &str = r#"
-return [...document.querySelectorAll('balise-checklist[data-balise-overlay]')].map((host) => ({
+return arguments[0].map((section) => {
+  const root = section.getRootNode();
+  const host = root.host;
+  return {
   box: host.dataset.baliseBox,
   held: host.dataset.held || null,
   heldCount: host.dataset.heldCount || null,
   remaining: host.dataset.remaining || null,
   hidden: host.hidden,
-  lang: host.shadowRoot.querySelector('section').getAttribute('lang'),
+  lang: section.getAttribute('lang'),
   rect: (() => { const r = host.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })(),
-  items: [...host.shadowRoot.querySelectorAll('li[data-item-id]')].map((li) => [li.dataset.itemId, li.dataset.state]),
-  findings: [...host.shadowRoot.querySelectorAll('li[data-finding]')].map((li) => ({
+  items: [...root.querySelectorAll('li[data-item-id]')].map((li) => [li.dataset.itemId, li.dataset.state]),
+  findings: [...root.querySelectorAll('li[data-finding]')].map((li) => ({
     item: li.parentElement.closest('li[data-item-id]').dataset.itemId,
     start: li.dataset.start === undefined ? null : Number(li.dataset.start),
     end: li.dataset.end === undefined ? null : Number(li.dataset.end),
     text: li.textContent,
   })),
-}));
+  };
+});
 "#;
 
 async fn panels(browser: &Browser) -> Result<Vec<Value>> {
-    let value = browser.eval(PANELS, vec![]).await?;
+    let sections = browser
+        .shadow_anchors("balise-checklist[data-balise-overlay]", "section")
+        .await?;
+    let value = browser.eval(PANELS, vec![Value::Array(sections)]).await?;
     Ok(value.as_array().cloned().unwrap_or_default())
 }
 

@@ -117,8 +117,8 @@ async fn firefox_panel_lists_findings_beside_a_textarea() -> Result<()> {
     assert_phone_finding(&panel).await?;
     let lang = browser
         .eval(
-            "return document.querySelector('balise-checklist').shadowRoot.querySelector('section').lang",
-            vec![],
+            "return arguments[0].lang",
+            vec![browser.shadow_anchor("balise-checklist", "section").await?],
         )
         .await?;
     assert_eq!(lang, "fr", "the panel follows the browser's language");

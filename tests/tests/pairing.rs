@@ -164,3 +164,99 @@ async fn the_pairing_button_is_offered_only_on_the_companions_pairing_page() -> 
     assert_eq!(state, serde_json::json!(["no-extension", true]));
     browser.close().await
 }
+
+#[tokio::test]
+async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<()> {
+    // The companion in the options, paired; then another program on another loopback port
+    // serving a pairing page (a real companion binary plays it), where the person clicks.
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let other_dir = tempfile::tempdir()?;
+    let other = CompanionProcess::start(other_dir.path())?;
+    assert_ne!(companion.base_url, other.base_url);
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Marie-Ève Tremblay",
+        "marie-eve.tremblay@example.org",
+    )
+    .await?;
+    flows::pair(&browser, &companion).await?;
+
+    flows::open_dashboard(&browser, &other, "/pair").await?;
+    flows::pairing_section_state(&browser, &["paired-elsewhere"]).await?;
+    browser
+        .client()
+        .find(Locator::Css("#balise-pair-start"))
+        .await?
+        .click()
+        .await?;
+    // A trusted click, and still nothing changed: the page says to confirm in the options.
+    flows::pairing_section_state(&browser, &["confirm"]).await?;
+    let detail = browser
+        .client()
+        .find(Locator::Css("[data-balise-pair-detail]"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(detail, companion.base_url, "the page names the current one");
+    balise_e2e::screenshots::save(&browser, "pairing-page-confirm").await?;
+    // The extension opened its options page in a tab of its own (the test confirms in its
+    // own tab).
+    flows::close_opened_options_tab(&browser).await?;
+    flows::open_dashboard(&browser, &other, "/pair").await?;
+    let rows = browser
+        .client()
+        .find_all(Locator::Css("tr[data-code]"))
+        .await?;
+    assert!(rows.is_empty(), "no request reached the other companion");
+
+    // The options page shows both addresses; the person keeps the current companion.
+    browser.open_extension_page("options.html").await?;
+    browser
+        .wait_for_attribute("#companion-change", "data-state", "asked")
+        .await?;
+    let shown = browser
+        .eval(
+            "return [document.getElementById('companion-change-current').textContent,
+                     document.getElementById('companion-change-proposed').textContent]",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        shown,
+        serde_json::json!([companion.base_url, other.base_url])
+    );
+    balise_e2e::screenshots::save(&browser, "options-companion-change").await?;
+    browser
+        .client()
+        .find(Locator::Css("#companion-change-cancel"))
+        .await?
+        .click()
+        .await?;
+    browser
+        .wait_for_attribute("#companion-change", "data-state", "none")
+        .await?;
+    browser
+        .wait_for_attribute("#pairing-status", "data-state", "paired")
+        .await?;
+    let address = browser
+        .client()
+        .find(Locator::Css("#companion-url"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(address.as_deref(), Some(companion.base_url.as_str()));
+    let status = browser
+        .client()
+        .find(Locator::Css("#pairing-status"))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        status.contains(&companion.base_url),
+        "still paired with the first companion: {status}"
+    );
+    browser.close().await
+}

@@ -135,9 +135,8 @@ async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> R
     flows::wait_report_status(&browser, "waiting").await?;
     let status = browser
         .eval(
-            "return document.querySelector('balise-report').shadowRoot
-               .querySelector('.status').textContent",
-            vec![],
+            "return arguments[0].getRootNode().querySelector('.status').textContent",
+            vec![browser.shadow_anchor("balise-report", ".card").await?],
         )
         .await?;
     ensure!(
@@ -277,11 +276,8 @@ async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_po
         .await?
         .click()
         .await?;
-    shadow
-        .find(Locator::Css(".note"))
-        .await?
-        .send_keys("Propos répétés envers une enseignante.")
-        .await?;
+    let note = shadow.find(Locator::Css(".note")).await?;
+    balise_e2e::browser::type_into(&note, "Propos répétés envers une enseignante.").await?;
     shadow.find(Locator::Css(".save")).await?.click().await?;
     let first = annotations(&setup.api, &id, 1).await?;
     assert_eq!(first[0]["category"], "harassment");
@@ -444,11 +440,179 @@ async fn the_context_menu_reports_the_page_with_its_selection_and_confirms_in_th
     assert_eq!(stored["report"]["selectedText"], selected.as_str());
     let card_id = browser
         .eval(
-            "return document.querySelector('balise-report').shadowRoot
-               .querySelector('.card').dataset.reportId",
-            vec![],
+            "return arguments[0].dataset.reportId",
+            vec![browser.shadow_anchor("balise-report", ".card").await?],
         )
         .await?;
     assert_eq!(card_id, serde_json::json!(id));
+    browser.close().await
+}
+
+/// A TCP relay from `[::1]:port` to the companion on `127.0.0.1:port` (the companion
+/// answers to both names), which can hold back the answer to a report's upload: the
+/// companion stores the report, and the extension never hears of it.
+struct HoldingRelay {
+    hold: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    held: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HoldingRelay {
+    async fn start(port: u16) -> Result<HoldingRelay> {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind(("::1", port)).await?;
+        let hold = Arc::new(AtomicBool::new(false));
+        let held = Arc::new(AtomicUsize::new(0));
+        let (relay_hold, relay_held) = (hold.clone(), held.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(upstream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+                    continue;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut upstream_read, mut upstream_write) = upstream.into_split();
+                let upload = Arc::new(AtomicBool::new(false));
+                let seen = upload.clone();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(read) = client_read.read(&mut buffer).await {
+                        if read == 0 {
+                            break;
+                        }
+                        if buffer[..read].starts_with(b"POST /api/v1/reports ") {
+                            seen.store(true, Ordering::SeqCst);
+                        }
+                        if upstream_write.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let (hold, held) = (relay_hold.clone(), relay_held.clone());
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(read) = upstream_read.read(&mut buffer).await {
+                        if read == 0 {
+                            break;
+                        }
+                        if upload.load(Ordering::SeqCst) && hold.load(Ordering::SeqCst) {
+                            // The answer is lost: keep the connection open, silent.
+                            held.fetch_add(1, Ordering::SeqCst);
+                            std::future::pending::<()>().await;
+                        }
+                        if client_write.write_all(&buffer[..read]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Ok(HoldingRelay { hold, held, task })
+    }
+
+    fn set_hold(&self, hold: bool) {
+        self.hold.store(hold, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn held(&self) -> usize {
+        self.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for HoldingRelay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_report_stored_whose_answer_was_lost_is_not_refused_after_the_name_changes() -> Result<()>
+{
+    let setup = setup().await?;
+    let port = setup.companion.port()?;
+    let relay = HoldingRelay::start(port).await?;
+    let relay_url = format!("http://[::1]:{port}");
+    let profile = tempfile::tempdir()?;
+    let with_profile = || LaunchOptions {
+        profile_dir: Some(profile.path().to_path_buf()),
+        ..LaunchOptions::default()
+    };
+    // Paired through the relay, with no name or email yet: the report waits for them.
+    let browser = Browser::launch(with_profile()).await?;
+    flows::save_options(&browser, &relay_url, "", "").await?;
+    flows::pair(&browser, &setup.companion).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "waiting").await?;
+
+    // The name and email come; the report goes with them, the companion stores it, and
+    // its answer is lost on the way back.
+    relay.set_hold(true);
+    // As the options page saves them, without waiting for the delivery it starts (whose
+    // answer never comes).
+    browser.open_extension_page("options.html").await?;
+    let saved = browser
+        .client()
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const { settings } = await chrome.storage.local.get('settings');
+               settings.reporterName = arguments[0];
+               settings.reporterEmail = arguments[1];
+               await chrome.storage.local.set({ settings });
+               chrome.runtime.sendMessage({ type: 'flush' });
+               return true;
+             })().then(done, (error) => done(String(error)));",
+            vec![
+                serde_json::json!(REPORTER_NAME),
+                serde_json::json!(REPORTER_EMAIL),
+            ],
+        )
+        .await?;
+    assert_eq!(saved, serde_json::json!(true), "{saved}");
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    let id = report_id(&reports[0])?;
+    eventually(WAIT, "the companion's answer to be held", || async {
+        Ok((relay.held() > 0).then_some(()))
+    })
+    .await?;
+    // Before any retry, the person corrects their name; then the browser closes, with the
+    // upload still unanswered.
+    flows::save_options(
+        &browser,
+        &relay_url,
+        "Marie-Ève Tremblay-Roy",
+        REPORTER_EMAIL,
+    )
+    .await?;
+    browser.close().await?;
+    relay.set_hold(false);
+
+    // Reopened, the extension sends the report again: the same bytes, which the companion
+    // answers as the replay of what it stored, and the outbox lets it go.
+    let browser = Browser::launch(with_profile()).await?;
+    browser.open_extension_page("options.html").await?;
+    let outbox = eventually(DELIVERY_WAIT, "the report to leave the outbox", || async {
+        let status = browser
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 chrome.runtime.sendMessage({ type: 'get-status' }).then(done, (e) => done(String(e)));",
+                vec![],
+            )
+            .await?;
+        let outbox = status["outbox"].clone();
+        let settled = outbox
+            .as_array()
+            .is_some_and(|items| items.iter().all(|item| item["state"] != "waiting"));
+        Ok(settled.then_some(outbox))
+    })
+    .await?;
+    assert_eq!(outbox, serde_json::json!([]), "delivered, not refused");
+    let stored = setup.api.report(&id).await?;
+    assert_eq!(stored["report"]["reporter"]["name"], REPORTER_NAME);
+    assert_eq!(setup.api.reports().await?.len(), 1);
     browser.close().await
 }
