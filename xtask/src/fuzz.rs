@@ -66,8 +66,18 @@ pub fn fuzz(root: &Path, args: &[String]) -> Result<()> {
         targets = TARGETS.iter().map(|t| (*t).to_owned()).collect();
     }
     let cargo_fuzz = ensure_cargo_fuzz(root, true)?;
-    run(root, &cargo_fuzz, &targets, seconds)?;
+    run(root, &cargo_fuzz, &targets, seconds, Build::Optimized)?;
     Ok(())
+}
+
+/// How the targets are compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Build {
+    /// Optimized, with debug assertions: many more inputs a second (`cargo xtask fuzz`).
+    Optimized,
+    /// Unoptimized (`--dev`): builds in a fraction of the time, for the test command's short
+    /// run, where the build costs more than the seconds of fuzzing.
+    Quick,
 }
 
 /// Builds the targets, writes the seeds, and runs each target for `seconds`.
@@ -76,12 +86,13 @@ pub fn run(
     cargo_fuzz: &Path,
     targets: &[String],
     seconds: u64,
+    how: Build,
 ) -> Result<Vec<Outcome>> {
     let work = shell::target_dir(root).join("fuzz");
     let build_dir = work.join("build");
     let started = Instant::now();
-    let mut build = fuzz_command(root, cargo_fuzz, "build", &build_dir);
-    println!("==> cargo +{NIGHTLY} fuzz build --debug-assertions (all targets)");
+    let mut build = fuzz_command(root, cargo_fuzz, "build", &build_dir, how);
+    println!("==> cargo +{NIGHTLY} fuzz build ({how:?}, all targets)");
     let status = build.status().context("starting cargo-fuzz")?;
     if !status.success() {
         bail!("building the fuzz targets failed ({status})");
@@ -93,7 +104,7 @@ pub fn run(
     write_seeds(root, &work.join("seeds"))?;
     let mut outcomes = Vec::new();
     for target in targets {
-        outcomes.push(run_target(root, cargo_fuzz, &work, target, seconds)?);
+        outcomes.push(run_target(root, cargo_fuzz, &work, target, seconds, how)?);
     }
     for outcome in &outcomes {
         println!(
@@ -105,10 +116,21 @@ pub fn run(
 }
 
 /// `cargo fuzz SUBCOMMAND` on the nightly toolchain, from `fuzz/`, building into `build_dir`.
-fn fuzz_command(root: &Path, cargo_fuzz: &Path, subcommand: &str, build_dir: &Path) -> Command {
+fn fuzz_command(
+    root: &Path,
+    cargo_fuzz: &Path,
+    subcommand: &str,
+    build_dir: &Path,
+    how: Build,
+) -> Command {
     let mut command = Command::new(cargo_fuzz);
+    command.args(["fuzz", subcommand]);
+    match how {
+        Build::Optimized => command.arg("--debug-assertions"),
+        Build::Quick => command.arg("--dev"),
+    };
     command
-        .args(["fuzz", subcommand, "--debug-assertions", "--target-dir"])
+        .arg("--target-dir")
         .arg(build_dir)
         .current_dir(root.join("fuzz"))
         // cargo-fuzz runs `cargo`: the rustup proxy, told to use nightly.
@@ -127,6 +149,7 @@ fn run_target(
     work: &Path,
     target: &str,
     seconds: u64,
+    how: Build,
 ) -> Result<Outcome> {
     let corpus = work.join("corpus").join(target);
     let seeds = work.join("seeds").join(target);
@@ -140,7 +163,7 @@ fn run_target(
         "==> cargo fuzz run {target} for {seconds} s (log: {})",
         log_path.display()
     );
-    let mut command = fuzz_command(root, cargo_fuzz, "run", &work.join("build"));
+    let mut command = fuzz_command(root, cargo_fuzz, "run", &work.join("build"), how);
     command
         .arg(target)
         .arg(&corpus)

@@ -141,7 +141,8 @@ fn stress_runs(root: &Path, companion: &Path, cargo_fuzz: &Path) -> Result<()> {
     println!("(short load run: {:.0} s)", started.elapsed().as_secs_f64());
     let started = Instant::now();
     let targets: Vec<String> = fuzz::TARGETS.iter().map(|t| (*t).to_owned()).collect();
-    fuzz::run(root, cargo_fuzz, &targets, 8).context("the short fuzz run failed")?;
+    fuzz::run(root, cargo_fuzz, &targets, 8, fuzz::Build::Quick)
+        .context("the short fuzz run failed")?;
     println!(
         "(short fuzz run, build included: {:.0} s)",
         started.elapsed().as_secs_f64()
