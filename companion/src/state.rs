@@ -234,10 +234,11 @@ impl AppState {
         self.inner.clients.any_paired()
     }
 
-    /// The evidence chain's check for a page: in full the first time, then from the head
-    /// this process last saw verified, which must still carry its hash (so a page costs the
-    /// entries added since, and a chain rewritten under the running companion is caught by
-    /// its head). A broken chain leaves the remembered head as it was.
+    /// The evidence chain's check for a page: the whole chain, every entry and the row it
+    /// records, then the head this process last saw verified, which must still carry its
+    /// hash: a chain rewritten consistently under the running companion (every hash
+    /// recomputed) passes the first check but not the second. A broken chain leaves the
+    /// remembered head as it was, so a rewrite stays reported.
     pub fn check_chain(&self, conn: &rusqlite::Connection) -> crate::store::Result<ChainStatus> {
         let since = self
             .inner
@@ -245,7 +246,16 @@ impl AppState {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        let status = evidence::verify_since(conn, since.as_ref())?;
+        let status = evidence::verify_evidence_chain(conn)?;
+        if !status.is_intact() {
+            return Ok(status);
+        }
+        if let Some(head) = &since {
+            let from_head = evidence::verify_since(conn, Some(head))?;
+            if !from_head.is_intact() {
+                return Ok(from_head);
+            }
+        }
         if let Some(head) = status.verified_head() {
             *self
                 .inner

@@ -650,7 +650,7 @@ async fn the_email_a_manager_received_checks_against_the_members_and_the_manager
 }
 
 #[tokio::test]
-async fn the_dashboard_checks_from_the_head_it_verified_and_catches_a_rewrite_under_it() {
+async fn the_dashboard_remembers_the_head_it_verified_and_catches_a_rewrite_under_it() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let token = server.pair(CHROME_ORIGIN).await;
@@ -658,13 +658,13 @@ async fn the_dashboard_checks_from_the_head_it_verified_and_catches_a_rewrite_un
     for shade in [10u8, 120, 240] {
         ids.push(server.store_report(&token, shade).await);
     }
-    // The first load checks the whole chain and remembers its head; later loads check what
-    // was added since (a new report) from there.
+    // Each load checks the whole chain and remembers its head; a report added since keeps
+    // it intact.
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
     server.store_report(&token, 1).await;
     assert!(server.page("/").await.contains("data-chain=\"intact\""));
 
-    // An old report edited in place: its own page checks each of its entries in full.
+    // An old report edited in place: its page says so.
     let conn = raw(dir.path());
     conn.execute(
         "UPDATE reports SET report_json = report_json || ' ' WHERE id = ?1",

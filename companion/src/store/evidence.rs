@@ -115,8 +115,8 @@ impl ChainStatus {
 }
 
 /// A chain head this process saw verified: every entry up to `seq` was intact, the last
-/// with this hash. Pages check the chain from there ([`verify_since`]) instead of from the
-/// start, and a head that no longer has its hash is itself the evidence of a rewrite.
+/// with this hash. Entry hashes never change once written, so a head that no longer has
+/// its hash is the evidence of a rewrite ([`verify_since`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedHead {
     /// The entry.
@@ -256,26 +256,6 @@ pub fn verify_since(conn: &Connection, since: Option<&VerifiedHead>) -> Result<C
         first_broken_seq: None,
         reason: None,
     })
-}
-
-/// Checks every entry about `subject` (a report, a trace) in full, wherever it sits in the
-/// chain: its hash recomputes and the row it records still hashes to its payload. What a
-/// page adds to [`verify_since`] so that the report it shows is checked from its first entry.
-/// The first problem: (entry, why).
-pub fn verify_subject(conn: &Connection, subject: &str) -> Result<Option<(i64, String)>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT seq, recorded_at, kind, subject, payload_sha256, prev_hash, entry_hash
-         FROM evidence_log WHERE subject = ?1 ORDER BY seq",
-    )?;
-    let entries = statement
-        .query_map([subject], row_to_entry)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for entry in entries {
-        if let Some(reason) = entry_problem(conn, &entry)? {
-            return Ok(Some((entry.seq, reason)));
-        }
-    }
-    Ok(None)
 }
 
 /// What is wrong with one entry on its own, if anything: its hash no longer recomputes from

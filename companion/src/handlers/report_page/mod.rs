@@ -27,7 +27,6 @@ use crate::error::{Error, Result};
 use crate::html::{Nav, bi, escape, page, pick};
 use crate::state::AppState;
 use crate::store::ChainStatus;
-use crate::store::evidence::verify_subject;
 use crate::store::history::{self, HistoryItem};
 use crate::store::reports::{self, ReportRecord};
 
@@ -46,28 +45,6 @@ struct Data {
     chain: ChainStatus,
 }
 
-/// The chain as this page checks it: from the head last seen verified, and every entry
-/// about this report in full (its rows too), wherever they sit.
-fn chain_for_report(
-    state: &AppState,
-    conn: &rusqlite::Connection,
-    id: &str,
-) -> crate::store::Result<ChainStatus> {
-    let chain = state.check_chain(conn)?;
-    if !chain.is_intact() {
-        return Ok(chain);
-    }
-    Ok(match verify_subject(conn, id)? {
-        None => chain,
-        Some((seq, reason)) => ChainStatus {
-            entries: chain.entries,
-            head: None,
-            first_broken_seq: Some(seq),
-            reason: Some(reason),
-        },
-    })
-}
-
 /// `GET /reports/{id}`
 pub async fn show(
     State(state): State<AppState>,
@@ -83,7 +60,7 @@ pub async fn show(
             let record =
                 reports::get(tx, &id)?.ok_or_else(|| Error::not_found("signalement / report"))?;
             let history = history::for_report(tx, &id)?;
-            let chain = chain_for_report(&checker, tx, &id)?;
+            let chain = checker.check_chain(tx)?;
             if record.redaction.is_some() {
                 return Ok(Data {
                     record,
