@@ -1,6 +1,7 @@
 //! `cargo xtask`: what cargo alone cannot do: build the extension, run Balise, run every test.
 
 mod api_fuzz;
+mod area_codes;
 mod bench;
 mod crash;
 mod extension;
@@ -46,6 +47,9 @@ Commands:
   load [--reports N] [--clients C] [--debug]
                         Load benchmark: reports with ~300 KB screenshots from concurrent clients
                         against a release companion; throughput, latency, memory, the disk's limit
+  area-codes --from FILE
+                        Rewrite shared/data/nanp-area-codes/list from libphonenumber's
+                        resources/geocoding/en/1.txt (the area codes in service)
   shorteners --from FILE
                         Rewrite shared/data/url-shorteners/list from a downloaded copy of
                         PeterDaveHello/url-shorteners' `list` (normalized, sorted)
@@ -75,6 +79,7 @@ fn run_command() -> Result<()> {
         Some("crash") => crash::crash(&workspace_root(), &rest),
         Some("load") => load::load(&workspace_root(), &rest),
         Some("fuzz") => fuzz::fuzz(&workspace_root(), &rest),
+        Some("area-codes") => area_codes::area_codes(&workspace_root(), &rest),
         Some("shorteners") => shorteners::shorteners(&workspace_root(), &rest),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
