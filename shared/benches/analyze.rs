@@ -2,21 +2,14 @@
 
 use std::hint::black_box;
 
-use balise_core::analysis::{Analyzer, Draft, DraftLink, analyze};
+use balise_core::analysis::{Analyzer, analyze};
 use balise_core::policy::Policy;
-use balise_core::sample::realistic_french_post;
+use balise_core::sample::realistic_french_draft;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench_analyze(c: &mut Criterion) {
     let policy = Policy::sec_csq_default();
-    let draft = Draft {
-        text: realistic_french_post().to_owned(),
-        links: vec![DraftLink {
-            href: "https://www.lacsq.org/nouvelles/bilan-de-la-negociation-2026/".into(),
-            text: "bilan de la négociation".into(),
-            span: None,
-        }],
-    };
+    let draft = realistic_french_draft();
     let analyzer = Analyzer::new(&policy);
     c.bench_function("analyze/realistic-french-post", |b| {
         b.iter(|| analyze(black_box(&policy), black_box(&draft)));

@@ -7,9 +7,9 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use balise_core::analysis::{Analyzer, Draft, DraftLink};
+use balise_core::analysis::Analyzer;
 use balise_core::policy::Policy;
-use balise_core::sample::realistic_french_post;
+use balise_core::sample::realistic_french_draft;
 
 /// Nanoseconds this thread has spent on a CPU, when the kernel says.
 fn thread_cpu_ns() -> Option<u64> {
@@ -23,14 +23,7 @@ fn main() {
         .and_then(|arg| arg.parse().ok())
         .unwrap_or(4000);
     let policy = Policy::sec_csq_default();
-    let draft = Draft {
-        text: realistic_french_post().to_owned(),
-        links: vec![DraftLink {
-            href: "https://www.lacsq.org/nouvelles/bilan-de-la-negociation-2026/".into(),
-            text: "bilan de la négociation".into(),
-            span: None,
-        }],
-    };
+    let draft = realistic_french_draft();
     let analyzer = Analyzer::new(&policy);
     // Warm up: the lists are read at first use.
     black_box(analyzer.analyze(&draft));

@@ -1,9 +1,23 @@
-//! A realistic French post for benchmarks (Rust's and the extension's in the browser).
+//! A realistic French post for benchmarks (Rust's and the extension's in the browser), and
+//! sample evidence for tests and fuzzing.
 
 /// A post of about 5,000 characters as a union officer would write it: accents, emoji,
 /// links (trusted, unknown, a shortener), phone numbers, an email and a postal code.
 pub fn realistic_french_post() -> &'static str {
     include_str!("../benches/sample-post-fr.txt")
+}
+
+/// [`realistic_french_post`] as a draft, with the one link its editor would report (a
+/// trusted source behind the words "bilan de la négociation").
+pub fn realistic_french_draft() -> crate::analysis::Draft {
+    crate::analysis::Draft {
+        text: realistic_french_post().to_owned(),
+        links: vec![crate::analysis::DraftLink {
+            href: "https://www.lacsq.org/nouvelles/bilan-de-la-negociation-2026/".into(),
+            text: "bilan de la négociation".into(),
+            span: None,
+        }],
+    }
 }
 
 /// A small real PNG (1×1, grey) for samples.
