@@ -684,84 +684,16 @@ fn check_evidence(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evidence::{GENESIS_HASH, entry_hash};
-    use crate::report::ReportCategory;
 
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image but bytes all the same";
+    use crate::sample::SAMPLE_PNG as PNG;
 
-    fn entry(seq: i64, kind: &str, subject: &str, payload: &str, prev: &str) -> EvidenceEntry {
-        let recorded_at = "2026-12-01T10:00:00.000000Z".to_owned();
-        let payload_sha256 = sha256_hex(payload.as_bytes());
-        EvidenceEntry {
-            entry_hash: entry_hash(seq, &recorded_at, kind, subject, &payload_sha256, prev),
-            seq,
-            recorded_at,
-            kind: kind.to_owned(),
-            subject: subject.to_owned(),
-            payload_sha256,
-            prev_hash: prev.to_owned(),
-        }
-    }
-
+    /// The sample package's contents, forwarded to the board, with a summary page.
     fn contents() -> PackageContents {
-        let id = "0b9e2f9c-1f43-4f5e-9f61-6f3d6a4f2e11";
-        let report_json = serde_json::json!({
-            "id": id,
-            "capturedAt": "2026-12-01T09:59:58.123Z",
-            "pageUrl": "https://www.facebook.com/groups/1/posts/2",
-            "pageTitle": "Un fil / A thread",
-            "reporter": {"name": "Marie Tremblay", "email": "marie@example.org"},
-            "category": null,
-            "note": null,
-            "screenshotSha256": sha256_hex(PNG),
-            "selectedText": null,
-            "site": "facebook",
-            "viewport": {"width": 1280, "height": 800},
-            "browser": "Chromium 148",
-            "extensionVersion": "0.1.0"
-        })
-        .to_string();
-        let annotation = ReportAnnotation {
-            category: Some(ReportCategory::NegativeRemark),
-            note: Some("Propos faux sur la négociation « locale ».".into()),
-        };
-        let annotation_json = serde_json::to_string(&annotation).expect("json");
-        let forward_json = serde_json::to_string(&Forward {
-            to: "board".into(),
-            facts: "La négociation a eu lieu le 12 novembre.".into(),
-            manager_name: "Julie Gagnon".into(),
-            forwarded_at: "2026-12-02T08:00:00.000000Z".into(),
-        })
-        .expect("json");
-        let first = entry(7, KIND_REPORT, id, &report_json, GENESIS_HASH);
-        let second = entry(9, KIND_ANNOTATION, id, &annotation_json, &first.entry_hash);
-        let third = entry(12, KIND_FORWARD, id, &forward_json, &second.entry_hash);
-        let head = ChainHead {
-            seq: 12,
-            entry_hash: third.entry_hash.clone(),
-        };
-        PackageContents {
-            report_json,
-            screenshot: PNG.to_vec(),
-            annotations: vec![PackagedAnnotation {
-                recorded_at: second.recorded_at.clone(),
-                evidence_seq: 9,
-                annotation,
-            }],
-            evidence: PackageEvidence {
-                format: FORMAT.into(),
-                generated_at: "2026-12-02T08:00:01.000000Z".into(),
-                generator: "balise-companion test".into(),
-                report_id: id.into(),
-                entries: vec![first, second, third],
-                chain_head: Some(head),
-            },
-            forward_json: Some(forward_json),
-            summary_html: Some("<p>Résumé / Summary</p>".into()),
-        }
+        let mut contents = crate::sample::package_contents(true).expect("sample contents");
+        contents.summary_html = Some("<p>Résumé / Summary</p>".into());
+        contents
     }
 
-    /// Rewrites one file of a package (and optionally its manifest line), as a forger would.
     fn rewrite(package: &[u8], name: &str, content: &[u8], fix_manifest: bool) -> Vec<u8> {
         let mut files = read_files(package).expect("read");
         let old_sha = files

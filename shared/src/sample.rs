@@ -22,21 +22,27 @@ pub fn realistic_french_draft() -> crate::analysis::Draft {
 
 /// A small real PNG (1×1, grey) for samples.
 #[cfg(feature = "package")]
-const SAMPLE_PNG: &[u8] = &[
+pub(crate) const SAMPLE_PNG: &[u8] = &[
     0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n', 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0,
     0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0, 0x3a, 0x7e, 0x9b, 0x55, 0, 0, 0, 10, b'I', b'D', b'A', b'T',
     0x78, 0x9c, 0x63, 0x68, 0, 0, 0, 0x82, 0, 0x81, 0x77, 0xcd, 0x72, 0xb6, 0, 0, 0, 0, b'I', b'E',
     b'N', b'D', 0xae, 0x42, 0x60, 0x82,
 ];
 
-/// A complete, verifying evidence package (report, screenshot, one annotation, its evidence
-/// entries and chain head): a seed for the import's fuzz target and a sample for tests.
+/// The contents of a complete, verifying evidence package: a report with its screenshot,
+/// one annotation and, when `forwarded`, the manager's forward to the board, each recorded
+/// by an evidence entry chained from the genesis hash, and the chain head.
 #[cfg(feature = "package")]
-pub fn evidence_package() -> Result<Vec<u8>, crate::package::PackageError> {
+pub fn package_contents(
+    forwarded: bool,
+) -> Result<crate::package::PackageContents, crate::package::PackageError> {
     use crate::digest::sha256_hex;
-    use crate::evidence::{EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_REPORT, entry_hash};
+    use crate::evidence::{
+        EvidenceEntry, GENESIS_HASH, KIND_ANNOTATION, KIND_FORWARD, KIND_REPORT, entry_hash,
+    };
     use crate::package::{
-        ChainHead, FORMAT, PackageContents, PackageEvidence, PackagedAnnotation, build,
+        ChainHead, FORMAT, Forward, PackageContents, PackageError, PackageEvidence,
+        PackagedAnnotation,
     };
     use crate::report::{ReportAnnotation, ReportCategory};
 
@@ -53,6 +59,7 @@ pub fn evidence_package() -> Result<Vec<u8>, crate::package::PackageError> {
             prev_hash: prev.to_owned(),
         }
     };
+    let json_error = |error: serde_json::Error| PackageError::InvalidEvidence(error.to_string());
     let id = "0b9e2f9c-1f43-4f5e-9f61-6f3d6a4f2e11";
     let report_json = serde_json::json!({
         "id": id,
@@ -74,33 +81,58 @@ pub fn evidence_package() -> Result<Vec<u8>, crate::package::PackageError> {
         category: Some(ReportCategory::NegativeRemark),
         note: Some("Propos faux sur la négociation « locale ».".into()),
     };
-    let annotation_json = serde_json::to_string(&annotation)
-        .map_err(|error| crate::package::PackageError::InvalidEvidence(error.to_string()))?;
+    let annotation_json = serde_json::to_string(&annotation).map_err(json_error)?;
     let first = entry(7, KIND_REPORT, id, &report_json, GENESIS_HASH);
     let second = entry(9, KIND_ANNOTATION, id, &annotation_json, &first.entry_hash);
-    let head = ChainHead {
-        seq: 9,
-        entry_hash: second.entry_hash.clone(),
+    let annotations = vec![PackagedAnnotation {
+        recorded_at: second.recorded_at.clone(),
+        evidence_seq: second.seq,
+        annotation,
+    }];
+    let mut entries = vec![first, second];
+    let forward_json = if forwarded {
+        let forward_json = serde_json::to_string(&Forward {
+            to: "board".into(),
+            facts: "La négociation a eu lieu le 12 novembre.".into(),
+            manager_name: "Julie Gagnon".into(),
+            forwarded_at: "2026-12-02T08:00:00.000000Z".into(),
+        })
+        .map_err(json_error)?;
+        let prev = entries
+            .last()
+            .map(|e| e.entry_hash.clone())
+            .unwrap_or_default();
+        entries.push(entry(12, KIND_FORWARD, id, &forward_json, &prev));
+        Some(forward_json)
+    } else {
+        None
     };
-    build(&PackageContents {
+    let chain_head = entries.last().map(|last| ChainHead {
+        seq: last.seq,
+        entry_hash: last.entry_hash.clone(),
+    });
+    Ok(PackageContents {
         report_json,
         screenshot: SAMPLE_PNG.to_vec(),
-        annotations: vec![PackagedAnnotation {
-            recorded_at: second.recorded_at.clone(),
-            evidence_seq: 9,
-            annotation,
-        }],
+        annotations,
         evidence: PackageEvidence {
             format: FORMAT.into(),
             generated_at: "2026-12-02T08:00:01.000000Z".into(),
             generator: "balise-core sample".into(),
             report_id: id.into(),
-            entries: vec![first, second],
-            chain_head: Some(head),
+            entries,
+            chain_head,
         },
-        forward_json: None,
+        forward_json,
         summary_html: None,
     })
+}
+
+/// A complete, verifying evidence package ([`package_contents`] without a forward, built):
+/// a seed for the import's fuzz target and a sample for tests.
+#[cfg(feature = "package")]
+pub fn evidence_package() -> Result<Vec<u8>, crate::package::PackageError> {
+    crate::package::build(&package_contents(false)?)
 }
 
 #[cfg(all(test, feature = "package"))]
