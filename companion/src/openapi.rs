@@ -2,12 +2,15 @@
 //! annotations as the router registers them (`utoipa_axum::OpenApiRouter`), so a route
 //! cannot be served without being documented; served at `GET /api/openapi.json`.
 
+use std::collections::BTreeMap;
+
 use axum::Extension;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
 /// The name of the bearer token's security scheme.
 pub const TOKEN_SCHEME: &str = "token";
@@ -62,6 +65,104 @@ pub struct ErrorDetail {
     pub code: String,
     /// Bilingual message, French first.
     pub message: String,
+}
+
+// The error answers the routes share, one type each, listed in a route's `responses(...)`
+// by name: each documents its status with the codes it carries and the error body.
+
+/// The `400` answer.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 400,
+    description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`"
+)]
+pub struct BadRequest(pub ErrorBody);
+
+/// The `401` answer.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 401,
+    description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)"
+)]
+pub struct Unauthorized(pub ErrorBody);
+
+/// The `403` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 403, description = "`bad_host`, `bad_origin`")]
+pub struct Forbidden(pub ErrorBody);
+
+/// The `404` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 404, description = "`not_found`")]
+pub struct NotFound(pub ErrorBody);
+
+/// The `408` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 408, description = "`body_timeout`")]
+pub struct BodyTimeout(pub ErrorBody);
+
+/// The `409` answer.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 409,
+    description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)"
+)]
+pub struct Conflict(pub ErrorBody);
+
+/// The `410` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 410, description = "`report_redacted`")]
+pub struct Gone(pub ErrorBody);
+
+/// The `413` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 413, description = "`payload_too_large`")]
+pub struct PayloadTooLarge(pub ErrorBody);
+
+/// The `415` answer.
+#[derive(Debug, IntoResponses)]
+#[response(status = 415, description = "`unsupported_media_type`")]
+pub struct UnsupportedMediaType(pub ErrorBody);
+
+/// The `422` answer.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 422,
+    description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)"
+)]
+pub struct Unprocessable(pub ErrorBody);
+
+/// The `429` answer.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 429,
+    description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests"
+)]
+pub struct RateLimited(pub ErrorBody);
+
+/// Every error a JSON write about a report can meet: the eleven answers above.
+#[derive(Debug)]
+pub struct WriteErrors;
+
+impl IntoResponses for WriteErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+        let mut responses = BadRequest::responses();
+        for more in [
+            Unauthorized::responses(),
+            Forbidden::responses(),
+            NotFound::responses(),
+            BodyTimeout::responses(),
+            Conflict::responses(),
+            Gone::responses(),
+            PayloadTooLarge::responses(),
+            UnsupportedMediaType::responses(),
+            Unprocessable::responses(),
+            RateLimited::responses(),
+        ] {
+            responses.extend(more);
+        }
+        responses
+    }
 }
 
 /// The document as served, made once when the router is built.

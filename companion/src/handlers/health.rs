@@ -27,7 +27,7 @@ pub struct Health {
     tag = "health",
     responses(
         (status = 200, description = "Up", body = Health),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        crate::openapi::Forbidden,
     )
 )]
 /// `GET /api/v1/health` (no token; Host and Origin are still checked).

@@ -119,17 +119,7 @@ pub async fn forward_report(
     request_body(content = ForwardBody, content_type = "application/json"),
     responses(
         (status = 202, description = "Queued: `{id, to, status, mailId, messageId, evidenceSeq, entryHash, recordedAt}`", body = Object),
-        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::WriteErrors,
     )
 )]
 /// `POST /api/v1/reports/{id}/forward` `{"to": "board", "facts": "..."}` → 202 once the
@@ -206,13 +196,13 @@ pub async fn retry_mail(state: &AppState, id: i64) -> Result<()> {
     request_body(content = Object, content_type = "application/json", description = "`{}`"),
     responses(
         (status = 200, description = "`{id, status: queued}`", body = Object),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::BodyTimeout,
+        crate::openapi::PayloadTooLarge,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::RateLimited,
     )
 )]
 /// `POST /api/v1/mail/{id}/retry` → 200 `{id, status: "queued"}`.
@@ -231,8 +221,8 @@ pub async fn retry(State(state): State<AppState>, Path(id): Path<String>) -> Res
     security(("token" = [])),
     responses(
         (status = 200, description = "`{role, forwarding, missing, problems, smtpUrl, counts}`", body = Object),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
     )
 )]
 /// `GET /api/v1/mail` → whether forwarding is on, what is missing, the settings' problems
@@ -259,10 +249,10 @@ pub async fn status(State(state): State<AppState>) -> Result<Response> {
     params(("id" = String, Path, description = "The report's id (a UUID)")),
     responses(
         (status = 200, description = "The report's email as a draft", content_type = "message/rfc822"),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::Gone,
     )
 )]
 /// `GET /api/v1/reports/{id}/email` and the dashboard's `/reports/{id}/email.eml`: the

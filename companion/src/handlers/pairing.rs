@@ -86,12 +86,12 @@ fn pairing_code() -> Result<String> {
     request_body(content = PairingBody, content_type = "application/json"),
     responses(
         (status = 201, description = "Pairing requested: `{requestId, code, expiresAt}`", body = Object),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::Forbidden,
+        crate::openapi::BodyTimeout,
+        crate::openapi::PayloadTooLarge,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+        crate::openapi::RateLimited,
     )
 )]
 /// `POST /api/v1/pairing` → 201 `{ requestId, code, expiresAt }`.
@@ -145,9 +145,9 @@ pub async fn create(
     params(("id" = String, Path, description = "The pairing request's id")),
     responses(
         (status = 200, description = "`{status: pending|approved|rejected|expired, token?}`", body = Object),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
     )
 )]
 /// `GET /api/v1/pairing/{requestId}` from the requesting origin →
@@ -185,8 +185,8 @@ pub async fn poll(
     responses(
         (status = 200, description = "As `GET`", body = Object),
         (status = 403, description = "`bad_host`, `bad_origin`, `origin_required`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
     )
 )]
 /// `POST /api/v1/pairing/{requestId}`: as `GET` (browsers send no Origin on an

@@ -13,8 +13,8 @@ use crate::state::AppState;
     security(("token" = [])),
     responses(
         (status = 200, description = "The policy in force", body = Object),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
     )
 )]
 /// `GET /api/v1/policy` (token required).

@@ -72,17 +72,7 @@ fn missing_part(name: &str) -> Error {
     request_body(content = ReportUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored (or the stored answer replayed, `Idempotent-Replayed: true`): `{id, screenshotSha256, evidenceSeq, entryHash, receivedAt}`", body = Object),
-        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::WriteErrors,
     )
 )]
 /// `POST /api/v1/reports` (multipart `report` + `screenshot`, token, `Idempotency-Key`) →
@@ -240,17 +230,7 @@ impl JsonInput for ReportAnnotation {
     request_body(content = ReportAnnotation, content_type = "application/json"),
     responses(
         (status = 200, description = "`{id, category, note, recordedAt, evidenceSeq, entryHash}`", body = Object),
-        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::WriteErrors,
     )
 )]
 /// `PATCH /api/v1/reports/{id}` with `ReportAnnotation` JSON → 200; a new evidence entry,
@@ -311,9 +291,9 @@ pub async fn annotate(
     params(("id" = String, Path, description = "The report's id (a UUID)")),
     responses(
         (status = 200, description = "The report's record", body = Object),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
     )
 )]
 /// `GET /api/v1/reports/{id}` → the stored report, annotations and evidence references.
@@ -335,9 +315,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Resul
     params(("limit" = Option<i64>, Query, description = "1 to 500 (50)"), ("offset" = Option<i64>, Query, description = "0 and up")),
     responses(
         (status = 200, description = "`{total, limit, offset, reports}`, newest first", body = Object),
-        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
     )
 )]
 /// `GET /api/v1/reports?limit=&offset=` → newest first.
@@ -372,10 +352,10 @@ pub async fn list(
     params(("id" = String, Path, description = "The report's id (a UUID)")),
     responses(
         (status = 200, description = "The PNG, verified; `X-Balise-Sha256`", content_type = "image/png"),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::Gone,
     )
 )]
 /// `GET /api/v1/reports/{id}/screenshot` (and the dashboard's `/reports/{id}/screenshot.png`) →
@@ -423,14 +403,14 @@ pub fn zip_response(id: &str, bytes: Vec<u8>) -> Response {
     request_body(content = Object, content_type = "application/json", description = "`{}`"),
     responses(
         (status = 200, description = "The evidence package (ZIP)", content_type = "application/zip"),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::BodyTimeout,
+        crate::openapi::Gone,
+        crate::openapi::PayloadTooLarge,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::RateLimited,
     )
 )]
 /// `POST /api/v1/reports/{id}/export` → 200 `application/zip`: the evidence package as it

@@ -67,17 +67,7 @@ fn receipt(id: &str, record: &ReviewRecord) -> serde_json::Value {
     request_body(content = ReviewBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The review, once committed", body = Object),
-        (status = 400, description = "`invalid_query`, `missing_idempotency_key`, `invalid_idempotency_key`, `invalid_body`, `invalid_multipart`, `missing_part`, `unexpected_part`, `duplicate_part`", body = crate::openapi::ErrorBody),
-        (status = 401, description = "`unauthorized`: missing or wrong token (`WWW-Authenticate: Bearer`)", body = crate::openapi::ErrorBody),
-        (status = 403, description = "`bad_host`, `bad_origin`", body = crate::openapi::ErrorBody),
-        (status = 404, description = "`not_found`", body = crate::openapi::ErrorBody),
-        (status = 408, description = "`body_timeout`", body = crate::openapi::ErrorBody),
-        (status = 409, description = "a conflict (`report_exists`, `same_status`, `invalid_transition`, `not_manager`, `board_email_missing`, `already_revoked`)", body = crate::openapi::ErrorBody),
-        (status = 410, description = "`report_redacted`", body = crate::openapi::ErrorBody),
-        (status = 413, description = "`payload_too_large`", body = crate::openapi::ErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = crate::openapi::ErrorBody),
-        (status = 422, description = "the body does not fit (`invalid_*`, `not_png`, `sha256_mismatch`, `idempotency_key_reused`, ...)", body = crate::openapi::ErrorBody),
-        (status = 429, description = "`rate_limited` (with `Retry-After`), or too many pending pairing requests", body = crate::openapi::ErrorBody),
+        crate::openapi::WriteErrors,
     )
 )]
 /// `POST /api/v1/reports/{id}/review` `{"status", "note"}` → 200 with the review once
