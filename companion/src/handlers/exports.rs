@@ -53,9 +53,12 @@ pub async fn selection(
         ));
     }
     let count = ids.len();
-    let zip =
-        crate::mail::export_selection(state.store(), ids, &state.policy().organization.short_name)
-            .await?;
+    let zip = crate::mail::export::export_selection(
+        state.store(),
+        ids,
+        &state.policy().organization.short_name,
+    )
+    .await?;
     tracing::info!(count, "evidence packages exported as a selection");
     let mut response = (StatusCode::OK, zip).into_response();
     let out = response.headers_mut();

@@ -417,9 +417,12 @@ pub fn zip_response(id: &str, bytes: Vec<u8>) -> Response {
 /// stands now, recorded as an export in the evidence log (its chain head is in the package).
 pub async fn export(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
     let id = path_uuid(&id, "signalement / report")?;
-    let bytes =
-        crate::mail::export_package(state.store(), &id, &state.policy().organization.short_name)
-            .await?;
+    let bytes = crate::mail::export::export_package(
+        state.store(),
+        &id,
+        &state.policy().organization.short_name,
+    )
+    .await?;
     tracing::info!("evidence package exported");
     Ok(zip_response(&id, bytes))
 }

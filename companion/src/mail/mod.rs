@@ -10,6 +10,7 @@
 //! queued, so an email sent again after a crash is recognizable as the same one.
 
 pub mod config;
+pub mod export;
 pub mod letter;
 pub mod selection;
 
@@ -531,7 +532,7 @@ fn sendable_roles(settings: &MailSettings) -> Vec<Recipient> {
 }
 
 /// What an email about a report says, from the report's package contents.
-fn letter_input(
+pub(super) fn letter_input(
     kind: MailKind,
     about_seq: Option<i64>,
     contents: &package::PackageContents,
@@ -612,75 +613,6 @@ fn job_from(
         input,
         attachments,
     })
-}
-
-/// Exports a report's evidence package now: an export entry in the log (so the package's
-/// chain head anchors it), then the package with a summary for people (French, then English).
-pub async fn export_package(store: &Store, report_id: &str, organization: &str) -> Result<Vec<u8>> {
-    let id = report_id.to_owned();
-    let organization = organization.to_owned();
-    store
-        .write(move |tx| exported_package(tx, &id, &organization, &now_utc()))
-        .await
-}
-
-/// Several reports' evidence packages in one ZIP, in the order given: each recorded as an
-/// export and built as [`export_package`] builds it, all in one transaction, with a summary
-/// listing them.
-pub async fn export_selection(
-    store: &Store,
-    report_ids: Vec<String>,
-    organization: &str,
-) -> Result<Vec<u8>> {
-    let organization = organization.to_owned();
-    store
-        .write(move |tx| {
-            let now = now_utc();
-            let mut packages = Vec::with_capacity(report_ids.len());
-            let mut opened = Vec::with_capacity(report_ids.len());
-            for id in report_ids {
-                let bytes = exported_package(tx, &id, &organization, &now)?;
-                // Read back as the board will: the summary says what the package holds.
-                let package =
-                    package::open(&bytes).map_err(|error| Error::internal(error.to_string()))?;
-                opened.push((package, crate::store::reviews::current_status(tx, &id)?));
-                packages.push((id, bytes));
-            }
-            let selected: Vec<selection::Selected<'_>> = opened
-                .iter()
-                .map(|(package, status)| selection::Selected {
-                    package,
-                    status: *status,
-                })
-                .collect();
-            let summary = selection::selection_summary(&selected, &organization, &now);
-            package::build_selection(&packages, &summary, &now)
-                .map_err(|error| Error::internal(error.to_string()))
-        })
-        .await
-}
-
-/// Records an export of a report now and builds its package with a readable summary.
-fn exported_package(
-    tx: &rusqlite::Transaction<'_>,
-    id: &str,
-    organization: &str,
-    now: &str,
-) -> Result<Vec<u8>> {
-    reports::record_export(tx, id, now)?;
-    let mut contents = reports::package_contents(tx, id, None, now)?;
-    let (received_at, imported) = reports::provenance(tx, id)?;
-    let mut input = letter_input(
-        MailKind::Report,
-        None,
-        &contents,
-        received_at,
-        imported,
-        organization.to_owned(),
-    )?;
-    input.summary = true;
-    contents.summary_html = Some(letter::compose(&input).html);
-    package::build(&contents).map_err(|error| Error::internal(error.to_string()))
 }
 
 enum Attempt {
