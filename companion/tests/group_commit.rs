@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use balise_companion::store::verify_evidence_chain;
@@ -32,7 +33,7 @@ async fn upload_all(
 }
 
 /// Polls every future together (the test crate has no `futures`).
-async fn join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
     let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {
