@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         reporter_email: "marie@example.org".into(),
                         category: None,
                         note: Some(note),
-                        screenshot: png.clone(),
+                        screenshot: png.clone().into(),
                         screenshot_sha256: sha.clone(),
                     },
                     "2026-12-01T10:00:01.000000Z",

@@ -56,7 +56,7 @@ fn new_report(seed: &Seed, shade: u8) -> NewReport {
         category: seed.category.map(str::to_owned),
         note: seed.note.map(str::to_owned),
         screenshot_sha256: sha256_hex(&screenshot),
-        screenshot,
+        screenshot: screenshot.into(),
     }
 }
 

@@ -184,7 +184,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         reporter_email: report.reporter.email,
         category: report.category.map(|c| c.as_str().to_owned()),
         note: report.note,
-        screenshot: screenshot.to_vec(),
+        screenshot,
         screenshot_sha256: actual_sha256,
     };
     let stored = idempotent_write(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {

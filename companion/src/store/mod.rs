@@ -1,14 +1,21 @@
-//! SQLite storage: one file, WAL, `synchronous=FULL`, every write in one `BEGIN IMMEDIATE` transaction.
+//! SQLite storage: one file, WAL, `synchronous=FULL`, writes grouped into `BEGIN IMMEDIATE`
+//! transactions, each write in its own savepoint.
 //!
-//! Concurrency model: the store owns exactly two connections, a writer and a reader, each
-//! behind a `std::sync::Mutex`, and every call runs on tokio's blocking pool
-//! (`spawn_blocking`), never on the async worker threads. One writer connection is all a
-//! single SQLite file can use anyway (writers are serialized by the database lock), and
-//! holding the mutex for the whole `BEGIN IMMEDIATE … COMMIT` makes "check idempotency key,
-//! insert report, screenshot, evidence entry, outgoing mail, idempotency row" one atomic
-//! step with no `SQLITE_BUSY` inside the process. WAL lets the reader connection see a
-//! consistent snapshot while a write is in progress. A closure that returns `Err` drops the
-//! transaction, which rolls everything back: an error stores nothing.
+//! Concurrency model: the store owns three connections, a writer, a reader and a
+//! checkpointer, each behind a `std::sync::Mutex`, and no call runs on tokio's async worker
+//! threads. [`Store::write`] queues its closure for the one writer thread
+//! ([`writer`]), which runs every write waiting in its queue, in arrival order, in one
+//! transaction (group commit: one `fsync` for the batch), each inside its own savepoint,
+//! and answers each caller only after that transaction committed. One writer connection
+//! is all a single SQLite file can use anyway (writers are serialized by the database
+//! lock), and the writer holding its mutex for the whole `BEGIN IMMEDIATE … COMMIT` makes
+//! "check idempotency key, insert report, screenshot, evidence entry, outgoing mail,
+//! idempotency row" one atomic step with no `SQLITE_BUSY` inside the process. A closure
+//! that returns `Err` (or panics) is rolled back to its savepoint: that write stores
+//! nothing, and the others of its batch are unaffected. Reads run on tokio's blocking pool
+//! on the reader connection; WAL lets it see a consistent snapshot while a write is in
+//! progress. The writer never checkpoints inside a commit (`wal_autocheckpoint = 0`): the
+//! [`checkpoint`] thread does it on its own connection.
 //!
 //! Errors: every function here returns [`Result`] with the store's own [`Error`], named by
 //! meaning (not found, conflict, invalid, gone, corrupted…), never by HTTP status;
@@ -17,6 +24,7 @@
 
 pub mod appointments;
 pub mod attestations;
+mod checkpoint;
 mod error;
 pub mod evidence;
 pub mod history;
@@ -31,16 +39,23 @@ pub mod reviews;
 mod schema;
 pub mod sessions;
 pub mod traces;
+mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
+pub use checkpoint::{CHECKPOINT_PAGES, IDLE_TRUNCATE, WRITER_CATCH_UP_PAGES};
 pub use error::{BoxError, Error, Result};
+pub use writer::{MAX_BATCH, WriteStats};
+
+use checkpoint::Checkpointer;
 pub use evidence::{ChainStatus, EvidenceEntry, verify_evidence_chain};
+use writer::{BoxedJob, TypedJob};
 
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "balise.sqlite3";
@@ -80,6 +95,15 @@ pub enum StoreError {
         /// What SQLite answered.
         mode: String,
     },
+    /// A thread of the store could not be started.
+    #[error("database {path}: cannot start a thread: {source}")]
+    Thread {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The companion's database. Cheap to clone.
@@ -91,8 +115,21 @@ pub struct Store {
 #[derive(Debug)]
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Option<Connection>>,
+    /// Used by the writer thread for each batch, and directly by [`Store::write_blocking`].
+    writer: Arc<Mutex<Option<Connection>>>,
     reader: Mutex<Option<Connection>>,
+    /// The writer thread's queue.
+    queue: Sender<BoxedJob>,
+    /// What the writer thread committed.
+    stats: Arc<writer::Stats>,
+    checkpointer: Arc<Checkpointer>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The writer thread ends with its queue; the checkpointer must be told.
+        self.checkpointer.signal_stop();
+    }
 }
 
 impl Store {
@@ -113,20 +150,56 @@ impl Store {
         }
         schema::migrate(&mut writer, &path)?;
         restrict_permissions(&path);
-        let reader = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite)?;
-        configure(&reader).map_err(sqlite)?;
+        let open_other = || {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            configure(&conn)?;
+            Ok(conn)
+        };
+        let reader = open_other().map_err(sqlite)?;
         reader
             .pragma_update(None, "query_only", true)
             .map_err(sqlite)?;
+        let checkpointer =
+            Arc::new(Checkpointer::new(open_other().map_err(sqlite)?).map_err(sqlite)?);
+        // Checkpoints leave the writer's commits: the WAL hook (which replaces SQLite's
+        // auto-checkpoint, itself a WAL hook) only tells the checkpointer how long the log is.
+        writer
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(sqlite)?;
+        writer
+            .pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
+            .map_err(sqlite)?;
+        let hook = Arc::clone(&checkpointer);
+        writer
+            .wal_hook(Some(move |_: &mut rusqlite::hooks::Wal, frames| {
+                hook.note_commit(i64::from(frames));
+                Ok(())
+            }))
+            .map_err(sqlite)?;
+        let thread = |source| StoreError::Thread {
+            path: path.clone(),
+            source,
+        };
+        checkpointer.start().map_err(thread)?;
+        let writer = Arc::new(Mutex::new(Some(writer)));
+        let stats = Arc::new(writer::Stats::default());
+        let queue = writer::spawn(
+            Arc::clone(&writer),
+            Arc::clone(&checkpointer),
+            Arc::clone(&stats),
+        )
+        .map_err(thread)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
-                writer: Mutex::new(Some(writer)),
+                writer,
                 reader: Mutex::new(Some(reader)),
+                queue,
+                stats,
+                checkpointer,
             }),
         })
     }
@@ -136,18 +209,38 @@ impl Store {
         &self.inner.path
     }
 
-    /// Runs `f` in a `BEGIN IMMEDIATE` transaction on the blocking pool; commits if it returns `Ok`.
+    /// Queues `f` for the writer thread, which runs it in a savepoint of the next batch's
+    /// `BEGIN IMMEDIATE` transaction; `Ok` only once that transaction committed. If `f`
+    /// returns `Err` (or panics) its savepoint is rolled back: nothing of it is stored, and
+    /// the other writes of the batch are not affected.
     ///
     /// `f` may fail with any error a store error converts into (a handler's closure returns
-    /// the HTTP error and `?`s store calls); so do SQLite, the task and a closed database.
-    pub async fn write<R, E, F>(&self, f: F) -> Result<R, E>
+    /// the HTTP error and `?`s store calls); so do SQLite, the commit and a closed database.
+    ///
+    /// The write is queued when this is called, not when the future is first polled: calls
+    /// made one after the other are run (and chained) in that order.
+    pub fn write<R, E, F>(&self, f: F) -> impl Future<Output = Result<R, E>> + Send + 'static
     where
         R: Send + 'static,
         E: From<Error> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
     {
-        let store = self.clone();
-        join(tokio::task::spawn_blocking(move || store.write_blocking(f)).await)
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: BoxedJob = Box::new(TypedJob::new(f, reply));
+        let queued = self.inner.queue.send(job).is_ok();
+        async move {
+            if !queued {
+                return Err(Error::Closed.into());
+            }
+            answer
+                .await
+                .unwrap_or_else(|_| Err(Error::other("the writer thread stopped").into()))
+        }
+    }
+
+    /// How many transactions the writer thread committed, and how many writes they held.
+    pub fn write_stats(&self) -> WriteStats {
+        self.inner.stats.snapshot()
     }
 
     /// As [`Store::write`], on the calling thread: for start-up, before serving.
@@ -212,8 +305,9 @@ impl Store {
         )
     }
 
-    /// Closes both connections (the last close checkpoints the WAL). Later calls fail.
+    /// Closes the connections (the writer's, last, checkpoints the WAL). Later calls fail.
     pub fn close(&self) -> Result<(), rusqlite::Error> {
+        self.inner.checkpointer.stop()?;
         let reader = lock(&self.inner.reader).take();
         if let Some(reader) = reader {
             reader.close().map_err(|(_, error)| error)?;
@@ -225,6 +319,9 @@ impl Store {
         Ok(())
     }
 }
+
+/// The write-ahead log is cut back to this size when it starts over (bytes).
+const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -369,6 +466,117 @@ mod tests {
             Store::open(dir.path()),
             Err(StoreError::TooNew { found: 999, .. })
         ));
+    }
+
+    fn new_report(id: &str) -> reports::NewReport {
+        const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot really an image";
+        reports::NewReport {
+            id: id.to_owned(),
+            report_json: format!(r#"{{"id":"{id}"}}"#),
+            captured_at: "2026-12-01T10:00:00.000Z".into(),
+            page_url: "https://x.com/a".into(),
+            page_title: "Titre".into(),
+            site: None,
+            reporter_name: "Marie".into(),
+            reporter_email: "marie@example.org".into(),
+            category: None,
+            note: None,
+            screenshot: bytes::Bytes::from_static(PNG),
+            screenshot_sha256: sha256_hex(PNG),
+        }
+    }
+
+    #[tokio::test]
+    async fn waiting_writes_share_one_transaction_in_order_and_a_failing_one_is_refused_alone() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        let before = store.write_stats();
+        // While the writer connection is held, every write below waits in the queue.
+        let held = lock(&store.inner.writer);
+        let writes: Vec<_> = (0..12)
+            .map(|index| {
+                store.write(move |tx| -> Result<i64> {
+                    match index {
+                        // The id of report 2: refused, rolled back to its savepoint.
+                        5 => reports::insert(tx, &new_report("r2"), &now_utc())
+                            .map(|r| r.evidence_seq),
+                        7 => panic!("a write that panics"),
+                        _ => {
+                            let receipt =
+                                reports::insert(tx, &new_report(&format!("r{index}")), &now_utc())?;
+                            Ok(receipt.evidence_seq)
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(held);
+        let mut results = Vec::new();
+        for write in writes {
+            results.push(write.await);
+        }
+
+        let after = store.write_stats();
+        assert_eq!(after.writes - before.writes, 12);
+        // The writer may have taken the first write alone before the others were queued;
+        // every later one waited for the same transaction.
+        assert!(
+            after.transactions - before.transactions <= 2,
+            "{before:?} then {after:?}"
+        );
+        assert!(matches!(
+            &results[5],
+            Err(Error::Conflict {
+                code: "report_exists",
+                ..
+            })
+        ));
+        assert!(matches!(&results[7], Err(Error::Other(_))));
+        let seqs: Vec<i64> = results
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| ![5, 7].contains(index))
+            .map(|(_, result)| *result.as_ref().expect("stored"))
+            .collect();
+        // In the order the writes were queued, one after the other.
+        assert_eq!(seqs, (1..11).collect::<Vec<i64>>());
+
+        store.close().expect("close");
+        let conn = Connection::open(dir.path().join(DB_FILE)).expect("raw");
+        assert_eq!(count_rows(&conn, "reports").expect("count"), 10);
+        assert_eq!(count_rows(&conn, "evidence_log").expect("count"), 10);
+        let chain = verify_evidence_chain(&conn).expect("verify");
+        assert!(chain.is_intact(), "{chain:?}");
+        assert_eq!(chain.entries, 10);
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_answers_every_write_of_the_batch_with_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        // The first write leaves a deferred foreign-key violation behind: the COMMIT itself
+        // fails, so the second write of the same transaction must not be reported stored.
+        let held = lock(&store.inner.writer);
+        let first = store.write(|tx| -> Result<()> {
+            tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+            tx.execute(
+                "INSERT INTO screenshots (report_id, sha256, byte_length, png) VALUES ('missing', 'x', 1, x'00')",
+                [],
+            )?;
+            Ok(())
+        });
+        let second = store.write(|tx| -> Result<i64> {
+            Ok(reports::insert(tx, &new_report("r1"), &now_utc())?.evidence_seq)
+        });
+        drop(held);
+        let (first, second) = (first.await, second.await);
+        store.close().expect("close");
+        let conn = Connection::open(dir.path().join(DB_FILE)).expect("raw");
+        let stored = count_rows(&conn, "reports").expect("count");
+        // Whether the two shared a transaction or not, nothing is answered stored that is not.
+        assert_eq!(second.is_ok(), stored == 1, "{second:?}");
+        assert!(first.is_err());
+        assert_eq!(count_rows(&conn, "screenshots").expect("count"), stored);
     }
 
     #[test]

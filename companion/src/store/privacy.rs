@@ -541,7 +541,7 @@ mod tests {
             reporter_email: "marie@example.org".into(),
             category: Some("harassment".into()),
             note: Some("personnel".into()),
-            screenshot: PNG.to_vec(),
+            screenshot: bytes::Bytes::from_static(PNG),
             screenshot_sha256: sha,
         }
     }

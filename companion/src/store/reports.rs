@@ -40,8 +40,9 @@ pub struct NewReport {
     pub category: Option<String>,
     /// Note, if given.
     pub note: Option<String>,
-    /// PNG bytes.
-    pub screenshot: Vec<u8>,
+    /// PNG bytes: the request body's own buffer, bound to the statement as a slice, so the
+    /// only copy between the socket and the database file is SQLite's.
+    pub screenshot: bytes::Bytes,
     /// SHA-256 of `screenshot` (verified by the handler against the declared one).
     pub screenshot_sha256: String,
 }
@@ -127,7 +128,7 @@ fn insert_as(
             report.id,
             report.screenshot_sha256,
             byte_length,
-            report.screenshot
+            &report.screenshot[..]
         ],
     )?;
     Ok(ReportReceipt {
@@ -648,7 +649,7 @@ pub fn import(tx: &Transaction<'_>, package: &VerifiedPackage, now: &str) -> Res
         reporter_email: report.reporter.email.clone(),
         category: report.category.map(|c| c.as_str().to_owned()),
         note: report.note.clone(),
-        screenshot: package.screenshot.clone(),
+        screenshot: bytes::Bytes::from(package.screenshot.clone()),
         screenshot_sha256: package.screenshot_sha256.clone(),
     };
     let receipt = insert_as(tx, &new, now, KIND_IMPORT, "import")?;
