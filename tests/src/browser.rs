@@ -45,6 +45,30 @@ pub struct LaunchOptions {
     pub keep_welcome_page: bool,
     /// Where Chromium saves downloads, without asking (the browser's default otherwise).
     pub download_dir: Option<PathBuf>,
+    /// The languages the browser asks pages for, most wanted first, such as `fr-CA`
+    /// (Chromium's `--lang` and `--accept-lang`, Firefox's `intl.accept_languages`); the
+    /// browser's own otherwise.
+    pub language: Option<String>,
+}
+
+impl LaunchOptions {
+    /// The default options for `engine`.
+    pub fn engine(engine: Engine) -> Self {
+        Self {
+            browser: engine,
+            ..Self::default()
+        }
+    }
+}
+
+impl Engine {
+    /// The browser's name in lowercase, for test and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
 }
 
 /// A running headless browser with the extension loaded; killed and its profile deleted on drop.
@@ -165,6 +189,15 @@ fn firefox_base_prefs() -> serde_json::Map<String, serde_json::Value> {
         "dom.security.https_first": false,
         "dom.security.https_first_schemeless": false,
         "extensions.getAddons.cache.enabled": false,
+        // A temporary add-on is uninstalled when Firefox quits, and an uninstall deletes
+        // the add-on's storage (`storage.local`, the IndexedDB outbox) and forgets the
+        // random UUID of its `moz-extension://` origin (which the companion recorded at
+        // pairing). A person's add-on, installed for good, keeps both across restarts;
+        // these keep them for the temporary one, so a profile reopened with
+        // `LaunchOptions::profile_dir` gets back the same add-on (same ID, same UUID) with
+        // its storage, as after a person's restart.
+        "extensions.webextensions.keepStorageOnUninstall": true,
+        "extensions.webextensions.keepUuidOnUninstall": true,
         "extensions.update.enabled": false,
         "network.captive-portal-service.enabled": false,
         "network.connectivity-service.enabled": false,
@@ -336,6 +369,10 @@ impl Browser {
             format!("--load-extension={extension}"),
             format!("--disable-extensions-except={extension}"),
         ];
+        if let Some(language) = &options.language {
+            args.push(format!("--lang={language}"));
+            args.push(format!("--accept-lang={language}"));
+        }
         args.extend(options.extra_args);
         let mut chrome_options = json!({ "binary": chromium, "args": args });
         if let Some(dir) = &options.download_dir {
@@ -400,6 +437,9 @@ impl Browser {
         ];
         args.extend(options.extra_args);
         let mut prefs = firefox_base_prefs();
+        if let Some(language) = &options.language {
+            prefs.insert("intl.accept_languages".to_owned(), language.as_str().into());
+        }
         prefs.extend(options.firefox_prefs);
         let capabilities = json!({
             "browserName": "firefox",
