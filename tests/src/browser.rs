@@ -248,14 +248,29 @@ fn set_context(context: &str) -> GeckoCommand {
 }
 
 /// Loads one of the extension's pages into the selected tab from Firefox's own window,
-/// with the system's authority; answers the page's URL (its host is this install's UUID).
+/// with the system's authority, and answers the page's URL (its host is this install's
+/// UUID) once the new document has replaced the tab's previous one: when the tab already
+/// shows that page, its URL and `readyState` alone would let a test run its next script
+/// in the old document, which the load then unloads.
 const FIREFOX_OPEN_EXTENSION_PAGE: &str = "
+    const done = arguments[arguments.length - 1];
     const policy = WebExtensionPolicy.getByID(arguments[0]);
     const url = policy.getURL(arguments[1]);
-    gBrowser.selectedBrowser.fixupAndLoadURIString(url, {
+    const browser = gBrowser.selectedBrowser;
+    const current = () => browser.browsingContext.currentWindowGlobal;
+    const before = current()?.innerWindowId;
+    browser.fixupAndLoadURIString(url, {
       triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal(),
     });
-    return url;";
+    const check = () => {
+      const now = current();
+      if (now && now.innerWindowId !== before && now.documentURI?.spec === url) {
+        done(url);
+      } else {
+        setTimeout(check, 20);
+      }
+    };
+    check();";
 
 /// The page the extension opens when it is installed.
 pub const WELCOME_PAGE: &str = "welcome.html";
@@ -623,7 +638,7 @@ impl Browser {
                     .await
                     .context("switching to Firefox's own window")?;
                 let opened = client
-                    .execute(
+                    .execute_async(
                         FIREFOX_OPEN_EXTENSION_PAGE,
                         vec![json!(crate::FIREFOX_ADDON_ID), json!(page)],
                     )

@@ -49,10 +49,12 @@ async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
         chrome.runtime.sendMessage(arguments[0]).then(
             (reply) => done(reply === undefined ? null : reply),
             (error) => done({ type: 'send-failed', message: String(error) }));";
-    Ok(browser
+    let what = format!("sending {message} from the extension's page");
+    browser
         .client()
         .execute_async(script, vec![message])
-        .await?)
+        .await
+        .context(what)
 }
 
 struct Setup {
