@@ -33,7 +33,12 @@ pub struct LaunchOptions {
     /// or Firefox arguments.
     pub extra_args: Vec<String>,
     /// A profile directory that outlives the browser (to reopen the same profile);
-    /// a fresh temporary one when `None`.
+    /// a fresh temporary one when `None`. Reopened, Firefox gets its temporary add-on
+    /// installed again under the same ID, and it finds its `storage.local`, its IndexedDB
+    /// outbox and its `moz-extension://` UUID (which the companion recorded at pairing) as
+    /// it left them: seen with Firefox ESR 153 without any preference (quitting does not
+    /// run an uninstall's clean-up; `extensions.webextensions.keepStorageOnUninstall` and
+    /// `keepUuidOnUninstall` would keep them through a real uninstall).
     pub profile_dir: Option<PathBuf>,
     /// Firefox preferences on top of the harness's own, such as
     /// [`crate::site_server::firefox_prefs`] (Chromium ignores them).
@@ -189,15 +194,6 @@ fn firefox_base_prefs() -> serde_json::Map<String, serde_json::Value> {
         "dom.security.https_first": false,
         "dom.security.https_first_schemeless": false,
         "extensions.getAddons.cache.enabled": false,
-        // A temporary add-on is uninstalled when Firefox quits, and an uninstall deletes
-        // the add-on's storage (`storage.local`, the IndexedDB outbox) and forgets the
-        // random UUID of its `moz-extension://` origin (which the companion recorded at
-        // pairing). A person's add-on, installed for good, keeps both across restarts;
-        // these keep them for the temporary one, so a profile reopened with
-        // `LaunchOptions::profile_dir` gets back the same add-on (same ID, same UUID) with
-        // its storage, as after a person's restart.
-        "extensions.webextensions.keepStorageOnUninstall": true,
-        "extensions.webextensions.keepUuidOnUninstall": true,
         "extensions.update.enabled": false,
         "network.captive-portal-service.enabled": false,
         "network.connectivity-service.enabled": false,
