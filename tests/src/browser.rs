@@ -33,7 +33,12 @@ pub struct LaunchOptions {
     /// or Firefox arguments.
     pub extra_args: Vec<String>,
     /// A profile directory that outlives the browser (to reopen the same profile);
-    /// a fresh temporary one when `None`.
+    /// a fresh temporary one when `None`. Reopened, Firefox gets its temporary add-on
+    /// installed again under the same ID, and it finds its `storage.local`, its IndexedDB
+    /// outbox and its `moz-extension://` UUID (which the companion recorded at pairing) as
+    /// it left them: seen with Firefox ESR 153 without any preference (quitting does not
+    /// run an uninstall's clean-up; `extensions.webextensions.keepStorageOnUninstall` and
+    /// `keepUuidOnUninstall` would keep them through a real uninstall).
     pub profile_dir: Option<PathBuf>,
     /// Firefox preferences on top of the harness's own, such as
     /// [`crate::site_server::firefox_prefs`] (Chromium ignores them).
@@ -45,6 +50,30 @@ pub struct LaunchOptions {
     pub keep_welcome_page: bool,
     /// Where Chromium saves downloads, without asking (the browser's default otherwise).
     pub download_dir: Option<PathBuf>,
+    /// The languages the browser asks pages for, most wanted first, such as `fr-CA`
+    /// (Chromium's `--lang` and `--accept-lang`, Firefox's `intl.accept_languages`); the
+    /// browser's own otherwise.
+    pub language: Option<String>,
+}
+
+impl LaunchOptions {
+    /// The default options for `engine`.
+    pub fn engine(engine: Engine) -> Self {
+        Self {
+            browser: engine,
+            ..Self::default()
+        }
+    }
+}
+
+impl Engine {
+    /// The browser's name in lowercase, for test and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Chromium => "chromium",
+            Engine::Firefox => "firefox",
+        }
+    }
 }
 
 /// A running headless browser with the extension loaded; killed and its profile deleted on drop.
@@ -215,14 +244,29 @@ fn set_context(context: &str) -> GeckoCommand {
 }
 
 /// Loads one of the extension's pages into the selected tab from Firefox's own window,
-/// with the system's authority; answers the page's URL (its host is this install's UUID).
+/// with the system's authority, and answers the page's URL (its host is this install's
+/// UUID) once the new document has replaced the tab's previous one: when the tab already
+/// shows that page, its URL and `readyState` alone would let a test run its next script
+/// in the old document, which the load then unloads.
 const FIREFOX_OPEN_EXTENSION_PAGE: &str = "
+    const done = arguments[arguments.length - 1];
     const policy = WebExtensionPolicy.getByID(arguments[0]);
     const url = policy.getURL(arguments[1]);
-    gBrowser.selectedBrowser.fixupAndLoadURIString(url, {
+    const browser = gBrowser.selectedBrowser;
+    const current = () => browser.browsingContext.currentWindowGlobal;
+    const before = current()?.innerWindowId;
+    browser.fixupAndLoadURIString(url, {
       triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal(),
     });
-    return url;";
+    const check = () => {
+      const now = current();
+      if (now && now.innerWindowId !== before && now.documentURI?.spec === url) {
+        done(url);
+      } else {
+        setTimeout(check, 20);
+      }
+    };
+    check();";
 
 /// The page the extension opens when it is installed.
 pub const WELCOME_PAGE: &str = "welcome.html";
@@ -336,6 +380,10 @@ impl Browser {
             format!("--load-extension={extension}"),
             format!("--disable-extensions-except={extension}"),
         ];
+        if let Some(language) = &options.language {
+            args.push(format!("--lang={language}"));
+            args.push(format!("--accept-lang={language}"));
+        }
         args.extend(options.extra_args);
         let mut chrome_options = json!({ "binary": chromium, "args": args });
         if let Some(dir) = &options.download_dir {
@@ -400,6 +448,9 @@ impl Browser {
         ];
         args.extend(options.extra_args);
         let mut prefs = firefox_base_prefs();
+        if let Some(language) = &options.language {
+            prefs.insert("intl.accept_languages".to_owned(), language.as_str().into());
+        }
         prefs.extend(options.firefox_prefs);
         let capabilities = json!({
             "browserName": "firefox",
@@ -583,7 +634,7 @@ impl Browser {
                     .await
                     .context("switching to Firefox's own window")?;
                 let opened = client
-                    .execute(
+                    .execute_async(
                         FIREFOX_OPEN_EXTENSION_PAGE,
                         vec![json!(crate::FIREFOX_ADDON_ID), json!(page)],
                     )

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::task::JoinHandle;
 
+use crate::browser::Engine;
 use crate::workspace_root;
 
 /// The Content-Security-Policy that forbids WebAssembly in the page (no `'wasm-unsafe-eval'`).
@@ -22,6 +23,19 @@ pub enum CspMode {
     None,
     /// Every page carries [`STRICT_CSP`].
     Strict,
+}
+
+impl CspMode {
+    /// What the content script runs on a page served this way in `browser` (its
+    /// `data-balise-engine`): Chromium applies the page's CSP to content scripts
+    /// (Chromium bug 1385796), so under [`STRICT_CSP`] it runs the pure-JS build, `js`;
+    /// Firefox lets content scripts compile WebAssembly whatever the page's CSP, `wasm`.
+    pub fn content_script_engine(self, browser: Engine) -> &'static str {
+        match (self, browser) {
+            (CspMode::Strict, Engine::Chromium) => "js",
+            _ => "wasm",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

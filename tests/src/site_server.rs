@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+use crate::browser::{Engine, LaunchOptions};
 use crate::fixtures::{CspMode, serve_from};
 use crate::{target_dir, workspace_root};
 
@@ -253,6 +254,17 @@ pub fn browser_args() -> Vec<String> {
         format!("--host-resolver-rules={rules}"),
         "--ignore-certificate-errors".to_owned(),
     ]
+}
+
+/// Options for a browser of `engine` that reaches the fixture sites under their real host
+/// names: [`browser_args`] for Chromium, [`firefox_prefs`] for Firefox.
+pub fn launch_options(engine: Engine) -> LaunchOptions {
+    let mut options = LaunchOptions::engine(engine);
+    match engine {
+        Engine::Chromium => options.extra_args = browser_args(),
+        Engine::Firefox => options.firefox_prefs = firefox_prefs(),
+    }
+    options
 }
 
 /// Firefox preferences that resolve every fixture host to this machine, as `localhost`

@@ -1,12 +1,13 @@
 //! Attestations and the companion's policy end to end: the built extension in headless
-//! Chromium, runtime messages sent from its options page (as the content script sends
+//! Chromium and, as `…_in_firefox`, in headless Firefox ESR (one body per test, taking the
+//! browser), runtime messages sent from its options page (as the content script sends
 //! them), and the real companion binary.
 
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::browser::{Browser, Engine, LaunchOptions};
 use balise_e2e::companion::{
     CompanionApi, CompanionProcess, DEFAULT_ORGANIZATION, TEST_ORGANIZATION, api_token,
     write_strict_test_policy,
@@ -48,10 +49,12 @@ async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
         chrome.runtime.sendMessage(arguments[0]).then(
             (reply) => done(reply === undefined ? null : reply),
             (error) => done({ type: 'send-failed', message: String(error) }));";
-    Ok(browser
+    let what = format!("sending {message} from the extension's page");
+    browser
         .client()
         .execute_async(script, vec![message])
-        .await?)
+        .await
+        .context(what)
 }
 
 struct Setup {
@@ -74,8 +77,8 @@ fn setup_with(prepare: impl FnOnce(&Path) -> Result<()>) -> Result<Setup> {
 
 /// A browser whose options point at the test companion, paired with it, left on the
 /// options page.
-async fn paired_browser(setup: &Setup) -> Result<Browser> {
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+async fn paired_browser(setup: &Setup, engine: Engine) -> Result<Browser> {
+    let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     flows::save_options(
         &browser,
         &setup.companion.base_url,
@@ -90,8 +93,17 @@ async fn paired_browser(setup: &Setup) -> Result<Browser> {
 
 #[tokio::test]
 async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Result<()> {
+    recorded_attestation_stored_exactly_once(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once_in_firefox() -> Result<()> {
+    recorded_attestation_stored_exactly_once(Engine::Firefox).await
+}
+
+async fn recorded_attestation_stored_exactly_once(engine: Engine) -> Result<()> {
     let setup = setup_with(|_| Ok(()))?;
-    let browser = paired_browser(&setup).await?;
+    let browser = paired_browser(&setup, engine).await?;
     let id = "0b5c8a52-9f0e-4c4e-8f0a-3d2b1c0e9f7b";
     let reply = send_message(
         &browser,
@@ -194,8 +206,18 @@ async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once() -> Res
 #[tokio::test]
 async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_it_is_back()
 -> Result<()> {
+    attestation_waits_while_the_companion_is_down(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_it_is_back_in_firefox()
+-> Result<()> {
+    attestation_waits_while_the_companion_is_down(Engine::Firefox).await
+}
+
+async fn attestation_waits_while_the_companion_is_down(engine: Engine) -> Result<()> {
     let setup = setup_with(|_| Ok(()))?;
-    let browser = paired_browser(&setup).await?;
+    let browser = paired_browser(&setup, engine).await?;
     let port = setup.companion.port()?;
     let (exit, _) = setup.companion.terminate()?;
     assert!(exit.success());
@@ -241,8 +263,18 @@ async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_i
 
 #[tokio::test]
 async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise() -> Result<()> {
+    companion_policy_or_default(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise_in_firefox()
+-> Result<()> {
+    companion_policy_or_default(Engine::Firefox).await
+}
+
+async fn companion_policy_or_default(engine: Engine) -> Result<()> {
     let setup = setup_with(write_strict_test_policy)?;
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     flows::save_options(
         &browser,
         &setup.companion.base_url,
@@ -327,7 +359,16 @@ async fn last_policy_check(browser: &Browser) -> Result<f64> {
 
 #[tokio::test]
 async fn extra_sites_are_checked_when_the_options_are_saved() -> Result<()> {
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    extra_sites_checked(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn extra_sites_are_checked_when_the_options_are_saved_in_firefox() -> Result<()> {
+    extra_sites_checked(Engine::Firefox).await
+}
+
+async fn extra_sites_checked(engine: Engine) -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     browser.open_extension_page("options.html").await?;
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
@@ -400,7 +441,16 @@ const MAKE_VERSION_1_DATABASE: &str = "const done = arguments[arguments.length -
 
 #[tokio::test]
 async fn the_database_upgrade_keeps_the_reports_that_waited() -> Result<()> {
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    database_upgrade_keeps_waiting_reports(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn the_database_upgrade_keeps_the_reports_that_waited_in_firefox() -> Result<()> {
+    database_upgrade_keeps_waiting_reports(Engine::Firefox).await
+}
+
+async fn database_upgrade_keeps_waiting_reports(engine: Engine) -> Result<()> {
+    let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     // The popup page: an extension page that asks the service worker once, then stays idle.
     browser.open_extension_page("popup.html").await?;
     browser

@@ -2,10 +2,13 @@
 //! an unknown host), typed into through real keyboard input: findings with their spans,
 //! with and without a Content-Security-Policy that forbids WebAssembly; strict mode holding
 //! and releasing the publish control; attestations reaching the companion.
+//!
+//! The strict-CSP and strict-mode tests run in headless Chromium and, as `…_in_firefox`,
+//! in headless Firefox ESR: one body, taking the browser.
 
 use std::time::Duration;
 
-use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::browser::{Browser, Engine, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token, write_strict_test_policy};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::{WAIT, eventually, flows};
@@ -17,9 +20,14 @@ const DELIVERY_WAIT: Duration = Duration::from_secs(45);
 
 const TYPED: &str = "Appelez-moi au 418 555-0199 ou lisez https://bit.ly/abc123 — équipe";
 
-async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> {
+async fn panel_lists_findings(browser: Engine, csp: CspMode) -> anyhow::Result<()> {
+    let engine = csp.content_script_engine(browser);
+    let screenshot = match browser {
+        Engine::Chromium => format!("checklist-signature-{engine}"),
+        Engine::Firefox => format!("firefox-checklist-signature-{engine}"),
+    };
     let fixtures = FixtureServer::start(csp).await?;
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    let browser = Browser::launch(LaunchOptions::engine(browser)).await?;
     browser
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
@@ -61,18 +69,24 @@ async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> 
         )
         .await?;
     assert_eq!(value, serde_json::json!(TYPED));
-    balise_e2e::screenshots::save(&browser, &format!("checklist-signature-{engine}")).await?;
+    balise_e2e::screenshots::save(&browser, &screenshot).await?;
     browser.close().await
 }
 
 #[tokio::test]
 async fn panel_lists_findings_with_wasm() -> anyhow::Result<()> {
-    panel_lists_findings(CspMode::None, "wasm").await
+    panel_lists_findings(Engine::Chromium, CspMode::None).await
 }
 
 #[tokio::test]
 async fn panel_lists_findings_under_a_strict_csp() -> anyhow::Result<()> {
-    panel_lists_findings(CspMode::Strict, "js").await
+    panel_lists_findings(Engine::Chromium, CspMode::Strict).await
+}
+
+/// Unlike Chromium, Firefox lets the content script compile WebAssembly on such a page.
+#[tokio::test]
+async fn panel_lists_findings_under_a_strict_csp_in_firefox() -> anyhow::Result<()> {
+    panel_lists_findings(Engine::Firefox, CspMode::Strict).await
 }
 
 /// Clicks the fixture's "Publier" and returns what the page published so far.
@@ -90,12 +104,25 @@ async fn publish(browser: &Browser) -> anyhow::Result<serde_json::Value> {
 #[tokio::test]
 async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overridden()
 -> anyhow::Result<()> {
+    strict_mode_holds_publication(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn strict_mode_holds_publication_until_the_checklist_is_satisfied_or_overridden_in_firefox()
+-> anyhow::Result<()> {
+    strict_mode_holds_publication(Engine::Firefox).await
+}
+
+/// Strict mode in `engine`: a click and the site's shortcut held, then released once with a
+/// written reason and once by a clean draft with every item ticked, each publication
+/// attested to the companion.
+async fn strict_mode_holds_publication(engine: Engine) -> anyhow::Result<()> {
     let data_dir = tempfile::tempdir()?;
     write_strict_test_policy(data_dir.path())?;
     let companion = CompanionProcess::start(data_dir.path())?;
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     let fixtures = FixtureServer::start(CspMode::None).await?;
-    let browser = Browser::launch(LaunchOptions::default()).await?;
+    let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     flows::save_options(
         &browser,
         &companion.base_url,

@@ -1,14 +1,18 @@
 //! The built Firefox extension in a real headless Firefox (ESR, through geckodriver, installed
 //! as a temporary add-on): its wasm content script runs on a page, and the checklist panel
 //! beside a compose box lists the findings of what is typed, on a plain `http:` fixture page
-//! (also under a CSP that forbids WebAssembly) and on social-network fixtures served over
-//! TLS under the sites' real host names.
+//! and on social-network fixtures served over TLS under the sites' real host names.
 //!
 //! Reports too: the options filled in, pairing from the companion's own page, a click on the
 //! report button, and what the real companion stored.
 //!
 //! WebDriver may not navigate to `moz-extension://` pages; the harness opens the options
 //! from Firefox's own window (`Browser::open_extension_page`).
+//!
+//! The suites that run in both browsers have their Firefox runs beside the Chromium ones
+//! (`…_in_firefox`): strict CSP and strict mode in `checklist.rs` and `compose_sites.rs`,
+//! attestations in `attestations.rs`, companion downtime and browser restart in
+//! `reporting.rs`.
 
 use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, Engine, LaunchOptions};
@@ -162,30 +166,6 @@ async fn firefox_panel_on_social_network_fixtures_under_their_real_host_names() 
         ensure!(text == TYPED, "{id}: the editor holds {text}");
         screenshots::save(&browser, &format!("firefox-checklist-{id}")).await?;
     }
-    browser.close().await
-}
-
-#[tokio::test]
-async fn firefox_panel_under_a_csp_that_forbids_webassembly() -> Result<()> {
-    let fixtures = FixtureServer::start(CspMode::Strict).await?;
-    let browser = Browser::launch(firefox()).await?;
-    browser
-        .goto(&fixtures.url("compose-signature.html"))
-        .await?;
-    let panel = flows::wait_for_panel(&browser).await?;
-    // Unlike Chromium, which applies the page's CSP to content scripts and so needs the
-    // pure-JS build there, Firefox lets content scripts compile WebAssembly on such a page.
-    assert_eq!(
-        root_attribute(&browser, "data-balise-engine").await?,
-        "wasm"
-    );
-    browser
-        .client()
-        .find(Locator::Css("form.compose-form textarea"))
-        .await?
-        .send_keys(TYPED)
-        .await?;
-    assert_phone_finding(&panel).await?;
     browser.close().await
 }
 

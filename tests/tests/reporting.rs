@@ -1,10 +1,12 @@
 //! "Report to the manager" end to end: the built extension in headless Chromium, the real
 //! companion binary, a click on the page's report button, and what the companion stored.
+//! The companion-downtime and browser-restart tests run in headless Firefox ESR too
+//! (`…_in_firefox`: one body, taking the browser).
 
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use balise_e2e::browser::{Browser, LaunchOptions};
+use balise_e2e::browser::{Browser, Engine, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
 use balise_e2e::flows;
@@ -163,8 +165,18 @@ async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> R
 
 #[tokio::test]
 async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back() -> Result<()> {
+    report_waits_while_the_companion_is_down(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back_in_firefox()
+-> Result<()> {
+    report_waits_while_the_companion_is_down(Engine::Firefox).await
+}
+
+async fn report_waits_while_the_companion_is_down(engine: Engine) -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let browser = paired_browser(&setup, LaunchOptions::engine(engine)).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
 
@@ -187,11 +199,21 @@ async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back(
 
 #[tokio::test]
 async fn a_report_waiting_when_the_browser_closes_is_delivered_after_it_reopens() -> Result<()> {
+    report_waits_while_the_browser_is_closed(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn a_report_waiting_when_the_browser_closes_is_delivered_after_it_reopens_in_firefox()
+-> Result<()> {
+    report_waits_while_the_browser_is_closed(Engine::Firefox).await
+}
+
+async fn report_waits_while_the_browser_is_closed(engine: Engine) -> Result<()> {
     let setup = setup().await?;
     let profile = tempfile::tempdir()?;
     let with_profile = || LaunchOptions {
         profile_dir: Some(profile.path().to_path_buf()),
-        ..LaunchOptions::default()
+        ..LaunchOptions::engine(engine)
     };
     let browser = paired_browser(&setup, with_profile()).await?;
     let page_url = setup.fixtures.url("report-target.html");
