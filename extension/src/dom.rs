@@ -1,7 +1,9 @@
-//! Small DOM-building helpers for the extension's pages and in-page elements.
+//! Small DOM helpers for the extension's pages and in-page elements: building elements,
+//! and queries that cross open shadow roots.
 
-use wasm_bindgen::JsValue;
-use web_sys::{Document, Element};
+use balise_core::placement::Rect;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Event, HtmlElement, Node};
 
 /// Creates a `tag` element, with `text` as its text content when given.
 pub fn element(document: &Document, tag: &str, text: Option<&str>) -> Result<Element, JsValue> {
@@ -20,4 +22,74 @@ pub fn append(parent: &Element, tag: &str, text: Option<&str>) -> Result<Element
     let child = element(&document, tag, text)?;
     parent.append_child(&child)?;
     Ok(child)
+}
+
+/// Every element under `root` (a document, a shadow root or an element) matching
+/// `selector`; none when the selector is invalid.
+pub fn query_all(root: &Node, selector: &str) -> Vec<Element> {
+    let list = if let Some(document) = root.dyn_ref::<Document>() {
+        document.query_selector_all(selector)
+    } else if let Some(shadow) = root.dyn_ref::<web_sys::ShadowRoot>() {
+        shadow.query_selector_all(selector)
+    } else if let Some(element) = root.dyn_ref::<Element>() {
+        element.query_selector_all(selector)
+    } else {
+        return Vec::new();
+    };
+    let Ok(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|index| list.item(index))
+        .filter_map(|node| node.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// The elements an event went through, innermost first, across open shadow roots.
+pub fn composed_elements(event: &Event) -> Vec<Element> {
+    event
+        .composed_path()
+        .iter()
+        .filter_map(|target| target.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// `node` and its ancestors, innermost first, stepping from shadow roots to their hosts.
+pub fn composed_ancestors(node: &Node) -> Vec<Node> {
+    let mut line = Vec::new();
+    let mut current = Some(node.clone());
+    while let Some(node) = current {
+        current = match node.parent_node() {
+            Some(parent) => Some(parent),
+            None => node
+                .dyn_ref::<web_sys::ShadowRoot>()
+                .map(|shadow| shadow.host().into()),
+        };
+        line.push(node);
+    }
+    line
+}
+
+/// What a control says: its `aria-label`, else its text.
+pub fn control_label(element: &Element) -> String {
+    if let Some(label) = element.get_attribute("aria-label")
+        && !label.trim().is_empty()
+    {
+        return label;
+    }
+    match element.dyn_ref::<HtmlElement>() {
+        Some(html) => html.inner_text(),
+        None => element.text_content().unwrap_or_default(),
+    }
+}
+
+/// An element's rectangle in viewport coordinates.
+pub fn viewport_rect(element: &Element) -> Rect {
+    let rect = element.get_bounding_client_rect();
+    Rect {
+        left: rect.left(),
+        top: rect.top(),
+        right: rect.right(),
+        bottom: rect.bottom(),
+    }
 }

@@ -6,8 +6,8 @@
   let glue;
   let engine = "wasm";
   try {
-    glue = await import(chrome.runtime.getURL("pkg/balise_extension.js"));
-    await glue.default({ module_or_path: chrome.runtime.getURL("pkg/balise_extension_bg.wasm") });
+    glue = await import(chrome.runtime.getURL("pkg/content/balise_extension.js"));
+    await glue.default({ module_or_path: chrome.runtime.getURL("pkg/content/balise_extension_bg.wasm") });
   } catch (error) {
     engine = "js";
     glue = await import(chrome.runtime.getURL("pkg-js/balise_extension.js"));

@@ -1,8 +1,8 @@
 // Balise service-worker loader: listeners are registered synchronously (so an event can
 // wake the worker) and forwarded to Rust once the wasm module is ready.
-import init, { handle_event, handle_message, start_service_worker } from "./pkg/balise_extension.js";
+import init, { handle_event, handle_message, start_service_worker } from "./pkg/worker/balise_extension.js";
 
-const ready = init({ module_or_path: new URL("./pkg/balise_extension_bg.wasm", import.meta.url) })
+const ready = init({ module_or_path: new URL("./pkg/worker/balise_extension_bg.wasm", import.meta.url) })
   .then(() => start_service_worker());
 
 const forward = (name, payload) => ready.then(() => handle_event(name, payload));

@@ -14,6 +14,8 @@
 //!   `package` (feature `package`): one report as a ZIP anyone can check with `sha256sum -c`.
 //! - [`shorteners`]: the built-in URL shortener list (vendored public data, CC-BY-SA-4.0).
 //! - [`sites`]: how to find compose boxes and publish controls on each social network.
+//! - [`compose`]: what the content script decides about a compose box without the page
+//!   (visible text, closest control, publish hold, repeated publish events).
 //! - [`text`], [`i18n`]: UTF-16 offsets, accent folding; French and English strings.
 //!
 //! The `toml` feature (on by default) reads policies from TOML; the extension turns it off
@@ -22,6 +24,7 @@
 pub mod analysis;
 pub mod checklist;
 pub mod companion_page;
+pub mod compose;
 pub mod digest;
 pub mod evidence;
 pub mod i18n;

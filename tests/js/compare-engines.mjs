@@ -9,8 +9,8 @@ const [dir, policyPath, draftsPath] = process.argv.slice(2);
 const policy = readFileSync(policyPath, "utf8");
 const drafts = JSON.parse(readFileSync(draftsPath, "utf8"));
 
-const wasmGlue = await import(pathToFileURL(join(dir, "pkg/balise_extension.js")));
-wasmGlue.initSync({ module: readFileSync(join(dir, "pkg/balise_extension_bg.wasm")) });
+const wasmGlue = await import(pathToFileURL(join(dir, "pkg/content/balise_extension.js")));
+wasmGlue.initSync({ module: readFileSync(join(dir, "pkg/content/balise_extension_bg.wasm")) });
 const jsGlue = await import(pathToFileURL(join(dir, "pkg-js/balise_extension.js")));
 
 drafts.forEach((text, index) => {

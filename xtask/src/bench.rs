@@ -45,11 +45,7 @@ pub fn bench(root: &Path) -> Result<()> {
             &mut shell::TestCount::default(),
         )?;
     }
-    println!(
-        "Shipped wasm: {} bytes, {} bytes gzipped ({:.1} KB)",
-        built.wasm_bytes,
-        built.wasm_gzip_bytes,
-        built.wasm_gzip_bytes as f64 / 1024.0
-    );
+    println!("Shipped wasm, one module per context:");
+    built.print_sizes();
     Ok(())
 }

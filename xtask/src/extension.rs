@@ -1,5 +1,6 @@
-//! Builds the extension: wasm release build, bindgen, wasm-opt, manifest and static shell,
-//! into `target/extension/{chromium,firefox}/`, plus a zip file for each.
+//! Builds the extension: one wasm module per context (content script, service worker,
+//! extension pages: the crate built once per cargo feature), bindgen, wasm-opt, manifest and
+//! static shell, into `target/extension/{chromium,firefox}/`, plus a zip file for each.
 
 use std::fs;
 use std::io::Write;
@@ -20,15 +21,43 @@ const WASM_PROFILE: &str = "wasm-release";
 const JS_FALLBACK_DIR: &str = "pkg-js";
 /// The note a stamp keeps when `wasm-opt` ran on the wasm it stands for.
 const OPTIMIZED: &str = "optimized";
+/// The extension's contexts: each is a cargo feature of the crate and a module of its own
+/// in `pkg/<context>/`, holding only that context's entry points.
+pub const CONTEXTS: [&str; 3] = ["content", "worker", "pages"];
+/// The context whose module also ships as pure JS (`pkg-js/`), for strict-CSP pages.
+const JS_FALLBACK_CONTEXT: &str = "content";
+
+/// One context's shipped module.
+#[derive(Debug)]
+pub struct ModuleSize {
+    pub context: &'static str,
+    pub wasm_bytes: u64,
+    pub wasm_gzip_bytes: u64,
+    pub js_glue_bytes: u64,
+}
 
 /// What a build produced, for the summary and for the callers (run, test, bench).
 #[derive(Debug)]
 pub struct BuildOutput {
     pub chromium_dir: PathBuf,
     pub firefox_dir: PathBuf,
-    pub wasm_bytes: u64,
-    pub wasm_gzip_bytes: u64,
-    pub js_glue_bytes: u64,
+    pub modules: Vec<ModuleSize>,
+}
+
+impl BuildOutput {
+    /// Prints each module's size, raw and gzipped.
+    pub fn print_sizes(&self) {
+        for module in &self.modules {
+            println!(
+                "  {:<8} wasm {:>7} bytes, {:>6} bytes gzipped ({:.1} KB); JS glue {} bytes",
+                module.context,
+                module.wasm_bytes,
+                module.wasm_gzip_bytes,
+                module.wasm_gzip_bytes as f64 / 1024.0,
+                module.js_glue_bytes
+            );
+        }
+    }
 }
 
 /// Version of the extension, the workspace's.
@@ -39,6 +68,63 @@ pub fn version() -> &'static str {
 /// Builds both extensions and prints where they are.
 pub fn build(root: &Path) -> Result<BuildOutput> {
     prerequisites::ensure_wasm_target()?;
+    let target_dir = shell::target_dir(root);
+    let work = target_dir.join("extension").join(".work");
+    let pkg = work.join("pkg");
+    fs::create_dir_all(&pkg)?;
+    let mut modules = Vec::new();
+    let mut all_optimized = true;
+    for context in CONTEXTS {
+        let (module, optimized) = build_module(root, &target_dir, &work, context)?;
+        all_optimized &= optimized;
+        modules.push(module);
+    }
+    let pkg_js = work.join(JS_FALLBACK_DIR);
+    js_fallback::build(
+        root,
+        CRATE,
+        JS_FALLBACK_CONTEXT,
+        WASM_NAME,
+        WASM_TARGET,
+        WASM_PROFILE,
+        &pkg_js,
+    )?;
+
+    let policy_json = default_policy_json()?;
+    let out_root = target_dir.join("extension");
+    for browser in Browser::ALL {
+        assemble(root, &pkg, &out_root, browser, &policy_json)?;
+    }
+
+    let output = BuildOutput {
+        chromium_dir: out_root.join(Browser::Chromium.dir_name()),
+        firefox_dir: out_root.join(Browser::Firefox.dir_name()),
+        modules,
+    };
+    println!(
+        "Extension built (v{}){}, one wasm module per context:",
+        version(),
+        if all_optimized {
+            " (wasm-opt -Oz)"
+        } else {
+            " (NOT optimized: wasm-opt missing)"
+        },
+    );
+    output.print_sizes();
+    println!("  Chromium: {}", output.chromium_dir.display());
+    println!("  Firefox:  {}", output.firefox_dir.display());
+    Ok(output)
+}
+
+/// Builds one context's module into `pkg/<context>/`: the crate with that context's
+/// feature only, then bindgen and wasm-opt unless the wasm is the one they last ran on.
+/// Returns its size and whether it is optimized.
+fn build_module(
+    root: &Path,
+    target_dir: &Path,
+    work: &Path,
+    context: &'static str,
+) -> Result<(ModuleSize, bool)> {
     shell::run(
         root,
         &shell::cargo(),
@@ -50,29 +136,36 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
             WASM_TARGET,
             "--profile",
             WASM_PROFILE,
+            "--no-default-features",
+            "--features",
+            context,
         ],
     )?;
-    let target_dir = shell::target_dir(root);
-    let raw_wasm = target_dir
+    // Each feature's build overwrites the same output file: keep this one's copy.
+    let built = target_dir
         .join(WASM_TARGET)
         .join(WASM_PROFILE)
         .join(format!("{WASM_NAME}.wasm"));
-    let work = target_dir.join("extension").join(".work");
-    let pkg = work.join("pkg");
+    let raw_dir = work.join("raw").join(context);
+    fs::create_dir_all(&raw_dir)?;
+    let raw_wasm = raw_dir.join(format!("{WASM_NAME}.wasm"));
+    fs::copy(&built, &raw_wasm).with_context(|| format!("copying {}", built.display()))?;
+    let pkg = work.join("pkg").join(context);
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let glue = pkg.join(format!("{WASM_NAME}.js"));
-    fs::create_dir_all(&work)?;
     // Bindgen and wasm-opt take most of a build: they run again only for another wasm.
-    let stamp = Stamp::new(work.join("pkg.stamp"), &raw_wasm)?;
+    let stamp = Stamp::new(work.join(format!("pkg-{context}.stamp")), &raw_wasm)?;
     let optimized = match stamp.fresh(&[&bindgen_wasm, &glue]) {
         Some(note) => {
-            println!("==> wasm-bindgen and wasm-opt: the wasm is unchanged, kept");
+            println!("==> wasm-bindgen and wasm-opt ({context}): the wasm is unchanged, kept");
             note == OPTIMIZED
         }
         None => {
             stamp.clear()?;
             recreate_dir(&pkg)?;
-            println!("==> wasm-bindgen (library, version-locked to the wasm-bindgen crate)");
+            println!(
+                "==> wasm-bindgen ({context}; library, version-locked to the wasm-bindgen crate)"
+            );
             wasm_bindgen_cli_support::Bindgen::new()
                 .input_path(&raw_wasm)
                 .web(true)
@@ -85,39 +178,14 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
             optimized
         }
     };
-    let pkg_js = work.join(JS_FALLBACK_DIR);
-    js_fallback::build(root, CRATE, WASM_NAME, WASM_TARGET, WASM_PROFILE, &pkg_js)?;
-
-    let policy_json = default_policy_json()?;
-    let out_root = target_dir.join("extension");
-    for browser in Browser::ALL {
-        assemble(root, &pkg, &out_root, browser, &policy_json)?;
-    }
-
     let wasm = fs::read(&bindgen_wasm).context("reading the optimized wasm")?;
-    let js_glue_bytes = fs::metadata(pkg.join(format!("{WASM_NAME}.js")))?.len();
-    let output = BuildOutput {
-        chromium_dir: out_root.join(Browser::Chromium.dir_name()),
-        firefox_dir: out_root.join(Browser::Firefox.dir_name()),
+    let module = ModuleSize {
+        context,
         wasm_bytes: wasm.len() as u64,
         wasm_gzip_bytes: gzip_len(&wasm)?,
-        js_glue_bytes,
+        js_glue_bytes: fs::metadata(&glue)?.len(),
     };
-    println!(
-        "Extension built (v{}): wasm {} bytes, {} bytes gzipped{}; JS glue {} bytes",
-        version(),
-        output.wasm_bytes,
-        output.wasm_gzip_bytes,
-        if optimized {
-            " (wasm-opt -Oz)"
-        } else {
-            " (NOT optimized: wasm-opt missing)"
-        },
-        output.js_glue_bytes
-    );
-    println!("  Chromium: {}", output.chromium_dir.display());
-    println!("  Firefox:  {}", output.firefox_dir.display());
-    Ok(output)
+    Ok((module, optimized))
 }
 
 fn recreate_dir(dir: &Path) -> Result<()> {

@@ -30,10 +30,12 @@ const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-sign-ext",
 ];
 
-/// Builds the JS copy into `out_dir` (`<name>.js`, `<name>_bg.js`, `<name>_bg.wasm.js`).
+/// Builds the JS copy of the crate with only `feature` (the content script's context) into
+/// `out_dir` (`<name>.js`, `<name>_bg.js`, `<name>_bg.wasm.js`).
 pub fn build(
     root: &Path,
     crate_name: &str,
+    feature: &str,
     wasm_name: &str,
     wasm_target: &str,
     profile: &str,
@@ -58,6 +60,9 @@ pub fn build(
             wasm_target,
             "--profile",
             profile,
+            "--no-default-features",
+            "--features",
+            feature,
         ])
         .arg("--target-dir")
         .arg(&target_dir)

@@ -79,7 +79,7 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
             "all_frames": true
         }],
         "web_accessible_resources": [{
-            "resources": ["pkg/*", "pkg-js/*", "default-policy.json"],
+            "resources": ["pkg/content/*", "pkg-js/*", "default-policy.json"],
             "matches": ["http://*/*", "https://*/*"]
         }],
         "content_security_policy": {

@@ -1,6 +1,10 @@
 //! The content script: marks the page, shows the one-click "report to the manager" button
 //! (or, on the companion's pairing page, the "pair this browser" button).
 
+pub(crate) mod compose;
+pub(crate) mod pairing_page;
+pub(crate) mod panel;
+
 use balise_core::i18n::Lang;
 use balise_core::report::{ReportCategory, Viewport};
 use wasm_bindgen::JsCast;
@@ -8,15 +12,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
-use crate::compose;
 use crate::dom::element;
 use crate::messages::{PageSnapshot, Reply, Request, TabMessage};
-use crate::outbox::FlushOutcome;
-use crate::pairing_page;
 use crate::policy_store;
-use crate::reporting::ReportReceipt;
 use crate::settings;
 use crate::ui_text::{self as t};
+use crate::worker::outbox::FlushOutcome;
+use crate::worker::reporting::ReportReceipt;
 
 /// Attribute set on the page's root element once the content script has started.
 const READY_ATTRIBUTE: &str = "data-balise";

@@ -1,0 +1,309 @@
+//! One attached compose box: its panel, its listeners and observers, the draft's text and
+//! analysis, the items the person confirmed, the override reason, and the keystroke samples.
+
+use std::cell::{Cell, RefCell};
+
+use balise_core::analysis::{Analysis, Draft, DraftLink};
+use balise_core::checklist;
+use balise_core::compose::{KeystrokeSamples, LastPublication, visible_text};
+use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{
+    Element, HtmlElement, HtmlTextAreaElement, MutationObserver, MutationObserverInit,
+    ResizeObserver,
+};
+
+use super::{Watcher, now, watcher};
+use crate::content::panel::Panel;
+use crate::dom::query_all;
+use crate::ui_text as t;
+
+/// One attached compose box and its panel.
+pub(super) struct ComposeBox {
+    pub(super) id: u32,
+    pub(super) element: HtmlElement,
+    pub(super) panel: Panel,
+    /// The box's publish control, looked for again when it is missing.
+    pub(super) control: RefCell<Option<Element>>,
+    /// When the control was last looked for (`performance.now()`).
+    pub(super) control_searched_at: Cell<f64>,
+    /// Manual items the person ticked, and warnings acknowledged.
+    pub(super) confirmed: RefCell<Vec<String>>,
+    pub(super) analysis: RefCell<Option<Analysis>>,
+    pub(super) text: RefCell<String>,
+    /// Why the person publishes anyway, once accepted.
+    pub(super) override_reason: RefCell<Option<String>>,
+    /// The time of the keystroke not yet reflected in the panel.
+    pub(super) keystroke_at: Cell<Option<f64>>,
+    pub(super) update_scheduled: Cell<bool>,
+    pub(super) samples: RefCell<KeystrokeSamples>,
+    pub(super) held: Cell<u32>,
+    pub(super) attestations: Cell<u32>,
+    /// SHA-256 and time of the last recorded publication.
+    pub(super) last_publication: RefCell<LastPublication>,
+    pub(super) listeners: RefCell<Vec<EventListener>>,
+    pub(super) text_observer: MutationObserver,
+    pub(super) _text_callback: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
+    pub(super) resize_observer: ResizeObserver,
+    pub(super) _resize_callback: Closure<dyn FnMut(js_sys::Array, ResizeObserver)>,
+}
+
+impl ComposeBox {
+    pub(super) fn new(id: u32, element: HtmlElement, panel: Panel) -> Result<ComposeBox, JsValue> {
+        let text_callback =
+            Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(move |_, _| {
+                request_update(id)
+            });
+        let text_observer = MutationObserver::new(text_callback.as_ref().unchecked_ref())?;
+        let init = MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_character_data(true);
+        text_observer.observe_with_options(&element, &init)?;
+        let resize_callback =
+            Closure::<dyn FnMut(js_sys::Array, ResizeObserver)>::new(move |_, _| {
+                if let Some(watcher) = watcher() {
+                    watcher.schedule_place();
+                }
+            });
+        let resize_observer = ResizeObserver::new(resize_callback.as_ref().unchecked_ref())?;
+        resize_observer.observe(&element);
+
+        let passive_capture = EventListenerOptions {
+            phase: EventListenerPhase::Capture,
+            passive: true,
+        };
+        let mut listeners = vec![
+            // The clock starts when the page receives the key (not at the event's own
+            // `timeStamp`, which for automated input is when the driver queued it).
+            EventListener::new_with_options(&element, "keydown", passive_capture, move |_| {
+                if let Some(compose_box) = watcher().and_then(|watcher| watcher.find_box(id))
+                    && compose_box.keystroke_at.get().is_none()
+                {
+                    compose_box.keystroke_at.set(Some(now()));
+                }
+            }),
+            EventListener::new(&element, "input", move |_| request_update(id)),
+            EventListener::new(&element, "focus", move |_| {
+                if let Some(watcher) = watcher()
+                    && watcher.active.get() != id
+                {
+                    watcher.activate(id);
+                }
+            }),
+        ];
+        listeners.push(EventListener::new(
+            panel.toggle_button(),
+            "click",
+            move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
+                let Some(watcher) = watcher() else {
+                    return;
+                };
+                if watcher.active.get() != id {
+                    watcher.activate(id);
+                } else if let Some(compose_box) = watcher.find_box(id) {
+                    let collapsed = !compose_box.panel.is_collapsed();
+                    let _ = compose_box.panel.set_collapsed(collapsed);
+                    watcher.schedule_place();
+                }
+            },
+        ));
+        listeners.push(EventListener::new(
+            panel.section(),
+            "change",
+            move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
+                let Some(input) = event
+                    .target()
+                    .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+                else {
+                    return;
+                };
+                let Some(item_id) = input.get_attribute("data-confirm") else {
+                    return;
+                };
+                if let Some(watcher) = watcher()
+                    && let Some(compose_box) = watcher.find_box(id)
+                {
+                    {
+                        let mut confirmed = compose_box.confirmed.borrow_mut();
+                        confirmed.retain(|known| *known != item_id);
+                        if input.checked() {
+                            confirmed.push(item_id);
+                        }
+                    }
+                    let _ = compose_box.update(&watcher, true);
+                }
+            },
+        ));
+        listeners.push(EventListener::new(
+            panel.override_button(),
+            "click",
+            move |event| {
+                if !event.is_trusted() {
+                    return;
+                }
+                if let Some(watcher) = watcher()
+                    && let Some(compose_box) = watcher.find_box(id)
+                {
+                    let reason = compose_box.panel.override_reason();
+                    if reason.trim().is_empty() {
+                        compose_box
+                            .panel
+                            .set_status(t::OVERRIDE_NEEDS_REASON.get(watcher.lang));
+                        return;
+                    }
+                    *compose_box.override_reason.borrow_mut() = Some(reason);
+                    let _ = compose_box.panel.show_hold(None);
+                    compose_box
+                        .panel
+                        .set_status(t::OVERRIDE_ACCEPTED.get(watcher.lang));
+                }
+            },
+        ));
+        // A click a script made on a checkbox still toggles it and fires a trusted
+        // `change`: cancel any untrusted click inside the panel before it acts.
+        listeners.push(EventListener::new_with_options(
+            panel.section(),
+            "click",
+            EventListenerOptions {
+                phase: EventListenerPhase::Capture,
+                passive: false,
+            },
+            |event| {
+                if !event.is_trusted() {
+                    event.prevent_default();
+                    event.stop_immediate_propagation();
+                }
+            },
+        ));
+        // Keep the page's "click outside" handlers (which close dialogs) from seeing
+        // clicks and keys inside the panel.
+        for name in [
+            "mousedown",
+            "pointerdown",
+            "mouseup",
+            "pointerup",
+            "click",
+            "keydown",
+            "keyup",
+            "focusin",
+        ] {
+            listeners.push(EventListener::new(panel.host(), name, |event| {
+                event.stop_propagation();
+            }));
+        }
+        Ok(ComposeBox {
+            id,
+            element,
+            panel,
+            control: RefCell::new(None),
+            control_searched_at: Cell::new(f64::NEG_INFINITY),
+            confirmed: RefCell::new(Vec::new()),
+            analysis: RefCell::new(None),
+            text: RefCell::new(String::new()),
+            override_reason: RefCell::new(None),
+            keystroke_at: Cell::new(None),
+            update_scheduled: Cell::new(false),
+            samples: RefCell::new(KeystrokeSamples::default()),
+            held: Cell::new(0),
+            attestations: Cell::new(0),
+            last_publication: RefCell::new(LastPublication::default()),
+            listeners: RefCell::new(listeners),
+            text_observer,
+            _text_callback: text_callback,
+            resize_observer,
+            _resize_callback: resize_callback,
+        })
+    }
+
+    /// Reads the draft and, when it changed (or `force`), checks it and redraws the panel.
+    pub(super) fn update(&self, watcher: &Watcher, force: bool) -> Result<(), JsValue> {
+        let text = read_text(&self.element);
+        if !force && *self.text.borrow() == text && self.analysis.borrow().is_some() {
+            self.keystroke_at.set(None);
+            return Ok(());
+        }
+        let draft = Draft {
+            links: read_links(&self.element),
+            text,
+        };
+        let mut analysis = watcher.analyzer.analyze(&draft);
+        analysis.confirm(&self.confirmed.borrow());
+        let view = checklist::view(watcher.policy, &analysis, watcher.lang);
+        self.panel.render(&view)?;
+        *self.analysis.borrow_mut() = Some(analysis);
+        *self.text.borrow_mut() = draft.text;
+        if let Some(started) = self.keystroke_at.take() {
+            self.samples.borrow_mut().push(now() - started);
+        }
+        Ok(())
+    }
+
+    pub(super) fn write_samples(&self) {
+        let samples = self.samples.borrow().to_attribute();
+        let _ = self
+            .panel
+            .host()
+            .set_attribute("data-keystroke-samples", &samples);
+    }
+
+    pub(super) fn detach(&self) {
+        self.text_observer.disconnect();
+        self.resize_observer.disconnect();
+        self.listeners.borrow_mut().clear();
+        self.panel.remove();
+    }
+}
+
+/// Checks box `id` again once the current task's changes are done (one check per burst of
+/// mutations and input events).
+pub(super) fn request_update(id: u32) {
+    let Some(compose_box) = watcher().and_then(|watcher| watcher.find_box(id)) else {
+        return;
+    };
+    if compose_box.update_scheduled.replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        compose_box.update_scheduled.set(false);
+        if let Some(watcher) = watcher() {
+            let _ = compose_box.update(&watcher, false);
+        }
+    });
+}
+
+/// The draft's text as the person sees it: `value` or `innerText`, without the invisible
+/// characters editors insert.
+fn read_text(element: &HtmlElement) -> String {
+    let raw = match element.dyn_ref::<HtmlTextAreaElement>() {
+        Some(textarea) => textarea.value(),
+        None => element.inner_text(),
+    };
+    visible_text(raw)
+}
+
+/// Links a rich editor carries (their target may differ from their text).
+fn read_links(element: &HtmlElement) -> Vec<DraftLink> {
+    if element.dyn_ref::<HtmlTextAreaElement>().is_some() {
+        return Vec::new();
+    }
+    query_all(element.as_ref(), "a[href]")
+        .into_iter()
+        .take(200)
+        .filter_map(|anchor| {
+            let href = anchor.get_attribute("href")?;
+            Some(DraftLink {
+                href,
+                text: anchor.text_content().unwrap_or_default(),
+                span: None,
+            })
+        })
+        .collect()
+}
