@@ -20,6 +20,7 @@ mod popup;
 mod reporting;
 mod service_worker;
 mod settings;
+mod site_scripts;
 mod ui_text;
 
 use wasm_bindgen::prelude::*;
