@@ -190,3 +190,31 @@ pub async fn popup(browser: &Browser) -> Result<Target> {
     )
     .await
 }
+
+/// Clicks the element matching `selector` in `target` (a page, such as the popup) with the
+/// mouse, through the DevTools protocol: a trusted click, as the person's.
+pub async fn click(target: &Target, selector: &str) -> Result<()> {
+    let center = evaluate(
+        target,
+        &format!(
+            "(() => {{ const element = document.querySelector({selector});
+                if (!element) return null;
+                const box = element.getBoundingClientRect();
+                return [box.x + box.width / 2, box.y + box.height / 2]; }})()",
+            selector = json!(selector)
+        ),
+    )
+    .await?;
+    let (Some(x), Some(y)) = (center[0].as_f64(), center[1].as_f64()) else {
+        bail!("no {selector} to click in {}", target.url);
+    };
+    for kind in ["mousePressed", "mouseReleased"] {
+        call(
+            target,
+            "Input.dispatchMouseEvent",
+            json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+        )
+        .await?;
+    }
+    Ok(())
+}

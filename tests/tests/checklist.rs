@@ -23,9 +23,8 @@ async fn panel_lists_findings(csp: CspMode, engine: &str) -> anyhow::Result<()> 
     browser
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
-    browser
-        .wait_for_attribute("html", "data-balise-engine", engine)
-        .await?;
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["engine"], engine);
     let host = flows::wait_for_panel(&browser).await?;
     let textarea = browser
         .client()

@@ -141,9 +141,8 @@ impl Run<'_> {
             CspMode::None => "wasm",
             CspMode::Strict => "js",
         };
-        browser
-            .wait_for_attribute("html", "data-balise-engine", engine)
-            .await?;
+        let state = browser.wait_for_content_state().await?;
+        assert_eq!(state["engine"], engine, "{}", fixture.id);
         if let Some(opener) = fixture.open_selector {
             find(
                 client,
