@@ -5,23 +5,15 @@
 //! the browser's APIs and DOM.
 
 mod browser;
-mod companion_client;
-mod compose;
 mod content;
 mod dom;
 mod idb;
 mod messages;
-mod options;
-mod outbox;
-mod pairing_page;
-mod panel;
+mod pages;
 mod policy_store;
-mod popup;
-mod reporting;
-mod service_worker;
 mod settings;
-mod site_scripts;
 mod ui_text;
+mod worker;
 
 use wasm_bindgen::prelude::*;
 
@@ -45,27 +37,27 @@ pub fn handle_tab_message(message: JsValue) -> js_sys::Promise {
 /// Starts the service worker (Chromium) or background script (Firefox).
 #[wasm_bindgen]
 pub fn start_service_worker() {
-    service_worker::start();
+    worker::start();
 }
 
 /// Answers one runtime message sent to the service worker; resolves to the reply.
 #[wasm_bindgen]
 pub fn handle_message(message: JsValue, sender: JsValue) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(service_worker::handle_message(message, sender))
+    wasm_bindgen_futures::future_to_promise(worker::handle_message(message, sender))
 }
 
 /// Handles a browser event (`installed` with the browser's details, `startup`, `alarm`,
 /// `context-menu`) in the service worker.
 #[wasm_bindgen]
 pub fn handle_event(name: String, payload: JsValue) -> js_sys::Promise {
-    wasm_bindgen_futures::future_to_promise(service_worker::handle_event(name, payload))
+    wasm_bindgen_futures::future_to_promise(worker::handle_event(name, payload))
 }
 
 /// Renders the options page into its `#app` element.
 #[wasm_bindgen]
 pub fn start_options_page() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
-        options::start(options::Page::Options).await?;
+        pages::options::start(pages::options::Page::Options).await?;
         Ok(JsValue::UNDEFINED)
     })
 }
@@ -75,7 +67,7 @@ pub fn start_options_page() -> js_sys::Promise {
 #[wasm_bindgen]
 pub fn start_welcome_page() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
-        options::start(options::Page::Welcome).await?;
+        pages::options::start(pages::options::Page::Welcome).await?;
         Ok(JsValue::UNDEFINED)
     })
 }
@@ -84,7 +76,7 @@ pub fn start_welcome_page() -> js_sys::Promise {
 #[wasm_bindgen]
 pub fn start_popup() -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async {
-        popup::start().await?;
+        pages::popup::start().await?;
         Ok(JsValue::UNDEFINED)
     })
 }

@@ -4,9 +4,9 @@ use balise_core::policy::Policy;
 use balise_core::report::{AttestationV1, ReportCategory, Viewport};
 use serde::{Deserialize, Serialize};
 
-use crate::outbox::{FlushOutcome, OutboxItem};
-use crate::reporting::ReportReceipt;
 use crate::settings::{CompanionChange, RecentReport};
+use crate::worker::outbox::{FlushOutcome, OutboxItem};
+use crate::worker::reporting::ReportReceipt;
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]

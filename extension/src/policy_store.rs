@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
-use crate::companion_client;
 use crate::settings;
+use crate::worker::companion_client;
 
 /// Packaged copy of the default policy, written by the build from `balise-core`.
 const DEFAULT_POLICY_PATH: &str = "default-policy.json";

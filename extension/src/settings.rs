@@ -178,8 +178,10 @@ struct PairingRecord {
 /// extension pages only (a content script would open the page's database). A pairing kept
 /// by an earlier version in `chrome.storage.local` moves to the database here.
 pub async fn pairing() -> Option<Pairing> {
-    let db = crate::outbox::database().await.ok()?;
-    if let Ok(Some(value)) = db.get(crate::outbox::PAIRING_STORE, PAIRING_RECORD).await
+    let db = crate::worker::outbox::database().await.ok()?;
+    if let Ok(Some(value)) = db
+        .get(crate::worker::outbox::PAIRING_STORE, PAIRING_RECORD)
+        .await
         && let Ok(record) = serde_wasm_bindgen::from_value::<PairingRecord>(value)
     {
         return Some(Pairing {
@@ -218,9 +220,9 @@ async fn save_pairing_record(pairing: &Pairing) -> Result<(), JsValue> {
         token: pairing.token.clone(),
     };
     let value = serde_wasm_bindgen::to_value(&record)?;
-    crate::outbox::database()
+    crate::worker::outbox::database()
         .await?
-        .put(crate::outbox::PAIRING_STORE, &value)
+        .put(crate::worker::outbox::PAIRING_STORE, &value)
         .await
 }
 
@@ -234,9 +236,9 @@ pub async fn save_pairing(pairing: &Pairing) -> Result<(), JsValue> {
 
 /// Forgets the pairing (the companion no longer accepts its token).
 pub async fn forget_pairing() -> Result<(), JsValue> {
-    crate::outbox::database()
+    crate::worker::outbox::database()
         .await?
-        .delete(crate::outbox::PAIRING_STORE, PAIRING_RECORD)
+        .delete(crate::worker::outbox::PAIRING_STORE, PAIRING_RECORD)
         .await?;
     browser::storage_remove(LEGACY_PAIRING_KEY).await?;
     browser::storage_remove(PAIRED_WITH_KEY).await

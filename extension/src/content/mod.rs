@@ -4,6 +4,10 @@
 //! root element: how it runs and how long it took to start are answered to the extension
 //! (`TabMessage::DescribeContent`), never shown to the page.
 
+pub(crate) mod compose;
+pub(crate) mod pairing_page;
+pub(crate) mod panel;
+
 use balise_core::i18n::Lang;
 use balise_core::report::{ReportCategory, Viewport};
 use wasm_bindgen::JsCast;
@@ -11,15 +15,13 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
-use crate::compose;
 use crate::dom::element;
 use crate::messages::{PageSnapshot, Reply, Request, TabMessage};
-use crate::outbox::FlushOutcome;
-use crate::pairing_page;
 use crate::policy_store;
-use crate::reporting::ReportReceipt;
 use crate::settings;
 use crate::ui_text::{self as t};
+use crate::worker::outbox::FlushOutcome;
+use crate::worker::reporting::ReportReceipt;
 
 thread_local! {
     /// How this content script runs and how long it took to start, for the extension.

@@ -25,8 +25,8 @@ use web_sys::{
 };
 
 use crate::browser;
+use crate::content::panel::{PANEL_TAG, Panel};
 use crate::messages::{Reply, Request};
-use crate::panel::{PANEL_TAG, Panel};
 use crate::ui_text as t;
 
 /// Keystroke-to-panel samples kept per box for the benchmark.

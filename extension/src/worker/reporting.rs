@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::browser::{self, error_text};
 use crate::messages::{PageSnapshot, TabMessage};
-use crate::outbox::{self, EntryState, OutboxEntry};
 use crate::settings;
+use crate::worker::outbox::{self, EntryState, OutboxEntry};
 
 /// The tab being reported, as the browser describes it.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,5 +1,10 @@
 //! The service worker: owns the policy, the outbox and the pairing; answers the other parts.
 
+pub(crate) mod companion_client;
+pub(crate) mod outbox;
+pub(crate) mod reporting;
+pub(crate) mod site_scripts;
+
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -8,13 +13,11 @@ use balise_core::report::ReportAnnotation;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
-use crate::companion_client::{self, PairingStatus};
 use crate::messages::{Reply, Request, Senders, TabMessage};
-use crate::outbox;
 use crate::policy_store;
-use crate::reporting::{self, PageContext, TabInfo};
 use crate::settings::{self, Pairing};
-use crate::site_scripts;
+use companion_client::PairingStatus;
+use reporting::{PageContext, TabInfo};
 
 /// Alarm that retries delivery while something waits.
 const RETRY_ALARM: &str = "balise-retry";

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
-use crate::companion_client::{self, DeliveryFailure};
 use crate::idb::Database;
 use crate::settings;
+use crate::worker::companion_client::{self, DeliveryFailure};
 
 const DB_NAME: &str = "balise";
 /// Version 1 had the `outbox` store only; version 2 adds `attestations`; version 3 adds

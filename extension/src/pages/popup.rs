@@ -12,9 +12,9 @@ use web_sys::{Document, Element};
 use crate::browser;
 use crate::dom::{self, element};
 use crate::messages::{Reply, Request};
-use crate::outbox::{EntryState, FlushOutcome, OutboxItem};
 use crate::settings::{self, RecentReport};
 use crate::ui_text::{self as t};
+use crate::worker::outbox::{EntryState, FlushOutcome, OutboxItem};
 
 /// Reports the active tab, then renders the confirmation and the outbox.
 pub async fn start() -> Result<(), JsValue> {
