@@ -407,11 +407,11 @@ pub async fn unregister_content_scripts(ids: &[&str]) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Runs the extension's script `file` in every frame of tab `tab_id`.
+/// Runs the extension's script `file` in the top frame of tab `tab_id` (never in its
+/// subframes, which may belong to other sites).
 pub async fn execute_script_file(tab_id: i32, file: &str) -> Result<(), JsValue> {
     let target = js_sys::Object::new();
     js_sys::Reflect::set(&target, &JsValue::from_str("tabId"), &JsValue::from(tab_id))?;
-    js_sys::Reflect::set(&target, &JsValue::from_str("allFrames"), &JsValue::TRUE)?;
     let injection = js_sys::Object::new();
     js_sys::Reflect::set(&injection, &JsValue::from_str("target"), &target)?;
     let files: js_sys::Array = std::iter::once(JsValue::from_str(file)).collect();
