@@ -5,7 +5,7 @@ use anyhow::{Result, ensure};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::flows;
 use fantoccini::Locator;
 
 #[tokio::test]

@@ -78,7 +78,7 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
         "permissions": ["storage", "alarms", "contextMenus", "activeTab", "scripting"],
         "host_permissions": ["<all_urls>"],
         "content_scripts": content_scripts(),
-        "web_accessible_resources": [web_accessible_resources(browser)],
+        "web_accessible_resources": web_accessible_resources(browser),
         "content_security_policy": {
             "extension_pages": "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"
         }
@@ -165,22 +165,33 @@ fn content_scripts() -> Value {
 }
 
 /// What pages may load from the extension: the content script's modules and the default
-/// policy, which the content script imports and fetches in the page's name. Chromium serves
-/// them only under the session's dynamic id (`use_dynamic_url`), so no page can probe a
-/// fixed `chrome-extension://<id>/…` address; Firefox's `moz-extension://` origin is a
-/// random UUID per install already. The matches stay every http(s) page because enabled
-/// sites are added at run time and the manifest cannot follow them.
-fn web_accessible_resources(browser: Browser) -> Value {
-    let mut entry = json!({
-        "resources": ["pkg/*", "pkg-js/*", "default-policy.json"],
-        "matches": ["http://*/*", "https://*/*"]
-    });
-    if browser == Browser::Chromium
-        && let Value::Object(fields) = &mut entry
-    {
-        fields.insert("use_dynamic_url".to_owned(), json!(true));
+/// policy, which the content script imports and fetches in the page's name. In Chromium
+/// the wasm build (`pkg/`) is served only under the session's dynamic id
+/// (`use_dynamic_url`), so no page can probe it at a fixed `chrome-extension://<id>/…`
+/// address. The pure-JS build (`pkg-js/`) and the default policy cannot be: a page whose
+/// CSP forbids WebAssembly also blocks the content script's imports from the dynamic
+/// origin (seen in Chromium 156), and that build exists for exactly those pages. Firefox's
+/// `moz-extension://` origin is a random UUID per install already. The matches stay every
+/// http(s) page because enabled sites are added at run time and the manifest cannot follow
+/// them.
+fn web_accessible_resources(browser: Browser) -> Vec<Value> {
+    match browser {
+        Browser::Chromium => vec![
+            json!({
+                "resources": ["pkg/*"],
+                "matches": ["http://*/*", "https://*/*"],
+                "use_dynamic_url": true
+            }),
+            json!({
+                "resources": ["pkg-js/*", "default-policy.json"],
+                "matches": ["http://*/*", "https://*/*"]
+            }),
+        ],
+        Browser::Firefox => vec![json!({
+            "resources": ["pkg/*", "pkg-js/*", "default-policy.json"],
+            "matches": ["http://*/*", "https://*/*"]
+        })],
     }
-    entry
 }
 
 /// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for
