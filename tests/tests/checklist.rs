@@ -291,6 +291,7 @@ async fn publications_on_a_plain_http_page_are_recorded() -> anyhow::Result<()> 
         ..LaunchOptions::default()
     })
     .await?;
+    flows::save_extra_sites(&browser, &["forum-syndical.test"]).await?;
     let url = fixtures
         .url("compose-signature.html")
         .replace("127.0.0.1", "forum-syndical.test");
