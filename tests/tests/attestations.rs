@@ -54,8 +54,7 @@ async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
                (reply) => reply === undefined ? null : reply,
                (error) => ({{ type: 'send-failed', message: String(error) }}))"
         );
-        return balise_e2e::devtools::evaluate_in_content_script(browser, &page, &expression)
-            .await;
+        return balise_e2e::devtools::evaluate_in_content_script(browser, &page, &expression).await;
     }
     let script = "const done = arguments[arguments.length - 1];
         chrome.runtime.sendMessage(arguments[0]).then(

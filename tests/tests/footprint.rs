@@ -62,7 +62,10 @@ async fn traces_seen_by_the_page(browser: &Browser) -> Result<Vec<String>> {
         .client()
         .execute_async(script, vec![json!(CHROMIUM_EXTENSION_ID)])
         .await?;
-    ensure!(answer["frames"] == json!(3), "the page has its 3 frames: {answer}");
+    ensure!(
+        answer["frames"] == json!(3),
+        "the page has its 3 frames: {answer}"
+    );
     Ok(answer["traces"]
         .as_array()
         .context("no traces list")?
@@ -115,8 +118,13 @@ async fn a_plain_page_and_its_frames_see_nothing_and_the_toolbar_still_reports_i
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     let browser = Browser::launch(no_enabled_site()).await?;
     // Pairing goes through the companion's /pair page, which keeps its content script.
-    flows::save_options(&browser, &companion.base_url, "Camille Tremblay", "camille@example.org")
-        .await?;
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Camille Tremblay",
+        "camille@example.org",
+    )
+    .await?;
     flows::pair(&browser, &companion).await?;
 
     let page_url = fixtures.url("plain-frames.html");
@@ -136,7 +144,11 @@ async fn a_plain_page_and_its_frames_see_nothing_and_the_toolbar_still_reports_i
     assert_eq!(browser.content_state().await?, None);
     let traces = traces_seen_by_the_page(&browser).await?;
     assert!(traces.is_empty(), "the page sees Balise: {traces:?}");
-    assert_eq!(badge_of(&browser, &page_url).await?, "", "no look-alike mark");
+    assert_eq!(
+        badge_of(&browser, &page_url).await?,
+        "",
+        "no look-alike mark"
+    );
 
     // The toolbar button reports the page all the same (captureVisibleTab with activeTab).
     devtools::press_toolbar_button(&browser).await?;
@@ -165,15 +177,26 @@ async fn a_plain_page_and_its_frames_see_nothing_and_the_toolbar_still_reports_i
     assert_eq!(stored["report"]["pageUrl"], page_url.as_str(), "{stored}");
     // Still nothing in the page after the report.
     let traces = traces_seen_by_the_page(&browser).await?;
-    assert!(traces.is_empty(), "after the report, the page sees Balise: {traces:?}");
+    assert!(
+        traces.is_empty(),
+        "after the report, the page sees Balise: {traces:?}"
+    );
     browser.close().await
 }
 
 /// Opens the popup over the marked look-alike at `url`, checks that it asks first and
 /// reported nothing, says yes with a trusted click, and waits for the panel in the page.
 async fn confirm_in_the_popup_and_see_the_panel(browser: &Browser, url: &str) -> Result<()> {
-    assert_eq!(balise_elements(browser).await?, 0, "nothing in the page before");
-    assert_eq!(browser.content_state().await?, None, "no content script before");
+    assert_eq!(
+        balise_elements(browser).await?,
+        0,
+        "nothing in the page before"
+    );
+    assert_eq!(
+        browser.content_state().await?,
+        None,
+        "no content script before"
+    );
     devtools::press_toolbar_button(browser).await?;
     let popup = devtools::popup(browser).await?;
     let asked = eventually(WAIT, "the popup's question", || async {
@@ -195,16 +218,20 @@ async fn confirm_in_the_popup_and_see_the_panel(browser: &Browser, url: &str) ->
         "{question}"
     );
     assert!(question.contains("127.0.0.1"), "{question}");
-    assert_eq!(asked[2], "not-reported", "opening the popup reported nothing");
+    assert_eq!(
+        asked[2], "not-reported",
+        "opening the popup reported nothing"
+    );
 
     devtools::click(&popup, "#lookalike-yes").await?;
     let answered = eventually(WAIT, "the popup to enable the site", || async {
-        let state = devtools::evaluate(
-            &popup,
-            "document.getElementById('lookalike').dataset.state",
-        )
-        .await?;
-        Ok(state.as_str().filter(|state| *state != "asked").map(str::to_owned))
+        let state =
+            devtools::evaluate(&popup, "document.getElementById('lookalike').dataset.state")
+                .await?;
+        Ok(state
+            .as_str()
+            .filter(|state| *state != "asked")
+            .map(str::to_owned))
     })
     .await?;
     assert_eq!(answered, "enabled");
@@ -231,7 +258,10 @@ async fn a_mastodon_lookalike_shows_nothing_until_the_person_says_yes() -> Resul
     browser.open_extension_page("options.html").await?;
     let sites = eventually(WAIT, "the options' enabled sites", || async {
         let value = browser
-            .eval("return document.getElementById('extra-sites')?.value ?? null", vec![])
+            .eval(
+                "return document.getElementById('extra-sites')?.value ?? null",
+                vec![],
+            )
             .await?;
         Ok(value.as_str().filter(|v| !v.is_empty()).map(str::to_owned))
     })
@@ -247,7 +277,9 @@ async fn a_lookalike_built_late_is_marked_too() -> Result<()> {
     let url = fixtures.url("lookalike-late.html");
     browser.goto(&url).await?;
     eventually(WAIT, "the page to build its form", || async {
-        let built = browser.eval("return window.builtAt ?? null", vec![]).await?;
+        let built = browser
+            .eval("return window.builtAt ?? null", vec![])
+            .await?;
         Ok((!built.is_null()).then_some(()))
     })
     .await?;
@@ -257,8 +289,7 @@ async fn a_lookalike_built_late_is_marked_too() -> Result<()> {
 }
 
 #[tokio::test]
-async fn an_enabled_site_gets_the_content_script_until_it_is_removed()
--> Result<()> {
+async fn an_enabled_site_gets_the_content_script_until_it_is_removed() -> Result<()> {
     let fixtures = FixtureServer::start(CspMode::None).await?;
     // The harness enables the fixture host: the content script runs there (registered).
     let browser = Browser::launch(LaunchOptions::default()).await?;
