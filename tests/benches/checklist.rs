@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::flows;
 use fantoccini::Locator;
 
 /// Characters typed one key at a time after the draft is in place.
