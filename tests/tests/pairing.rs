@@ -194,6 +194,21 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
         .await?;
     assert!(rows.is_empty(), "no request reached the other companion");
 
+    // The popup says that a change waits, with a button to the options.
+    browser.open_extension_page("popup.html").await?;
+    let waiting = balise_e2e::eventually(balise_e2e::WAIT, "the popup's note", || async {
+        let note = browser
+            .eval(
+                "const note = document.getElementById('companion-change');
+                 return note && document.getElementById('open-options') ? note.textContent : null;",
+                vec![],
+            )
+            .await?;
+        Ok(note.as_str().map(str::to_owned))
+    })
+    .await?;
+    assert!(waiting.contains(&other.base_url), "{waiting}");
+
     // The options page shows both addresses; the person keeps the current companion.
     browser.open_extension_page("options.html").await?;
     browser
