@@ -8,6 +8,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = sendMessage, catch)]
     fn runtime_send_message(message: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = openOptionsPage, catch)]
+    pub fn open_options_page() -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getURL)]
     pub fn runtime_get_url(path: &str) -> String;
 
@@ -57,6 +60,29 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["chrome", "windows"], js_name = update, catch)]
     fn windows_update(window_id: i32, info: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = get, catch)]
+    fn storage_session_get(keys: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "storage", "session"], js_name = set, catch)]
+    fn storage_session_set(items: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "scripting"], js_name = getRegisteredContentScripts, catch)]
+    fn scripting_get_registered_content_scripts(
+        filter: &JsValue,
+    ) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "scripting"], js_name = registerContentScripts, catch)]
+    fn scripting_register_content_scripts(scripts: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "scripting"], js_name = updateContentScripts, catch)]
+    fn scripting_update_content_scripts(scripts: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "scripting"], js_name = unregisterContentScripts, catch)]
+    fn scripting_unregister_content_scripts(filter: &JsValue) -> Result<js_sys::Promise, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["chrome", "scripting"], js_name = executeScript, catch)]
+    fn scripting_execute_script(injection: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["chrome", "action"], js_name = setBadgeText, catch)]
     fn action_set_badge_text(details: &JsValue) -> Result<js_sys::Promise, JsValue>;
@@ -320,6 +346,110 @@ pub fn runtime_id() -> Option<String> {
     js_sys::Reflect::get(&runtime, &JsValue::from_str("id"))
         .ok()?
         .as_string()
+}
+
+/// Reads one key of `chrome.storage.session` (kept while the browser runs, out of content
+/// scripts' reach); `None` when it was never written.
+pub async fn session_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, JsValue> {
+    let items = JsFuture::from(storage_session_get(&JsValue::from_str(key))?).await?;
+    let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    serde_wasm_bindgen::from_value(value)
+        .map(Some)
+        .map_err(JsValue::from)
+}
+
+/// Writes one key of `chrome.storage.session`.
+pub async fn session_set<T: serde::Serialize>(key: &str, value: &T) -> Result<(), JsValue> {
+    let items = js_sys::Object::new();
+    js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(value)?)?;
+    JsFuture::from(storage_session_set(&items)?).await?;
+    Ok(())
+}
+
+/// The ids of this extension's content scripts registered with `scripting`.
+pub async fn registered_content_scripts() -> Result<Vec<String>, JsValue> {
+    let scripts: js_sys::Array = JsFuture::from(scripting_get_registered_content_scripts(
+        &js_sys::Object::new(),
+    )?)
+    .await?
+    .dyn_into()?;
+    Ok(scripts
+        .iter()
+        .filter_map(|script| {
+            js_sys::Reflect::get(&script, &JsValue::from_str("id"))
+                .ok()
+                .and_then(|id| id.as_string())
+        })
+        .collect())
+}
+
+/// Registers `scripts` (`scripting.RegisteredContentScript` objects), or updates them when
+/// `update` (their ids are registered already).
+pub async fn register_content_scripts(scripts: &JsValue, update: bool) -> Result<(), JsValue> {
+    let promise = if update {
+        scripting_update_content_scripts(scripts)?
+    } else {
+        scripting_register_content_scripts(scripts)?
+    };
+    JsFuture::from(promise).await?;
+    Ok(())
+}
+
+/// Unregisters the content scripts with these ids.
+pub async fn unregister_content_scripts(ids: &[&str]) -> Result<(), JsValue> {
+    let filter = js_sys::Object::new();
+    let list: js_sys::Array = ids.iter().map(|id| JsValue::from_str(id)).collect();
+    js_sys::Reflect::set(&filter, &JsValue::from_str("ids"), &list)?;
+    JsFuture::from(scripting_unregister_content_scripts(&filter)?).await?;
+    Ok(())
+}
+
+/// Runs the extension's script `file` in the top frame of tab `tab_id` (never in its
+/// subframes, which may belong to other sites).
+pub async fn execute_script_file(tab_id: i32, file: &str) -> Result<(), JsValue> {
+    let target = js_sys::Object::new();
+    js_sys::Reflect::set(&target, &JsValue::from_str("tabId"), &JsValue::from(tab_id))?;
+    let injection = js_sys::Object::new();
+    js_sys::Reflect::set(&injection, &JsValue::from_str("target"), &target)?;
+    let files: js_sys::Array = std::iter::once(JsValue::from_str(file)).collect();
+    js_sys::Reflect::set(&injection, &JsValue::from_str("files"), &files)?;
+    JsFuture::from(scripting_execute_script(&injection)?).await?;
+    Ok(())
+}
+
+/// Shows `text` on the toolbar button of tab `tab_id` only (empty: the button's own text
+/// again), in `color`.
+pub async fn set_tab_badge(tab_id: i32, text: &str, color: &str) -> Result<(), JsValue> {
+    let details = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &details,
+        &JsValue::from_str("tabId"),
+        &JsValue::from(tab_id),
+    )?;
+    js_sys::Reflect::set(
+        &details,
+        &JsValue::from_str("text"),
+        &JsValue::from_str(text),
+    )?;
+    JsFuture::from(action_set_badge_text(&details)?).await?;
+    if !text.is_empty() {
+        let details = js_sys::Object::new();
+        js_sys::Reflect::set(
+            &details,
+            &JsValue::from_str("tabId"),
+            &JsValue::from(tab_id),
+        )?;
+        js_sys::Reflect::set(
+            &details,
+            &JsValue::from_str("color"),
+            &JsValue::from_str(color),
+        )?;
+        JsFuture::from(action_set_badge_background_color(&details)?).await?;
+    }
+    Ok(())
 }
 
 /// Shows `text` on the toolbar button (empty to clear).

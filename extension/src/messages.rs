@@ -53,6 +53,19 @@ pub enum Request {
     /// extension's pages) or the popup. Honoured only from a top frame's content script or
     /// an extension page.
     OpenWelcome,
+    /// The look-alike detector (`detect.js`, in the top frame of pages that are not compose
+    /// sites) found the DOM signature of the site `site` (an adapter id): the worker marks
+    /// the tab, and the popup asks whether to use the checklist on this host.
+    LooksLike { site: String },
+    /// Whether the active tab is a marked look-alike, for the popup (answered with
+    /// [`Reply::Lookalike`]).
+    ActiveTabLookalike,
+    /// Adds the active tab's host to the enabled sites (the person said yes in the popup),
+    /// registers the content script there and injects it into the tab now.
+    EnableActiveTabSite,
+    /// Registers the content script for the enabled sites in the settings, as they are
+    /// now (after the options page saved them).
+    SyncSites,
 }
 
 /// Who may send a kind of [`Request`]. The service worker checks the browser's description
@@ -67,6 +80,11 @@ pub enum Senders {
     /// The content script of any frame of a tab (compose boxes in iframes), or the
     /// extension's pages.
     AnyFrame,
+    /// The content script of any frame of a tab only, never an extension page: what only a
+    /// compose page can say (a publication).
+    ContentScript,
+    /// The content script (or the look-alike detector) of a tab's top frame only.
+    TopFrameContentScript,
 }
 
 impl Request {
@@ -75,9 +93,12 @@ impl Request {
         match self {
             // Read-only answers every part needs, and publications from compose boxes,
             // which may sit in a frame (rate-limited in the service worker).
-            Request::Ping | Request::GetPolicy | Request::RecordAttestation { .. } => {
-                Senders::AnyFrame
-            }
+            Request::Ping | Request::GetPolicy => Senders::AnyFrame,
+            // A publication happens in a compose page's frame: an extension page has none
+            // to attest (rate-limited in the service worker).
+            Request::RecordAttestation { .. } => Senders::ContentScript,
+            // What the detector saw in the tab it runs in.
+            Request::LooksLike { .. } => Senders::TopFrameContentScript,
             // The page's report card and the companion's pairing page: top frame only.
             Request::ReportPage { .. }
             | Request::Annotate { .. }
@@ -90,7 +111,10 @@ impl Request {
             | Request::GetStatus
             | Request::Flush
             | Request::ConfirmCompanionChange { .. }
-            | Request::CancelCompanionChange => Senders::ExtensionPages,
+            | Request::CancelCompanionChange
+            | Request::ActiveTabLookalike
+            | Request::EnableActiveTabSite
+            | Request::SyncSites => Senders::ExtensionPages,
         }
     }
 }
@@ -151,6 +175,12 @@ pub enum Reply {
     /// Pairing with the page's companion would replace the one in the settings: nothing
     /// changed, and the options page (opened now) asks the person to confirm.
     ConfirmCompanion { current: String, proposed: String },
+    /// Whether the active tab is a look-alike of a compose site waiting for the person's
+    /// answer: its host and the site's name.
+    Lookalike {
+        host: Option<String>,
+        site: Option<String>,
+    },
     /// The request could not be handled.
     Error { message: String },
 }
@@ -169,6 +199,10 @@ pub enum TabMessage {
     ShowReceipt { receipt: ReportReceipt },
     /// Shows in the page's card why a report could not be made.
     ShowReportError { message: String },
+    /// Asks a frame's content script how it runs and how long it took to start (answered
+    /// with a `content::ContentState`), for the tests and the benchmark: the page itself
+    /// never sees it.
+    DescribeContent,
 }
 
 /// What the top frame tells of the page for a report.

@@ -94,6 +94,16 @@ ui_texts! {
     PAIRING_PENDING => "Demande envoyée. Approuvez-la dans le compagnon (page /pair) ; code : ", "Request sent. Approve it in the companion (/pair page); code: ";
     PAIRING_FAILED => "Jumelage impossible : ", "Pairing failed: ";
     COMPANION_CHANGE => "Changer de compagnon ?", "Change companion?";
+    LOOKALIKE_QUESTION => "Cette page ressemble à une instance Mastodon : utiliser la liste de vérification ici ?", "This page looks like a Mastodon instance: use the checklist here?";
+    LOOKALIKE_QUESTION_OTHER => "Cette page ressemble à ce site : utiliser la liste de vérification ici ? ", "This page looks like this site: use the checklist here? ";
+    LOOKALIKE_YES => "Oui, sur ce site", "Yes, on this site";
+    LOOKALIKE_NO => "Non", "No";
+    LOOKALIKE_ENABLED => "La liste de vérification est activée sur ce site.", "The checklist is on for this site.";
+    LOOKALIKE_FAILED => "Échec de l'activation : ", "Could not turn it on: ";
+    REPORT_THIS_PAGE => "Signaler cette page", "Report this page";
+    REPORT_NOT_YET => "Rien n'a été signalé : cette page n'est signalée que si vous le demandez.", "Nothing was reported: this page is reported only if you ask.";
+    COMPANION_CHANGE_WAITING => "Un changement de compagnon attend votre confirmation dans les options : ", "A change of companion waits for your confirmation in the options: ";
+    OPEN_OPTIONS => "Ouvrir les options", "Open the options";
     COMPANION_CHANGE_INTRO => "La page de jumelage d'un autre compagnon demande que Balise y envoie désormais les signalements. Rien ne change tant que vous ne confirmez pas ici. Ne confirmez que si vous venez de cliquer « Jumeler ce navigateur » sur la page de votre compagnon.", "Another companion's pairing page asks that Balise send reports there from now on. Nothing changes unless you confirm here. Confirm only if you just clicked \"Pair this browser\" on your own companion's page.";
     COMPANION_CURRENT => "Compagnon actuel : ", "Current companion: ";
     COMPANION_PROPOSED => "Nouveau compagnon : ", "New companion: ";

@@ -1,7 +1,12 @@
 // Balise content-script loader: imports the Rust bindings and hands control to Rust.
 // Pages whose Content-Security-Policy forbids WebAssembly also block it in content scripts
 // (Chromium bug 1385796); there the same Rust code runs from its pure-JS build (pkg-js/).
+// A page can get it twice (a pairing page on an enabled host; the popup's "yes" on a page
+// the registration then also covers): the second run stops here. This global lives in the
+// extension's isolated world, out of the page's sight.
 (async () => {
+  if (globalThis.baliseContentScript) return;
+  globalThis.baliseContentScript = true;
   const loaderStart = performance.now();
   let glue;
   let engine = "wasm";

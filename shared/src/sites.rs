@@ -1,10 +1,13 @@
 //! Site adapters as data: how to find compose boxes and publish controls on each social
 //! network, and which adapter a page uses.
 //!
-//! A page's adapter comes from its host ([`adapter_for_host`]); sites that run on any host
-//! (Mastodon instances) are recognized by a DOM signature instead
-//! ([`dom_signature_adapters`]): the extension tries their `dom_signatures` selectors
-//! before falling back to the generic adapter. Selectors are CSS; `shadow_hosts` name the
+//! A page's adapter comes from its host ([`adapter_for_host`]). Sites that run on any host
+//! (Mastodon instances) have a DOM signature ([`dom_signature_adapters`]): on a host the
+//! person enabled, a page showing it uses that site's adapter ([`adapter_for_page`]); on
+//! any other host the signature only marks the page as a look-alike, which gets nothing
+//! until the person confirms it in the popup. [`match_pattern`] turns host patterns into
+//! the browsers' match patterns, for the manifest's and the registered content scripts.
+//! Selectors are CSS; `shadow_hosts` name the
 //! elements whose open shadow roots must be searched too. Submit controls are found by
 //! selector, then by label (text or `aria-label`, compared ignoring case) among
 //! `submit_labels`, since Meta's buttons are `div[role=button]` with translated labels.
@@ -73,8 +76,14 @@ pub struct SiteAdapter {
     pub name: &'static str,
     /// Hosts: `example.com` matches exactly, `*.example.com` any subdomain.
     pub host_patterns: &'static [&'static str],
-    /// Selectors whose presence identifies the site on any host (empty: by host only).
+    /// Selectors whose presence marks a page on an unknown host as looking like this site
+    /// (empty: by host only). Such a page gets nothing until the person confirms it once
+    /// in the popup; its host then becomes one of the enabled sites.
     pub dom_signatures: &'static [&'static str],
+    /// Whether the site's compose boxes can sit in a subframe of its pages: the content
+    /// script then runs in every frame of the site's hosts (`all_frames`), else in the
+    /// top frame only.
+    pub subframes: bool,
     /// Selectors of compose boxes.
     pub compose_selectors: &'static [&'static str],
     /// Selectors of elements whose open shadow roots hold compose boxes or buttons.
@@ -123,6 +132,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "facebook",
         name: "Facebook",
         host_patterns: &["facebook.com", "*.facebook.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "div[role=\"textbox\"][contenteditable=\"true\"][data-lexical-editor=\"true\"]",
@@ -151,6 +161,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "instagram",
         name: "Instagram",
         host_patterns: &["instagram.com", "*.instagram.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "[aria-label^=\"Write a caption\"][contenteditable=\"true\"]",
@@ -175,6 +186,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
             "threads.com",
             "*.threads.com",
         ],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "div[role=\"textbox\"][contenteditable=\"true\"][data-lexical-editor=\"true\"]",
@@ -190,6 +202,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "x",
         name: "X (Twitter)",
         host_patterns: &["x.com", "*.x.com", "twitter.com", "*.twitter.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "[data-testid^=\"tweetTextarea_\"][contenteditable=\"true\"]",
@@ -219,6 +232,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "linkedin",
         name: "LinkedIn",
         host_patterns: &["linkedin.com", "*.linkedin.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             ".ql-editor[contenteditable=\"true\"]",
@@ -243,6 +257,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "bluesky",
         name: "Bluesky",
         host_patterns: &["bsky.app", "*.bsky.app"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             ".ProseMirror[contenteditable=\"true\"][role=\"textbox\"]",
@@ -266,6 +281,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "mastodon",
         name: "Mastodon",
         host_patterns: &["mastodon.social", "mastodon.online"],
+        subframes: false,
         dom_signatures: &["form.compose-form textarea", "#mastodon"],
         compose_selectors: &["form.compose-form textarea"],
         shadow_hosts: &[],
@@ -293,6 +309,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "reddit",
         name: "Reddit",
         host_patterns: &["reddit.com", "*.reddit.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "shreddit-composer div[role=\"textbox\"][contenteditable=\"true\"]",
@@ -323,6 +340,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "youtube",
         name: "YouTube",
         host_patterns: &["youtube.com", "*.youtube.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "ytd-commentbox #contenteditable-root",
@@ -347,6 +365,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "tiktok",
         name: "TikTok",
         host_patterns: &["tiktok.com", "*.tiktok.com"],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "[data-e2e=\"comment-input\"] .public-DraftEditor-content",
@@ -363,6 +382,7 @@ static ADAPTERS: [SiteAdapter; 11] = [
         id: "generic",
         name: "Generic",
         host_patterns: &[],
+        subframes: false,
         dom_signatures: &[],
         compose_selectors: &[
             "textarea",
@@ -595,6 +615,44 @@ pub fn parse_site_pattern(input: &str) -> Result<String, SitePatternError> {
     Ok(lower.to_owned())
 }
 
+/// The browsers' match pattern (`*://x.com/*`, `*://*.x.com/*`) for a host pattern of an
+/// adapter or an enabled site (`x.com`, `*.x.com`). A browser's `*.x.com` also matches
+/// `x.com` itself, which Balise's does not: [`match_pattern_exclusion`] names it.
+pub fn match_pattern(host_pattern: &str) -> String {
+    format!("*://{}/*", host_pattern.trim().to_ascii_lowercase())
+}
+
+/// For a wildcard host pattern (`*.example.org`), the match pattern of the parent host
+/// (`*://example.org/*`) that the browser's pattern would include and Balise's does not.
+pub fn match_pattern_exclusion(host_pattern: &str) -> Option<String> {
+    host_pattern
+        .trim()
+        .to_ascii_lowercase()
+        .strip_prefix("*.")
+        .map(|parent| format!("*://{parent}/*"))
+}
+
+/// The adapter for a page on `host`: a known site's by its host; on a host the person
+/// enabled (`extra_sites`), the adapter whose DOM signature the page shows
+/// (`signature_found` tells whether a selector matches in the page), else the generic one.
+/// A signature on a host that is neither known nor enabled chooses nothing: such a page
+/// is only a look-alike until the person confirms it.
+pub fn adapter_for_page(
+    host: &str,
+    extra_sites: &[String],
+    signature_found: impl Fn(&str) -> bool,
+) -> &'static SiteAdapter {
+    let by_host = adapter_for_host(host);
+    if !by_host.is_generic() || !is_checklist_site(host, extra_sites) {
+        return by_host;
+    }
+    ADAPTERS
+        .iter()
+        .filter(|adapter| !adapter.dom_signatures.is_empty())
+        .find(|adapter| adapter.dom_signatures.iter().any(|s| signature_found(s)))
+        .unwrap_or(by_host)
+}
+
 /// The adapter for a page's host (`www.facebook.com`, `x.com:443`), or the generic one.
 pub fn adapter_for_host(host: &str) -> &'static SiteAdapter {
     ADAPTERS
@@ -685,6 +743,55 @@ mod tests {
         for (host, id) in cases {
             assert_eq!(adapter_for_host(host).id, id, "{host}");
         }
+    }
+
+    #[test]
+    fn a_signature_chooses_the_adapter_only_on_an_enabled_host() {
+        let enabled = vec!["social.example.org".to_owned(), "*.example.net".to_owned()];
+        let mastodon_page = |selector: &str| selector == "form.compose-form textarea";
+        let plain_page = |_: &str| false;
+        assert_eq!(
+            adapter_for_page("social.example.org", &enabled, mastodon_page).id,
+            "mastodon"
+        );
+        assert_eq!(
+            adapter_for_page("a.example.net:8443", &enabled, mastodon_page).id,
+            "mastodon"
+        );
+        assert_eq!(
+            adapter_for_page("social.example.org", &enabled, plain_page).id,
+            "generic"
+        );
+        // Not enabled: a look-alike, nothing chosen by its content.
+        assert_eq!(
+            adapter_for_page("evil.example.com", &enabled, mastodon_page).id,
+            "generic"
+        );
+        assert_eq!(
+            adapter_for_page("example.net", &enabled, mastodon_page).id,
+            "generic"
+        );
+        // A known host keeps its own adapter whatever the page shows.
+        assert_eq!(adapter_for_page("x.com", &enabled, mastodon_page).id, "x");
+        assert_eq!(
+            adapter_for_page("mastodon.social", &[], plain_page).id,
+            "mastodon"
+        );
+    }
+
+    #[test]
+    fn host_patterns_become_match_patterns() {
+        assert_eq!(match_pattern("x.com"), "*://x.com/*");
+        assert_eq!(match_pattern("*.x.com"), "*://*.x.com/*");
+        assert_eq!(
+            match_pattern(" Forum.Example.org "),
+            "*://forum.example.org/*"
+        );
+        assert_eq!(match_pattern_exclusion("x.com"), None);
+        assert_eq!(
+            match_pattern_exclusion("*.example.org").as_deref(),
+            Some("*://example.org/*")
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::flows;
 use fantoccini::Locator;
 
 /// Characters typed one key at a time after the draft is in place.
@@ -107,17 +107,13 @@ async fn startup_samples(
     let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
     for _ in 0..LOADS {
         browser.goto(url).await?;
-        let value = eventually(WAIT, "the start-up time", || async {
-            let root = browser.client().find(Locator::Css("html")).await?;
-            Ok(root.attr("data-balise-startup-ms").await?)
-        })
-        .await?;
-        samples.push(value.parse()?);
-        let root = browser.client().find(Locator::Css("html")).await?;
-        let recorded = root
-            .attr("data-balise-startup-steps")
-            .await?
-            .unwrap_or_default();
+        // The content script tells the extension its start-up time (nothing is on the page).
+        let state = browser.wait_for_content_state().await?;
+        let value = state["startupMs"]
+            .as_f64()
+            .context("the content script gave no start-up time")?;
+        samples.push(value);
+        let recorded = state["steps"].as_str().unwrap_or_default().to_owned();
         for step in recorded.split_whitespace() {
             let Some((name, ms)) = step.split_once('=') else {
                 continue;

@@ -24,9 +24,26 @@ pub enum Engine {
     Firefox,
 }
 
+/// Which sites the harness enables in the options right after launch (the person's
+/// "other sites where the checklist shows"), so that they get the content script.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum EnabledSites {
+    /// The fixture servers' host, `127.0.0.1` ([`crate::fixtures::FixtureServer`]): the
+    /// test pages get the content script as a site the person enabled does.
+    #[default]
+    FixtureHost,
+    /// None: only the compose sites (and the companion's pairing pages) get it.
+    None,
+}
+
+/// The host that [`EnabledSites::FixtureHost`] enables.
+pub const FIXTURE_HOST: &str = "127.0.0.1";
+
 /// Options for one browser.
 #[derive(Debug, Default)]
 pub struct LaunchOptions {
+    /// The sites enabled in the options once the browser runs.
+    pub enabled_sites: EnabledSites,
     /// The browser to start.
     pub browser: Engine,
     /// Extra command-line arguments: Chromium switches such as `--host-resolver-rules=…`,
@@ -349,6 +366,7 @@ impl Browser {
         let extension = chromium_extension_dir()?;
         let (chromium, driver_path) = chromium_paths()?;
         let keep_welcome_page = options.keep_welcome_page;
+        let enabled_sites = options.enabled_sites;
         let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
         let port = free_port()?;
         let driver = Command::new(&driver_path)
@@ -403,7 +421,81 @@ impl Browser {
         // even in a profile used before (`runtime.onInstalled` says "install" each time), so
         // it opens its welcome page each time.
         browser.settle_windows(keep_welcome_page).await?;
+        browser.enable_sites(enabled_sites).await?;
         Ok(browser)
+    }
+
+    /// Enables `sites` in the options, as the person would (the current tab shows the
+    /// options page afterwards).
+    async fn enable_sites(&self, sites: EnabledSites) -> Result<()> {
+        match sites {
+            EnabledSites::FixtureHost => crate::flows::save_extra_sites(self, &[FIXTURE_HOST])
+                .await
+                .context("enabling the fixture host in the options"),
+            EnabledSites::None => Ok(()),
+        }
+    }
+
+    /// What the content script of the current tab's top frame says of itself (version,
+    /// engine, start-up times, whether the checklist and report button started), asked
+    /// from an extension page in a window of its own, as the extension would: nothing of it
+    /// is in the page. `None` when no content script answers there.
+    pub async fn content_state(&self) -> Result<Option<serde_json::Value>> {
+        let client = self.client();
+        let url = client.current_url().await?.to_string();
+        if self.engine == Engine::Chromium {
+            // From the service worker, through the DevTools protocol: the page's tab stays
+            // the active one (a background tab would start more slowly).
+            let worker = crate::devtools::service_worker(self).await?;
+            let expression = format!(
+                "chrome.tabs.query({{}}).then((tabs) => {{
+                   const tab = tabs.find((tab) => tab.url === {url});
+                   if (!tab) return {{ missing: 'tab' }};
+                   return chrome.tabs.sendMessage(tab.id, {{ type: 'describe-content' }}, {{ frameId: 0 }})
+                     .then((state) => state ?? null, () => null);
+                 }})",
+                url = json!(url)
+            );
+            let answer = crate::devtools::evaluate(&worker, &expression).await?;
+            if answer.get("missing").is_some() {
+                bail!("no tab shows {url}");
+            }
+            return Ok((!answer.is_null()).then_some(answer));
+        }
+        let current = client.window().await?;
+        let opened = client.new_window(true).await?;
+        client.switch_to_window(opened.handle.clone()).await?;
+        let answer = async {
+            self.open_extension_page("options.html").await?;
+            let script = "const [url, done] = [arguments[0], arguments[arguments.length - 1]];
+                chrome.tabs.query({}).then((tabs) => {
+                  const tab = tabs.find((tab) => tab.url === url);
+                  if (!tab) { done({ missing: 'tab' }); return; }
+                  chrome.tabs.sendMessage(tab.id, { type: 'describe-content' }, { frameId: 0 })
+                    .then((state) => done(state ?? null), () => done(null));
+                });";
+            Ok::<_, anyhow::Error>(client.execute_async(script, vec![json!(url)]).await?)
+        }
+        .await;
+        client.close_window().await?;
+        client.switch_to_window(current).await?;
+        let answer = answer?;
+        if answer.get("missing").is_some() {
+            bail!("no tab shows {url}");
+        }
+        Ok((!answer.is_null()).then_some(answer))
+    }
+
+    /// Waits until the current tab's content script has started (its checklist and
+    /// report button set up) and returns what it says of itself.
+    pub async fn wait_for_content_state(&self) -> Result<serde_json::Value> {
+        eventually(WAIT, "the content script to start", || async {
+            Ok(self
+                .content_state()
+                .await?
+                .filter(|state| !state["startupMs"].is_null()))
+        })
+        .await
     }
 
     /// Starts geckodriver and a headless Firefox with a fresh profile, then installs the
@@ -415,6 +507,7 @@ impl Browser {
         let extension = firefox_extension_dir()?;
         let (firefox, driver_path) = firefox_paths()?;
         let keep_welcome_page = options.keep_welcome_page;
+        let enabled_sites = options.enabled_sites;
         let (profile, temporary_profile) = profile_dir(options.profile_dir)?;
         let port = free_port()?;
         // Each geckodriver gets its own WebDriver BiDi port, so that browsers started at
@@ -477,6 +570,7 @@ impl Browser {
             .with_context(|| format!("installing {} as a temporary add-on", extension.display()))?;
         // A temporary add-on is installed anew each time, so it opens its welcome page.
         browser.settle_windows(keep_welcome_page).await?;
+        browser.enable_sites(enabled_sites).await?;
         Ok(browser)
     }
 

@@ -190,3 +190,98 @@ pub async fn popup(browser: &Browser) -> Result<Target> {
     )
     .await
 }
+
+/// Clicks the element matching `selector` in `target` (a page, such as the popup) with the
+/// mouse, through the DevTools protocol: a trusted click, as the person's.
+pub async fn click(target: &Target, selector: &str) -> Result<()> {
+    let center = evaluate(
+        target,
+        &format!(
+            "(() => {{ const element = document.querySelector({selector});
+                if (!element) return null;
+                const box = element.getBoundingClientRect();
+                return [box.x + box.width / 2, box.y + box.height / 2]; }})()",
+            selector = json!(selector)
+        ),
+    )
+    .await?;
+    let (Some(x), Some(y)) = (center[0].as_f64(), center[1].as_f64()) else {
+        bail!("no {selector} to click in {}", target.url);
+    };
+    for kind in ["mousePressed", "mouseReleased"] {
+        call(
+            target,
+            "Input.dispatchMouseEvent",
+            json!({ "type": kind, "x": x, "y": y, "button": "left", "clickCount": 1 }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Evaluates `expression` (awaiting a promise) in this extension's content script of the
+/// top frame of the page at `page_url`, in the content script's own isolated world: what
+/// the content script itself can do there (such as its `chrome.runtime.sendMessage`, which
+/// the service worker sees as coming from that page's content script).
+pub async fn evaluate_in_content_script(
+    browser: &Browser,
+    page_url: &str,
+    expression: &str,
+) -> Result<Value> {
+    let page = eventually(WAIT, &format!("the page {page_url}"), || async {
+        Ok(targets(browser)
+            .await?
+            .into_iter()
+            .find(|target| target.kind == "page" && target.url == page_url))
+    })
+    .await?;
+    let (mut socket, _) = tokio_tungstenite::connect_async(page.web_socket_url.as_str())
+        .await
+        .with_context(|| format!("connecting to the DevTools of {page_url}"))?;
+    let enable = json!({ "id": 1, "method": "Runtime.enable" });
+    socket.send(Message::text(enable.to_string())).await?;
+    let origin = format!("chrome-extension://{CHROMIUM_EXTENSION_ID}");
+    let mut context = None;
+    let mut evaluating = false;
+    let answer = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(message) = socket.next().await {
+            let Message::Text(text) = message? else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(text.as_str())?;
+            if value["method"] == "Runtime.executionContextCreated" {
+                let created = &value["params"]["context"];
+                let isolated = created["auxData"]["type"] == "isolated";
+                let top = created["auxData"]["frameId"] == page.id.as_str();
+                if isolated && top && created["origin"].as_str() == Some(origin.as_str()) {
+                    context = created["id"].as_i64();
+                }
+            }
+            if value["id"] == 1 && !evaluating {
+                let Some(context) = context else {
+                    bail!("no content script of this extension in {page_url}");
+                };
+                evaluating = true;
+                let evaluate = json!({ "id": 2, "method": "Runtime.evaluate", "params": {
+                    "expression": expression, "contextId": context,
+                    "awaitPromise": true, "returnByValue": true } });
+                socket.send(Message::text(evaluate.to_string())).await?;
+            }
+            if value["id"] == 2 {
+                return Ok(value);
+            }
+        }
+        bail!("DevTools closed the connection")
+    })
+    .await
+    .context("no answer within 20 s")??;
+    let _ = socket.close(None).await;
+    if let Some(error) = answer.get("error") {
+        bail!("evaluating in the content script failed: {error}");
+    }
+    let result = &answer["result"];
+    if let Some(exception) = result.get("exceptionDetails") {
+        bail!("{expression} threw: {exception}");
+    }
+    Ok(result["result"]["value"].clone())
+}

@@ -27,7 +27,7 @@ pub enum CspMode {
 
 impl CspMode {
     /// What the content script runs on a page served this way in `browser` (its
-    /// `data-balise-engine`): Chromium applies the page's CSP to content scripts
+    /// `engine` in the content state): Chromium applies the page's CSP to content scripts
     /// (Chromium bug 1385796), so under [`STRICT_CSP`] it runs the pure-JS build, `js`;
     /// Firefox lets content scripts compile WebAssembly whatever the page's CSP, `wasm`.
     pub fn content_script_engine(self, browser: Engine) -> &'static str {

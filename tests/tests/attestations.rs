@@ -1,7 +1,8 @@
 //! Attestations and the companion's policy end to end: the built extension in headless
 //! Chromium and, as `…_in_firefox`, in headless Firefox ESR (one body per test, taking the
-//! browser), runtime messages sent from its options page (as the content script sends
-//! them), and the real companion binary.
+//! browser), runtime messages sent from its options page, attestations from the content
+//! script of an enabled fixture page (the only sender the worker takes them from), and
+//! the real companion binary.
 
 use std::path::Path;
 use std::time::Duration;
@@ -42,9 +43,20 @@ fn attestation(id: &str) -> Value {
     })
 }
 
-/// Sends `message` with `chrome.runtime.sendMessage` from the current extension page and
-/// returns the service worker's reply.
+/// Sends `message` with `chrome.runtime.sendMessage` and returns the service worker's
+/// reply: an attestation from the content script of the fixture page that
+/// [`paired_browser`] opened (compose pages send them), anything else from the current
+/// extension page.
 async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
+    if message["type"] == "record-attestation" {
+        let page = PAGE.with(|page| page.borrow().clone());
+        let expression = format!(
+            "chrome.runtime.sendMessage({message}).then(
+               (reply) => reply === undefined ? null : reply,
+               (error) => ({{ type: 'send-failed', message: String(error) }}))"
+        );
+        return balise_e2e::devtools::evaluate_in_content_script(browser, &page, &expression).await;
+    }
     let script = "const done = arguments[arguments.length - 1];
         chrome.runtime.sendMessage(arguments[0]).then(
             (reply) => done(reply === undefined ? null : reply),
@@ -58,27 +70,54 @@ async fn send_message(browser: &Browser, message: Value) -> Result<Value> {
 }
 
 struct Setup {
+    fixtures: balise_e2e::fixtures::FixtureServer,
     data_dir: tempfile::TempDir,
     companion: CompanionProcess,
     api: CompanionApi,
 }
 
-fn setup_with(prepare: impl FnOnce(&Path) -> Result<()>) -> Result<Setup> {
+async fn setup_with(prepare: impl FnOnce(&Path) -> Result<()>) -> Result<Setup> {
+    let fixtures =
+        balise_e2e::fixtures::FixtureServer::start(balise_e2e::fixtures::CspMode::None).await?;
     let data_dir = tempfile::tempdir()?;
     prepare(data_dir.path())?;
     let companion = CompanionProcess::start(data_dir.path())?;
     let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
     Ok(Setup {
+        fixtures,
         data_dir,
         companion,
         api,
     })
 }
 
+/// Opens the enabled fixture page in a second tab, waits for its content script, and
+/// comes back to the current tab.
+async fn open_content_script_tab(
+    browser: &Browser,
+    fixtures: &balise_e2e::fixtures::FixtureServer,
+) -> Result<()> {
+    let page = fixtures.url("walking-skeleton.html");
+    PAGE.with(|cell| *cell.borrow_mut() = page.clone());
+    let current = browser.client().window().await?;
+    let opened = browser.client().new_window(true).await?;
+    browser.client().switch_to_window(opened.handle).await?;
+    browser.goto(&page).await?;
+    browser.wait_for_content_state().await?;
+    browser.client().switch_to_window(current).await?;
+    Ok(())
+}
+
+thread_local! {
+    /// The fixture page whose content script sends this test's attestations.
+    static PAGE: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
 /// A browser whose options point at the test companion, paired with it, left on the
-/// options page.
+/// options page, with a second tab on an enabled fixture page whose content script runs.
 async fn paired_browser(setup: &Setup, engine: Engine) -> Result<Browser> {
     let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
+    open_content_script_tab(&browser, &setup.fixtures).await?;
     flows::save_options(
         &browser,
         &setup.companion.base_url,
@@ -102,7 +141,7 @@ async fn a_recorded_attestation_is_stored_by_the_companion_exactly_once_in_firef
 }
 
 async fn recorded_attestation_stored_exactly_once(engine: Engine) -> Result<()> {
-    let setup = setup_with(|_| Ok(()))?;
+    let setup = setup_with(|_| Ok(())).await?;
     let browser = paired_browser(&setup, engine).await?;
     let id = "0b5c8a52-9f0e-4c4e-8f0a-3d2b1c0e9f7b";
     let reply = send_message(
@@ -216,7 +255,7 @@ async fn an_attestation_recorded_while_the_companion_is_down_is_delivered_once_i
 }
 
 async fn attestation_waits_while_the_companion_is_down(engine: Engine) -> Result<()> {
-    let setup = setup_with(|_| Ok(()))?;
+    let setup = setup_with(|_| Ok(())).await?;
     let browser = paired_browser(&setup, engine).await?;
     let port = setup.companion.port()?;
     let (exit, _) = setup.companion.terminate()?;
@@ -273,7 +312,7 @@ async fn the_paired_companions_policy_is_in_force_and_the_default_otherwise_in_f
 }
 
 async fn companion_policy_or_default(engine: Engine) -> Result<()> {
-    let setup = setup_with(write_strict_test_policy)?;
+    let setup = setup_with(write_strict_test_policy).await?;
     let browser = Browser::launch(LaunchOptions::engine(engine)).await?;
     flows::save_options(
         &browser,
@@ -476,6 +515,9 @@ async fn database_upgrade_keeps_waiting_reports(engine: Engine) -> Result<()> {
         .execute_async(MAKE_VERSION_1_DATABASE, vec![record])
         .await?;
     assert_eq!(made, json!("ok"));
+    let fixtures =
+        balise_e2e::fixtures::FixtureServer::start(balise_e2e::fixtures::CspMode::None).await?;
+    open_content_script_tab(&browser, &fixtures).await?;
 
     // The service worker opens version 2: the report is still there, and attestations
     // have a store of their own.

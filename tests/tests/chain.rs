@@ -105,6 +105,9 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
     let eml_dir = tempfile::tempdir()?;
     let eml = eml_dir.path().join("signalement.eml");
     std::fs::write(&eml, &to_manager.raw)?;
+    // The fixture host (127.0.0.1) was enabled for the member's page; the manager's
+    // dashboard, on the same host, is no compose site: the checklist has no place there.
+    flows::save_extra_sites(&browser, &[]).await?;
     // The manager reads the dashboard in French (the switch; the test browser speaks English).
     flows::open_dashboard(&browser, &manager, "/?lang=fr").await?;
     browser

@@ -31,9 +31,8 @@ async fn panel_lists_findings(browser: Engine, csp: CspMode) -> anyhow::Result<(
     browser
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
-    browser
-        .wait_for_attribute("html", "data-balise-engine", engine)
-        .await?;
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["engine"], engine);
     let host = flows::wait_for_panel(&browser).await?;
     let textarea = browser
         .client()
@@ -319,6 +318,7 @@ async fn publications_on_a_plain_http_page_are_recorded() -> anyhow::Result<()> 
         ..LaunchOptions::default()
     })
     .await?;
+    flows::save_extra_sites(&browser, &["forum-syndical.test"]).await?;
     let url = fixtures
         .url("compose-signature.html")
         .replace("127.0.0.1", "forum-syndical.test");

@@ -142,9 +142,8 @@ impl Run<'_> {
         let client = browser.client();
         browser.goto(&self.server.site_url(fixture.id)).await?;
         let engine = self.mode.content_script_engine(self.engine);
-        browser
-            .wait_for_attribute("html", "data-balise-engine", engine)
-            .await?;
+        let state = browser.wait_for_content_state().await?;
+        assert_eq!(state["engine"], engine, "{}", fixture.id);
         if let Some(opener) = fixture.open_selector {
             find(
                 client,

@@ -41,20 +41,6 @@ fn utf16_span(needle: &str) -> Result<(usize, usize)> {
     Ok((start, start + needle.encode_utf16().count()))
 }
 
-/// The root element's `attribute`, once the content script has set it.
-async fn root_attribute(browser: &Browser, attribute: &str) -> Result<String> {
-    eventually(WAIT, attribute, || async {
-        let value = browser
-            .eval(
-                "return document.documentElement.getAttribute(arguments[0])",
-                vec![attribute.into()],
-            )
-            .await?;
-        Ok(value.as_str().map(str::to_owned))
-    })
-    .await
-}
-
 /// Waits for the finding about the phone number in `panel`'s shadow root and checks its
 /// place in the text.
 async fn assert_phone_finding(panel: &Element) -> Result<()> {
@@ -85,14 +71,10 @@ async fn firefox_content_script_runs_wasm_on_a_fixture_page() -> Result<()> {
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let browser = Browser::launch(firefox()).await?;
     browser.goto(&fixtures.url("walking-skeleton.html")).await?;
-    // The Rust content script marks the page with its version once it has started.
-    browser
-        .wait_for_attribute("html", "data-balise", env!("CARGO_PKG_VERSION"))
-        .await?;
-    assert_eq!(
-        root_attribute(&browser, "data-balise-engine").await?,
-        "wasm"
-    );
+    // The Rust content script tells the extension its version once it has started.
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(state["engine"], "wasm");
     browser.close().await
 }
 
@@ -109,10 +91,7 @@ async fn firefox_panel_lists_findings_beside_a_textarea() -> Result<()> {
         .goto(&fixtures.url("compose-signature.html"))
         .await?;
     let panel = flows::wait_for_panel(&browser).await?;
-    assert_eq!(
-        root_attribute(&browser, "data-balise-engine").await?,
-        "wasm"
-    );
+    assert_eq!(browser.wait_for_content_state().await?["engine"], "wasm");
     let textarea = browser
         .client()
         .find(Locator::Css("form.compose-form textarea"))

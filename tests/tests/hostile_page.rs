@@ -161,11 +161,13 @@ fn attestation(id: &str) -> Value {
 
 #[tokio::test]
 async fn a_flood_of_publications_gets_a_bounded_number_of_attestations() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
     let browser = Browser::launch(LaunchOptions::default()).await?;
-    browser.open_extension_page("options.html").await?;
-    browser
-        .wait_for_attribute("#sw-status", "data-state", "ok")
-        .await?;
+    // Attestations come only from a compose page's content script: here, the enabled
+    // fixture page's, as a page dispatching publish events in a loop would have them sent.
+    let page = fixtures.url("walking-skeleton.html");
+    browser.goto(&page).await?;
+    browser.wait_for_content_state().await?;
     let ids: Vec<Value> = (0..200)
         .map(|i| json!(format!("7a1b2c3d-4e5f-4a6b-8c7d-{i:012}")))
         .collect();
@@ -173,17 +175,17 @@ async fn a_flood_of_publications_gets_a_bounded_number_of_attestations() -> Resu
         .iter()
         .map(|id| attestation(id.as_str().unwrap_or_default()))
         .collect();
-    // All at once, as a page dispatching publish events in a loop would have them sent.
-    let replies = browser
-        .client()
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             Promise.all(arguments[0].map((attestation) =>
-               chrome.runtime.sendMessage({ type: 'record-attestation', attestation })))
-               .then((replies) => done(replies.map((reply) => reply.type)),
-                     (error) => done(String(error)));",
-            vec![Value::Array(attestations)],
-        )
+    let expression = format!(
+        "Promise.all({}.map((attestation) =>
+           chrome.runtime.sendMessage({{ type: 'record-attestation', attestation }})))
+           .then((replies) => replies.map((reply) => reply.type), (error) => String(error))",
+        Value::Array(attestations)
+    );
+    let replies =
+        balise_e2e::devtools::evaluate_in_content_script(&browser, &page, &expression).await?;
+    browser.open_extension_page("options.html").await?;
+    browser
+        .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
     let replies = replies.as_array().cloned().unwrap_or_default();
     assert_eq!(replies.len(), 200, "{replies:?}");

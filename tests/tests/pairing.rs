@@ -5,7 +5,7 @@ use anyhow::{Result, ensure};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows};
+use balise_e2e::flows;
 use fantoccini::Locator;
 
 #[tokio::test]
@@ -82,17 +82,8 @@ async fn pairing_from_the_companions_page_sets_its_address_and_reports_reach_it(
     // The companion's own dashboard gets no "Report" button (it would report the evidence
     // to itself), once the content script has finished starting there.
     flows::open_dashboard(&browser, &companion, "/").await?;
-    let started = eventually(WAIT, "the content script to start", || async {
-        let done = browser
-            .eval(
-                "return document.documentElement.hasAttribute('data-balise-startup-ms')",
-                vec![],
-            )
-            .await?;
-        Ok((done == serde_json::json!(true)).then_some(()))
-    })
-    .await;
-    started?;
+    // (The fixture host 127.0.0.1 is an enabled site here: the content script runs.)
+    browser.wait_for_content_state().await?;
     let report_button = browser
         .eval(
             "return document.querySelector('balise-report') !== null",
@@ -144,16 +135,7 @@ async fn the_pairing_button_is_offered_only_on_the_companions_pairing_page() -> 
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let browser = Browser::launch(LaunchOptions::default()).await?;
     browser.goto(&fixtures.url("fake-pairing.html")).await?;
-    eventually(WAIT, "the content script to start", || async {
-        let ready = browser
-            .eval(
-                "return document.documentElement.getAttribute('data-balise-startup-ms')",
-                vec![],
-            )
-            .await?;
-        Ok((!ready.is_null()).then_some(()))
-    })
-    .await?;
+    browser.wait_for_content_state().await?;
     let state = browser
         .eval(
             "const section = document.getElementById('balise-pair');
@@ -211,6 +193,21 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
         .find_all(Locator::Css("tr[data-code]"))
         .await?;
     assert!(rows.is_empty(), "no request reached the other companion");
+
+    // The popup says that a change waits, with a button to the options.
+    browser.open_extension_page("popup.html").await?;
+    let waiting = balise_e2e::eventually(balise_e2e::WAIT, "the popup's note", || async {
+        let note = browser
+            .eval(
+                "const note = document.getElementById('companion-change');
+                 return note && document.getElementById('open-options') ? note.textContent : null;",
+                vec![],
+            )
+            .await?;
+        Ok(note.as_str().map(str::to_owned))
+    })
+    .await?;
+    assert!(waiting.contains(&other.base_url), "{waiting}");
 
     // The options page shows both addresses; the person keeps the current companion.
     browser.open_extension_page("options.html").await?;

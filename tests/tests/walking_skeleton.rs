@@ -13,10 +13,12 @@ async fn content_script_runs_wasm_on_a_fixture_page() -> anyhow::Result<()> {
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let browser = Browser::launch(LaunchOptions::default()).await?;
     browser.goto(&fixtures.url("walking-skeleton.html")).await?;
-    // The Rust content script marks the page with its version once its wasm has started.
-    browser
-        .wait_for_attribute("html", "data-balise", env!("CARGO_PKG_VERSION"))
-        .await?;
+    // The Rust content script tells the extension (never the page) its version once its
+    // wasm has started on this enabled site.
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(state["engine"], "wasm");
+    assert_eq!(state["reportButton"], true);
     browser.close().await
 }
 

@@ -260,6 +260,10 @@ fn assemble(
         serde_json::to_string_pretty(&manifest)?,
     )?;
     fs::write(dir.join("default-policy.json"), policy_json)?;
+    fs::write(
+        dir.join(manifest::DETECTOR_SCRIPT),
+        manifest::detector_script(),
+    )?;
     let zip_path = out_root.join(format!("balise-{}-{}.zip", browser.dir_name(), version()));
     zip_dir(&dir, &zip_path)?;
     Ok(())

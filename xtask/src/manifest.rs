@@ -1,5 +1,10 @@
 //! The extension's `manifest.json` for each browser, and the extension ID that follows from its key.
+//! Its content scripts come from `balise_core::sites`: the checklist's loader on each compose
+//! site's hosts (every frame only where the site puts compose boxes in subframes) and on a
+//! companion's loopback pairing page, and the look-alike detector (`detect.js`, also made
+//! here) in the top frame of every other page.
 
+use balise_core::sites;
 use base64_free::decode_base64;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -70,18 +75,10 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
             }
         },
         "options_ui": { "page": "options.html", "open_in_tab": true },
-        "permissions": ["storage", "alarms", "contextMenus", "activeTab"],
+        "permissions": ["storage", "alarms", "contextMenus", "activeTab", "scripting"],
         "host_permissions": ["<all_urls>"],
-        "content_scripts": [{
-            "matches": ["http://*/*", "https://*/*"],
-            "js": ["content.js"],
-            "run_at": "document_idle",
-            "all_frames": true
-        }],
-        "web_accessible_resources": [{
-            "resources": ["pkg/content/*", "pkg-js/*", "default-policy.json"],
-            "matches": ["http://*/*", "https://*/*"]
-        }],
+        "content_scripts": content_scripts(),
+        "web_accessible_resources": web_accessible_resources(browser),
         "content_security_policy": {
             "extension_pages": "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"
         }
@@ -106,6 +103,127 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
         }
     }
     manifest
+}
+
+/// The content script's loader, on compose sites, enabled sites and pairing pages.
+pub const CONTENT_SCRIPT: &str = "content.js";
+/// The look-alike detector, on every other page's top frame.
+pub const DETECTOR_SCRIPT: &str = "detect.js";
+/// The companion's pairing pages on loopback (any port: match patterns without a port
+/// match every port), which need the content script's "pair this browser" button.
+pub const PAIRING_PAGE_MATCHES: [&str; 2] = ["http://127.0.0.1/pair*", "http://localhost/pair*"];
+
+/// Every compose site's hosts as match patterns.
+fn compose_site_matches() -> Vec<String> {
+    sites::all()
+        .iter()
+        .flat_map(|adapter| {
+            adapter
+                .host_patterns
+                .iter()
+                .map(|host| sites::match_pattern(host))
+        })
+        .collect()
+}
+
+/// The manifest's content scripts: one entry per compose site (`all_frames` where its
+/// compose boxes can sit in subframes), the pairing pages, and the detector elsewhere.
+/// Sites the person enabled get theirs from the service worker
+/// (`scripting.registerContentScripts`).
+fn content_scripts() -> Value {
+    let mut entries: Vec<Value> = sites::all()
+        .iter()
+        .filter(|adapter| !adapter.host_patterns.is_empty())
+        .map(|adapter| {
+            let matches: Vec<String> = adapter
+                .host_patterns
+                .iter()
+                .map(|host| sites::match_pattern(host))
+                .collect();
+            json!({
+                "matches": matches,
+                "js": [CONTENT_SCRIPT],
+                "run_at": "document_idle",
+                "all_frames": adapter.subframes
+            })
+        })
+        .collect();
+    entries.push(json!({
+        "matches": PAIRING_PAGE_MATCHES,
+        "js": [CONTENT_SCRIPT],
+        "run_at": "document_idle",
+        "all_frames": false
+    }));
+    entries.push(json!({
+        "matches": ["http://*/*", "https://*/*"],
+        "exclude_matches": compose_site_matches(),
+        "js": [DETECTOR_SCRIPT],
+        "run_at": "document_idle",
+        "all_frames": false
+    }));
+    Value::Array(entries)
+}
+
+/// What pages may load from the extension: the content script's modules and the default
+/// policy, which the content script imports and fetches in the page's name. In Chromium
+/// the content script's wasm build (`pkg/content/`; the worker's and the pages' modules
+/// are not web-accessible at all) is served only under the session's dynamic id
+/// (`use_dynamic_url`), so no page can probe it at a fixed `chrome-extension://<id>/…`
+/// address. The pure-JS build (`pkg-js/`) and the default policy cannot be: a page whose
+/// CSP forbids WebAssembly also blocks the content script's imports from the dynamic
+/// origin (seen in Chromium 156), and that build exists for exactly those pages. Firefox's
+/// `moz-extension://` origin is a random UUID per install already. The matches stay every
+/// http(s) page because enabled sites are added at run time and the manifest cannot follow
+/// them.
+fn web_accessible_resources(browser: Browser) -> Vec<Value> {
+    match browser {
+        Browser::Chromium => vec![
+            json!({
+                "resources": ["pkg/content/*"],
+                "matches": ["http://*/*", "https://*/*"],
+                "use_dynamic_url": true
+            }),
+            json!({
+                "resources": ["pkg-js/*", "default-policy.json"],
+                "matches": ["http://*/*", "https://*/*"]
+            }),
+        ],
+        Browser::Firefox => vec![json!({
+            "resources": ["pkg/content/*", "pkg-js/*", "default-policy.json"],
+            "matches": ["http://*/*", "https://*/*"]
+        })],
+    }
+}
+
+/// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for
+/// a signature now and a few times while the page builds itself (up to 10 s after load),
+/// writes nothing anywhere, and messages the service worker only when one shows.
+pub fn detector_script() -> String {
+    let signatures: Vec<Value> = sites::dom_signature_adapters()
+        .iter()
+        .map(|adapter| json!([adapter.id, adapter.dom_signatures.join(", ")]))
+        .collect();
+    let signatures = Value::Array(signatures).to_string();
+    format!(
+        "// Balise look-alike detector, generated by `cargo xtask build` from balise_core::sites.\n\
+         // Reads the page, writes nothing; tells the extension only when a signature shows.\n\
+         (() => {{\n\
+         \x20 const signatures = {signatures};\n\
+         \x20 const delays = [0, 500, 1500, 4000, 10000];\n\
+         \x20 let step = 0;\n\
+         \x20 const check = () => {{\n\
+         \x20   for (const [site, selector] of signatures) {{\n\
+         \x20     if (document.querySelector(selector)) {{\n\
+         \x20       try {{ chrome.runtime.sendMessage({{ type: \"looks-like\", site }}, () => void chrome.runtime.lastError); }} catch {{}}\n\
+         \x20       return;\n\
+         \x20     }}\n\
+         \x20   }}\n\
+         \x20   step += 1;\n\
+         \x20   if (step < delays.length) setTimeout(check, delays[step] - delays[step - 1]);\n\
+         \x20 }};\n\
+         \x20 check();\n\
+         }})();\n"
+    )
 }
 
 /// A standard-alphabet base64 decoder for the one constant above (no dependency needed).
@@ -156,6 +274,95 @@ mod tests {
         );
         assert!(manifest.get("key").is_none());
         assert_eq!(manifest["version"], "1.2.3");
+    }
+
+    #[test]
+    fn content_scripts_run_on_compose_sites_and_pairing_pages_only() {
+        let manifest = manifest(Browser::Chromium, "0.1.0");
+        let entries = manifest["content_scripts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let loader: Vec<&Value> = entries
+            .iter()
+            .filter(|entry| entry["js"][0] == CONTENT_SCRIPT)
+            .collect();
+        let mut loader_matches = Vec::new();
+        for entry in &loader {
+            for pattern in entry["matches"].as_array().cloned().unwrap_or_default() {
+                let pattern = pattern.as_str().unwrap_or_default().to_owned();
+                assert!(!pattern.starts_with("http://*/") && !pattern.starts_with("https://*/"));
+                assert_ne!(pattern, "<all_urls>");
+                loader_matches.push(pattern);
+            }
+        }
+        for expected in [
+            "*://x.com/*",
+            "*://*.facebook.com/*",
+            "*://mastodon.social/*",
+        ] {
+            assert!(loader_matches.iter().any(|p| p == expected), "{expected}");
+        }
+        for expected in PAIRING_PAGE_MATCHES {
+            assert!(loader_matches.iter().any(|p| p == expected), "{expected}");
+        }
+        // Every frame only for the sites that use subframes.
+        for adapter in sites::all().iter().filter(|a| !a.host_patterns.is_empty()) {
+            let first = sites::match_pattern(adapter.host_patterns[0]);
+            let entry = loader
+                .iter()
+                .find(|entry| entry["matches"][0] == first.as_str())
+                .unwrap_or_else(|| panic!("no entry for {}", adapter.id));
+            assert_eq!(entry["all_frames"], adapter.subframes, "{}", adapter.id);
+        }
+        let detector: Vec<&Value> = entries
+            .iter()
+            .filter(|entry| entry["js"][0] == DETECTOR_SCRIPT)
+            .collect();
+        assert_eq!(detector.len(), 1);
+        assert_eq!(detector[0]["all_frames"], false);
+        assert!(
+            detector[0]["exclude_matches"]
+                .as_array()
+                .is_some_and(|list| list.iter().any(|p| p == "*://mastodon.social/*"))
+        );
+        let permissions = manifest["permissions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(permissions.iter().any(|p| p == "scripting"));
+    }
+
+    #[test]
+    fn web_accessible_resources_need_the_dynamic_url_in_chromium() {
+        let chromium = manifest(Browser::Chromium, "0.1.0");
+        assert_eq!(
+            chromium["web_accessible_resources"][0]["use_dynamic_url"],
+            true
+        );
+        let firefox = manifest(Browser::Firefox, "0.1.0");
+        assert!(
+            firefox["web_accessible_resources"][0]
+                .get("use_dynamic_url")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_detector_carries_the_signatures_and_writes_nothing() {
+        let script = detector_script();
+        assert!(script.contains("form.compose-form textarea"));
+        assert!(script.contains("\"mastodon\""));
+        for write in [
+            "setAttribute",
+            "appendChild",
+            "innerHTML",
+            "dataset",
+            "append(",
+            "insert",
+        ] {
+            assert!(!script.contains(write), "{write}");
+        }
     }
 
     #[test]

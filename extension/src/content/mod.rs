@@ -1,5 +1,8 @@
-//! The content script: marks the page, shows the one-click "report to the manager" button
-//! (or, on the companion's pairing page, the "pair this browser" button).
+//! The content script, on compose sites, enabled sites and the companion's pairing page
+//! only: shows the one-click "report to the manager" button (or, on the pairing page, the
+//! "pair this browser" button) and starts the checklist. It writes nothing on the page's
+//! root element: how it runs and how long it took to start are answered to the extension
+//! (`TabMessage::DescribeContent`), never shown to the page.
 
 pub(crate) mod compose;
 pub(crate) mod pairing_page;
@@ -20,9 +23,9 @@ use crate::ui_text::{self as t};
 use crate::worker::outbox::FlushOutcome;
 use crate::worker::reporting::ReportReceipt;
 
-/// Attribute set on the page's root element once the content script has started.
-const READY_ATTRIBUTE: &str = "data-balise";
 thread_local! {
+    /// How this content script runs and how long it took to start, for the extension.
+    static STATE: std::cell::RefCell<ContentState> = std::cell::RefCell::new(ContentState::default());
     /// Reports from this page not yet answered by the service worker.
     static REPORTS_IN_FLIGHT: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// The report button's shadow root and language, once mounted (top frame).
@@ -47,19 +50,6 @@ textarea { min-height: 60px; resize: vertical; }
 .status[data-state=waiting] { color: #8a5a00; }
 .status[data-state=error] { color: #b3261e; }
 ";
-
-/// Attribute on the page's root element naming how the Rust code runs (`wasm` or `js`).
-const ENGINE_ATTRIBUTE: &str = "data-balise-engine";
-
-/// Attribute on the page's root element: milliseconds from the loader's start to the
-/// content script ready (Rust running, settings and policy loaded, boxes attached).
-const STARTUP_ATTRIBUTE: &str = "data-balise-startup-ms";
-/// Attribute on the page's root element: milliseconds from the loader's start to the Rust
-/// code running (fetching, compiling and instantiating it).
-const LOAD_ATTRIBUTE: &str = "data-balise-load-ms";
-/// Attribute on the page's root element: where the start-up time went, step by step
-/// (`load=21.7 settings=2.0 …`, milliseconds), for the benchmark.
-const STEPS_ATTRIBUTE: &str = "data-balise-startup-steps";
 
 /// Times the steps of the start-up.
 struct StartupClock {
@@ -87,14 +77,12 @@ impl StartupClock {
 /// checklist beside compose boxes (every frame, where enabled).
 pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
     let document = browser::document()?;
-    let root = document
-        .document_element()
-        .ok_or_else(|| JsValue::from_str("page has no root element"))?;
-    root.set_attribute(ENGINE_ATTRIBUTE, engine)?;
-    root.set_attribute(
-        LOAD_ATTRIBUTE,
-        &format!("{:.2}", performance_now() - loader_start),
-    )?;
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.version = crate::VERSION.to_owned();
+        state.engine = engine.to_owned();
+        state.load_ms = Some(round2(performance_now() - loader_start));
+    });
     if document.content_type() == "text/html" {
         let top = is_top_frame();
         let mut clock = StartupClock::new(loader_start);
@@ -114,48 +102,95 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             });
             let attached = match pairing_page {
                 Some(companion) if top => pairing_page::attach(&document, companion),
-                _ if top && !own_companion => mount_report_button(lang),
+                // A pairing page's address on another page (`/pair…` of any loopback
+                // port, matched by the manifest) that is not one: nothing to show.
+                None if top && !own_companion && !pairing_match_only(&settings) => {
+                    mount_report_button(lang)
+                }
                 _ => Ok(()),
             };
             if let Err(error) = attached {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
             clock.step("report-button");
-            if let Err(error) = start_checklist(&document, &settings, lang, &mut clock).await {
-                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-            }
+            let checklist = match start_checklist(&document, &settings, lang, &mut clock).await {
+                Ok(started) => started,
+                Err(error) => {
+                    web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                    false
+                }
+            };
             let elapsed = performance_now() - loader_start;
-            if let Some(root) = document.document_element() {
-                let _ = root.set_attribute(STARTUP_ATTRIBUTE, &format!("{elapsed:.2}"));
-                let _ = root.set_attribute(STEPS_ATTRIBUTE, &clock.steps.join(" "));
-            }
+            STATE.with(|state| {
+                let mut state = state.borrow_mut();
+                state.startup_ms = Some(round2(elapsed));
+                state.steps = clock.steps.join(" ");
+                state.checklist = checklist;
+                state.report_button = report_card().is_some();
+            });
         });
     }
-    root.set_attribute(READY_ATTRIBUTE, crate::VERSION)?;
     Ok(())
 }
 
-/// Starts the checklist beside compose boxes when this person sees it on this site.
+/// Whether this page got the content script only because its address looks like a
+/// companion's pairing page (`http://127.0.0.1/pair*` in the manifest) while its host is
+/// neither a compose site nor one the person enabled: then it shows nothing.
+fn pairing_match_only(settings: &settings::Settings) -> bool {
+    let host = web_sys::window()
+        .and_then(|window| window.location().host().ok())
+        .unwrap_or_default();
+    !balise_core::sites::is_checklist_site(&host, &settings.extra_sites)
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// How this content script runs, for the extension (the tests and the benchmark read it
+/// through a [`TabMessage::DescribeContent`]).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentState {
+    /// The extension's version.
+    pub version: String,
+    /// How the Rust code runs: `wasm`, or `js` (its pure-JS build, under a strict CSP).
+    pub engine: String,
+    /// Milliseconds from the loader's first line to the Rust code running.
+    pub load_ms: Option<f64>,
+    /// Milliseconds from the loader's first line to the content script ready (settings
+    /// and policy loaded, boxes attached); `None` while it starts.
+    pub startup_ms: Option<f64>,
+    /// Where the start-up time went, step by step (`load=21.70 settings=2.00 …`).
+    pub steps: String,
+    /// Whether the checklist watches this frame's compose boxes.
+    pub checklist: bool,
+    /// Whether the report button is in this frame.
+    pub report_button: bool,
+}
+
+/// Starts the checklist beside compose boxes when this person sees it on this site;
+/// returns whether it did.
 async fn start_checklist(
     document: &web_sys::Document,
     settings: &settings::Settings,
     lang: Lang,
     clock: &mut StartupClock,
-) -> Result<(), JsValue> {
+) -> Result<bool, JsValue> {
     let host = web_sys::window()
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
-    let adapter = compose::adapter_for_page(document, &host);
+    let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
     // Read here rather than asked of the service worker, which may be asleep: waking it
     // would delay the checklist on every first page after a pause.
     let (policy, _from_companion) = policy_store::load().await?;
     clock.step("policy");
     if !settings::checklist_enabled(settings, &policy, &host, adapter) {
-        return Ok(());
+        return Ok(false);
     }
     compose::start(document, adapter, policy, lang)?;
     clock.step("checklist");
-    Ok(())
+    Ok(true)
 }
 
 fn performance_now() -> f64 {
@@ -182,6 +217,9 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
             }
         }
         TabMessage::DescribePage => return browser::to_js(&page_snapshot()),
+        TabMessage::DescribeContent => {
+            return browser::to_js(&STATE.with(|state| state.borrow().clone()));
+        }
         TabMessage::ShowReceipt { receipt } => {
             if let Some((shadow, lang)) = report_card() {
                 open_card(&shadow);

@@ -683,6 +683,13 @@ async fn save_form(document: &Document, lang: Lang) -> Result<(), JsValue> {
     settings.reporter_email = email;
     settings.companion_url = field_value(document, "companion-url")?.trim().to_owned();
     settings::save(&settings).await?;
+    // The content script follows the enabled sites before the page says "saved".
+    match browser::send_message::<_, Reply>(&Request::SyncSites).await {
+        Ok(Reply::Done) => {}
+        Ok(Reply::Error { message }) => return Err(JsValue::from_str(&message)),
+        Ok(_) => {}
+        Err(error) => return Err(error),
+    }
     // Reports waiting for an identity can go now.
     let _ = browser::send_message::<_, Reply>(&Request::Flush).await;
     Ok(())

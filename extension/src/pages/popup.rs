@@ -1,5 +1,7 @@
 //! The toolbar popup: opening it (toolbar button or keyboard shortcut) reports the active tab
 //! at once; then it offers to add a category and a note, and lists the reports that wait.
+//! On a tab the look-alike detector marked, it asks first whether to use the checklist on
+//! that host, and reports only from its own "report this page" button.
 
 use balise_core::i18n::Lang;
 use balise_core::report::ReportCategory;
@@ -32,34 +34,33 @@ pub async fn start() -> Result<(), JsValue> {
     status.set_attribute("data-state", "sending")?;
     app.append_child(&status)?;
 
-    let reply = browser::send_message::<_, Reply>(&Request::ReportActiveTab).await;
-    let report_id = match reply {
-        Ok(Reply::Reported(receipt)) => {
-            let (state, text) = match receipt.delivery {
-                _ if receipt.stored => ("stored", t::REPORT_STORED),
-                _ if receipt.identity_missing => ("waiting", t::REPORT_WAITING_IDENTITY),
-                Some(FlushOutcome::NotPaired { .. }) => ("waiting", t::REPORT_WAITING_PAIRING),
-                _ => ("waiting", t::REPORT_WAITING_COMPANION),
-            };
-            status.set_text_content(Some(text.get(lang)));
-            status.set_attribute("data-state", state)?;
-            status.set_attribute("data-report-id", &receipt.id)?;
-            Some(receipt.id)
-        }
-        Ok(Reply::Error { message }) => {
-            status.set_text_content(Some(&format!("{}{message}", t::REPORT_FAILED.get(lang))));
-            status.set_attribute("data-state", "error")?;
+    let lookalike = match browser::send_message::<_, Reply>(&Request::ActiveTabLookalike).await {
+        Ok(Reply::Lookalike {
+            host: Some(host),
+            site,
+        }) => Some((host, site.unwrap_or_default())),
+        _ => None,
+    };
+    let report_id = match lookalike {
+        // A marked look-alike: the question first; the page is reported only on request.
+        Some((host, site)) => {
+            status.set_text_content(Some(t::REPORT_NOT_YET.get(lang)));
+            status.set_attribute("data-state", "not-reported")?;
+            render_lookalike_question(&document, &app, &host, &site, lang)?;
             None
         }
-        Ok(_) | Err(_) => {
-            status.set_text_content(Some(t::REPORT_FAILED.get(lang)));
-            status.set_attribute("data-state", "error")?;
-            None
-        }
+        None => report_active_tab(&status, lang).await?,
     };
     let Ok(status) = browser::send_message::<_, Reply>(&Request::GetStatus).await else {
         return Ok(());
     };
+    if let Reply::Status {
+        companion_change: Some(change),
+        ..
+    } = &status
+    {
+        render_companion_change(&document, &app, &change.proposed, lang)?;
+    }
     if let Reply::Status {
         identity_missing,
         paired,
@@ -83,6 +84,162 @@ pub async fn start() -> Result<(), JsValue> {
         render_details_form(&document, &app, report_id.as_deref(), recent, lang)?;
     }
     render_outbox(&document, &app, status, lang)
+}
+
+/// Reports the active tab and shows where the report stands in `status`; returns its id.
+async fn report_active_tab(status: &Element, lang: Lang) -> Result<Option<String>, JsValue> {
+    status.set_text_content(Some(t::REPORT_SENDING.get(lang)));
+    status.set_attribute("data-state", "sending")?;
+    let reply = browser::send_message::<_, Reply>(&Request::ReportActiveTab).await;
+    Ok(match reply {
+        Ok(Reply::Reported(receipt)) => {
+            let (state, text) = match receipt.delivery {
+                _ if receipt.stored => ("stored", t::REPORT_STORED),
+                _ if receipt.identity_missing => ("waiting", t::REPORT_WAITING_IDENTITY),
+                Some(FlushOutcome::NotPaired { .. }) => ("waiting", t::REPORT_WAITING_PAIRING),
+                _ => ("waiting", t::REPORT_WAITING_COMPANION),
+            };
+            status.set_text_content(Some(text.get(lang)));
+            status.set_attribute("data-state", state)?;
+            status.set_attribute("data-report-id", &receipt.id)?;
+            Some(receipt.id)
+        }
+        Ok(Reply::Error { message }) => {
+            status.set_text_content(Some(&format!("{}{message}", t::REPORT_FAILED.get(lang))));
+            status.set_attribute("data-state", "error")?;
+            None
+        }
+        Ok(_) | Err(_) => {
+            status.set_text_content(Some(t::REPORT_FAILED.get(lang)));
+            status.set_attribute("data-state", "error")?;
+            None
+        }
+    })
+}
+
+/// On a marked look-alike tab: "This page looks like a Mastodon instance: use the
+/// checklist here?" with Yes (the host becomes an enabled site, the content script starts
+/// in the tab) and No, and a separate button that reports the page.
+fn render_lookalike_question(
+    document: &Document,
+    app: &Element,
+    host: &str,
+    site: &str,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let section = element(document, "section", None)?;
+    section.set_id("lookalike");
+    section.set_attribute("data-state", "asked")?;
+    section.set_attribute("data-host", host)?;
+    let question = if site == "Mastodon" {
+        t::LOOKALIKE_QUESTION.get(lang).to_owned()
+    } else {
+        format!("{}({site})", t::LOOKALIKE_QUESTION_OTHER.get(lang))
+    };
+    let text = element(document, "p", Some(&question))?;
+    section.append_child(&text)?;
+    dom::append(&section, "p", Some(host))?;
+    let yes = element(document, "button", Some(t::LOOKALIKE_YES.get(lang)))?;
+    yes.set_id("lookalike-yes");
+    yes.set_attribute("type", "button")?;
+    section.append_child(&yes)?;
+    let no = element(document, "button", Some(t::LOOKALIKE_NO.get(lang)))?;
+    no.set_id("lookalike-no");
+    no.set_attribute("type", "button")?;
+    section.append_child(&no)?;
+    let report = element(document, "button", Some(t::REPORT_THIS_PAGE.get(lang)))?;
+    report.set_id("report-this-page");
+    report.set_attribute("type", "button")?;
+    section.append_child(&report)?;
+    app.append_child(&section)?;
+
+    let answer_section = section.clone();
+    gloo_events::EventListener::new(&yes, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        let section = answer_section.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply = browser::send_message::<_, Reply>(&Request::EnableActiveTabSite).await;
+            let (state, text) = match reply {
+                Ok(Reply::Done) => ("enabled", t::LOOKALIKE_ENABLED.get(lang).to_owned()),
+                Ok(Reply::Error { message }) => (
+                    "error",
+                    format!("{}{message}", t::LOOKALIKE_FAILED.get(lang)),
+                ),
+                Ok(_) => ("error", t::LOOKALIKE_FAILED.get(lang).to_owned()),
+                Err(error) => (
+                    "error",
+                    format!(
+                        "{}{}",
+                        t::LOOKALIKE_FAILED.get(lang),
+                        browser::error_text(&error)
+                    ),
+                ),
+            };
+            let _ = section.set_attribute("data-state", state);
+            if let Some(first) = section.first_element_child() {
+                first.set_text_content(Some(&text));
+            }
+        });
+    })
+    .forget();
+    let no_section = section.clone();
+    gloo_events::EventListener::new(&no, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        // Nothing is kept: the question comes back on the next visit the detector marks.
+        let _ = no_section.set_attribute("data-state", "declined");
+        if let Some(window) = web_sys::window() {
+            let _ = window.close();
+        }
+    })
+    .forget();
+    let document = document.clone();
+    gloo_events::EventListener::new(&report, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        let document = document.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(status) = document.get_element_by_id("report-status") {
+                let _ = report_active_tab(&status, lang).await;
+            }
+        });
+    })
+    .forget();
+    Ok(())
+}
+
+/// A change of companion proposed by another companion's pairing page waits for the
+/// person's confirmation in the options: say so, with a button to them.
+fn render_companion_change(
+    document: &Document,
+    app: &Element,
+    proposed: &str,
+    lang: Lang,
+) -> Result<(), JsValue> {
+    let section = element(document, "section", None)?;
+    section.set_id("companion-change");
+    section.set_attribute("role", "alert")?;
+    let text = format!("{}{proposed}", t::COMPANION_CHANGE_WAITING.get(lang));
+    dom::append(&section, "p", Some(&text))?;
+    let button = element(document, "button", Some(t::OPEN_OPTIONS.get(lang)))?;
+    button.set_id("open-options");
+    button.set_attribute("type", "button")?;
+    section.append_child(&button)?;
+    app.append_child(&section)?;
+    gloo_events::EventListener::new(&button, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        if let Err(error) = browser::open_options_page() {
+            web_sys::console::warn_2(&JsValue::from_str("Balise: options page:"), &error);
+        }
+    })
+    .forget();
+    Ok(())
 }
 
 /// The button that leads to the welcome page, where the name, email and pairing that

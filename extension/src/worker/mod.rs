@@ -3,6 +3,7 @@
 pub(crate) mod companion_client;
 pub(crate) mod outbox;
 pub(crate) mod reporting;
+pub(crate) mod site_scripts;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -57,9 +58,11 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 CONTEXT_MENU_REPORT,
                 &browser::i18n_get_message("reportToManager"),
             )?;
+            sync_sites().await;
             policy_store::refresh(true).await;
         }
         "startup" => {
+            sync_sites().await;
             check_pending_pairing().await;
             policy_store::refresh(true).await;
             outbox::flush().await;
@@ -108,6 +111,21 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
         _ => {}
     }
     Ok(JsValue::UNDEFINED)
+}
+
+/// Registers the content script for the enabled sites; a failure is logged, never fatal.
+async fn sync_sites() {
+    if let Err(error) = site_scripts::sync().await {
+        web_sys::console::warn_2(&JsValue::from_str("Balise: enabled sites:"), &error);
+    }
+}
+
+/// The active tab of the current window.
+async fn active_tab_info() -> Result<TabInfo, JsValue> {
+    let tab = browser::active_tab()
+        .await?
+        .ok_or_else(|| JsValue::from_str("no active tab"))?;
+    Ok(serde_wasm_bindgen::from_value(tab)?)
 }
 
 /// Answers one runtime message; failures become a [`Reply::Error`] rather than a rejection.
@@ -164,10 +182,7 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             })
         }
         Request::ReportActiveTab => {
-            let tab = browser::active_tab()
-                .await?
-                .ok_or_else(|| JsValue::from_str("no active tab to report"))?;
-            let tab: TabInfo = serde_wasm_bindgen::from_value(tab)?;
+            let tab = active_tab_info().await?;
             Ok(
                 match reporting::report_tab(tab, PageContext::default()).await {
                     Ok(receipt) => Reply::Reported(receipt),
@@ -267,6 +282,35 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             open_welcome(Sender::of(&sender).tab_id).await?;
             Ok(Reply::Done)
         }
+        Request::LooksLike { site } => {
+            let tab = sender_tab(&sender)?;
+            let url = Sender::of(&sender).url.unwrap_or_default();
+            site_scripts::mark(tab.id, &url, &site).await?;
+            Ok(Reply::Done)
+        }
+        Request::ActiveTabLookalike => {
+            let tab = active_tab_info().await?;
+            let marked = match tab.url.as_deref() {
+                Some(url) => site_scripts::marked(tab.id, url).await,
+                None => None,
+            };
+            Ok(Reply::Lookalike {
+                host: marked.as_ref().map(|entry| entry.host.clone()),
+                site: marked.map(|entry| entry.site),
+            })
+        }
+        Request::EnableActiveTabSite => {
+            let tab = active_tab_info().await?;
+            let url = tab
+                .url
+                .ok_or_else(|| JsValue::from_str("the active tab's address is not known"))?;
+            site_scripts::enable(tab.id, &url).await?;
+            Ok(Reply::Done)
+        }
+        Request::SyncSites => {
+            site_scripts::sync().await?;
+            Ok(Reply::Done)
+        }
         Request::RecordAttestation { attestation } => {
             if !attestation_allowed(Sender::of(&sender).tab_id, js_sys::Date::now()) {
                 return Err(JsValue::from_str(
@@ -347,14 +391,15 @@ impl Sender {
         if own_id.is_empty() || self.id.as_deref() != Some(own_id) {
             return false;
         }
-        if self.is_extension_page(own_id, extension_base) {
-            return true;
-        }
-        let content_script = self.tab_id.is_some();
+        let content_script =
+            self.tab_id.is_some() && !self.is_extension_page(own_id, extension_base);
+        let top_frame = content_script && self.frame_id == Some(0);
         match senders {
-            Senders::ExtensionPages => false,
-            Senders::TopFrame => content_script && self.frame_id == Some(0),
-            Senders::AnyFrame => content_script,
+            Senders::ExtensionPages => self.is_extension_page(own_id, extension_base),
+            Senders::TopFrame => self.is_extension_page(own_id, extension_base) || top_frame,
+            Senders::AnyFrame => self.is_extension_page(own_id, extension_base) || content_script,
+            Senders::ContentScript => content_script,
+            Senders::TopFrameContentScript => top_frame,
         }
     }
 
@@ -522,6 +567,123 @@ mod tests {
             ..content_script(0)
         };
         assert!(!look_alike.may_send(Senders::ExtensionPages, OWN, BASE));
+    }
+
+    /// An extension page shown in a tab (the options opened from the menu): it has a tab
+    /// id, and is still no content script.
+    fn options_in_a_tab() -> Sender {
+        Sender {
+            id: Some(OWN.to_owned()),
+            url: Some(format!("{BASE}options.html")),
+            tab_id: Some(9),
+            frame_id: Some(0),
+        }
+    }
+
+    fn attestation() -> Request {
+        Request::RecordAttestation {
+            attestation: balise_core::report::AttestationV1 {
+                id: "00000000-0000-4000-8000-000000000000".to_owned(),
+                recorded_at: "2026-12-07T00:00:00Z".to_owned(),
+                site: "mastodon".to_owned(),
+                page_url: "https://mastodon.social/home".to_owned(),
+                text_sha256: "0".repeat(64),
+                checklist: Vec::new(),
+                findings: Vec::new(),
+                override_reason: None,
+                policy_version: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_sender_table() {
+        use Senders::*;
+        // (request, extension page, top frame content script, subframe content script)
+        let table: Vec<(Request, bool, bool, bool)> = vec![
+            (Request::Ping, true, true, true),
+            (Request::GetPolicy, true, true, true),
+            (attestation(), false, true, true),
+            (
+                Request::LooksLike {
+                    site: "mastodon".to_owned(),
+                },
+                false,
+                true,
+                false,
+            ),
+            (
+                Request::ReportPage {
+                    selected_text: None,
+                    viewport: None,
+                    overlays_hidden: false,
+                },
+                true,
+                true,
+                false,
+            ),
+            (
+                Request::Annotate {
+                    id: "r".to_owned(),
+                    category: None,
+                    note: None,
+                },
+                true,
+                true,
+                false,
+            ),
+            (Request::StartPairing, true, true, false),
+            (Request::GetPairing, true, true, false),
+            (Request::OpenWelcome, true, true, false),
+            (Request::ReportActiveTab, true, false, false),
+            (Request::GetStatus, true, false, false),
+            (Request::Flush, true, false, false),
+            (
+                Request::ConfirmCompanionChange {
+                    proposed: "http://127.0.0.1:7879".to_owned(),
+                },
+                true,
+                false,
+                false,
+            ),
+            (Request::CancelCompanionChange, true, false, false),
+            (Request::ActiveTabLookalike, true, false, false),
+            (Request::EnableActiveTabSite, true, false, false),
+            (Request::SyncSites, true, false, false),
+        ];
+        for (request, page, top, frame) in &table {
+            let senders = request.senders();
+            assert_eq!(
+                popup().may_send(senders, OWN, BASE),
+                *page,
+                "popup {request:?}"
+            );
+            assert_eq!(
+                options_in_a_tab().may_send(senders, OWN, BASE),
+                *page,
+                "options tab {request:?}"
+            );
+            assert_eq!(
+                content_script(0).may_send(senders, OWN, BASE),
+                *top,
+                "top {request:?}"
+            );
+            assert_eq!(
+                content_script(2).may_send(senders, OWN, BASE),
+                *frame,
+                "frame {request:?}"
+            );
+            let stranger = Sender {
+                id: Some("abcdefghijklmnopabcdefghijklmnop".to_owned()),
+                ..content_script(0)
+            };
+            assert!(
+                !stranger.may_send(senders, OWN, BASE),
+                "stranger {request:?}"
+            );
+        }
+        // Every variant of the table's kinds is covered.
+        assert!(matches!(attestation().senders(), ContentScript));
     }
 
     #[test]

@@ -18,21 +18,16 @@ use crate::dom::{composed_ancestors, control_label, query_all};
 /// The least time between two searches for a box's missing publish control.
 const CONTROL_SEARCH_INTERVAL_MS: f64 = 1_000.0;
 
-/// The adapter for this page: by host, then by DOM signature (Mastodon on any instance).
-pub fn adapter_for_page(document: &Document, host: &str) -> &'static SiteAdapter {
-    let by_host = sites::adapter_for_host(host);
-    if !by_host.is_generic() {
-        return by_host;
-    }
-    sites::dom_signature_adapters()
-        .into_iter()
-        .find(|adapter| {
-            adapter
-                .dom_signatures
-                .iter()
-                .any(|selector| matches!(document.query_selector(selector), Ok(Some(_))))
-        })
-        .unwrap_or(by_host)
+/// The adapter for this page: by host; on an enabled host, by DOM signature (a Mastodon
+/// instance the person confirmed or enabled). See `balise_core::sites::adapter_for_page`.
+pub fn adapter_for_page(
+    document: &Document,
+    host: &str,
+    extra_sites: &[String],
+) -> &'static SiteAdapter {
+    sites::adapter_for_page(host, extra_sites, |selector| {
+        matches!(document.query_selector(selector), Ok(Some(_)))
+    })
 }
 
 impl Watcher {

@@ -1,0 +1,322 @@
+//! Balise's footprint on pages, in headless Chromium with the built extension: a plain page
+//! and its three iframes see no element, attribute or resource of Balise, while the toolbar
+//! report still stores the page in the real companion; a page that looks like a Mastodon
+//! instance on an unknown host (at load or built late) shows nothing until the person says
+//! yes in the popup, and then gets the checklist.
+
+use anyhow::{Context, Result, ensure};
+use balise_e2e::browser::{Browser, EnabledSites, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::{CHROMIUM_EXTENSION_ID, WAIT, devtools, eventually, flows};
+use serde_json::{Value, json};
+
+/// Nothing but the compose sites and pairing pages gets the content script.
+fn no_enabled_site() -> LaunchOptions {
+    LaunchOptions {
+        enabled_sites: EnabledSites::None,
+        ..LaunchOptions::default()
+    }
+}
+
+/// What the page's own scripts can find of Balise, in the document and in each iframe:
+/// elements and attributes named after it, attributes on `<html>` and `<body>` beyond the
+/// page's own, extension addresses among the loaded resources, and extension files they
+/// can fetch at a fixed address. Returns the traces found (empty when none).
+async fn traces_seen_by_the_page(browser: &Browser) -> Result<Vec<String>> {
+    let script = "const [id, done] = [arguments[0], arguments[arguments.length - 1]];
+      const traces = [];
+      const scan = (doc, where) => {
+        for (const element of doc.querySelectorAll('*')) {
+          if (element.tagName.toLowerCase().includes('balise')) traces.push(where + ': <' + element.tagName + '>');
+          if (element.shadowRoot) traces.push(where + ': shadow root on ' + element.tagName);
+          for (const attribute of element.attributes) {
+            if (attribute.name.includes('balise') || attribute.value.includes('-extension://')) {
+              traces.push(where + ': ' + element.tagName + '[' + attribute.name + ']');
+            }
+          }
+        }
+        const own = { HTML: ['lang'], BODY: [] };
+        for (const element of [doc.documentElement, doc.body]) {
+          for (const attribute of element.attributes) {
+            if (!own[element.tagName].includes(attribute.name)) {
+              traces.push(where + ': ' + element.tagName + ' has ' + attribute.name);
+            }
+          }
+        }
+        for (const entry of doc.defaultView.performance.getEntries()) {
+          if (/^(chrome|moz)-extension:/.test(entry.name)) traces.push(where + ': resource ' + entry.name);
+        }
+      };
+      scan(document, 'page');
+      const frames = [...document.querySelectorAll('iframe')];
+      frames.forEach((frame, index) => scan(frame.contentDocument, 'frame ' + (index + 1)));
+      // (pkg-js/ and default-policy.json stay reachable at the fixed address in Chromium:
+      // strict-CSP pages block imports from the dynamic origin; see xtask/src/manifest.rs.)
+      const files = ['manifest.json', 'content.js', 'detect.js', 'sw.js', 'popup.html',
+        'pkg/balise_extension.js', 'pkg/balise_extension_bg.wasm'];
+      const probes = files.map((file) => fetch('chrome-extension://' + id + '/' + file)
+        .then(() => traces.push('fetched ' + file), () => {}));
+      Promise.all(probes).then(() => done({ traces, frames: frames.length }));";
+    let answer = browser
+        .client()
+        .execute_async(script, vec![json!(CHROMIUM_EXTENSION_ID)])
+        .await?;
+    ensure!(
+        answer["frames"] == json!(3),
+        "the page has its 3 frames: {answer}"
+    );
+    Ok(answer["traces"]
+        .as_array()
+        .context("no traces list")?
+        .iter()
+        .map(|trace| trace.as_str().unwrap_or_default().to_owned())
+        .collect())
+}
+
+/// The tab showing `url`'s badge text, read in the service worker.
+async fn badge_of(browser: &Browser, url: &str) -> Result<String> {
+    let worker = devtools::service_worker(browser).await?;
+    let expression = format!(
+        "chrome.tabs.query({{}}).then((tabs) => {{
+           const tab = tabs.find((tab) => tab.url === {url});
+           return tab ? chrome.action.getBadgeText({{ tabId: tab.id }}) : 'no tab';
+         }})",
+        url = json!(url)
+    );
+    Ok(devtools::evaluate(&worker, &expression)
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// Waits until the look-alike detector has marked the tab showing `url`.
+async fn wait_until_marked(browser: &Browser, url: &str) -> Result<()> {
+    eventually(WAIT, "the tab to be marked as a look-alike", || async {
+        Ok((badge_of(browser, url).await? == "?").then_some(()))
+    })
+    .await
+}
+
+/// Whether the page holds any element of Balise's (report button, panel).
+async fn balise_elements(browser: &Browser) -> Result<u64> {
+    let count = browser
+        .eval(
+            "return document.querySelectorAll('balise-report, balise-checklist, [data-balise-overlay]').length",
+            vec![],
+        )
+        .await?;
+    count.as_u64().context("no count")
+}
+
+#[tokio::test]
+async fn a_plain_page_and_its_frames_see_nothing_and_the_toolbar_still_reports_it() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    let browser = Browser::launch(no_enabled_site()).await?;
+    // Pairing goes through the companion's /pair page, which keeps its content script.
+    flows::save_options(
+        &browser,
+        &companion.base_url,
+        "Camille Tremblay",
+        "camille@example.org",
+    )
+    .await?;
+    flows::pair(&browser, &companion).await?;
+
+    let page_url = fixtures.url("plain-frames.html");
+    browser.goto(&page_url).await?;
+    eventually(WAIT, "the frames to load", || async {
+        let loaded = browser
+            .eval(
+                "return [...document.querySelectorAll('iframe')].every((frame) =>
+                   frame.contentDocument?.readyState === 'complete')",
+                vec![],
+            )
+            .await?;
+        Ok((loaded == json!(true)).then_some(()))
+    })
+    .await?;
+    // The extension itself finds no content script in the tab: none was injected.
+    assert_eq!(browser.content_state().await?, None);
+    let traces = traces_seen_by_the_page(&browser).await?;
+    assert!(traces.is_empty(), "the page sees Balise: {traces:?}");
+    assert_eq!(
+        badge_of(&browser, &page_url).await?,
+        "",
+        "no look-alike mark"
+    );
+
+    // The toolbar button reports the page all the same (captureVisibleTab with activeTab).
+    devtools::press_toolbar_button(&browser).await?;
+    let popup = devtools::popup(&browser).await?;
+    let state = eventually(WAIT, "the popup's report status", || async {
+        let state = devtools::evaluate(
+            &popup,
+            "document.getElementById('report-status')?.dataset.state ?? null",
+        )
+        .await?;
+        Ok(state
+            .as_str()
+            .filter(|state| *state != "sending")
+            .map(str::to_owned))
+    })
+    .await?;
+    assert_eq!(state, "stored", "the popup says the report is stored");
+    let reports = eventually(WAIT, "the stored report", || async {
+        let reports = api.reports().await?;
+        Ok((!reports.is_empty()).then_some(reports))
+    })
+    .await?;
+    assert_eq!(reports.len(), 1);
+    let id = reports[0]["id"].as_str().context("report id")?;
+    let stored = api.report(id).await?;
+    assert_eq!(stored["report"]["pageUrl"], page_url.as_str(), "{stored}");
+    // Still nothing in the page after the report.
+    let traces = traces_seen_by_the_page(&browser).await?;
+    assert!(
+        traces.is_empty(),
+        "after the report, the page sees Balise: {traces:?}"
+    );
+    browser.close().await
+}
+
+/// Opens the popup over the marked look-alike at `url`, checks that it asks first and
+/// reported nothing, says yes with a trusted click, and waits for the panel in the page.
+async fn confirm_in_the_popup_and_see_the_panel(browser: &Browser, url: &str) -> Result<()> {
+    assert_eq!(
+        balise_elements(browser).await?,
+        0,
+        "nothing in the page before"
+    );
+    assert_eq!(
+        browser.content_state().await?,
+        None,
+        "no content script before"
+    );
+    devtools::press_toolbar_button(browser).await?;
+    let popup = devtools::popup(browser).await?;
+    let asked = eventually(WAIT, "the popup's question", || async {
+        let asked = devtools::evaluate(
+            &popup,
+            "(() => { const section = document.getElementById('lookalike');
+               return section ? [section.dataset.state, section.textContent,
+                 document.getElementById('report-status').dataset.state] : null; })()",
+        )
+        .await?;
+        Ok((!asked.is_null()).then_some(asked))
+    })
+    .await?;
+    assert_eq!(asked[0], "asked");
+    let question = asked[1].as_str().unwrap_or_default();
+    assert!(
+        question.contains("looks like a Mastodon instance: use the checklist here?")
+            || question.contains("ressemble à une instance Mastodon"),
+        "{question}"
+    );
+    assert!(question.contains("127.0.0.1"), "{question}");
+    assert_eq!(
+        asked[2], "not-reported",
+        "opening the popup reported nothing"
+    );
+
+    devtools::click(&popup, "#lookalike-yes").await?;
+    let answered = eventually(WAIT, "the popup to enable the site", || async {
+        let state =
+            devtools::evaluate(&popup, "document.getElementById('lookalike').dataset.state")
+                .await?;
+        Ok(state
+            .as_str()
+            .filter(|state| *state != "asked")
+            .map(str::to_owned))
+    })
+    .await?;
+    assert_eq!(answered, "enabled");
+    flows::wait_for_panel(browser).await?;
+    assert_eq!(badge_of(browser, url).await?, "", "the mark is gone");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_mastodon_lookalike_shows_nothing_until_the_person_says_yes() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(no_enabled_site()).await?;
+    let url = fixtures.url("compose-signature.html");
+    browser.goto(&url).await?;
+    wait_until_marked(&browser, &url).await?;
+    confirm_in_the_popup_and_see_the_panel(&browser, &url).await?;
+
+    // The host is an enabled site from now on: the next visit gets the checklist at once,
+    // and the options list it.
+    browser.goto(&url).await?;
+    flows::wait_for_panel(&browser).await?;
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["checklist"], true);
+    browser.open_extension_page("options.html").await?;
+    let sites = eventually(WAIT, "the options' enabled sites", || async {
+        let value = browser
+            .eval(
+                "return document.getElementById('extra-sites')?.value ?? null",
+                vec![],
+            )
+            .await?;
+        Ok(value.as_str().filter(|v| !v.is_empty()).map(str::to_owned))
+    })
+    .await?;
+    assert_eq!(sites.trim(), "127.0.0.1");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_lookalike_built_late_is_marked_too() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let browser = Browser::launch(no_enabled_site()).await?;
+    let url = fixtures.url("lookalike-late.html");
+    browser.goto(&url).await?;
+    eventually(WAIT, "the page to build its form", || async {
+        let built = browser
+            .eval("return window.builtAt ?? null", vec![])
+            .await?;
+        Ok((!built.is_null()).then_some(()))
+    })
+    .await?;
+    wait_until_marked(&browser, &url).await?;
+    confirm_in_the_popup_and_see_the_panel(&browser, &url).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_enabled_site_gets_the_content_script_until_it_is_removed() -> Result<()> {
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    // The harness enables the fixture host: the content script runs there (registered).
+    let browser = Browser::launch(LaunchOptions::default()).await?;
+    let url = fixtures.url("walking-skeleton.html");
+    browser.goto(&url).await?;
+    let state = browser.wait_for_content_state().await?;
+    assert_eq!(state["reportButton"], true);
+    // Nothing on the page's root element, even where Balise runs.
+    let root: Value = browser
+        .eval(
+            "return [...document.documentElement.attributes].map((a) => a.name)",
+            vec![],
+        )
+        .await?;
+    assert_eq!(root, json!(["lang"]));
+    // The person removes the site: the registration goes, and the next load gets nothing.
+    flows::save_extra_sites(&browser, &[]).await?;
+    let worker = devtools::service_worker(&browser).await?;
+    let registered =
+        devtools::evaluate(&worker, "chrome.scripting.getRegisteredContentScripts()").await?;
+    assert_eq!(registered, json!([]));
+    browser.goto(&url).await?;
+    eventually(WAIT, "the page to load", || async {
+        let ready = browser.eval("return document.readyState", vec![]).await?;
+        Ok((ready == json!("complete")).then_some(()))
+    })
+    .await?;
+    assert_eq!(browser.content_state().await?, None);
+    browser.close().await
+}
