@@ -120,6 +120,10 @@ impl Checkpointer {
 
     /// A `PASSIVE` checkpoint on the writer's connection, between two of its transactions.
     pub fn passive_on(&self, writer: &Connection) {
+        // A checkpoint already running holds SQLite's checkpoint lock, and a second one
+        // would give up at once (`PASSIVE` does not wait): wait for the background's to end
+        // and keep it from starting another meanwhile.
+        let _background = guard(&self.conn);
         match checkpoint(writer, "PASSIVE") {
             Ok((_, log, copied)) => self.copied(log, copied),
             Err(error) => tracing::warn!(%error, "checkpoint on the writer failed"),
