@@ -159,9 +159,12 @@ where
     serde_wasm_bindgen::from_value(reply).map_err(JsValue::from)
 }
 
-/// Reads one key of `chrome.storage.local`; `None` when it was never written.
-pub async fn storage_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, JsValue> {
-    let items = JsFuture::from(storage_local_get(&JsValue::from_str(key))?).await?;
+/// Reads one key of a storage area with its `get`; `None` when it was never written.
+async fn area_get<T: serde::de::DeserializeOwned>(
+    get: fn(&JsValue) -> Result<js_sys::Promise, JsValue>,
+    key: &str,
+) -> Result<Option<T>, JsValue> {
+    let items = JsFuture::from(get(&JsValue::from_str(key))?).await?;
     let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -171,12 +174,26 @@ pub async fn storage_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Op
         .map_err(JsValue::from)
 }
 
-/// Writes one key of `chrome.storage.local`.
-pub async fn storage_set<T: serde::Serialize>(key: &str, value: &T) -> Result<(), JsValue> {
+/// Writes one key of a storage area with its `set`.
+async fn area_set<T: serde::Serialize>(
+    set: fn(&JsValue) -> Result<js_sys::Promise, JsValue>,
+    key: &str,
+    value: &T,
+) -> Result<(), JsValue> {
     let items = js_sys::Object::new();
     js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(value)?)?;
-    JsFuture::from(storage_local_set(&items)?).await?;
+    JsFuture::from(set(&items)?).await?;
     Ok(())
+}
+
+/// Reads one key of `chrome.storage.local`; `None` when it was never written.
+pub async fn storage_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, JsValue> {
+    area_get(storage_local_get, key).await
+}
+
+/// Writes one key of `chrome.storage.local`.
+pub async fn storage_set<T: serde::Serialize>(key: &str, value: &T) -> Result<(), JsValue> {
+    area_set(storage_local_set, key, value).await
 }
 
 /// Removes one key of `chrome.storage.local`.
@@ -351,22 +368,12 @@ pub fn runtime_id() -> Option<String> {
 /// Reads one key of `chrome.storage.session` (kept while the browser runs, out of content
 /// scripts' reach); `None` when it was never written.
 pub async fn session_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, JsValue> {
-    let items = JsFuture::from(storage_session_get(&JsValue::from_str(key))?).await?;
-    let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    serde_wasm_bindgen::from_value(value)
-        .map(Some)
-        .map_err(JsValue::from)
+    area_get(storage_session_get, key).await
 }
 
 /// Writes one key of `chrome.storage.session`.
 pub async fn session_set<T: serde::Serialize>(key: &str, value: &T) -> Result<(), JsValue> {
-    let items = js_sys::Object::new();
-    js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(value)?)?;
-    JsFuture::from(storage_session_set(&items)?).await?;
-    Ok(())
+    area_set(storage_session_set, key, value).await
 }
 
 /// The ids of this extension's content scripts registered with `scripting`.
