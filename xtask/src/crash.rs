@@ -2,10 +2,15 @@
 //! with SIGKILL at random moments and restarted on the same data directory; clients resend
 //! what was not acknowledged (same key, same bytes). Afterwards every acknowledged report is
 //! stored exactly once with its screenshot and receipt, and `verify` finds the chain intact.
+//!
+//! The kills are spread over the run by progress (kill `k` of `K` once about `k/(K+1)` of
+//! the reports are acknowledged, then a random 0–20 ms later), so each lands while reports
+//! are in flight however fast the companion stores them; a run in which a kill did not
+//! land fails rather than passing without crashes.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -82,7 +87,7 @@ struct Receipt {
 /// Runs one crash test with `binary` and checks the data directory afterwards.
 pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
     println!(
-        "==> crash test: {} reports, {} concurrent clients, {} SIGKILLs at random moments (seed {})",
+        "==> crash test: {} reports, {} concurrent clients, {} SIGKILLs spread over the run at random moments (seed {})",
         options.reports, options.clients, options.kills, options.seed
     );
     let data_dir = stress_client::fresh_data_dir(root, "crash")?;
@@ -102,6 +107,8 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
     let reports: Vec<Report> = queue.iter().cloned().collect();
     let queue = Arc::new(Mutex::new(queue));
     let acks: Arc<Mutex<HashMap<String, Receipt>>> = Arc::default();
+    // Reports acknowledged so far, for the killer's schedule.
+    let acknowledged = Arc::new(AtomicUsize::new(0));
     let requests = Arc::new(AtomicU64::new(0));
     let unanswered = Arc::new(AtomicU64::new(0));
     let replays = Arc::new(AtomicU64::new(0));
@@ -111,15 +118,21 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
 
     let killer = {
         let (done, abort) = (Arc::clone(&done), Arc::clone(&abort));
+        let acknowledged = Arc::clone(&acknowledged);
         let binary = binary.to_owned();
         let data_dir = data_dir.clone();
         let mut rng = Rng::new(options.seed ^ 0x6b69_6c6c);
-        let kills = options.kills;
+        let (kills, reports) = (options.kills, options.reports);
         std::thread::spawn(move || -> Result<(Companion, usize)> {
             let mut companion = companion;
             let mut delivered = 0;
             while delivered < kills {
-                std::thread::sleep(Duration::from_millis(rng.range(20, 400)));
+                // Kill number `delivered + 1` once its share of the reports is acknowledged.
+                let due = reports * (delivered + 1) / (kills + 1);
+                while acknowledged.load(Ordering::SeqCst) < due && !done.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                std::thread::sleep(Duration::from_millis(rng.range(0, 20)));
                 if done.load(Ordering::SeqCst) {
                     break;
                 }
@@ -150,6 +163,7 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
         for _ in 0..options.clients {
             let client = Client::new(&base_url, &token, Duration::from_secs(10))?;
             let (queue, acks, abort) = (Arc::clone(&queue), Arc::clone(&acks), Arc::clone(&abort));
+            let acknowledged = Arc::clone(&acknowledged);
             let (requests, unanswered, replays) = (
                 Arc::clone(&requests),
                 Arc::clone(&unanswered),
@@ -197,6 +211,7 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
                     acks.lock()
                         .map_err(|_| anyhow::anyhow!("acknowledgements poisoned"))?
                         .insert(report.id.clone(), receipt);
+                    acknowledged.fetch_add(1, Ordering::SeqCst);
                 }
             }));
         }
@@ -215,6 +230,13 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
         .map_err(|_| anyhow::anyhow!("the killer thread panicked"))?;
     let (companion, kills) = killed?;
     sent?;
+    if kills < options.kills {
+        bail!(
+            "only {kills} of the {} SIGKILLs landed while reports were in flight: \
+             the run did not test what it should",
+            options.kills
+        );
+    }
     companion.stop()?;
     let seconds = started.elapsed().as_secs_f64();
 
