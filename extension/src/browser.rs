@@ -427,55 +427,46 @@ pub async fn execute_script_file(tab_id: i32, file: &str) -> Result<(), JsValue>
     Ok(())
 }
 
-/// Shows `text` on the toolbar button of tab `tab_id` only (empty: the button's own text
-/// again), in `color`.
-pub async fn set_tab_badge(tab_id: i32, text: &str, color: &str) -> Result<(), JsValue> {
-    let details = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &details,
-        &JsValue::from_str("tabId"),
-        &JsValue::from(tab_id),
-    )?;
-    js_sys::Reflect::set(
-        &details,
-        &JsValue::from_str("text"),
-        &JsValue::from_str(text),
-    )?;
-    JsFuture::from(action_set_badge_text(&details)?).await?;
-    if !text.is_empty() {
-        let details = js_sys::Object::new();
-        js_sys::Reflect::set(
-            &details,
-            &JsValue::from_str("tabId"),
-            &JsValue::from(tab_id),
-        )?;
-        js_sys::Reflect::set(
-            &details,
-            &JsValue::from_str("color"),
-            &JsValue::from_str(color),
-        )?;
-        JsFuture::from(action_set_badge_background_color(&details)?).await?;
+/// What `action.setBadgeText` and `action.setBadgeBackgroundColor` take: the tab (none:
+/// every tab) and the text or the colour.
+#[derive(serde::Serialize)]
+struct BadgeDetails<'a> {
+    #[serde(rename = "tabId", skip_serializing_if = "Option::is_none")]
+    tab_id: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<&'a str>,
+}
+
+/// Sets the badge's text on tab `tab_id` (or every tab), then its colour when `color` is given.
+async fn badge(tab_id: Option<i32>, text: &str, color: Option<&str>) -> Result<(), JsValue> {
+    let details = BadgeDetails {
+        tab_id,
+        text: Some(text),
+        color: None,
+    };
+    JsFuture::from(action_set_badge_text(&to_js(&details)?)?).await?;
+    if let Some(color) = color {
+        let details = BadgeDetails {
+            tab_id,
+            text: None,
+            color: Some(color),
+        };
+        JsFuture::from(action_set_badge_background_color(&to_js(&details)?)?).await?;
     }
     Ok(())
 }
 
+/// Shows `text` on the toolbar button of tab `tab_id` only (empty: the button's own text
+/// again), in `color`.
+pub async fn set_tab_badge(tab_id: i32, text: &str, color: &str) -> Result<(), JsValue> {
+    badge(Some(tab_id), text, (!text.is_empty()).then_some(color)).await
+}
+
 /// Shows `text` on the toolbar button (empty to clear).
 pub async fn set_badge(text: &str, color: &str) -> Result<(), JsValue> {
-    let details = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &details,
-        &JsValue::from_str("text"),
-        &JsValue::from_str(text),
-    )?;
-    JsFuture::from(action_set_badge_text(&details)?).await?;
-    let details = js_sys::Object::new();
-    js_sys::Reflect::set(
-        &details,
-        &JsValue::from_str("color"),
-        &JsValue::from_str(color),
-    )?;
-    JsFuture::from(action_set_badge_background_color(&details)?).await?;
-    Ok(())
+    badge(None, text, Some(color)).await
 }
 
 /// Creates (or replaces) a repeating alarm.
