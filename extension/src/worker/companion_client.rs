@@ -116,12 +116,18 @@ pub async fn send_report(
         init.set_body(&form);
         Ok(init)
     };
-    let init = match request() {
-        Ok(init) => init,
-        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
-    };
-    let url = format!("{}/api/v1/reports", pairing.companion_url);
-    classify(browser::fetch(&url, &init).await).await
+    deliver(
+        &format!("{}/api/v1/reports", pairing.companion_url),
+        request,
+    )
+    .await
+}
+
+/// Sends the request `request` builds to `url` and classifies the answer; a request that
+/// cannot be built is rejected for good, with the reason.
+async fn deliver(url: &str, request: impl FnOnce() -> Result<RequestInit, JsValue>) -> Delivery {
+    let init = request().map_err(|error| DeliveryFailure::Rejected(error_text(&error)))?;
+    classify(browser::fetch(url, &init).await).await
 }
 
 /// Adds a category or note to a stored report: `PATCH /api/v1/reports/{id}`.
@@ -141,12 +147,11 @@ pub async fn send_annotation(
         init.set_body(&JsValue::from_str(&body));
         Ok(init)
     };
-    let init = match request() {
-        Ok(init) => init,
-        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
-    };
-    let url = format!("{}/api/v1/reports/{report_id}", pairing.companion_url);
-    classify(browser::fetch(&url, &init).await).await
+    deliver(
+        &format!("{}/api/v1/reports/{report_id}", pairing.companion_url),
+        request,
+    )
+    .await
 }
 
 /// Sends one attestation: `POST /api/v1/attestations`, its id as `Idempotency-Key`.
@@ -160,12 +165,11 @@ pub async fn send_attestation(pairing: &Pairing, id: &str, body: &str) -> Delive
         init.set_body(&JsValue::from_str(body));
         Ok(init)
     };
-    let init = match request() {
-        Ok(init) => init,
-        Err(error) => return Err(DeliveryFailure::Rejected(error_text(&error))),
-    };
-    let url = format!("{}/api/v1/attestations", pairing.companion_url);
-    classify(browser::fetch(&url, &init).await).await
+    deliver(
+        &format!("{}/api/v1/attestations", pairing.companion_url),
+        request,
+    )
+    .await
 }
 
 /// The companion's policy: `GET /api/v1/policy` (not validated here).
