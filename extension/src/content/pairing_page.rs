@@ -194,35 +194,23 @@ fn mark_this_browsers_request(document: &Document, code: &str) -> Result<(), JsV
 async fn request_pairing(section: &Element, button: &Element) {
     let _ = button.set_attribute("disabled", "");
     show(section, PairState::Requesting, None);
-    match browser::send_message::<_, Reply>(&Request::StartPairing).await {
+    // Every answer but "done" leaves the person on this page with the button to try again.
+    let (state, detail) = match browser::send_message::<_, Reply>(&Request::StartPairing).await {
         Ok(Reply::Done) => {
             // The page lists pending requests as the companion rendered them: reload to
             // show this one, which the content script then marks.
             if let Some(window) = web_sys::window() {
                 let _ = window.location().reload();
             }
+            return;
         }
-        Ok(Reply::ConfirmCompanion { current, .. }) => {
-            show(section, PairState::Confirm, Some(&current));
-            let _ = button.remove_attribute("disabled");
-        }
-        Ok(Reply::Error { message }) => {
-            show(section, PairState::Error, Some(&message));
-            let _ = button.remove_attribute("disabled");
-        }
-        Ok(_) => {
-            show(section, PairState::Error, Some("unexpected answer"));
-            let _ = button.remove_attribute("disabled");
-        }
-        Err(error) => {
-            show(
-                section,
-                PairState::Error,
-                Some(&browser::error_text(&error)),
-            );
-            let _ = button.remove_attribute("disabled");
-        }
-    }
+        Ok(Reply::ConfirmCompanion { current, .. }) => (PairState::Confirm, current),
+        Ok(Reply::Error { message }) => (PairState::Error, message),
+        Ok(_) => (PairState::Error, "unexpected answer".to_owned()),
+        Err(error) => (PairState::Error, browser::error_text(&error)),
+    };
+    show(section, state, Some(&detail));
+    let _ = button.remove_attribute("disabled");
 }
 
 /// Shows `state` in the section: its message in French and English, and `detail` (the
