@@ -52,6 +52,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = query, catch)]
     fn tabs_query(query: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = get, catch)]
+    fn tabs_get(tab_id: i32) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "tabs"], js_name = create, catch)]
     fn tabs_create(properties: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
@@ -294,6 +297,11 @@ pub async fn active_tab() -> Result<Option<JsValue>, JsValue> {
     )?;
     let tabs: js_sys::Array = JsFuture::from(tabs_query(&query)?).await?.dyn_into()?;
     Ok(tabs.iter().next())
+}
+
+/// Tab `tab_id`, as the raw `Tab` object.
+pub async fn tab(tab_id: i32) -> Result<JsValue, JsValue> {
+    JsFuture::from(tabs_get(tab_id)?).await
 }
 
 /// Opens `url` in a new active tab, beside `opener` (a tab id) when given.

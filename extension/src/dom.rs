@@ -93,3 +93,22 @@ pub fn viewport_rect(element: &Element) -> Rect {
         bottom: rect.bottom(),
     }
 }
+
+/// Runs `handler`'s future on each submission of `form`, in place of the browser's own
+/// (which would load the page again): the extension pages' forms.
+pub fn on_submit<F, Fut>(form: &Element, handler: F)
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    gloo_events::EventListener::new_with_options(
+        form,
+        "submit",
+        gloo_events::EventListenerOptions::enable_prevent_default(),
+        move |event| {
+            event.prevent_default();
+            wasm_bindgen_futures::spawn_local(handler());
+        },
+    )
+    .forget();
+}

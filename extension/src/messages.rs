@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::settings::{CompanionChange, RecentReport};
 use crate::worker::outbox::{FlushOutcome, OutboxItem};
 use crate::worker::reporting::ReportReceipt;
+use crate::worker::site_scripts::RefusedSite;
 
 /// A request sent with `chrome.runtime.sendMessage` to the service worker.
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,11 +59,31 @@ pub enum Request {
     /// the tab, and the popup asks whether to use the checklist on this host.
     LooksLike { site: String },
     /// Whether the active tab is a marked look-alike, for the popup (answered with
-    /// [`Reply::Lookalike`]).
-    ActiveTabLookalike,
-    /// Adds the active tab's host to the enabled sites (the person said yes in the popup),
-    /// registers the content script there and injects it into the tab now.
-    EnableActiveTabSite,
+    /// [`Reply::Lookalike`]). `tab` names the tab instead when the popup is opened as a page
+    /// (`popup.html?tab=ID`, as the Firefox tests open it), where the active tab is its own.
+    ActiveTabLookalike {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tab: Option<i32>,
+    },
+    /// Adds the active tab's (or `tab`'s) host to the enabled sites (the person said yes in
+    /// the popup), registers the content script there and injects it into the tab now.
+    EnableActiveTabSite {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tab: Option<i32>,
+    },
+    /// The person said no in the popup for the active tab (or `tab`), a marked look-alike:
+    /// its host is remembered as refused (worker-only storage), and neither marked nor asked
+    /// about again until the person forgets the refusal in the options.
+    DeclineActiveTabSite {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tab: Option<i32>,
+    },
+    /// The look-alike hosts the person refused, for the options (answered with
+    /// [`Reply::RefusedSites`]).
+    RefusedSites,
+    /// Forgets the refusal of look-alike host `host` (from the options): the question comes
+    /// back on its next visit.
+    ForgetRefusedSite { host: String },
     /// Registers the content script for the enabled sites in the settings, as they are
     /// now (after the options page saved them).
     SyncSites,
@@ -112,8 +133,11 @@ impl Request {
             | Request::Flush
             | Request::ConfirmCompanionChange { .. }
             | Request::CancelCompanionChange
-            | Request::ActiveTabLookalike
-            | Request::EnableActiveTabSite
+            | Request::ActiveTabLookalike { .. }
+            | Request::EnableActiveTabSite { .. }
+            | Request::DeclineActiveTabSite { .. }
+            | Request::RefusedSites
+            | Request::ForgetRefusedSite { .. }
             | Request::SyncSites => Senders::ExtensionPages,
         }
     }
@@ -181,6 +205,8 @@ pub enum Reply {
         host: Option<String>,
         site: Option<String>,
     },
+    /// The look-alike hosts the person refused, oldest first.
+    RefusedSites { sites: Vec<RefusedSite> },
     /// The request could not be handled.
     Error { message: String },
 }

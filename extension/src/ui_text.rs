@@ -100,6 +100,14 @@ ui_texts! {
     LOOKALIKE_NO => "Non", "No";
     LOOKALIKE_ENABLED => "La liste de vérification est activée sur ce site.", "The checklist is on for this site.";
     LOOKALIKE_FAILED => "Échec de l'activation : ", "Could not turn it on: ";
+    LOOKALIKE_DECLINED => "Balise ne vous le demandera plus pour ce site (les options permettent d'oublier ce refus).", "Balise will not ask again for this site (the options can forget this answer).";
+    LOOKALIKE_DECLINE_FAILED => "Échec de l'enregistrement du refus : ", "Could not record the answer: ";
+    REFUSED_SITES => "Sites refusés", "Refused sites";
+    REFUSED_SITES_INTRO => "Ces pages ressemblaient à un réseau social ; vous avez répondu non à la liste de vérification. Oubliez un refus pour que la question revienne.", "These pages looked like a social network; you said no to the checklist there. Forget an answer to be asked again.";
+    REFUSED_SITES_NONE => "Aucun site refusé.", "No refused site.";
+    REFUSED_SITE_LOOKED_LIKE => " — ressemblait à ", " — looked like ";
+    FORGET_REFUSAL => "Oublier ce refus", "Forget this answer";
+    FORGET_REFUSAL_FAILED => "Échec : ", "Failed: ";
     REPORT_THIS_PAGE => "Signaler cette page", "Report this page";
     REPORT_NOT_YET => "Rien n'a été signalé : cette page n'est signalée que si vous le demandez.", "Nothing was reported: this page is reported only if you ask.";
     COMPANION_CHANGE_WAITING => "Un changement de compagnon attend votre confirmation dans les options : ", "A change of companion waits for your confirmation in the options: ";

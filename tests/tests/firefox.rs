@@ -11,8 +11,9 @@
 //!
 //! The suites that run in both browsers have their Firefox runs beside the Chromium ones
 //! (`…_in_firefox`): strict CSP and strict mode in `checklist.rs` and `compose_sites.rs`,
-//! attestations in `attestations.rs`, companion downtime and browser restart in
-//! `reporting.rs`.
+//! attestations in `attestations.rs` (made by real publications in Firefox), the
+//! look-alike question and a remembered "no" in `footprint.rs`, companion downtime and
+//! browser restart in `reporting.rs`.
 
 use anyhow::{Context, Result, ensure};
 use balise_e2e::browser::{Browser, Engine, LaunchOptions};

@@ -1,5 +1,6 @@
 //! The extension's two settings pages, one form: the options page (language, role,
-//! identity, companion address, extra sites, and the extension's status) and the welcome
+//! identity, companion address, extra sites, the extension's status, and the refused
+//! look-alike sites) and the welcome
 //! page opened at install (role, identity, companion address and pairing, and what is left
 //! to do before reports reach the manager).
 
@@ -64,6 +65,8 @@ pub async fn start(page: Page) -> Result<(), JsValue> {
             dom::append(&app, "h2", Some(t::SETTINGS.get(lang)))?;
             let form = settings_form(&document, &settings, lang, page)?;
             app.append_child(&form)?;
+            let refused = super::refused_sites::section(&document, lang).await?;
+            app.append_child(&refused)?;
         }
         Page::Welcome => {
             dom::append(&app, "p", Some(t::WELCOME_INTRO.get(lang)))?;
@@ -581,37 +584,30 @@ fn settings_form(
     form.append_child(&saved)?;
 
     let document = document.clone();
-    gloo_events::EventListener::new_with_options(
-        &form,
-        "submit",
-        gloo_events::EventListenerOptions::enable_prevent_default(),
-        move |event| {
-            event.prevent_default();
-            let document = document.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let outcome = save_form(&document, lang).await;
-                // The page shows what the save changed (the welcome page's summary, the
-                // pairing) before it says "saved".
-                let _ = refresh(&document, lang).await;
-                if let Some(status) = document.get_element_by_id("save-status") {
-                    let (state, text) = match outcome {
-                        Ok(()) => ("saved", t::SAVED.get(lang).to_owned()),
-                        Err(error) => (
-                            "error",
-                            format!(
-                                "{}{}",
-                                t::SAVE_FAILED.get(lang),
-                                error.as_string().unwrap_or_default()
-                            ),
+    dom::on_submit(&form, move || {
+        let document = document.clone();
+        async move {
+            let outcome = save_form(&document, lang).await;
+            // The page shows what the save changed (the welcome page's summary, the
+            // pairing) before it says "saved".
+            let _ = refresh(&document, lang).await;
+            if let Some(status) = document.get_element_by_id("save-status") {
+                let (state, text) = match outcome {
+                    Ok(()) => ("saved", t::SAVED.get(lang).to_owned()),
+                    Err(error) => (
+                        "error",
+                        format!(
+                            "{}{}",
+                            t::SAVE_FAILED.get(lang),
+                            error.as_string().unwrap_or_default()
                         ),
-                    };
-                    status.set_text_content(Some(&text));
-                    let _ = status.set_attribute("data-state", state);
-                }
-            });
-        },
-    )
-    .forget();
+                    ),
+                };
+                status.set_text_content(Some(&text));
+                let _ = status.set_attribute("data-state", state);
+            }
+        }
+    });
     Ok(form)
 }
 

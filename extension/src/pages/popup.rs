@@ -34,19 +34,21 @@ pub async fn start() -> Result<(), JsValue> {
     status.set_attribute("data-state", "sending")?;
     app.append_child(&status)?;
 
-    let lookalike = match browser::send_message::<_, Reply>(&Request::ActiveTabLookalike).await {
-        Ok(Reply::Lookalike {
-            host: Some(host),
-            site,
-        }) => Some((host, site.unwrap_or_default())),
-        _ => None,
-    };
+    let tab = named_tab();
+    let lookalike =
+        match browser::send_message::<_, Reply>(&Request::ActiveTabLookalike { tab }).await {
+            Ok(Reply::Lookalike {
+                host: Some(host),
+                site,
+            }) => Some((host, site.unwrap_or_default())),
+            _ => None,
+        };
     let report_id = match lookalike {
         // A marked look-alike: the question first; the page is reported only on request.
         Some((host, site)) => {
             status.set_text_content(Some(t::REPORT_NOT_YET.get(lang)));
             status.set_attribute("data-state", "not-reported")?;
-            render_lookalike_question(&document, &app, &host, &site, lang)?;
+            render_lookalike_question(&document, &app, &host, &site, tab, lang)?;
             None
         }
         None => report_active_tab(&status, lang).await?,
@@ -86,6 +88,18 @@ pub async fn start() -> Result<(), JsValue> {
     render_outbox(&document, &app, status, lang)
 }
 
+/// The tab named in the popup's address (`popup.html?tab=ID`), when it is opened as a page
+/// rather than from the toolbar (the Firefox tests): the look-alike question is about that
+/// tab, not the active one, which is the popup's own.
+fn named_tab() -> Option<i32> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("tab="))
+        .and_then(|id| id.parse().ok())
+}
+
 /// Reports the active tab and shows where the report stands in `status`; returns its id.
 async fn report_active_tab(status: &Element, lang: Lang) -> Result<Option<String>, JsValue> {
     status.set_text_content(Some(t::REPORT_SENDING.get(lang)));
@@ -119,12 +133,15 @@ async fn report_active_tab(status: &Element, lang: Lang) -> Result<Option<String
 
 /// On a marked look-alike tab: "This page looks like a Mastodon instance: use the
 /// checklist here?" with Yes (the host becomes an enabled site, the content script starts
-/// in the tab) and No, and a separate button that reports the page.
+/// in the tab) and No (the host is remembered as refused: no mark, no question until the
+/// options forget it), and a separate button that reports the page. `tab` is the tab
+/// named in the popup's address, if any.
 fn render_lookalike_question(
     document: &Document,
     app: &Element,
     host: &str,
     site: &str,
+    tab: Option<i32>,
     lang: Lang,
 ) -> Result<(), JsValue> {
     let section = element(document, "section", None)?;
@@ -160,23 +177,14 @@ fn render_lookalike_question(
         }
         let section = answer_section.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let reply = browser::send_message::<_, Reply>(&Request::EnableActiveTabSite).await;
-            let (state, text) = match reply {
-                Ok(Reply::Done) => ("enabled", t::LOOKALIKE_ENABLED.get(lang).to_owned()),
-                Ok(Reply::Error { message }) => (
-                    "error",
-                    format!("{}{message}", t::LOOKALIKE_FAILED.get(lang)),
-                ),
-                Ok(_) => ("error", t::LOOKALIKE_FAILED.get(lang).to_owned()),
-                Err(error) => (
-                    "error",
-                    format!(
-                        "{}{}",
-                        t::LOOKALIKE_FAILED.get(lang),
-                        browser::error_text(&error)
-                    ),
-                ),
-            };
+            let reply =
+                browser::send_message::<_, Reply>(&Request::EnableActiveTabSite { tab }).await;
+            let (state, text) = answer_outcome(
+                reply,
+                ("enabled", t::LOOKALIKE_ENABLED),
+                t::LOOKALIKE_FAILED,
+                lang,
+            );
             let _ = section.set_attribute("data-state", state);
             if let Some(first) = section.first_element_child() {
                 first.set_text_content(Some(&text));
@@ -189,11 +197,28 @@ fn render_lookalike_question(
         if !event.is_trusted() {
             return;
         }
-        // Nothing is kept: the question comes back on the next visit the detector marks.
-        let _ = no_section.set_attribute("data-state", "declined");
-        if let Some(window) = web_sys::window() {
-            let _ = window.close();
-        }
+        let section = no_section.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let reply =
+                browser::send_message::<_, Reply>(&Request::DeclineActiveTabSite { tab }).await;
+            let (state, text) = answer_outcome(
+                reply,
+                ("declined", t::LOOKALIKE_DECLINED),
+                t::LOOKALIKE_DECLINE_FAILED,
+                lang,
+            );
+            let _ = section.set_attribute("data-state", state);
+            if let Some(first) = section.first_element_child() {
+                first.set_text_content(Some(&text));
+            }
+            // A toolbar popup has done its work; a popup opened as a page stays.
+            if state == "declined"
+                && tab.is_none()
+                && let Some(window) = web_sys::window()
+            {
+                let _ = window.close();
+            }
+        });
     })
     .forget();
     let document = document.clone();
@@ -210,6 +235,25 @@ fn render_lookalike_question(
     })
     .forget();
     Ok(())
+}
+
+/// The state and text the look-alike question shows after the worker's `reply` to an
+/// answer: `done` when it was done, else `failed` with the reason.
+fn answer_outcome(
+    reply: Result<Reply, JsValue>,
+    done: (&'static str, t::UiText),
+    failed: t::UiText,
+    lang: Lang,
+) -> (&'static str, String) {
+    match reply {
+        Ok(Reply::Done) => (done.0, done.1.get(lang).to_owned()),
+        Ok(Reply::Error { message }) => ("error", format!("{}{message}", failed.get(lang))),
+        Ok(_) => ("error", failed.get(lang).to_owned()),
+        Err(error) => (
+            "error",
+            format!("{}{}", failed.get(lang), browser::error_text(&error)),
+        ),
+    }
 }
 
 /// A change of companion proposed by another companion's pairing page waits for the
@@ -339,51 +383,43 @@ fn render_details_form(
     app.append_child(&form)?;
 
     let document = document.clone();
-    gloo_events::EventListener::new_with_options(
-        &form,
-        "submit",
-        gloo_events::EventListenerOptions::enable_prevent_default(),
-        move |event| {
-            event.prevent_default();
-            let document = document.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let Some(id) = document
-                    .get_element_by_id("report-choice")
-                    .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                    .map(|select| select.value())
-                else {
-                    return;
+    dom::on_submit(&form, move || {
+        let document = document.clone();
+        async move {
+            let Some(id) = document
+                .get_element_by_id("report-choice")
+                .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .map(|select| select.value())
+            else {
+                return;
+            };
+            let category = document
+                .get_element_by_id("category")
+                .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                .map(|select| select.value())
+                .and_then(|value| {
+                    ReportCategory::ALL
+                        .into_iter()
+                        .find(|choice| choice.as_str() == value)
+                });
+            let note = document
+                .get_element_by_id("note")
+                .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                .map(|area| area.value());
+            let reply =
+                browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
+            if let Some(status) = document.get_element_by_id("report-status") {
+                let text = match reply {
+                    Ok(Reply::Done) => t::DETAILS_SAVED.get(lang).to_owned(),
+                    Ok(Reply::Error { message }) => {
+                        format!("{}{message}", t::REPORT_FAILED.get(lang))
+                    }
+                    _ => t::REPORT_FAILED.get(lang).to_owned(),
                 };
-                let category = document
-                    .get_element_by_id("category")
-                    .and_then(|select| select.dyn_into::<web_sys::HtmlSelectElement>().ok())
-                    .map(|select| select.value())
-                    .and_then(|value| {
-                        ReportCategory::ALL
-                            .into_iter()
-                            .find(|choice| choice.as_str() == value)
-                    });
-                let note = document
-                    .get_element_by_id("note")
-                    .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-                    .map(|area| area.value());
-                let reply =
-                    browser::send_message::<_, Reply>(&Request::Annotate { id, category, note })
-                        .await;
-                if let Some(status) = document.get_element_by_id("report-status") {
-                    let text = match reply {
-                        Ok(Reply::Done) => t::DETAILS_SAVED.get(lang).to_owned(),
-                        Ok(Reply::Error { message }) => {
-                            format!("{}{message}", t::REPORT_FAILED.get(lang))
-                        }
-                        _ => t::REPORT_FAILED.get(lang).to_owned(),
-                    };
-                    status.set_text_content(Some(&text));
-                }
-            });
-        },
-    )
-    .forget();
+                status.set_text_content(Some(&text));
+            }
+        }
+    });
     Ok(())
 }
 

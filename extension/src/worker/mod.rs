@@ -128,6 +128,14 @@ async fn active_tab_info() -> Result<TabInfo, JsValue> {
     Ok(serde_wasm_bindgen::from_value(tab)?)
 }
 
+/// The tab the popup is about: the one it names when opened as a page, else the active one.
+async fn popup_tab(tab: Option<i32>) -> Result<TabInfo, JsValue> {
+    match tab {
+        Some(id) => Ok(serde_wasm_bindgen::from_value(browser::tab(id).await?)?),
+        None => active_tab_info().await,
+    }
+}
+
 /// Answers one runtime message; failures become a [`Reply::Error`] rather than a rejection.
 pub async fn handle_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
     let reply = match serde_wasm_bindgen::from_value::<Request>(message) {
@@ -288,8 +296,8 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
             site_scripts::mark(tab.id, &url, &site).await?;
             Ok(Reply::Done)
         }
-        Request::ActiveTabLookalike => {
-            let tab = active_tab_info().await?;
+        Request::ActiveTabLookalike { tab } => {
+            let tab = popup_tab(tab).await?;
             let marked = match tab.url.as_deref() {
                 Some(url) => site_scripts::marked(tab.id, url).await,
                 None => None,
@@ -299,12 +307,27 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 site: marked.map(|entry| entry.site),
             })
         }
-        Request::EnableActiveTabSite => {
-            let tab = active_tab_info().await?;
+        Request::EnableActiveTabSite { tab } => {
+            let tab = popup_tab(tab).await?;
             let url = tab
                 .url
                 .ok_or_else(|| JsValue::from_str("the active tab's address is not known"))?;
             site_scripts::enable(tab.id, &url).await?;
+            Ok(Reply::Done)
+        }
+        Request::DeclineActiveTabSite { tab } => {
+            let tab = popup_tab(tab).await?;
+            let url = tab
+                .url
+                .ok_or_else(|| JsValue::from_str("the active tab's address is not known"))?;
+            site_scripts::decline(tab.id, &url).await?;
+            Ok(Reply::Done)
+        }
+        Request::RefusedSites => Ok(Reply::RefusedSites {
+            sites: site_scripts::refused_sites().await?,
+        }),
+        Request::ForgetRefusedSite { host } => {
+            site_scripts::forget_refusal(&host).await?;
             Ok(Reply::Done)
         }
         Request::SyncSites => {
@@ -647,8 +670,33 @@ mod tests {
                 false,
             ),
             (Request::CancelCompanionChange, true, false, false),
-            (Request::ActiveTabLookalike, true, false, false),
-            (Request::EnableActiveTabSite, true, false, false),
+            (
+                Request::ActiveTabLookalike { tab: None },
+                true,
+                false,
+                false,
+            ),
+            (
+                Request::EnableActiveTabSite { tab: Some(4) },
+                true,
+                false,
+                false,
+            ),
+            (
+                Request::DeclineActiveTabSite { tab: None },
+                true,
+                false,
+                false,
+            ),
+            (Request::RefusedSites, true, false, false),
+            (
+                Request::ForgetRefusedSite {
+                    host: "social.example.org".to_owned(),
+                },
+                true,
+                false,
+                false,
+            ),
             (Request::SyncSites, true, false, false),
         ];
         for (request, page, top, frame) in &table {

@@ -1,6 +1,8 @@
 //! Where the content script runs beyond the manifest's compose sites: the sites the person
 //! enabled (registered with `scripting.registerContentScripts`, kept in sync with the
-//! settings), and the look-alike pages the detector marks until the person answers.
+//! settings), and the look-alike pages the detector marks until the person answers, and
+//! the look-alike hosts the person refused (in a database of the extension's origin, which
+//! content scripts cannot open), no longer marked until the refusal is forgotten.
 
 use std::cell::RefCell;
 
@@ -10,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::browser;
+use crate::idb::Database;
 use crate::settings;
 
 /// Id of the registered content script for the enabled sites.
@@ -21,6 +24,13 @@ const LOOKALIKES_KEY: &str = "lookalikeTabs";
 /// The badge on a marked tab's toolbar button.
 const LOOKALIKE_BADGE: &str = "?";
 const LOOKALIKE_BADGE_COLOR: &str = "#8a5a00";
+
+/// The extension origin's database of refused look-alike hosts. Its own database rather
+/// than a store of the outbox's, so that its life does not touch the outbox's versions.
+const REFUSALS_DB: &str = "balise-sites";
+const REFUSALS_DB_VERSION: u32 = 1;
+/// One record per refused host, keyed by the host (`id`).
+const REFUSALS_STORE: &str = "refusedLookalikes";
 
 thread_local! {
     /// The synchronization under way, if any: the next one waits for it, so two never
@@ -147,7 +157,8 @@ pub fn host_of(url: &str) -> Option<String> {
 }
 
 /// Marks tab `tab_id`, showing `url`, as looking like the site `site_id` — unless its
-/// host is a known or enabled site (the content script runs there already).
+/// host is a known or enabled site (the content script runs there already) or one the
+/// person refused.
 pub async fn mark(tab_id: i32, url: &str, site_id: &str) -> Result<(), JsValue> {
     let Some(host) = host_of(url) else {
         return Ok(());
@@ -157,7 +168,7 @@ pub async fn mark(tab_id: i32, url: &str, site_id: &str) -> Result<(), JsValue> 
         return Err(JsValue::from_str("no such look-alike site"));
     };
     let settings = settings::load().await;
-    if sites::is_checklist_site(&host, &settings.extra_sites) {
+    if sites::is_checklist_site(&host, &settings.extra_sites) || is_refused(&host).await {
         return Ok(());
     }
     let mut marked = lookalikes().await;
@@ -181,6 +192,79 @@ pub async fn marked(tab_id: i32, url: &str) -> Option<Lookalike> {
         .find(|entry| entry.tab_id == tab_id && entry.host == host)
 }
 
+/// A look-alike host the person refused: not marked, not asked about, nothing injected,
+/// until the refusal is forgotten in the options.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RefusedSite {
+    /// The host (the record's key in its store).
+    #[serde(rename = "id")]
+    pub host: String,
+    /// The name of the site it looked like.
+    pub site: String,
+    /// When the person said no (milliseconds since the epoch).
+    pub refused_at: f64,
+}
+
+async fn refusals() -> Result<Database, JsValue> {
+    Database::open(REFUSALS_DB, REFUSALS_DB_VERSION, &[REFUSALS_STORE]).await
+}
+
+/// The refused look-alike hosts, oldest refusal first.
+pub async fn refused_sites() -> Result<Vec<RefusedSite>, JsValue> {
+    let mut sites: Vec<RefusedSite> = refusals()
+        .await?
+        .get_all(REFUSALS_STORE)
+        .await?
+        .into_iter()
+        .filter_map(|value| serde_wasm_bindgen::from_value(value).ok())
+        .collect();
+    sites.sort_by(|a, b| a.refused_at.total_cmp(&b.refused_at));
+    Ok(sites)
+}
+
+/// Whether the person refused look-alike host `host`. An unreadable database counts as no
+/// refusal: the question is asked again rather than the checklist silently withheld.
+async fn is_refused(host: &str) -> bool {
+    match refusals().await {
+        Ok(db) => matches!(db.get(REFUSALS_STORE, host).await, Ok(Some(_))),
+        Err(_) => false,
+    }
+}
+
+/// The person said no for tab `tab_id` showing `url`, a marked look-alike: its host is
+/// remembered as refused, the mark and the badge go.
+pub async fn decline(tab_id: i32, url: &str) -> Result<String, JsValue> {
+    let entry = marked(tab_id, url)
+        .await
+        .ok_or_else(|| JsValue::from_str("this tab is not a look-alike waiting for an answer"))?;
+    let refused = RefusedSite {
+        host: entry.host.clone(),
+        site: entry.site,
+        refused_at: js_sys::Date::now(),
+    };
+    refusals()
+        .await?
+        .put(REFUSALS_STORE, &browser::to_js(&refused)?)
+        .await?;
+    unmark(tab_id).await?;
+    Ok(entry.host)
+}
+
+/// Forgets the refusal of `host`: its next visit is marked and asked about again.
+pub async fn forget_refusal(host: &str) -> Result<(), JsValue> {
+    refusals().await?.delete(REFUSALS_STORE, host).await
+}
+
+/// Takes tab `tab_id`'s look-alike mark and badge away.
+async fn unmark(tab_id: i32) -> Result<(), JsValue> {
+    let mut marked = lookalikes().await;
+    marked.retain(|entry| entry.tab_id != tab_id);
+    browser::session_set(LOOKALIKES_KEY, &marked).await?;
+    let _ = browser::set_tab_badge(tab_id, "", "").await;
+    Ok(())
+}
+
 /// The person said yes for tab `tab_id` showing `url`: its host becomes an enabled site,
 /// the registration follows, and the content script starts in the tab now.
 pub async fn enable(tab_id: i32, url: &str) -> Result<String, JsValue> {
@@ -193,10 +277,7 @@ pub async fn enable(tab_id: i32, url: &str) -> Result<String, JsValue> {
         settings::save(&current).await?;
     }
     sync().await?;
-    let mut marked = lookalikes().await;
-    marked.retain(|entry| entry.tab_id != tab_id);
-    browser::session_set(LOOKALIKES_KEY, &marked).await?;
-    let _ = browser::set_tab_badge(tab_id, "", "").await;
+    unmark(tab_id).await?;
     browser::execute_script_file(tab_id, CONTENT_SCRIPT).await?;
     Ok(host)
 }
