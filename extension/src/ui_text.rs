@@ -105,6 +105,7 @@ ui_texts! {
     REFUSED_SITES => "Sites refusés", "Refused sites";
     REFUSED_SITES_INTRO => "Ces pages ressemblaient à un réseau social ; vous avez répondu non à la liste de vérification. Oubliez un refus pour que la question revienne.", "These pages looked like a social network; you said no to the checklist there. Forget an answer to be asked again.";
     REFUSED_SITES_NONE => "Aucun site refusé.", "No refused site.";
+    REFUSED_SITES_UNREADABLE => "La liste des sites refusés n'a pas pu être lue ; rechargez la page. Détail : ", "The list of refused sites could not be read; reload the page. Detail: ";
     REFUSED_SITE_LOOKED_LIKE => " — ressemblait à ", " — looked like ";
     FORGET_REFUSAL => "Oublier ce refus", "Forget this answer";
     FORGET_REFUSAL_FAILED => "Échec : ", "Failed: ";

@@ -19,7 +19,18 @@ pub async fn section(document: &Document, lang: Lang) -> Result<Element, JsValue
     dom::append(&section, "p", Some(t::REFUSED_SITES_INTRO.get(lang)))?;
     let sites = match browser::send_message::<_, Reply>(&Request::RefusedSites).await {
         Ok(Reply::RefusedSites { sites }) => sites,
-        _ => Vec::new(),
+        // An unreadable list must not pass for an empty one: say so, and show no list.
+        failure => {
+            let detail = match failure {
+                Ok(Reply::Error { message }) => message,
+                Err(error) => browser::error_text(&error),
+                Ok(_) => String::new(),
+            };
+            section.set_attribute("data-state", "error")?;
+            let text = format!("{}{detail}", t::REFUSED_SITES_UNREADABLE.get(lang));
+            dom::append(&section, "p", Some(&text))?;
+            return Ok(section);
+        }
     };
     section.set_attribute("data-count", &sites.len().to_string())?;
     let none = dom::append(&section, "p", Some(t::REFUSED_SITES_NONE.get(lang)))?;
