@@ -153,9 +153,24 @@ pub async fn idempotent_write<F>(
 where
     F: FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<StoredResponse> + Send + 'static,
 {
+    idempotent_write_timed(state, request, endpoint, work)
+        .await
+        .0
+}
+
+/// As [`idempotent_write`], with the writer's stamps of the write (for [`crate::timing`]).
+pub async fn idempotent_write_timed<F>(
+    state: &crate::state::AppState,
+    request: Option<IdempotentRequest>,
+    endpoint: &'static str,
+    work: F,
+) -> (Result<StoredResponse>, Option<crate::store::WriteTiming>)
+where
+    F: FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<StoredResponse> + Send + 'static,
+{
     state
         .store()
-        .write(move |tx| {
+        .write_timed(move |tx| {
             if let Some(request) = &request
                 && let Some(replay) = idempotency::lookup(tx, request)?
             {
