@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::extract::{JsonBody, JsonInput, OptionalIdempotencyKey};
 use super::{
-    Page, content_length, idempotency_key, idempotent_request, idempotent_write,
-    idempotent_write_timed, parse_json, path_uuid, stored_response,
+    Page, content_length, idempotency_key, idempotent_request, idempotent_request_of_hashes,
+    idempotent_write, idempotent_write_timed, parse_json, path_uuid, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
@@ -168,7 +168,12 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         ));
     }
 
-    let idempotent = idempotent_request(key, CREATE_ENDPOINT, &[&report_bytes, &screenshot]);
+    // The screenshot's hash just checked is the one the idempotency identity takes.
+    let idempotent = idempotent_request_of_hashes(
+        key,
+        CREATE_ENDPOINT,
+        &[&sha256_hex(&report_bytes), &actual_sha256],
+    );
     // On a member's companion every report is mailed to the manager. It waits a little for
     // the category and note the member may add on the page's card (an annotation releases
     // it at once), unless the report already carries them.
