@@ -123,11 +123,6 @@ static CATCH_UPS: Mutex<CatchUps> = Mutex::new(CatchUps {
     total: Duration::ZERO,
     longest: Duration::ZERO,
 });
-static IDLE_CATCH_UPS: Mutex<CatchUps> = Mutex::new(CatchUps {
-    count: 0,
-    total: Duration::ZERO,
-    longest: Duration::ZERO,
-});
 
 /// Reads [`ENV`] once (at start-up); later calls change nothing.
 pub fn init_from_env() {
@@ -209,21 +204,12 @@ impl UploadClock {
     }
 }
 
-/// The writer finished a catch-up checkpoint, forced by the log's length, that took `took`.
+/// The writer finished a catch-up checkpoint that took `took`.
 pub fn note_catch_up(took: Duration) {
-    note(&CATCH_UPS, took);
-}
-
-/// The writer finished a catch-up checkpoint with its queue empty that took `took`.
-pub fn note_idle_catch_up(took: Duration) {
-    note(&IDLE_CATCH_UPS, took);
-}
-
-fn note(catch_ups: &Mutex<CatchUps>, took: Duration) {
     if !enabled() {
         return;
     }
-    let mut catch_ups = catch_ups.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut catch_ups = CATCH_UPS.lock().unwrap_or_else(PoisonError::into_inner);
     catch_ups.count += 1;
     catch_ups.total += took;
     catch_ups.longest = catch_ups.longest.max(took);
@@ -300,18 +286,13 @@ pub fn summary() -> Vec<String> {
         batches[batches.len() - 1],
         slow_batch
     ));
-    for (what, catch_ups) in [
-        ("forced by the log's length (writes waiting)", &CATCH_UPS),
-        ("with the queue empty", &IDLE_CATCH_UPS),
-    ] {
-        let catch_ups = catch_ups.lock().unwrap_or_else(PoisonError::into_inner);
-        lines.push(format!(
-            "stage-timing: writer catch-up checkpoints {what}: {}, {:.1} ms in all, longest {:.1} ms",
-            catch_ups.count,
-            ms(catch_ups.total),
-            ms(catch_ups.longest)
-        ));
-    }
+    let catch_ups = CATCH_UPS.lock().unwrap_or_else(PoisonError::into_inner);
+    lines.push(format!(
+        "stage-timing: writer catch-up checkpoints (writes waiting): {}, {:.1} ms in all, longest {:.1} ms",
+        catch_ups.count,
+        ms(catch_ups.total),
+        ms(catch_ups.longest)
+    ));
     lines
 }
 

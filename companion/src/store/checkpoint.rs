@@ -25,12 +25,6 @@ pub const CHECKPOINT_PAGES: i64 = 1000;
 /// with every frame copied.
 pub const WRITER_CATCH_UP_PAGES: i64 = 8192;
 
-/// A log this long (frames, about 8 MiB) with frames not yet copied makes the writer finish
-/// the copy when its queue is empty after a batch: no write waits for it then, and the log
-/// starts over at the next one, so the forced catch-up at [`WRITER_CATCH_UP_PAGES`] (while
-/// writes wait) becomes rare.
-pub const WRITER_IDLE_CATCH_UP_PAGES: i64 = 2048;
-
 /// How long writes must have stopped before the log is truncated to zero bytes.
 pub const IDLE_TRUNCATE: Duration = Duration::from_secs(1);
 
@@ -122,13 +116,6 @@ impl Checkpointer {
     /// Whether the log is so long that the writer should finish the copy itself.
     pub fn writer_should_catch_up(&self) -> bool {
         guard(&self.state).wal_frames >= WRITER_CATCH_UP_PAGES
-    }
-
-    /// Whether the writer, with no write waiting, should finish the copy now: the log is
-    /// past [`WRITER_IDLE_CATCH_UP_PAGES`] and not everything in it is copied yet.
-    pub fn writer_may_catch_up_idle(&self) -> bool {
-        let state = guard(&self.state);
-        state.wal_frames >= WRITER_IDLE_CATCH_UP_PAGES && state.pending() > 0
     }
 
     /// A `PASSIVE` checkpoint on the writer's connection, between two of its transactions.

@@ -219,22 +219,6 @@ fn run(
         for job in not_run.into_iter().rev() {
             pending.push_front(job);
         }
-        if pending.is_empty() {
-            match receiver.try_recv() {
-                Ok(job) => pending.push_back(job),
-                Err(TryRecvError::Empty) if checkpointer.writer_may_catch_up_idle() => {
-                    // No write waits: finish the copy now, so the log starts over at the
-                    // next write and the catch-up that makes writes wait is rarely needed.
-                    let guard = lock(conn);
-                    if let Some(conn) = guard.as_ref() {
-                        let catch_up = Instant::now();
-                        checkpointer.passive_on(conn);
-                        crate::timing::note_idle_catch_up(catch_up.elapsed());
-                    }
-                }
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
-            }
-        }
     }
 }
 
