@@ -80,7 +80,12 @@ pub async fn serve_connections(
         let body_timeout = limits.body_read_timeout;
         let app = app.clone();
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let request = request.map(|body| Body::new(DeadlineBody::new(body, body_timeout)));
+            let mut request = request.map(|body| Body::new(DeadlineBody::new(body, body_timeout)));
+            if crate::timing::enabled() {
+                request
+                    .extensions_mut()
+                    .insert(crate::timing::Arrived(std::time::Instant::now()));
+            }
             let app = app.clone();
             async move {
                 let Ok(response) = app.oneshot(request).await;

@@ -37,6 +37,7 @@ pub mod session;
 pub mod settings;
 pub mod state;
 pub mod store;
+pub mod timing;
 pub mod token;
 
 use std::future::Future;

@@ -420,6 +420,7 @@ fn run_server(args: &ServeArgs) -> Result<(), String> {
     }
     settings.check().map_err(|error| error.to_string())?;
     init_logging();
+    balise_companion::timing::init_from_env();
     let addr = SocketAddr::new(settings.bind, settings.port);
     let companion = Companion::open(settings).map_err(|error| error.to_string())?;
 
@@ -453,6 +454,9 @@ fn run_server(args: &ServeArgs) -> Result<(), String> {
         let served = serve(listener, companion, shutdown).await;
         let _ = std::fs::remove_file(&running);
         served.map_err(|error| format!("server error: {error}"))?;
+        for line in balise_companion::timing::summary() {
+            println!("{line}");
+        }
         println!("Balise companion stopped");
         Ok(())
     })

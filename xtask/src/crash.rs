@@ -99,10 +99,10 @@ pub fn run(root: &Path, binary: &Path, options: Options) -> Result<Summary> {
     // Small but real screenshots, taken in turns: the crash test is about the moments, not
     // the bytes. Each report has its own id, JSON and stored copy.
     let screenshots = (0..16)
-        .map(|_| stress_client::screenshot_png(&mut rng, 20 * 1024).map(Arc::new))
+        .map(|_| stress_client::screenshot_png(&mut rng, 20 * 1024).map(bytes::Bytes::from))
         .collect::<Result<Vec<_>>>()?;
     let queue: VecDeque<Report> = (0..options.reports)
-        .map(|number| Report::new(Arc::clone(&screenshots[number % screenshots.len()]), number))
+        .map(|number| Report::new(screenshots[number % screenshots.len()].clone(), number))
         .collect();
     let reports: Vec<Report> = queue.iter().cloned().collect();
     let queue = Arc::new(Mutex::new(queue));
@@ -336,11 +336,11 @@ fn check_store(data_dir: &Path, reports: &[Report], acks: &HashMap<String, Recei
                 found.len()
             );
         };
-        let actual = stress_client::sha256_hex(png);
+        let actual = balise_core::digest::sha256_hex(png);
         if actual != report.screenshot_sha256
             || *declared != report.screenshot_sha256
             || *recorded != report.screenshot_sha256
-            || png.as_slice() != report.png.as_slice()
+            || png.as_slice() != &report.png[..]
         {
             bail!("report {}'s stored screenshot does not verify", report.id);
         }

@@ -337,7 +337,7 @@ fn write_seeds(root: &Path, seeds: &Path) -> Result<()> {
     // The wire format.
     let mut rng = Rng::new(7);
     let png = crate::stress_client::screenshot_png(&mut rng, 1024)?;
-    let report = Report::new(std::sync::Arc::new(png), 1);
+    let report = Report::new(bytes::Bytes::from(png), 1);
     write("report", "report.json", &report.json)?;
     write(
         "report",
@@ -345,7 +345,7 @@ fn write_seeds(root: &Path, seeds: &Path) -> Result<()> {
         r#"{"category":"negativeRemark","note":"Propos faux sur la négociation."}"#.as_bytes(),
     )?;
     // An attestation of the realistic post, with its findings, as the extension makes it.
-    let text_sha256 = crate::stress_client::sha256_hex(post.as_bytes());
+    let text_sha256 = balise_core::digest::sha256_hex(post.as_bytes());
     let analysis = balise_core::analyze(&policy, &balise_core::Draft::from_text(post));
     let attestation = balise_core::report::AttestationV1::of_publication(
         balise_core::report::Publication {

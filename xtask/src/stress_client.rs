@@ -6,11 +6,14 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
+use balise_core::digest::sha256_hex;
+use bytes::Bytes;
+use reqwest::multipart::Part;
 
 use crate::shell;
 
@@ -62,15 +65,30 @@ pub struct Companion {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// The lines of its standard output after the first that start with `stage-timing:`.
+    timing_lines: Arc<Mutex<Vec<String>>>,
+    /// The thread reading its standard output (ends when the companion exits).
+    reader: Option<JoinHandle<()>>,
 }
 
 impl Companion {
     /// Starts `binary serve --port PORT --data-dir DIR` and waits for its first line (it
     /// prints it once it listens).
     pub fn start(binary: &Path, data_dir: &Path, port: u16) -> Result<Self> {
+        Self::start_with_env(binary, data_dir, port, &[])
+    }
+
+    /// As [`Companion::start`], with more environment variables (`BALISE_STAGE_TIMING`).
+    pub fn start_with_env(
+        binary: &Path,
+        data_dir: &Path,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Result<Self> {
         let mut child = Command::new(binary)
             .args(["serve", "--port", &port.to_string(), "--data-dir"])
             .arg(data_dir)
+            .envs(env.iter().copied())
             .env("BALISE_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -90,8 +108,23 @@ impl Companion {
             bail!("the companion did not start: its first line was {first_line:?}");
         };
         // Keep reading so that the companion never blocks on a full pipe.
-        std::thread::spawn(move || for _ in reader.lines().map_while(Result::ok) {});
-        Ok(Self { child, base_url })
+        let timing_lines = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&timing_lines);
+        let reader = std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                if line.starts_with("stage-timing:")
+                    && let Ok(mut lines) = kept.lock()
+                {
+                    lines.push(line);
+                }
+            }
+        });
+        Ok(Self {
+            child,
+            base_url,
+            timing_lines,
+            reader: Some(reader),
+        })
     }
 
     /// The process id.
@@ -107,7 +140,12 @@ impl Companion {
     }
 
     /// SIGTERM, and waits for the companion to finish what it is writing and exit.
-    pub fn stop(mut self) -> Result<()> {
+    pub fn stop(self) -> Result<()> {
+        self.stop_with_timing().map(drop)
+    }
+
+    /// As [`Companion::stop`]; returns the `stage-timing:` lines it printed on its way out.
+    pub fn stop_with_timing(mut self) -> Result<Vec<String>> {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()?;
@@ -118,7 +156,15 @@ impl Companion {
         if !exit.success() {
             bail!("the companion exited with {exit} after SIGTERM");
         }
-        Ok(())
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        let lines = self
+            .timing_lines
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the companion's output poisoned"))?
+            .clone();
+        Ok(lines)
     }
 
     /// `(VmRSS, VmHWM)` in KiB from `/proc/PID/status`: resident memory now and its peak.
@@ -178,14 +224,6 @@ pub fn verify(binary: &Path, data_dir: &Path) -> Result<String> {
         );
     }
     Ok(printed)
-}
-
-/// SHA-256 as lowercase hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 /// A small, fast pseudo-random generator (xorshift64*): noise for screenshots and random
@@ -268,16 +306,17 @@ pub struct Report {
     /// Its id, also its `Idempotency-Key`.
     pub id: String,
     /// The `report` part: the report's JSON.
-    pub json: Arc<Vec<u8>>,
-    /// The `screenshot` part.
-    pub png: Arc<Vec<u8>>,
+    pub json: Bytes,
+    /// The `screenshot` part (shared by the reports that take turns with it: each upload
+    /// sends it without a copy).
+    pub png: Bytes,
     /// SHA-256 of the screenshot, as the report declares it.
     pub screenshot_sha256: String,
 }
 
 impl Report {
     /// A report of `png` with a fresh id, as the extension builds it.
-    pub fn new(png: Arc<Vec<u8>>, number: usize) -> Self {
+    pub fn new(png: Bytes, number: usize) -> Self {
         let id = uuid::Uuid::new_v4().hyphenated().to_string();
         let screenshot_sha256 = sha256_hex(&png);
         let json = serde_json::json!({
@@ -297,7 +336,7 @@ impl Report {
         });
         Self {
             id,
-            json: Arc::new(json.to_string().into_bytes()),
+            json: Bytes::from(json.to_string().into_bytes()),
             png,
             screenshot_sha256,
         }
@@ -343,17 +382,15 @@ impl Client {
     /// the token, `Idempotency-Key` = the report's id. An error means no answer arrived
     /// (connection refused or reset, timeout): the report is not acknowledged.
     pub async fn upload(&self, report: &Report) -> Result<Answer> {
+        // `Bytes` bodies: the parts go out without copying the screenshot (the client shares
+        // the machine's cores with the companion it measures).
+        let part = |bytes: &Bytes, mime: &str| {
+            Part::stream_with_length(reqwest::Body::from(bytes.clone()), bytes.len() as u64)
+                .mime_str(mime)
+        };
         let form = reqwest::multipart::Form::new()
-            .part(
-                "report",
-                reqwest::multipart::Part::bytes(report.json.as_ref().clone())
-                    .mime_str("application/json")?,
-            )
-            .part(
-                "screenshot",
-                reqwest::multipart::Part::bytes(report.png.as_ref().clone())
-                    .mime_str("image/png")?,
-            );
+            .part("report", part(&report.json, "application/json")?)
+            .part("screenshot", part(&report.png, "image/png")?);
         let response = self
             .http
             .post(format!("{}/api/v1/reports", self.base_url))

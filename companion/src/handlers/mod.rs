@@ -127,12 +127,25 @@ pub fn optional_idempotency_key(headers: &HeaderMap) -> Result<Option<String>> {
 
 /// The idempotency identity of a request: the key plus SHA-256 over the endpoint and each content part.
 pub fn idempotent_request(key: String, endpoint: &str, parts: &[&[u8]]) -> IdempotentRequest {
+    let hashes: Vec<String> = parts.iter().map(|part| sha256_hex(part)).collect();
+    let hashes: Vec<&str> = hashes.iter().map(String::as_str).collect();
+    idempotent_request_of_hashes(key, endpoint, &hashes)
+}
+
+/// [`idempotent_request`] from each part's SHA-256 (lowercase hex) already computed: the
+/// same identity, without hashing a part twice (a report's screenshot, whose hash the
+/// upload checks anyway).
+pub fn idempotent_request_of_hashes(
+    key: String,
+    endpoint: &str,
+    part_sha256: &[&str],
+) -> IdempotentRequest {
     let mut hasher = Sha256::new();
     hasher.update(b"balise-idempotency-v1\n");
     hasher.update(endpoint.as_bytes());
     hasher.update(b"\n");
-    for part in parts {
-        hasher.update(sha256_hex(part).as_bytes());
+    for hash in part_sha256 {
+        hasher.update(hash.as_bytes());
         hasher.update(b"\n");
     }
     IdempotentRequest {
@@ -153,9 +166,24 @@ pub async fn idempotent_write<F>(
 where
     F: FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<StoredResponse> + Send + 'static,
 {
+    idempotent_write_timed(state, request, endpoint, work)
+        .await
+        .0
+}
+
+/// As [`idempotent_write`], with the writer's stamps of the write (for [`crate::timing`]).
+pub async fn idempotent_write_timed<F>(
+    state: &crate::state::AppState,
+    request: Option<IdempotentRequest>,
+    endpoint: &'static str,
+    work: F,
+) -> (Result<StoredResponse>, Option<crate::store::WriteTiming>)
+where
+    F: FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<StoredResponse> + Send + 'static,
+{
     state
         .store()
-        .write(move |tx| {
+        .write_timed(move |tx| {
             if let Some(request) = &request
                 && let Some(replay) = idempotency::lookup(tx, request)?
             {
@@ -306,4 +334,27 @@ pub fn refused_page(
 /// Current time as Unix seconds.
 pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idempotency_identity_from_hashes_is_the_one_from_parts() {
+        let from_parts =
+            idempotent_request("k".to_owned(), "POST /api/v1/reports", &[b"{}", b"png"]);
+        let from_hashes = idempotent_request_of_hashes(
+            "k".to_owned(),
+            "POST /api/v1/reports",
+            &[&sha256_hex(b"{}"), &sha256_hex(b"png")],
+        );
+        assert_eq!(from_parts.request_sha256, from_hashes.request_sha256);
+        // Stored keys keep their meaning: the v1 identity, computed independently (Python's
+        // hashlib) over "balise-idempotency-v1\nPOST /api/v1/reports\n" and each part's hex hash.
+        assert_eq!(
+            from_parts.request_sha256,
+            "09b8d050c0bafd8d9b8eab04353812279b2ec94a84cee4bc96f27fb7b06ee3f0"
+        );
+    }
 }

@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::extract::{JsonBody, JsonInput, OptionalIdempotencyKey};
 use super::{
-    Page, content_length, idempotency_key, idempotent_request, idempotent_write, parse_json,
-    path_uuid, stored_response,
+    Page, content_length, idempotency_key, idempotent_request, idempotent_request_of_hashes,
+    idempotent_write, idempotent_write_timed, parse_json, path_uuid, stored_response,
 };
 use crate::error::{Error, Result};
 use crate::mail::Role;
@@ -24,6 +24,7 @@ use crate::store::idempotency::StoredResponse;
 use crate::store::mail::{self as queue, MailKind, NewMail, Recipient};
 use crate::store::reports::{self, NewAnnotation, NewReport};
 use crate::store::{now_ms, sha256_hex};
+use crate::timing::{self, Stage, UploadClock};
 
 /// Endpoint name mixed into the idempotency hash of uploads.
 pub const CREATE_ENDPOINT: &str = "POST /api/v1/reports";
@@ -78,6 +79,7 @@ fn missing_part(name: &str) -> Error {
 /// `POST /api/v1/reports` (multipart `report` + `screenshot`, token, `Idempotency-Key`) →
 /// 201 `{ id, screenshotSha256, evidenceSeq, entryHash, receivedAt }` after COMMIT.
 pub async fn create(State(state): State<AppState>, request: Request) -> Result<Response> {
+    let mut clock = UploadClock::start(request.extensions().get::<timing::Arrived>().copied());
     let headers = request.headers();
     if media_type(headers).as_deref() != Some("multipart/form-data") {
         return Err(Error::unsupported_media_type("multipart/form-data"));
@@ -125,6 +127,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
     }
     let report_bytes = report_part.ok_or_else(|| missing_part("report"))?;
     let screenshot = screenshot_part.ok_or_else(|| missing_part("screenshot"))?;
+    clock.mark(Stage::Body);
 
     let report: ReportV1 = parse_json(&report_bytes, "invalid_report")?;
     let report_json = String::from_utf8(report_bytes.to_vec()).map_err(|_| {
@@ -142,6 +145,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
             format!("Signalement invalide / Invalid report: {error}"),
         )
     })?;
+    clock.mark(Stage::Json);
     png::check(&screenshot).map_err(|problem| {
         Error::unprocessable(
             "not_png",
@@ -150,7 +154,9 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
             ),
         )
     })?;
+    clock.mark(Stage::Png);
     let actual_sha256 = sha256_hex(&screenshot);
+    clock.mark(Stage::ScreenshotHash);
     if actual_sha256 != report.screenshot_sha256 {
         return Err(Error::unprocessable(
             "sha256_mismatch",
@@ -162,7 +168,12 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         ));
     }
 
-    let idempotent = idempotent_request(key, CREATE_ENDPOINT, &[&report_bytes, &screenshot]);
+    // The screenshot's hash just checked is the one the idempotency identity takes.
+    let idempotent = idempotent_request_of_hashes(
+        key,
+        CREATE_ENDPOINT,
+        &[&sha256_hex(&report_bytes), &actual_sha256],
+    );
     // On a member's companion every report is mailed to the manager. It waits a little for
     // the category and note the member may add on the page's card (an annotation releases
     // it at once), unless the report already carries them.
@@ -187,34 +198,40 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         screenshot,
         screenshot_sha256: actual_sha256,
     };
-    let stored = idempotent_write(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {
-        let receipt = reports::insert(tx, &new, now)?;
-        if mail_to_manager {
-            queue::enqueue(
-                tx,
-                &NewMail {
-                    report_id: new.id.clone(),
-                    kind: MailKind::Report,
-                    to: Recipient::Manager,
-                    about_seq: None,
-                    message_id: queue::report_message_id(&new.id, Recipient::Manager),
-                    in_reply_to: None,
-                    not_before_ms: now_ms().saturating_add(mail_wait),
-                },
-                now,
-            )?;
-        }
-        Ok(StoredResponse::new(
-            StatusCode::CREATED,
-            serde_json::to_string(&receipt)?,
-        ))
-    })
-    .await?;
+    clock.mark(Stage::Prepare);
+    let (stored, write_timing) =
+        idempotent_write_timed(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {
+            let receipt = reports::insert(tx, &new, now)?;
+            if mail_to_manager {
+                queue::enqueue(
+                    tx,
+                    &NewMail {
+                        report_id: new.id.clone(),
+                        kind: MailKind::Report,
+                        to: Recipient::Manager,
+                        about_seq: None,
+                        message_id: queue::report_message_id(&new.id, Recipient::Manager),
+                        in_reply_to: None,
+                        not_before_ms: now_ms().saturating_add(mail_wait),
+                    },
+                    now,
+                )?;
+            }
+            Ok(StoredResponse::new(
+                StatusCode::CREATED,
+                serde_json::to_string(&receipt)?,
+            ))
+        })
+        .await;
+    clock.write(write_timing);
+    let stored = stored?;
     if !stored.replayed {
         tracing::info!("report stored");
         state.mailer().wake();
     }
-    Ok(stored_response(stored))
+    let response = stored_response(stored);
+    clock.finish();
+    Ok(response)
 }
 
 impl JsonInput for ReportAnnotation {

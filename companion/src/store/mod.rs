@@ -51,7 +51,7 @@ use time::OffsetDateTime;
 
 pub use checkpoint::{CHECKPOINT_PAGES, IDLE_TRUNCATE, WRITER_CATCH_UP_PAGES};
 pub use error::{BoxError, Error, Result};
-pub use writer::{MAX_BATCH, WriteStats};
+pub use writer::{MAX_BATCH, WriteStats, WriteTiming};
 
 use checkpoint::Checkpointer;
 pub use evidence::{ChainStatus, EvidenceEntry, verify_evidence_chain};
@@ -225,16 +225,31 @@ impl Store {
         E: From<Error> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
     {
+        let timed = self.write_timed(f);
+        async move { timed.await.0 }
+    }
+
+    /// As [`Store::write`], with the writer's stamps of this write when its batch committed
+    /// (for [`crate::timing`]).
+    pub fn write_timed<R, E, F>(
+        &self,
+        f: F,
+    ) -> impl Future<Output = (Result<R, E>, Option<WriteTiming>)> + Send + 'static
+    where
+        R: Send + 'static,
+        E: From<Error> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, E> + Send + 'static,
+    {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: BoxedJob = Box::new(TypedJob::new(f, reply));
         let queued = self.inner.queue.send(job).is_ok();
         async move {
             if !queued {
-                return Err(Error::Closed.into());
+                return (Err(Error::Closed.into()), None);
             }
             answer
                 .await
-                .unwrap_or_else(|_| Err(Error::other("the writer thread stopped").into()))
+                .unwrap_or_else(|_| (Err(Error::other("the writer thread stopped").into()), None))
         }
     }
 

@@ -22,6 +22,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
@@ -37,28 +38,69 @@ const SAVEPOINT: &str = "SAVEPOINT balise_write";
 const RELEASE: &str = "RELEASE balise_write";
 const ROLLBACK: &str = "ROLLBACK TO balise_write; RELEASE balise_write";
 
+/// When one write went through the writer: stamps taken whatever the settings (a clock
+/// read costs tens of nanoseconds against a write's milliseconds), read by
+/// [`crate::timing`] when the load benchmark asks for stage timing.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteTiming {
+    /// Its batch's transaction began (after `BEGIN IMMEDIATE`).
+    pub batch_began: Instant,
+    /// Its own savepoint began.
+    pub started: Instant,
+    /// Its own work ended.
+    pub ran: Instant,
+    /// Its batch's `COMMIT` began.
+    pub commit_began: Instant,
+    /// That `COMMIT` returned.
+    pub committed: Instant,
+    /// Its answer was sent.
+    pub answered: Instant,
+    /// Writes in its batch.
+    pub batch_len: usize,
+}
+
+/// What the writer knows of a batch when it answers its writes.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchTimes {
+    /// After `BEGIN IMMEDIATE`.
+    pub began: Instant,
+    /// Before `COMMIT`.
+    pub commit_began: Instant,
+    /// After `COMMIT`.
+    pub committed: Instant,
+    /// Writes in the batch.
+    pub len: usize,
+}
+
+/// A write's outcome and, when its batch committed, its [`WriteTiming`].
+pub type Reply<R, E> = (Result<R, E>, Option<WriteTiming>);
+
 /// One queued write with its caller's reply channel, its result type erased.
 pub trait Job: Send {
     /// Runs the write in `tx` (inside its savepoint); `true` if it succeeded and its
     /// changes are to be kept.
     fn run(&mut self, tx: &Transaction<'_>) -> bool;
-    /// Answers the caller: `committed` is the fate of the batch's transaction.
-    fn answer(self: Box<Self>, committed: Result<(), Error>);
+    /// Answers the caller: `committed` is the fate of the batch's transaction, `times`
+    /// its stamps when it committed.
+    fn answer(self: Box<Self>, committed: Result<(), Error>, times: Option<BatchTimes>);
 }
 
 /// A [`Job`] for a closure returning `Result<R, E>`.
 pub struct TypedJob<R, E, F> {
     work: Option<F>,
     result: Option<Result<R, E>>,
-    reply: tokio::sync::oneshot::Sender<Result<R, E>>,
+    /// When its work started and ended.
+    ran: Option<(Instant, Instant)>,
+    reply: tokio::sync::oneshot::Sender<Reply<R, E>>,
 }
 
 impl<R, E, F> TypedJob<R, E, F> {
     /// A job that will send its outcome on `reply`.
-    pub fn new(work: F, reply: tokio::sync::oneshot::Sender<Result<R, E>>) -> Self {
+    pub fn new(work: F, reply: tokio::sync::oneshot::Sender<Reply<R, E>>) -> Self {
         Self {
             work: Some(work),
             result: None,
+            ran: None,
             reply,
         }
     }
@@ -74,14 +116,28 @@ where
         let Some(work) = self.work.take() else {
             return false;
         };
+        let started = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| work(tx)))
             .unwrap_or_else(|_| Err(E::from(Error::other("a write panicked"))));
+        self.ran = Some((started, Instant::now()));
         let ok = result.is_ok();
         self.result = Some(result);
         ok
     }
 
-    fn answer(self: Box<Self>, committed: Result<(), Error>) {
+    fn answer(self: Box<Self>, committed: Result<(), Error>, times: Option<BatchTimes>) {
+        let timing = match (self.ran, times) {
+            (Some((started, ran)), Some(times)) => Some(WriteTiming {
+                batch_began: times.began,
+                started,
+                ran,
+                commit_began: times.commit_began,
+                committed: times.committed,
+                answered: Instant::now(),
+                batch_len: times.len,
+            }),
+            _ => None,
+        };
         let outcome = match (self.result, committed) {
             // Its own error: its savepoint was rolled back, whatever became of the batch.
             (Some(Err(error)), _) => Err(error),
@@ -90,7 +146,7 @@ where
             (None, Ok(())) => Err(E::from(Error::other("the write was not run"))),
         };
         // The caller may have gone (its request was cancelled): nothing to tell then.
-        let _ = self.reply.send(outcome);
+        let _ = self.reply.send((outcome, timing));
     }
 }
 
@@ -187,6 +243,7 @@ fn commit_batch(
             return Vec::new();
         }
     };
+    let began = Instant::now();
     let mut ran = 0;
     let mut aborted: Option<Error> = None;
     for job in &mut batch {
@@ -212,12 +269,19 @@ fn commit_batch(
         }
     }
     let not_run = batch.split_off(ran);
+    let commit_began = Instant::now();
     let committed = match aborted {
         Some(error) => {
             drop(tx);
             Err(error)
         }
         None => tx.commit().map_err(Error::from),
+    };
+    let times = BatchTimes {
+        began,
+        commit_began,
+        committed: Instant::now(),
+        len: batch.len(),
     };
     match &committed {
         Ok(()) => {
@@ -227,7 +291,7 @@ fn commit_batch(
                 Ordering::Relaxed,
             );
             for job in batch {
-                job.answer(Ok(()));
+                job.answer(Ok(()), Some(times));
             }
         }
         Err(error) => {
@@ -241,7 +305,9 @@ fn commit_batch(
         // copied at the start of a transaction): finish the copy here, between two
         // transactions, so the next one starts the log over. Only the frames the
         // background has not copied yet are left to copy.
+        let catch_up = Instant::now();
         checkpointer.passive_on(conn);
+        crate::timing::note_catch_up(catch_up.elapsed());
     }
     drop(guard);
     not_run
@@ -249,7 +315,7 @@ fn commit_batch(
 
 fn answer_all(batch: Vec<BoxedJob>, error: &Error) {
     for job in batch {
-        job.answer(Err(copy(error)));
+        job.answer(Err(copy(error)), None);
     }
 }
 
