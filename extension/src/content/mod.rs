@@ -120,10 +120,11 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
                     false
                 }
             };
-            let elapsed = performance_now() - loader_start;
+            let ready_at = performance_now();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
-                state.startup_ms = Some(round2(elapsed));
+                state.startup_ms = Some(round2(ready_at - loader_start));
+                state.ready_at = Some(round2(ready_at));
                 state.steps = clock.steps.join(" ");
                 state.checklist = checklist;
                 state.report_button = report_card().is_some();
@@ -161,6 +162,9 @@ pub struct ContentState {
     /// Milliseconds from the loader's first line to the content script ready (settings
     /// and policy loaded, boxes attached); `None` while it starts.
     pub startup_ms: Option<f64>,
+    /// When the content script was ready, in milliseconds since the page's navigation
+    /// started (`performance.now()`, the page's own clock).
+    pub ready_at: Option<f64>,
     /// Where the start-up time went, step by step (`load=21.70 settings=2.00 …`).
     pub steps: String,
     /// Whether the checklist watches this frame's compose boxes.
