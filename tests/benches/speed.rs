@@ -310,10 +310,25 @@ async fn type_into_draft(
 async fn startup(browser: &Browser, url: &str, loads: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     let mut loader_to_panel = Vec::new();
     let mut after_dom_loaded = Vec::new();
+    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
     for _ in 0..loads {
         browser.goto(url).await?;
         let state = browser.wait_for_content_state().await?;
         loader_to_panel.push(state["startupMs"].as_f64().context("no start-up time")?);
+        for step in state["steps"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            let Some((name, ms)) = step.split_once('=') else {
+                continue;
+            };
+            let ms: f64 = ms.parse()?;
+            match steps.iter_mut().find(|(known, _)| known == name) {
+                Some((_, times)) => times.push(ms),
+                None => steps.push((name.to_owned(), vec![ms])),
+            }
+        }
         let ready_at = state["readyAt"].as_f64().context("no ready time")?;
         let dom_loaded = browser
             .eval(
@@ -324,6 +339,9 @@ async fn startup(browser: &Browser, url: &str, loads: usize) -> Result<(Vec<f64>
             .as_f64()
             .context("no DOMContentLoaded time")?;
         after_dom_loaded.push(ready_at - dom_loaded);
+    }
+    for (name, times) in steps {
+        describe(&format!("start-up step {name} (ms)"), &times);
     }
     Ok((loader_to_panel, after_dom_loaded))
 }

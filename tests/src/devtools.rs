@@ -116,6 +116,14 @@ pub struct Session {
     url: String,
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Session {
     /// Connects to `target`.
     pub async fn open(target: &Target) -> Result<Session> {
