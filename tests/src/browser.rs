@@ -71,6 +71,9 @@ pub struct LaunchOptions {
     /// (Chromium's `--lang` and `--accept-lang`, Firefox's `intl.accept_languages`); the
     /// browser's own otherwise.
     pub language: Option<String>,
+    /// Starts Chromium without the extension (the benchmark's baseline: the same pages with
+    /// no Balise); no welcome page to wait for and no sites to enable then. Firefox ignores it.
+    pub without_extension: bool,
 }
 
 impl LaunchOptions {
@@ -363,7 +366,11 @@ impl Browser {
 
     /// Starts ChromeDriver and a headless Chromium with the extension and a fresh profile.
     pub async fn launch_chromium(options: LaunchOptions) -> Result<Self> {
-        let extension = chromium_extension_dir()?;
+        let extension = if options.without_extension {
+            None
+        } else {
+            Some(chromium_extension_dir()?)
+        };
         let (chromium, driver_path) = chromium_paths()?;
         let keep_welcome_page = options.keep_welcome_page;
         let enabled_sites = options.enabled_sites;
@@ -382,7 +389,6 @@ impl Browser {
             profile,
             _temporary_profile: temporary_profile,
         };
-        let extension = extension.to_string_lossy().into_owned();
         let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -395,9 +401,15 @@ impl Browser {
             "--disable-dev-shm-usage".to_owned(),
             "--window-size=1280,943".to_owned(),
             format!("--user-data-dir={}", browser.profile.display()),
-            format!("--load-extension={extension}"),
-            format!("--disable-extensions-except={extension}"),
         ];
+        match &extension {
+            Some(extension) => {
+                let extension = extension.to_string_lossy();
+                args.push(format!("--load-extension={extension}"));
+                args.push(format!("--disable-extensions-except={extension}"));
+            }
+            None => args.push("--disable-extensions".to_owned()),
+        }
         if let Some(language) = &options.language {
             args.push(format!("--lang={language}"));
             args.push(format!("--accept-lang={language}"));
@@ -417,6 +429,9 @@ impl Browser {
         });
         let url = format!("http://127.0.0.1:{port}");
         browser.client = Some(connect(&url, capabilities, "ChromeDriver").await?);
+        if extension.is_none() {
+            return Ok(browser);
+        }
         // Chromium installs an extension named by `--load-extension` anew at each start,
         // even in a profile used before (`runtime.onInstalled` says "install" each time), so
         // it opens its welcome page each time.
@@ -753,6 +768,12 @@ impl Browser {
                 .await
             }
         }
+    }
+
+    /// The process id of the browser's driver (ChromeDriver or geckodriver), whose
+    /// descendants are the browser's processes.
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
     }
 
     /// The browser's profile directory.

@@ -100,30 +100,74 @@ pub async fn service_worker(browser: &Browser) -> Result<Target> {
 
 /// Sends one DevTools command to `target` and returns its result.
 pub async fn call(target: &Target, method: &str, params: Value) -> Result<Value> {
-    let (mut socket, _) = tokio_tungstenite::connect_async(target.web_socket_url.as_str())
-        .await
-        .with_context(|| format!("connecting to the DevTools of {}", target.url))?;
-    let request = json!({ "id": 1, "method": method, "params": params });
-    socket.send(Message::text(request.to_string())).await?;
-    let answer = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(message) = socket.next().await {
-            let Message::Text(text) = message? else {
-                continue;
-            };
-            let value: Value = serde_json::from_str(text.as_str())?;
-            if value["id"] == 1 {
-                return Ok(value);
-            }
-        }
-        bail!("DevTools closed the connection")
-    })
-    .await
-    .with_context(|| format!("no answer to {method} within 20 s"))??;
-    let _ = socket.close(None).await;
-    if let Some(error) = answer.get("error") {
-        bail!("{method} failed: {error}");
+    let mut session = Session::open(target).await?;
+    let result = session.call(method, params).await;
+    session.close().await;
+    result
+}
+
+/// One DevTools connection to a target: a domain enabled in it (such as
+/// `Performance.enable`) stays enabled for its later commands.
+pub struct Session {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+    url: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
-    Ok(answer["result"].clone())
+}
+
+impl Session {
+    /// Connects to `target`.
+    pub async fn open(target: &Target) -> Result<Session> {
+        let (socket, _) = tokio_tungstenite::connect_async(target.web_socket_url.as_str())
+            .await
+            .with_context(|| format!("connecting to the DevTools of {}", target.url))?;
+        Ok(Session {
+            socket,
+            next_id: 1,
+            url: target.url.clone(),
+        })
+    }
+
+    /// Sends one command and returns its result (events in between are skipped).
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = json!({ "id": id, "method": method, "params": params });
+        self.socket.send(Message::text(request.to_string())).await?;
+        let socket = &mut self.socket;
+        let answer = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(message) = socket.next().await {
+                let Message::Text(text) = message? else {
+                    continue;
+                };
+                let value: Value = serde_json::from_str(text.as_str())?;
+                if value["id"] == id {
+                    return Ok(value);
+                }
+            }
+            bail!("DevTools closed the connection")
+        })
+        .await
+        .with_context(|| format!("no answer to {method} from {} within 20 s", self.url))??;
+        if let Some(error) = answer.get("error") {
+            bail!("{method} failed: {error}");
+        }
+        Ok(answer["result"].clone())
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
+    }
 }
 
 /// Evaluates `expression` in `target` (awaiting a promise) and returns its value.

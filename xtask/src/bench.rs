@@ -6,10 +6,23 @@ use anyhow::Result;
 
 use crate::{extension, shell};
 
-/// Runs the draft-analysis benchmark (criterion's wall-clock, then CPU time per analysis), then in headless Chromium the report click-to-stored
-/// benchmark and the checklist's keystroke and start-up benchmark, then the email
-/// stored-to-accepted benchmark against a real SMTP server, and reports the shipped wasm size.
-pub fn bench(root: &Path) -> Result<()> {
+/// Runs the draft-analysis benchmark (criterion's wall-clock, then CPU time per analysis),
+/// then in headless Chromium issue 12's speed table (every row beside the same pages in a
+/// Chromium without the extension), the report click-to-stored benchmark and the
+/// checklist's keystroke and start-up benchmark, then the email stored-to-accepted
+/// benchmark against a real SMTP server, and reports the shipped wasm size. With `--quick`:
+/// the speed table alone, with fewer samples.
+pub fn bench(root: &Path, args: &[String]) -> Result<()> {
+    let quick = match args {
+        [] => false,
+        [flag] if flag == "--quick" => true,
+        _ => anyhow::bail!("usage: cargo xtask bench [--quick]"),
+    };
+    if quick {
+        extension::build(root)?;
+        let companion = release_companion(root)?;
+        return run_e2e_bench(root, "speed", &companion, &["--quick"]);
+    }
     shell::run(
         root,
         &shell::cargo(),
@@ -29,23 +42,37 @@ pub fn bench(root: &Path) -> Result<()> {
         ],
     )?;
     let built = extension::build(root)?;
-    // The companion as it ships: a release build.
+    let companion = release_companion(root)?;
+    for bench in ["speed", "report", "checklist", "mail"] {
+        run_e2e_bench(root, bench, &companion, &[])?;
+    }
+    println!("Shipped wasm, one module per context:");
+    built.print_sizes();
+    Ok(())
+}
+
+/// Builds the companion as it ships, a release build, and returns its path.
+fn release_companion(root: &Path) -> Result<std::path::PathBuf> {
     shell::run(
         root,
         &shell::cargo(),
         &["build", "--release", "--package", "balise-companion"],
     )?;
-    let companion = shell::target_dir(root).join("release/balise-companion");
-    for bench in ["report", "checklist", "mail"] {
-        shell::run_tests(
-            root,
-            &shell::cargo(),
-            &["bench", "--package", "balise-e2e", "--bench", bench],
-            &[("BALISE_COMPANION_BIN", &companion.to_string_lossy())],
-            &mut shell::TestCount::default(),
-        )?;
+    Ok(shell::target_dir(root).join("release/balise-companion"))
+}
+
+/// Runs the end-to-end crate's benchmark `bench` with the release companion.
+fn run_e2e_bench(root: &Path, bench: &str, companion: &Path, bench_args: &[&str]) -> Result<()> {
+    let mut args = vec!["bench", "--package", "balise-e2e", "--bench", bench];
+    if !bench_args.is_empty() {
+        args.push("--");
+        args.extend_from_slice(bench_args);
     }
-    println!("Shipped wasm, one module per context:");
-    built.print_sizes();
-    Ok(())
+    shell::run_tests(
+        root,
+        &shell::cargo(),
+        &args,
+        &[("BALISE_COMPANION_BIN", &companion.to_string_lossy())],
+        &mut shell::TestCount::default(),
+    )
 }

@@ -37,7 +37,10 @@ Commands:
                         companion with a valid token, from its /api/openapi.json (100 examples
                         per operation unless N)
   fixtures              Bundle the site fixture pages' editor scripts into target/fixtures/sites
-  bench                 Benchmarks: draft analysis (criterion) and the shipped wasm size
+  bench [--quick]       Benchmarks: draft analysis (criterion), issue 12's speed table (in
+                        headless Chromium, beside the same pages without the extension), the
+                        report, checklist and email benchmarks, and the shipped wasm size;
+                        --quick runs the speed table alone with fewer samples
   crash [--reports N] [--kills K] [--clients C] [--seed S]
                         Crash test: reports sent concurrently to the real companion while it is
                         killed with SIGKILL and restarted; checks every acknowledged report
@@ -75,7 +78,7 @@ fn run_command() -> Result<()> {
         Some("api-fuzz") => api_fuzz::api_fuzz(&workspace_root(), &rest),
         Some("run") => run::run(&workspace_root(), &rest),
         Some("test") => test::test(&workspace_root(), &rest),
-        Some("bench") => bench::bench(&workspace_root()),
+        Some("bench") => bench::bench(&workspace_root(), &rest),
         Some("crash") => crash::crash(&workspace_root(), &rest),
         Some("load") => load::load(&workspace_root(), &rest),
         Some("fuzz") => fuzz::fuzz(&workspace_root(), &rest),

@@ -87,6 +87,9 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
         let top = is_top_frame();
         let mut clock = StartupClock::new(loader_start);
         clock.step("load");
+        // The policy in force is read from the start, beside the settings and the report
+        // button, rather than after them: the panel waits for whichever comes last.
+        let policy = started(policy_store::load());
         wasm_bindgen_futures::spawn_local(async move {
             let settings = settings::load().await;
             clock.step("settings");
@@ -113,17 +116,19 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
             clock.step("report-button");
-            let checklist = match start_checklist(&document, &settings, lang, &mut clock).await {
-                Ok(started) => started,
-                Err(error) => {
-                    web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-                    false
-                }
-            };
-            let elapsed = performance_now() - loader_start;
+            let checklist =
+                match start_checklist(&document, &settings, lang, policy, &mut clock).await {
+                    Ok(started) => started,
+                    Err(error) => {
+                        web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                        false
+                    }
+                };
+            let ready_at = performance_now();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
-                state.startup_ms = Some(round2(elapsed));
+                state.startup_ms = Some(round2(ready_at - loader_start));
+                state.ready_at = Some(round2(ready_at));
                 state.steps = clock.steps.join(" ");
                 state.checklist = checklist;
                 state.report_button = report_card().is_some();
@@ -161,6 +166,9 @@ pub struct ContentState {
     /// Milliseconds from the loader's first line to the content script ready (settings
     /// and policy loaded, boxes attached); `None` while it starts.
     pub startup_ms: Option<f64>,
+    /// When the content script was ready, in milliseconds since the page's navigation
+    /// started (`performance.now()`, the page's own clock).
+    pub ready_at: Option<f64>,
     /// Where the start-up time went, step by step (`load=21.70 settings=2.00 …`).
     pub steps: String,
     /// Whether the checklist watches this frame's compose boxes.
@@ -175,6 +183,7 @@ async fn start_checklist(
     document: &web_sys::Document,
     settings: &settings::Settings,
     lang: Lang,
+    policy: Started<Result<(balise_core::policy::Policy, bool), JsValue>>,
     clock: &mut StartupClock,
 ) -> Result<bool, JsValue> {
     let host = web_sys::window()
@@ -183,7 +192,10 @@ async fn start_checklist(
     let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
     // Read here rather than asked of the service worker, which may be asleep: waking it
     // would delay the checklist on every first page after a pause.
-    let (policy, _from_companion) = policy_store::load().await?;
+    let (policy, _from_companion) = policy
+        .result()
+        .await
+        .ok_or_else(|| JsValue::from_str("the policy was not read"))??;
     clock.step("policy");
     if !settings::checklist_enabled(settings, &policy, &host, adapter) {
         return Ok(false);
@@ -191,6 +203,36 @@ async fn start_checklist(
     compose::start(document, adapter, policy, lang)?;
     clock.step("checklist");
     Ok(true)
+}
+
+/// A future already running (spawned), whose output is taken later with [`Started::result`].
+struct Started<T> {
+    output: std::rc::Rc<std::cell::RefCell<Option<T>>>,
+    done: js_sys::Promise,
+}
+
+/// Starts `future` now, on the page's event loop, instead of when it is awaited.
+fn started<T: 'static>(future: impl Future<Output = T> + 'static) -> Started<T> {
+    let output = std::rc::Rc::new(std::cell::RefCell::new(None));
+    let mut resolver = None;
+    let done = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+    let slot = output.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let value = future.await;
+        *slot.borrow_mut() = Some(value);
+        if let Some(resolve) = resolver {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    Started { output, done }
+}
+
+impl<T> Started<T> {
+    /// Waits for the future's output (`None` only if it never finished).
+    async fn result(self) -> Option<T> {
+        let _ = wasm_bindgen_futures::JsFuture::from(self.done).await;
+        self.output.borrow_mut().take()
+    }
 }
 
 fn performance_now() -> f64 {

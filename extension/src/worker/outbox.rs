@@ -98,20 +98,6 @@ pub struct AttestationEntry {
     pub state: EntryState,
 }
 
-impl From<&AttestationEntry> for OutboxItem {
-    fn from(entry: &AttestationEntry) -> Self {
-        Self {
-            id: entry.id.clone(),
-            page_url: entry.page_url.clone(),
-            page_title: entry.site.clone(),
-            created_at: entry.created_at.clone(),
-            attempts: entry.attempts,
-            last_error: entry.last_error.clone(),
-            state: entry.state,
-        }
-    }
-}
-
 /// A record that waits in one object store until the companion stores it.
 pub trait Queued: Serialize + DeserializeOwned {
     /// The object store that keeps it.
@@ -121,45 +107,42 @@ pub trait Queued: Serialize + DeserializeOwned {
     fn last_error_mut(&mut self) -> &mut Option<String>;
 }
 
-impl Queued for OutboxEntry {
-    const STORE: &'static str = STORE;
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-    fn state_mut(&mut self) -> &mut EntryState {
-        &mut self.state
-    }
-    fn last_error_mut(&mut self) -> &mut Option<String> {
-        &mut self.last_error
-    }
-}
-
-impl Queued for AttestationEntry {
-    const STORE: &'static str = ATTESTATION_STORE;
-    fn created_at(&self) -> &str {
-        &self.created_at
-    }
-    fn state_mut(&mut self) -> &mut EntryState {
-        &mut self.state
-    }
-    fn last_error_mut(&mut self) -> &mut Option<String> {
-        &mut self.last_error
-    }
-}
-
-impl From<&OutboxEntry> for OutboxItem {
-    fn from(entry: &OutboxEntry) -> Self {
-        Self {
-            id: entry.id.clone(),
-            page_url: entry.page_url.clone(),
-            page_title: entry.page_title.clone(),
-            created_at: entry.created_at.clone(),
-            attempts: entry.attempts,
-            last_error: entry.last_error.clone(),
-            state: entry.state,
+/// Makes `$entry` a [`Queued`] record of `$store` and reads it as the popup's
+/// [`OutboxItem`] (its `$title` field as the item's title): the one reader of both kinds
+/// of records, whose common fields share their names.
+macro_rules! queued_record {
+    ($entry:ty, $store:expr, $title:ident) => {
+        impl Queued for $entry {
+            const STORE: &'static str = $store;
+            fn created_at(&self) -> &str {
+                &self.created_at
+            }
+            fn state_mut(&mut self) -> &mut EntryState {
+                &mut self.state
+            }
+            fn last_error_mut(&mut self) -> &mut Option<String> {
+                &mut self.last_error
+            }
         }
-    }
+
+        impl From<&$entry> for OutboxItem {
+            fn from(entry: &$entry) -> Self {
+                Self {
+                    id: entry.id.clone(),
+                    page_url: entry.page_url.clone(),
+                    page_title: entry.$title.clone(),
+                    created_at: entry.created_at.clone(),
+                    attempts: entry.attempts,
+                    last_error: entry.last_error.clone(),
+                    state: entry.state,
+                }
+            }
+        }
+    };
 }
+
+queued_record!(OutboxEntry, STORE, page_title);
+queued_record!(AttestationEntry, ATTESTATION_STORE, site);
 
 async fn open() -> Result<Database, JsValue> {
     Database::open(DB_NAME, DB_VERSION, STORES).await

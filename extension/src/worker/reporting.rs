@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use balise_core::report::{ReportV1, Reporter, Viewport};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 use crate::browser::{self, error_text};
 use crate::messages::{PageSnapshot, TabMessage};
@@ -44,9 +45,10 @@ pub struct ReportTimings {
     pub screenshot_ms: f64,
     /// Hashing and building the report.
     pub prepare_ms: f64,
-    /// The durable write to the outbox.
+    /// The durable write to the outbox (beside the upload).
     pub outbox_ms: f64,
-    /// Sending to the companion until it answered.
+    /// Sending to the companion until it answered, from the report built (beside the
+    /// outbox write).
     pub delivery_ms: f64,
 }
 
@@ -146,7 +148,8 @@ fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
 }
 
-/// Reports `tab`: capture, outbox (durable), then an attempt to deliver at once.
+/// Reports `tab`: capture, then the outbox's durable write and an attempt to deliver at
+/// once, side by side.
 pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
     let page_url = tab.url.clone().unwrap_or_default();
     if !balise_core::validate::is_http_url(&page_url) {
@@ -210,13 +213,23 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         annotation_key: None,
     };
     let prepared = js_sys::Date::now();
-    outbox::put(&entry)
-        .await
-        .map_err(|error| error_text(&error))?;
-    let written = js_sys::Date::now();
-    // Safe in the outbox: now straight to the companion, and the answer to the person as
-    // soon as it is stored; the bookkeeping follows.
+    // The durable write to the outbox and the upload run side by side: the person is
+    // answered "stored" only once the companion has stored the report, and if the upload
+    // fails the report is answered only once its outbox copy is written (or the write's
+    // error is shown). The copy the upload sends is the one written: the reporter is
+    // already filled in, so the upload writes nothing of its own.
+    let written_copy = entry.clone();
+    let write = wasm_bindgen_futures::future_to_promise(async move {
+        outbox::put(&written_copy).await?;
+        Ok(JsValue::from_f64(js_sys::Date::now()))
+    });
     let delivered_at_once = outbox::deliver_written(&entry, &png, &settings).await;
+    let written = match wasm_bindgen_futures::JsFuture::from(write).await {
+        Ok(at) => at.as_f64().unwrap_or(prepared),
+        // Stored by the companion: the outbox copy was only the fallback.
+        Err(_) if delivered_at_once => prepared,
+        Err(error) => return Err(error_text(&error)),
+    };
     let (delivery, stored) = if delivered_at_once {
         (None, true)
     } else {
@@ -251,7 +264,7 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
             screenshot_ms: screenshot_done - started,
             prepare_ms: prepared - screenshot_done,
             outbox_ms: written - prepared,
-            delivery_ms: delivered - written,
+            delivery_ms: delivered - prepared,
         },
         delivery,
     })

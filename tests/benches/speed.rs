@@ -1,0 +1,607 @@
+//! Benchmark: every row of issue 12's "How fast" table in one run, each measured from
+//! inside headless Chromium with the built extension and beside the same pages in a
+//! Chromium without any extension (the baseline). Prints one table: row, with the
+//! extension, baseline, added, aim, met.
+//!
+//! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench speed`, and
+//! `-- --quick` for fewer samples). A benchmark: it prints numbers, it does not fail on them.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use balise_e2e::browser::{Browser, EnabledSites, LaunchOptions};
+use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
+use balise_e2e::fixtures::{CspMode, FixtureServer};
+use balise_e2e::{WAIT, devtools, eventually, flows, screenshots};
+use fantoccini::Locator;
+use serde_json::json;
+
+/// The draft's length before typing.
+const DRAFT_CHARS: usize = 5_000;
+/// The compose page: a textarea (Mastodon-like) on the fixture host, which the harness
+/// enables in the options.
+const COMPOSE_PAGE: &str = "compose-signature.html";
+const COMPOSE_BOX: &str = "form.compose-form textarea";
+
+/// How many samples each measurement takes.
+struct Sizes {
+    loads: usize,
+    keystrokes: usize,
+    other_page_loads: usize,
+    report_clicks: usize,
+}
+
+impl Sizes {
+    fn new(quick: bool) -> Sizes {
+        if quick {
+            Sizes {
+                loads: 8,
+                keystrokes: 60,
+                other_page_loads: 5,
+                report_clicks: 6,
+            }
+        } else {
+            Sizes {
+                loads: 20,
+                keystrokes: 200,
+                other_page_loads: 12,
+                report_clicks: 20,
+            }
+        }
+    }
+}
+
+fn percentile(samples: &[f64], fraction: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn median(samples: &[f64]) -> f64 {
+    percentile(samples, 0.5)
+}
+
+/// The pages' host under another name: `localhost` is neither a compose site nor the
+/// enabled fixture host (`127.0.0.1`), so it is an "other page" for the extension.
+fn other_host(url: &str) -> String {
+    url.replacen("127.0.0.1", "localhost", 1)
+}
+
+/// Proportional set size (PSS) of every process under `root` (the browser's driver,
+/// itself excluded), in MiB, from `/proc/*/smaps_rollup`: shared pages are split among
+/// the processes that share them, so the sum is the tree's own memory.
+fn process_tree_pss_mib(root: u32) -> Result<f64> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let entry = entry?;
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // `pid (comm) state ppid …`; the command may hold spaces and parentheses.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some(after) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
+            continue;
+        };
+        if let Some(ppid) = after
+            .split_whitespace()
+            .nth(1)
+            .and_then(|ppid| ppid.parse::<u32>().ok())
+        {
+            parents.push((pid, ppid));
+        }
+    }
+    let mut tree = vec![root];
+    let mut index = 0;
+    while index < tree.len() {
+        let parent = tree[index];
+        tree.extend(
+            parents
+                .iter()
+                .filter(|(_, ppid)| *ppid == parent)
+                .map(|(pid, _)| *pid),
+        );
+        index += 1;
+    }
+    let mut kib = 0u64;
+    for pid in tree.into_iter().skip(1) {
+        let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+            continue;
+        };
+        kib += rollup
+            .lines()
+            .find_map(|line| line.strip_prefix("Pss:"))
+            .and_then(|value| {
+                value
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or(0);
+    }
+    Ok(kib as f64 / 1024.0)
+}
+
+/// The DevTools target of the browser's current tab.
+async fn current_page(browser: &Browser) -> Result<devtools::Target> {
+    let handle = String::from(browser.client().window().await?);
+    devtools::targets(browser)
+        .await?
+        .into_iter()
+        .find(|target| target.id == handle)
+        .context("no DevTools target for the current tab")
+}
+
+/// Main-thread script time (`Performance.getMetrics` `ScriptDuration`, every frame of the
+/// tab's renderer) of a fresh load of `url` in a new tab, in milliseconds: the metrics are
+/// enabled on the blank tab, the page loaded through the same DevTools session, and read
+/// once it has loaded and stood idle for a second.
+async fn script_time(browser: &Browser, url: &str) -> Result<f64> {
+    let client = browser.client();
+    let previous = client.window().await?;
+    let opened = client.new_window(true).await?;
+    client.switch_to_window(opened.handle.clone()).await?;
+    let measured = async {
+        let page = current_page(browser).await?;
+        let mut session = devtools::Session::open(&page).await?;
+        session.call("Performance.enable", json!({})).await?;
+        session.call("Page.navigate", json!({ "url": url })).await?;
+        eventually(WAIT, "the page to load", || async {
+            let state = browser.eval("return document.readyState", vec![]).await?;
+            let here = client.current_url().await?;
+            Ok((state == "complete" && here.as_str() == url).then_some(()))
+        })
+        .await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let metrics = session.call("Performance.getMetrics", json!({})).await?;
+        session.close().await;
+        let seconds = metrics["metrics"]
+            .as_array()
+            .context("no metrics")?
+            .iter()
+            .find(|metric| metric["name"] == "ScriptDuration")
+            .and_then(|metric| metric["value"].as_f64())
+            .context("no ScriptDuration")?;
+        Ok::<_, anyhow::Error>(seconds * 1000.0)
+    }
+    .await;
+    client.close_window().await?;
+    client.switch_to_window(previous).await?;
+    measured
+}
+
+async fn script_times(browser: &Browser, url: &str, loads: usize) -> Result<Vec<f64>> {
+    let mut samples = Vec::with_capacity(loads);
+    for load in 0..loads {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        samples.push(script_time(browser, &format!("{url}{separator}load={load}")).await?);
+    }
+    Ok(samples)
+}
+
+/// Loads the compose page, waits until it is ready (the panel, with the extension), and
+/// returns the browser's memory: the median of three readings a second apart, after two
+/// seconds' rest.
+async fn compose_page_memory(browser: &Browser, url: &str, with_extension: bool) -> Result<f64> {
+    browser.goto(url).await?;
+    if with_extension {
+        flows::wait_for_panel(browser).await?;
+    } else {
+        browser.client().find(Locator::Css(COMPOSE_BOX)).await?;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut readings = Vec::new();
+    for _ in 0..3 {
+        readings.push(process_tree_pss_mib(browser.driver_pid())?);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(median(&readings))
+}
+
+/// What typing into the 5,000-character draft measured.
+struct Typing {
+    /// From the keydown to the panel showing the new analysis (the content script's clock).
+    keystroke_to_panel: Vec<f64>,
+    /// From each `input` event to the end of the next frame, seen by the page's own script.
+    input_to_frame: Vec<f64>,
+}
+
+/// Puts the 5,000-character draft in the compose box at once (as a paste would), then types
+/// `keystrokes` characters one key per WebDriver call (about as spaced as a fast typist's).
+async fn type_into_draft(
+    browser: &Browser,
+    url: &str,
+    keystrokes: usize,
+    with_extension: bool,
+) -> Result<Typing> {
+    browser.goto(url).await?;
+    if with_extension {
+        flows::wait_for_panel(browser).await?;
+    }
+    let draft: String = balise_core::sample::realistic_french_post()
+        .chars()
+        .take(DRAFT_CHARS)
+        .collect();
+    // The page's own script: the time from each `input` event to the end of the next frame
+    // (a task queued from the frame's animation callback runs once the frame is drawn).
+    browser
+        .eval(
+            "const box = document.querySelector(arguments[1]);
+             box.value = arguments[0];
+             box.dispatchEvent(new Event('input', { bubbles: true }));
+             box.focus();
+             box.setSelectionRange(box.value.length, box.value.length);
+             window.benchFrames = [];
+             box.addEventListener('input', () => {
+               const start = performance.now();
+               requestAnimationFrame(() => {
+                 const channel = new MessageChannel();
+                 channel.port1.onmessage = () => window.benchFrames.push(performance.now() - start);
+                 channel.port2.postMessage(null);
+               });
+             });",
+            vec![json!(draft), json!(COMPOSE_BOX)],
+        )
+        .await?;
+    let textarea = browser.client().find(Locator::Css(COMPOSE_BOX)).await?;
+    let words = "Le syndicat vous informe de la rencontre. ";
+    for key in words.chars().cycle().take(keystrokes) {
+        textarea.send_keys(&key.to_string()).await?;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let length = browser
+        .eval(
+            "return document.querySelector(arguments[0]).value.length",
+            vec![json!(COMPOSE_BOX)],
+        )
+        .await?;
+    anyhow::ensure!(
+        length.as_u64() == Some((draft.encode_utf16().count() + keystrokes) as u64),
+        "the draft has {length} characters after typing"
+    );
+    let frames = browser
+        .eval("return window.benchFrames", vec![])
+        .await?
+        .as_array()
+        .context("no frame times")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    let mut keystroke_to_panel = Vec::new();
+    if with_extension {
+        browser
+            .eval(
+                "document.dispatchEvent(new CustomEvent('balise:dump-timings'))",
+                vec![],
+            )
+            .await?;
+        let samples = browser
+            .client()
+            .find(Locator::Css("balise-checklist"))
+            .await?
+            .attr("data-keystroke-samples")
+            .await?
+            .context("the content script wrote no samples")?;
+        keystroke_to_panel = samples
+            .split_whitespace()
+            .filter_map(|sample| sample.parse().ok())
+            .collect();
+    }
+    Ok(Typing {
+        keystroke_to_panel,
+        input_to_frame: frames,
+    })
+}
+
+/// The content script's start-up on `loads` fresh loads of the compose page: from the
+/// loader's first line to the panel attached, and from navigation start to the panel minus
+/// the page's DOMContentLoaded (the end of its handlers).
+async fn startup(browser: &Browser, url: &str, loads: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    let mut loader_to_panel = Vec::new();
+    let mut after_dom_loaded = Vec::new();
+    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
+    for _ in 0..loads {
+        browser.goto(url).await?;
+        let state = browser.wait_for_content_state().await?;
+        loader_to_panel.push(state["startupMs"].as_f64().context("no start-up time")?);
+        for step in state["steps"]
+            .as_str()
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            let Some((name, ms)) = step.split_once('=') else {
+                continue;
+            };
+            let ms: f64 = ms.parse()?;
+            match steps.iter_mut().find(|(known, _)| known == name) {
+                Some((_, times)) => times.push(ms),
+                None => steps.push((name.to_owned(), vec![ms])),
+            }
+        }
+        let ready_at = state["readyAt"].as_f64().context("no ready time")?;
+        let dom_loaded = browser
+            .eval(
+                "return performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd",
+                vec![],
+            )
+            .await?
+            .as_f64()
+            .context("no DOMContentLoaded time")?;
+        after_dom_loaded.push(ready_at - dom_loaded);
+    }
+    for (name, times) in steps {
+        describe(&format!("start-up step {name} (ms)"), &times);
+    }
+    Ok((loader_to_panel, after_dom_loaded))
+}
+
+async fn card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
+    let host = browser.client().find(Locator::Css("balise-report")).await?;
+    let card = host
+        .shadow_root()
+        .await?
+        .find(Locator::Css(".card"))
+        .await?;
+    Ok(card.attr(name).await?)
+}
+
+/// Report to the manager `clicks` times: click to stored and the capture alone, medians.
+async fn report_ratio(
+    browser: &Browser,
+    fixtures: &FixtureServer,
+    clicks: usize,
+) -> Result<(f64, f64)> {
+    let data_dir = tempfile::tempdir()?;
+    let companion = CompanionProcess::start(data_dir.path())?;
+    let api = CompanionApi::new(&companion.base_url, api_token(data_dir.path())?);
+    flows::save_options(browser, &companion.base_url, "Bench", "bench@example.org").await?;
+    flows::pair(browser, &companion).await?;
+    browser.goto(&fixtures.url("report-target.html")).await?;
+    let mut click_to_stored = Vec::new();
+    let mut capture_alone = Vec::new();
+    let mut previous_id = None;
+    for _ in 0..clicks {
+        flows::click_report_button(browser).await?;
+        let id = eventually(WAIT, "the report's receipt", || async {
+            let id = card_attribute(browser, "data-report-id").await?;
+            Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
+        })
+        .await?;
+        flows::wait_report_status(browser, "stored").await?;
+        click_to_stored.push(
+            card_attribute(browser, "data-elapsed-ms")
+                .await?
+                .context("no elapsed time")?
+                .parse()?,
+        );
+        capture_alone.push(
+            card_attribute(browser, "data-capture-ms")
+                .await?
+                .context("no capture time")?
+                .parse()?,
+        );
+        previous_id = Some(id);
+        // Stay under the browser's capture rate limit so each click measures one capture.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+    let reports = api.reports().await?;
+    anyhow::ensure!(
+        reports.len() == clicks,
+        "{} reports stored for {clicks} clicks",
+        reports.len()
+    );
+    for report in &reports {
+        let id = report["id"]
+            .as_str()
+            .context("a stored report without id")?;
+        screenshots::check_report_target_evidence(&api.screenshot(id).await?)
+            .with_context(|| format!("report {id}"))?;
+    }
+    Ok((median(&click_to_stored), median(&capture_alone)))
+}
+
+/// One row of the table.
+struct Row {
+    what: &'static str,
+    with_extension: f64,
+    /// The same measure without the extension, where the row compares with it.
+    baseline: Option<f64>,
+    unit: &'static str,
+    /// The aim, on "added" when there is a baseline, on the figure itself otherwise.
+    aim: f64,
+}
+
+impl Row {
+    fn judged(&self) -> f64 {
+        match self.baseline {
+            Some(baseline) => self.with_extension - baseline,
+            None => self.with_extension,
+        }
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!();
+    println!("| what | with extension | baseline | added | aim | met? |");
+    println!("|---|---|---|---|---|---|");
+    for row in rows {
+        let unit = row.unit;
+        let (baseline, added) = match row.baseline {
+            Some(baseline) => (
+                format!("{baseline:.2} {unit}"),
+                format!("{:+.2} {unit}", row.with_extension - baseline),
+            ),
+            None => ("—".to_owned(), "—".to_owned()),
+        };
+        let met = if row.judged() < row.aim { "yes" } else { "no" };
+        println!(
+            "| {} | {:.2} {unit} | {baseline} | {added} | under {} {unit} | {met} |",
+            row.what, row.with_extension, row.aim
+        );
+    }
+}
+
+fn describe(name: &str, samples: &[f64]) {
+    println!(
+        "  {name}: n={} median {:.2}, p95 {:.2}, max {:.2}",
+        samples.len(),
+        median(samples),
+        percentile(samples, 0.95),
+        percentile(samples, 1.0)
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let sizes = Sizes::new(quick);
+    let fixtures = FixtureServer::start(CspMode::None).await?;
+    let strict = FixtureServer::start(CspMode::Strict).await?;
+    let compose = fixtures.url(COMPOSE_PAGE);
+    let other_page = other_host(&fixtures.url("plain-frame.html?n=0"));
+    let framed_page = other_host(&fixtures.url("plain-frames.html"));
+
+    // The baseline: the same pages in a Chromium without any extension.
+    println!("baseline: Chromium without the extension");
+    let baseline = Browser::launch(LaunchOptions {
+        without_extension: true,
+        ..LaunchOptions::default()
+    })
+    .await?;
+    let base_memory = compose_page_memory(&baseline, &compose, false).await?;
+    let base_typing = type_into_draft(&baseline, &compose, sizes.keystrokes, false).await?;
+    let base_other = script_times(&baseline, &other_page, sizes.other_page_loads).await?;
+    let base_framed = script_times(&baseline, &framed_page, sizes.other_page_loads).await?;
+    let base_compose_script = script_times(&baseline, &compose, sizes.other_page_loads).await?;
+    baseline.close().await?;
+    describe("input to next frame (ms)", &base_typing.input_to_frame);
+    describe("other page, script time (ms)", &base_other);
+    describe("page with 3 iframes, script time (ms)", &base_framed);
+    describe("compose page, script time (ms)", &base_compose_script);
+
+    println!("with the extension");
+    let browser = Browser::launch(LaunchOptions {
+        enabled_sites: EnabledSites::FixtureHost,
+        ..LaunchOptions::default()
+    })
+    .await?;
+    let memory = compose_page_memory(&browser, &compose, true).await?;
+    let (loader_to_panel, after_dom_loaded) = startup(&browser, &compose, sizes.loads).await?;
+    let typing = type_into_draft(&browser, &compose, sizes.keystrokes, true).await?;
+    let pure_js =
+        type_into_draft(&browser, &strict.url(COMPOSE_PAGE), sizes.keystrokes, true).await?;
+    let other = script_times(&browser, &other_page, sizes.other_page_loads).await?;
+    let framed = script_times(&browser, &framed_page, sizes.other_page_loads).await?;
+    let compose_script = script_times(&browser, &compose, sizes.other_page_loads).await?;
+    let (stored, capture) = report_ratio(&browser, &fixtures, sizes.report_clicks).await?;
+    browser.close().await?;
+    describe("loader to panel (ms)", &loader_to_panel);
+    describe(
+        "navigation start to panel minus DOMContentLoaded (ms)",
+        &after_dom_loaded,
+    );
+    describe("keystroke to panel, wasm (ms)", &typing.keystroke_to_panel);
+    describe(
+        "keystroke to panel, pure JS (ms)",
+        &pure_js.keystroke_to_panel,
+    );
+    describe("input to next frame (ms)", &typing.input_to_frame);
+    describe("other page, script time (ms)", &other);
+    describe("page with 3 iframes, script time (ms)", &framed);
+    describe("compose page, script time (ms)", &compose_script);
+    println!(
+        "  report: click to stored median {stored:.0} ms, capture alone median {capture:.0} ms"
+    );
+    println!(
+        "  memory (PSS, all browser processes): {memory:.1} MiB, baseline {base_memory:.1} MiB"
+    );
+
+    let rows = [
+        Row {
+            what: "compose page: loader's first line to panel attached, median",
+            with_extension: median(&loader_to_panel),
+            baseline: None,
+            unit: "ms",
+            aim: 15.0,
+        },
+        Row {
+            what: "compose page: navigation start to panel, minus DOMContentLoaded, median",
+            with_extension: median(&after_dom_loaded),
+            baseline: None,
+            unit: "ms",
+            aim: 15.0,
+        },
+        Row {
+            what: "other page: added main-thread script time per frame, median",
+            with_extension: median(&other),
+            baseline: Some(median(&base_other)),
+            unit: "ms",
+            aim: 0.5,
+        },
+        Row {
+            what: "keystroke to updated panel, p95 (wasm)",
+            with_extension: percentile(&typing.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 2.0,
+        },
+        Row {
+            what: "same, pure-JS build under a strict CSP, p95",
+            with_extension: percentile(&pure_js.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 4.0,
+        },
+        Row {
+            what: "input event to next frame, median",
+            with_extension: median(&typing.input_to_frame),
+            baseline: Some(median(&base_typing.input_to_frame)),
+            unit: "ms",
+            aim: 0.5,
+        },
+        Row {
+            what: "memory, all browser processes (PSS), one compose page",
+            with_extension: memory,
+            baseline: Some(base_memory),
+            unit: "MiB",
+            aim: 25.0,
+        },
+        Row {
+            what: "plain page with 3 iframes: main-thread script time, median",
+            with_extension: median(&framed),
+            baseline: Some(median(&base_framed)),
+            unit: "ms",
+            aim: 1.0,
+        },
+        Row {
+            what: "report: click to stored / capture alone (medians)",
+            with_extension: stored / capture,
+            baseline: None,
+            unit: "",
+            aim: 1.3,
+        },
+    ];
+    println!(
+        "\nissue 12's table, {} run, load average {}:",
+        if quick { "quick" } else { "full" },
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    print_table(&rows);
+    Ok(())
+}
