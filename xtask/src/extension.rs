@@ -162,7 +162,11 @@ fn build_module(
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let glue = pkg.join(format!("{WASM_NAME}.js"));
     // Bindgen and wasm-opt take most of a build: they run again only for another wasm.
-    let stamp = Stamp::new(work.join(format!("pkg-{context}.stamp")), &raw_wasm)?;
+    let stamp = Stamp::new(
+        work.join(format!("pkg-{context}.stamp")),
+        &raw_wasm,
+        include_str!("extension.rs"),
+    )?;
     let optimized = match stamp.fresh(&[&bindgen_wasm, &glue]) {
         Some(note) => {
             println!("==> wasm-bindgen and wasm-opt ({context}): the wasm is unchanged, kept");

@@ -83,7 +83,11 @@ pub fn build(
     let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
     let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
     // wasm2js takes about a minute: it runs again only for another wasm.
-    let stamp = Stamp::new(work.join("pkg-js.stamp"), &raw)?;
+    let stamp = Stamp::new(
+        work.join("pkg-js.stamp"),
+        &raw,
+        include_str!("js_fallback.rs"),
+    )?;
     if stamp.fresh(&[&glue, &bg_glue, &bg_js]).is_some() {
         println!("==> wasm2js: the MVP wasm is unchanged, kept");
         return Ok(());
