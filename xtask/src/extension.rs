@@ -1,6 +1,7 @@
 //! Builds the extension: one wasm module per context (content script, service worker,
-//! extension pages: the crate built once per cargo feature), bindgen, wasm-opt, manifest and
-//! static shell, into `target/extension/{chromium,firefox}/`, plus a zip file for each.
+//! extension pages: one cdylib crate each under `extension/contexts/`, over the extension
+//! library with that context's feature), bindgen, wasm-opt, manifest and static shell, into
+//! `target/extension/{chromium,firefox}/`, plus a zip file for each.
 
 use std::fs;
 use std::io::Write;
@@ -13,7 +14,9 @@ use crate::manifest::{self, Browser};
 use crate::stamp::Stamp;
 use crate::{js_fallback, prerequisites, shell};
 
-const CRATE: &str = "balise-extension";
+/// Each context's cdylib package is this followed by `-<context>`.
+const CRATE_PREFIX: &str = "balise-extension";
+/// The name the JS loaders import (`pkg/<context>/balise_extension.js`), whatever the context.
 const WASM_NAME: &str = "balise_extension";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
@@ -21,8 +24,9 @@ const WASM_PROFILE: &str = "wasm-release";
 const JS_FALLBACK_DIR: &str = "pkg-js";
 /// The note a stamp keeps when `wasm-opt` ran on the wasm it stands for.
 const OPTIMIZED: &str = "optimized";
-/// The extension's contexts: each is a cargo feature of the crate and a module of its own
-/// in `pkg/<context>/`, holding only that context's entry points.
+/// The extension's contexts: each is a cargo feature of the extension library, a cdylib
+/// package of its own (`balise-extension-<context>`) and a module in `pkg/<context>/`,
+/// holding only that context's entry points.
 pub const CONTEXTS: [&str; 3] = ["content", "worker", "pages"];
 /// The context whose module also ships as pure JS (`pkg-js/`), for strict-CSP pages.
 const JS_FALLBACK_CONTEXT: &str = "content";
@@ -82,8 +86,7 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
     let pkg_js = work.join(JS_FALLBACK_DIR);
     js_fallback::build(
         root,
-        CRATE,
-        JS_FALLBACK_CONTEXT,
+        &context_package(JS_FALLBACK_CONTEXT),
         WASM_NAME,
         WASM_TARGET,
         WASM_PROFILE,
@@ -116,8 +119,20 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
     Ok(output)
 }
 
-/// Builds one context's module into `pkg/<context>/`: the crate with that context's
-/// feature only, then bindgen and wasm-opt unless the wasm is the one they last ran on.
+/// The cdylib package of `context`.
+fn context_package(context: &str) -> String {
+    format!("{CRATE_PREFIX}-{context}")
+}
+
+/// The file name (without `.wasm`) cargo gives the cdylib of `package`.
+pub fn cdylib_name(package: &str) -> String {
+    package.replace('-', "_")
+}
+
+/// Builds one context's module into `pkg/<context>/`: its cdylib package (the extension
+/// library with that context's feature only), then bindgen and wasm-opt unless the wasm is
+/// the one they last ran on. Cargo is run for one package at a time: built together, the
+/// packages' features would be unified into one build of the library.
 /// Returns its size and whether it is optimized.
 fn build_module(
     root: &Path,
@@ -125,36 +140,33 @@ fn build_module(
     work: &Path,
     context: &'static str,
 ) -> Result<(ModuleSize, bool)> {
+    let package = context_package(context);
     shell::run(
         root,
         &shell::cargo(),
         &[
             "build",
             "--package",
-            CRATE,
+            &package,
             "--target",
             WASM_TARGET,
             "--profile",
             WASM_PROFILE,
-            "--no-default-features",
-            "--features",
-            context,
         ],
     )?;
-    // Each feature's build overwrites the same output file: keep this one's copy.
-    let built = target_dir
+    let raw_wasm = target_dir
         .join(WASM_TARGET)
         .join(WASM_PROFILE)
-        .join(format!("{WASM_NAME}.wasm"));
-    let raw_dir = work.join("raw").join(context);
-    fs::create_dir_all(&raw_dir)?;
-    let raw_wasm = raw_dir.join(format!("{WASM_NAME}.wasm"));
-    fs::copy(&built, &raw_wasm).with_context(|| format!("copying {}", built.display()))?;
+        .join(format!("{}.wasm", cdylib_name(&package)));
     let pkg = work.join("pkg").join(context);
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let glue = pkg.join(format!("{WASM_NAME}.js"));
     // Bindgen and wasm-opt take most of a build: they run again only for another wasm.
-    let stamp = Stamp::new(work.join(format!("pkg-{context}.stamp")), &raw_wasm)?;
+    let stamp = Stamp::new(
+        work.join(format!("pkg-{context}.stamp")),
+        &raw_wasm,
+        include_str!("extension.rs"),
+    )?;
     let optimized = match stamp.fresh(&[&bindgen_wasm, &glue]) {
         Some(note) => {
             println!("==> wasm-bindgen and wasm-opt ({context}): the wasm is unchanged, kept");
@@ -168,6 +180,7 @@ fn build_module(
             );
             wasm_bindgen_cli_support::Bindgen::new()
                 .input_path(&raw_wasm)
+                .out_name(WASM_NAME)
                 .web(true)
                 .map_err(|error| anyhow::anyhow!("{error:#}"))?
                 .typescript(false)

@@ -19,9 +19,12 @@ use crate::stamp::Stamp;
 use crate::{prerequisites, shell};
 
 /// Features the MVP build enables: only those wasm2js can lower. Not `nontrapping-fptoint`:
-/// wasm2js leaves `i64.trunc_sat_f64_s` unlowered and its output fails validation.
-const MVP_RUSTFLAGS: &str =
-    "-C target-cpu=mvp -C target-feature=+mutable-globals,+bulk-memory,+sign-ext";
+/// wasm2js leaves `i64.trunc_sat_f64_s` unlowered and its output fails validation. It is
+/// turned off by name too: `target-cpu=mvp` alone left it on once the content module
+/// became a cdylib crate over the extension library (its code then reaches the linker as
+/// bitcode only, and LTO's code generation enabled the feature).
+const MVP_RUSTFLAGS: &str = "-C target-cpu=mvp \
+     -C target-feature=+mutable-globals,+bulk-memory,+sign-ext,-nontrapping-fptoint";
 
 const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-bulk-memory",
@@ -30,12 +33,11 @@ const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-sign-ext",
 ];
 
-/// Builds the JS copy of the crate with only `feature` (the content script's context) into
-/// `out_dir` (`<name>.js`, `<name>_bg.js`, `<name>_bg.wasm.js`).
+/// Builds the JS copy of the cdylib `package` (the content script's) into `out_dir`
+/// (`<wasm_name>.js`, `<wasm_name>_bg.js`, `<wasm_name>_bg.wasm.js`).
 pub fn build(
     root: &Path,
-    crate_name: &str,
-    feature: &str,
+    package: &str,
     wasm_name: &str,
     wasm_target: &str,
     profile: &str,
@@ -55,14 +57,11 @@ pub fn build(
         .args([
             "build",
             "--package",
-            crate_name,
+            package,
             "--target",
             wasm_target,
             "--profile",
             profile,
-            "--no-default-features",
-            "--features",
-            feature,
         ])
         .arg("--target-dir")
         .arg(&target_dir)
@@ -77,14 +76,18 @@ pub fn build(
     let raw = target_dir
         .join(wasm_target)
         .join(profile)
-        .join(format!("{wasm_name}.wasm"));
+        .join(format!("{}.wasm", crate::extension::cdylib_name(package)));
     let work = shell::target_dir(root).join("extension").join(".work-js");
     fs::create_dir_all(&work)?;
     let glue = out_dir.join(format!("{wasm_name}.js"));
     let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
     let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
     // wasm2js takes about a minute: it runs again only for another wasm.
-    let stamp = Stamp::new(work.join("pkg-js.stamp"), &raw)?;
+    let stamp = Stamp::new(
+        work.join("pkg-js.stamp"),
+        &raw,
+        include_str!("js_fallback.rs"),
+    )?;
     if stamp.fresh(&[&glue, &bg_glue, &bg_js]).is_some() {
         println!("==> wasm2js: the MVP wasm is unchanged, kept");
         return Ok(());
@@ -109,6 +112,7 @@ pub fn build(
     fs::create_dir_all(out_dir)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&stripped)
+        .out_name(wasm_name)
         .bundler(true)
         .map_err(|error| anyhow::anyhow!("{error:#}"))?
         .typescript(false)

@@ -1,14 +1,23 @@
 //! Skips a build step whose input has not changed since it last ran: a stamp file beside
-//! the step's outputs holds the SHA-256 of its input and which xtask build ran it.
+//! the step's outputs holds the SHA-256 of its input and of what decides how the step runs.
 //!
-//! The xtask build is part of the stamp, so a change to a step's own code (its flags, its
-//! post-processing) reruns it without anyone having to remember to bump a version.
+//! What decides how a step runs is its own source file (its flags, its post-processing),
+//! the workspace's `Cargo.toml` (the wasm-bindgen version) and `package-lock.json`
+//! (binaryen's), all compiled into xtask: a change to one of them reruns the step without
+//! anyone having to remember to bump a version, and a change anywhere else in xtask or in
+//! the crates it links (`balise-core`) does not.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use balise_core::digest::sha256_hex;
+
+/// What every step's stamp depends on besides the step's own source.
+const TOOL_VERSIONS: [&str; 2] = [
+    include_str!("../../Cargo.toml"),
+    include_str!("../../package-lock.json"),
+];
 
 /// A step's stamp: where it lives and what it must say for the outputs to be current.
 #[derive(Debug)]
@@ -18,23 +27,19 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// The stamp at `path` for a step reading `input`.
-    pub fn new(path: PathBuf, input: &Path) -> Result<Self> {
+    /// The stamp at `path` for a step reading `input`, whose code is `step_source` (the
+    /// step's source file, `include_str!`).
+    pub fn new(path: PathBuf, input: &Path, step_source: &str) -> Result<Self> {
         let input_bytes =
             fs::read(input).with_context(|| format!("reading {}", input.display()))?;
-        // The xtask binary is about 100 MB: its size and modification time stand for it.
-        let xtask = std::env::current_exe()
-            .and_then(fs::metadata)
-            .context("reading the running xtask binary's metadata")?;
-        let built = xtask
-            .modified()
-            .ok()
-            .and_then(|at| at.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |since| since.as_nanos());
+        let mut step = String::from(step_source);
+        for text in TOOL_VERSIONS {
+            step.push_str(text);
+        }
         let digest = format!(
-            "{} xtask {} bytes built {built}",
+            "{} step {}",
             sha256_hex(&input_bytes),
-            xtask.len()
+            sha256_hex(step.as_bytes())
         );
         Ok(Self { path, digest })
     }
@@ -76,19 +81,22 @@ mod tests {
         let output = dir.path().join("out.js");
         let stamp_path = dir.path().join("step.stamp");
         fs::write(&input, b"first").expect("write");
-        let stamp = Stamp::new(stamp_path.clone(), &input).expect("stamp");
+        let stamp = Stamp::new(stamp_path.clone(), &input, "step").expect("stamp");
         assert_eq!(stamp.fresh(&[&output]), None, "never ran");
         fs::write(&output, b"built").expect("write");
         stamp.record("optimized").expect("record");
         assert_eq!(stamp.fresh(&[&output]).as_deref(), Some("optimized"));
         // Another input: stale.
         fs::write(&input, b"second").expect("write");
-        let changed = Stamp::new(stamp_path.clone(), &input).expect("stamp");
+        let changed = Stamp::new(stamp_path.clone(), &input, "step").expect("stamp");
         assert_eq!(changed.fresh(&[&output]), None);
         // An output removed: stale.
         fs::write(&input, b"first").expect("write");
-        let same = Stamp::new(stamp_path, &input).expect("stamp");
+        let same = Stamp::new(stamp_path.clone(), &input, "step").expect("stamp");
         assert!(same.fresh(&[&output]).is_some());
+        // Another step's code: stale.
+        let other_code = Stamp::new(stamp_path.clone(), &input, "changed step").expect("stamp");
+        assert_eq!(other_code.fresh(&[&output]), None);
         fs::remove_file(&output).expect("remove");
         assert_eq!(same.fresh(&[&output]), None);
         // Cleared before a run that stops halfway: stale.

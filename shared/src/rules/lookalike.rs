@@ -3,11 +3,19 @@
 //!
 //! Punycode labels (`xn--`) are decoded first (`idna::punycode`), so a host is judged as a
 //! browser shows it. A host that is not ASCII then goes through Unicode's confusable
-//! detection (UTS #39, the `unicode-security` crate): its skeleton against the known sites'
-//! skeletons, each label for mixed scripts, and each label for letters that all imitate
-//! Latin ones (`аррӏе`, all Cyrillic, reads `apple`). An ASCII host keeps the two cheap
-//! checks: one edit from a known site, or a known site followed by other labels
-//! (`lapresse.ca.example.com`).
+//! detection (UTS #39): its skeleton against the known sites' skeletons, each label for
+//! mixed scripts, and each label for letters that all imitate Latin ones (`аррӏе`, all
+//! Cyrillic, reads `apple`). An ASCII host keeps the two cheap checks: one edit from a
+//! known site, or a known site followed by other labels (`lapresse.ca.example.com`).
+//!
+//! The Unicode data are compact tables of our own (`lookalike/tables.rs`, about 25 KB in
+//! the wasm instead of the `unicode-security` crate's 300 KB): only the confusables whose
+//! prototype is ASCII (with combining marks), which is all that can make a host read as a
+//! Latin one, and one script class per run of characters. A unit test checks them against
+//! `unicode-security` (a dev-dependency) character by character. The skeleton of a
+//! character whose prototype is not Latin is the character itself: the same verdicts
+//! against known sites written in Latin letters; a known site written in another script is
+//! compared letter for letter. Unassigned characters take their neighbour's script.
 //!
 //! Skeletons are computed only for hosts that are not ASCII or carry punycode, and the
 //! known sites' skeletons once per [`KnownSites`], when such a host first needs them.
@@ -15,9 +23,73 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection, skeleton};
-
 use super::links::{covers, registrable};
+
+#[cfg(test)]
+mod generate;
+#[rustfmt::skip]
+mod tables;
+
+/// Script classes in [`tables::SCRIPT_CLASSES`]: Common and Inherited; the scripts the
+/// mixing rule names; the others numbered from 9; sets of scripts from [`FIRST_SET`].
+const NEUTRAL: u8 = 0;
+const LATIN: u8 = 1;
+const HAN: u8 = 2;
+const HIRAGANA: u8 = 3;
+const KATAKANA: u8 = 4;
+const HANGUL: u8 = 5;
+const BOPOMOFO: u8 = 6;
+#[cfg(test)]
+const CYRILLIC: u8 = 7;
+#[cfg(test)]
+const GREEK: u8 = 8;
+/// Classes from this one on stand for a set of scripts ([`tables::SCRIPT_SETS`]).
+const FIRST_SET: u8 = 200;
+
+/// Whether `ch` is a combining diacritical mark (dropped by the accent-blind comparison).
+fn is_mark(ch: char) -> bool {
+    matches!(ch,
+        '\u{300}'..='\u{36f}'
+        | '\u{1ab0}'..='\u{1aff}'
+        | '\u{1dc0}'..='\u{1dff}'
+        | '\u{20d0}'..='\u{20ff}'
+        | '\u{fe20}'..='\u{fe2f}')
+}
+
+/// The UTS #39 skeleton of `text` as far as Latin look-alikes go: each character replaced by
+/// its prototype when that is ASCII (with combining marks), default-ignorable ones dropped,
+/// the others kept.
+fn skeleton(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        let code = ch as u32;
+        if let Ok(index) = tables::PROTOTYPE_CHARS.binary_search(&code) {
+            let start = index
+                .checked_sub(1)
+                .and_then(|before| tables::PROTOTYPE_ENDS.get(before))
+                .map_or(0, |end| usize::from(*end));
+            let end = tables::PROTOTYPE_ENDS
+                .get(index)
+                .map_or(start, |end| usize::from(*end));
+            out.push_str(tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default());
+        } else if !tables::IGNORABLE
+            .iter()
+            .any(|(first, last)| (*first..=*last).contains(&code))
+        {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The script class of `ch` (see [`NEUTRAL`] and the others).
+fn script_class(ch: char) -> u8 {
+    let run = tables::SCRIPT_STARTS.partition_point(|start| *start <= ch as u32);
+    run.checked_sub(1)
+        .and_then(|run| tables::SCRIPT_CLASSES.get(run))
+        .copied()
+        .unwrap_or(NEUTRAL)
+}
 
 /// Top-level domains of countries whose domains are commonly written in Cyrillic or Greek:
 /// a label there whose letters all look Latin is ordinary, as it is under a top-level
@@ -110,11 +182,11 @@ impl<'p> KnownSites<'p> {
             self.known
                 .iter()
                 .map(|known| {
-                    let site: String = skeleton(known.site()).collect();
+                    let site = skeleton(known.site());
                     Skeletons {
                         bare_site: without_marks(&site),
                         site,
-                        full: skeleton(&known.domain).collect(),
+                        full: skeleton(&known.domain),
                     }
                 })
                 .collect()
@@ -157,16 +229,7 @@ pub(crate) fn decode_host(host: &str) -> Option<String> {
 
 /// `text` without combining diacritical marks (after a skeleton, which is decomposed).
 fn without_marks(text: &str) -> String {
-    text.chars()
-        .filter(|ch| {
-            !matches!(ch,
-                '\u{300}'..='\u{36f}'
-                | '\u{1ab0}'..='\u{1aff}'
-                | '\u{1dc0}'..='\u{1dff}'
-                | '\u{20d0}'..='\u{20ff}'
-                | '\u{fe20}'..='\u{fe2f}')
-        })
-        .collect()
+    text.chars().filter(|ch| !is_mark(*ch)).collect()
 }
 
 /// Whether `host` holds `domain` as whole labels followed by another label
@@ -219,12 +282,72 @@ pub(crate) fn imitated<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<&'a 
         .map(|known| known.domain.as_ref())
 }
 
+/// Han with kana, Hangul or Bopomofo: one writing system each (Japanese, Korean, Chinese).
+const WRITING_SYSTEMS: [&[u8]; 3] = [&[HAN, HIRAGANA, KATAKANA], &[HAN, HANGUL], &[HAN, BOPOMOFO]];
+
+/// Whether UTS #39 allows `ch` in identifiers (meaningful for Latin, CJK and Common ones).
+fn identifier_allowed(ch: char) -> bool {
+    let code = ch as u32;
+    tables::IDENTIFIER_ALLOWED
+        .binary_search_by(|(first, last)| {
+            if *last < code {
+                std::cmp::Ordering::Less
+            } else if *first > code {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
 /// Whether a label mixes scripts that UTS #39 does not let mix in a highly restrictive
-/// identifier (Latin with Han, Japanese or Korean is fine; with Cyrillic or Greek it is not).
+/// identifier (Latin with Han, Japanese or Korean is fine; with Cyrillic or Greek it is not),
+/// as `unicode-security`'s `is_single_script` and `detect_restriction_level` say.
 fn mixes_scripts(label: &str) -> bool {
-    !label.is_ascii()
-        && !label.is_single_script()
-        && label.detect_restriction_level() != RestrictionLevel::HighlyRestrictive
+    if label.is_ascii() {
+        return false;
+    }
+    // UTS #39's augmented script sets intersected over the label: the scripts every letter
+    // has (`None`: any), and whether every letter belongs to each writing system (also
+    // over the letters that are not Latin).
+    let mut shared: Option<Vec<u8>> = None;
+    let mut systems = [true; 3];
+    let mut systems_besides_latin = [true; 3];
+    for ch in label.chars() {
+        let class = script_class(ch);
+        let one = [class];
+        let scripts: &[u8] = if class == NEUTRAL {
+            continue;
+        } else if class >= FIRST_SET {
+            tables::SCRIPT_SETS
+                .get(usize::from(class - FIRST_SET))
+                .copied()
+                .unwrap_or_default()
+        } else {
+            &one
+        };
+        match &mut shared {
+            Some(shared) => shared.retain(|script| scripts.contains(script)),
+            None => shared = Some(scripts.to_vec()),
+        }
+        let in_system =
+            WRITING_SYSTEMS.map(|system| scripts.iter().any(|script| system.contains(script)));
+        for (all, this) in systems.iter_mut().zip(in_system) {
+            *all &= this;
+        }
+        if !scripts.contains(&LATIN) {
+            for (all, this) in systems_besides_latin.iter_mut().zip(in_system) {
+                *all &= this;
+            }
+        }
+    }
+    let single_script = shared.is_none_or(|shared| !shared.is_empty()) || systems.contains(&true);
+    if single_script {
+        return false;
+    }
+    // A character not allowed in identifiers makes the label unrestricted.
+    !label.chars().all(identifier_allowed) || !systems_besides_latin.contains(&true)
 }
 
 /// The verdict on `host` (lowercase, as found in a link), or `None` when it imitates nothing.
@@ -254,8 +377,8 @@ pub(crate) fn judge<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Verdict
 /// The look-alike tests of a host that is not ASCII.
 fn judge_unicode<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Lookalike<'a>> {
     let site = registrable(host);
-    let site_skeleton: String = skeleton(site).collect();
-    let full_skeleton: String = skeleton(host).collect();
+    let site_skeleton = skeleton(site);
+    let full_skeleton = skeleton(host);
     let others = || {
         known
             .known
@@ -287,7 +410,7 @@ fn judge_unicode<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Lookalike<
                 reads_as.push_str(label);
                 continue;
             }
-            let label_skeleton: String = skeleton(label).collect();
+            let label_skeleton = skeleton(label);
             if label_skeleton
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
@@ -321,6 +444,67 @@ mod tests {
     fn verdict(host: &str) -> Option<Lookalike<'static>> {
         let known = Box::leak(Box::new(known()));
         judge(host, known).map(|verdict| verdict.lookalike)
+    }
+
+    #[test]
+    fn skeletons_agree_with_unicode_security_for_every_lowercase_character() {
+        let mut latin = 0;
+        for ch in (0..=0x10_ffff_u32)
+            .filter_map(char::from_u32)
+            .filter(|ch| generate::is_lowercase(*ch))
+        {
+            let text = ch.to_string();
+            let full: String = unicode_security::skeleton(&text).collect();
+            let ours = skeleton(&text);
+            if full.chars().all(|part| part.is_ascii() || is_mark(part)) {
+                latin += 1;
+                assert_eq!(ours, full, "U+{:04X}", ch as u32);
+            } else {
+                assert_eq!(ours, text, "U+{:04X} keeps itself", ch as u32);
+            }
+        }
+        assert!(latin > 2000, "{latin} characters with a Latin prototype");
+    }
+
+    #[test]
+    fn mixed_scripts_agree_with_unicode_security() {
+        use unicode_security::{MixedScript, RestrictionLevel, RestrictionLevelDetection};
+        // Letters of many scripts (Latin, Cyrillic, Greek, Armenian, Georgian, Hebrew,
+        // Arabic, Devanagari, Thai, Han, Hiragana, Katakana, Hangul), a digit, a hyphen and
+        // a combining accent; Bopomofo and the Latin alpha, which UTS #39 does not allow in
+        // identifiers.
+        let letters = [
+            'a', 'é', 'ı', 'ɑ', 'а', 'ӏ', 'α', 'ο', 'օ', 'ა', 'א', 'ع', 'क', 'ก', '中', 'ひ', 'カ',
+            '한', 'ㄅ', '1', '-', '\u{301}',
+        ];
+        let mut labels = 0;
+        for first in letters {
+            for second in letters {
+                for third in letters {
+                    let label: String = [first, second, third].iter().collect();
+                    let expected = !label.is_ascii()
+                        && !label.is_single_script()
+                        && label.detect_restriction_level() != RestrictionLevel::HighlyRestrictive;
+                    assert_eq!(mixes_scripts(&label), expected, "{label}");
+                    labels += 1;
+                }
+            }
+        }
+        assert_eq!(labels, letters.len().pow(3));
+        // Each fixed script class is the one the tables give its letters.
+        for (ch, class) in [
+            ('a', LATIN),
+            ('中', HAN),
+            ('ひ', HIRAGANA),
+            ('カ', KATAKANA),
+            ('한', HANGUL),
+            ('ㄅ', BOPOMOFO),
+            ('а', CYRILLIC),
+            ('α', GREEK),
+            ('1', NEUTRAL),
+        ] {
+            assert_eq!(script_class(ch), class, "{ch}");
+        }
     }
 
     #[test]
