@@ -205,6 +205,16 @@ pub async fn storage_remove(key: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Whether this code runs in the extension's own origin (its pages and service worker),
+/// not in a content script, which runs in the page's.
+pub fn in_extension_origin() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("location"))
+        .and_then(|location| js_sys::Reflect::get(&location, &JsValue::from_str("href")))
+        .ok()
+        .and_then(|href| href.as_string())
+        .is_some_and(|href| href.starts_with(&runtime_get_url("")))
+}
+
 /// Fetches a file packaged with the extension and returns its text.
 pub async fn fetch_packaged_text(path: &str) -> Result<String, JsValue> {
     let response: web_sys::Response = JsFuture::from(global_fetch(&runtime_get_url(path)))

@@ -1,16 +1,24 @@
 //! The policy in force: the paired companion's (fetched, validated, kept in
 //! `chrome.storage.local`), else the default packaged with the extension.
+//!
+//! Content scripts never fetch the packaged default: a file they could fetch would have to
+//! be web-accessible, an address any page could probe to learn that its visitor runs
+//! Balise. The service worker copies it into `chrome.storage.local` when it starts, and a
+//! content script that finds no copy (the very first page after an install) asks the worker.
 
 use balise_core::policy::Policy;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
+use crate::messages::{Reply, Request};
 use crate::settings;
 use crate::worker::companion_client;
 
 /// Packaged copy of the default policy, written by the build from `balise-core`.
 const DEFAULT_POLICY_PATH: &str = "default-policy.json";
+/// Key of the service worker's copy of the packaged default, for content scripts.
+const DEFAULT_POLICY_KEY: &str = "defaultPolicy";
 /// Key of the last good policy received from the companion.
 const COMPANION_POLICY_KEY: &str = "companionPolicy";
 /// Key of the time (milliseconds since the epoch) of the last request for it.
@@ -43,16 +51,40 @@ pub async fn load() -> Result<(Policy, bool), JsValue> {
     {
         return Ok((stored.policy, true));
     }
-    Ok((load_default().await?, false))
+    if let Ok(Some(policy)) = browser::storage_get::<Policy>(DEFAULT_POLICY_KEY).await
+        && policy.validate().is_ok()
+    {
+        return Ok((policy, false));
+    }
+    if !browser::in_extension_origin() {
+        // A content script before the worker kept its copy: the worker reads the file.
+        return match browser::send_message::<_, Reply>(&Request::GetPolicy).await? {
+            Reply::Policy {
+                policy,
+                from_companion,
+            } => Ok((policy, from_companion)),
+            Reply::Error { message } => Err(JsValue::from_str(&message)),
+            _ => Err(JsValue::from_str(
+                "unexpected answer from the service worker",
+            )),
+        };
+    }
+    Ok((keep_default().await?, false))
 }
 
-/// The default policy packaged with the extension.
-async fn load_default() -> Result<Policy, JsValue> {
+/// Reads the default policy packaged with the extension (extension pages and the service
+/// worker only) and keeps its copy for content scripts, replacing one from an older
+/// version of the extension. Called by the service worker each time it starts.
+pub async fn keep_default() -> Result<Policy, JsValue> {
     let json = browser::fetch_packaged_text(DEFAULT_POLICY_PATH).await?;
     let policy: Policy = browser::from_json(&json)?;
     policy
         .validate()
         .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    let kept = browser::storage_get::<Policy>(DEFAULT_POLICY_KEY).await;
+    if !matches!(kept, Ok(Some(ref kept)) if *kept == policy) {
+        browser::storage_set(DEFAULT_POLICY_KEY, &policy).await?;
+    }
     Ok(policy)
 }
 

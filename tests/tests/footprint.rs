@@ -65,10 +65,11 @@ async fn traces_seen_by_the_page(browser: &Browser) -> Result<Vec<String>> {
       scan(document, 'page');
       const frames = [...document.querySelectorAll('iframe')];
       frames.forEach((frame, index) => scan(frame.contentDocument, 'frame ' + (index + 1)));
-      // (pkg-js/ and default-policy.json stay reachable at the fixed address in Chromium:
-      // strict-CSP pages block imports from the dynamic origin; see xtask/src/manifest.rs.)
+      // (pkg-js/ stays reachable at the fixed address in Chromium: strict-CSP pages block
+      // imports from the dynamic origin; see xtask/src/manifest.rs.)
       const files = ['manifest.json', 'content.js', 'detect.js', 'sw.js', 'popup.html',
-        'pkg/balise_extension.js', 'pkg/balise_extension_bg.wasm'];
+        'default-policy.json', 'pkg/content/balise_extension.js',
+        'pkg/content/balise_extension_bg.wasm', 'pkg/worker/balise_extension_bg.wasm'];
       const probes = files.map((file) => fetch('chrome-extension://' + id + '/' + file)
         .then(() => traces.push('fetched ' + file), () => {}));
       Promise.all(probes).then(() => done({ traces, frames: frames.length }));";

@@ -164,17 +164,17 @@ fn content_scripts() -> Value {
     Value::Array(entries)
 }
 
-/// What pages may load from the extension: the content script's modules and the default
-/// policy, which the content script imports and fetches in the page's name. In Chromium
-/// the content script's wasm build (`pkg/content/`; the worker's and the pages' modules
-/// are not web-accessible at all) is served only under the session's dynamic id
-/// (`use_dynamic_url`), so no page can probe it at a fixed `chrome-extension://<id>/…`
-/// address. The pure-JS build (`pkg-js/`) and the default policy cannot be: a page whose
-/// CSP forbids WebAssembly also blocks the content script's imports from the dynamic
-/// origin (seen in Chromium 156), and that build exists for exactly those pages. Firefox's
-/// `moz-extension://` origin is a random UUID per install already. The matches stay every
-/// http(s) page because enabled sites are added at run time and the manifest cannot follow
-/// them.
+/// What pages may load from the extension: the content script's modules, which the
+/// content script imports in the page's name. In Chromium the content script's wasm build
+/// (`pkg/content/`; the worker's and the pages' modules are not web-accessible at all) is
+/// served only under the session's dynamic id (`use_dynamic_url`), so no page can probe it
+/// at a fixed `chrome-extension://<id>/…` address. The pure-JS build (`pkg-js/`) cannot be:
+/// a page whose CSP forbids WebAssembly also blocks the content script's imports from the
+/// dynamic origin (seen in Chromium 156), and that build exists for exactly those pages.
+/// The default policy is not web-accessible: content scripts read the service worker's
+/// copy in `storage.local`. Firefox's `moz-extension://` origin is a random UUID per
+/// install already. The matches stay every http(s) page because enabled sites are added
+/// at run time and the manifest cannot follow them.
 fn web_accessible_resources(browser: Browser) -> Vec<Value> {
     match browser {
         Browser::Chromium => vec![
@@ -184,12 +184,12 @@ fn web_accessible_resources(browser: Browser) -> Vec<Value> {
                 "use_dynamic_url": true
             }),
             json!({
-                "resources": ["pkg-js/*", "default-policy.json"],
+                "resources": ["pkg-js/*"],
                 "matches": ["http://*/*", "https://*/*"]
             }),
         ],
         Browser::Firefox => vec![json!({
-            "resources": ["pkg/content/*", "pkg-js/*", "default-policy.json"],
+            "resources": ["pkg/content/*", "pkg-js/*"],
             "matches": ["http://*/*", "https://*/*"]
         })],
     }

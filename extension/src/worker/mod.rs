@@ -34,6 +34,10 @@ const OPTIONS_PAGE: &str = "options.html";
 pub fn start() {
     let _ = browser::create_alarm(RETRY_ALARM, 0.5);
     wasm_bindgen_futures::spawn_local(async {
+        // Content scripts read the default policy from this copy (see `policy_store`).
+        if let Err(error) = policy_store::keep_default().await {
+            web_sys::console::warn_2(&JsValue::from_str("Balise: default policy:"), &error);
+        }
         outbox::update_badge().await;
         policy_store::refresh(false).await;
         outbox::flush().await;
