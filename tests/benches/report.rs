@@ -4,28 +4,17 @@
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, eventually, flows, screenshots};
-use fantoccini::Locator;
+use balise_e2e::flows;
 
 const CLICKS: usize = 30;
 
 fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
-}
-
-async fn card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
-    let host = browser.client().find(Locator::Css("balise-report")).await?;
-    let card = host
-        .shadow_root()
-        .await?
-        .find(Locator::Css(".card"))
-        .await?;
-    Ok(card.attr(name).await?)
 }
 
 #[tokio::main]
@@ -39,59 +28,19 @@ async fn main() -> Result<()> {
     flows::pair(&browser, &companion).await?;
     browser.goto(&fixtures.url("report-target.html")).await?;
 
-    let mut click_to_stored = Vec::new();
-    let mut capture_alone = Vec::new();
     let stages = [
         ("data-screenshot-ms", "screenshot (turn, capture, decode)"),
         ("data-prepare-ms", "hash and build the report"),
         ("data-outbox-ms", "durable write to the outbox"),
         ("data-delivery-ms", "delivery until the companion's 201"),
     ];
-    let mut stage_times: Vec<Vec<f64>> = vec![Vec::new(); stages.len()];
-    let mut previous_id = None;
-    for _ in 0..CLICKS {
-        flows::click_report_button(&browser).await?;
-        let id = eventually(WAIT, "the report's receipt", || async {
-            let id = card_attribute(&browser, "data-report-id").await?;
-            Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
-        })
-        .await?;
-        flows::wait_report_status(&browser, "stored").await?;
-        let elapsed: f64 = card_attribute(&browser, "data-elapsed-ms")
-            .await?
-            .context("no elapsed time")?
-            .parse()?;
-        let capture: f64 = card_attribute(&browser, "data-capture-ms")
-            .await?
-            .context("no capture time")?
-            .parse()?;
-        for ((attribute, _), times) in stages.iter().zip(stage_times.iter_mut()) {
-            let value: f64 = card_attribute(&browser, attribute)
-                .await?
-                .with_context(|| format!("no {attribute}"))?
-                .parse()?;
-            times.push(value);
-        }
-        click_to_stored.push(elapsed);
-        capture_alone.push(capture);
-        previous_id = Some(id);
-        // Stay under the browser's capture rate limit so each click measures one capture.
-        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    }
-    let reports = api.reports().await?;
-    anyhow::ensure!(
-        reports.len() == CLICKS,
-        "{} reports stored for {CLICKS} clicks",
-        reports.len()
-    );
-    // Faster must not mean Balise's own button in the evidence.
-    for report in &reports {
-        let id = report["id"]
-            .as_str()
-            .context("a stored report without id")?;
-        screenshots::check_report_target_evidence(&api.screenshot(id).await?)
-            .with_context(|| format!("report {id}"))?;
-    }
+    let mut timings = vec!["data-elapsed-ms", "data-capture-ms"];
+    timings.extend(stages.iter().map(|(attribute, _)| *attribute));
+    let clicks = flows::timed_report_clicks(&browser, &api, CLICKS, &timings).await?;
+    let column = |index: usize| -> Vec<f64> { clicks.iter().map(|times| times[index]).collect() };
+    let mut click_to_stored = column(0);
+    let mut capture_alone = column(1);
+    let stage_times: Vec<Vec<f64>> = (0..stages.len()).map(|stage| column(2 + stage)).collect();
     browser.close().await?;
 
     click_to_stored.sort_by(f64::total_cmp);

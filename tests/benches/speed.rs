@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, EnabledSites, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, devtools, eventually, flows, screenshots};
+use balise_e2e::{WAIT, devtools, eventually, flows};
 use fantoccini::Locator;
 use serde_json::json;
 
@@ -346,16 +346,6 @@ async fn startup(browser: &Browser, url: &str, loads: usize) -> Result<(Vec<f64>
     Ok((loader_to_panel, after_dom_loaded))
 }
 
-async fn card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
-    let host = browser.client().find(Locator::Css("balise-report")).await?;
-    let card = host
-        .shadow_root()
-        .await?
-        .find(Locator::Css(".card"))
-        .await?;
-    Ok(card.attr(name).await?)
-}
-
 /// Report to the manager `clicks` times: click to stored and the capture alone, medians.
 async fn report_ratio(
     browser: &Browser,
@@ -368,46 +358,15 @@ async fn report_ratio(
     flows::save_options(browser, &companion.base_url, "Bench", "bench@example.org").await?;
     flows::pair(browser, &companion).await?;
     browser.goto(&fixtures.url("report-target.html")).await?;
-    let mut click_to_stored = Vec::new();
-    let mut capture_alone = Vec::new();
-    let mut previous_id = None;
-    for _ in 0..clicks {
-        flows::click_report_button(browser).await?;
-        let id = eventually(WAIT, "the report's receipt", || async {
-            let id = card_attribute(browser, "data-report-id").await?;
-            Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
-        })
-        .await?;
-        flows::wait_report_status(browser, "stored").await?;
-        click_to_stored.push(
-            card_attribute(browser, "data-elapsed-ms")
-                .await?
-                .context("no elapsed time")?
-                .parse()?,
-        );
-        capture_alone.push(
-            card_attribute(browser, "data-capture-ms")
-                .await?
-                .context("no capture time")?
-                .parse()?,
-        );
-        previous_id = Some(id);
-        // Stay under the browser's capture rate limit so each click measures one capture.
-        tokio::time::sleep(Duration::from_millis(600)).await;
-    }
-    let reports = api.reports().await?;
-    anyhow::ensure!(
-        reports.len() == clicks,
-        "{} reports stored for {clicks} clicks",
-        reports.len()
-    );
-    for report in &reports {
-        let id = report["id"]
-            .as_str()
-            .context("a stored report without id")?;
-        screenshots::check_report_target_evidence(&api.screenshot(id).await?)
-            .with_context(|| format!("report {id}"))?;
-    }
+    let measured = flows::timed_report_clicks(
+        browser,
+        &api,
+        clicks,
+        &["data-elapsed-ms", "data-capture-ms"],
+    )
+    .await?;
+    let click_to_stored: Vec<f64> = measured.iter().map(|times| times[0]).collect();
+    let capture_alone: Vec<f64> = measured.iter().map(|times| times[1]).collect();
     Ok((median(&click_to_stored), median(&capture_alone)))
 }
 

@@ -408,6 +408,67 @@ pub async fn wait_report_status(browser: &Browser, state: &str) -> Result<()> {
         .await
 }
 
+/// Reads one attribute of the page's report card (`data-report-id`, `data-elapsed-ms`…).
+pub async fn report_card_attribute(browser: &Browser, name: &str) -> Result<Option<String>> {
+    let host = browser.client().find(Locator::Css("balise-report")).await?;
+    let card = host
+        .shadow_root()
+        .await?
+        .find(Locator::Css(".card"))
+        .await?;
+    Ok(card.attr(name).await?)
+}
+
+/// Reports the current page `clicks` times with the in-page button, each once the last is
+/// stored (and 600 ms apart, under the browser's capture rate limit, so each click
+/// measures one capture). Returns, per click, the card's `timings` attributes in
+/// milliseconds, in order. Checks that the companion stored one report per click and that
+/// no screenshot shows Balise's own button: faster must not mean worse evidence.
+pub async fn timed_report_clicks(
+    browser: &Browser,
+    api: &crate::companion::CompanionApi,
+    clicks: usize,
+    timings: &[&str],
+) -> Result<Vec<Vec<f64>>> {
+    let mut measured = Vec::with_capacity(clicks);
+    let mut previous_id = None;
+    for _ in 0..clicks {
+        click_report_button(browser).await?;
+        let id = eventually(WAIT, "the report's receipt", || async {
+            let id = report_card_attribute(browser, "data-report-id").await?;
+            Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
+        })
+        .await?;
+        wait_report_status(browser, "stored").await?;
+        let mut times = Vec::with_capacity(timings.len());
+        for attribute in timings {
+            times.push(
+                report_card_attribute(browser, attribute)
+                    .await?
+                    .with_context(|| format!("no {attribute} on the report card"))?
+                    .parse()?,
+            );
+        }
+        measured.push(times);
+        previous_id = Some(id);
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    let reports = api.reports().await?;
+    anyhow::ensure!(
+        reports.len() == clicks,
+        "{} reports stored for {clicks} clicks",
+        reports.len()
+    );
+    for report in &reports {
+        let id = report["id"]
+            .as_str()
+            .context("a stored report without id")?;
+        crate::screenshots::check_report_target_evidence(&api.screenshot(id).await?)
+            .with_context(|| format!("report {id}"))?;
+    }
+    Ok(measured)
+}
+
 /// Adds `hosts` as the extra sites where the checklist shows, in the options, and saves.
 pub async fn save_extra_sites(browser: &Browser, hosts: &[&str]) -> Result<()> {
     browser.open_extension_page("options.html").await?;
