@@ -170,57 +170,25 @@ fn render_lookalike_question(
     section.append_child(&report)?;
     app.append_child(&section)?;
 
-    let answer_section = section.clone();
-    gloo_events::EventListener::new(&yes, "click", move |event| {
-        if !event.is_trusted() {
-            return;
-        }
-        let section = answer_section.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let reply =
-                browser::send_message::<_, Reply>(&Request::EnableActiveTabSite { tab }).await;
-            let (state, text) = answer_outcome(
-                reply,
-                ("enabled", t::LOOKALIKE_ENABLED),
-                t::LOOKALIKE_FAILED,
-                lang,
-            );
-            let _ = section.set_attribute("data-state", state);
-            if let Some(first) = section.first_element_child() {
-                first.set_text_content(Some(&text));
-            }
-        });
-    })
-    .forget();
-    let no_section = section.clone();
-    gloo_events::EventListener::new(&no, "click", move |event| {
-        if !event.is_trusted() {
-            return;
-        }
-        let section = no_section.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let reply =
-                browser::send_message::<_, Reply>(&Request::DeclineActiveTabSite { tab }).await;
-            let (state, text) = answer_outcome(
-                reply,
-                ("declined", t::LOOKALIKE_DECLINED),
-                t::LOOKALIKE_DECLINE_FAILED,
-                lang,
-            );
-            let _ = section.set_attribute("data-state", state);
-            if let Some(first) = section.first_element_child() {
-                first.set_text_content(Some(&text));
-            }
-            // A toolbar popup has done its work; a popup opened as a page stays.
-            if state == "declined"
-                && tab.is_none()
-                && let Some(window) = web_sys::window()
-            {
-                let _ = window.close();
-            }
-        });
-    })
-    .forget();
+    on_answer(
+        &yes,
+        &section,
+        move || Request::EnableActiveTabSite { tab },
+        ("enabled", t::LOOKALIKE_ENABLED),
+        t::LOOKALIKE_FAILED,
+        lang,
+        false,
+    );
+    // A toolbar popup has done its work once "no" is kept; a popup opened as a page stays.
+    on_answer(
+        &no,
+        &section,
+        move || Request::DeclineActiveTabSite { tab },
+        ("declined", t::LOOKALIKE_DECLINED),
+        t::LOOKALIKE_DECLINE_FAILED,
+        lang,
+        tab.is_none(),
+    );
     let document = document.clone();
     gloo_events::EventListener::new(&report, "click", move |event| {
         if !event.is_trusted() {
@@ -237,23 +205,47 @@ fn render_lookalike_question(
     Ok(())
 }
 
-/// The state and text the look-alike question shows after the worker's `reply` to an
-/// answer: `done` when it was done, else `failed` with the reason.
-fn answer_outcome(
-    reply: Result<Reply, JsValue>,
+/// On a trusted click of `button`, sends the look-alike answer `request()` to the worker
+/// and shows in `section` its outcome: `done` (state and text) when it was done, else
+/// `failed` with the reason. Closes the popup once done when `close_when_done`.
+fn on_answer(
+    button: &Element,
+    section: &Element,
+    request: impl Fn() -> Request + 'static,
     done: (&'static str, t::UiText),
     failed: t::UiText,
     lang: Lang,
-) -> (&'static str, String) {
-    match reply {
-        Ok(Reply::Done) => (done.0, done.1.get(lang).to_owned()),
-        Ok(Reply::Error { message }) => ("error", format!("{}{message}", failed.get(lang))),
-        Ok(_) => ("error", failed.get(lang).to_owned()),
-        Err(error) => (
-            "error",
-            format!("{}{}", failed.get(lang), browser::error_text(&error)),
-        ),
-    }
+    close_when_done: bool,
+) {
+    let section = section.clone();
+    gloo_events::EventListener::new(button, "click", move |event| {
+        if !event.is_trusted() {
+            return;
+        }
+        let (section, request) = (section.clone(), request());
+        wasm_bindgen_futures::spawn_local(async move {
+            let (state, text) = match browser::send_message::<_, Reply>(&request).await {
+                Ok(Reply::Done) => (done.0, done.1.get(lang).to_owned()),
+                Ok(Reply::Error { message }) => ("error", format!("{}{message}", failed.get(lang))),
+                Ok(_) => ("error", failed.get(lang).to_owned()),
+                Err(error) => (
+                    "error",
+                    format!("{}{}", failed.get(lang), browser::error_text(&error)),
+                ),
+            };
+            let _ = section.set_attribute("data-state", state);
+            if let Some(first) = section.first_element_child() {
+                first.set_text_content(Some(&text));
+            }
+            if close_when_done
+                && state == done.0
+                && let Some(window) = web_sys::window()
+            {
+                let _ = window.close();
+            }
+        });
+    })
+    .forget();
 }
 
 /// A change of companion proposed by another companion's pairing page waits for the
