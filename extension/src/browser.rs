@@ -435,8 +435,22 @@ pub async fn unregister_content_scripts(ids: &[&str]) -> Result<(), JsValue> {
 /// Runs the extension's script `file` in the top frame of tab `tab_id` (never in its
 /// subframes, which may belong to other sites).
 pub async fn execute_script_file(tab_id: i32, file: &str) -> Result<(), JsValue> {
+    execute_script_file_in(tab_id, None, file).await
+}
+
+/// Runs the extension's script `file` in frame `frame_id` of tab `tab_id` (its top frame
+/// when `None`), in the extension's isolated world.
+pub async fn execute_script_file_in(
+    tab_id: i32,
+    frame_id: Option<i32>,
+    file: &str,
+) -> Result<(), JsValue> {
     let target = js_sys::Object::new();
     js_sys::Reflect::set(&target, &JsValue::from_str("tabId"), &JsValue::from(tab_id))?;
+    if let Some(frame_id) = frame_id {
+        let frames: js_sys::Array = std::iter::once(JsValue::from(frame_id)).collect();
+        js_sys::Reflect::set(&target, &JsValue::from_str("frameIds"), &frames)?;
+    }
     let injection = js_sys::Object::new();
     js_sys::Reflect::set(&injection, &JsValue::from_str("target"), &target)?;
     let files: js_sys::Array = std::iter::once(JsValue::from_str(file)).collect();

@@ -87,6 +87,11 @@ pub enum Request {
     /// Registers the content script for the enabled sites in the settings, as they are
     /// now (after the options page saved them).
     SyncSites,
+    /// The content script could not start its WebAssembly module (the page's CSP forbids
+    /// WebAssembly): the worker runs the pure-JS build in the sender's frame, where the
+    /// content script then finds it. No web-accessible resource is needed, so a page
+    /// cannot probe for that build at a fixed address.
+    LoadScriptEngine,
 }
 
 /// Who may send a kind of [`Request`]. The service worker checks the browser's description
@@ -118,6 +123,8 @@ impl Request {
             // A publication happens in a compose page's frame: an extension page has none
             // to attest (rate-limited in the service worker).
             Request::RecordAttestation { .. } => Senders::ContentScript,
+            // Only a content script has a frame to run the pure-JS build in.
+            Request::LoadScriptEngine => Senders::ContentScript,
             // What the detector saw in the tab it runs in.
             Request::LooksLike { .. } => Senders::TopFrameContentScript,
             // The page's report card and the companion's pairing page: top frame only.

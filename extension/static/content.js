@@ -1,6 +1,8 @@
 // Balise content-script loader: imports the Rust bindings and hands control to Rust.
 // Pages whose Content-Security-Policy forbids WebAssembly also block it in content scripts
-// (Chromium bug 1385796); there the same Rust code runs from its pure-JS build (pkg-js/).
+// (Chromium bug 1385796); there the same Rust code runs from its pure-JS build, which the
+// service worker runs in this frame on request (`load-script-engine`): it is no
+// web-accessible resource, so a page cannot probe for it.
 // A page can get it twice (a pairing page on an enabled host; the popup's "yes" on a page
 // the registration then also covers): the second run stops here. This global lives in the
 // extension's isolated world, out of the page's sight.
@@ -15,7 +17,9 @@
     await glue.default({ module_or_path: chrome.runtime.getURL("pkg/content/balise_extension_bg.wasm") });
   } catch (error) {
     engine = "js";
-    glue = await import(chrome.runtime.getURL("pkg-js/balise_extension.js"));
+    const answer = await chrome.runtime.sendMessage({ type: "load-script-engine" });
+    glue = globalThis.baliseContentEngine;
+    if (!glue) throw new Error(`the pure-JS build did not load: ${answer?.message ?? "no answer"}`);
   }
   chrome.runtime.onMessage.addListener((message, _sender, sendResponse) => {
     glue.handle_tab_message(message).then(sendResponse, (error) => sendResponse({ error: String(error) }));

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { join } from "node:path";
+import { runInThisContext } from "node:vm";
 
 const [dir, policyPath, draftsPath] = process.argv.slice(2);
 const policy = readFileSync(policyPath, "utf8");
@@ -11,7 +12,11 @@ const drafts = JSON.parse(readFileSync(draftsPath, "utf8"));
 
 const wasmGlue = await import(pathToFileURL(join(dir, "pkg/content/balise_extension.js")));
 wasmGlue.initSync({ module: readFileSync(join(dir, "pkg/content/balise_extension_bg.wasm")) });
-const jsGlue = await import(pathToFileURL(join(dir, "pkg-js/balise_extension.js")));
+// The pure-JS build is one classic script defining `baliseContentEngine`, as the service
+// worker runs it in a content script's isolated world.
+const bundle = join(dir, "pkg-js/balise_content.js");
+runInThisContext(readFileSync(bundle, "utf8"), { filename: bundle });
+const jsGlue = globalThis.baliseContentEngine;
 
 drafts.forEach((text, index) => {
   const run = (glue) => {

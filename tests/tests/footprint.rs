@@ -65,10 +65,8 @@ async fn traces_seen_by_the_page(browser: &Browser) -> Result<Vec<String>> {
       scan(document, 'page');
       const frames = [...document.querySelectorAll('iframe')];
       frames.forEach((frame, index) => scan(frame.contentDocument, 'frame ' + (index + 1)));
-      // (pkg-js/ stays reachable at the fixed address in Chromium: strict-CSP pages block
-      // imports from the dynamic origin; see xtask/src/manifest.rs.)
       const files = ['manifest.json', 'content.js', 'detect.js', 'sw.js', 'popup.html',
-        'default-policy.json', 'pkg/content/balise_extension.js',
+        'default-policy.json', 'pkg-js/balise_content.js', 'pkg/content/balise_extension.js',
         'pkg/content/balise_extension_bg.wasm', 'pkg/worker/balise_extension_bg.wasm'];
       const probes = files.map((file) => fetch('chrome-extension://' + id + '/' + file)
         .then(() => traces.push('fetched ' + file), () => {}));

@@ -46,6 +46,8 @@ pub struct BuildOutput {
     pub chromium_dir: PathBuf,
     pub firefox_dir: PathBuf,
     pub modules: Vec<ModuleSize>,
+    /// The content script's pure-JS build (`pkg-js/`), gzipped.
+    pub js_content_gzip_bytes: u64,
 }
 
 impl BuildOutput {
@@ -61,6 +63,11 @@ impl BuildOutput {
                 module.js_glue_bytes
             );
         }
+        println!(
+            "  content, pure-JS build (strict-CSP pages): {} bytes gzipped ({:.1} KB)",
+            self.js_content_gzip_bytes,
+            self.js_content_gzip_bytes as f64 / 1024.0
+        );
     }
 }
 
@@ -84,7 +91,7 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         modules.push(module);
     }
     let pkg_js = work.join(JS_FALLBACK_DIR);
-    js_fallback::build(
+    let js_bundle = js_fallback::build(
         root,
         &context_package(JS_FALLBACK_CONTEXT),
         WASM_NAME,
@@ -103,6 +110,7 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         chromium_dir: out_root.join(Browser::Chromium.dir_name()),
         firefox_dir: out_root.join(Browser::Firefox.dir_name()),
         modules,
+        js_content_gzip_bytes: gzip_len(&fs::read(&js_bundle)?)?,
     };
     println!(
         "Extension built (v{}){}, one wasm module per context:",

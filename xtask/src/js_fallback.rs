@@ -7,10 +7,13 @@
 //! table), its `target_features` section is dropped (the precompiled standard library
 //! still declares reference types, which would turn the externref pass back on), bindgen
 //! writes bundler-style glue, and binaryen's `wasm2js` turns the module into an ES module
-//! that the glue imports instead of the `.wasm` file.
+//! that the glue imports instead of the `.wasm` file. esbuild then bundles glue and module
+//! into one classic script ([`BUNDLE`]) defining the global [`GLOBAL`]: the service worker
+//! runs it in a content script's frame on request (`scripting.executeScript`), so it needs
+//! no web-accessible address that a page could probe.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -33,8 +36,15 @@ const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-sign-ext",
 ];
 
-/// Builds the JS copy of the cdylib `package` (the content script's) into `out_dir`
-/// (`<wasm_name>.js`, `<wasm_name>_bg.js`, `<wasm_name>_bg.wasm.js`).
+/// The one file the build leaves in its output directory (the worker's `SCRIPT_ENGINE`
+/// names it too).
+pub const BUNDLE: &str = "balise_content.js";
+/// The global the bundle defines in the isolated world it runs in, which the content
+/// script loader (`extension/static/content.js`) reads.
+const GLOBAL: &str = "baliseContentEngine";
+
+/// Builds the JS copy of the cdylib `package` (the content script's) into `out_dir` as one
+/// classic script, [`BUNDLE`], and returns its path.
 pub fn build(
     root: &Path,
     package: &str,
@@ -42,7 +52,7 @@ pub fn build(
     wasm_target: &str,
     profile: &str,
     out_dir: &Path,
-) -> Result<()> {
+) -> Result<PathBuf> {
     let Some(wasm_opt) = prerequisites::wasm_opt(root)? else {
         bail!(
             "wasm-opt and wasm2js are needed for the strict-CSP build: run `npm ci` in {}",
@@ -79,22 +89,25 @@ pub fn build(
         .join(format!("{}.wasm", crate::extension::cdylib_name(package)));
     let work = shell::target_dir(root).join("extension").join(".work-js");
     fs::create_dir_all(&work)?;
-    let glue = out_dir.join(format!("{wasm_name}.js"));
-    let bg_glue = out_dir.join(format!("{wasm_name}_bg.js"));
-    let bg_js = out_dir.join(format!("{wasm_name}_bg.wasm.js"));
+    // The ES modules (glue and wasm2js output) that the bundle is made of.
+    let modules = work.join("modules");
+    let glue = modules.join(format!("{wasm_name}.js"));
+    let bg_glue = modules.join(format!("{wasm_name}_bg.js"));
+    let bg_js = modules.join(format!("{wasm_name}_bg.wasm.js"));
+    let bundle = out_dir.join(BUNDLE);
     // wasm2js takes about a minute: it runs again only for another wasm.
     let stamp = Stamp::new(
         work.join("pkg-js.stamp"),
         &raw,
         include_str!("js_fallback.rs"),
     )?;
-    if stamp.fresh(&[&glue, &bg_glue, &bg_js]).is_some() {
+    if stamp.fresh(&[&bundle]).is_some() {
         println!("==> wasm2js: the MVP wasm is unchanged, kept");
-        return Ok(());
+        return Ok(bundle);
     }
     stamp.clear()?;
     let stripped = work.join(format!("{wasm_name}.wasm"));
-    run_binaryen(
+    run_npm_tool(
         root,
         &wasm_opt,
         &[
@@ -106,20 +119,22 @@ pub fn build(
         ],
     )?;
 
-    if out_dir.exists() {
-        fs::remove_dir_all(out_dir)?;
+    for dir in [&modules, out_dir] {
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        fs::create_dir_all(dir)?;
     }
-    fs::create_dir_all(out_dir)?;
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&stripped)
         .out_name(wasm_name)
         .bundler(true)
         .map_err(|error| anyhow::anyhow!("{error:#}"))?
         .typescript(false)
-        .generate(out_dir)
+        .generate(&modules)
         .map_err(|error| anyhow::anyhow!("wasm-bindgen (bundler) failed: {error:#}"))?;
 
-    let bg_wasm = out_dir.join(format!("{wasm_name}_bg.wasm"));
+    let bg_wasm = modules.join(format!("{wasm_name}_bg.wasm"));
     let mut args = vec![
         path_arg(&bg_wasm),
         "-Oz".into(),
@@ -127,7 +142,7 @@ pub fn build(
         path_arg(&bg_js),
     ];
     args.extend(BINARYEN_FEATURES.iter().map(|flag| (*flag).to_owned()));
-    run_binaryen(root, &wasm2js, &args)?;
+    run_npm_tool(root, &wasm2js, &args)?;
     fs::remove_file(&bg_wasm)?;
 
     // Point the glue at the JS module instead of the `.wasm` file.
@@ -167,10 +182,40 @@ pub fn build(
         bail!("the glue has a memory view this build does not fix: update the wasm2js step");
     }
     fs::write(&bg_glue, text)?;
-    stamp.record("")
+    bundle_classic_script(root, &glue, &bundle)?;
+    stamp.record("")?;
+    Ok(bundle)
 }
 
-fn run_binaryen(root: &Path, program: &Path, args: &[String]) -> Result<()> {
+/// Bundles the ES module `entry` and what it imports into `out`, one minified classic
+/// script that defines [`GLOBAL`] (its exports) where it runs.
+fn bundle_classic_script(root: &Path, entry: &Path, out: &Path) -> Result<()> {
+    let esbuild = root.join("node_modules").join(".bin").join("esbuild");
+    if !esbuild.exists() {
+        bail!(
+            "esbuild is needed for the strict-CSP build: run `npm ci` in {}",
+            root.display()
+        );
+    }
+    println!("==> esbuild (the pure-JS content script, one classic script)");
+    run_npm_tool(
+        root,
+        &esbuild,
+        &[
+            path_arg(entry),
+            "--bundle".into(),
+            "--format=iife".into(),
+            format!("--global-name={GLOBAL}"),
+            "--minify".into(),
+            "--target=chrome120,firefox115".into(),
+            "--log-level=warning".into(),
+            format!("--outfile={}", out.display()),
+        ],
+    )
+}
+
+/// Runs one of the npm tools (binaryen's, esbuild) with `args`.
+fn run_npm_tool(root: &Path, program: &Path, args: &[String]) -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     shell::run(root, &program.to_string_lossy(), &args)
 }

@@ -164,35 +164,26 @@ fn content_scripts() -> Value {
     Value::Array(entries)
 }
 
-/// What pages may load from the extension: the content script's modules, which the
-/// content script imports in the page's name. In Chromium the content script's wasm build
-/// (`pkg/content/`; the worker's and the pages' modules are not web-accessible at all) is
-/// served only under the session's dynamic id (`use_dynamic_url`), so no page can probe it
-/// at a fixed `chrome-extension://<id>/…` address. The pure-JS build (`pkg-js/`) cannot be:
-/// a page whose CSP forbids WebAssembly also blocks the content script's imports from the
-/// dynamic origin (seen in Chromium 156), and that build exists for exactly those pages.
-/// The default policy is not web-accessible: content scripts read the service worker's
-/// copy in `storage.local`. Firefox's `moz-extension://` origin is a random UUID per
-/// install already. The matches stay every http(s) page because enabled sites are added
-/// at run time and the manifest cannot follow them.
+/// What pages may load from the extension: the content script's wasm module, which the
+/// content script imports in the page's name. In Chromium it (`pkg/content/`; the worker's
+/// and the pages' modules are not web-accessible at all) is served only under the
+/// session's dynamic id (`use_dynamic_url`), so no page can probe it at a fixed
+/// `chrome-extension://<id>/…` address. The pure-JS build (`pkg-js/`, for pages whose CSP
+/// forbids WebAssembly, which also block imports from the dynamic origin) is not
+/// web-accessible: the service worker runs it in the content script's frame with
+/// `scripting.executeScript`. Nor is the default policy: content scripts read the service
+/// worker's copy in `storage.local`. Firefox's `moz-extension://` origin is a random UUID
+/// per install already. The matches stay every http(s) page because enabled sites are
+/// added at run time and the manifest cannot follow them.
 fn web_accessible_resources(browser: Browser) -> Vec<Value> {
-    match browser {
-        Browser::Chromium => vec![
-            json!({
-                "resources": ["pkg/content/*"],
-                "matches": ["http://*/*", "https://*/*"],
-                "use_dynamic_url": true
-            }),
-            json!({
-                "resources": ["pkg-js/*"],
-                "matches": ["http://*/*", "https://*/*"]
-            }),
-        ],
-        Browser::Firefox => vec![json!({
-            "resources": ["pkg/content/*", "pkg-js/*"],
-            "matches": ["http://*/*", "https://*/*"]
-        })],
+    let mut entry = json!({
+        "resources": ["pkg/content/*"],
+        "matches": ["http://*/*", "https://*/*"]
+    });
+    if browser == Browser::Chromium {
+        entry["use_dynamic_url"] = json!(true);
     }
+    vec![entry]
 }
 
 /// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for
@@ -340,6 +331,16 @@ mod tests {
             chromium["web_accessible_resources"][0]["use_dynamic_url"],
             true
         );
+        // Only the content script's wasm module: nothing else, in either browser.
+        for browser in [Browser::Chromium, Browser::Firefox] {
+            let entries = manifest(browser, "0.1.0")["web_accessible_resources"].clone();
+            assert_eq!(entries.as_array().map(Vec::len), Some(1), "{browser:?}");
+            assert_eq!(
+                entries[0]["resources"],
+                json!(["pkg/content/*"]),
+                "{browser:?}"
+            );
+        }
         let firefox = manifest(Browser::Firefox, "0.1.0");
         assert!(
             firefox["web_accessible_resources"][0]

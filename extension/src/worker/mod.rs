@@ -27,6 +27,10 @@ const CONTEXT_MENU_REPORT: &str = "balise-report";
 pub const WELCOME_PAGE: &str = "welcome.html";
 /// The options page, where a change of companion is confirmed.
 const OPTIONS_PAGE: &str = "options.html";
+/// The content script's pure-JS build, one classic script (`cargo xtask build` bundles it)
+/// that defines `baliseContentEngine` in the extension's isolated world of the frame it
+/// runs in; run there only on request ([`Request::LoadScriptEngine`]).
+const SCRIPT_ENGINE: &str = "pkg-js/balise_content.js";
 
 /// Runs each time the service worker starts: retries what waits, and asks the companion
 /// for its policy if the last request is more than ten minutes old (the worker is woken
@@ -332,6 +336,14 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
         }),
         Request::ForgetRefusedSite { host } => {
             site_scripts::forget_refusal(&host).await?;
+            Ok(Reply::Done)
+        }
+        Request::LoadScriptEngine => {
+            let from = Sender::of(&sender);
+            let tab = from
+                .tab_id
+                .ok_or_else(|| JsValue::from_str("this message must come from a tab"))?;
+            browser::execute_script_file_in(tab, from.frame_id, SCRIPT_ENGINE).await?;
             Ok(Reply::Done)
         }
         Request::SyncSites => {
@@ -702,6 +714,7 @@ mod tests {
                 false,
             ),
             (Request::SyncSites, true, false, false),
+            (Request::LoadScriptEngine, false, true, true),
         ];
         for (request, page, top, frame) in &table {
             let senders = request.senders();
