@@ -18,15 +18,15 @@ pub async fn save_options(
     browser
         .wait_for_attribute("#sw-status", "data-state", "ok")
         .await?;
-    for (field, value) in [
-        ("#companion-url", companion_url),
-        ("#reporter-name", name),
-        ("#reporter-email", email),
-    ] {
-        let input = browser.client().find(Locator::Css(field)).await?;
-        input.clear().await?;
-        input.send_keys(value).await?;
-    }
+    fill_fields(
+        browser,
+        &[
+            ("#companion-url", companion_url),
+            ("#reporter-name", name),
+            ("#reporter-email", email),
+        ],
+    )
+    .await?;
     browser
         .client()
         .find(Locator::Css("#settings button[type=submit]"))
@@ -170,15 +170,15 @@ pub async fn fill_welcome_page(
     email: &str,
     role: &str,
 ) -> Result<()> {
-    for (field, value) in [
-        ("#reporter-name", name),
-        ("#reporter-email", email),
-        ("#companion-url", companion_url),
-    ] {
-        let input = browser.client().find(Locator::Css(field)).await?;
-        input.clear().await?;
-        input.send_keys(value).await?;
-    }
+    fill_fields(
+        browser,
+        &[
+            ("#reporter-name", name),
+            ("#reporter-email", email),
+            ("#companion-url", companion_url),
+        ],
+    )
+    .await?;
     browser
         .client()
         .find(Locator::Css(&format!("#role option[value='{role}']")))
@@ -544,6 +544,17 @@ pub async fn open_dashboard(
         .is_ok()
     {
         bail!("the dashboard still asks to sign in after the sign-in link");
+    }
+    Ok(())
+}
+
+/// Replaces the text of each input (a CSS selector) in the current page with its value,
+/// typed as a person would.
+async fn fill_fields(browser: &Browser, fields: &[(&str, &str)]) -> Result<()> {
+    for (field, value) in fields {
+        let input = browser.client().find(Locator::Css(field)).await?;
+        input.clear().await?;
+        input.send_keys(value).await?;
     }
     Ok(())
 }
