@@ -795,6 +795,28 @@ impl Browser {
             .with_context(|| format!("navigating to {url}"))
     }
 
+    /// Clicks (a WebDriver click: a trusted one) the element `css` matches in the page.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no {css} to click"))?
+            .click()
+            .await?;
+        Ok(())
+    }
+
+    /// The rendered text of the element `css` matches in the page.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        Ok(self
+            .client()
+            .find(Locator::Css(css))
+            .await
+            .with_context(|| format!("no {css} to read"))?
+            .text()
+            .await?)
+    }
+
     /// Waits until `css` matches an element whose `attribute` equals `value`.
     pub async fn wait_for_attribute(&self, css: &str, attribute: &str, value: &str) -> Result<()> {
         self.wait_for_attribute_within(WAIT, css, attribute, value)

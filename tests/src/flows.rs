@@ -27,19 +27,9 @@ pub async fn save_options(
         ],
     )
     .await?;
-    browser
-        .client()
-        .find(Locator::Css("#settings button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#settings button[type=submit]").await?;
     eventually(WAIT, "the options to be saved", || async {
-        let text = browser
-            .client()
-            .find(Locator::Css("#save-status"))
-            .await?
-            .text()
-            .await?;
+        let text = browser.text("#save-status").await?;
         Ok((!text.is_empty()).then_some(()))
     })
     .await
@@ -65,21 +55,11 @@ pub async fn pair(browser: &Browser, companion: &CompanionProcess) -> Result<()>
 /// Clicks "Pair" on the extension's page in the current tab (options or welcome page) and
 /// returns the code of the request it shows.
 async fn ask_to_pair(browser: &Browser) -> Result<String> {
-    browser
-        .client()
-        .find(Locator::Css("#pair-button"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#pair-button").await?;
     browser
         .wait_for_attribute("#pairing-status", "data-state", "pending")
         .await?;
-    let status = browser
-        .client()
-        .find(Locator::Css("#pairing-status"))
-        .await?
-        .text()
-        .await?;
+    let status = browser.text("#pairing-status").await?;
     Ok(status
         .rsplit(' ')
         .next()
@@ -186,12 +166,7 @@ pub async fn fill_welcome_page(
         .with_context(|| format!("no role {role:?} to pick"))?
         .click()
         .await?;
-    browser
-        .client()
-        .find(Locator::Css("#settings button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#settings button[type=submit]").await?;
     browser
         .wait_for_attribute("#save-status", "data-state", "saved")
         .await
@@ -253,12 +228,7 @@ pub async fn pair_from_companion_page(
 ) -> Result<String> {
     open_dashboard(browser, companion, "/pair").await?;
     let state = pairing_section_state(browser, &["ready", "paired-elsewhere"]).await?;
-    browser
-        .client()
-        .find(Locator::Css("#balise-pair-start"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#balise-pair-start").await?;
     let asked = pairing_section_state(browser, &["pending", "confirm"])
         .await
         .with_context(|| format!("after the click (the section said {state})"))?;
@@ -270,12 +240,7 @@ pub async fn pair_from_companion_page(
             .await
             .context("after the change of companion was confirmed")?;
     }
-    let code = browser
-        .client()
-        .find(Locator::Css("[data-balise-pair-detail]"))
-        .await?
-        .text()
-        .await?;
+    let code = browser.text("[data-balise-pair-detail]").await?;
     let row = browser
         .client()
         .find(Locator::Css("tr[data-balise-this-browser]"))
@@ -312,21 +277,11 @@ pub async fn confirm_companion_change(browser: &Browser, proposed: &str) -> Resu
     browser
         .wait_for_attribute("#companion-change", "data-state", "asked")
         .await?;
-    let shown = browser
-        .client()
-        .find(Locator::Css("#companion-change-proposed"))
-        .await?
-        .text()
-        .await?;
+    let shown = browser.text("#companion-change-proposed").await?;
     if shown != proposed {
         bail!("the options page proposes {shown:?}, not {proposed:?}");
     }
-    browser
-        .client()
-        .find(Locator::Css("#companion-change-confirm"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#companion-change-confirm").await?;
     browser
         .wait_for_attribute("#companion-change", "data-state", "none")
         .await?;
@@ -478,12 +433,7 @@ pub async fn save_extra_sites(browser: &Browser, hosts: &[&str]) -> Result<()> {
     let field = browser.client().find(Locator::Css("#extra-sites")).await?;
     field.clear().await?;
     field.send_keys(&hosts.join("\n")).await?;
-    browser
-        .client()
-        .find(Locator::Css("#settings button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#settings button[type=submit]").await?;
     browser
         .wait_for_attribute("#save-status", "data-state", "saved")
         .await

@@ -110,24 +110,14 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
     flows::save_extra_sites(&browser, &[]).await?;
     // The manager reads the dashboard in French (the switch; the test browser speaks English).
     flows::open_dashboard(&browser, &manager, "/?lang=fr").await?;
-    browser
-        .client()
-        .find(Locator::Css("details.import summary"))
-        .await?
-        .click()
-        .await?;
+    browser.click("details.import summary").await?;
     browser
         .client()
         .find(Locator::Css("#import-file"))
         .await?
         .send_keys(&eml.to_string_lossy())
         .await?;
-    browser
-        .client()
-        .find(Locator::Css("form.import button[type=submit]"))
-        .await?
-        .click()
-        .await?;
+    browser.click("form.import button[type=submit]").await?;
     eventually(WAIT, "the imported report's page", || async {
         let url = browser.client().current_url().await?;
         Ok(url
@@ -154,10 +144,7 @@ async fn a_members_click_reaches_the_board_through_the_manager() -> Result<()> {
         .send_keys(FACTS)
         .await?;
     browser
-        .client()
-        .find(Locator::Css("form[action$='/forward'] button[type=submit]"))
-        .await?
-        .click()
+        .click("form[action$='/forward'] button[type=submit]")
         .await?;
     eventually(WAIT, "the forward's notice", || async {
         let url = browser.client().current_url().await?;

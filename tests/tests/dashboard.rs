@@ -267,10 +267,7 @@ async fn the_manager_filters_reviews_dismisses_and_adds_a_trace() -> Result<()> 
     ensure!(listed(&browser).await? == std::slice::from_ref(&with_markup));
     flows::open_dashboard(&browser, companion, "/").await?;
     let trace_row = browser
-        .client()
-        .find(Locator::Css(&format!("tr[data-trace-id='{trace_id}']")))
-        .await?
-        .text()
+        .text(&format!("tr[data-trace-id='{trace_id}']"))
         .await?;
     ensure!(trace_row.contains("Téléphone"), "{trace_row}");
     screenshots::save(&browser, "dashboard-list").await?;
@@ -508,12 +505,7 @@ async fn the_manager_exports_one_report_and_a_selection_that_the_board_can_check
         .client()
         .goto(&format!("file://{}", summary_file.display()))
         .await?;
-    let text = browser
-        .client()
-        .find(Locator::Css("body"))
-        .await?
-        .text()
-        .await?;
+    let text = browser.text("body").await?;
     ensure!(
         text.contains("Propos <b>injurieux</b> envers une enseignante.")
             && text.contains("Jean Roy")

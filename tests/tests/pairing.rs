@@ -168,20 +168,10 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
 
     flows::open_dashboard(&browser, &other, "/pair").await?;
     flows::pairing_section_state(&browser, &["paired-elsewhere"]).await?;
-    browser
-        .client()
-        .find(Locator::Css("#balise-pair-start"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#balise-pair-start").await?;
     // A trusted click, and still nothing changed: the page says to confirm in the options.
     flows::pairing_section_state(&browser, &["confirm"]).await?;
-    let detail = browser
-        .client()
-        .find(Locator::Css("[data-balise-pair-detail]"))
-        .await?
-        .text()
-        .await?;
+    let detail = browser.text("[data-balise-pair-detail]").await?;
     assert_eq!(detail, companion.base_url, "the page names the current one");
     balise_e2e::screenshots::save(&browser, "pairing-page-confirm").await?;
     // The extension opened its options page in a tab of its own (the test confirms in its
@@ -226,12 +216,7 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
         serde_json::json!([companion.base_url, other.base_url])
     );
     balise_e2e::screenshots::save(&browser, "options-companion-change").await?;
-    browser
-        .client()
-        .find(Locator::Css("#companion-change-cancel"))
-        .await?
-        .click()
-        .await?;
+    browser.click("#companion-change-cancel").await?;
     browser
         .wait_for_attribute("#companion-change", "data-state", "none")
         .await?;
@@ -245,12 +230,7 @@ async fn another_companions_pairing_page_cannot_change_the_pairing() -> Result<(
         .prop("value")
         .await?;
     assert_eq!(address.as_deref(), Some(companion.base_url.as_str()));
-    let status = browser
-        .client()
-        .find(Locator::Css("#pairing-status"))
-        .await?
-        .text()
-        .await?;
+    let status = browser.text("#pairing-status").await?;
     assert!(
         status.contains(&companion.base_url),
         "still paired with the first companion: {status}"
