@@ -37,6 +37,7 @@ pub mod report_filter;
 pub mod reports;
 pub mod reviews;
 mod schema;
+pub mod screenshot_files;
 pub mod sessions;
 pub mod traces;
 mod writer;
@@ -95,6 +96,15 @@ pub enum StoreError {
         /// What SQLite answered.
         mode: String,
     },
+    /// The directory of screenshot files could not be made.
+    #[error("screenshot directory {path}: {source}")]
+    Files {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A thread of the store could not be started.
     #[error("database {path}: cannot start a thread: {source}")]
     Thread {
@@ -150,6 +160,10 @@ impl Store {
         }
         schema::migrate(&mut writer, &path)?;
         restrict_permissions(&path);
+        screenshot_files::prepare_dirs(data_dir).map_err(|source| StoreError::Files {
+            path: screenshot_files::evidence_dir(data_dir),
+            source,
+        })?;
         let open_other = || {
             let conn = Connection::open_with_flags(
                 &path,
@@ -207,6 +221,50 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The data directory (the database file's and `evidence/`'s).
+    pub fn data_dir(&self) -> &Path {
+        self.inner.path.parent().unwrap_or_else(|| Path::new("."))
+    }
+
+    /// Makes a report's screenshot durable as its file
+    /// ([`screenshot_files::store_durably`]) on the blocking pool, in parallel with other
+    /// uploads: the upload calls it before queueing the row that names the file.
+    pub async fn store_screenshot_file(&self, sha256: String, bytes: bytes::Bytes) -> Result<()> {
+        let data_dir = self.data_dir().to_path_buf();
+        join(
+            tokio::task::spawn_blocking(move || {
+                screenshot_files::store_durably(&data_dir, &sha256, &bytes)
+            })
+            .await,
+        )
+    }
+
+    /// After a redaction committed: removes the files of these screenshots that no row names
+    /// any more, on the writer (so that no insert names one in between). How many.
+    pub async fn remove_unreferenced_screenshot_files(&self, hashes: Vec<String>) -> Result<usize> {
+        let data_dir = self.data_dir().to_path_buf();
+        self.write(move |tx| -> Result<usize> {
+            let mut removed = 0;
+            for sha256 in &hashes {
+                if screenshot_files::remove_if_unreferenced(tx, &data_dir, sha256)? {
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        })
+        .await
+    }
+
+    /// At start-up, before serving: removes temporary screenshot files and files no row
+    /// names ([`screenshot_files::sweep`]), on the writer.
+    pub async fn sweep_screenshot_files(&self) -> Result<screenshot_files::Swept> {
+        let data_dir = self.data_dir().to_path_buf();
+        self.write(move |tx| {
+            screenshot_files::sweep(tx, &data_dir, screenshot_files::SWEEP_MIN_AGE)
+        })
+        .await
     }
 
     /// Queues `f` for the writer thread, which runs it in a savepoint of the next batch's

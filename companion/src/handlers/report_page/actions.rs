@@ -64,6 +64,11 @@ pub async fn redact(
         })
         .await?;
     tracing::info!(seq = stored.evidence_seq, "report redacted by the manager");
+    // Committed: its screenshot's file goes too, unless another report has the same one.
+    state
+        .store()
+        .remove_unreferenced_screenshot_files(vec![stored.redaction.screenshot_sha256.clone()])
+        .await?;
     state.store().checkpoint_truncate().await?;
     Ok(Redirect::to(&format!("/reports/{id}?done=redacted")).into_response())
 }
