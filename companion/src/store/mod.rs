@@ -652,6 +652,47 @@ mod tests {
         assert_eq!(count_rows(&conn, "screenshots").expect("count"), stored);
     }
 
+    #[tokio::test]
+    async fn a_row_is_never_committed_without_its_file_even_if_it_was_removed_after_the_upload() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        let mut report = new_report("r1");
+        let sha = report.screenshot_sha256.clone();
+        report.report_json = format!(r#"{{"id":"r1","screenshotSha256":"{sha}"}}"#);
+        let path = screenshot_files::path_of(dir.path(), &sha).expect("path");
+        store
+            .store_screenshot_file(sha.clone(), report.screenshot.clone())
+            .await
+            .expect("the upload writes the file");
+        assert!(path.exists());
+        // An erasure of an identical screenshot, between the upload's file and its row: no
+        // row names the file yet, so it goes.
+        let removed = store
+            .remove_unreferenced_screenshot_files(vec![sha.clone()])
+            .await
+            .expect("removal");
+        assert_eq!(removed, 1);
+        assert!(!path.exists());
+        // The insert finds it missing and writes it again before its row commits.
+        store
+            .write(move |tx| reports::insert(tx, &report, &now_utc()))
+            .await
+            .expect("stored");
+        assert!(path.exists());
+        // Named by a row now: a removal leaves it, and it verifies.
+        let removed = store
+            .remove_unreferenced_screenshot_files(vec![sha.clone()])
+            .await
+            .expect("removal");
+        assert_eq!(removed, 0);
+        let shot = store
+            .read(|tx| reports::screenshot(tx, "r1"))
+            .await
+            .expect("verifies");
+        assert_eq!(shot.sha256, sha);
+        store.close().expect("close");
+    }
+
     #[test]
     fn timestamps_are_utc_microseconds() {
         let at = OffsetDateTime::from_unix_timestamp(0).expect("epoch");
