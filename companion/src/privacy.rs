@@ -50,8 +50,11 @@ pub async fn sweep(store: &Store, retention_days: u32, now: OffsetDateTime) -> R
         .await?;
     let (redacted, hashes) = redacted;
     if !hashes.is_empty() {
-        // Committed: their screenshots' files go too (those no other report shares).
-        store.remove_unreferenced_screenshot_files(hashes).await?;
+        // Committed: their screenshots' files go too (those no other report shares; if this
+        // fails, the sweep at the next start removes them).
+        if let Err(error) = store.remove_unreferenced_screenshot_files(hashes).await {
+            tracing::warn!(%error, "redacted reports' screenshot files are left until the next start");
+        }
     }
     for id in &redacted {
         tracing::info!(report = %id, retention_days, "report redacted: its retention period had passed");
