@@ -1,7 +1,7 @@
 //! Report screenshots as content-addressed files: `<data-dir>/evidence/ab/cdef…`, named by
 //! their SHA-256, written and made durable before the row that names them is committed.
 //!
-//! Invariants (see ARCHITECTURE.md, "The store"):
+//! Invariants (also in ARCHITECTURE.md, "Invariants"):
 //!
 //! - A file is only ever created by writing a temporary file in its directory, `fsync`ing
 //!   it, renaming it to its final name and `fsync`ing the directory ([`store_durably`]);
