@@ -75,6 +75,17 @@ pub async fn serve(
             tracing::error!(%error, "applying the retention period at start-up failed");
         }
     }
+    // Before serving (no upload of this process is in flight): temporary and orphan
+    // screenshot files left by a crash, and files of erased screenshots not yet removed.
+    match store.sweep_screenshot_files().await {
+        Ok(swept) if swept.temporary + swept.orphans > 0 => tracing::info!(
+            temporary = swept.temporary,
+            orphans = swept.orphans,
+            "screenshot files no report names were removed"
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "sweeping the screenshot files failed"),
+    }
     let limits = companion.settings.limits.clone();
     let state = AppState::new(companion, addr, paired);
     let app = router::router(state);

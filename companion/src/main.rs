@@ -329,11 +329,22 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
             balise_companion::store::privacy::count(tx)?,
             balise_companion::store::traces::screenshot_problems(tx)?,
             against,
+            balise_companion::store::screenshot_files::orphans(
+                tx,
+                &balise_companion::store::screenshot_files::data_dir_of(tx)?,
+            )?,
         ))
     }));
     let _ = store.close();
-    let (chain, screenshots, reports, redacted, (trace_problems, trace_screenshots), against) =
-        checked.map_err(|error| unreadable(error.to_string()))?;
+    let (
+        chain,
+        screenshots,
+        reports,
+        redacted,
+        (trace_problems, trace_screenshots),
+        against,
+        orphans,
+    ) = checked.map_err(|error| unreadable(error.to_string()))?;
     let mut altered = false;
     match (&chain.first_broken_seq, &chain.head) {
         (Some(seq), _) => {
@@ -368,6 +379,15 @@ fn verify_checked(args: &VerifyArgs) -> Result<(), (u8, String)> {
     if trace_screenshots > 0 {
         println!(
             "Captures des traces vérifiées / Trace screenshots verified: {trace_screenshots} of {trace_screenshots}"
+        );
+    }
+    if !orphans.is_empty() {
+        // A crash between a screenshot's file and its row leaves such a file; nothing reads
+        // it, and the companion removes it when it next starts.
+        println!(
+            "Fichiers de capture qu'aucun signalement ne nomme (ignorés, retirés au prochain démarrage) / \
+             Screenshot files no report names (ignored, removed at the next start): {}",
+            orphans.len()
         );
     }
     if redacted > 0 {

@@ -30,8 +30,9 @@ pub async fn sweep(store: &Store, retention_days: u32, now: OffsetDateTime) -> R
         .write(move |tx| -> crate::store::Result<_> {
             let ids = privacy::received_before(tx, &cutoff)?;
             let recorded_at = now_utc();
+            let mut hashes = Vec::with_capacity(ids.len());
             for id in &ids {
-                privacy::redact(
+                let stored = privacy::redact(
                     tx,
                     &RedactionRequest {
                         report_id: id.clone(),
@@ -42,10 +43,19 @@ pub async fn sweep(store: &Store, retention_days: u32, now: OffsetDateTime) -> R
                     },
                     &recorded_at,
                 )?;
+                hashes.push(stored.redaction.screenshot_sha256);
             }
-            Ok(ids)
+            Ok((ids, hashes))
         })
         .await?;
+    let (redacted, hashes) = redacted;
+    if !hashes.is_empty() {
+        // Committed: their screenshots' files go too (those no other report shares; if this
+        // fails, the sweep at the next start removes them).
+        if let Err(error) = store.remove_unreferenced_screenshot_files(hashes).await {
+            tracing::warn!(%error, "redacted reports' screenshot files are left until the next start");
+        }
+    }
     for id in &redacted {
         tracing::info!(report = %id, retention_days, "report redacted: its retention period had passed");
     }

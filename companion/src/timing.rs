@@ -32,6 +32,9 @@ pub enum Stage {
     ScreenshotHash,
     /// The idempotency hash and the row to insert.
     Prepare,
+    /// Writing the screenshot's file and its `fsync`s (file and directory), before the row
+    /// is queued.
+    ScreenshotFile,
     /// In the writer's queue while the batches before its own ran (with their checkpoints).
     Queue,
     /// In its own batch, while the writes before it in that batch ran.
@@ -52,13 +55,14 @@ pub enum Stage {
 
 impl Stage {
     /// Every stage, in order.
-    pub const ALL: [Stage; 14] = [
+    pub const ALL: [Stage; 15] = [
         Stage::BeforeHandler,
         Stage::Body,
         Stage::Json,
         Stage::Png,
         Stage::ScreenshotHash,
         Stage::Prepare,
+        Stage::ScreenshotFile,
         Stage::Queue,
         Stage::BatchBefore,
         Stage::Statements,
@@ -78,6 +82,7 @@ impl Stage {
             Stage::Png => "PNG check",
             Stage::ScreenshotHash => "screenshot SHA-256",
             Stage::Prepare => "idempotency hash + row",
+            Stage::ScreenshotFile => "screenshot file (write + fsyncs)",
             Stage::Queue => "writer queue",
             Stage::BatchBefore => "batch: writes before",
             Stage::Statements => "own statements",

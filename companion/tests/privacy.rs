@@ -36,12 +36,90 @@ async fn upload(server: &TestServer, token: &str, id: &str, marker: &str, screen
 }
 
 /// Every byte the companion keeps on disk for its database.
+/// The database, its log and every screenshot file under `evidence/`, concatenated.
 fn file_bytes(dir: &Path) -> Vec<u8> {
     let mut bytes = std::fs::read(dir.join("balise.sqlite3")).unwrap();
     if let Ok(wal) = std::fs::read(dir.join("balise.sqlite3-wal")) {
         bytes.extend(wal);
     }
+    for file in screenshot_files(dir) {
+        bytes.extend(std::fs::read(&file).unwrap());
+    }
     bytes
+}
+
+/// The screenshot files under `evidence/`.
+fn screenshot_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for sub in std::fs::read_dir(dir.join("evidence")).unwrap().flatten() {
+        for file in std::fs::read_dir(sub.path()).unwrap().flatten() {
+            files.push(file.path());
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn an_identical_screenshot_is_stored_once_and_its_file_goes_with_the_last_report_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let token = server.pair(CHROME_ORIGIN).await;
+    let (first, second) = (new_key(), new_key());
+    let screenshot = png(16, 9, [99, 1, 250]);
+    upload(&server, &token, &first, "PREMIER", &screenshot).await;
+    upload(&server, &token, &second, "SECOND", &screenshot).await;
+    let sha = sha256_hex(&screenshot);
+    let file = dir.path().join("evidence").join(&sha[..2]).join(&sha[2..]);
+    assert_eq!(
+        screenshot_files(dir.path()),
+        vec![file.clone()],
+        "one file for both"
+    );
+    assert_eq!(server.screenshot_bytes(&first), screenshot);
+
+    let erase = |id: String| {
+        let server = &server;
+        async move {
+            let report_page = page(server, &format!("/reports/{id}")).await;
+            let csrf = csrf_from(&report_page);
+            let response = server
+                .client
+                .post(server.url(&format!("/reports/{id}/redact")))
+                .header("origin", server.own_origin())
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("reason", "Demande de la personne"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 303);
+        }
+    };
+    // The second report still names the file: it stays, and still verifies.
+    erase(first.clone()).await;
+    assert!(file.exists());
+    let response = server
+        .client
+        .get(server.url(&format!("/api/v1/reports/{second}/screenshot")))
+        .headers(extension_headers(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap(), screenshot);
+    // The last one erased: the file is gone, and its pixels from every file of the directory.
+    erase(second.clone()).await;
+    assert!(!file.exists());
+    assert_eq!(
+        screenshot_files(dir.path()),
+        Vec::<std::path::PathBuf>::new()
+    );
+    assert!(!contains(&file_bytes(dir.path()), &screenshot[40..104]));
+    server.stop().await;
+    let (code, printed) = verify(dir.path(), &[]);
+    assert_eq!(code, 0, "{printed}");
+    assert!(printed.contains("Reports redacted: 2"), "{printed}");
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

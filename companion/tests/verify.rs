@@ -70,36 +70,93 @@ async fn an_intact_store_verifies() {
     );
 }
 
+/// The screenshot file of a stored report: `evidence/ab/cdef…` under the data directory.
+fn screenshot_file(dir: &Path, id: &str) -> std::path::PathBuf {
+    let sha: String = raw(dir)
+        .query_row(
+            "SELECT sha256 FROM screenshots WHERE report_id = ?1 AND png IS NULL",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    dir.join("evidence").join(&sha[..2]).join(&sha[2..])
+}
+
+#[tokio::test]
+async fn screenshots_are_files_named_by_their_hash_and_the_rows_keep_no_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    for id in &ids {
+        let path = screenshot_file(dir.path(), id);
+        let bytes = std::fs::read(&path).unwrap();
+        let name = format!(
+            "{}{}",
+            path.parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy(),
+            path.file_name().unwrap().to_string_lossy()
+        );
+        assert_eq!(sha256_hex(&bytes), name, "{}", path.display());
+    }
+    let blobs: i64 = raw(dir.path())
+        .query_row(
+            "SELECT count(*) FROM screenshots WHERE png IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(blobs, 0);
+}
+
 #[tokio::test]
 async fn a_changed_screenshot_byte_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let ids = three_reports(dir.path()).await;
-    let conn = raw(dir.path());
-    let mut bytes: Vec<u8> = conn
-        .query_row(
-            "SELECT png FROM screenshots WHERE report_id = ?1",
-            [&ids[0]],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let path = screenshot_file(dir.path(), &ids[0]);
+    let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 20;
     bytes[last] ^= 0x40;
-    conn.execute(
-        "UPDATE screenshots SET png = ?1 WHERE report_id = ?2",
-        rusqlite::params![bytes, ids[0]],
-    )
-    .unwrap();
+    std::fs::write(&path, &bytes).unwrap();
     let (ok, printed) = verify(dir.path());
     assert!(!ok, "{printed}");
     assert!(
         printed.contains(&format!(
-            "ALTERED: report {}: screenshot SHA-256 is",
-            ids[0]
+            "ALTERED: report {}: screenshot SHA-256 is {} (file evidence/",
+            ids[0],
+            sha256_hex(&bytes)
         )),
         "{printed}"
     );
     assert!(
         !printed.contains(&ids[1]) && !printed.contains(&ids[2]),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_screenshot_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = three_reports(dir.path()).await;
+    let path = screenshot_file(dir.path(), &ids[1]);
+    std::fs::remove_file(&path).unwrap();
+    let (ok, printed) = verify(dir.path());
+    assert!(!ok, "{printed}");
+    let sha = format!(
+        "{}/{}",
+        path.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy(),
+        path.file_name().unwrap().to_string_lossy()
+    );
+    assert!(
+        printed.contains(&format!(
+            "ALTERED: report {}: the screenshot file evidence/{sha} is missing",
+            ids[1]
+        )),
         "{printed}"
     );
 }
@@ -111,9 +168,12 @@ async fn a_screenshot_swapped_with_both_hash_columns_updated_is_named() {
     let conn = raw(dir.path());
     let other = png(8, 6, [1, 2, 3]);
     let sha = sha256_hex(&other);
+    // The tamperer writes the other image under its own hash and points both rows at it.
+    let path = dir.path().join("evidence").join(&sha[..2]).join(&sha[2..]);
+    std::fs::write(&path, &other).unwrap();
     conn.execute(
-        "UPDATE screenshots SET png = ?1, sha256 = ?2, byte_length = ?3 WHERE report_id = ?4",
-        rusqlite::params![other, sha, other.len() as i64, ids[2]],
+        "UPDATE screenshots SET sha256 = ?1, byte_length = ?2 WHERE report_id = ?3",
+        rusqlite::params![sha, other.len() as i64, ids[2]],
     )
     .unwrap();
     conn.execute(
@@ -125,9 +185,69 @@ async fn a_screenshot_swapped_with_both_hash_columns_updated_is_named() {
     assert!(!ok, "{printed}");
     assert!(
         printed.contains(&format!(
-            "ALTERED: report {}: screenshot SHA-256 is {sha}, but the chained report names",
+            "ALTERED: report {}: screenshot SHA-256 is {sha} (file evidence/",
+            ids[2]
+        )) && printed.contains("but the chained report names"),
+        "{printed}"
+    );
+    // The same swap as a BLOB in the row (the layout before files) is named too.
+    conn.execute(
+        "UPDATE screenshots SET png = ?1 WHERE report_id = ?2",
+        rusqlite::params![other, ids[2]],
+    )
+    .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let (ok, printed) = verify(dir.path());
+    assert!(!ok, "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "ALTERED: report {}: screenshot SHA-256 is {sha} (row), but the chained report names",
             ids[2]
         )),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn an_orphan_file_is_reported_as_harmless_and_swept_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    three_reports(dir.path()).await;
+    // A crash between a file and its row: a complete file no row names, and a temporary one.
+    let orphan = png(5, 5, [7, 7, 7]);
+    let sha = sha256_hex(&orphan);
+    let path = dir.path().join("evidence").join(&sha[..2]).join(&sha[2..]);
+    std::fs::write(&path, &orphan).unwrap();
+    let temporary = path.with_file_name(".tmp-1-2-3");
+    std::fs::write(&temporary, b"half").unwrap();
+    let (ok, printed) = verify(dir.path());
+    assert!(ok, "{printed}");
+    assert!(
+        printed
+            .contains("Screenshot files no report names (ignored, removed at the next start): 1"),
+        "{printed}"
+    );
+    // Younger than the sweep's minimum age: left alone (another process might be about to
+    // name it); older: removed when the companion starts.
+    let server = TestServer::start(dir.path()).await;
+    server.stop().await;
+    assert!(path.exists() && temporary.exists());
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for file in [&path, &temporary] {
+        std::fs::File::options()
+            .write(true)
+            .open(file)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let server = TestServer::start(dir.path()).await;
+    server.stop().await;
+    assert!(!path.exists() && !temporary.exists());
+    let (ok, printed) = verify(dir.path());
+    assert!(ok, "{printed}");
+    assert!(!printed.contains("no report names"), "{printed}");
+    assert!(
+        printed.contains("Screenshots verified: 3 of 3"),
         "{printed}"
     );
 }

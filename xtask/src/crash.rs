@@ -324,7 +324,7 @@ fn check_store(data_dir: &Path, reports: &[Report], acks: &HashMap<String, Recei
             "SELECT r.screenshot_sha256, s.sha256, s.png FROM reports r \
              JOIN screenshots s ON s.report_id = r.id WHERE r.id = ?1",
         )?;
-        let found: Vec<(String, String, Vec<u8>)> = rows
+        let found: Vec<(String, String, Option<Vec<u8>>)> = rows
             .query_map([&report.id], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?))
             })?
@@ -336,7 +336,13 @@ fn check_store(data_dir: &Path, reports: &[Report], acks: &HashMap<String, Recei
                 found.len()
             );
         };
-        let actual = balise_core::digest::sha256_hex(png);
+        // The screenshot's file, named by the row's hash (a row without bytes names one).
+        let png = match png {
+            Some(png) => png.clone(),
+            None => screenshot_file(data_dir, recorded)
+                .with_context(|| format!("report {}'s screenshot file is missing", report.id))?,
+        };
+        let actual = balise_core::digest::sha256_hex(&png);
         if actual != report.screenshot_sha256
             || *declared != report.screenshot_sha256
             || *recorded != report.screenshot_sha256
@@ -378,4 +384,16 @@ fn check_store(data_dir: &Path, reports: &[Report], acks: &HashMap<String, Recei
         }
     }
     Ok(())
+}
+
+/// The bytes of the screenshot file `evidence/ab/cdef…` named by `sha256`.
+fn screenshot_file(data_dir: &Path, sha256: &str) -> Result<Vec<u8>> {
+    if sha256.len() != 64 || !sha256.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+        bail!("{sha256:?} is not a SHA-256");
+    }
+    let path = data_dir
+        .join("evidence")
+        .join(&sha256[..2])
+        .join(&sha256[2..]);
+    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
 }

@@ -140,8 +140,10 @@ pub fn load(root: &Path, args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Distinct screenshots the reports take turns with: generating one per report would cost
-/// more than sending it. Each report still has its own id, JSON and stored copy.
+/// Distinct pixel images the reports take turns with: encoding one per report would cost
+/// more than sending it. Each report still gets bytes of its own
+/// ([`stress_client::unique_png`]), so no two screenshots are identical (the companion
+/// stores identical ones once).
 const DISTINCT_SCREENSHOTS: usize = 8;
 
 /// The companion's environment in these runs: its per-stage timing on.
@@ -171,8 +173,12 @@ pub fn run_with(root: &Path, binary: &Path, options: Options, open: OpenLoop) ->
     let open_reports = open.reports.unwrap_or(options.reports);
     let reports: Arc<Vec<Report>> = Arc::new(
         (0..options.reports + open_reports)
-            .map(|number| Report::new(screenshots[number % screenshots.len()].clone(), number))
-            .collect(),
+            .map(|number| {
+                let png =
+                    stress_client::unique_png(&screenshots[number % screenshots.len()], number)?;
+                Ok(Report::new(Bytes::from(png), number))
+            })
+            .collect::<Result<Vec<_>>>()?,
     );
     let average_bytes = reports.iter().map(Report::wire_len).sum::<usize>() / reports.len().max(1);
 

@@ -300,6 +300,31 @@ pub fn screenshot_png(rng: &mut Rng, target_bytes: usize) -> Result<Vec<u8>> {
     Ok(png)
 }
 
+/// `png` with a `tEXt` chunk naming `number` inserted before `IEND`: a screenshot of its
+/// own for each report (the same pixels, other bytes and another SHA-256) without encoding
+/// one per report. The companion stores identical screenshots once, so a benchmark of
+/// reports that share screenshots would measure less than the disk work of real ones.
+pub fn unique_png(png: &[u8], number: usize) -> Result<Vec<u8>> {
+    const IEND_CHUNK: usize = 12;
+    if png.len() < 8 + IEND_CHUNK || &png[png.len() - 8..png.len() - 4] != b"IEND" {
+        bail!("the generated PNG does not end with IEND");
+    }
+    let text = format!("Comment\0balise load report {number}");
+    let mut chunk = Vec::with_capacity(12 + text.len());
+    chunk.extend_from_slice(&u32::try_from(text.len())?.to_be_bytes());
+    chunk.extend_from_slice(b"tEXt");
+    chunk.extend_from_slice(text.as_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&chunk[4..]);
+    chunk.extend_from_slice(&crc.sum().to_be_bytes());
+    let split = png.len() - IEND_CHUNK;
+    let mut unique = Vec::with_capacity(png.len() + chunk.len());
+    unique.extend_from_slice(&png[..split]);
+    unique.extend_from_slice(&chunk);
+    unique.extend_from_slice(&png[split..]);
+    Ok(unique)
+}
+
 /// One report as the extension's outbox keeps it: the exact bytes it sends each time.
 #[derive(Debug, Clone)]
 pub struct Report {

@@ -1,4 +1,5 @@
-//! Reports: upload (multipart, idempotent, one transaction), annotate, read, list, screenshot.
+//! Reports: upload (multipart, idempotent; the screenshot's file, then one transaction),
+//! annotate, read, list, screenshot.
 
 use axum::Json;
 use axum::extract::multipart::MultipartError;
@@ -199,6 +200,13 @@ pub async fn create(State(state): State<AppState>, request: Request) -> Result<R
         screenshot_sha256: actual_sha256,
     };
     clock.mark(Stage::Prepare);
+    // The screenshot's file is made durable here, in parallel with other uploads, before its
+    // row is queued: the writer's transaction then carries a few KB, not the screenshot.
+    state
+        .store()
+        .store_screenshot_file(new.screenshot_sha256.clone(), new.screenshot.clone())
+        .await?;
+    clock.mark(Stage::ScreenshotFile);
     let (stored, write_timing) =
         idempotent_write_timed(&state, Some(idempotent), CREATE_ENDPOINT, move |tx, now| {
             let receipt = reports::insert(tx, &new, now)?;

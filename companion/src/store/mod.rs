@@ -37,6 +37,7 @@ pub mod report_filter;
 pub mod reports;
 pub mod reviews;
 mod schema;
+pub mod screenshot_files;
 pub mod sessions;
 pub mod traces;
 mod writer;
@@ -95,6 +96,15 @@ pub enum StoreError {
         /// What SQLite answered.
         mode: String,
     },
+    /// The directory of screenshot files could not be made.
+    #[error("screenshot directory {path}: {source}")]
+    Files {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A thread of the store could not be started.
     #[error("database {path}: cannot start a thread: {source}")]
     Thread {
@@ -150,6 +160,10 @@ impl Store {
         }
         schema::migrate(&mut writer, &path)?;
         restrict_permissions(&path);
+        screenshot_files::prepare_dirs(data_dir).map_err(|source| StoreError::Files {
+            path: screenshot_files::evidence_dir(data_dir),
+            source,
+        })?;
         let open_other = || {
             let conn = Connection::open_with_flags(
                 &path,
@@ -207,6 +221,50 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The data directory (the database file's and `evidence/`'s).
+    pub fn data_dir(&self) -> &Path {
+        self.inner.path.parent().unwrap_or_else(|| Path::new("."))
+    }
+
+    /// Makes a report's screenshot durable as its file
+    /// ([`screenshot_files::store_durably`]) on the blocking pool, in parallel with other
+    /// uploads: the upload calls it before queueing the row that names the file.
+    pub async fn store_screenshot_file(&self, sha256: String, bytes: bytes::Bytes) -> Result<()> {
+        let data_dir = self.data_dir().to_path_buf();
+        join(
+            tokio::task::spawn_blocking(move || {
+                screenshot_files::store_durably(&data_dir, &sha256, &bytes)
+            })
+            .await,
+        )
+    }
+
+    /// After a redaction committed: removes the files of these screenshots that no row names
+    /// any more, on the writer (so that no insert names one in between). How many.
+    pub async fn remove_unreferenced_screenshot_files(&self, hashes: Vec<String>) -> Result<usize> {
+        let data_dir = self.data_dir().to_path_buf();
+        self.write(move |tx| -> Result<usize> {
+            let mut removed = 0;
+            for sha256 in &hashes {
+                if screenshot_files::remove_if_unreferenced(tx, &data_dir, sha256)? {
+                    removed += 1;
+                }
+            }
+            Ok(removed)
+        })
+        .await
+    }
+
+    /// At start-up, before serving: removes temporary screenshot files and files no row
+    /// names ([`screenshot_files::sweep`]), on the writer.
+    pub async fn sweep_screenshot_files(&self) -> Result<screenshot_files::Swept> {
+        let data_dir = self.data_dir().to_path_buf();
+        self.write(move |tx| {
+            screenshot_files::sweep(tx, &data_dir, screenshot_files::SWEEP_MIN_AGE)
+        })
+        .await
     }
 
     /// Queues `f` for the writer thread, which runs it in a savepoint of the next batch's
@@ -592,6 +650,47 @@ mod tests {
         assert_eq!(second.is_ok(), stored == 1, "{second:?}");
         assert!(first.is_err());
         assert_eq!(count_rows(&conn, "screenshots").expect("count"), stored);
+    }
+
+    #[tokio::test]
+    async fn a_row_is_never_committed_without_its_file_even_if_it_was_removed_after_the_upload() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(dir.path()).expect("open");
+        let mut report = new_report("r1");
+        let sha = report.screenshot_sha256.clone();
+        report.report_json = format!(r#"{{"id":"r1","screenshotSha256":"{sha}"}}"#);
+        let path = screenshot_files::path_of(dir.path(), &sha).expect("path");
+        store
+            .store_screenshot_file(sha.clone(), report.screenshot.clone())
+            .await
+            .expect("the upload writes the file");
+        assert!(path.exists());
+        // An erasure of an identical screenshot, between the upload's file and its row: no
+        // row names the file yet, so it goes.
+        let removed = store
+            .remove_unreferenced_screenshot_files(vec![sha.clone()])
+            .await
+            .expect("removal");
+        assert_eq!(removed, 1);
+        assert!(!path.exists());
+        // The insert finds it missing and writes it again before its row commits.
+        store
+            .write(move |tx| reports::insert(tx, &report, &now_utc()))
+            .await
+            .expect("stored");
+        assert!(path.exists());
+        // Named by a row now: a removal leaves it, and it verifies.
+        let removed = store
+            .remove_unreferenced_screenshot_files(vec![sha.clone()])
+            .await
+            .expect("removal");
+        assert_eq!(removed, 0);
+        let shot = store
+            .read(|tx| reports::screenshot(tx, "r1"))
+            .await
+            .expect("verifies");
+        assert_eq!(shot.sha256, sha);
+        store.close().expect("close");
     }
 
     #[test]

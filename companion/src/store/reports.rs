@@ -1,5 +1,6 @@
-//! Reports, their screenshots (BLOBs, re-verified on every read), annotations, forwards,
-//! imports, and the evidence package made from them.
+//! Reports, their screenshots (files named by their SHA-256, or BLOBs in rows stored before
+//! that layout; re-verified on every read), annotations, forwards, imports, and the evidence
+//! package made from them.
 
 use balise_core::package::{
     ChainHead, FORMAT, PackageContents, PackageEvidence, PackagedAnnotation, VerifiedPackage,
@@ -14,7 +15,7 @@ use super::evidence::{
 use super::mail::{self, MailRecord};
 use super::privacy::{self, StoredRedaction};
 use super::reviews::{self, ReviewRecord, ReviewStatus, Via};
-use super::sha256_hex;
+use super::{screenshot_files, sha256_hex};
 use crate::store::{Error, Result};
 
 /// A validated report ready to store. Built by the handler from `balise_core::report::ReportV1`.
@@ -40,8 +41,9 @@ pub struct NewReport {
     pub category: Option<String>,
     /// Note, if given.
     pub note: Option<String>,
-    /// PNG bytes: the request body's own buffer, bound to the statement as a slice, so the
-    /// only copy between the socket and the database file is SQLite's.
+    /// PNG bytes: the request body's own buffer. The upload writes them to their file
+    /// ([`super::screenshot_files::store_durably`]) before queueing the row; [`insert`]
+    /// writes them itself if the file is not there.
     pub screenshot: bytes::Bytes,
     /// SHA-256 of `screenshot` (verified by the handler against the declared one).
     pub screenshot_sha256: String,
@@ -122,14 +124,17 @@ fn insert_as(
         ],
     )?;
     let byte_length = i64::try_from(report.screenshot.len()).map_err(Error::other)?;
+    // The upload made the file durable before queueing this write; if it is not there now
+    // (an erasure of an identical screenshot removed it in between, or the caller did not
+    // write it), it is written here, so that the row never commits without its file.
+    screenshot_files::ensure_present(
+        &screenshot_files::data_dir_of(tx)?,
+        &report.screenshot_sha256,
+        &report.screenshot,
+    )?;
     tx.execute(
-        "INSERT INTO screenshots (report_id, sha256, byte_length, png) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            report.id,
-            report.screenshot_sha256,
-            byte_length,
-            &report.screenshot[..]
-        ],
+        "INSERT INTO screenshots (report_id, sha256, byte_length, png) VALUES (?1, ?2, ?3, NULL)",
+        params![report.id, report.screenshot_sha256, byte_length],
     )?;
     Ok(ReportReceipt {
         id: report.id.clone(),
@@ -418,12 +423,16 @@ pub struct VerifiedScreenshot {
     pub sha256: String,
 }
 
-/// Reads a screenshot and re-verifies it: [`Error::NotFound`] if absent, [`Error::Corrupted`]
-/// if its bytes do not hash to the `screenshotSha256` of the report JSON the evidence log
-/// chains, or to its own columns, or its length differs. (Updating both hash columns to
+/// Reads a screenshot (its file, or the row's BLOB for rows stored before screenshots became
+/// files) and re-verifies it: [`Error::NotFound`] if there is no row, [`Error::Corrupted`]
+/// if its file is missing, or its bytes do not hash to the `screenshotSha256` of the report
+/// JSON the evidence log chains, or to its own columns, or its length differs. (Updating both hash columns to
 /// match swapped bytes is not enough: the chained report still names the original.)
 pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreenshot> {
-    let row: Option<(String, i64, Vec<u8>, String, String)> = conn
+    /// The screenshot row's hash, length and bytes (NULL: in its file), then the report
+    /// row's hash and JSON.
+    type Row = (String, i64, Option<Vec<u8>>, String, String);
+    let row: Option<Row> = conn
         .query_row(
             "SELECT s.sha256, s.byte_length, s.png, r.screenshot_sha256, r.report_json
              FROM screenshots s JOIN reports r ON r.id = s.report_id WHERE s.report_id = ?1",
@@ -443,6 +452,24 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
         privacy::refuse_if_redacted(conn, report_id)?;
         return Err(Error::not_found("capture d'écran / screenshot"));
     };
+    let corrupted = |detail: String| Error::Corrupted {
+        subject: report_id.to_owned(),
+        detail,
+    };
+    let (png, place) = match png {
+        // A row stored before screenshots became files keeps its bytes.
+        Some(png) => (png, "row".to_owned()),
+        None => (
+            screenshot_files::read(&screenshot_files::data_dir_of(conn)?, &stored_sha)?
+                .ok_or_else(|| {
+                    corrupted(format!(
+                        "the screenshot file {} is missing",
+                        screenshot_files::display_path(&stored_sha)
+                    ))
+                })?,
+            format!("file {}", screenshot_files::display_path(&stored_sha)),
+        ),
+    };
     let chained_sha = serde_json::from_str::<serde_json::Value>(&report_json)
         .ok()
         .and_then(|report| {
@@ -453,18 +480,14 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
         })
         .unwrap_or_default();
     let actual = sha256_hex(&png);
-    let corrupted = |detail: String| Error::Corrupted {
-        subject: report_id.to_owned(),
-        detail,
-    };
     if actual != chained_sha {
         return Err(corrupted(format!(
-            "screenshot SHA-256 is {actual}, but the chained report names {chained_sha}"
+            "screenshot SHA-256 is {actual} ({place}), but the chained report names {chained_sha}"
         )));
     }
     if actual != stored_sha {
         return Err(corrupted(format!(
-            "screenshot SHA-256 is {actual}, stored {stored_sha}"
+            "screenshot SHA-256 is {actual} ({place}), stored {stored_sha}"
         )));
     }
     if stored_sha != declared_sha {
@@ -474,7 +497,7 @@ pub fn screenshot(conn: &Connection, report_id: &str) -> Result<VerifiedScreensh
     }
     if usize::try_from(byte_length).ok() != Some(png.len()) {
         return Err(corrupted(format!(
-            "screenshot is {} bytes, stored length {byte_length}",
+            "screenshot is {} bytes ({place}), stored length {byte_length}",
             png.len()
         )));
     }

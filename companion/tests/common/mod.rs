@@ -108,6 +108,29 @@ impl TestServer {
         conn
     }
 
+    /// The stored bytes of a report's screenshot, read from disk as they are kept: its file
+    /// `evidence/ab/cdef…` (named by the row's hash), or the row's BLOB for rows stored
+    /// before screenshots became files.
+    pub fn screenshot_bytes(&self, report_id: &str) -> Vec<u8> {
+        let (sha, png): (String, Option<Vec<u8>>) = self
+            .db()
+            .query_row(
+                "SELECT sha256, png FROM screenshots WHERE report_id = ?1",
+                [report_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .expect("a screenshot row");
+        png.unwrap_or_else(|| {
+            std::fs::read(
+                self.data_dir
+                    .join("evidence")
+                    .join(&sha[..2])
+                    .join(&sha[2..]),
+            )
+            .expect("the screenshot's file")
+        })
+    }
+
     /// Row count of a table, read from the file.
     pub fn count(&self, table: &str) -> i64 {
         balise_companion::store::count_rows(&self.db(), table).expect("count")

@@ -64,6 +64,15 @@ pub async fn redact(
         })
         .await?;
     tracing::info!(seq = stored.evidence_seq, "report redacted by the manager");
+    // Committed: its screenshot's file goes too, unless another report has the same one
+    // (if this fails, the sweep at the next start removes it).
+    if let Err(error) = state
+        .store()
+        .remove_unreferenced_screenshot_files(vec![stored.redaction.screenshot_sha256.clone()])
+        .await
+    {
+        tracing::warn!(%error, "the redacted report's screenshot file is left until the next start");
+    }
     state.store().checkpoint_truncate().await?;
     Ok(Redirect::to(&format!("/reports/{id}?done=redacted")).into_response())
 }
