@@ -362,6 +362,7 @@ async fn report_ratio(
         browser,
         &api,
         clicks,
+        flows::Press::Click,
         &["data-elapsed-ms", "data-capture-ms"],
     )
     .await?;
