@@ -178,3 +178,13 @@ pub async fn worker_stopped(
     }
     Ok(None)
 }
+
+/// The PSS of every process under the browser's driver once the extension's service
+/// worker has stopped for being idle (waiting up to 90 s for it), in MiB, and how long the
+/// stop took; `None` for the time when it did not stop.
+pub async fn after_worker_stop(
+    browser: &crate::browser::Browser,
+) -> Result<(f64, Option<Duration>)> {
+    let stopped = worker_stopped(browser, Duration::from_secs(90)).await?;
+    Ok((total_mib(&at_rest(browser).await?), stopped))
+}

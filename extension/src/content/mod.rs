@@ -379,11 +379,16 @@ fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
         .collect())
 }
 
-/// The person pressed the report button (pointer down, or Enter or Space on it): Balise's
-/// elements turn transparent now, so a frame without them is painted while the button is
+/// The person pressed the report button (pointer down, or Enter or Space on it): the
+/// service worker is woken, and Balise's elements turn transparent now, so a frame without them is painted while the button is
 /// still held, and the click's capture need not wait for one. Without a click within
 /// [`PRESS_TIMEOUT_MS`], they show again.
 fn pressed() {
+    // Starts the service worker if the browser stopped it for being idle, while the button
+    // is still held: the click's report then finds it running.
+    wasm_bindgen_futures::spawn_local(async {
+        let _ = browser::send_message::<_, Reply>(&Request::Ping).await;
+    });
     if set_overlays_transparent().is_err() {
         return;
     }
