@@ -96,6 +96,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = create, catch)]
     fn alarms_create(name: &str, info: &JsValue) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = get, catch)]
+    fn alarms_get(name: &str) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "contextMenus"], js_name = create, catch)]
     fn context_menus_create(properties: &JsValue) -> Result<JsValue, JsValue>;
 
@@ -515,6 +518,14 @@ pub fn create_alarm(name: &str, period_minutes: f64) -> Result<(), JsValue> {
         &JsValue::from_f64(period_minutes),
     )?;
     alarms_create(name, &info).map(|_| ())
+}
+
+/// The period of alarm `name` in minutes, if it exists.
+pub async fn alarm_period(name: &str) -> Option<f64> {
+    let alarm = JsFuture::from(alarms_get(name).ok()?).await.ok()?;
+    js_sys::Reflect::get(&alarm, &JsValue::from_str("periodInMinutes"))
+        .ok()?
+        .as_f64()
 }
 
 /// Replaces the extension's context-menu items with one item `id` titled `title`.

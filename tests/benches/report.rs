@@ -1,20 +1,100 @@
 //! Benchmark: click-to-stored time of "report to the manager" next to the capture alone,
 //! measured in the same run, in headless Chromium with the built extension and the real
-//! companion. Prints median and 95th percentile of both and their ratio.
+//! companion. Prints median and 95th percentile of both, their ratio, and where the time
+//! goes, for two kinds of click: WebDriver's (pointer down and up at once) and a press
+//! held 80 ms as a person's click is (Balise's elements turn transparent at the press, so
+//! a frame without them is painted before the click), and a few such presses each after
+//! the service worker stopped for being idle (the press wakes it).
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`).
 
-use anyhow::Result;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::flows;
+use balise_e2e::flows::{self, Press};
+use balise_e2e::memory;
 
 const CLICKS: usize = 30;
+/// Reports made after the service worker's idle stop (each waits about 30 s for it).
+const IDLE_CLICKS: usize = 3;
 
 fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
+}
+
+const STAGES: [(&str, &str); 5] = [
+    (
+        "data-hide-ms",
+        "click to Balise's elements hidden and painted (in the page)",
+    ),
+    ("data-screenshot-ms", "screenshot (turn, capture, decode)"),
+    ("data-prepare-ms", "hash and build the report"),
+    ("data-outbox-ms", "durable write to the outbox"),
+    ("data-delivery-ms", "delivery until the companion's 201"),
+];
+
+/// Measures `clicks` reports pressed as `press` says, each after the service worker's
+/// idle stop when `after_idle_stop`.
+async fn measure(
+    browser: &Browser,
+    api: &CompanionApi,
+    clicks: usize,
+    press: Press,
+    after_idle_stop: bool,
+    label: &str,
+) -> Result<()> {
+    let mut timings = vec!["data-elapsed-ms", "data-capture-ms"];
+    timings.extend(STAGES.iter().map(|(attribute, _)| *attribute));
+    let clicks = if after_idle_stop {
+        let mut measured = Vec::new();
+        for _ in 0..clicks {
+            memory::worker_stopped(browser, Duration::from_secs(90))
+                .await?
+                .context("the service worker did not stop within 90 s")?;
+            measured.extend(flows::timed_report_clicks(browser, api, 1, press, &timings).await?);
+        }
+        measured
+    } else {
+        flows::timed_report_clicks(browser, api, clicks, press, &timings).await?
+    };
+    let count = clicks.len();
+    let column = |index: usize| -> Vec<f64> {
+        let mut times: Vec<f64> = clicks.iter().map(|times| times[index]).collect();
+        times.sort_by(f64::total_cmp);
+        times
+    };
+    let click_to_stored = column(0);
+    let capture_alone = column(1);
+    let (stored_median, stored_p95) = (
+        percentile(&click_to_stored, 0.5),
+        percentile(&click_to_stored, 0.95),
+    );
+    let (capture_median, capture_p95) = (
+        percentile(&capture_alone, 0.5),
+        percentile(&capture_alone, 0.95),
+    );
+    println!("report to the manager, {count} clicks on a 1280x800 page, {label}:");
+    println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
+    println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
+    println!("  ratio (medians):  {:.2}", stored_median / capture_median);
+    println!("  where the time goes (medians; the last four in the service worker):");
+    for (stage, (_, label)) in STAGES.iter().enumerate() {
+        println!("    {label}: {:.1} ms", percentile(&column(2 + stage), 0.5));
+    }
+    println!(
+        "  load average: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -28,39 +108,29 @@ async fn main() -> Result<()> {
     flows::pair(&browser, &companion).await?;
     browser.goto(&fixtures.url("report-target.html")).await?;
 
-    let stages = [
-        ("data-screenshot-ms", "screenshot (turn, capture, decode)"),
-        ("data-prepare-ms", "hash and build the report"),
-        ("data-outbox-ms", "durable write to the outbox"),
-        ("data-delivery-ms", "delivery until the companion's 201"),
-    ];
-    let mut timings = vec!["data-elapsed-ms", "data-capture-ms"];
-    timings.extend(stages.iter().map(|(attribute, _)| *attribute));
-    let clicks = flows::timed_report_clicks(&browser, &api, CLICKS, &timings).await?;
-    let column = |index: usize| -> Vec<f64> { clicks.iter().map(|times| times[index]).collect() };
-    let mut click_to_stored = column(0);
-    let mut capture_alone = column(1);
-    let stage_times: Vec<Vec<f64>> = (0..stages.len()).map(|stage| column(2 + stage)).collect();
-    browser.close().await?;
-
-    click_to_stored.sort_by(f64::total_cmp);
-    capture_alone.sort_by(f64::total_cmp);
-    let (stored_median, stored_p95) = (
-        percentile(&click_to_stored, 0.5),
-        percentile(&click_to_stored, 0.95),
-    );
-    let (capture_median, capture_p95) = (
-        percentile(&capture_alone, 0.5),
-        percentile(&capture_alone, 0.95),
-    );
-    println!("report to the manager, {CLICKS} clicks on a 1280x800 page:");
-    println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
-    println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
-    println!("  ratio (medians):  {:.2}", stored_median / capture_median);
-    println!("  where the time goes (medians, in the service worker):");
-    for ((_, label), mut times) in stages.iter().zip(stage_times) {
-        times.sort_by(f64::total_cmp);
-        println!("    {label}: {:.1} ms", percentile(&times, 0.5));
+    let measured = async {
+        let held = Press::Held(Duration::from_millis(80));
+        measure(
+            &browser,
+            &api,
+            CLICKS,
+            Press::Click,
+            false,
+            "WebDriver click (down and up at once)",
+        )
+        .await?;
+        measure(&browser, &api, CLICKS, held, false, "press held 80 ms").await?;
+        measure(
+            &browser,
+            &api,
+            IDLE_CLICKS,
+            held,
+            true,
+            "press held 80 ms, each after the service worker's idle stop",
+        )
+        .await
     }
-    Ok(())
+    .await;
+    browser.close().await?;
+    measured
 }

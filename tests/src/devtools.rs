@@ -88,14 +88,65 @@ pub async fn wait_for_target(browser: &Browser, kind: &str, url_prefix: &str) ->
     .await
 }
 
-/// The extension's service worker.
+/// The extension's service worker, started if the browser had stopped it for being idle
+/// (after about 30 s without an event; nothing restarts it until the next event).
 pub async fn service_worker(browser: &Browser) -> Result<Target> {
-    wait_for_target(
+    let prefix = format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/");
+    let running = eventually(Duration::from_secs(2), "the service worker", || async {
+        Ok(targets(browser)
+            .await?
+            .into_iter()
+            .find(|target| target.kind == "service_worker" && target.url.starts_with(&prefix)))
+    })
+    .await;
+    if let Ok(worker) = running {
+        return Ok(worker);
+    }
+    wake_service_worker(browser).await?;
+    wait_for_target(browser, "service_worker", &prefix).await
+}
+
+/// Starts the extension's stopped service worker as an event would: its options page,
+/// loaded in a background tab (the active tab stays the same), asks it for its status;
+/// the tab is closed once the worker runs.
+async fn wake_service_worker(browser: &Browser) -> Result<()> {
+    let port = devtools_port(browser.profile_dir())?;
+    let version: Value = reqwest::get(format!("http://127.0.0.1:{port}/json/version"))
+        .await?
+        .json()
+        .await?;
+    let browser_target = Target {
+        id: "browser".to_owned(),
+        kind: "browser".to_owned(),
+        url: "the browser".to_owned(),
+        web_socket_url: version["webSocketDebuggerUrl"]
+            .as_str()
+            .context("no browser target in /json/version")?
+            .to_owned(),
+    };
+    let mut session = Session::open(&browser_target).await?;
+    let created = session
+        .call(
+            "Target.createTarget",
+            json!({
+                "url": format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html"),
+                "background": true,
+            }),
+        )
+        .await?;
+    let started = wait_for_target(
         browser,
         "service_worker",
         &format!("chrome-extension://{CHROMIUM_EXTENSION_ID}/"),
     )
-    .await
+    .await;
+    if let Some(id) = created["targetId"].as_str() {
+        let _ = session
+            .call("Target.closeTarget", json!({ "targetId": id }))
+            .await;
+    }
+    session.close().await;
+    started.map(|_| ())
 }
 
 /// Sends one DevTools command to `target` and returns its result.

@@ -374,21 +374,67 @@ pub async fn report_card_attribute(browser: &Browser, name: &str) -> Result<Opti
     Ok(card.attr(name).await?)
 }
 
-/// Reports the current page `clicks` times with the in-page button, each once the last is
-/// stored (and 600 ms apart, under the browser's capture rate limit, so each click
-/// measures one capture). Returns, per click, the card's `timings` attributes in
-/// milliseconds, in order. Checks that the companion stored one report per click and that
-/// no screenshot shows Balise's own button: faster must not mean worse evidence.
+/// How a benchmark presses the report button.
+#[derive(Debug, Clone, Copy)]
+pub enum Press {
+    /// WebDriver's element click: pointer down and up at once.
+    Click,
+    /// The pointer held down this long before it is released, as a person's click is
+    /// (typically 50 to 150 ms).
+    Held(std::time::Duration),
+}
+
+/// Presses the in-page report button as `press` says.
+pub async fn press_report_button(browser: &Browser, press: Press) -> Result<()> {
+    let Press::Held(hold) = press else {
+        return click_report_button(browser).await;
+    };
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    wait_for_report_button(browser).await?;
+    let button = browser
+        .client()
+        .find(Locator::Css("balise-report"))
+        .await?
+        .shadow_root()
+        .await?
+        .find(Locator::Css("button.report"))
+        .await?;
+    let actions = MouseActions::new("report-press".to_owned())
+        .then(PointerAction::MoveToElement {
+            element: button,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Pause { duration: hold })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    browser.client().perform_actions(actions).await?;
+    Ok(())
+}
+
+/// Reports the current page `clicks` times with the in-page button, pressed as `press`
+/// says, each once the last is stored (and 600 ms apart, under the browser's capture rate
+/// limit, so each click measures one capture). Returns, per click, the card's `timings`
+/// attributes in milliseconds, in order. Checks that the companion stored one report per
+/// click and that no screenshot shows Balise's own button: faster must not mean worse
+/// evidence.
 pub async fn timed_report_clicks(
     browser: &Browser,
     api: &crate::companion::CompanionApi,
     clicks: usize,
+    press: Press,
     timings: &[&str],
 ) -> Result<Vec<Vec<f64>>> {
+    let stored_before = api.reports().await?.len();
     let mut measured = Vec::with_capacity(clicks);
     let mut previous_id = None;
     for _ in 0..clicks {
-        click_report_button(browser).await?;
+        press_report_button(browser, press).await?;
         let id = eventually(WAIT, "the report's receipt", || async {
             let id = report_card_attribute(browser, "data-report-id").await?;
             Ok(id.filter(|id| Some(id) != previous_id.as_ref()))
@@ -410,8 +456,8 @@ pub async fn timed_report_clicks(
     }
     let reports = api.reports().await?;
     anyhow::ensure!(
-        reports.len() == clicks,
-        "{} reports stored for {clicks} clicks",
+        reports.len() == stored_before + clicks,
+        "{} reports stored for {clicks} clicks ({stored_before} before them)",
         reports.len()
     );
     for report in &reports {

@@ -8,6 +8,7 @@ pub mod devtools;
 pub mod fixtures;
 pub mod flows;
 pub mod forwarding;
+pub mod memory;
 pub mod screenshots;
 pub mod site_server;
 pub mod smtp;

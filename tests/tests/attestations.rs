@@ -30,7 +30,7 @@ const REPORTER_NAME: &str = "Marie-Ève Tremblay";
 const REPORTER_EMAIL: &str = "marie-eve.tremblay@example.org";
 /// Deliveries may wait for a retry with a growing delay; this bounds the wait.
 const DELIVERY_WAIT: Duration = Duration::from_secs(45);
-/// The retry alarm fires every 30 s; allow for a late one.
+/// The alarm is set to fire at once; allow for a late one.
 const POLICY_CHECK_WAIT: Duration = Duration::from_secs(75);
 
 /// A valid `AttestationV1` as the content script sends it.
@@ -530,16 +530,18 @@ async fn companion_policy_or_default(engine: Engine) -> Result<()> {
         "{shown}"
     );
 
-    // The companion stops; when the extension next asks it for its policy (the retry
-    // alarm, every 30 s, once the last request is 10 minutes old: made so here), in vain,
-    // the last good policy stays in force.
+    // The companion stops; when the extension next asks it for its policy (at its alarm,
+    // every 10 minutes when nothing waits, once the last request is 10 minutes old: both
+    // made so here, the alarm set to fire now), in vain, the last good policy stays in force.
     let (exit, _) = setup.companion.terminate()?;
     assert!(exit.success());
     browser
         .client()
         .execute_async(
             "const done = arguments[arguments.length - 1];
-             chrome.storage.local.set({ companionPolicyCheckedAt: 1 }).then(() => done(null));",
+             chrome.storage.local.set({ companionPolicyCheckedAt: 1 })
+               .then(() => { chrome.alarms.create('balise-retry', { when: Date.now() + 100 }); })
+               .then(() => done(null));",
             vec![],
         )
         .await?;

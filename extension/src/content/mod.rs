@@ -31,7 +31,26 @@ thread_local! {
     /// The report button's shadow root and language, once mounted (top frame).
     static REPORT_CARD: std::cell::RefCell<Option<(ShadowRoot, Lang)>> =
         const { std::cell::RefCell::new(None) };
+    /// A press on the report button that has not become a click yet (see [`pressed`]).
+    static PRESS: std::cell::RefCell<Option<Press>> = const { std::cell::RefCell::new(None) };
+    /// Numbers the presses, so that a press's time-out leaves a later press alone.
+    static PRESSES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
+
+/// A press on the report button (its `pointerdown`, or Enter or Space pressed on it): by
+/// the time it becomes a click, a frame without Balise's elements is usually painted
+/// already, and the capture need not wait for one.
+struct Press {
+    number: u32,
+    /// Resolves once a frame without Balise's elements has been painted.
+    painted: js_sys::Promise,
+    /// Whether it has resolved.
+    done: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+/// How long a press may wait for its click before Balise's elements show again (a press
+/// dragged off the button, or held and released elsewhere, never clicks).
+const PRESS_TIMEOUT_MS: i32 = 1_000;
 
 /// Tag of the report button's host element.
 const REPORT_HOST_TAG: &str = "balise-report";
@@ -305,41 +324,130 @@ fn page_snapshot() -> PageSnapshot {
     }
 }
 
-/// Resolves just after the page's next paint: a task queued from the next frame's
-/// callback runs once that frame is painted and handed to the compositor, so a capture
-/// asked for then shows what changed before the call.
-async fn after_next_paint() -> Result<(), JsValue> {
+/// A promise that resolves just after the page's next paint: a task queued from the next
+/// frame's callback runs once that frame is painted and handed to the compositor, so a
+/// capture asked for then shows what changed before.
+fn next_paint() -> Result<js_sys::Promise, JsValue> {
     let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+    Ok(js_sys::Promise::new(&mut |resolve, _reject| {
         let timer_window = window.clone();
         let after_frame = Closure::once_into_js(move || {
             let _ = timer_window.set_timeout_with_callback(resolve.unchecked_ref());
         });
         let _ = window.request_animation_frame(after_frame.unchecked_ref());
-    });
-    wasm_bindgen_futures::JsFuture::from(promise)
+    }))
+}
+
+/// Resolves just after the page's next paint (see [`next_paint`]).
+async fn after_next_paint() -> Result<(), JsValue> {
+    wasm_bindgen_futures::JsFuture::from(next_paint()?)
         .await
         .map(|_| ())
 }
 
-/// Hides or shows every element Balise added to the page.
+/// Hides or shows every element Balise added to the page. Shown again, they also lose the
+/// transparency a press gave them ([`set_overlays_transparent`]).
 fn set_overlays_visible(visible: bool) -> Result<(), JsValue> {
-    let document = browser::document()?;
-    let hosts = document.query_selector_all("[data-balise-overlay]")?;
-    for index in 0..hosts.length() {
-        if let Some(host) = hosts
-            .item(index)
-            .and_then(|node| node.dyn_into::<HtmlElement>().ok())
-        {
-            if visible {
-                host.style().remove_property("visibility")?;
-            } else {
-                host.style()
-                    .set_property_with_priority("visibility", "hidden", "important")?;
-            }
+    for host in overlay_hosts()? {
+        if visible {
+            host.style().remove_property("visibility")?;
+            host.style().remove_property("opacity")?;
+        } else {
+            host.style()
+                .set_property_with_priority("visibility", "hidden", "important")?;
         }
     }
     Ok(())
+}
+
+/// Makes every element Balise added to the page transparent: painted as nothing, but still
+/// under the pointer, so that the press that caused it still ends in a click on the
+/// report button (a hidden button would pass the release to the page beneath it).
+fn set_overlays_transparent() -> Result<(), JsValue> {
+    for host in overlay_hosts()? {
+        host.style()
+            .set_property_with_priority("opacity", "0", "important")?;
+    }
+    Ok(())
+}
+
+fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
+    let hosts = browser::document()?.query_selector_all("[data-balise-overlay]")?;
+    Ok((0..hosts.length())
+        .filter_map(|index| hosts.item(index))
+        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
+        .collect())
+}
+
+/// The person pressed the report button (pointer down, or Enter or Space on it): the
+/// service worker is woken, and Balise's elements turn transparent now, so a frame without them is painted while the button is
+/// still held, and the click's capture need not wait for one. Without a click within
+/// [`PRESS_TIMEOUT_MS`], they show again.
+fn pressed() {
+    // Starts the service worker if the browser stopped it for being idle, while the button
+    // is still held: the click's report then finds it running.
+    wasm_bindgen_futures::spawn_local(async {
+        let _ = browser::send_message::<_, Reply>(&Request::Ping).await;
+    });
+    if set_overlays_transparent().is_err() {
+        return;
+    }
+    let Ok(painted) = next_paint() else {
+        return;
+    };
+    let number = PRESSES.with(|presses| {
+        presses.set(presses.get().wrapping_add(1));
+        presses.get()
+    });
+    let done = std::rc::Rc::new(std::cell::Cell::new(false));
+    let done_when_painted = done.clone();
+    let waiting = painted.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(waiting).await;
+        done_when_painted.set(true);
+    });
+    PRESS.with(|press| {
+        *press.borrow_mut() = Some(Press {
+            number,
+            painted,
+            done,
+        });
+    });
+    let timeout = Closure::once_into_js(move || {
+        let abandoned = PRESS.with(|press| {
+            let mut press = press.borrow_mut();
+            let abandoned = press.as_ref().is_some_and(|press| press.number == number);
+            if abandoned {
+                *press = None;
+            }
+            abandoned
+        });
+        if abandoned && REPORTS_IN_FLIGHT.with(std::cell::Cell::get) == 0 {
+            let _ = set_overlays_visible(true);
+        }
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            timeout.unchecked_ref(),
+            PRESS_TIMEOUT_MS,
+        );
+    }
+}
+
+/// Hides Balise's elements for a capture and resolves once a frame without them has been
+/// painted: at once when the press before this click already painted one.
+async fn hide_for_capture() -> bool {
+    let press = PRESS.with(|press| press.borrow_mut().take());
+    if set_overlays_visible(false).is_err() {
+        return false;
+    }
+    match press {
+        Some(press) if press.done.get() => true,
+        Some(press) => wasm_bindgen_futures::JsFuture::from(press.painted)
+            .await
+            .is_ok(),
+        None => after_next_paint().await.is_ok(),
+    }
 }
 
 fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
@@ -403,6 +511,22 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     shadow.append_child(&wrap)?;
 
     REPORT_CARD.with(|card| *card.borrow_mut() = Some((shadow.clone(), lang)));
+    // A press turns Balise's elements transparent before its click (see `pressed`).
+    gloo_events::EventListener::new(&button, "pointerdown", |event| {
+        if event.is_trusted() {
+            pressed();
+        }
+    })
+    .forget();
+    gloo_events::EventListener::new(&button, "keydown", |event| {
+        let key = event
+            .dyn_ref::<web_sys::KeyboardEvent>()
+            .map(web_sys::KeyboardEvent::key);
+        if event.is_trusted() && matches!(key.as_deref(), Some("Enter" | " ")) {
+            pressed();
+        }
+    })
+    .forget();
     let report_shadow = shadow.clone();
     gloo_events::EventListener::new(&button, "click", move |event| {
         // Only the person's own click reports: a script's synthetic click does nothing.
@@ -469,10 +593,12 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     open_card(shadow);
     show_setup_button(shadow, None, lang);
     set_status(shadow, "sending", t::REPORT_SENDING.get(lang));
-    // Balise's own elements stay out of the evidence: hide them and let the page repaint.
-    // They stay hidden while any report from this page is in flight.
+    // Balise's own elements stay out of the evidence: hide them and let the page repaint
+    // (already done when the press before the click painted a frame without them). They
+    // stay hidden while any report from this page is in flight.
     REPORTS_IN_FLIGHT.with(|count| count.set(count.get() + 1));
-    let hidden = set_overlays_visible(false).is_ok() && after_next_paint().await.is_ok();
+    let hidden = hide_for_capture().await;
+    let hidden_after = js_sys::Date::now() - clicked_at;
     let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
         selected_text,
         viewport,
@@ -495,6 +621,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
                     card.set_attribute("data-elapsed-ms", &(elapsed.round() as i64).to_string());
                 let timings = &receipt.timings;
                 for (name, value) in [
+                    ("data-hide-ms", hidden_after),
                     ("data-capture-ms", timings.capture_ms),
                     ("data-screenshot-ms", timings.screenshot_ms),
                     ("data-prepare-ms", timings.prepare_ms),

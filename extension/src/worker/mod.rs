@@ -19,8 +19,15 @@ use crate::settings::{self, Pairing};
 use companion_client::PairingStatus;
 use reporting::{PageContext, TabInfo};
 
-/// Alarm that retries delivery while something waits.
+/// Alarm that retries delivery while something waits, and otherwise refreshes the policy.
 const RETRY_ALARM: &str = "balise-retry";
+/// Its period while a report, an attestation or a pairing request waits (the shortest
+/// Chromium allows).
+const RETRY_PERIOD_MINUTES: f64 = 0.5;
+/// Its period when nothing waits: the policy's refresh is due at most every ten minutes,
+/// and the worker otherwise stays stopped (an alarm every 30 s would restart it, and its
+/// process and wasm instance, as soon as the browser had stopped it for being idle).
+const IDLE_PERIOD_MINUTES: f64 = 10.0;
 /// Context-menu item id.
 const CONTEXT_MENU_REPORT: &str = "balise-report";
 /// The welcome page: name, email, role and pairing, opened at install.
@@ -36,7 +43,6 @@ const SCRIPT_ENGINE: &str = "pkg-js/balise_content.js";
 /// for its policy if the last request is more than ten minutes old (the worker is woken
 /// often, by every message).
 pub fn start() {
-    let _ = browser::create_alarm(RETRY_ALARM, 0.5);
     wasm_bindgen_futures::spawn_local(async {
         // Content scripts read the default policy from this copy (see `policy_store`).
         if let Err(error) = policy_store::keep_default().await {
@@ -44,8 +50,26 @@ pub fn start() {
         }
         outbox::update_badge().await;
         policy_store::refresh(false).await;
+        // Its end sets the alarm (see `schedule_alarm`).
         outbox::flush().await;
     });
+}
+
+/// Sets the alarm's period from what waits: every 30 s while a report, an attestation or a
+/// pairing request waits for the companion, every ten minutes otherwise. An alarm already
+/// at that period is left as it is (re-creating it would push its next firing back).
+pub(crate) async fn schedule_alarm() {
+    let waiting = outbox::waits().await || settings::pending_pairing().await.is_some();
+    let period = if waiting {
+        RETRY_PERIOD_MINUTES
+    } else {
+        IDLE_PERIOD_MINUTES
+    };
+    if browser::alarm_period(RETRY_ALARM).await != Some(period)
+        && let Err(error) = browser::create_alarm(RETRY_ALARM, period)
+    {
+        web_sys::console::warn_2(&JsValue::from_str("Balise: alarm:"), &error);
+    }
 }
 
 /// Handles a browser event forwarded by the loader (`installed`, `alarm`, `context-menu`).
@@ -481,7 +505,10 @@ async fn start_pairing(companion: &str) -> Result<(), JsValue> {
     let pending = companion_client::request_pairing(companion, browser_name)
         .await
         .map_err(|message| JsValue::from_str(&message))?;
-    settings::save_pending_pairing(&pending).await
+    settings::save_pending_pairing(&pending).await?;
+    // Polled by the alarm until the person approves or refuses it in the companion.
+    schedule_alarm().await;
+    Ok(())
 }
 
 /// The companion a pairing request goes to: the one in the settings when the extension's

@@ -416,6 +416,7 @@ pub async fn deliver_written(
     entry: &OutboxEntry,
     screenshot: &js_sys::Uint8Array,
     settings: &settings::Settings,
+    pairing: Option<&settings::Pairing>,
 ) -> bool {
     // One delivery at a time: a flush under way may hold older entries.
     for _ in 0..600 {
@@ -428,7 +429,10 @@ pub async fn deliver_written(
         return false;
     }
     FLUSHING.with(|flag| flag.set(true));
-    let stored = send_written(entry, screenshot, settings).await;
+    let stored = match pairing {
+        Some(pairing) => send_written(entry, screenshot, settings, pairing).await,
+        None => false,
+    };
     FLUSHING.with(|flag| flag.set(false));
     stored
 }
@@ -437,10 +441,8 @@ async fn send_written(
     entry: &OutboxEntry,
     screenshot: &js_sys::Uint8Array,
     settings: &settings::Settings,
+    pairing: &settings::Pairing,
 ) -> bool {
-    let Some(pairing) = settings::pairing().await else {
-        return false;
-    };
     let Some(report_json) = with_identity(&entry.report_json, settings) else {
         return false;
     };
@@ -453,7 +455,7 @@ async fn send_written(
         }
     }
     let delivery =
-        companion_client::send_report(&pairing, &entry.idempotency_key, &report_json, screenshot)
+        companion_client::send_report(pairing, &entry.idempotency_key, &report_json, screenshot)
             .await;
     delivery.is_ok()
 }
@@ -497,7 +499,24 @@ pub async fn flush() -> FlushOutcome {
         FlushOutcome::NotPaired { .. } | FlushOutcome::Busy => {}
     }
     update_badge().await;
+    // Every 30 s while something waits, else every ten minutes.
+    super::schedule_alarm().await;
     outcome
+}
+
+/// Whether a report, a note or an attestation waits for the companion (those it refused
+/// for good are kept but no longer retried).
+pub async fn waits() -> bool {
+    let (Ok(entries), Ok(attestations)) = (entries().await, attestation_entries().await) else {
+        // Unreadable: keep retrying rather than risk leaving something behind.
+        return true;
+    };
+    entries
+        .iter()
+        .any(|entry| entry.state == EntryState::Waiting)
+        || attestations
+            .iter()
+            .any(|entry| entry.state == EntryState::Waiting)
 }
 
 async fn flush_all() -> FlushOutcome {

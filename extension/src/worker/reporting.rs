@@ -1,7 +1,9 @@
 //! "Report to the manager": captures the tab, builds the report and puts it in the outbox,
 //! from whichever trigger the person used (page button, toolbar, context menu, shortcut).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
 
 use balise_core::report::{ReportV1, Reporter, Viewport};
@@ -70,6 +72,31 @@ pub struct ReportReceipt {
 
 thread_local! {
     static CAPTURING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A future started now whose output is taken later: what the report needs besides the
+/// screenshot is read while the browser captures.
+struct Started<T> {
+    done: js_sys::Promise,
+    output: Rc<RefCell<Option<T>>>,
+}
+
+impl<T: 'static> Started<T> {
+    fn new(future: impl Future<Output = T> + 'static) -> Started<T> {
+        let output = Rc::new(RefCell::new(None));
+        let filled = output.clone();
+        let done = wasm_bindgen_futures::future_to_promise(async move {
+            let value = future.await;
+            *filled.borrow_mut() = Some(value);
+            Ok(JsValue::UNDEFINED)
+        });
+        Started { done, output }
+    }
+
+    async fn output(self) -> Option<T> {
+        let _ = wasm_bindgen_futures::JsFuture::from(self.done).await;
+        self.output.borrow_mut().take()
+    }
 }
 
 /// Chromium allows about two captures a second; concurrent calls fail with this in the message.
@@ -161,6 +188,9 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         );
     }
     let started = js_sys::Date::now();
+    // The settings and the pairing are read while the browser captures.
+    let settings = Started::new(settings::load());
+    let pairing = Started::new(settings::pairing());
     let mut context = context;
     let (png, capture_ms) = capture(&tab, &mut context).await?;
     let captured_at = browser::now_rfc3339();
@@ -168,7 +198,8 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
     let screenshot_sha256 = browser::sha256_hex(&png)
         .await
         .map_err(|error| error_text(&error))?;
-    let settings = settings::load().await;
+    let settings = settings.output().await.unwrap_or_default();
+    let pairing = pairing.output().await.flatten();
     let report = ReportV1 {
         id: browser::random_uuid(),
         captured_at,
@@ -223,7 +254,8 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         outbox::put(&written_copy).await?;
         Ok(JsValue::from_f64(js_sys::Date::now()))
     });
-    let delivered_at_once = outbox::deliver_written(&entry, &png, &settings).await;
+    let delivered_at_once =
+        outbox::deliver_written(&entry, &png, &settings, pairing.as_ref()).await;
     let written = match wasm_bindgen_futures::JsFuture::from(write).await {
         Ok(at) => at.as_f64().unwrap_or(prepared),
         // Stored by the companion: the outbox copy was only the fallback.
