@@ -8,7 +8,8 @@ use crate::{extension, shell};
 
 /// Runs the draft-analysis benchmark (criterion's wall-clock, then CPU time per analysis),
 /// then in headless Chromium issue 12's speed table (every row beside the same pages in a
-/// Chromium without the extension), the report click-to-stored benchmark and the
+/// Chromium without the extension), the memory by process role (worker running, then
+/// stopped), the report click-to-stored benchmark and the
 /// checklist's keystroke and start-up benchmark, then the email stored-to-accepted
 /// benchmark against a real SMTP server, and reports the shipped wasm size. With `--quick`:
 /// the speed table alone, with fewer samples.
@@ -43,7 +44,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<()> {
     )?;
     let built = extension::build(root)?;
     let companion = release_companion(root)?;
-    for bench in ["speed", "report", "checklist", "mail"] {
+    for bench in ["speed", "memory", "report", "checklist", "mail"] {
         run_e2e_bench(root, bench, &companion, &[])?;
     }
     println!("Shipped wasm, one module per context:");
