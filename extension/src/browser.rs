@@ -152,6 +152,11 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsValu
     serde_wasm_bindgen::from_value(js_sys::JSON::parse(text)?).map_err(JsValue::from)
 }
 
+/// Sends a runtime message to the service worker and returns its reply as it came.
+pub async fn send_raw<Q: serde::Serialize>(message: &Q) -> Result<JsValue, JsValue> {
+    JsFuture::from(runtime_send_message(&to_js(message)?)?).await
+}
+
 /// Sends a runtime message to the service worker and deserializes its reply.
 pub async fn send_message<Q, A>(message: &Q) -> Result<A, JsValue>
 where

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
-use crate::messages::{Reply, Request};
+use crate::messages::{self, ContentReply, Request};
 use crate::settings;
 use crate::worker::companion_client;
 
@@ -58,12 +58,12 @@ pub async fn load() -> Result<(Policy, bool), JsValue> {
     }
     if !browser::in_extension_origin() {
         // A content script before the worker kept its copy: the worker reads the file.
-        return match browser::send_message::<_, Reply>(&Request::GetPolicy).await? {
-            Reply::Policy {
+        return match messages::ask(&Request::GetPolicy).await? {
+            ContentReply::Policy {
                 policy,
                 from_companion,
             } => Ok((policy, from_companion)),
-            Reply::Error { message } => Err(JsValue::from_str(&message)),
+            ContentReply::Error { message } => Err(JsValue::from_str(&message)),
             _ => Err(JsValue::from_str(
                 "unexpected answer from the service worker",
             )),
