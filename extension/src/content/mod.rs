@@ -10,6 +10,7 @@ pub(crate) mod panel;
 
 use balise_core::i18n::Lang;
 use balise_core::report::{ReportCategory, Viewport};
+use balise_core::text::fixed_decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
@@ -66,7 +67,8 @@ impl StartupClock {
     /// Records the time since the previous step as `name`.
     fn step(&mut self, name: &str) {
         let now = performance_now();
-        self.steps.push(format!("{name}={:.2}", now - self.last));
+        self.steps
+            .push(format!("{name}={}", fixed_decimals(now - self.last, 2)));
         self.last = now;
     }
 }
