@@ -194,6 +194,14 @@ async fn area_set<T: serde::Serialize>(
     Ok(())
 }
 
+/// Reads one key of `chrome.storage.local` as the JavaScript value it holds; `None` when it
+/// was never written (for the lean readers of `lean_read`).
+pub async fn storage_get_value(key: &str) -> Result<Option<JsValue>, JsValue> {
+    let items = JsFuture::from(storage_local_get(&JsValue::from_str(key))?).await?;
+    let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
 /// Reads one key of `chrome.storage.local`; `None` when it was never written.
 pub async fn storage_get<T: serde::de::DeserializeOwned>(key: &str) -> Result<Option<T>, JsValue> {
     area_get(storage_local_get, key).await

@@ -304,9 +304,9 @@ pub enum ContentReply {
     },
     /// [`Reply::ConfirmCompanion`]: the companion in the settings.
     ConfirmCompanion { current: String },
-    /// [`Reply::Policy`] (the policy itself is read with its typed, validated reader).
+    /// [`Reply::Policy`] (the policy read by `lean_read::policy`, validated by the caller).
     Policy {
-        policy: Policy,
+        policy: Box<Policy>,
         from_companion: bool,
     },
     /// Any other kind: an answer the content script did not ask for.
@@ -385,7 +385,10 @@ impl ContentReply {
                 current: required_string(reply, wire::CURRENT)?,
             },
             Some(wire::POLICY_KIND) => ContentReply::Policy {
-                policy: serde_wasm_bindgen::from_value(field(reply, wire::POLICY))?,
+                policy: Box::new(
+                    crate::lean_read::policy(&field(reply, wire::POLICY))
+                        .map_err(|error| JsValue::from_str(&error))?,
+                ),
                 from_companion: bool_field(reply, wire::FROM_COMPANION)?,
             },
             _ => ContentReply::Other,
