@@ -10,15 +10,9 @@
   const loaderStart = performance.now();
   let glue;
   let engine = "wasm";
-  // The wasm is fetched and compiled while the glue module is imported (not after it).
-  // A page's CSP may refuse WebAssembly here (then pure JS): the rejection is awaited below.
-  const compiled = fetch(chrome.runtime.getURL("pkg/content/balise_extension_bg.wasm")).then((response) =>
-    WebAssembly.compileStreaming(response.clone()).catch(() => response.arrayBuffer().then((bytes) => WebAssembly.compile(bytes))),
-  );
-  compiled.catch(() => {});
   try {
     glue = await import(chrome.runtime.getURL("pkg/content/balise_extension.js"));
-    await glue.default({ module_or_path: await compiled });
+    await glue.default({ module_or_path: chrome.runtime.getURL("pkg/content/balise_extension_bg.wasm") });
   } catch (error) {
     engine = "js";
     glue = await import(chrome.runtime.getURL("pkg-js/balise_extension.js"));
