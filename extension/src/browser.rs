@@ -155,6 +155,11 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsValu
     serde_wasm_bindgen::from_value(js_sys::JSON::parse(text)?).map_err(JsValue::from)
 }
 
+/// Sends a runtime message to the service worker and returns its reply as it came.
+pub async fn send_raw<Q: serde::Serialize>(message: &Q) -> Result<JsValue, JsValue> {
+    JsFuture::from(runtime_send_message(&to_js(message)?)?).await
+}
+
 /// Sends a runtime message to the service worker and deserializes its reply.
 pub async fn send_message<Q, A>(message: &Q) -> Result<A, JsValue>
 where
@@ -190,6 +195,14 @@ async fn area_set<T: serde::Serialize>(
     js_sys::Reflect::set(&items, &JsValue::from_str(key), &to_js(value)?)?;
     JsFuture::from(set(&items)?).await?;
     Ok(())
+}
+
+/// Reads one key of `chrome.storage.local` as the JavaScript value it holds; `None` when it
+/// was never written (for the lean readers of `lean_read`).
+pub async fn storage_get_value(key: &str) -> Result<Option<JsValue>, JsValue> {
+    let items = JsFuture::from(storage_local_get(&JsValue::from_str(key))?).await?;
+    let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
+    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
 }
 
 /// Reads one key of `chrome.storage.local`; `None` when it was never written.

@@ -20,6 +20,7 @@ mod browser;
 mod content;
 mod dom;
 mod idb;
+mod lean_read;
 mod messages;
 mod pages;
 mod policy_store;
@@ -107,7 +108,8 @@ pub fn start_popup() -> js_sys::Promise {
 #[cfg(feature = "content")]
 #[wasm_bindgen]
 pub fn analyze_json(policy_json: &str, text: &str) -> Result<String, JsValue> {
-    let policy: balise_core::policy::Policy = browser::from_json(policy_json)?;
+    let policy = lean_read::policy(&js_sys::JSON::parse(policy_json)?)
+        .map_err(|error| JsValue::from_str(&error))?;
     let analysis =
         balise_core::analysis::analyze(&policy, &balise_core::analysis::Draft::from_text(text));
     browser::to_json(&analysis)

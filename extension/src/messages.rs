@@ -3,6 +3,7 @@
 use balise_core::policy::Policy;
 use balise_core::report::{AttestationV1, ReportCategory, Viewport};
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
 
 use crate::settings::{CompanionChange, RecentReport};
 use crate::worker::outbox::{FlushOutcome, OutboxItem};
@@ -244,4 +245,310 @@ pub enum TabMessage {
 pub struct PageSnapshot {
     pub selected_text: Option<String>,
     pub viewport: Option<Viewport>,
+}
+
+/// The names of the fields the content script reads of the worker's messages, as serde
+/// writes them (`rename_all` on [`Reply`], [`TabMessage`], `ReportReceipt`, `ReportTimings`
+/// and `FlushOutcome`); a unit test checks them against the typed messages' serialization.
+mod wire {
+    pub const TYPE: &str = "type";
+    pub const MESSAGE: &str = "message";
+    pub const POLICY: &str = "policy";
+    pub const FROM_COMPANION: &str = "fromCompanion";
+    pub const PAIRED_WITH: &str = "pairedWith";
+    pub const PENDING_WITH: &str = "pendingWith";
+    pub const PENDING_CODE: &str = "pendingCode";
+    pub const CURRENT: &str = "current";
+    pub const VISIBLE: &str = "visible";
+    pub const RECEIPT: &str = "receipt";
+    pub const ID: &str = "id";
+    pub const STORED: &str = "stored";
+    pub const IDENTITY_MISSING: &str = "identityMissing";
+    pub const TIMINGS: &str = "timings";
+    pub const DELIVERY: &str = "delivery";
+    pub const STATUS: &str = "status";
+    pub const NOT_PAIRED: &str = "not-paired";
+    // The kinds (`type`) of replies and tab messages the content script reads.
+    pub const DONE: &str = "done";
+    pub const ERROR: &str = "error";
+    pub const REPORTED: &str = "reported";
+    pub const PAIRING: &str = "pairing";
+    pub const CONFIRM_COMPANION: &str = "confirm-companion";
+    pub const POLICY_KIND: &str = "policy";
+    pub const SET_OVERLAYS_VISIBLE: &str = "set-overlays-visible";
+    pub const DESCRIBE_PAGE: &str = "describe-page";
+    pub const SHOW_RECEIPT: &str = "show-receipt";
+    pub const SHOW_REPORT_ERROR: &str = "show-report-error";
+    pub const DESCRIBE_CONTENT: &str = "describe-content";
+    /// The receipt's timings, in the order of [`super::ReceiptView::timings`].
+    pub const TIMING_FIELDS: [&str; 5] = [
+        "captureMs",
+        "screenshotMs",
+        "prepareMs",
+        "outboxMs",
+        "deliveryMs",
+    ];
+}
+
+/// What the content script reads of a [`Reply`]: the few kinds it is sent, with only the
+/// fields it uses, read straight from the JavaScript object. The worker keeps building and
+/// serializing the typed [`Reply`]; deriving its whole deserializer (every kind, every
+/// nested type, serde's buffering of internally tagged enums) in the content module cost
+/// about 60 KB of wasm for these few fields.
+#[derive(Debug)]
+pub enum ContentReply {
+    /// [`Reply::Done`].
+    Done,
+    /// [`Reply::Error`].
+    Error { message: String },
+    /// [`Reply::Reported`]: what the page's card shows of the receipt.
+    Reported(ReceiptView),
+    /// [`Reply::Pairing`].
+    Pairing {
+        paired_with: Option<String>,
+        pending_with: Option<String>,
+        pending_code: Option<String>,
+    },
+    /// [`Reply::ConfirmCompanion`]: the companion in the settings.
+    ConfirmCompanion { current: String },
+    /// [`Reply::Policy`] (the policy read by `lean_read::policy`, validated by the caller).
+    Policy {
+        policy: Box<Policy>,
+        from_companion: bool,
+    },
+    /// Any other kind: an answer the content script did not ask for.
+    Other,
+}
+
+/// What the content script shows of a report's receipt (`ReportReceipt`).
+#[derive(Debug, Default)]
+pub struct ReceiptView {
+    pub id: String,
+    /// The companion has stored the report.
+    pub stored: bool,
+    /// The report waits for the person's name and email.
+    pub identity_missing: bool,
+    /// The outbox's delivery stopped because the extension is not paired.
+    pub not_paired: bool,
+    /// Capture, screenshot, prepare, outbox and delivery times in milliseconds (for the
+    /// benchmark), as the worker measured them.
+    pub timings: [f64; 5],
+}
+
+fn field(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string_field(object: &JsValue, key: &str) -> Option<String> {
+    field(object, key).as_string()
+}
+
+fn required_string(object: &JsValue, key: &str) -> Result<String, JsValue> {
+    string_field(object, key)
+        .ok_or_else(|| JsValue::from_str(&format!("malformed message: no text `{key}`")))
+}
+
+fn bool_field(object: &JsValue, key: &str) -> Result<bool, JsValue> {
+    field(object, key)
+        .as_bool()
+        .ok_or_else(|| JsValue::from_str(&format!("malformed message: no boolean `{key}`")))
+}
+
+impl ReceiptView {
+    /// Reads a serialized `ReportReceipt`.
+    fn read(object: &JsValue) -> Result<Self, JsValue> {
+        let timings = field(object, wire::TIMINGS);
+        let delivery = field(object, wire::DELIVERY);
+        Ok(ReceiptView {
+            id: required_string(object, wire::ID)?,
+            stored: bool_field(object, wire::STORED)?,
+            identity_missing: bool_field(object, wire::IDENTITY_MISSING)?,
+            not_paired: delivery.is_object()
+                && string_field(&delivery, wire::STATUS).as_deref() == Some(wire::NOT_PAIRED),
+            timings: wire::TIMING_FIELDS
+                .map(|key| field(&timings, key).as_f64().unwrap_or_default()),
+        })
+    }
+}
+
+impl ContentReply {
+    /// Reads the worker's reply (a serialized [`Reply`]).
+    pub fn read(reply: &JsValue) -> Result<Self, JsValue> {
+        if !reply.is_object() {
+            return Err(JsValue::from_str("no answer from the service worker"));
+        }
+        Ok(match string_field(reply, wire::TYPE).as_deref() {
+            Some(wire::DONE) => ContentReply::Done,
+            Some(wire::ERROR) => ContentReply::Error {
+                message: required_string(reply, wire::MESSAGE)?,
+            },
+            Some(wire::REPORTED) => ContentReply::Reported(ReceiptView::read(reply)?),
+            Some(wire::PAIRING) => ContentReply::Pairing {
+                paired_with: string_field(reply, wire::PAIRED_WITH),
+                pending_with: string_field(reply, wire::PENDING_WITH),
+                pending_code: string_field(reply, wire::PENDING_CODE),
+            },
+            Some(wire::CONFIRM_COMPANION) => ContentReply::ConfirmCompanion {
+                current: required_string(reply, wire::CURRENT)?,
+            },
+            Some(wire::POLICY_KIND) => ContentReply::Policy {
+                policy: Box::new(
+                    crate::lean_read::policy(&field(reply, wire::POLICY))
+                        .map_err(|error| JsValue::from_str(&error))?,
+                ),
+                from_companion: bool_field(reply, wire::FROM_COMPANION)?,
+            },
+            _ => ContentReply::Other,
+        })
+    }
+}
+
+/// Sends `request` to the service worker and reads its reply (content script side).
+pub async fn ask(request: &Request) -> Result<ContentReply, JsValue> {
+    ContentReply::read(&crate::browser::send_raw(request).await?)
+}
+
+/// What the content script reads of a [`TabMessage`], the same way as [`ContentReply`].
+#[derive(Debug)]
+pub enum TabMessageView {
+    SetOverlaysVisible { visible: bool },
+    DescribePage,
+    ShowReceipt(ReceiptView),
+    ShowReportError { message: String },
+    DescribeContent,
+}
+
+impl TabMessageView {
+    /// Reads a serialized [`TabMessage`]; any other message is an error.
+    pub fn read(message: &JsValue) -> Result<Self, JsValue> {
+        if !message.is_object() {
+            return Err(JsValue::from_str("malformed message"));
+        }
+        Ok(match string_field(message, wire::TYPE).as_deref() {
+            Some(wire::SET_OVERLAYS_VISIBLE) => TabMessageView::SetOverlaysVisible {
+                visible: bool_field(message, wire::VISIBLE)?,
+            },
+            Some(wire::DESCRIBE_PAGE) => TabMessageView::DescribePage,
+            Some(wire::SHOW_RECEIPT) => {
+                TabMessageView::ShowReceipt(ReceiptView::read(&field(message, wire::RECEIPT))?)
+            }
+            Some(wire::SHOW_REPORT_ERROR) => TabMessageView::ShowReportError {
+                message: required_string(message, wire::MESSAGE)?,
+            },
+            Some(wire::DESCRIBE_CONTENT) => TabMessageView::DescribeContent,
+            _ => return Err(JsValue::from_str("unknown message")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wire;
+    use super::{Reply, TabMessage};
+    use crate::worker::outbox::FlushOutcome;
+    use crate::worker::reporting::{ReportReceipt, ReportTimings};
+    use serde_json::{Value, json};
+
+    fn receipt() -> ReportReceipt {
+        ReportReceipt {
+            id: "r1".into(),
+            screenshot_sha256: "00".into(),
+            stored: false,
+            identity_missing: true,
+            timings: ReportTimings {
+                capture_ms: 1.0,
+                screenshot_ms: 2.0,
+                prepare_ms: 3.0,
+                outbox_ms: 4.0,
+                delivery_ms: 5.0,
+            },
+            delivery: Some(FlushOutcome::NotPaired { waiting: 1 }),
+        }
+    }
+
+    fn wire_of<T: serde::Serialize>(value: &T) -> Value {
+        serde_json::to_value(value).expect("serializes")
+    }
+
+    /// The lean readers of the content script read the fields the typed messages write.
+    #[test]
+    fn content_readers_name_the_typed_messages_fields() {
+        let reported = wire_of(&Reply::Reported(receipt()));
+        assert_eq!(reported[wire::TYPE], wire::REPORTED);
+        assert_eq!(reported[wire::ID], "r1");
+        assert_eq!(reported[wire::STORED], false);
+        assert_eq!(reported[wire::IDENTITY_MISSING], true);
+        assert_eq!(reported[wire::DELIVERY][wire::STATUS], wire::NOT_PAIRED);
+        let timings: Vec<Value> = wire::TIMING_FIELDS
+            .iter()
+            .map(|key| reported[wire::TIMINGS][key].clone())
+            .collect();
+        assert_eq!(
+            timings,
+            [json!(1.0), json!(2.0), json!(3.0), json!(4.0), json!(5.0)]
+        );
+
+        assert_eq!(wire_of(&Reply::Done)[wire::TYPE], wire::DONE);
+        let error = wire_of(&Reply::Error {
+            message: "m".into(),
+        });
+        assert_eq!(
+            (&error[wire::TYPE], &error[wire::MESSAGE]),
+            (&json!(wire::ERROR), &json!("m"))
+        );
+        let pairing = wire_of(&Reply::Pairing {
+            paired_with: Some("a".into()),
+            pending_with: Some("b".into()),
+            pending_code: Some("c".into()),
+        });
+        assert_eq!(pairing[wire::TYPE], wire::PAIRING);
+        assert_eq!(
+            [
+                &pairing[wire::PAIRED_WITH],
+                &pairing[wire::PENDING_WITH],
+                &pairing[wire::PENDING_CODE]
+            ],
+            [&json!("a"), &json!("b"), &json!("c")]
+        );
+        let confirm = wire_of(&Reply::ConfirmCompanion {
+            current: "a".into(),
+            proposed: "b".into(),
+        });
+        assert_eq!(confirm[wire::TYPE], wire::CONFIRM_COMPANION);
+        assert_eq!(confirm[wire::CURRENT], "a");
+        let policy = wire_of(&Reply::Policy {
+            policy: balise_core::policy::Policy::sec_csq_default(),
+            from_companion: true,
+        });
+        assert_eq!(policy[wire::TYPE], wire::POLICY_KIND);
+        assert_eq!(policy[wire::FROM_COMPANION], true);
+        assert!(policy[wire::POLICY].is_object());
+
+        let visible = wire_of(&TabMessage::SetOverlaysVisible { visible: true });
+        assert_eq!(visible[wire::TYPE], wire::SET_OVERLAYS_VISIBLE);
+        assert_eq!(visible[wire::VISIBLE], true);
+        assert_eq!(
+            wire_of(&TabMessage::DescribePage)[wire::TYPE],
+            wire::DESCRIBE_PAGE
+        );
+        assert_eq!(
+            wire_of(&TabMessage::DescribeContent)[wire::TYPE],
+            wire::DESCRIBE_CONTENT
+        );
+        let shown = wire_of(&TabMessage::ShowReceipt { receipt: receipt() });
+        assert_eq!(shown[wire::TYPE], wire::SHOW_RECEIPT);
+        assert_eq!(shown[wire::RECEIPT], reported_without_type(reported));
+        let failed = wire_of(&TabMessage::ShowReportError {
+            message: "m".into(),
+        });
+        assert_eq!(failed[wire::TYPE], wire::SHOW_REPORT_ERROR);
+        assert_eq!(failed[wire::MESSAGE], "m");
+    }
+
+    fn reported_without_type(mut reported: Value) -> Value {
+        if let Some(object) = reported.as_object_mut() {
+            object.remove(wire::TYPE);
+        }
+        reported
+    }
 }

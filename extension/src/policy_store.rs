@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
-use crate::messages::{Reply, Request};
+use crate::lean_read::{self, Source};
+use crate::messages::{self, ContentReply, Request};
 use crate::settings;
 use crate::worker::companion_client;
 
@@ -44,32 +45,46 @@ struct StoredPolicy {
 /// sent it and the stored copy is still valid; otherwise the packaged default does.
 pub async fn load() -> Result<(Policy, bool), JsValue> {
     // Runs in content scripts too: the paired companion's address only, never the token.
+    // Read field by field (`lean_read`, the same fields as `StoredPolicy` and `Policy`):
+    // the content script's wasm module leaves serde's derived deserializers out.
     if let Some(paired_with) = settings::paired_with().await
-        && let Ok(Some(stored)) = browser::storage_get::<StoredPolicy>(COMPANION_POLICY_KEY).await
-        && stored.companion_url == paired_with
-        && stored.policy.validate().is_ok()
+        && let Ok(Some(stored)) = browser::storage_get_value(COMPANION_POLICY_KEY).await
+        && lean_read::companion_url(&stored, "fetchedAt").ok() == Some(paired_with)
+        && let Some(policy) = stored.get("policy")
+        && let Ok(policy) = lean_read::policy(&policy)
+        && policy.validate().is_ok()
     {
-        return Ok((stored.policy, true));
+        return Ok((policy, true));
     }
-    if let Ok(Some(policy)) = browser::storage_get::<Policy>(DEFAULT_POLICY_KEY).await
+    if let Ok(Some(policy)) = browser::storage_get_value(DEFAULT_POLICY_KEY).await
+        && let Ok(policy) = lean_read::policy(&policy)
         && policy.validate().is_ok()
     {
         return Ok((policy, false));
     }
     if !browser::in_extension_origin() {
         // A content script before the worker kept its copy: the worker reads the file.
-        return match browser::send_message::<_, Reply>(&Request::GetPolicy).await? {
-            Reply::Policy {
+        return match messages::ask(&Request::GetPolicy).await? {
+            ContentReply::Policy {
                 policy,
                 from_companion,
-            } => Ok((policy, from_companion)),
-            Reply::Error { message } => Err(JsValue::from_str(&message)),
+            } => Ok((*policy, from_companion)),
+            ContentReply::Error { message } => Err(JsValue::from_str(&message)),
             _ => Err(JsValue::from_str(
                 "unexpected answer from the service worker",
             )),
         };
     }
-    Ok((keep_default().await?, false))
+    // Extension pages and the worker read the packaged file; a content script never gets
+    // here (and its module leaves that reader, serde's, out).
+    #[cfg(any(feature = "worker", feature = "pages"))]
+    {
+        Ok((keep_default().await?, false))
+    }
+    #[cfg(not(any(feature = "worker", feature = "pages")))]
+    {
+        Err(JsValue::from_str("no policy kept for the content script"))
+    }
 }
 
 /// Reads the default policy packaged with the extension (extension pages and the service

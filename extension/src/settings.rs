@@ -153,10 +153,13 @@ pub async fn forget_companion_change() -> Result<(), JsValue> {
 
 /// Loads the settings, falling back to defaults when none were saved or they are unreadable.
 pub async fn load() -> Settings {
-    browser::storage_get::<Settings>(SETTINGS_KEY)
+    // Read field by field (`lean_read`): this runs in the content script, whose wasm module
+    // leaves serde's derived deserializers out.
+    browser::storage_get_value(SETTINGS_KEY)
         .await
         .ok()
         .flatten()
+        .and_then(|value| crate::lean_read::settings(&value).ok())
         .unwrap_or_default()
 }
 
@@ -202,15 +205,16 @@ pub async fn pairing() -> Option<Pairing> {
 
 /// The paired companion's address, without its token: what content scripts may know.
 pub async fn paired_with() -> Option<String> {
-    if let Ok(Some(url)) = browser::storage_get::<String>(PAIRED_WITH_KEY).await {
-        return Some(url);
+    // Read without serde (`lean_read`), as `load`.
+    if let Ok(Some(url)) = browser::storage_get_value(PAIRED_WITH_KEY).await {
+        return url.as_string();
     }
     // Not moved yet from where an earlier version kept it.
-    browser::storage_get::<Pairing>(LEGACY_PAIRING_KEY)
+    browser::storage_get_value(LEGACY_PAIRING_KEY)
         .await
         .ok()
         .flatten()
-        .map(|pairing| pairing.companion_url)
+        .and_then(|pairing| crate::lean_read::companion_url(&pairing, "token").ok())
 }
 
 async fn save_pairing_record(pairing: &Pairing) -> Result<(), JsValue> {

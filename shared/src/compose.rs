@@ -110,7 +110,7 @@ impl KeystrokeSamples {
         let samples: Vec<String> = self
             .samples
             .iter()
-            .map(|sample| format!("{sample:.3}"))
+            .map(|sample| crate::text::fixed_decimals(*sample, 3))
             .collect();
         samples.join(" ")
     }

@@ -472,6 +472,28 @@ pub(crate) fn char_at(text: &str, index: usize) -> Option<char> {
     text.get(index..)?.chars().next()
 }
 
+/// `value` rounded to `decimals` places (at most 6) and written with them, as
+/// `format!("{value:.N}")` would write it, by integer arithmetic: `core`'s float formatting
+/// is about 12 KB of the content script's wasm, which writes numbers for the page's style
+/// and the benchmark only. Values beyond ±2^53 units of the last place, or not finite,
+/// are clamped.
+pub fn fixed_decimals(value: f64, decimals: u32) -> String {
+    let decimals = decimals.min(6);
+    let scale = 10_i64.pow(decimals);
+    let scaled = (value * scale as f64).round();
+    // `as` saturates; NaN becomes 0.
+    let scaled = scaled as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let magnitude = scaled.unsigned_abs();
+    let units = magnitude / scale.unsigned_abs();
+    if decimals == 0 {
+        return format!("{sign}{units}");
+    }
+    let fraction = (magnitude % scale.unsigned_abs()).to_string();
+    let padding = "0".repeat(decimals as usize - fraction.len());
+    format!("{sign}{units}.{padding}{fraction}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,5 +605,46 @@ mod tests {
         assert_eq!(find("oeuvre"), "Œuvre");
         assert_eq!(find("les eleves"), "Les  Élèves");
         assert_eq!(find("»"), "»");
+    }
+
+    #[test]
+    fn fixed_decimals_writes_what_float_formatting_writes() {
+        for value in [
+            0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.4,
+            -2.675,
+            12.345,
+            123.4567,
+            0.001,
+            0.0005,
+            99.9996,
+            1234567.891,
+            -0.0001,
+            47.125,
+        ] {
+            for decimals in 0..=3 {
+                let expected = format!("{value:.*}", decimals as usize);
+                let written = fixed_decimals(value, decimals);
+                // Float formatting rounds half to even on the exact binary value, this
+                // rounds half away from zero: they may differ on an exact tie only, and
+                // "-0" is written "0".
+                let tie = (value * 10f64.powi(decimals as i32)).fract().abs() == 0.5;
+                let negative_zero = expected
+                    .trim_start_matches('-')
+                    .chars()
+                    .all(|c| c == '0' || c == '.');
+                if !tie && !negative_zero {
+                    assert_eq!(written, expected, "{value} with {decimals} decimals");
+                }
+            }
+        }
+        assert_eq!(fixed_decimals(-0.0001, 2), "0.00");
+        assert_eq!(fixed_decimals(2.5, 0), "3");
+        assert_eq!(fixed_decimals(f64::NAN, 2), "0.00");
     }
 }

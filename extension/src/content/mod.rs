@@ -2,7 +2,7 @@
 //! only: shows the one-click "report to the manager" button (or, on the pairing page, the
 //! "pair this browser" button) and starts the checklist. It writes nothing on the page's
 //! root element: how it runs and how long it took to start are answered to the extension
-//! (`TabMessage::DescribeContent`), never shown to the page.
+//! (`TabMessageView::DescribeContent`), never shown to the page.
 
 pub(crate) mod compose;
 pub(crate) mod pairing_page;
@@ -10,18 +10,17 @@ pub(crate) mod panel;
 
 use balise_core::i18n::Lang;
 use balise_core::report::{ReportCategory, Viewport};
+use balise_core::text::fixed_decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use crate::browser;
 use crate::dom::element;
-use crate::messages::{PageSnapshot, Reply, Request, TabMessage};
+use crate::messages::{self, ContentReply, PageSnapshot, ReceiptView, Request, TabMessageView};
 use crate::policy_store;
 use crate::settings;
 use crate::ui_text::{self as t};
-use crate::worker::outbox::FlushOutcome;
-use crate::worker::reporting::ReportReceipt;
 
 thread_local! {
     /// How this content script runs and how long it took to start, for the extension.
@@ -87,7 +86,8 @@ impl StartupClock {
     /// Records the time since the previous step as `name`.
     fn step(&mut self, name: &str) {
         let now = performance_now();
-        self.steps.push(format!("{name}={:.2}", now - self.last));
+        self.steps
+            .push(format!("{name}={}", fixed_decimals(now - self.last, 2)));
         self.last = now;
     }
 }
@@ -172,7 +172,7 @@ fn round2(value: f64) -> f64 {
 }
 
 /// How this content script runs, for the extension (the tests and the benchmark read it
-/// through a [`TabMessage::DescribeContent`]).
+/// through a [`TabMessageView::DescribeContent`]).
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContentState {
@@ -268,26 +268,25 @@ fn is_top_frame() -> bool {
 
 /// Answers a message from the service worker.
 pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
-    let message: TabMessage = serde_wasm_bindgen::from_value(message)?;
-    match message {
-        TabMessage::SetOverlaysVisible { visible } => {
+    match TabMessageView::read(&message)? {
+        TabMessageView::SetOverlaysVisible { visible } => {
             set_overlays_visible(visible)?;
             if !visible {
                 // Let the page repaint without Balise's elements before the capture.
                 after_next_paint().await?;
             }
         }
-        TabMessage::DescribePage => return browser::to_js(&page_snapshot()),
-        TabMessage::DescribeContent => {
+        TabMessageView::DescribePage => return browser::to_js(&page_snapshot()),
+        TabMessageView::DescribeContent => {
             return browser::to_js(&STATE.with(|state| state.borrow().clone()));
         }
-        TabMessage::ShowReceipt { receipt } => {
+        TabMessageView::ShowReceipt(receipt) => {
             if let Some((shadow, lang)) = report_card() {
                 open_card(&shadow);
                 show_receipt(&shadow, &receipt, lang);
             }
         }
-        TabMessage::ShowReportError { message } => {
+        TabMessageView::ShowReportError { message } => {
             if let Some((shadow, lang)) = report_card() {
                 open_card(&shadow);
                 show_setup_button(&shadow, None, lang);
@@ -380,14 +379,15 @@ fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
 }
 
 /// The person pressed the report button (pointer down, or Enter or Space on it): the
-/// service worker is woken, and Balise's elements turn transparent now, so a frame without them is painted while the button is
-/// still held, and the click's capture need not wait for one. Without a click within
+/// service worker is woken, and Balise's elements turn transparent now, so a frame without
+/// them is painted while the button is still held, and the click's capture need not wait
+/// for one. Without a click within
 /// [`PRESS_TIMEOUT_MS`], they show again.
 fn pressed() {
     // Starts the service worker if the browser stopped it for being idle, while the button
     // is still held: the click's report then finds it running.
     wasm_bindgen_futures::spawn_local(async {
-        let _ = browser::send_message::<_, Reply>(&Request::Ping).await;
+        let _ = browser::send_raw(&Request::Ping).await;
     });
     if set_overlays_transparent().is_err() {
         return;
@@ -599,7 +599,7 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
     REPORTS_IN_FLIGHT.with(|count| count.set(count.get() + 1));
     let hidden = hide_for_capture().await;
     let hidden_after = js_sys::Date::now() - clicked_at;
-    let reply = browser::send_message::<_, Reply>(&Request::ReportPage {
+    let reply = messages::ask(&Request::ReportPage {
         selected_text,
         viewport,
         overlays_hidden: hidden,
@@ -613,27 +613,30 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang) {
         let _ = set_overlays_visible(true);
     }
     match reply {
-        Ok(Reply::Reported(receipt)) => {
+        Ok(ContentReply::Reported(receipt)) => {
             if let Some(card) = shadow_part(shadow, ".card") {
                 // Timings for the benchmark: click to answer, and the capture alone.
                 let elapsed = js_sys::Date::now() - clicked_at;
                 let _ =
                     card.set_attribute("data-elapsed-ms", &(elapsed.round() as i64).to_string());
-                let timings = &receipt.timings;
+                let _ =
+                    card.set_attribute("data-hide-ms", &(hidden_after.round() as i64).to_string());
                 for (name, value) in [
-                    ("data-hide-ms", hidden_after),
-                    ("data-capture-ms", timings.capture_ms),
-                    ("data-screenshot-ms", timings.screenshot_ms),
-                    ("data-prepare-ms", timings.prepare_ms),
-                    ("data-outbox-ms", timings.outbox_ms),
-                    ("data-delivery-ms", timings.delivery_ms),
-                ] {
+                    "data-capture-ms",
+                    "data-screenshot-ms",
+                    "data-prepare-ms",
+                    "data-outbox-ms",
+                    "data-delivery-ms",
+                ]
+                .into_iter()
+                .zip(receipt.timings)
+                {
                     let _ = card.set_attribute(name, &(value.round() as i64).to_string());
                 }
             }
             show_receipt(shadow, &receipt, lang);
         }
-        Ok(Reply::Error { message }) => {
+        Ok(ContentReply::Error { message }) => {
             set_status(
                 shadow,
                 "error",
@@ -660,26 +663,26 @@ fn open_card(shadow: &ShadowRoot) {
 }
 
 /// Shows where a report stands in the card, which then adds a category or note to it.
-fn show_receipt(shadow: &ShadowRoot, receipt: &ReportReceipt, lang: Lang) {
+fn show_receipt(shadow: &ShadowRoot, receipt: &ReceiptView, lang: Lang) {
     if let Some(card) = shadow_part(shadow, ".card") {
         let _ = card.set_attribute("data-report-id", &receipt.id);
     }
-    let (state, text, setup) = match receipt.delivery {
-        _ if receipt.stored => ("stored", t::REPORT_STORED, None),
-        _ if receipt.identity_missing => (
+    let (state, text, setup) = if receipt.stored {
+        ("stored", t::REPORT_STORED, None)
+    } else if receipt.identity_missing {
+        (
             "waiting",
             t::REPORT_WAITING_IDENTITY,
             Some(t::OPEN_WELCOME_IDENTITY),
-        ),
-        Some(FlushOutcome::NotPaired { .. }) => (
+        )
+    } else if receipt.not_paired {
+        (
             "waiting",
             t::REPORT_WAITING_PAIRING,
             Some(t::OPEN_WELCOME_PAIRING),
-        ),
-        Some(
-            FlushOutcome::Done { .. } | FlushOutcome::CompanionDown { .. } | FlushOutcome::Busy,
         )
-        | None => ("waiting", t::REPORT_WAITING_COMPANION, None),
+    } else {
+        ("waiting", t::REPORT_WAITING_COMPANION, None)
     };
     set_status(shadow, state, text.get(lang));
     show_setup_button(shadow, setup, lang);
@@ -705,10 +708,10 @@ fn show_setup_button(shadow: &ShadowRoot, label: Option<t::UiText>, lang: Lang) 
 /// Asks the service worker to open the welcome page (a content script cannot open the
 /// extension's pages itself).
 async fn open_welcome(shadow: &ShadowRoot, lang: Lang) {
-    let reply = browser::send_message::<_, Reply>(&Request::OpenWelcome).await;
+    let reply = messages::ask(&Request::OpenWelcome).await;
     let failure = match reply {
-        Ok(Reply::Done) => None,
-        Ok(Reply::Error { message }) => Some(message),
+        Ok(ContentReply::Done) => None,
+        Ok(ContentReply::Error { message }) => Some(message),
         Ok(_) => Some(String::new()),
         Err(error) => Some(browser::error_text(&error)),
     };
@@ -755,10 +758,10 @@ async fn save_details(shadow: &ShadowRoot, lang: Lang) {
         .and_then(|area| area.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
         .map(|area| area.value())
         .filter(|note| !note.trim().is_empty());
-    let reply = browser::send_message::<_, Reply>(&Request::Annotate { id, category, note }).await;
+    let reply = messages::ask(&Request::Annotate { id, category, note }).await;
     match reply {
-        Ok(Reply::Done) => set_status(shadow, "stored", t::DETAILS_SAVED.get(lang)),
-        Ok(Reply::Error { message }) => set_status(
+        Ok(ContentReply::Done) => set_status(shadow, "stored", t::DETAILS_SAVED.get(lang)),
+        Ok(ContentReply::Error { message }) => set_status(
             shadow,
             "error",
             &format!("{}{message}", t::REPORT_FAILED.get(lang)),

@@ -15,7 +15,7 @@ use web_sys::{Document, Element};
 
 use crate::browser;
 use crate::dom::append;
-use crate::messages::{Reply, Request};
+use crate::messages::{self, ContentReply, Request};
 use crate::ui_text::UiText;
 
 /// The section the companion's pairing page carries for the extension.
@@ -137,8 +137,8 @@ async fn show_pairing_state(
     button: &Element,
     companion: &str,
 ) -> Result<(), JsValue> {
-    let reply = browser::send_message::<_, Reply>(&Request::GetPairing).await?;
-    let Reply::Pairing {
+    let reply = messages::ask(&Request::GetPairing).await?;
+    let ContentReply::Pairing {
         paired_with,
         pending_with,
         pending_code,
@@ -195,8 +195,8 @@ async fn request_pairing(section: &Element, button: &Element) {
     let _ = button.set_attribute("disabled", "");
     show(section, PairState::Requesting, None);
     // Every answer but "done" leaves the person on this page with the button to try again.
-    let (state, detail) = match browser::send_message::<_, Reply>(&Request::StartPairing).await {
-        Ok(Reply::Done) => {
+    let (state, detail) = match messages::ask(&Request::StartPairing).await {
+        Ok(ContentReply::Done) => {
             // The page lists pending requests as the companion rendered them: reload to
             // show this one, which the content script then marks.
             if let Some(window) = web_sys::window() {
@@ -204,8 +204,8 @@ async fn request_pairing(section: &Element, button: &Element) {
             }
             return;
         }
-        Ok(Reply::ConfirmCompanion { current, .. }) => (PairState::Confirm, current),
-        Ok(Reply::Error { message }) => (PairState::Error, message),
+        Ok(ContentReply::ConfirmCompanion { current, .. }) => (PairState::Confirm, current),
+        Ok(ContentReply::Error { message }) => (PairState::Error, message),
         Ok(_) => (PairState::Error, "unexpected answer".to_owned()),
         Err(error) => (PairState::Error, browser::error_text(&error)),
     };

@@ -12,6 +12,7 @@ use balise_core::checklist::{self, ChecklistView, FindingView};
 use balise_core::i18n::Lang;
 use balise_core::placement::{self, Rect};
 use balise_core::policy::Policy;
+use balise_core::text::fixed_decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
@@ -346,11 +347,12 @@ impl Panel {
             return Ok(());
         };
         let style = self.host.style();
-        style.set_property("left", &format!("{:.0}px", placed.left))?;
-        style.set_property("top", &format!("{:.0}px", placed.top))?;
-        self.body
-            .style()
-            .set_property("max-height", &format!("{:.0}px", placed.max_height))?;
+        style.set_property("left", &format!("{}px", fixed_decimals(placed.left, 0)))?;
+        style.set_property("top", &format!("{}px", fixed_decimals(placed.top, 0)))?;
+        self.body.style().set_property(
+            "max-height",
+            &format!("{}px", fixed_decimals(placed.max_height, 0)),
+        )?;
         self.host.set_hidden(false);
         Ok(())
     }

@@ -9,7 +9,7 @@ use balise_core::report::{AttestationV1, Publication};
 use super::Watcher;
 use super::compose_box::ComposeBox;
 use crate::browser;
-use crate::messages::{Reply, Request};
+use crate::messages::{self, ContentReply, Request};
 use crate::ui_text as t;
 
 impl Watcher {
@@ -54,11 +54,9 @@ impl Watcher {
         let compose_box = compose_box.clone();
         let lang = self.lang;
         wasm_bindgen_futures::spawn_local(async move {
-            let reply =
-                browser::send_message::<_, Reply>(&Request::RecordAttestation { attestation })
-                    .await;
+            let reply = messages::ask(&Request::RecordAttestation { attestation }).await;
             match reply {
-                Ok(Reply::Done) => {
+                Ok(ContentReply::Done) => {
                     compose_box
                         .panel
                         .set_status(t::ATTESTATION_RECORDED.get(lang));
@@ -69,7 +67,7 @@ impl Watcher {
                         .host()
                         .set_attribute("data-attestations", &count.to_string());
                 }
-                Ok(Reply::Error { message }) => compose_box
+                Ok(ContentReply::Error { message }) => compose_box
                     .panel
                     .set_status(&format!("{}{message}", t::ATTESTATION_FAILED.get(lang))),
                 Ok(_) => {}
