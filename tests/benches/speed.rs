@@ -4,7 +4,7 @@
 //! extension, baseline, added, aim, met.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench speed`, and
-//! `-- --quick` for fewer samples). A benchmark: it prints numbers, it does not fail on them.
+//! `-- --quick` for fewer samples, `-- --typing` for the typing rows alone). A benchmark: it prints numbers, it does not fail on them.
 
 use std::time::Duration;
 
@@ -215,6 +215,9 @@ struct Typing {
     keystroke_to_panel: Vec<f64>,
     /// From each `input` event to the end of the next frame, seen by the page's own script.
     input_to_frame: Vec<f64>,
+    /// Where the keystrokes' time went (the content script's phases: wait, read, analyze,
+    /// view, render), each with its samples.
+    phases: Vec<(String, Vec<f64>)>,
 }
 
 /// Puts the 5,000-character draft in the compose box at once (as a paste would), then types
@@ -279,6 +282,7 @@ async fn type_into_draft(
         .filter_map(serde_json::Value::as_f64)
         .collect();
     let mut keystroke_to_panel = Vec::new();
+    let mut phases = Vec::new();
     if with_extension {
         browser
             .eval(
@@ -297,10 +301,28 @@ async fn type_into_draft(
             .split_whitespace()
             .filter_map(|sample| sample.parse().ok())
             .collect();
+        let described = browser
+            .client()
+            .find(Locator::Css("balise-checklist"))
+            .await?
+            .attr("data-keystroke-phases")
+            .await?
+            .unwrap_or_default();
+        for phase in described.split_whitespace() {
+            let Some((name, samples)) = phase.split_once('=') else {
+                continue;
+            };
+            let samples = samples
+                .split(',')
+                .filter_map(|sample| sample.parse().ok())
+                .collect();
+            phases.push((name.to_owned(), samples));
+        }
     }
     Ok(Typing {
         keystroke_to_panel,
         input_to_frame: frames,
+        phases,
     })
 }
 
@@ -411,6 +433,56 @@ fn print_table(rows: &[Row]) {
     }
 }
 
+/// The typing rows: keystroke to panel (wasm, pure JS) and input to next frame.
+fn typing_rows(typing: &Typing, pure_js: &Typing, base_typing: &Typing) -> [Row; 3] {
+    [
+        Row {
+            what: "keystroke to updated panel, p95 (wasm)",
+            with_extension: percentile(&typing.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 2.0,
+        },
+        Row {
+            what: "same, pure-JS build under a strict CSP, p95",
+            with_extension: percentile(&pure_js.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 4.0,
+        },
+        Row {
+            what: "input event to next frame, median",
+            with_extension: median(&typing.input_to_frame),
+            baseline: Some(median(&base_typing.input_to_frame)),
+            unit: "ms",
+            aim: 0.5,
+        },
+    ]
+}
+
+/// Prints the typing samples and, for each engine, where the keystrokes' time went.
+fn describe_typing(typing: &Typing, pure_js: &Typing) {
+    for (engine, measured) in [("wasm", typing), ("pure JS", pure_js)] {
+        describe(
+            &format!("keystroke to panel, {engine} (ms)"),
+            &measured.keystroke_to_panel,
+        );
+        for (phase, samples) in &measured.phases {
+            describe(&format!("  phase {phase}, {engine} (ms)"), samples);
+        }
+    }
+    describe("input to next frame (ms)", &typing.input_to_frame);
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn describe(name: &str, samples: &[f64]) {
     println!(
         "  {name}: n={} median {:.2}, p95 {:.2}, max {:.2}",
@@ -424,6 +496,8 @@ fn describe(name: &str, samples: &[f64]) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
+    // `--typing`: only the three typing rows (keystroke to panel, input to next frame).
+    let typing_only = std::env::args().any(|arg| arg == "--typing");
     let sizes = Sizes::new(quick);
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let strict = FixtureServer::start(CspMode::Strict).await?;
@@ -438,6 +512,27 @@ async fn main() -> Result<()> {
         ..LaunchOptions::default()
     })
     .await?;
+    if typing_only {
+        let base_typing = type_into_draft(&baseline, &compose, sizes.keystrokes, false).await?;
+        baseline.close().await?;
+        let browser = Browser::launch(LaunchOptions {
+            enabled_sites: EnabledSites::FixtureHost,
+            ..LaunchOptions::default()
+        })
+        .await?;
+        let typing = type_into_draft(&browser, &compose, sizes.keystrokes, true).await?;
+        let pure_js =
+            type_into_draft(&browser, &strict.url(COMPOSE_PAGE), sizes.keystrokes, true).await?;
+        browser.close().await?;
+        describe(
+            "input to next frame, baseline (ms)",
+            &base_typing.input_to_frame,
+        );
+        describe_typing(&typing, &pure_js);
+        println!("\ntyping rows only, load average {}:", load_average());
+        print_table(&typing_rows(&typing, &pure_js, &base_typing));
+        return Ok(());
+    }
     let base_memory = compose_page_memory(&baseline, &compose, false).await?;
     let base_typing = type_into_draft(&baseline, &compose, sizes.keystrokes, false).await?;
     let base_other = script_times(&baseline, &other_page, sizes.other_page_loads).await?;
@@ -470,12 +565,7 @@ async fn main() -> Result<()> {
         "navigation start to panel minus DOMContentLoaded (ms)",
         &after_dom_loaded,
     );
-    describe("keystroke to panel, wasm (ms)", &typing.keystroke_to_panel);
-    describe(
-        "keystroke to panel, pure JS (ms)",
-        &pure_js.keystroke_to_panel,
-    );
-    describe("input to next frame (ms)", &typing.input_to_frame);
+    describe_typing(&typing, &pure_js);
     describe("other page, script time (ms)", &other);
     describe("page with 3 iframes, script time (ms)", &framed);
     describe("compose page, script time (ms)", &compose_script);
@@ -486,6 +576,7 @@ async fn main() -> Result<()> {
         "  memory (PSS, all browser processes): {memory:.1} MiB, baseline {base_memory:.1} MiB"
     );
 
+    let [keystroke_row, pure_js_row, frame_row] = typing_rows(&typing, &pure_js, &base_typing);
     let rows = [
         Row {
             what: "compose page: loader's first line to panel attached, median",
@@ -508,27 +599,9 @@ async fn main() -> Result<()> {
             unit: "ms",
             aim: 0.5,
         },
-        Row {
-            what: "keystroke to updated panel, p95 (wasm)",
-            with_extension: percentile(&typing.keystroke_to_panel, 0.95),
-            baseline: None,
-            unit: "ms",
-            aim: 2.0,
-        },
-        Row {
-            what: "same, pure-JS build under a strict CSP, p95",
-            with_extension: percentile(&pure_js.keystroke_to_panel, 0.95),
-            baseline: None,
-            unit: "ms",
-            aim: 4.0,
-        },
-        Row {
-            what: "input event to next frame, median",
-            with_extension: median(&typing.input_to_frame),
-            baseline: Some(median(&base_typing.input_to_frame)),
-            unit: "ms",
-            aim: 0.5,
-        },
+        keystroke_row,
+        pure_js_row,
+        frame_row,
         Row {
             what: "memory, all browser processes (PSS), one compose page",
             with_extension: memory,
@@ -554,12 +627,7 @@ async fn main() -> Result<()> {
     println!(
         "\nissue 12's table, {} run, load average {}:",
         if quick { "quick" } else { "full" },
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     print_table(&rows);
     Ok(())

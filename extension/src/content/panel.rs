@@ -77,6 +77,9 @@ struct ItemElements {
     state: Element,
     findings: Element,
     checkbox: Option<HtmlInputElement>,
+    /// The state shown now (`data-state`, "todo" when built), to touch the DOM only when
+    /// it changes.
+    state_shown: Cell<Option<ItemStateKind>>,
     /// What the findings list shows now, to skip rebuilding it when nothing changed.
     shown: RefCell<Vec<FindingView>>,
 }
@@ -87,6 +90,8 @@ pub struct Panel {
     section: Element,
     toggle: HtmlElement,
     title: Element,
+    /// The title shown now.
+    title_shown: RefCell<String>,
     body: HtmlElement,
     items: Vec<ItemElements>,
     hold: HtmlElement,
@@ -184,6 +189,7 @@ impl Panel {
                 state,
                 findings,
                 checkbox,
+                state_shown: Cell::new(Some(ItemStateKind::Todo)),
                 shown: RefCell::new(Vec::new()),
             });
         }
@@ -217,6 +223,7 @@ impl Panel {
             section,
             toggle,
             title,
+            title_shown: RefCell::new(String::new()),
             body,
             items,
             hold,
@@ -256,10 +263,14 @@ impl Panel {
         self.override_reason.value()
     }
 
-    /// Shows `view`: states, findings, badge.
+    /// Shows `view`: states, findings, badge. Only what changed is written to the DOM
+    /// (each write costs the page a style and layout pass of the panel).
     pub fn render(&self, view: &ChecklistView) -> Result<(), JsValue> {
         let lang = self.lang;
-        self.title.set_text_content(Some(&view.title));
+        if *self.title_shown.borrow() != view.title {
+            self.title.set_text_content(Some(&view.title));
+            *self.title_shown.borrow_mut() = view.title.clone();
+        }
         if self.remaining.get() != Some(view.remaining) {
             self.toggle.set_text_content(Some(&view.badge));
             self.toggle
@@ -274,12 +285,14 @@ impl Panel {
         }
         for (elements, item) in self.items.iter().zip(&view.items) {
             debug_assert_eq!(elements.id, item.id);
-            let state = state_code(item.state);
-            if elements.li.get_attribute("data-state").as_deref() != Some(state) {
-                elements.li.set_attribute("data-state", state)?;
+            if elements.state_shown.get() != Some(item.state) {
+                elements
+                    .li
+                    .set_attribute("data-state", state_code(item.state))?;
                 elements
                     .state
                     .set_text_content(Some(checklist::state_label(item.state, lang)));
+                elements.state_shown.set(Some(item.state));
             }
             if let Some(checkbox) = &elements.checkbox
                 && checkbox.checked() != item.confirmed
