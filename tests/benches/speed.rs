@@ -215,6 +215,9 @@ struct Typing {
     keystroke_to_panel: Vec<f64>,
     /// From each `input` event to the end of the next frame, seen by the page's own script.
     input_to_frame: Vec<f64>,
+    /// From each keydown to its `input` event, seen by the page's own script (listeners
+    /// added after the content script's: with the extension, its update is inside).
+    keydown_to_input: Vec<f64>,
     /// Where the keystrokes' time went (the content script's phases: wait, read, analyze,
     /// view, render), each with its samples.
     phases: Vec<(String, Vec<f64>)>,
@@ -246,7 +249,12 @@ async fn type_into_draft(
              box.focus();
              box.setSelectionRange(box.value.length, box.value.length);
              window.benchFrames = [];
+             window.benchEdits = [];
+             let down;
+             box.addEventListener('keydown', () => { down = performance.now(); }, true);
              box.addEventListener('input', () => {
+               if (down !== undefined) window.benchEdits.push(performance.now() - down);
+               down = undefined;
                const start = performance.now();
                requestAnimationFrame(() => {
                  const channel = new MessageChannel();
@@ -278,6 +286,14 @@ async fn type_into_draft(
         .await?
         .as_array()
         .context("no frame times")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
+    let keydown_to_input = browser
+        .eval("return window.benchEdits", vec![])
+        .await?
+        .as_array()
+        .context("no edit times")?
         .iter()
         .filter_map(serde_json::Value::as_f64)
         .collect();
@@ -322,6 +338,7 @@ async fn type_into_draft(
     Ok(Typing {
         keystroke_to_panel,
         input_to_frame: frames,
+        keydown_to_input,
         phases,
     })
 }
@@ -472,6 +489,10 @@ fn describe_typing(typing: &Typing, pure_js: &Typing) {
         }
     }
     describe("input to next frame (ms)", &typing.input_to_frame);
+    describe(
+        "keydown to input event, seen by the page (ms)",
+        &typing.keydown_to_input,
+    );
 }
 
 fn load_average() -> String {
@@ -528,6 +549,10 @@ async fn main() -> Result<()> {
             "input to next frame, baseline (ms)",
             &base_typing.input_to_frame,
         );
+        describe(
+            "keydown to input event, seen by the page, baseline (ms)",
+            &base_typing.keydown_to_input,
+        );
         describe_typing(&typing, &pure_js);
         println!("\ntyping rows only, load average {}:", load_average());
         print_table(&typing_rows(&typing, &pure_js, &base_typing));
@@ -540,6 +565,10 @@ async fn main() -> Result<()> {
     let base_compose_script = script_times(&baseline, &compose, sizes.other_page_loads).await?;
     baseline.close().await?;
     describe("input to next frame (ms)", &base_typing.input_to_frame);
+    describe(
+        "keydown to input event, seen by the page (ms)",
+        &base_typing.keydown_to_input,
+    );
     describe("other page, script time (ms)", &base_other);
     describe("page with 3 iframes, script time (ms)", &base_framed);
     describe("compose page, script time (ms)", &base_compose_script);

@@ -80,8 +80,17 @@ struct ItemElements {
     /// The state shown now (`data-state`, "todo" when built), to touch the DOM only when
     /// it changes.
     state_shown: Cell<Option<ItemStateKind>>,
-    /// What the findings list shows now, to skip rebuilding it when nothing changed.
+    /// What the findings list shows now, and each row's elements: only the rows that
+    /// changed are written.
     shown: RefCell<Vec<FindingView>>,
+    rows: RefCell<Vec<FindingRow>>,
+}
+
+/// One finding's row in the panel.
+struct FindingRow {
+    li: Element,
+    /// Where it is ("caractères 12 à 24"), when it has a place.
+    place: Option<Element>,
 }
 
 /// The panel of one compose box.
@@ -191,6 +200,7 @@ impl Panel {
                 checkbox,
                 state_shown: Cell::new(Some(ItemStateKind::Todo)),
                 shown: RefCell::new(Vec::new()),
+                rows: RefCell::new(Vec::new()),
             });
         }
 
@@ -300,7 +310,12 @@ impl Panel {
                 checkbox.set_checked(item.confirmed);
             }
             if *elements.shown.borrow() != item.findings {
-                render_findings(&elements.findings, &item.findings)?;
+                update_findings(
+                    &elements.findings,
+                    &mut elements.rows.borrow_mut(),
+                    &elements.shown.borrow(),
+                    &item.findings,
+                )?;
                 *elements.shown.borrow_mut() = item.findings.clone();
             }
         }
@@ -385,36 +400,86 @@ impl Panel {
     }
 }
 
-fn render_findings(list: &Element, findings: &[FindingView]) -> Result<(), JsValue> {
-    list.set_text_content(None);
-    for finding in findings {
-        let li = append(list, "li", None)?;
-        li.set_attribute("data-finding", "")?;
-        li.set_attribute(
-            "data-severity",
-            match finding.severity {
-                balise_core::analysis::Severity::Info => "info",
-                balise_core::analysis::Severity::Warning => "warning",
-                balise_core::analysis::Severity::Error => "error",
-            },
-        )?;
-        if let (Some(start), Some(end)) = (finding.start, finding.end) {
-            li.set_attribute("data-start", &start.to_string())?;
-            li.set_attribute("data-end", &end.to_string())?;
+/// Brings the findings `list` from `shown` (its `rows`) to `findings`, writing only the
+/// rows that changed: a finding that only moved (text typed before it) gets its new place,
+/// a different one a new row; rows are added or removed at the end.
+fn update_findings(
+    list: &Element,
+    rows: &mut Vec<FindingRow>,
+    shown: &[FindingView],
+    findings: &[FindingView],
+) -> Result<(), JsValue> {
+    for (index, finding) in findings.iter().enumerate() {
+        let Some(old) = shown.get(index) else {
+            let row = finding_row(list, finding)?;
+            list.append_child(&row.li)?;
+            rows.push(row);
+            continue;
+        };
+        if old == finding {
+            continue;
         }
-        append(&li, "span", Some(&finding.message))?;
-        if !finding.excerpt.is_empty() {
-            li.append_with_str_1(" ")?;
-            let excerpt = append(&li, "span", Some(&finding.excerpt))?;
-            excerpt.set_class_name("excerpt");
-        }
-        if let Some(place) = &finding.place {
-            li.append_with_str_1(" ")?;
-            let place = append(&li, "span", Some(&format!("({place})")))?;
-            place.set_class_name("place");
+        let moved = old.message == finding.message
+            && old.excerpt == finding.excerpt
+            && old.severity == finding.severity
+            && old.place.is_some() == finding.place.is_some()
+            && old.start.is_some() == finding.start.is_some();
+        let row = &mut rows[index];
+        if moved {
+            if let (Some(start), Some(end)) = (finding.start, finding.end) {
+                row.li.set_attribute("data-start", &start.to_string())?;
+                row.li.set_attribute("data-end", &end.to_string())?;
+            }
+            if let (Some(element), Some(place)) = (&row.place, &finding.place) {
+                element.set_text_content(Some(&format!("({place})")));
+            }
+        } else {
+            let new_row = finding_row(list, finding)?;
+            row.li.replace_with_with_node_1(&new_row.li)?;
+            *row = new_row;
         }
     }
+    for row in rows.drain(findings.len().min(rows.len())..) {
+        row.li.remove();
+    }
     Ok(())
+}
+
+/// A new row for `finding` (not yet in `list`).
+fn finding_row(list: &Element, finding: &FindingView) -> Result<FindingRow, JsValue> {
+    let document = list
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let li = document.create_element("li")?;
+    li.set_attribute("data-finding", "")?;
+    li.set_attribute(
+        "data-severity",
+        match finding.severity {
+            balise_core::analysis::Severity::Info => "info",
+            balise_core::analysis::Severity::Warning => "warning",
+            balise_core::analysis::Severity::Error => "error",
+        },
+    )?;
+    if let (Some(start), Some(end)) = (finding.start, finding.end) {
+        li.set_attribute("data-start", &start.to_string())?;
+        li.set_attribute("data-end", &end.to_string())?;
+    }
+    append(&li, "span", Some(&finding.message))?;
+    if !finding.excerpt.is_empty() {
+        li.append_with_str_1(" ")?;
+        let excerpt = append(&li, "span", Some(&finding.excerpt))?;
+        excerpt.set_class_name("excerpt");
+    }
+    let place = match &finding.place {
+        Some(place) => {
+            li.append_with_str_1(" ")?;
+            let element = append(&li, "span", Some(&format!("({place})")))?;
+            element.set_class_name("place");
+            Some(element)
+        }
+        None => None,
+    };
+    Ok(FindingRow { li, place })
 }
 
 /// The `data-state` value of a state.
