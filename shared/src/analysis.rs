@@ -322,13 +322,28 @@ impl<'p> Analyzer<'p> {
     pub fn analyze_cached(&self, draft: &Draft, cache: &mut AnalysisCache) -> Analysis {
         let text = draft.text.as_str();
         let empty = text.trim().is_empty() && draft.links.is_empty();
-        let mut raw: Vec<RawFinding> = Vec::new();
         if empty {
             cache.paragraphs.clear();
-        } else {
-            self.run_rules(draft, cache, &mut raw);
+            return self.assemble(text, true, Vec::new());
         }
-        self.assemble(text, empty, raw)
+        let mut extra: Vec<RawFinding> = Vec::new();
+        self.run_rules(draft, cache, &mut extra);
+        // The paragraphs' findings (moved to their place in the text), then the others;
+        // each is copied once, into its `Finding`.
+        let mut located: Vec<(At, &RawFinding)> = Vec::new();
+        let mut offset = 0;
+        for paragraph in &cache.paragraphs {
+            located.extend(paragraph.raw.iter().map(|finding| {
+                let at = match &finding.at {
+                    At::Bytes(bytes) => At::Bytes(bytes.start + offset..bytes.end + offset),
+                    at => at.clone(),
+                };
+                (at, finding)
+            }));
+            offset += paragraph.text.len();
+        }
+        located.extend(extra.iter().map(|finding| (finding.at.clone(), finding)));
+        self.assemble(text, false, located)
     }
 
     fn wants_links(&self) -> bool {
@@ -439,13 +454,6 @@ impl<'p> Analyzer<'p> {
                 range: link.range.start + offset..link.range.end + offset,
                 ..link.clone()
             }));
-            raw.extend(paragraph.raw.iter().map(|finding| RawFinding {
-                at: match &finding.at {
-                    At::Bytes(bytes) => At::Bytes(bytes.start + offset..bytes.end + offset),
-                    at => at.clone(),
-                },
-                ..finding.clone()
-            }));
             mandate |= paragraph.mandate;
         }
         if let Some(wanted) = self.signature() {
@@ -480,12 +488,12 @@ impl<'p> Analyzer<'p> {
         cache.paragraphs = kept;
     }
 
-    fn assemble(&self, text: &str, empty: bool, raw: Vec<RawFinding>) -> Analysis {
+    fn assemble(&self, text: &str, empty: bool, raw: Vec<(At, &RawFinding)>) -> Analysis {
         // Text order, sorting indexes rather than findings: byte ranges first (their order
         // is also their UTF-16 order, so one pass of the cursor converts them), then the
         // UTF-16 spans the editor gave, then findings without a position.
         let mut order: Vec<usize> = (0..raw.len()).collect();
-        order.sort_unstable_by_key(|&index| match &raw[index].at {
+        order.sort_unstable_by_key(|&index| match &raw[index].0 {
             At::Bytes(range) => (0, range.start, range.end, index),
             At::Utf16(_) => (1, 0, 0, index),
             At::None => (2, 0, 0, index),
@@ -493,48 +501,37 @@ impl<'p> Analyzer<'p> {
         let mut cursor = Utf16Cursor::new(text);
         let mut spans: Vec<Option<Span>> = vec![None; raw.len()];
         for &index in &order {
-            spans[index] = match &raw[index].at {
+            spans[index] = match &raw[index].0 {
                 At::Bytes(range) => Some(cursor.span(range.clone())),
                 At::Utf16(span) => Some(*span),
                 At::None => None,
             };
         }
-        if raw.iter().any(|finding| matches!(finding.at, At::Utf16(_))) {
+        if raw.iter().any(|(at, _)| matches!(at, At::Utf16(_))) {
             order.sort_unstable_by_key(|&index| match spans[index] {
                 Some(span) => (0, span.start, span.end, index),
                 None => (1, 0, 0, index),
             });
         }
-        let mut slots: Vec<Option<RawFinding>> = raw.into_iter().map(Some).collect();
-        let located = order
-            .iter()
-            .filter_map(|&index| Some((spans[index], slots[index].take()?)));
 
         let mut counts = vec![0u32; self.policy.items.len()];
         let mut worst: Vec<Option<Severity>> = vec![None; self.policy.items.len()];
         let mut findings = Vec::with_capacity(order.len());
-        for (span, finding) in located {
-            let targets = &self.rule_items[finding.rule as usize];
-            let Some((&last, others)) = targets.split_last() else {
-                continue;
-            };
-            for &index in others.iter().chain([&last]) {
-                counts[index] += 1;
-                worst[index] = worst[index].max(Some(finding.severity));
+        for &index in &order {
+            let (span, finding) = (spans[index], raw[index].1);
+            for &item in &self.rule_items[finding.rule as usize] {
+                counts[item] += 1;
+                worst[item] = worst[item].max(Some(finding.severity));
+                findings.push(Finding {
+                    item_id: self.policy.items[item].id.clone(),
+                    rule: finding.rule,
+                    kind: finding.kind,
+                    severity: finding.severity,
+                    message: finding.message.clone(),
+                    span,
+                    excerpt: finding.excerpt.clone(),
+                });
             }
-            let make = |index: usize, finding: RawFinding| Finding {
-                item_id: self.policy.items[index].id.clone(),
-                rule: finding.rule,
-                kind: finding.kind,
-                severity: finding.severity,
-                message: finding.message,
-                span,
-                excerpt: finding.excerpt,
-            };
-            for &index in others {
-                findings.push(make(index, finding.clone()));
-            }
-            findings.push(make(last, finding));
         }
 
         let items: Vec<ItemState> = self
