@@ -2,7 +2,7 @@
 
 use std::hint::black_box;
 
-use balise_core::analysis::{Analyzer, analyze};
+use balise_core::analysis::{AnalysisCache, Analyzer, analyze};
 use balise_core::policy::Policy;
 use balise_core::sample::realistic_french_draft;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -16,6 +16,35 @@ fn bench_analyze(c: &mut Criterion) {
     });
     c.bench_function("analyzer/realistic-french-post", |b| {
         b.iter(|| analyzer.analyze(black_box(&draft)));
+    });
+    // One keystroke at the end of the post: the cache rescans only the last paragraph
+    // (two drafts in turn, differing in their last character).
+    c.bench_function("analyzer-cached/keystroke-at-the-end", |b| {
+        let mut cache = AnalysisCache::default();
+        let mut drafts = [draft.clone(), draft.clone()];
+        drafts[0].text.push('a');
+        drafts[1].text.push('b');
+        let mut turn = 0;
+        b.iter(|| {
+            turn ^= 1;
+            analyzer.analyze_cached(black_box(&drafts[turn]), &mut cache)
+        });
+    });
+    // The same in the middle of the post.
+    c.bench_function("analyzer-cached/keystroke-in-the-middle", |b| {
+        let mut cache = AnalysisCache::default();
+        let middle = draft.text.len() / 2;
+        let middle = (middle..draft.text.len())
+            .find(|at| draft.text.is_char_boundary(*at))
+            .unwrap_or(0);
+        let mut drafts = [draft.clone(), draft.clone()];
+        drafts[0].text.insert(middle, 'a');
+        drafts[1].text.insert(middle, 'b');
+        let mut turn = 0;
+        b.iter(|| {
+            turn ^= 1;
+            analyzer.analyze_cached(black_box(&drafts[turn]), &mut cache)
+        });
     });
     c.bench_function("analyzer-new/sec-csq-policy", |b| {
         b.iter(|| Analyzer::new(black_box(&policy)));

@@ -11,6 +11,8 @@
 //! failed, and, in strict mode, warned and not acknowledged (the `mandate` rule is only ever
 //! a hint and never counts).
 
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Localized;
@@ -311,58 +313,187 @@ impl<'p> Analyzer<'p> {
 
     /// Checks `draft`.
     pub fn analyze(&self, draft: &Draft) -> Analysis {
-        let text = draft.text.as_str();
-        let empty = text.trim().is_empty() && draft.links.is_empty();
-        let mut raw: Vec<RawFinding> = Vec::new();
-        if !empty {
-            self.run_rules(draft, &mut raw);
-        }
-        self.assemble(text, empty, raw)
+        self.analyze_cached(draft, &mut AnalysisCache::default())
     }
 
-    fn run_rules(&self, draft: &Draft, raw: &mut Vec<RawFinding>) {
+    /// Checks `draft`, scanning again only the paragraphs that changed since the analysis
+    /// `cache` remembers (the same box's previous draft), and remembers this one. The result
+    /// is the same as [`Analyzer::analyze`]'s: the rules see one paragraph at a time in both.
+    pub fn analyze_cached(&self, draft: &Draft, cache: &mut AnalysisCache) -> Analysis {
         let text = draft.text.as_str();
-        let link_rules = [
+        let empty = text.trim().is_empty() && draft.links.is_empty();
+        if empty {
+            cache.paragraphs.clear();
+            return self.assemble(text, true, Vec::new());
+        }
+        let mut extra: Vec<RawFinding> = Vec::new();
+        self.run_rules(draft, cache, &mut extra);
+        // The paragraphs' findings (moved to their place in the text), then the others;
+        // each is copied once, into its `Finding`.
+        let mut located: Vec<(At, &RawFinding)> = Vec::new();
+        let mut offset = 0;
+        for paragraph in &cache.paragraphs {
+            located.extend(paragraph.raw.iter().map(|finding| {
+                let at = match &finding.at {
+                    At::Bytes(bytes) => At::Bytes(bytes.start + offset..bytes.end + offset),
+                    at => at.clone(),
+                };
+                (at, finding)
+            }));
+            offset += paragraph.text.len();
+        }
+        located.extend(extra.iter().map(|finding| (finding.at.clone(), finding)));
+        self.assemble(text, false, located)
+    }
+
+    fn wants_links(&self) -> bool {
+        [
             RuleId::Links,
             RuleId::Shorteners,
             RuleId::LinkText,
             RuleId::LookalikeDomains,
             RuleId::SourceCredibility,
-        ];
-        let wants_links = link_rules.iter().any(|rule| self.uses(*rule));
-        let found = if wants_links || self.uses(RuleId::PersonalInfo) {
+        ]
+        .iter()
+        .any(|rule| self.uses(*rule))
+    }
+
+    fn signature(&self) -> Option<&rules::identity::Signature> {
+        self.signature
+            .as_ref()
+            .filter(|_| self.uses(RuleId::Signature))
+    }
+
+    /// What the rules find in one paragraph, located within it.
+    fn scan_paragraph(&self, text: &str) -> Paragraph {
+        let mut raw = Vec::new();
+        let wants_links = self.wants_links();
+        let links = if wants_links || self.uses(RuleId::PersonalInfo) {
             rules::links::find_links(text, &self.sources)
         } else {
             Vec::new()
         };
         if wants_links {
-            rules::links::check(draft, &found, &self.sources, |rule| self.uses(rule), raw);
+            rules::links::check_found(
+                text,
+                &links,
+                &self.sources,
+                |rule| self.uses(rule),
+                &mut raw,
+            );
         }
         if self.uses(RuleId::PersonalInfo) {
-            let excluded: Vec<_> = found.iter().map(|link| link.range.clone()).collect();
-            rules::personal::check(text, &excluded, raw);
+            let excluded: Vec<_> = links.iter().map(|link| link.range.clone()).collect();
+            rules::personal::check(text, &excluded, &mut raw);
         }
-        let signature = self
-            .signature
-            .as_ref()
-            .filter(|_| self.uses(RuleId::Signature));
-        if self.uses(RuleId::Mandate) || signature.is_some() {
+        let mut mandate = false;
+        let mut signature = None;
+        let mut trailer = true;
+        let wants_signature = self.signature();
+        if self.uses(RuleId::Mandate) || wants_signature.is_some() {
             let folded = fold(text);
             if self.uses(RuleId::Mandate) {
-                rules::mandate::check(&folded, folded.words(), text, &self.keywords, raw);
+                mandate = rules::mandate::matches(
+                    &folded,
+                    folded.words(),
+                    text,
+                    &self.keywords,
+                    &mut raw,
+                );
             }
-            if let Some(signature) = signature {
-                rules::identity::check(&folded, folded.words(), text, signature, raw);
+            if let Some(wanted) = wants_signature {
+                signature = rules::identity::find(&folded, folded.words(), wanted);
+                trailer = rules::identity::is_trailer(&folded);
             }
+        }
+        Paragraph {
+            text: text.to_owned(),
+            links,
+            raw,
+            mandate,
+            signature,
+            trailer,
         }
     }
 
-    fn assemble(&self, text: &str, empty: bool, raw: Vec<RawFinding>) -> Analysis {
+    fn run_rules(&self, draft: &Draft, cache: &mut AnalysisCache, raw: &mut Vec<RawFinding>) {
+        let text = draft.text.as_str();
+        let ranges = paragraphs(text);
+        // The paragraphs kept from the previous draft: the same ones at its start and at
+        // its end (an edit changes one paragraph, or a few in a row).
+        let mut old = std::mem::take(&mut cache.paragraphs);
+        let same = |old: &Paragraph, range: &Range<usize>| old.text == text[range.clone()];
+        let prefix = old
+            .iter()
+            .zip(&ranges)
+            .take_while(|(old, range)| same(old, range))
+            .count();
+        let room = old.len().min(ranges.len()) - prefix;
+        let suffix = old
+            .iter()
+            .rev()
+            .zip(ranges.iter().rev())
+            .take(room)
+            .take_while(|(old, range)| same(old, range))
+            .count();
+        let mut tail = old.split_off(old.len() - suffix);
+        old.truncate(prefix);
+        let middle = ranges[prefix..ranges.len() - suffix]
+            .iter()
+            .map(|range| self.scan_paragraph(&text[range.clone()]));
+        let mut kept: Vec<Paragraph> = old;
+        kept.extend(middle);
+        kept.append(&mut tail);
+
+        let mut found = Vec::new();
+        let mut mandate = false;
+        let mut signature = None;
+        for (paragraph, range) in kept.iter().zip(&ranges) {
+            let offset = range.start;
+            found.extend(paragraph.links.iter().map(|link| rules::links::FoundLink {
+                range: link.range.start + offset..link.range.end + offset,
+                ..link.clone()
+            }));
+            mandate |= paragraph.mandate;
+        }
+        if let Some(wanted) = self.signature() {
+            // The first paragraph's signature; at the end, only trailers may follow it.
+            let at_end = rules::identity::at_end(wanted);
+            for (index, (paragraph, range)) in kept.iter().zip(&ranges).enumerate() {
+                let Some(found) = &paragraph.signature else {
+                    continue;
+                };
+                if at_end && !kept[index + 1..].iter().all(|later| later.trailer) {
+                    continue;
+                }
+                signature = Some(found.start + range.start..found.end + range.start);
+                break;
+            }
+        }
+        if self.wants_links() {
+            rules::links::check_editor_links(
+                draft,
+                &found,
+                &self.sources,
+                |rule| self.uses(rule),
+                raw,
+            );
+        }
+        if self.uses(RuleId::Mandate) && !mandate {
+            rules::mandate::missing(raw);
+        }
+        if let Some(wanted) = self.signature() {
+            rules::identity::push(text, signature, wanted, raw);
+        }
+        cache.paragraphs = kept;
+    }
+
+    fn assemble(&self, text: &str, empty: bool, raw: Vec<(At, &RawFinding)>) -> Analysis {
         // Text order, sorting indexes rather than findings: byte ranges first (their order
         // is also their UTF-16 order, so one pass of the cursor converts them), then the
         // UTF-16 spans the editor gave, then findings without a position.
         let mut order: Vec<usize> = (0..raw.len()).collect();
-        order.sort_unstable_by_key(|&index| match &raw[index].at {
+        order.sort_unstable_by_key(|&index| match &raw[index].0 {
             At::Bytes(range) => (0, range.start, range.end, index),
             At::Utf16(_) => (1, 0, 0, index),
             At::None => (2, 0, 0, index),
@@ -370,48 +501,37 @@ impl<'p> Analyzer<'p> {
         let mut cursor = Utf16Cursor::new(text);
         let mut spans: Vec<Option<Span>> = vec![None; raw.len()];
         for &index in &order {
-            spans[index] = match &raw[index].at {
+            spans[index] = match &raw[index].0 {
                 At::Bytes(range) => Some(cursor.span(range.clone())),
                 At::Utf16(span) => Some(*span),
                 At::None => None,
             };
         }
-        if raw.iter().any(|finding| matches!(finding.at, At::Utf16(_))) {
+        if raw.iter().any(|(at, _)| matches!(at, At::Utf16(_))) {
             order.sort_unstable_by_key(|&index| match spans[index] {
                 Some(span) => (0, span.start, span.end, index),
                 None => (1, 0, 0, index),
             });
         }
-        let mut slots: Vec<Option<RawFinding>> = raw.into_iter().map(Some).collect();
-        let located = order
-            .iter()
-            .filter_map(|&index| Some((spans[index], slots[index].take()?)));
 
         let mut counts = vec![0u32; self.policy.items.len()];
         let mut worst: Vec<Option<Severity>> = vec![None; self.policy.items.len()];
         let mut findings = Vec::with_capacity(order.len());
-        for (span, finding) in located {
-            let targets = &self.rule_items[finding.rule as usize];
-            let Some((&last, others)) = targets.split_last() else {
-                continue;
-            };
-            for &index in others.iter().chain([&last]) {
-                counts[index] += 1;
-                worst[index] = worst[index].max(Some(finding.severity));
+        for &index in &order {
+            let (span, finding) = (spans[index], raw[index].1);
+            for &item in &self.rule_items[finding.rule as usize] {
+                counts[item] += 1;
+                worst[item] = worst[item].max(Some(finding.severity));
+                findings.push(Finding {
+                    item_id: self.policy.items[item].id.clone(),
+                    rule: finding.rule,
+                    kind: finding.kind,
+                    severity: finding.severity,
+                    message: finding.message.clone(),
+                    span,
+                    excerpt: finding.excerpt.clone(),
+                });
             }
-            let make = |index: usize, finding: RawFinding| Finding {
-                item_id: self.policy.items[index].id.clone(),
-                rule: finding.rule,
-                kind: finding.kind,
-                severity: finding.severity,
-                message: finding.message,
-                span,
-                excerpt: finding.excerpt,
-            };
-            for &index in others {
-                findings.push(make(index, finding.clone()));
-            }
-            findings.push(make(last, finding));
         }
 
         let items: Vec<ItemState> = self
@@ -448,6 +568,48 @@ impl<'p> Analyzer<'p> {
             strict_mode,
         }
     }
+}
+
+/// The byte ranges of `text`'s paragraphs, each ending after the blank line that ends it
+/// (`"\n\n"`) or at the end of the text. The rules look at one paragraph at a time: no
+/// link, number, keyword or signature spans a blank line, nor does the context a birth
+/// date or a phone number is judged by.
+fn paragraphs(text: &str) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while let Some(at) = text[start..].find("\n\n") {
+        let end = start + at + 2;
+        ranges.push(start..end);
+        start = end;
+    }
+    if start < text.len() || ranges.is_empty() {
+        ranges.push(start..text.len());
+    }
+    ranges
+}
+
+/// What the rules found in one paragraph, located within it.
+#[derive(Debug, Clone)]
+struct Paragraph {
+    text: String,
+    /// The links of its text.
+    links: Vec<rules::links::FoundLink>,
+    /// Findings located in it (links, personal information, mandate keywords).
+    raw: Vec<RawFinding>,
+    /// Whether a mandate keyword is in it.
+    mandate: bool,
+    /// Its first signature (with placement `end`, followed only by a trailer in it).
+    signature: Option<Range<usize>>,
+    /// Whether it holds only what may follow a signature placed at the end.
+    trailer: bool,
+}
+
+/// What one compose box's last analysis found, paragraph by paragraph, for
+/// [`Analyzer::analyze_cached`] to reuse on the paragraphs that did not change. Valid for
+/// one [`Analyzer`] only.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisCache {
+    paragraphs: Vec<Paragraph>,
 }
 
 #[cfg(all(test, feature = "toml"))]
@@ -1210,5 +1372,136 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A small deterministic generator (xorshift64*), so that a failure replays.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        fn below(&mut self, bound: usize) -> usize {
+            (self.next() % bound.max(1) as u64) as usize
+        }
+
+        /// A char boundary of `text`.
+        fn boundary(&mut self, text: &str) -> usize {
+            let mut at = self.below(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        }
+    }
+
+    #[test]
+    fn reusing_paragraphs_finds_what_a_full_analysis_finds_on_random_edits() {
+        let policy = policy();
+        let mut end_policy = policy.clone();
+        end_policy.signature = Some(SignatureRule {
+            required_patterns: vec!["— Personnel du SEC-CSQ".into(), "membre du SEC-CSQ".into()],
+            placement: Placement::End,
+        });
+        let snippets = [
+            "\n\n",
+            "\n",
+            " ",
+            "e",
+            "é",
+            "📣",
+            "Né le 14 mars 1985",
+            "418-555-1234",
+            " 046 454 286 ",
+            "G5A 1B2",
+            "marie.tremblay@exemple.ca",
+            "https://www.lacsq.org/nouvelles/",
+            "bit.ly/3xYz ",
+            "lacsq.org",
+            "syndicat",
+            "convention collective",
+            "enseignantes",
+            "\n\n— Personnel du SEC-CSQ",
+            "membre du SEC-CSQ #rentree",
+            " @lacsq",
+            "xn--lcsq-9ra.org",
+        ];
+        let drafts = [
+            crate::sample::realistic_french_post().to_owned(),
+            "Bonjour!\n\nNé le 14 mars 1985, joignez-moi au 418-555-1234.\n\n— Personnel du SEC-CSQ"
+                .to_owned(),
+            String::new(),
+        ];
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut checked = 0;
+        for policy in [&policy, &end_policy] {
+            let analyzer = Analyzer::new(policy);
+            for draft in &drafts {
+                let mut cache = AnalysisCache::default();
+                let mut text = draft.clone();
+                for step in 0..150 {
+                    match rng.below(4) {
+                        // Typing: a few characters at one place.
+                        0 | 1 => {
+                            let at = rng.boundary(&text);
+                            let snippet = snippets[rng.below(snippets.len())];
+                            text.insert_str(at, snippet);
+                        }
+                        // Deleting a range, sometimes across paragraphs.
+                        2 => {
+                            let a = rng.boundary(&text);
+                            let b = rng.boundary(&text);
+                            let span = a.min(b)..a.max(b).min(a.min(b) + 1 + rng.below(400));
+                            let mut end = span.end;
+                            while !text.is_char_boundary(end) {
+                                end -= 1;
+                            }
+                            text.replace_range(span.start..end, "");
+                        }
+                        // Replacing a range with a snippet.
+                        _ => {
+                            let a = rng.boundary(&text);
+                            let mut b = (a + rng.below(30)).min(text.len());
+                            while !text.is_char_boundary(b) {
+                                b -= 1;
+                            }
+                            text.replace_range(a..b, snippets[rng.below(snippets.len())]);
+                        }
+                    }
+                    let mut draft = Draft::from_text(text.clone());
+                    if step % 7 == 0 {
+                        draft.links.push(DraftLink {
+                            href: "https://www.lacsq.org/nouvelles/".into(),
+                            text: "lacsq.org".into(),
+                            span: None,
+                        });
+                    }
+                    let incremental = analyzer.analyze_cached(&draft, &mut cache);
+                    let full = analyzer.analyze(&draft);
+                    assert_eq!(incremental, full, "step {step} of {:?}", &draft.text);
+                    assert_spans_match(&draft.text, &full);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 3 * 150);
+    }
+
+    #[test]
+    fn paragraphs_end_after_each_blank_line() {
+        fn ranges(text: &str) -> Vec<&str> {
+            paragraphs(text)
+                .into_iter()
+                .map(|range| &text[range])
+                .collect()
+        }
+        assert_eq!(ranges(""), vec![""]);
+        assert_eq!(ranges("a"), vec!["a"]);
+        assert_eq!(ranges("a\nb\n\nc"), vec!["a\nb\n\n", "c"]);
+        assert_eq!(ranges("a\n\n\nc\n\n"), vec!["a\n\n", "\nc\n\n"]);
     }
 }

@@ -260,11 +260,16 @@ impl FoldBuilder {
 /// Folds `text`, keeping the map back to its byte offsets. See [`Folded`].
 pub fn fold(text: &str) -> Folded {
     let bytes = text.as_bytes();
+    // Sized for prose (a word about every six bytes, a segment about every eight: accents
+    // and line breaks), so that folding a paragraph seldom grows them.
     let mut builder = FoldBuilder {
         out: Vec::with_capacity(text.len()),
-        segments: Vec::new(),
+        segments: Vec::with_capacity(text.len() / 8 + 1),
     };
-    let mut words = WordTracker::default();
+    let mut words = WordTracker {
+        words: Vec::with_capacity(text.len() / 6 + 1),
+        start: None,
+    };
     let mut index = 0;
     let mut last_space = false;
     while index < bytes.len() {

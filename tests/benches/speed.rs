@@ -4,7 +4,7 @@
 //! extension, baseline, added, aim, met.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench speed`, and
-//! `-- --quick` for fewer samples). A benchmark: it prints numbers, it does not fail on them.
+//! `-- --quick` for fewer samples, `-- --typing` for the typing rows alone). A benchmark: it prints numbers, it does not fail on them.
 
 use std::time::Duration;
 
@@ -215,6 +215,12 @@ struct Typing {
     keystroke_to_panel: Vec<f64>,
     /// From each `input` event to the end of the next frame, seen by the page's own script.
     input_to_frame: Vec<f64>,
+    /// From each keydown to its `input` event, seen by the page's own script (listeners
+    /// added after the content script's: with the extension, its update is inside).
+    keydown_to_input: Vec<f64>,
+    /// Where the keystrokes' time went (the content script's phases: wait, read, analyze,
+    /// view, render), each with its samples.
+    phases: Vec<(String, Vec<f64>)>,
 }
 
 /// Puts the 5,000-character draft in the compose box at once (as a paste would), then types
@@ -243,7 +249,12 @@ async fn type_into_draft(
              box.focus();
              box.setSelectionRange(box.value.length, box.value.length);
              window.benchFrames = [];
+             window.benchEdits = [];
+             let down;
+             box.addEventListener('keydown', () => { down = performance.now(); }, true);
              box.addEventListener('input', () => {
+               if (down !== undefined) window.benchEdits.push(performance.now() - down);
+               down = undefined;
                const start = performance.now();
                requestAnimationFrame(() => {
                  const channel = new MessageChannel();
@@ -278,7 +289,16 @@ async fn type_into_draft(
         .iter()
         .filter_map(serde_json::Value::as_f64)
         .collect();
+    let keydown_to_input = browser
+        .eval("return window.benchEdits", vec![])
+        .await?
+        .as_array()
+        .context("no edit times")?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect();
     let mut keystroke_to_panel = Vec::new();
+    let mut phases = Vec::new();
     if with_extension {
         browser
             .eval(
@@ -297,10 +317,29 @@ async fn type_into_draft(
             .split_whitespace()
             .filter_map(|sample| sample.parse().ok())
             .collect();
+        let described = browser
+            .client()
+            .find(Locator::Css("balise-checklist"))
+            .await?
+            .attr("data-keystroke-phases")
+            .await?
+            .unwrap_or_default();
+        for phase in described.split_whitespace() {
+            let Some((name, samples)) = phase.split_once('=') else {
+                continue;
+            };
+            let samples = samples
+                .split(',')
+                .filter_map(|sample| sample.parse().ok())
+                .collect();
+            phases.push((name.to_owned(), samples));
+        }
     }
     Ok(Typing {
         keystroke_to_panel,
         input_to_frame: frames,
+        keydown_to_input,
+        phases,
     })
 }
 
@@ -412,6 +451,60 @@ fn print_table(rows: &[Row]) {
     }
 }
 
+/// The typing rows: keystroke to panel (wasm, pure JS) and input to next frame.
+fn typing_rows(typing: &Typing, pure_js: &Typing, base_typing: &Typing) -> [Row; 3] {
+    [
+        Row {
+            what: "keystroke to updated panel, p95 (wasm)",
+            with_extension: percentile(&typing.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 2.0,
+        },
+        Row {
+            what: "same, pure-JS build under a strict CSP, p95",
+            with_extension: percentile(&pure_js.keystroke_to_panel, 0.95),
+            baseline: None,
+            unit: "ms",
+            aim: 4.0,
+        },
+        Row {
+            what: "input event to next frame, median",
+            with_extension: median(&typing.input_to_frame),
+            baseline: Some(median(&base_typing.input_to_frame)),
+            unit: "ms",
+            aim: 0.5,
+        },
+    ]
+}
+
+/// Prints the typing samples and, for each engine, where the keystrokes' time went.
+fn describe_typing(typing: &Typing, pure_js: &Typing) {
+    for (engine, measured) in [("wasm", typing), ("pure JS", pure_js)] {
+        describe(
+            &format!("keystroke to panel, {engine} (ms)"),
+            &measured.keystroke_to_panel,
+        );
+        for (phase, samples) in &measured.phases {
+            describe(&format!("  phase {phase}, {engine} (ms)"), samples);
+        }
+    }
+    describe("input to next frame (ms)", &typing.input_to_frame);
+    describe(
+        "keydown to input event, seen by the page (ms)",
+        &typing.keydown_to_input,
+    );
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn describe(name: &str, samples: &[f64]) {
     println!(
         "  {name}: n={} median {:.2}, p95 {:.2}, max {:.2}",
@@ -425,6 +518,8 @@ fn describe(name: &str, samples: &[f64]) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
+    // `--typing`: only the three typing rows (keystroke to panel, input to next frame).
+    let typing_only = std::env::args().any(|arg| arg == "--typing");
     let sizes = Sizes::new(quick);
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let strict = FixtureServer::start(CspMode::Strict).await?;
@@ -439,6 +534,31 @@ async fn main() -> Result<()> {
         ..LaunchOptions::default()
     })
     .await?;
+    if typing_only {
+        let base_typing = type_into_draft(&baseline, &compose, sizes.keystrokes, false).await?;
+        baseline.close().await?;
+        let browser = Browser::launch(LaunchOptions {
+            enabled_sites: EnabledSites::FixtureHost,
+            ..LaunchOptions::default()
+        })
+        .await?;
+        let typing = type_into_draft(&browser, &compose, sizes.keystrokes, true).await?;
+        let pure_js =
+            type_into_draft(&browser, &strict.url(COMPOSE_PAGE), sizes.keystrokes, true).await?;
+        browser.close().await?;
+        describe(
+            "input to next frame, baseline (ms)",
+            &base_typing.input_to_frame,
+        );
+        describe(
+            "keydown to input event, seen by the page, baseline (ms)",
+            &base_typing.keydown_to_input,
+        );
+        describe_typing(&typing, &pure_js);
+        println!("\ntyping rows only, load average {}:", load_average());
+        print_table(&typing_rows(&typing, &pure_js, &base_typing));
+        return Ok(());
+    }
     let base_memory = compose_page_memory(&baseline, &compose, false).await?;
     let base_typing = type_into_draft(&baseline, &compose, sizes.keystrokes, false).await?;
     let base_other = script_times(&baseline, &other_page, sizes.other_page_loads).await?;
@@ -446,6 +566,10 @@ async fn main() -> Result<()> {
     let base_compose_script = script_times(&baseline, &compose, sizes.other_page_loads).await?;
     baseline.close().await?;
     describe("input to next frame (ms)", &base_typing.input_to_frame);
+    describe(
+        "keydown to input event, seen by the page (ms)",
+        &base_typing.keydown_to_input,
+    );
     describe("other page, script time (ms)", &base_other);
     describe("page with 3 iframes, script time (ms)", &base_framed);
     describe("compose page, script time (ms)", &base_compose_script);
@@ -472,12 +596,7 @@ async fn main() -> Result<()> {
         "navigation start to panel minus DOMContentLoaded (ms)",
         &after_dom_loaded,
     );
-    describe("keystroke to panel, wasm (ms)", &typing.keystroke_to_panel);
-    describe(
-        "keystroke to panel, pure JS (ms)",
-        &pure_js.keystroke_to_panel,
-    );
-    describe("input to next frame (ms)", &typing.input_to_frame);
+    describe_typing(&typing, &pure_js);
     describe("other page, script time (ms)", &other);
     describe("page with 3 iframes, script time (ms)", &framed);
     describe("compose page, script time (ms)", &compose_script);
@@ -495,6 +614,7 @@ async fn main() -> Result<()> {
         ))
     );
 
+    let [keystroke_row, pure_js_row, frame_row] = typing_rows(&typing, &pure_js, &base_typing);
     let rows = [
         Row {
             what: "compose page: loader's first line to panel attached, median",
@@ -517,27 +637,9 @@ async fn main() -> Result<()> {
             unit: "ms",
             aim: 0.5,
         },
-        Row {
-            what: "keystroke to updated panel, p95 (wasm)",
-            with_extension: percentile(&typing.keystroke_to_panel, 0.95),
-            baseline: None,
-            unit: "ms",
-            aim: 2.0,
-        },
-        Row {
-            what: "same, pure-JS build under a strict CSP, p95",
-            with_extension: percentile(&pure_js.keystroke_to_panel, 0.95),
-            baseline: None,
-            unit: "ms",
-            aim: 4.0,
-        },
-        Row {
-            what: "input event to next frame, median",
-            with_extension: median(&typing.input_to_frame),
-            baseline: Some(median(&base_typing.input_to_frame)),
-            unit: "ms",
-            aim: 0.5,
-        },
+        keystroke_row,
+        pure_js_row,
+        frame_row,
         Row {
             what: "memory, all browser processes (PSS), one compose page, just after the options page (worker running)",
             with_extension: memory,
@@ -570,12 +672,7 @@ async fn main() -> Result<()> {
     println!(
         "\nissue 12's table, {} run, load average {}:",
         if quick { "quick" } else { "full" },
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        load_average()
     );
     print_table(&rows);
     Ok(())

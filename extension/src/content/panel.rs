@@ -78,8 +78,20 @@ struct ItemElements {
     state: Element,
     findings: Element,
     checkbox: Option<HtmlInputElement>,
-    /// What the findings list shows now, to skip rebuilding it when nothing changed.
+    /// The state shown now (`data-state`, "todo" when built), to touch the DOM only when
+    /// it changes.
+    state_shown: Cell<Option<ItemStateKind>>,
+    /// What the findings list shows now, and each row's elements: only the rows that
+    /// changed are written.
     shown: RefCell<Vec<FindingView>>,
+    rows: RefCell<Vec<FindingRow>>,
+}
+
+/// One finding's row in the panel.
+struct FindingRow {
+    li: Element,
+    /// Where it is ("caractères 12 à 24"), when it has a place.
+    place: Option<Element>,
 }
 
 /// The panel of one compose box.
@@ -88,6 +100,8 @@ pub struct Panel {
     section: Element,
     toggle: HtmlElement,
     title: Element,
+    /// The title shown now.
+    title_shown: RefCell<String>,
     body: HtmlElement,
     items: Vec<ItemElements>,
     hold: HtmlElement,
@@ -185,7 +199,9 @@ impl Panel {
                 state,
                 findings,
                 checkbox,
+                state_shown: Cell::new(Some(ItemStateKind::Todo)),
                 shown: RefCell::new(Vec::new()),
+                rows: RefCell::new(Vec::new()),
             });
         }
 
@@ -218,6 +234,7 @@ impl Panel {
             section,
             toggle,
             title,
+            title_shown: RefCell::new(String::new()),
             body,
             items,
             hold,
@@ -257,10 +274,14 @@ impl Panel {
         self.override_reason.value()
     }
 
-    /// Shows `view`: states, findings, badge.
+    /// Shows `view`: states, findings, badge. Only what changed is written to the DOM
+    /// (each write costs the page a style and layout pass of the panel).
     pub fn render(&self, view: &ChecklistView) -> Result<(), JsValue> {
         let lang = self.lang;
-        self.title.set_text_content(Some(&view.title));
+        if *self.title_shown.borrow() != view.title {
+            self.title.set_text_content(Some(&view.title));
+            *self.title_shown.borrow_mut() = view.title.clone();
+        }
         if self.remaining.get() != Some(view.remaining) {
             self.toggle.set_text_content(Some(&view.badge));
             self.toggle
@@ -275,12 +296,14 @@ impl Panel {
         }
         for (elements, item) in self.items.iter().zip(&view.items) {
             debug_assert_eq!(elements.id, item.id);
-            let state = state_code(item.state);
-            if elements.li.get_attribute("data-state").as_deref() != Some(state) {
-                elements.li.set_attribute("data-state", state)?;
+            if elements.state_shown.get() != Some(item.state) {
+                elements
+                    .li
+                    .set_attribute("data-state", state_code(item.state))?;
                 elements
                     .state
                     .set_text_content(Some(checklist::state_label(item.state, lang)));
+                elements.state_shown.set(Some(item.state));
             }
             if let Some(checkbox) = &elements.checkbox
                 && checkbox.checked() != item.confirmed
@@ -288,7 +311,12 @@ impl Panel {
                 checkbox.set_checked(item.confirmed);
             }
             if *elements.shown.borrow() != item.findings {
-                render_findings(&elements.findings, &item.findings)?;
+                update_findings(
+                    &elements.findings,
+                    &mut elements.rows.borrow_mut(),
+                    &elements.shown.borrow(),
+                    &item.findings,
+                )?;
                 *elements.shown.borrow_mut() = item.findings.clone();
             }
         }
@@ -374,36 +402,86 @@ impl Panel {
     }
 }
 
-fn render_findings(list: &Element, findings: &[FindingView]) -> Result<(), JsValue> {
-    list.set_text_content(None);
-    for finding in findings {
-        let li = append(list, "li", None)?;
-        li.set_attribute("data-finding", "")?;
-        li.set_attribute(
-            "data-severity",
-            match finding.severity {
-                balise_core::analysis::Severity::Info => "info",
-                balise_core::analysis::Severity::Warning => "warning",
-                balise_core::analysis::Severity::Error => "error",
-            },
-        )?;
-        if let (Some(start), Some(end)) = (finding.start, finding.end) {
-            li.set_attribute("data-start", &start.to_string())?;
-            li.set_attribute("data-end", &end.to_string())?;
+/// Brings the findings `list` from `shown` (its `rows`) to `findings`, writing only the
+/// rows that changed: a finding that only moved (text typed before it) gets its new place,
+/// a different one a new row; rows are added or removed at the end.
+fn update_findings(
+    list: &Element,
+    rows: &mut Vec<FindingRow>,
+    shown: &[FindingView],
+    findings: &[FindingView],
+) -> Result<(), JsValue> {
+    for (index, finding) in findings.iter().enumerate() {
+        let Some(old) = shown.get(index) else {
+            let row = finding_row(list, finding)?;
+            list.append_child(&row.li)?;
+            rows.push(row);
+            continue;
+        };
+        if old == finding {
+            continue;
         }
-        append(&li, "span", Some(&finding.message))?;
-        if !finding.excerpt.is_empty() {
-            li.append_with_str_1(" ")?;
-            let excerpt = append(&li, "span", Some(&finding.excerpt))?;
-            excerpt.set_class_name("excerpt");
-        }
-        if let Some(place) = &finding.place {
-            li.append_with_str_1(" ")?;
-            let place = append(&li, "span", Some(&format!("({place})")))?;
-            place.set_class_name("place");
+        let moved = old.message == finding.message
+            && old.excerpt == finding.excerpt
+            && old.severity == finding.severity
+            && old.place.is_some() == finding.place.is_some()
+            && old.start.is_some() == finding.start.is_some();
+        let row = &mut rows[index];
+        if moved {
+            if let (Some(start), Some(end)) = (finding.start, finding.end) {
+                row.li.set_attribute("data-start", &start.to_string())?;
+                row.li.set_attribute("data-end", &end.to_string())?;
+            }
+            if let (Some(element), Some(place)) = (&row.place, &finding.place) {
+                element.set_text_content(Some(&format!("({place})")));
+            }
+        } else {
+            let new_row = finding_row(list, finding)?;
+            row.li.replace_with_with_node_1(&new_row.li)?;
+            *row = new_row;
         }
     }
+    for row in rows.drain(findings.len().min(rows.len())..) {
+        row.li.remove();
+    }
     Ok(())
+}
+
+/// A new row for `finding` (not yet in `list`).
+fn finding_row(list: &Element, finding: &FindingView) -> Result<FindingRow, JsValue> {
+    let document = list
+        .owner_document()
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let li = document.create_element("li")?;
+    li.set_attribute("data-finding", "")?;
+    li.set_attribute(
+        "data-severity",
+        match finding.severity {
+            balise_core::analysis::Severity::Info => "info",
+            balise_core::analysis::Severity::Warning => "warning",
+            balise_core::analysis::Severity::Error => "error",
+        },
+    )?;
+    if let (Some(start), Some(end)) = (finding.start, finding.end) {
+        li.set_attribute("data-start", &start.to_string())?;
+        li.set_attribute("data-end", &end.to_string())?;
+    }
+    append(&li, "span", Some(&finding.message))?;
+    if !finding.excerpt.is_empty() {
+        li.append_with_str_1(" ")?;
+        let excerpt = append(&li, "span", Some(&finding.excerpt))?;
+        excerpt.set_class_name("excerpt");
+    }
+    let place = match &finding.place {
+        Some(place) => {
+            li.append_with_str_1(" ")?;
+            let element = append(&li, "span", Some(&format!("({place})")))?;
+            element.set_class_name("place");
+            Some(element)
+        }
+        None => None,
+    };
+    Ok(FindingRow { li, place })
 }
 
 /// The `data-state` value of a state.

@@ -87,6 +87,7 @@ fn only_trailer(rest: &str) -> bool {
 /// Pushes the signature found, or an error when there is none.
 ///
 /// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+#[cfg(test)]
 pub(crate) fn check(
     folded: &Folded,
     words: &[Range<usize>],
@@ -94,10 +95,27 @@ pub(crate) fn check(
     signature: &Signature,
     raw: &mut Vec<RawFinding>,
 ) {
+    let found = find(folded, words, signature);
+    push(text, found, signature, raw);
+}
+
+/// Whether a paragraph (folded) holds only what may follow a signature placed at the end.
+pub(crate) fn is_trailer(folded: &Folded) -> bool {
+    only_trailer(&folded.text)
+}
+
+/// The first signature of `folded` (its original byte range); with placement `end`, one
+/// followed by nothing but a trailer within `folded` (the caller checks what follows it).
+///
+/// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+pub(crate) fn find(
+    folded: &Folded,
+    words: &[Range<usize>],
+    signature: &Signature,
+) -> Option<Range<usize>> {
     let haystack = folded.text.as_str();
-    let mut found: Option<Range<usize>> = None;
     // Patterns start with a word character: try them at word starts only.
-    'words: for word in words {
+    for word in words {
         // Most words are not the first word of a pattern: check length and first byte.
         let first = usize::from(haystack.as_bytes()[word.start]);
         let candidate = signature
@@ -127,13 +145,27 @@ pub(crate) fn check(
             if signature.placement == Placement::End && !only_trailer(&haystack[end..]) {
                 continue;
             }
-            found = Some(word.start..end);
-            break 'words;
+            return Some(folded.original_range(word.start..end));
         }
     }
+    None
+}
+
+/// Whether the signature must end the text (only a trailer after it).
+pub(crate) fn at_end(signature: &Signature) -> bool {
+    signature.placement == Placement::End
+}
+
+/// Pushes the signature `found` in `text` (its original byte range), or an error when
+/// there is none.
+pub(crate) fn push(
+    text: &str,
+    found: Option<Range<usize>>,
+    signature: &Signature,
+    raw: &mut Vec<RawFinding>,
+) {
     match found {
-        Some(range) => {
-            let original = folded.original_range(range);
+        Some(original) => {
             let excerpt = &text[original.clone()];
             raw.push(RawFinding::new(
                 RuleId::Signature,

@@ -436,16 +436,14 @@ struct Occurrence<'a> {
     excerpt: &'a str,
 }
 
-/// Runs the link rules that `uses` selects on the links of `draft`: those `found` in its
-/// text and those its editor carries.
-pub(crate) fn check(
-    draft: &Draft,
+/// Runs the link rules that `uses` selects on the links `found` in `text`.
+pub(crate) fn check_found(
+    text: &str,
     found: &[FoundLink],
     lists: &SourceLists,
     uses: impl Fn(RuleId) -> bool,
     raw: &mut Vec<RawFinding>,
 ) {
-    let text = draft.text.as_str();
     for link in found {
         let occurrence = Occurrence {
             host: &link.host,
@@ -456,6 +454,18 @@ pub(crate) fn check(
         };
         judge(&occurrence, lists, &uses, raw);
     }
+}
+
+/// Runs the link rules that `uses` selects on the links the editor of `draft` carries
+/// (`found`: the links of its text, already judged).
+pub(crate) fn check_editor_links(
+    draft: &Draft,
+    found: &[FoundLink],
+    lists: &SourceLists,
+    uses: impl Fn(RuleId) -> bool,
+    raw: &mut Vec<RawFinding>,
+) {
+    let text = draft.text.as_str();
     for link in &draft.links {
         let Some((host, userinfo)) = parse_href(&link.href) else {
             continue;

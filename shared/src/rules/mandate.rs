@@ -151,6 +151,7 @@ impl Keywords {
 /// Pushes a finding for each keyword match, or one warning when there is none.
 ///
 /// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+#[cfg(test)]
 pub(crate) fn check(
     folded: &Folded,
     words: &[Range<usize>],
@@ -158,6 +159,21 @@ pub(crate) fn check(
     keywords: &Keywords,
     raw: &mut Vec<RawFinding>,
 ) {
+    if !matches(folded, words, text, keywords, raw) {
+        missing(raw);
+    }
+}
+
+/// Pushes a finding for each keyword match; returns whether there was one.
+///
+/// `words` are the words of `folded.text` ([`crate::rules::Words`]).
+pub(crate) fn matches(
+    folded: &Folded,
+    words: &[Range<usize>],
+    text: &str,
+    keywords: &Keywords,
+    raw: &mut Vec<RawFinding>,
+) -> bool {
     let haystack = folded.text.as_str();
     let mut matched = false;
     let mut skip_to = 0;
@@ -184,19 +200,22 @@ pub(crate) fn check(
         matched = true;
         skip_to = match_end;
     }
-    if !matched {
-        raw.push(RawFinding::new(
-            RuleId::Mandate,
-            FindingKind::MandateMissing,
-            Severity::Warning,
-            Localized::new(
-                "Aucun mot lié au mandat du syndicat (éducation, conditions de travail, vie syndicale…) : vérifiez que la publication reste dans le mandat.",
-                "No word related to the union's mandate (education, working conditions, union life…): check that the post stays within the mandate.",
-            ),
-            At::None,
-            "",
-        ));
-    }
+    matched
+}
+
+/// Pushes the warning for a draft without any keyword.
+pub(crate) fn missing(raw: &mut Vec<RawFinding>) {
+    raw.push(RawFinding::new(
+        RuleId::Mandate,
+        FindingKind::MandateMissing,
+        Severity::Warning,
+        Localized::new(
+            "Aucun mot lié au mandat du syndicat (éducation, conditions de travail, vie syndicale…) : vérifiez que la publication reste dans le mandat.",
+            "No word related to the union's mandate (education, working conditions, union life…): check that the post stays within the mandate.",
+        ),
+        At::None,
+        "",
+    ));
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use balise_core::analysis::{Analysis, Draft, DraftLink};
+use balise_core::analysis::{Analysis, AnalysisCache, Draft, DraftLink};
 use balise_core::checklist;
 use balise_core::compose::{KeystrokeSamples, LastPublication, visible_text};
 use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
@@ -19,6 +19,11 @@ use crate::content::panel::Panel;
 use crate::dom::query_all;
 use crate::ui_text as t;
 
+/// The parts of a keystroke's time, in order: from the keydown to the start of the
+/// update (the browser's own editing and the page's handlers), reading the draft, the
+/// analysis, the panel's view, and patching the panel's DOM.
+pub(super) const PHASES: [&str; 5] = ["wait", "read", "analyze", "view", "render"];
+
 /// One attached compose box and its panel.
 pub(super) struct ComposeBox {
     pub(super) id: u32,
@@ -31,6 +36,8 @@ pub(super) struct ComposeBox {
     /// Manual items the person ticked, and warnings acknowledged.
     pub(super) confirmed: RefCell<Vec<String>>,
     pub(super) analysis: RefCell<Option<Analysis>>,
+    /// The last analysis paragraph by paragraph: a keystroke rescans only its paragraph.
+    pub(super) analysis_cache: RefCell<AnalysisCache>,
     pub(super) text: RefCell<String>,
     /// Why the person publishes anyway, once accepted.
     pub(super) override_reason: RefCell<Option<String>>,
@@ -38,6 +45,8 @@ pub(super) struct ComposeBox {
     pub(super) keystroke_at: Cell<Option<f64>>,
     pub(super) update_scheduled: Cell<bool>,
     pub(super) samples: RefCell<KeystrokeSamples>,
+    /// Where each sampled keystroke's time went, per [`PHASES`] (the benchmark prints them).
+    pub(super) phases: RefCell<[KeystrokeSamples; PHASES.len()]>,
     pub(super) held: Cell<u32>,
     pub(super) attestations: Cell<u32>,
     /// SHA-256 and time of the last recorded publication.
@@ -207,11 +216,13 @@ impl ComposeBox {
             control_searched_at: Cell::new(f64::NEG_INFINITY),
             confirmed: RefCell::new(Vec::new()),
             analysis: RefCell::new(None),
+            analysis_cache: RefCell::new(AnalysisCache::default()),
             text: RefCell::new(String::new()),
             override_reason: RefCell::new(None),
             keystroke_at: Cell::new(None),
             update_scheduled: Cell::new(false),
             samples: RefCell::new(KeystrokeSamples::default()),
+            phases: RefCell::new(Default::default()),
             held: Cell::new(0),
             attestations: Cell::new(0),
             last_publication: RefCell::new(LastPublication::default()),
@@ -225,6 +236,7 @@ impl ComposeBox {
 
     /// Reads the draft and, when it changed (or `force`), checks it and redraws the panel.
     pub(super) fn update(&self, watcher: &Watcher, force: bool) -> Result<(), JsValue> {
+        let started = now();
         let text = read_text(&self.element);
         if !force && *self.text.borrow() == text && self.analysis.borrow().is_some() {
             self.keystroke_at.set(None);
@@ -234,14 +246,31 @@ impl ComposeBox {
             links: read_links(&self.element),
             text,
         };
-        let mut analysis = watcher.analyzer.analyze(&draft);
+        let read = now();
+        let mut analysis = watcher
+            .analyzer
+            .analyze_cached(&draft, &mut self.analysis_cache.borrow_mut());
         analysis.confirm(&self.confirmed.borrow());
+        let analysed = now();
         let view = checklist::view(watcher.policy, &analysis, watcher.lang);
+        let viewed = now();
         self.panel.render(&view)?;
         *self.analysis.borrow_mut() = Some(analysis);
         *self.text.borrow_mut() = draft.text;
-        if let Some(started) = self.keystroke_at.take() {
-            self.samples.borrow_mut().push(now() - started);
+        if let Some(keystroke) = self.keystroke_at.take() {
+            let done = now();
+            self.samples.borrow_mut().push(done - keystroke);
+            let mut phases = self.phases.borrow_mut();
+            let times = [
+                started - keystroke,
+                read - started,
+                analysed - read,
+                viewed - analysed,
+                done - viewed,
+            ];
+            for (samples, time) in phases.iter_mut().zip(times) {
+                samples.push(time);
+            }
         }
         Ok(())
     }
@@ -252,6 +281,16 @@ impl ComposeBox {
             .panel
             .host()
             .set_attribute("data-keystroke-samples", &samples);
+        let phases = self.phases.borrow();
+        let described: Vec<String> = PHASES
+            .iter()
+            .zip(phases.iter())
+            .map(|(name, samples)| format!("{name}={}", samples.to_attribute().replace(' ', ",")))
+            .collect();
+        let _ = self
+            .panel
+            .host()
+            .set_attribute("data-keystroke-phases", &described.join(" "));
     }
 
     pub(super) fn detach(&self) {
