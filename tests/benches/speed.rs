@@ -213,7 +213,8 @@ async fn compose_page_memory(browser: &Browser, url: &str, with_extension: bool)
 struct Typing {
     /// From the keydown to the panel showing the new analysis (the content script's clock).
     keystroke_to_panel: Vec<f64>,
-    /// From each `input` event to the end of the next frame, seen by the page's own script.
+    /// From each `input` event (its time stamp: when the browser created it) to the end of
+    /// the next frame, seen by the page's own script.
     input_to_frame: Vec<f64>,
     /// From each keydown to its `input` event, seen by the page's own script (listeners
     /// added after the content script's: with the extension, its update is inside).
@@ -241,6 +242,9 @@ async fn type_into_draft(
         .collect();
     // The page's own script: the time from each `input` event to the end of the next frame
     // (a task queued from the frame's animation callback runs once the frame is drawn).
+    // Counted from the event's own time stamp (when the browser created it), not from when
+    // this listener runs: the content script's listener on the box was added first and
+    // runs before it, and its time must count.
     browser
         .eval(
             "const box = document.querySelector(arguments[1]);
@@ -252,10 +256,10 @@ async fn type_into_draft(
              window.benchEdits = [];
              let down;
              box.addEventListener('keydown', () => { down = performance.now(); }, true);
-             box.addEventListener('input', () => {
+             box.addEventListener('input', (event) => {
                if (down !== undefined) window.benchEdits.push(performance.now() - down);
                down = undefined;
-               const start = performance.now();
+               const start = event.timeStamp;
                requestAnimationFrame(() => {
                  const channel = new MessageChannel();
                  channel.port1.onmessage = () => window.benchFrames.push(performance.now() - start);
