@@ -82,6 +82,13 @@ fn screenshot_file(dir: &Path, id: &str) -> std::path::PathBuf {
     dir.join("evidence").join(&sha[..2]).join(&sha[2..])
 }
 
+/// The screenshot's name under `evidence/` as its path says it: `ab` and `cdef…` joined
+/// by `separator`.
+fn evidence_name(path: &Path, separator: &str) -> String {
+    let part = |path: &Path| path.file_name().unwrap().to_string_lossy().into_owned();
+    format!("{}{separator}{}", part(path.parent().unwrap()), part(path))
+}
+
 #[tokio::test]
 async fn screenshots_are_files_named_by_their_hash_and_the_rows_keep_no_bytes() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,15 +96,7 @@ async fn screenshots_are_files_named_by_their_hash_and_the_rows_keep_no_bytes() 
     for id in &ids {
         let path = screenshot_file(dir.path(), id);
         let bytes = std::fs::read(&path).unwrap();
-        let name = format!(
-            "{}{}",
-            path.parent()
-                .unwrap()
-                .file_name()
-                .unwrap()
-                .to_string_lossy(),
-            path.file_name().unwrap().to_string_lossy()
-        );
+        let name = evidence_name(&path, "");
         assert_eq!(sha256_hex(&bytes), name, "{}", path.display());
     }
     let blobs: i64 = raw(dir.path())
@@ -143,15 +142,7 @@ async fn a_missing_screenshot_file_is_named() {
     std::fs::remove_file(&path).unwrap();
     let (ok, printed) = verify(dir.path());
     assert!(!ok, "{printed}");
-    let sha = format!(
-        "{}/{}",
-        path.parent()
-            .unwrap()
-            .file_name()
-            .unwrap()
-            .to_string_lossy(),
-        path.file_name().unwrap().to_string_lossy()
-    );
+    let sha = evidence_name(&path, "/");
     assert!(
         printed.contains(&format!(
             "ALTERED: report {}: the screenshot file evidence/{sha} is missing",

@@ -73,12 +73,7 @@ async fn main() -> Result<()> {
         "added: {:+.1} MiB panel attached, {:+.1} MiB after the worker's idle stop (aim under 25 MiB); load average {}",
         memory::total_mib(&ready) - base_total,
         memory::total_mib(&idle) - base_total,
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
+        balise_e2e::load_average()
     );
     Ok(())
 }

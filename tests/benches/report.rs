@@ -85,15 +85,7 @@ async fn measure(
     for (stage, (_, label)) in STAGES.iter().enumerate() {
         println!("    {label}: {:.1} ms", percentile(&column(2 + stage), 0.5));
     }
-    println!(
-        "  load average: {}",
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    println!("  load average: {}", balise_e2e::load_average());
     Ok(())
 }
 

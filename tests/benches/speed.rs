@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use balise_e2e::browser::{Browser, EnabledSites, LaunchOptions};
 use balise_e2e::companion::{CompanionApi, CompanionProcess, api_token};
 use balise_e2e::fixtures::{CspMode, FixtureServer};
-use balise_e2e::{WAIT, devtools, eventually, flows};
+use balise_e2e::{WAIT, devtools, eventually, flows, load_average, memory};
 use fantoccini::Locator;
 use serde_json::json;
 
@@ -72,65 +72,10 @@ fn other_host(url: &str) -> String {
 }
 
 /// Proportional set size (PSS) of every process under `root` (the browser's driver,
-/// itself excluded), in MiB, from `/proc/*/smaps_rollup`: shared pages are split among
-/// the processes that share them, so the sum is the tree's own memory.
+/// itself excluded), in MiB: shared pages are split among the processes that share them,
+/// so the sum is the tree's own memory.
 fn process_tree_pss_mib(root: u32) -> Result<f64> {
-    let mut parents = Vec::new();
-    for entry in std::fs::read_dir("/proc")? {
-        let entry = entry?;
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        // `pid (comm) state ppid …`; the command may hold spaces and parentheses.
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(after) = stat.rfind(')').map(|at| &stat[at + 1..]) else {
-            continue;
-        };
-        if let Some(ppid) = after
-            .split_whitespace()
-            .nth(1)
-            .and_then(|ppid| ppid.parse::<u32>().ok())
-        {
-            parents.push((pid, ppid));
-        }
-    }
-    let mut tree = vec![root];
-    let mut index = 0;
-    while index < tree.len() {
-        let parent = tree[index];
-        tree.extend(
-            parents
-                .iter()
-                .filter(|(_, ppid)| *ppid == parent)
-                .map(|(pid, _)| *pid),
-        );
-        index += 1;
-    }
-    let mut kib = 0u64;
-    for pid in tree.into_iter().skip(1) {
-        let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
-            continue;
-        };
-        kib += rollup
-            .lines()
-            .find_map(|line| line.strip_prefix("Pss:"))
-            .and_then(|value| {
-                value
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .unwrap_or(0);
-    }
-    Ok(kib as f64 / 1024.0)
+    Ok(memory::total_mib(&memory::process_tree(root)?))
 }
 
 /// The DevTools target of the browser's current tab.
@@ -500,15 +445,6 @@ fn describe_typing(typing: &Typing, pure_js: &Typing) {
     );
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn describe(name: &str, samples: &[f64]) {
     println!(
         "  {name}: n={} median {:.2}, p95 {:.2}, max {:.2}",
@@ -585,7 +521,7 @@ async fn main() -> Result<()> {
     })
     .await?;
     let memory = compose_page_memory(&browser, &compose, true).await?;
-    let (idle_memory, worker_stop) = balise_e2e::memory::after_worker_stop(&browser).await?;
+    let (idle_memory, worker_stop) = memory::after_worker_stop(&browser).await?;
     let (loader_to_panel, after_dom_loaded) = startup(&browser, &compose, sizes.loads).await?;
     let typing = type_into_draft(&browser, &compose, sizes.keystrokes, true).await?;
     let pure_js =

@@ -34,6 +34,17 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// The machine's load averages over 1, 5 and 15 minutes (`/proc/loadavg`), printed beside
+/// a benchmark's figures: on a shared machine they say how much to trust them.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// How long a test waits for something the browser should do quickly.
 pub const WAIT: Duration = Duration::from_secs(15);
 
