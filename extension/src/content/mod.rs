@@ -41,10 +41,9 @@ thread_local! {
 /// already, and the capture need not wait for one.
 struct Press {
     number: u32,
-    /// Resolves once a frame without Balise's elements has been painted.
+    /// Resolves once a frame without Balise's elements has been painted (at once, for a
+    /// click after that frame).
     painted: js_sys::Promise,
-    /// Whether it has resolved.
-    done: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 /// How long a press may wait for its click before Balise's elements show again (a press
@@ -381,8 +380,7 @@ fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
 /// The person pressed the report button (pointer down, or Enter or Space on it): the
 /// service worker is woken, and Balise's elements turn transparent now, so a frame without
 /// them is painted while the button is still held, and the click's capture need not wait
-/// for one. Without a click within
-/// [`PRESS_TIMEOUT_MS`], they show again.
+/// for one. Without a click within [`PRESS_TIMEOUT_MS`], they show again.
 fn pressed() {
     // Starts the service worker if the browser stopped it for being idle, while the button
     // is still held: the click's report then finds it running.
@@ -399,20 +397,7 @@ fn pressed() {
         presses.set(presses.get().wrapping_add(1));
         presses.get()
     });
-    let done = std::rc::Rc::new(std::cell::Cell::new(false));
-    let done_when_painted = done.clone();
-    let waiting = painted.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(waiting).await;
-        done_when_painted.set(true);
-    });
-    PRESS.with(|press| {
-        *press.borrow_mut() = Some(Press {
-            number,
-            painted,
-            done,
-        });
-    });
+    PRESS.with(|press| *press.borrow_mut() = Some(Press { number, painted }));
     let timeout = Closure::once_into_js(move || {
         let abandoned = PRESS.with(|press| {
             let mut press = press.borrow_mut();
@@ -442,7 +427,6 @@ async fn hide_for_capture() -> bool {
         return false;
     }
     match press {
-        Some(press) if press.done.get() => true,
         Some(press) => wasm_bindgen_futures::JsFuture::from(press.painted)
             .await
             .is_ok(),

@@ -418,6 +418,10 @@ pub async fn deliver_written(
     settings: &settings::Settings,
     pairing: Option<&settings::Pairing>,
 ) -> bool {
+    // Not paired: nothing to send to (the caller's flush records why).
+    let Some(pairing) = pairing else {
+        return false;
+    };
     // One delivery at a time: a flush under way may hold older entries.
     for _ in 0..600 {
         if !FLUSHING.with(Cell::get) {
@@ -429,10 +433,7 @@ pub async fn deliver_written(
         return false;
     }
     FLUSHING.with(|flag| flag.set(true));
-    let stored = match pairing {
-        Some(pairing) => send_written(entry, screenshot, settings, pairing).await,
-        None => false,
-    };
+    let stored = send_written(entry, screenshot, settings, pairing).await;
     FLUSHING.with(|flag| flag.set(false));
     stored
 }
