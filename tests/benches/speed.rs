@@ -126,6 +126,18 @@ async fn script_time(browser: &Browser, url: &str) -> Result<f64> {
     measured
 }
 
+/// The numbers the page collected in `window[name]` (milliseconds).
+async fn page_samples(browser: &Browser, name: &str) -> Result<Vec<f64>> {
+    Ok(browser
+        .eval("return window[arguments[0]]", vec![json!(name)])
+        .await?
+        .as_array()
+        .with_context(|| format!("the page collected no {name}"))?
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .collect())
+}
+
 async fn script_times(browser: &Browser, url: &str, loads: usize) -> Result<Vec<f64>> {
     let mut samples = Vec::with_capacity(loads);
     for load in 0..loads {
@@ -230,22 +242,8 @@ async fn type_into_draft(
         length.as_u64() == Some((draft.encode_utf16().count() + keystrokes) as u64),
         "the draft has {length} characters after typing"
     );
-    let frames = browser
-        .eval("return window.benchFrames", vec![])
-        .await?
-        .as_array()
-        .context("no frame times")?
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .collect();
-    let keydown_to_input = browser
-        .eval("return window.benchEdits", vec![])
-        .await?
-        .as_array()
-        .context("no edit times")?
-        .iter()
-        .filter_map(serde_json::Value::as_f64)
-        .collect();
+    let frames = page_samples(browser, "benchFrames").await?;
+    let keydown_to_input = page_samples(browser, "benchEdits").await?;
     let mut keystroke_to_panel = Vec::new();
     let mut phases = Vec::new();
     if with_extension {
