@@ -15,8 +15,8 @@ use rusqlite::Connection;
 use crate::store::Result;
 use crate::store::evidence::{self, EvidenceEntry};
 use crate::store::privacy;
-use crate::store::reports;
 use crate::store::sha256_hex;
+use crate::store::{packages, reports};
 
 /// What the comparison found. Lines are French, then English.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub fn compare(conn: &Connection, package: &VerifiedPackage) -> Result<Compariso
     let head = package.evidence.chain_head.as_ref();
 
     // A member's package imported here: its entries are the member's log, not this one.
-    if let Some(import) = reports::import_record(conn, &id)? {
+    if let Some(import) = packages::import_record(conn, &id)? {
         let same_head = head
             .is_some_and(|h| import.sender_head.as_ref() == Some(&(h.seq, h.entry_hash.clone())));
         if same_head || import.package_sha256 == package.package_sha256 {

@@ -7,7 +7,7 @@ pub use balise_core::import::{
 };
 
 use crate::error::{Error, Result};
-use crate::store::reports::{self, ImportOutcome};
+use crate::store::packages::{self, ImportOutcome};
 use crate::store::{Store, now_utc};
 
 impl From<ImportError> for Error {
@@ -25,6 +25,6 @@ impl From<ImportError> for Error {
 pub async fn import_file(store: &Store, bytes: Vec<u8>) -> Result<ImportOutcome> {
     let package = tokio::task::spawn_blocking(move || package_from_file(&bytes)).await??;
     Ok(store
-        .write(move |tx| reports::import(tx, &package, &now_utc()))
+        .write(move |tx| packages::import(tx, &package, &now_utc()))
         .await?)
 }

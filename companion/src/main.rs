@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use balise_companion::store::reports::ImportOutcome;
+use balise_companion::store::packages::ImportOutcome;
 use balise_companion::{ApiToken, Companion, Settings, check, ensure_data_dir, serve, session};
 use clap::{Args, Parser, Subcommand};
 

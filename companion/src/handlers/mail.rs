@@ -13,9 +13,9 @@ use super::{idempotent_request, idempotent_write, path_uuid, stored_response};
 use crate::error::{Error, Result};
 use crate::mail::Role;
 use crate::state::AppState;
+use crate::store::forwards::{self, ForwardRecord};
 use crate::store::idempotency::StoredResponse;
 use crate::store::mail::{self as queue, Recipient};
-use crate::store::reports::{self, ForwardRecord};
 use crate::store::{now_ms, now_utc};
 
 /// Endpoint name mixed into the idempotency hash of forwards.
@@ -100,7 +100,7 @@ pub async fn forward_report(
     let json = forward_json(state, body)?;
     let record = state
         .store()
-        .write(move |tx| reports::forward(tx, &report_id, &json, &now_utc(), now_ms()))
+        .write(move |tx| forwards::forward(tx, &report_id, &json, &now_utc(), now_ms()))
         .await?;
     tracing::info!(
         evidence_seq = record.evidence_seq,
@@ -147,7 +147,7 @@ pub async fn forward(
         )
     });
     let stored = idempotent_write(&state, idempotent, FORWARD_ENDPOINT, move |tx, now| {
-        let record = reports::forward(tx, &id, &json, now, now_ms())?;
+        let record = forwards::forward(tx, &id, &json, now, now_ms())?;
         Ok(StoredResponse::new(
             StatusCode::ACCEPTED,
             receipt(&record).to_string(),

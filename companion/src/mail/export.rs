@@ -6,7 +6,7 @@ use balise_core::package;
 
 use crate::error::{Error, Result};
 use crate::store::mail::MailKind;
-use crate::store::{Store, now_utc, reports};
+use crate::store::{Store, now_utc, packages};
 
 /// Exports a report's evidence package now: an export entry in the log (so the package's
 /// chain head anchors it), then the package with a summary for people (French, then English).
@@ -61,9 +61,9 @@ fn exported_package(
     organization: &str,
     now: &str,
 ) -> Result<Vec<u8>> {
-    reports::record_export(tx, id, now)?;
-    let mut contents = reports::package_contents(tx, id, None, now)?;
-    let (received_at, imported) = reports::provenance(tx, id)?;
+    packages::record_export(tx, id, now)?;
+    let mut contents = packages::package_contents(tx, id, None, now)?;
+    let (received_at, imported) = packages::provenance(tx, id)?;
     let mut input = super::letter_input(
         MailKind::Report,
         None,

@@ -27,7 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::error::{Error, Result};
 use crate::store::mail::{self as queue, MailKind, MailRecord, Recipient};
-use crate::store::{Store, now_ms, now_utc, reports};
+use crate::store::{Store, forwards, now_ms, now_utc, packages};
 pub use config::{MailSettings, Role};
 use letter::{Attachments, Envelope, LetterInput};
 
@@ -325,8 +325,8 @@ impl Mailer {
                 let forward_seq = (mail.kind == MailKind::Forward)
                     .then_some(mail.about_seq)
                     .flatten();
-                let contents = reports::package_contents(tx, &mail.report_id, forward_seq, &now)?;
-                let (received_at, imported) = reports::provenance(tx, &mail.report_id)?;
+                let contents = packages::package_contents(tx, &mail.report_id, forward_seq, &now)?;
+                let (received_at, imported) = packages::provenance(tx, &mail.report_id)?;
                 Ok(Some(job_from(
                     mail,
                     contents,
@@ -392,9 +392,9 @@ impl Mailer {
             .store
             .read(move |tx| {
                 let now = now_utc();
-                let (received_at, imported) = reports::provenance(tx, &id)?;
+                let (received_at, imported) = packages::provenance(tx, &id)?;
                 let forward = match role {
-                    Role::Manager => reports::latest_forward(tx, &id)?,
+                    Role::Manager => forwards::latest_forward(tx, &id)?,
                     Role::Member => None,
                 };
                 let (kind, to, about_seq, message_id) = match &forward {
@@ -433,7 +433,7 @@ impl Mailer {
                     smtp_reply: None,
                     included_seq: None,
                 };
-                let contents = reports::package_contents(tx, &id, about_seq, &now)?;
+                let contents = packages::package_contents(tx, &id, about_seq, &now)?;
                 job_from(mail, contents, received_at, imported, organization)
             })
             .await?;

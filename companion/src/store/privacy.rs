@@ -594,7 +594,7 @@ mod tests {
         let redaction = redaction_of(&conn, "r1").expect("read").expect("redacted");
         assert_eq!(redaction.redaction.removed[0].seq, 1);
         assert_eq!(redaction.redaction.category.as_deref(), Some("harassment"));
-        assert!(reports::package_contents(&conn, "r1", None, "now").is_err());
+        assert!(super::super::packages::package_contents(&conn, "r1", None, "now").is_err());
         assert_eq!(reports::screenshot_problems(&conn).expect("check"), []);
     }
 

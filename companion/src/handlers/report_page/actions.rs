@@ -13,7 +13,7 @@ use crate::handlers::{PageForm, appointment, check_page_form, page_form, path_uu
 use crate::html::{Nav, bi, one_language, page, pick};
 use crate::import::{MAX_IMPORT_BYTES, import_file};
 use crate::state::AppState;
-use crate::store::reports::ImportOutcome;
+use crate::store::packages::ImportOutcome;
 
 /// The erase form.
 #[derive(Debug, Deserialize)]
