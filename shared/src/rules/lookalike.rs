@@ -8,8 +8,9 @@
 //! Cyrillic, reads `apple`). An ASCII host keeps the two cheap checks: one edit from a
 //! known site, or a known site followed by other labels (`lapresse.ca.example.com`).
 //!
-//! The Unicode data are compact tables of our own (`lookalike/tables.rs`, about 25 KB in
-//! the wasm instead of the `unicode-security` crate's 300 KB): only the confusables whose
+//! The Unicode data are compact tables of our own (`lookalike/tables.rs`, about 15 KB in
+//! the wasm instead of the `unicode-security` crate's 300 KB; sorted numbers as varints of
+//! their differences, decoded once when a host first needs them): only the confusables whose
 //! prototype is ASCII (with combining marks), which is all that can make a host read as a
 //! Latin one, and one script class per run of characters. A unit test checks them against
 //! `unicode-security` (a dev-dependency) character by character. The skeleton of a
@@ -56,19 +57,94 @@ fn is_mark(ch: char) -> bool {
         | '\u{fe20}'..='\u{fe2f}')
 }
 
+/// Reads LEB128 varints (seven bits a byte, low bits first; see `generate.rs`).
+fn varints(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut rest = bytes.iter();
+    std::iter::from_fn(move || {
+        let mut value = 0_u32;
+        let mut shift = 0;
+        loop {
+            let byte = *rest.next()?;
+            value |= u32::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            if byte < 0x80 {
+                return Some(value);
+            }
+            shift += 7;
+        }
+    })
+}
+
+/// Sorted numbers stored as the varints of their differences.
+fn decode_deltas(bytes: &[u8]) -> Vec<u32> {
+    let mut previous = 0_u32;
+    varints(bytes)
+        .map(|delta| {
+            previous = previous.wrapping_add(delta);
+            previous
+        })
+        .collect()
+}
+
+/// The characters with a Latin prototype and where each prototype ends in
+/// [`tables::PROTOTYPE_TEXT`], decoded from the compact tables once.
+struct Prototypes {
+    chars: Vec<u32>,
+    ends: Vec<u16>,
+}
+
+fn prototypes() -> &'static Prototypes {
+    static PROTOTYPES: OnceLock<Prototypes> = OnceLock::new();
+    PROTOTYPES.get_or_init(|| {
+        let mut end = 0_u16;
+        Prototypes {
+            chars: decode_deltas(&tables::PROTOTYPE_CHARS),
+            ends: tables::PROTOTYPE_LENGTHS
+                .iter()
+                .map(|length| {
+                    end = end.wrapping_add(u16::from(*length));
+                    end
+                })
+                .collect(),
+        }
+    })
+}
+
+/// The identifier-allowed ranges (inclusive), decoded once.
+fn identifier_allowed_ranges() -> &'static [(u32, u32)] {
+    static RANGES: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        let mut numbers = varints(&tables::IDENTIFIER_ALLOWED);
+        let mut previous = 0_u32;
+        std::iter::from_fn(|| {
+            let first = previous.wrapping_add(numbers.next()?);
+            previous = first.wrapping_add(numbers.next()?);
+            Some((first, previous))
+        })
+        .collect()
+    })
+}
+
+/// Where each run of one script class starts, decoded once.
+fn script_starts() -> &'static [u32] {
+    static STARTS: OnceLock<Vec<u32>> = OnceLock::new();
+    STARTS.get_or_init(|| decode_deltas(&tables::SCRIPT_STARTS))
+}
+
 /// The UTS #39 skeleton of `text` as far as Latin look-alikes go: each character replaced by
 /// its prototype when that is ASCII (with combining marks), default-ignorable ones dropped,
 /// the others kept.
 fn skeleton(text: &str) -> String {
+    let prototypes = prototypes();
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         let code = ch as u32;
-        if let Ok(index) = tables::PROTOTYPE_CHARS.binary_search(&code) {
+        if let Ok(index) = prototypes.chars.binary_search(&code) {
             let start = index
                 .checked_sub(1)
-                .and_then(|before| tables::PROTOTYPE_ENDS.get(before))
+                .and_then(|before| prototypes.ends.get(before))
                 .map_or(0, |end| usize::from(*end));
-            let end = tables::PROTOTYPE_ENDS
+            let end = prototypes
+                .ends
                 .get(index)
                 .map_or(start, |end| usize::from(*end));
             out.push_str(tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default());
@@ -84,7 +160,7 @@ fn skeleton(text: &str) -> String {
 
 /// The script class of `ch` (see [`NEUTRAL`] and the others).
 fn script_class(ch: char) -> u8 {
-    let run = tables::SCRIPT_STARTS.partition_point(|start| *start <= ch as u32);
+    let run = script_starts().partition_point(|start| *start <= ch as u32);
     run.checked_sub(1)
         .and_then(|run| tables::SCRIPT_CLASSES.get(run))
         .copied()
@@ -288,7 +364,7 @@ const WRITING_SYSTEMS: [&[u8]; 3] = [&[HAN, HIRAGANA, KATAKANA], &[HAN, HANGUL],
 /// Whether UTS #39 allows `ch` in identifiers (meaningful for Latin, CJK and Common ones).
 fn identifier_allowed(ch: char) -> bool {
     let code = ch as u32;
-    tables::IDENTIFIER_ALLOWED
+    identifier_allowed_ranges()
         .binary_search_by(|(first, last)| {
             if *last < code {
                 std::cmp::Ordering::Less
