@@ -1,7 +1,8 @@
 //! Look-alike domains: a link's host that imitates a known site (the policy's trusted
 //! domains and the hosts of the social networks Balise knows) or hides its alphabet.
 //!
-//! Punycode labels (`xn--`) are decoded first (`idna::punycode`), so a host is judged as a
+//! Punycode labels (`xn--`) are decoded first (RFC 3492, [`decode_punycode`]; a unit test
+//! compares it with the `idna` crate's decoder), so a host is judged as a
 //! browser shows it. A host that is not ASCII then goes through Unicode's confusable
 //! detection (UTS #39): its skeleton against the known sites' skeletons, each label for
 //! mixed scripts, and each label for letters that all imitate Latin ones (`аррӏе`, all
@@ -282,6 +283,79 @@ fn is_punycode(label: &str) -> bool {
         .is_some_and(|start| start.eq_ignore_ascii_case(b"xn--"))
 }
 
+/// Punycode's parameters (RFC 3492, section 5).
+const PUNY_BASE: u32 = 36;
+const PUNY_TMIN: u32 = 1;
+const PUNY_TMAX: u32 = 26;
+const PUNY_SKEW: u32 = 38;
+const PUNY_DAMP: u32 = 700;
+
+/// Punycode's bias adaptation (RFC 3492, section 6.1).
+fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+    delta /= if first { PUNY_DAMP } else { 2 };
+    delta += delta / points;
+    let mut k = 0;
+    while delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2 {
+        delta /= PUNY_BASE - PUNY_TMIN;
+        k += PUNY_BASE;
+    }
+    k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW)
+}
+
+/// Decodes the punycode after a label's `xn--` (RFC 3492, section 6.2), as the `idna`
+/// crate's `punycode::decode_to_string` does (a unit test compares them); `None` when it is
+/// not valid. Written here rather than taken from `idna`, whose decoder links a stable sort
+/// into the content script's wasm.
+pub(crate) fn decode_punycode(input: &str) -> Option<String> {
+    if !input.is_ascii() {
+        return None;
+    }
+    // Basic code points come before the last `-`; a leading `-` is not a delimiter.
+    let (basic, encoded) = match input.rfind('-') {
+        Some(at) if at > 0 => (&input[..at], &input[at + 1..]),
+        _ => ("", input),
+    };
+    let mut output: Vec<char> = basic.chars().collect();
+    let mut code_point = 0x80_u32;
+    let mut bias = 72;
+    let mut i = 0_u32;
+    let mut digits = encoded.bytes();
+    while let Some(mut byte) = digits.next() {
+        let previous = i;
+        let mut weight = 1_u32;
+        let mut k = PUNY_BASE;
+        loop {
+            let digit = u32::from(match byte {
+                b'a'..=b'z' => byte - b'a',
+                b'A'..=b'Z' => byte - b'A',
+                b'0'..=b'9' => byte - b'0' + 26,
+                _ => return None,
+            });
+            i = i.checked_add(digit.checked_mul(weight)?)?;
+            let t = if k <= bias {
+                PUNY_TMIN
+            } else if k >= bias + PUNY_TMAX {
+                PUNY_TMAX
+            } else {
+                k - bias
+            };
+            if digit < t {
+                break;
+            }
+            weight = weight.checked_mul(PUNY_BASE - t)?;
+            k += PUNY_BASE;
+            byte = digits.next()?;
+        }
+        let length = u32::try_from(output.len()).ok()?.checked_add(1)?;
+        bias = adapt(i - previous, length, previous == 0);
+        code_point = code_point.checked_add(i / length)?;
+        i %= length;
+        output.insert(i as usize, char::from_u32(code_point)?);
+        i += 1;
+    }
+    Some(output.into_iter().collect())
+}
+
 /// `host` with its punycode labels decoded and lowercased; `None` when one does not decode
 /// to a label that needs punycode (not ASCII).
 pub(crate) fn decode_host(host: &str) -> Option<String> {
@@ -291,7 +365,7 @@ pub(crate) fn decode_host(host: &str) -> Option<String> {
             decoded.push('.');
         }
         if is_punycode(label) {
-            let unicode = idna::punycode::decode_to_string(&label[4..])?;
+            let unicode = decode_punycode(&label[4..])?;
             if unicode.is_ascii() {
                 return None;
             }
@@ -598,6 +672,57 @@ mod tests {
         for (a, b, expected) in cases {
             assert_eq!(within_one_edit(a, b), expected, "{a} {b}");
             assert_eq!(within_one_edit(b, a), expected, "{b} {a}");
+        }
+    }
+
+    #[test]
+    fn punycode_decodes_as_idna_does() {
+        // Random labels over the punycode alphabet (valid or not), and the encodings of
+        // random Unicode labels, as a tiny linear congruential generator draws them.
+        let mut state = 0x2545_f491_u64;
+        let mut next = |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % bound
+        };
+        let alphabet = b"abcxyzABCXYZ0123456789-";
+        let letters = [
+            'a', 'é', 'а', 'ӏ', 'α', '中', 'ひ', '한', '\u{301}', '🙂', 'z', '-',
+        ];
+        let mut decoded = 0;
+        for _ in 0..40_000 {
+            let label: String = if next(2) == 0 {
+                (0..next(16))
+                    .map(|_| char::from(alphabet[next(alphabet.len() as u64) as usize]))
+                    .collect()
+            } else {
+                let text: String = (0..1 + next(12))
+                    .map(|_| letters[next(letters.len() as u64) as usize])
+                    .collect();
+                idna::punycode::encode_str(&text).unwrap_or_default()
+            };
+            let expected = idna::punycode::decode_to_string(&label);
+            decoded += usize::from(expected.is_some());
+            assert_eq!(decode_punycode(&label), expected, "{label:?}");
+        }
+        assert!(decoded > 20_000, "{decoded} decoded");
+        for label in [
+            "",
+            "-",
+            "-abc",
+            "abc-",
+            "a-b-c",
+            "é",
+            "99999999999",
+            "zzzzzzzzzzzz",
+            "--",
+        ] {
+            assert_eq!(
+                decode_punycode(label),
+                idna::punycode::decode_to_string(label),
+                "{label:?}"
+            );
         }
     }
 
