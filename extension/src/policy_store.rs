@@ -52,13 +52,13 @@ pub async fn load() -> Result<(Policy, bool), JsValue> {
         && lean_read::companion_url(&stored, "fetchedAt").ok() == Some(paired_with)
         && let Some(policy) = stored.get("policy")
         && let Ok(policy) = lean_read::policy(&policy)
-        && policy.validate().is_ok()
+        && policy.is_valid()
     {
         return Ok((policy, true));
     }
     if let Ok(Some(policy)) = browser::storage_get_value(DEFAULT_POLICY_KEY).await
         && let Ok(policy) = lean_read::policy(&policy)
-        && policy.validate().is_ok()
+        && policy.is_valid()
     {
         return Ok((policy, false));
     }

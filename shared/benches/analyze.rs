@@ -46,6 +46,28 @@ fn bench_analyze(c: &mut Criterion) {
             analyzer.analyze_cached(black_box(&drafts[turn]), &mut cache)
         });
     });
+    // Links whose hosts are not ASCII or are punycode: the look-alike check's skeletons,
+    // script classes and identifier status (its Unicode tables) on each.
+    c.bench_function("analyzer/lookalike-hosts", |b| {
+        let mut text = String::from("Liens à vérifier :\n");
+        for host in [
+            "lаpresse.ca",
+            "xn--lapress-8nf.ca",
+            "lаcsq.org",
+            "éducation.gouv.qc.ca",
+            "аррӏе.com",
+            "курс.рф",
+            "例え.jp",
+            "faceboοk.com",
+        ] {
+            text.push_str(&format!("https://{host}/nouvelles\n"));
+        }
+        let draft = balise_core::analysis::Draft {
+            text,
+            links: Vec::new(),
+        };
+        b.iter(|| analyzer.analyze(black_box(&draft)));
+    });
     c.bench_function("analyzer-new/sec-csq-policy", |b| {
         b.iter(|| Analyzer::new(black_box(&policy)));
     });

@@ -71,6 +71,13 @@ pub fn compose_area(compose_box: Rect, control: Option<Rect>) -> Rect {
     }
 }
 
+/// `value` brought within `low..=high` (`low <= high`). Not `f64::clamp`: its panic message
+/// formats floats with `Debug`, which would link float formatting (about 12 KB) into the
+/// content script's wasm.
+fn between(value: f64, low: f64, high: f64) -> f64 {
+    value.max(low).min(high)
+}
+
 /// Places a panel `panel_width` wide beside `area` in a viewport of `viewport` (width,
 /// height); `None` when the area is not visible (the panel hides).
 pub fn place(area: Rect, panel_width: f64, viewport: (f64, f64)) -> Option<Placement> {
@@ -84,13 +91,20 @@ pub fn place(area: Rect, panel_width: f64, viewport: (f64, f64)) -> Option<Place
         (area.left - GAP - panel_width, area.top)
     } else {
         (
-            (area.right - panel_width).clamp(MARGIN, (width - panel_width - MARGIN).max(MARGIN)),
+            between(
+                area.right - panel_width,
+                MARGIN,
+                (width - panel_width - MARGIN).max(MARGIN),
+            ),
             area.bottom + GAP,
         )
     };
-    let top = top.clamp(MARGIN, (height - HEADER_HEIGHT).max(MARGIN));
-    let max_height = (height - top - MARGIN - HEADER_HEIGHT)
-        .clamp(MIN_LIST_HEIGHT, MAX_PANEL_HEIGHT - HEADER_HEIGHT);
+    let top = between(top, MARGIN, (height - HEADER_HEIGHT).max(MARGIN));
+    let max_height = between(
+        height - top - MARGIN - HEADER_HEIGHT,
+        MIN_LIST_HEIGHT,
+        MAX_PANEL_HEIGHT - HEADER_HEIGHT,
+    );
     Some(Placement {
         left,
         top,

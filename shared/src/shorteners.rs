@@ -2,8 +2,9 @@
 //! vendored in `data/url-shorteners/` and compiled in, plus a heuristic for shorteners the
 //! list does not know (a very short domain and a single random-looking token as its path).
 //!
-//! The list is read once, at first use, into a sorted slice searched by halves: a host is
-//! looked up once per parent domain (`a.b.goo.gl`, `b.goo.gl`, `goo.gl`, `gl`).
+//! The list is compiled by `build.rs` into groups by last label (`gl:goo,…`), read once,
+//! at first use, into sorted slices searched by halves: a host is looked up once per parent
+//! domain (`a.b.goo.gl`, `b.goo.gl`, `goo.gl`).
 
 use std::sync::OnceLock;
 
@@ -11,29 +12,47 @@ use std::sync::OnceLock;
 /// (the upstream attribution). Refreshed by `cargo xtask shorteners --from FILE`.
 pub const LIST: &str = include_str!("../data/url-shorteners/list");
 
-/// The built-in shortener domains, sorted, each once.
-pub fn builtin() -> &'static [&'static str] {
-    static DOMAINS: OnceLock<Vec<&'static str>> = OnceLock::new();
-    // The file is sorted and deduplicated by the xtask (a test checks it), so it is not
-    // sorted again here: that would ship a sort in the extension's wasm.
-    DOMAINS.get_or_init(|| {
-        LIST.lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+/// The list as `build.rs` compiles it: `suffix:name,name,…` a line, sorted.
+const GROUPED: &str = include_str!(concat!(env!("OUT_DIR"), "/shorteners.txt"));
+
+/// The built-in shorteners by last label: (suffix, the names before it), both sorted.
+fn groups() -> &'static [(&'static str, Vec<&'static str>)] {
+    static GROUPS: OnceLock<Vec<(&'static str, Vec<&'static str>)>> = OnceLock::new();
+    // `build.rs` sorted them: they are not sorted again here, which would ship a sort in the
+    // extension's wasm.
+    GROUPS.get_or_init(|| {
+        GROUPED
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .map(|(suffix, names)| (suffix, names.split(',').collect()))
             .collect()
     })
 }
 
+/// The built-in shortener domains, sorted, each once.
+pub fn builtin() -> Vec<String> {
+    let mut domains: Vec<String> = groups()
+        .iter()
+        .flat_map(|(suffix, names)| names.iter().map(move |name| format!("{name}.{suffix}")))
+        .collect();
+    domains.sort_unstable();
+    domains
+}
+
 /// The most specific built-in entry covering `host` (lowercase, no trailing dot):
-/// `host` itself or its nearest parent domain in the list.
-pub fn builtin_covering(host: &str) -> Option<&'static str> {
-    let list = builtin();
-    let mut rest = host;
+/// `host` itself or its nearest parent domain in the list, as the end of `host`.
+pub fn builtin_covering(host: &str) -> Option<&str> {
+    let (mut name, suffix) = host.rsplit_once('.')?;
+    let groups = groups();
+    let group = groups
+        .binary_search_by(|(group, _)| (*group).cmp(suffix))
+        .ok()?;
+    let names = &groups.get(group)?.1;
     loop {
-        if let Ok(index) = list.binary_search(&rest) {
-            return Some(list[index]);
+        if names.binary_search(&name).is_ok() {
+            return host.get(host.len() - suffix.len() - 1 - name.len()..);
         }
-        rest = &rest[rest.find('.')? + 1..];
+        name = &name[name.find('.')? + 1..];
     }
 }
 
@@ -120,7 +139,7 @@ mod tests {
                 "{line}"
             );
         }
-        assert_eq!(builtin(), lines.as_slice());
+        assert_eq!(builtin(), lines);
         assert!(LIST.contains("PeterDaveHello/url-shorteners"));
         assert!(LIST.contains("CC-BY-SA-4.0"));
     }

@@ -25,9 +25,12 @@ use crate::{prerequisites, shell};
 /// wasm2js leaves `i64.trunc_sat_f64_s` unlowered and its output fails validation. It is
 /// turned off by name too: `target-cpu=mvp` alone left it on once the content module
 /// became a cdylib crate over the extension library (its code then reaches the linker as
-/// bitcode only, and LTO's code generation enabled the feature).
+/// bitcode only, and LTO's code generation enabled the feature). RUSTFLAGS replaces the
+/// target's `rustflags` of `.cargo/config.toml`, so sha2's compact backend is asked for here
+/// too.
 const MVP_RUSTFLAGS: &str = "-C target-cpu=mvp \
-     -C target-feature=+mutable-globals,+bulk-memory,+sign-ext,-nontrapping-fptoint";
+     -C target-feature=+mutable-globals,+bulk-memory,+sign-ext,-nontrapping-fptoint \
+     --cfg sha2_backend_soft=\"compact\"";
 
 const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-bulk-memory",

@@ -245,10 +245,10 @@ impl<'p> Analyzer<'p> {
         // is also their UTF-16 order, so one pass of the cursor converts them), then the
         // UTF-16 spans the editor gave, then findings without a position.
         let mut order: Vec<usize> = (0..raw.len()).collect();
-        order.sort_unstable_by_key(|&index| match &raw[index].0 {
-            At::Bytes(range) => (0, range.start, range.end, index),
-            At::Utf16(_) => (1, 0, 0, index),
-            At::None => (2, 0, 0, index),
+        sort_indexes(&mut order, &|index| match &raw[index].0 {
+            At::Bytes(range) => (0, range.start, range.end),
+            At::Utf16(_) => (1, 0, 0),
+            At::None => (2, 0, 0),
         });
         let mut cursor = Utf16Cursor::new(text);
         let mut spans: Vec<Option<Span>> = vec![None; raw.len()];
@@ -260,9 +260,9 @@ impl<'p> Analyzer<'p> {
             };
         }
         if raw.iter().any(|(at, _)| matches!(at, At::Utf16(_))) {
-            order.sort_unstable_by_key(|&index| match spans[index] {
-                Some(span) => (0, span.start, span.end, index),
-                None => (1, 0, 0, index),
+            sort_indexes(&mut order, &|index| match spans[index] {
+                Some(span) => (0, span.start as usize, span.end as usize),
+                None => (1, 0, 0),
             });
         }
 
@@ -362,4 +362,13 @@ struct Paragraph {
 #[derive(Debug, Clone, Default)]
 pub struct AnalysisCache {
     paragraphs: Vec<Paragraph>,
+}
+
+/// Sorts indexes by `key`, then by index: one copy of the standard sort for every use (each
+/// closure given to `sort_unstable_by_key` would link its own into the wasm).
+fn sort_indexes(order: &mut [usize], key: &dyn Fn(usize) -> (u8, usize, usize)) {
+    order.sort_unstable_by_key(|&index| {
+        let (first, second, third) = key(index);
+        (first, second, third, index)
+    });
 }

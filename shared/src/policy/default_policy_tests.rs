@@ -31,6 +31,7 @@ fn the_default_policy_is_valid_and_round_trips() {
             .contains(&"— Personnel du SEC-CSQ".to_owned())
     );
     policy.validate().unwrap();
+    assert!(policy.is_valid());
     let json = serde_json::to_string_pretty(&policy).unwrap();
     assert_eq!(Policy::from_json(&json).unwrap(), policy);
 }

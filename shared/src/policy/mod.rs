@@ -48,7 +48,6 @@
 //! A mandate keyword matches whole words, ignoring case and accents; a keyword ending with
 //! `*` matches any word that starts with it (`enseign*` matches `enseignante`).
 
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
@@ -489,34 +488,50 @@ impl Policy {
     /// Every rule the policy breaks, in document order (without line numbers).
     pub fn validation_errors(&self) -> Vec<PolicyError> {
         let mut errors = Vec::new();
-        let mut fail =
-            |path: String, message: String| errors.push(PolicyError::invalid(path, message));
+        self.check(&mut |error: &dyn Fn() -> (String, String)| {
+            let (path, message) = error();
+            errors.push(PolicyError::invalid(path, message));
+        });
+        errors
+    }
+
+    /// Whether the policy breaks no rule, as [`Policy::validate`] says, without building the
+    /// errors' texts: the content script's wasm module keeps no message it never shows.
+    pub fn is_valid(&self) -> bool {
+        let mut valid = true;
+        self.check(&mut |_: &dyn Fn() -> (String, String)| valid = false);
+        valid
+    }
+
+    /// Calls `fail` with each broken rule's path and message, built only when called.
+    fn check(&self, fail: &mut impl FnMut(&dyn Fn() -> (String, String))) {
         if self.version != SCHEMA_VERSION {
-            fail(
-                "version".into(),
-                format!(
-                    "unsupported schema version {} (this Balise reads version {SCHEMA_VERSION})",
-                    self.version
-                ),
-            );
+            fail(&|| {
+                (
+                    "version".into(),
+                    format!(
+                        "unsupported schema version {} (this Balise reads version {SCHEMA_VERSION})",
+                        self.version
+                    ),
+                )
+            });
         }
-        let not_blank = |path: &str, value: &str, fail: &mut dyn FnMut(String, String)| {
+        for (path, value) in [
+            ("organization.name", &self.organization.name),
+            ("organization.short_name", &self.organization.short_name),
+            ("manager.name", &self.manager.name),
+        ] {
             if value.trim().is_empty() {
-                fail(path.to_owned(), "must not be empty".into());
+                fail(&|| (path.to_owned(), "must not be empty".into()));
             }
-        };
-        not_blank("organization.name", &self.organization.name, &mut fail);
-        not_blank(
-            "organization.short_name",
-            &self.organization.short_name,
-            &mut fail,
-        );
-        not_blank("manager.name", &self.manager.name, &mut fail);
+        }
         if !is_email(&self.manager.email) {
-            fail(
-                "manager.email".into(),
-                format!("malformed email address `{}`", self.manager.email),
-            );
+            fail(&|| {
+                (
+                    "manager.email".into(),
+                    format!("malformed email address `{}`", self.manager.email),
+                )
+            });
         }
         let start_ok = is_date(&self.manager.mandate_start);
         let end_ok = is_date(&self.manager.mandate_end);
@@ -529,42 +544,52 @@ impl Policy {
             (end_ok, "manager.mandate_end", &self.manager.mandate_end),
         ] {
             if !ok {
-                fail(
-                    path.into(),
-                    format!("`{value}` is not a date written YYYY-MM-DD"),
-                );
+                fail(&|| {
+                    (
+                        path.into(),
+                        format!("`{value}` is not a date written YYYY-MM-DD"),
+                    )
+                });
             }
         }
         if start_ok && end_ok && self.manager.mandate_end < self.manager.mandate_start {
-            fail(
-                "manager.mandate_end".into(),
-                format!(
-                    "mandate_end ({}) is before mandate_start ({})",
-                    self.manager.mandate_end, self.manager.mandate_start
-                ),
-            );
+            fail(&|| {
+                (
+                    "manager.mandate_end".into(),
+                    format!(
+                        "mandate_end ({}) is before mandate_start ({})",
+                        self.manager.mandate_end, self.manager.mandate_start
+                    ),
+                )
+            });
         }
         if let Some(email) = &self.board_email
             && !is_email(email)
         {
-            fail(
-                "board_email".into(),
-                format!("malformed email address `{email}`"),
-            );
+            fail(&|| {
+                (
+                    "board_email".into(),
+                    format!("malformed email address `{email}`"),
+                )
+            });
         }
         if let Some(signature) = &self.signature {
             if signature.required_patterns.is_empty() {
-                fail(
-                    "signature.required_patterns".into(),
-                    "must list at least one pattern".into(),
-                );
+                fail(&|| {
+                    (
+                        "signature.required_patterns".into(),
+                        "must list at least one pattern".into(),
+                    )
+                });
             }
             for (index, pattern) in signature.required_patterns.iter().enumerate() {
                 if !pattern.chars().any(char::is_alphanumeric) {
-                    fail(
-                        format!("signature.required_patterns[{index}]"),
-                        format!("pattern `{pattern}` has no letters or digits"),
-                    );
+                    fail(&|| {
+                        (
+                            format!("signature.required_patterns[{index}]"),
+                            format!("pattern `{pattern}` has no letters or digits"),
+                        )
+                    });
                 }
             }
         }
@@ -577,13 +602,15 @@ impl Policy {
         for (name, list) in lists {
             for (index, domain) in list.iter().enumerate() {
                 if !is_domain(domain) {
-                    fail(
-                        format!("sources.{name}[{index}]"),
-                        format!(
-                            "invalid domain `{domain}`: write a bare domain such as lacsq.org \
+                    fail(&|| {
+                        (
+                            format!("sources.{name}[{index}]"),
+                            format!(
+                                "invalid domain `{domain}`: write a bare domain such as lacsq.org \
                              (no scheme, path, port or wildcard; punycode for accented names)"
-                        ),
-                    );
+                            ),
+                        )
+                    });
                 }
             }
         }
@@ -595,10 +622,12 @@ impl Policy {
             .collect();
         for (index, domain) in self.sources.flagged.iter().enumerate() {
             if trusted.contains(&normalize_domain(domain)) {
-                fail(
-                    format!("sources.flagged[{index}]"),
-                    format!("`{domain}` is both trusted and flagged"),
-                );
+                fail(&|| {
+                    (
+                        format!("sources.flagged[{index}]"),
+                        format!("`{domain}` is both trusted and flagged"),
+                    )
+                });
             }
         }
         for (index, domain) in self.sources.not_shorteners.iter().enumerate() {
@@ -609,21 +638,25 @@ impl Policy {
                 .iter()
                 .any(|added| normalize_domain(added) == domain_normalized)
             {
-                fail(
-                    format!("sources.not_shorteners[{index}]"),
-                    format!("`{domain}` is both in shorteners and in not_shorteners"),
-                );
+                fail(&|| {
+                    (
+                        format!("sources.not_shorteners[{index}]"),
+                        format!("`{domain}` is both in shorteners and in not_shorteners"),
+                    )
+                });
             }
         }
         for (index, keyword) in self.mandate_keywords.iter().enumerate() {
             let stem = keyword.trim().strip_suffix('*').unwrap_or(keyword.trim());
             if !stem.chars().any(char::is_alphanumeric) || stem.contains('*') {
-                fail(
-                    format!("mandate_keywords[{index}]"),
-                    format!(
-                        "keyword `{keyword}` must have letters or digits, and `*` only at the end"
-                    ),
-                );
+                fail(&|| {
+                    (
+                        format!("mandate_keywords[{index}]"),
+                        format!(
+                            "keyword `{keyword}` must have letters or digits, and `*` only at the end"
+                        ),
+                    )
+                });
             }
         }
         if self.mandate_keywords.is_empty()
@@ -632,53 +665,66 @@ impl Policy {
                 .iter()
                 .any(|item| item.rule() == Some(RuleId::Mandate))
         {
-            fail(
-                "mandate_keywords".into(),
-                "the `mandate` rule needs at least one keyword".into(),
-            );
+            fail(&|| {
+                (
+                    "mandate_keywords".into(),
+                    "the `mandate` rule needs at least one keyword".into(),
+                )
+            });
         }
         if self.items.is_empty() {
-            fail(
-                "items".into(),
-                "the checklist must have at least one item".into(),
-            );
+            fail(&|| {
+                (
+                    "items".into(),
+                    "the checklist must have at least one item".into(),
+                )
+            });
         }
-        let mut seen: HashMap<&str, usize> = HashMap::new();
         for (index, item) in self.items.iter().enumerate() {
             if !is_item_id(&item.id) {
-                fail(
-                    format!("items[{index}].id"),
-                    format!(
-                        "invalid item id `{}`: use lowercase letters, digits and single hyphens \
+                fail(&|| {
+                    (
+                        format!("items[{index}].id"),
+                        format!(
+                            "invalid item id `{}`: use lowercase letters, digits and single hyphens \
                          (kebab-case), at most 64 characters",
-                        item.id
-                    ),
-                );
-            } else if let Some(first) = seen.insert(&item.id, index) {
-                fail(
-                    format!("items[{index}].id"),
-                    format!(
-                        "duplicate item id `{}` (already used by items[{first}])",
-                        item.id
-                    ),
-                );
+                            item.id
+                        ),
+                    )
+                });
+            } else if let Some(first) = self.items[..index]
+                .iter()
+                .position(|earlier| earlier.id == item.id)
+            {
+                fail(&|| {
+                    (
+                        format!("items[{index}].id"),
+                        format!(
+                            "duplicate item id `{}` (already used by items[{first}])",
+                            item.id
+                        ),
+                    )
+                });
             }
             for (lang, text) in [("fr", &item.label.fr), ("en", &item.label.en)] {
                 if text.trim().is_empty() {
-                    fail(
-                        format!("items[{index}].label.{lang}"),
-                        "label must not be empty".into(),
-                    );
+                    fail(&|| {
+                        (
+                            format!("items[{index}].label.{lang}"),
+                            "label must not be empty".into(),
+                        )
+                    });
                 }
             }
             if item.clause.trim().is_empty() {
-                fail(
-                    format!("items[{index}].clause"),
-                    "must say which principle of the policy the item comes from".into(),
-                );
+                fail(&|| {
+                    (
+                        format!("items[{index}].clause"),
+                        "must say which principle of the policy the item comes from".into(),
+                    )
+                });
             }
         }
-        errors
     }
 
     /// Whether the checklist is shown beside compose boxes on a page of `host`: on the

@@ -248,6 +248,9 @@ fn validation_table() {
         let mut value = minimal_json();
         edit(&mut value);
         let error = Policy::from_json(&value.to_string()).unwrap_err();
+        // The same policy read without validation: `is_valid` refuses it too.
+        let unchecked: Policy = serde_json::from_value(value.clone()).unwrap();
+        assert!(!unchecked.is_valid(), "{error}");
         assert_eq!(error.kind, PolicyErrorKind::Invalid, "{error}");
         assert_eq!(error.path.as_deref(), Some(*path), "{error}");
         assert!(error.message.contains(message), "{error}");

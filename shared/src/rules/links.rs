@@ -112,7 +112,7 @@ impl<'p> SourceLists<'p> {
     /// The built-in shortener covering `host`, unless the policy takes `host` out (a
     /// `not_shorteners` entry covering it: `rog.gg` takes out the built-in `fr.rog.gg`,
     /// `maps.app.goo.gl` takes itself out of the built-in `goo.gl`).
-    fn builtin_shortener(&self, host: &str) -> Option<&'static str> {
+    fn builtin_shortener<'h>(&self, host: &'h str) -> Option<&'h str> {
         if self.not_shorteners.iter().any(|out| covers(out, host)) {
             return None;
         }
@@ -121,7 +121,7 @@ impl<'p> SourceLists<'p> {
 
     /// The most specific list entry covering `host` (normalized); on a tie, flagged wins
     /// over shortener, which wins over trusted.
-    pub(crate) fn classify<'a>(&'a self, host: &str) -> Class<'a> {
+    pub(crate) fn classify<'a>(&'a self, host: &'a str) -> Class<'a> {
         let host = host.strip_suffix('.').unwrap_or(host);
         let mut best: (usize, Class<'a>) = (0, Class::Unknown);
         for (list, kind) in [

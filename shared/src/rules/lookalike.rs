@@ -1,15 +1,17 @@
 //! Look-alike domains: a link's host that imitates a known site (the policy's trusted
 //! domains and the hosts of the social networks Balise knows) or hides its alphabet.
 //!
-//! Punycode labels (`xn--`) are decoded first (`idna::punycode`), so a host is judged as a
+//! Punycode labels (`xn--`) are decoded first (RFC 3492, [`decode_punycode`]; a unit test
+//! compares it with the `idna` crate's decoder), so a host is judged as a
 //! browser shows it. A host that is not ASCII then goes through Unicode's confusable
 //! detection (UTS #39): its skeleton against the known sites' skeletons, each label for
 //! mixed scripts, and each label for letters that all imitate Latin ones (`аррӏе`, all
 //! Cyrillic, reads `apple`). An ASCII host keeps the two cheap checks: one edit from a
 //! known site, or a known site followed by other labels (`lapresse.ca.example.com`).
 //!
-//! The Unicode data are compact tables of our own (`lookalike/tables.rs`, about 25 KB in
-//! the wasm instead of the `unicode-security` crate's 300 KB): only the confusables whose
+//! The Unicode data are compact tables of our own (`lookalike/tables.rs`, about 15 KB in
+//! the wasm instead of the `unicode-security` crate's 300 KB; sorted numbers as varints of
+//! their differences, decoded once when a host first needs them): only the confusables whose
 //! prototype is ASCII (with combining marks), which is all that can make a host read as a
 //! Latin one, and one script class per run of characters. A unit test checks them against
 //! `unicode-security` (a dev-dependency) character by character. The skeleton of a
@@ -56,19 +58,94 @@ fn is_mark(ch: char) -> bool {
         | '\u{fe20}'..='\u{fe2f}')
 }
 
+/// Reads LEB128 varints (seven bits a byte, low bits first; see `generate.rs`).
+fn varints(bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    let mut rest = bytes.iter();
+    std::iter::from_fn(move || {
+        let mut value = 0_u32;
+        let mut shift = 0;
+        loop {
+            let byte = *rest.next()?;
+            value |= u32::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            if byte < 0x80 {
+                return Some(value);
+            }
+            shift += 7;
+        }
+    })
+}
+
+/// Sorted numbers stored as the varints of their differences.
+fn decode_deltas(bytes: &[u8]) -> Vec<u32> {
+    let mut previous = 0_u32;
+    varints(bytes)
+        .map(|delta| {
+            previous = previous.wrapping_add(delta);
+            previous
+        })
+        .collect()
+}
+
+/// The characters with a Latin prototype and where each prototype ends in
+/// [`tables::PROTOTYPE_TEXT`], decoded from the compact tables once.
+struct Prototypes {
+    chars: Vec<u32>,
+    ends: Vec<u16>,
+}
+
+fn prototypes() -> &'static Prototypes {
+    static PROTOTYPES: OnceLock<Prototypes> = OnceLock::new();
+    PROTOTYPES.get_or_init(|| {
+        let mut end = 0_u16;
+        Prototypes {
+            chars: decode_deltas(&tables::PROTOTYPE_CHARS),
+            ends: tables::PROTOTYPE_LENGTHS
+                .iter()
+                .map(|length| {
+                    end = end.wrapping_add(u16::from(*length));
+                    end
+                })
+                .collect(),
+        }
+    })
+}
+
+/// The identifier-allowed ranges (inclusive), decoded once.
+fn identifier_allowed_ranges() -> &'static [(u32, u32)] {
+    static RANGES: OnceLock<Vec<(u32, u32)>> = OnceLock::new();
+    RANGES.get_or_init(|| {
+        let mut numbers = varints(&tables::IDENTIFIER_ALLOWED);
+        let mut previous = 0_u32;
+        std::iter::from_fn(|| {
+            let first = previous.wrapping_add(numbers.next()?);
+            previous = first.wrapping_add(numbers.next()?);
+            Some((first, previous))
+        })
+        .collect()
+    })
+}
+
+/// Where each run of one script class starts, decoded once.
+fn script_starts() -> &'static [u32] {
+    static STARTS: OnceLock<Vec<u32>> = OnceLock::new();
+    STARTS.get_or_init(|| decode_deltas(&tables::SCRIPT_STARTS))
+}
+
 /// The UTS #39 skeleton of `text` as far as Latin look-alikes go: each character replaced by
 /// its prototype when that is ASCII (with combining marks), default-ignorable ones dropped,
 /// the others kept.
 fn skeleton(text: &str) -> String {
+    let prototypes = prototypes();
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         let code = ch as u32;
-        if let Ok(index) = tables::PROTOTYPE_CHARS.binary_search(&code) {
+        if let Ok(index) = prototypes.chars.binary_search(&code) {
             let start = index
                 .checked_sub(1)
-                .and_then(|before| tables::PROTOTYPE_ENDS.get(before))
+                .and_then(|before| prototypes.ends.get(before))
                 .map_or(0, |end| usize::from(*end));
-            let end = tables::PROTOTYPE_ENDS
+            let end = prototypes
+                .ends
                 .get(index)
                 .map_or(start, |end| usize::from(*end));
             out.push_str(tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default());
@@ -84,7 +161,7 @@ fn skeleton(text: &str) -> String {
 
 /// The script class of `ch` (see [`NEUTRAL`] and the others).
 fn script_class(ch: char) -> u8 {
-    let run = tables::SCRIPT_STARTS.partition_point(|start| *start <= ch as u32);
+    let run = script_starts().partition_point(|start| *start <= ch as u32);
     run.checked_sub(1)
         .and_then(|run| tables::SCRIPT_CLASSES.get(run))
         .copied()
@@ -206,6 +283,79 @@ fn is_punycode(label: &str) -> bool {
         .is_some_and(|start| start.eq_ignore_ascii_case(b"xn--"))
 }
 
+/// Punycode's parameters (RFC 3492, section 5).
+const PUNY_BASE: u32 = 36;
+const PUNY_TMIN: u32 = 1;
+const PUNY_TMAX: u32 = 26;
+const PUNY_SKEW: u32 = 38;
+const PUNY_DAMP: u32 = 700;
+
+/// Punycode's bias adaptation (RFC 3492, section 6.1).
+fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
+    delta /= if first { PUNY_DAMP } else { 2 };
+    delta += delta / points;
+    let mut k = 0;
+    while delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2 {
+        delta /= PUNY_BASE - PUNY_TMIN;
+        k += PUNY_BASE;
+    }
+    k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + PUNY_SKEW)
+}
+
+/// Decodes the punycode after a label's `xn--` (RFC 3492, section 6.2), as the `idna`
+/// crate's `punycode::decode_to_string` does (a unit test compares them); `None` when it is
+/// not valid. Written here rather than taken from `idna`, whose decoder links a stable sort
+/// into the content script's wasm.
+pub(crate) fn decode_punycode(input: &str) -> Option<String> {
+    if !input.is_ascii() {
+        return None;
+    }
+    // Basic code points come before the last `-`; a leading `-` is not a delimiter.
+    let (basic, encoded) = match input.rfind('-') {
+        Some(at) if at > 0 => (&input[..at], &input[at + 1..]),
+        _ => ("", input),
+    };
+    let mut output: Vec<char> = basic.chars().collect();
+    let mut code_point = 0x80_u32;
+    let mut bias = 72;
+    let mut i = 0_u32;
+    let mut digits = encoded.bytes();
+    while let Some(mut byte) = digits.next() {
+        let previous = i;
+        let mut weight = 1_u32;
+        let mut k = PUNY_BASE;
+        loop {
+            let digit = u32::from(match byte {
+                b'a'..=b'z' => byte - b'a',
+                b'A'..=b'Z' => byte - b'A',
+                b'0'..=b'9' => byte - b'0' + 26,
+                _ => return None,
+            });
+            i = i.checked_add(digit.checked_mul(weight)?)?;
+            let t = if k <= bias {
+                PUNY_TMIN
+            } else if k >= bias + PUNY_TMAX {
+                PUNY_TMAX
+            } else {
+                k - bias
+            };
+            if digit < t {
+                break;
+            }
+            weight = weight.checked_mul(PUNY_BASE - t)?;
+            k += PUNY_BASE;
+            byte = digits.next()?;
+        }
+        let length = u32::try_from(output.len()).ok()?.checked_add(1)?;
+        bias = adapt(i - previous, length, previous == 0);
+        code_point = code_point.checked_add(i / length)?;
+        i %= length;
+        output.insert(i as usize, char::from_u32(code_point)?);
+        i += 1;
+    }
+    Some(output.into_iter().collect())
+}
+
 /// `host` with its punycode labels decoded and lowercased; `None` when one does not decode
 /// to a label that needs punycode (not ASCII).
 pub(crate) fn decode_host(host: &str) -> Option<String> {
@@ -215,7 +365,7 @@ pub(crate) fn decode_host(host: &str) -> Option<String> {
             decoded.push('.');
         }
         if is_punycode(label) {
-            let unicode = idna::punycode::decode_to_string(&label[4..])?;
+            let unicode = decode_punycode(&label[4..])?;
             if unicode.is_ascii() {
                 return None;
             }
@@ -288,7 +438,7 @@ const WRITING_SYSTEMS: [&[u8]; 3] = [&[HAN, HIRAGANA, KATAKANA], &[HAN, HANGUL],
 /// Whether UTS #39 allows `ch` in identifiers (meaningful for Latin, CJK and Common ones).
 fn identifier_allowed(ch: char) -> bool {
     let code = ch as u32;
-    tables::IDENTIFIER_ALLOWED
+    identifier_allowed_ranges()
         .binary_search_by(|(first, last)| {
             if *last < code {
                 std::cmp::Ordering::Less
@@ -522,6 +672,57 @@ mod tests {
         for (a, b, expected) in cases {
             assert_eq!(within_one_edit(a, b), expected, "{a} {b}");
             assert_eq!(within_one_edit(b, a), expected, "{b} {a}");
+        }
+    }
+
+    #[test]
+    fn punycode_decodes_as_idna_does() {
+        // Random labels over the punycode alphabet (valid or not), and the encodings of
+        // random Unicode labels, as a tiny linear congruential generator draws them.
+        let mut state = 0x2545_f491_u64;
+        let mut next = |bound: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % bound
+        };
+        let alphabet = b"abcxyzABCXYZ0123456789-";
+        let letters = [
+            'a', 'é', 'а', 'ӏ', 'α', '中', 'ひ', '한', '\u{301}', '🙂', 'z', '-',
+        ];
+        let mut decoded = 0;
+        for _ in 0..40_000 {
+            let label: String = if next(2) == 0 {
+                (0..next(16))
+                    .map(|_| char::from(alphabet[next(alphabet.len() as u64) as usize]))
+                    .collect()
+            } else {
+                let text: String = (0..1 + next(12))
+                    .map(|_| letters[next(letters.len() as u64) as usize])
+                    .collect();
+                idna::punycode::encode_str(&text).unwrap_or_default()
+            };
+            let expected = idna::punycode::decode_to_string(&label);
+            decoded += usize::from(expected.is_some());
+            assert_eq!(decode_punycode(&label), expected, "{label:?}");
+        }
+        assert!(decoded > 20_000, "{decoded} decoded");
+        for label in [
+            "",
+            "-",
+            "-abc",
+            "abc-",
+            "a-b-c",
+            "é",
+            "99999999999",
+            "zzzzzzzzzzzz",
+            "--",
+        ] {
+            assert_eq!(
+                decode_punycode(label),
+                idna::punycode::decode_to_string(label),
+                "{label:?}"
+            );
         }
     }
 

@@ -63,7 +63,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 
 impl Keywords {
     pub(crate) fn new(keywords: &[String]) -> Keywords {
-        let mut prepared: Vec<Keyword> = keywords
+        let prepared: Vec<Keyword> = keywords
             .iter()
             .filter_map(|keyword| {
                 let trimmed = keyword.trim();
@@ -84,12 +84,28 @@ impl Keywords {
                 })
             })
             .collect();
-        prepared.sort_by_key(|keyword| keyword.folded.as_bytes()[0]);
+        // Grouped by first byte, each group in the policy's order: a counting sort, as a
+        // call to `sort_by_key` would link one more copy of the standard sort into the wasm.
         let mut offsets = [0u32; 257];
+        for keyword in &prepared {
+            offsets[usize::from(keyword.folded.as_bytes()[0]) + 1] += 1;
+        }
+        for byte in 1..offsets.len() {
+            offsets[byte] += offsets[byte - 1];
+        }
+        let mut next = offsets;
+        let mut slots: Vec<Option<Keyword>> = (0..prepared.len()).map(|_| None).collect();
+        for keyword in prepared {
+            let first = usize::from(keyword.folded.as_bytes()[0]);
+            if let Some(slot) = slots.get_mut(next[first] as usize) {
+                *slot = Some(keyword);
+            }
+            next[first] += 1;
+        }
+        let prepared: Vec<Keyword> = slots.into_iter().flatten().collect();
         let mut min_len = [u8::MAX; 256];
         for keyword in &prepared {
             let first = usize::from(keyword.folded.as_bytes()[0]);
-            offsets[first + 1] += 1;
             // A word matches a single keyword when it is (or starts with) the keyword, and
             // a multi-word keyword when it is the first word.
             let needed = if keyword.multi() {
@@ -98,9 +114,6 @@ impl Keywords {
                 keyword.folded.len()
             };
             min_len[first] = min_len[first].min(u8::try_from(needed).unwrap_or(u8::MAX));
-        }
-        for byte in 1..offsets.len() {
-            offsets[byte] += offsets[byte - 1];
         }
         Keywords {
             keywords: prepared,

@@ -88,8 +88,28 @@ fn script_class(
     u8::try_from(usize::from(FIRST_SET) + index).ok()
 }
 
-/// The text of `tables.rs`.
-pub(super) fn tables_source() -> String {
+/// The tables in full, before their compact encoding.
+pub(super) struct FullTables {
+    /// Characters with a kept prototype, sorted.
+    pub(super) chars: Vec<u32>,
+    /// Where each prototype ends in `text`.
+    pub(super) ends: Vec<u16>,
+    /// The prototypes, one after the other.
+    pub(super) text: String,
+    /// Default-ignorable ranges (inclusive).
+    pub(super) ignorable: Vec<(u32, u32)>,
+    /// Identifier-allowed ranges (inclusive).
+    pub(super) allowed: Vec<(u32, u32)>,
+    /// Where each run of one script class starts.
+    pub(super) starts: Vec<u32>,
+    /// Each run's class.
+    pub(super) classes: Vec<u8>,
+    /// The scripts of each class from `FIRST_SET` on.
+    pub(super) sets: Vec<Vec<u8>>,
+}
+
+/// Reads the tables from `unicode-security` and `unicode-script`.
+pub(super) fn full_tables() -> FullTables {
     let mut chars = Vec::new();
     let mut ends = Vec::new();
     let mut text = String::new();
@@ -111,7 +131,7 @@ pub(super) fn tables_source() -> String {
         } else if prototype != ch.to_string() && kept_prototype(&prototype) && is_lowercase(ch) {
             chars.push(code);
             text.push_str(&prototype);
-            ends.push(text.len());
+            ends.push(u16::try_from(text.len()).expect("prototypes overflow u16 ends"));
         }
         let class = script_class(ch, &mut others, &mut sets);
         // Identifier status matters only for labels of Latin, Chinese, Japanese and Korean
@@ -140,10 +160,72 @@ pub(super) fn tables_source() -> String {
             classes.push(class);
         }
     }
-    assert!(
-        text.len() <= usize::from(u16::MAX),
-        "prototypes overflow u16 ends"
-    );
+    FullTables {
+        chars,
+        ends,
+        text,
+        ignorable,
+        allowed,
+        starts,
+        classes,
+        sets,
+    }
+}
+
+/// `value` as LEB128: seven bits a byte, low bits first, the high bit set on all but the last.
+fn push_varint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push((value & 0x7f) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Sorted numbers as the varints of their differences (the first from 0).
+fn deltas(sorted: &[u32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut previous = 0;
+    for &value in sorted {
+        push_varint(&mut out, value - previous);
+        previous = value;
+    }
+    out
+}
+
+/// Sorted disjoint inclusive ranges as varint pairs: the gap from the previous range's
+/// last (the first from 0) and the range's last minus its first.
+fn range_deltas(ranges: &[(u32, u32)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut previous = 0;
+    for &(first, last) in ranges {
+        push_varint(&mut out, first - previous);
+        push_varint(&mut out, last - first);
+        previous = last;
+    }
+    out
+}
+
+/// The text of `tables.rs`.
+pub(super) fn tables_source() -> String {
+    let FullTables {
+        chars,
+        ends,
+        text,
+        ignorable,
+        allowed,
+        starts,
+        classes,
+        sets,
+    } = full_tables();
+    let mut lengths = Vec::with_capacity(ends.len());
+    let mut previous = 0;
+    for &end in &ends {
+        lengths.push(u8::try_from(end - previous).expect("a prototype longer than 255 bytes"));
+        previous = end;
+    }
+    let chars = deltas(&chars);
+    let allowed = range_deltas(&allowed);
+    let starts = deltas(&starts);
     let mut out = String::new();
     let (major, minor, update) = unicode_security::UNICODE_VERSION;
     let _ = writeln!(
@@ -154,25 +236,24 @@ pub(super) fn tables_source() -> String {
          `unicode-security` crate\n\
          //! and Scripts.txt / ScriptExtensions.txt through the `unicode-script` crate. Unicode data \
          files are\n//! Copyright © 1991-2024 Unicode, Inc., under the Unicode License v3 \
-         (https://www.unicode.org/license.txt).\n"
+         (https://www.unicode.org/license.txt).\n//!\n\
+         //! Sorted numbers are stored compactly, as the LEB128 varints of their differences \
+         (`lookalike.rs` decodes\n//! them once, when a host first needs them).\n"
     );
     let _ = writeln!(
         out,
         "/// Characters that lowercasing leaves as they are and whose UTS #39 prototype (NFD, confusable \
-         mapping, NFD)\n/// differs from them and is made of ASCII and combining marks, sorted.\npub(super) static PROTOTYPE_CHARS: [u32; {}] = {:?};\n",
+         mapping, NFD)\n/// differs from them and is made of ASCII and combining marks, sorted: varints \
+         of the differences.\npub(super) static PROTOTYPE_CHARS: [u8; {}] = {:?};\n",
         chars.len(),
         chars
     );
-    let ends: Vec<u16> = ends
-        .iter()
-        .map(|end| u16::try_from(*end).unwrap_or(u16::MAX))
-        .collect();
     let _ = writeln!(
         out,
-        "/// Where each prototype ends in [`PROTOTYPE_TEXT`] (it starts where the previous one ends).\n\
-         pub(super) static PROTOTYPE_ENDS: [u16; {}] = {:?};\n",
-        ends.len(),
-        ends
+        "/// The length in bytes of each character's prototype in [`PROTOTYPE_TEXT`].\n\
+         pub(super) static PROTOTYPE_LENGTHS: [u8; {}] = {:?};\n",
+        lengths.len(),
+        lengths
     );
     let _ = writeln!(
         out,
@@ -189,14 +270,16 @@ pub(super) fn tables_source() -> String {
         out,
         "/// Characters UTS #39 allows in identifiers (its identifier status), as inclusive ranges; only\n\
          /// Latin, Chinese, Japanese, Korean and Common ones are meaningful (the others fall anywhere).\n\
-         pub(super) static IDENTIFIER_ALLOWED: [(u32, u32); {}] = {:?};\n",
+         /// Varint pairs: the gap from the previous range's last (the first from 0), then last minus first.\n\
+         pub(super) static IDENTIFIER_ALLOWED: [u8; {}] = {:?};\n",
         allowed.len(),
         allowed
     );
     let _ = writeln!(
         out,
-        "/// Where each run of one script class starts (a character's class is its run's).\n\
-         pub(super) static SCRIPT_STARTS: [u32; {}] = {:?};\n",
+        "/// Where each run of one script class starts (a character's class is its run's): varints of \
+         the differences.\n\
+         pub(super) static SCRIPT_STARTS: [u8; {}] = {:?};\n",
         starts.len(),
         starts
     );
@@ -216,6 +299,33 @@ pub(super) fn tables_source() -> String {
         sets_text.join(", ")
     );
     out
+}
+
+#[test]
+fn compact_tables_decode_to_the_full_ones() {
+    let full = full_tables();
+    let prototypes = super::prototypes();
+    assert_eq!(prototypes.chars, full.chars);
+    assert_eq!(prototypes.ends, full.ends);
+    assert_eq!(super::tables::PROTOTYPE_TEXT, full.text);
+    assert_eq!(
+        super::tables::IGNORABLE.as_slice(),
+        full.ignorable.as_slice()
+    );
+    assert_eq!(super::identifier_allowed_ranges(), full.allowed.as_slice());
+    assert_eq!(super::script_starts(), full.starts.as_slice());
+    assert_eq!(
+        super::tables::SCRIPT_CLASSES.as_slice(),
+        full.classes.as_slice()
+    );
+    assert!(full.starts.len() == full.classes.len());
+    // Varints of every width decode back.
+    let values = [0, 1, 127, 128, 16_383, 16_384, 0x10_ffff, u32::MAX];
+    let mut bytes = Vec::new();
+    for value in values {
+        push_varint(&mut bytes, value);
+    }
+    assert_eq!(super::varints(&bytes).collect::<Vec<_>>(), values);
 }
 
 #[test]
