@@ -113,6 +113,10 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = digest)]
     fn subtle_digest(algorithm: &str, data: &js_sys::Uint8Array) -> js_sys::Promise;
+
+    /// `performance.now()` of the global scope (a window or a worker), in milliseconds.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    pub fn performance_now() -> f64;
 }
 
 /// A new version-4 UUID. `crypto.getRandomValues` rather than `crypto.randomUUID`, which
