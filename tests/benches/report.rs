@@ -7,7 +7,8 @@
 //! the service worker stopped for being idle (the press wakes it).
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`; add
-//! `-- --quick` for 12 clicks of each kind and none after an idle stop).
+//! `-- --quick` for 12 clicks of each kind and none after an idle stop; with
+//! `BALISE_STAGE_TIMING=1` it also prints the companion's own stages of the uploads).
 
 use std::time::Duration;
 
@@ -168,5 +169,21 @@ async fn main() -> Result<()> {
     }
     .await;
     browser.close().await?;
-    measured
+    measured?;
+    // The companion's own share of the uploads, when it was started with
+    // `BALISE_STAGE_TIMING=1` (it prints the summary as it stops).
+    let (_, printed) = companion.terminate()?;
+    let stages: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.starts_with("stage-timing:"))
+        .collect();
+    if stages.is_empty() {
+        println!("(run with BALISE_STAGE_TIMING=1 for the companion's own stages of the uploads)");
+    } else {
+        println!("the companion's own stages of these uploads:");
+        for line in stages {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }

@@ -262,7 +262,8 @@ pub async fn report_tab(
         id: report.id.clone(),
         idempotency_key: browser::random_uuid(),
         report_json,
-        screenshot: png.to_vec(),
+        // The PNG is written from `png` itself (`outbox::put_report`), never copied here.
+        screenshot: Vec::new(),
         page_url: report.page_url.clone(),
         page_title: report.page_title.clone(),
         created_at: report.captured_at.clone(),
@@ -274,33 +275,38 @@ pub async fn report_tab(
         annotation_key: None,
     };
     let prepared = browser::performance_now();
-    // The durable write to the outbox and the upload run side by side: the person is
-    // answered "stored" only once the companion has stored the report, and if the upload
-    // fails the report is answered only once its outbox copy is written (or the write's
-    // error is shown). The copy the upload sends is the one written: the reporter is
-    // already filled in, so the upload writes nothing of its own.
-    let written_copy = entry.clone();
-    let write = wasm_bindgen_futures::future_to_promise(async move {
-        outbox::put(&written_copy).await?;
-        Ok(JsValue::from_f64(browser::performance_now()))
-    });
+    // The outbox write starts first and the upload runs beside it. The person is answered
+    // "stored" as soon as the companion has stored the report (the outbox copy was only
+    // the fallback: it is removed once written, and if the worker stops before, the next
+    // delivery sends it again under the same `Idempotency-Key`, which the companion
+    // answers without storing twice). If the upload fails, the answer waits for the copy
+    // to be committed (or shows the write's error). The copy the upload sends is the one
+    // written: the reporter is already filled in, so the upload writes nothing of its own.
+    let written_at = Rc::new(Cell::new(None));
+    let write = {
+        let (entry, png, written_at) = (entry.clone(), png.clone(), written_at.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let written = outbox::put_report(&entry, &png).await;
+            outbox::write_done(&entry.id);
+            written?;
+            written_at.set(Some(browser::performance_now()));
+            Ok(JsValue::UNDEFINED)
+        })
+    };
+    outbox::write_started(&report.id, &write);
     let delivered_at_once =
         outbox::deliver_written(&entry, &png, &settings, pairing.as_ref()).await;
     let uploaded = browser::performance_now();
-    let written = match wasm_bindgen_futures::JsFuture::from(write).await {
-        Ok(at) => at.as_f64().unwrap_or(prepared),
-        // Stored by the companion: the outbox copy was only the fallback.
-        Err(_) if delivered_at_once => prepared,
-        Err(error) => return Err(error_text(&error)),
-    };
-    let (delivery, stored) = if delivered_at_once {
-        (None, true)
+    let (delivery, stored, answered_after) = if delivered_at_once {
+        (None, true, uploaded)
     } else {
+        wasm_bindgen_futures::JsFuture::from(write.clone())
+            .await
+            .map_err(|error| error_text(&error))?;
         let delivery = outbox::flush_now().await;
         let stored = !outbox::contains(&report.id).await.unwrap_or(true);
-        (Some(delivery), stored)
+        (Some(delivery), stored, browser::performance_now())
     };
-    let answered_after = uploaded.max(written);
     let recent = settings::RecentReport {
         id: report.id.clone(),
         page_title: report.page_title.clone(),
@@ -308,11 +314,12 @@ pub async fn report_tab(
         created_at: report.captured_at.clone(),
     };
     wasm_bindgen_futures::spawn_local(async move {
+        // First, so that a note added at once finds the report among the recent ones.
+        let _ = settings::remember_report(recent.clone()).await;
         if delivered_at_once {
+            // The outbox copy is removed once written (a failed write left none).
+            let _ = wasm_bindgen_futures::JsFuture::from(write).await;
             outbox::forget_delivered(&recent.id).await;
-        }
-        let _ = settings::remember_report(recent).await;
-        if delivered_at_once {
             // Whatever else waits, and the badge.
             outbox::flush().await;
         }
@@ -329,7 +336,9 @@ pub async fn report_tab(
             decode_ms: decoded_at - returned_at,
             hash_ms: hashed_at - decoded_at,
             build_ms: prepared - hashed_at,
-            outbox_ms: written - prepared,
+            // Only when committed before the receipt (the answer to a stored report does
+            // not wait for it).
+            outbox_ms: written_at.get().map_or(0.0, |written| written - prepared),
             upload_ms: uploaded - prepared,
             answer_ms: done - answered_after,
             worker_ms: done - received_at,
