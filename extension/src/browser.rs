@@ -591,8 +591,9 @@ pub async fn data_url_bytes(data_url: &js_sys::JsString) -> Result<js_sys::Uint8
         let base64 = data_url.slice(comma as u32 + 1, data_url.length());
         return from_base64.call1(&constructor, &base64)?.dyn_into();
     }
-    let response: web_sys::Response =
-        JsFuture::from(global_fetch_value(data_url)).await?.dyn_into()?;
+    let response: web_sys::Response = JsFuture::from(global_fetch_value(data_url))
+        .await?
+        .dyn_into()?;
     let buffer = JsFuture::from(response.array_buffer()?).await?;
     Ok(js_sys::Uint8Array::new(&buffer))
 }

@@ -491,7 +491,10 @@ mod tests {
             .iter()
             .map(|key| reported[wire::TIMINGS][key].clone())
             .collect();
-        assert_eq!(timings, (1..=9).map(|ms| json!(f64::from(ms))).collect::<Vec<_>>());
+        assert_eq!(
+            timings,
+            (1..=9).map(|ms| json!(f64::from(ms))).collect::<Vec<_>>()
+        );
 
         assert_eq!(wire_of(&Reply::Done)[wire::TYPE], wire::DONE);
         let error = wire_of(&Reply::Error {

@@ -51,7 +51,10 @@ const STAGES: [(&str, &str); 12] = [
         "data-before-capture-ms",
         "worker: request's arrival to the capture call",
     ),
-    ("data-capture-ms", "worker: capture call (captureVisibleTab)"),
+    (
+        "data-capture-ms",
+        "worker: capture call (captureVisibleTab)",
+    ),
     ("data-decode-ms", "worker: data URL to PNG bytes"),
     ("data-hash-ms", "worker: SHA-256 of the PNG"),
     (

@@ -219,10 +219,12 @@ async fn answer(request: Request, sender: JsValue, received_at: f64) -> Result<R
                 viewport,
                 overlays_hidden,
             };
-            Ok(match reporting::report_tab(tab, context, received_at).await {
-                Ok(receipt) => Reply::Reported(receipt),
-                Err(message) => Reply::Error { message },
-            })
+            Ok(
+                match reporting::report_tab(tab, context, received_at).await {
+                    Ok(receipt) => Reply::Reported(receipt),
+                    Err(message) => Reply::Error { message },
+                },
+            )
         }
         Request::ReportActiveTab => {
             let tab = active_tab_info().await?;

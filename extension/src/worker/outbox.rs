@@ -168,16 +168,23 @@ pub async fn put<T: Queued>(entry: &T) -> Result<(), JsValue> {
     open().await?.put(T::STORE, &encode(entry)?).await
 }
 
-/// Writes a new report's `entry` durably with `screenshot` as its PNG (the entry's own
+/// Writes a new report's `entry` with `screenshot` as its PNG (the entry's own
 /// `screenshot` is left empty): the bytes go from the capture to IndexedDB without a copy
-/// through the wasm memory. The stored record is the same as [`put`]'s.
+/// through the wasm memory. The stored record is the same as [`put`]'s. `durable`: a
+/// strict commit, as [`put`]'s; otherwise relaxed (written, not yet `fsync`ed).
 pub async fn put_report(
     entry: &OutboxEntry,
     screenshot: &js_sys::Uint8Array,
+    durable: bool,
 ) -> Result<(), JsValue> {
     let record = encode(entry)?;
     js_sys::Reflect::set(&record, &JsValue::from_str("screenshot"), screenshot)?;
-    open().await?.put(STORE, &record).await
+    let db = open().await?;
+    if durable {
+        db.put(STORE, &record).await
+    } else {
+        db.put_relaxed(STORE, &record).await
+    }
 }
 
 thread_local! {
@@ -498,7 +505,7 @@ async fn send_written(
         // As in the delivery loop: the exact bytes are kept before they are first sent.
         let mut filled = entry.clone();
         filled.report_json = report_json.clone();
-        if put_report(&filled, screenshot).await.is_err() {
+        if put_report(&filled, screenshot, true).await.is_err() {
             return false;
         }
     }

@@ -276,17 +276,20 @@ pub async fn report_tab(
     };
     let prepared = browser::performance_now();
     // The outbox write starts first and the upload runs beside it. The person is answered
-    // "stored" as soon as the companion has stored the report (the outbox copy was only
-    // the fallback: it is removed once written, and if the worker stops before, the next
-    // delivery sends it again under the same `Idempotency-Key`, which the companion
-    // answers without storing twice). If the upload fails, the answer waits for the copy
-    // to be committed (or shows the write's error). The copy the upload sends is the one
-    // written: the reporter is already filled in, so the upload writes nothing of its own.
+    // "stored" as soon as the companion has stored the report: the outbox copy was only
+    // the fallback, so this first write is relaxed (written by the browser, not waiting
+    // for the disk's `fsync`, which would compete with the companion's), and the copy is
+    // removed once written; if the worker stops before, the next delivery sends it again
+    // under the same `Idempotency-Key`, which the companion answers without storing twice.
+    // If the upload fails, the copy is written again with a strict commit before the
+    // person is answered (or the write's error is shown). The copy the upload sends is the
+    // one written: the reporter is already filled in, so the upload writes nothing of its
+    // own.
     let written_at = Rc::new(Cell::new(None));
     let write = {
         let (entry, png, written_at) = (entry.clone(), png.clone(), written_at.clone());
         wasm_bindgen_futures::future_to_promise(async move {
-            let written = outbox::put_report(&entry, &png).await;
+            let written = outbox::put_report(&entry, &png, false).await;
             outbox::write_done(&entry.id);
             written?;
             written_at.set(Some(browser::performance_now()));
@@ -300,7 +303,9 @@ pub async fn report_tab(
     let (delivery, stored, answered_after) = if delivered_at_once {
         (None, true, uploaded)
     } else {
-        wasm_bindgen_futures::JsFuture::from(write.clone())
+        // Not stored: the copy must survive the machine's crash too before the answer.
+        let _ = wasm_bindgen_futures::JsFuture::from(write.clone()).await;
+        outbox::put_report(&entry, &png, true)
             .await
             .map_err(|error| error_text(&error))?;
         let delivery = outbox::flush_now().await;
@@ -336,8 +341,8 @@ pub async fn report_tab(
             decode_ms: decoded_at - returned_at,
             hash_ms: hashed_at - decoded_at,
             build_ms: prepared - hashed_at,
-            // Only when committed before the receipt (the answer to a stored report does
-            // not wait for it).
+            // The first (relaxed) write, only when committed before the receipt (the
+            // answer to a stored report does not wait for it).
             outbox_ms: written_at.get().map_or(0.0, |written| written - prepared),
             upload_ms: uploaded - prepared,
             answer_ms: done - answered_after,
