@@ -1,7 +1,9 @@
 //! A small promise-based wrapper over IndexedDB, for the service worker's durable outbox.
 //!
 //! Writes wait for the transaction's `complete` event with `durability: "strict"`, so a
-//! record said to be written survives the browser being closed right after.
+//! record said to be written survives the browser being closed right after; the one
+//! exception, [`Database::put_relaxed`], is a new report's first copy, written beside its
+//! upload (see `worker::reporting`).
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::JsCast;

@@ -1,6 +1,6 @@
 //! The durable outbox: every report, and every publication's attestation, is written to
-//! IndexedDB before anything else, and stays there until the companion answers that it is
-//! stored.
+//! IndexedDB (a new report's write starts before its first upload, which runs beside it),
+//! and stays there until the companion answers that it is stored.
 //!
 //! Reports and attestations live in two object stores of one database and go through one
 //! delivery loop ([`flush`]): one guard against concurrent runs, one retry backoff, one
@@ -461,7 +461,7 @@ async fn record_failure<T: Queued>(
     after
 }
 
-/// Delivers `entry`, a report just written to the outbox, without reading the outbox back:
+/// Delivers `entry`, a report whose outbox write has started, without reading the outbox back:
 /// the person's click is answered as soon as the companion has stored it. Returns whether
 /// it was stored; the caller then removes its outbox copy with [`forget_delivered`]. On any
 /// failure the entry stays as written, and the caller runs the regular [`flush`], which
