@@ -28,6 +28,9 @@ extern "C" {
     fn global_fetch(input: &str) -> js_sys::Promise;
 
     #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch_value(input: &js_sys::JsString) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = fetch)]
     fn global_fetch_with_init(input: &str, init: &web_sys::RequestInit) -> js_sys::Promise;
 
     #[wasm_bindgen(js_namespace = ["chrome", "runtime"], js_name = getManifest)]
@@ -113,6 +116,10 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = digest)]
     fn subtle_digest(algorithm: &str, data: &js_sys::Uint8Array) -> js_sys::Promise;
+
+    /// `performance.now()` of the global scope (a window or a worker), in milliseconds.
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    pub fn performance_now() -> f64;
 }
 
 /// A new version-4 UUID. `crypto.getRandomValues` rather than `crypto.randomUUID`, which
@@ -275,8 +282,9 @@ pub fn manifest_version() -> String {
         .unwrap_or_else(|| crate::VERSION.to_owned())
 }
 
-/// Captures the visible part of the tab shown in `window_id` as a PNG data URL.
-pub async fn capture_visible_tab(window_id: i32) -> Result<String, JsValue> {
+/// Captures the visible part of the tab shown in `window_id` as a PNG data URL, kept as the
+/// JavaScript string the browser gave (not copied into the wasm memory).
+pub async fn capture_visible_tab(window_id: i32) -> Result<js_sys::JsString, JsValue> {
     let options = js_sys::Object::new();
     js_sys::Reflect::set(
         &options,
@@ -285,8 +293,8 @@ pub async fn capture_visible_tab(window_id: i32) -> Result<String, JsValue> {
     )?;
     JsFuture::from(tabs_capture_visible_tab(window_id, &options)?)
         .await?
-        .as_string()
-        .ok_or_else(|| JsValue::from_str("captureVisibleTab returned no data URL"))
+        .dyn_into::<js_sys::JsString>()
+        .map_err(|_| JsValue::from_str("captureVisibleTab returned no data URL"))
 }
 
 /// Sends `message` to the content script of tab `tab_id` and returns its reply.
@@ -572,9 +580,20 @@ pub async fn sha256_hex(bytes: &js_sys::Uint8Array) -> Result<String, JsValue> {
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-/// The bytes behind a `data:` URL (such as a captured PNG).
-pub async fn data_url_bytes(data_url: &str) -> Result<js_sys::Uint8Array, JsValue> {
-    let response: web_sys::Response = JsFuture::from(global_fetch(data_url)).await?.dyn_into()?;
+/// The bytes behind a base64 `data:` URL (such as a captured PNG), decoded once in
+/// JavaScript: with `Uint8Array.fromBase64` where the browser has it (Chromium 140,
+/// Firefox 133), else by fetching the URL.
+pub async fn data_url_bytes(data_url: &js_sys::JsString) -> Result<js_sys::Uint8Array, JsValue> {
+    let constructor = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("Uint8Array"))?;
+    let from_base64 = js_sys::Reflect::get(&constructor, &JsValue::from_str("fromBase64"))?;
+    let comma = data_url.index_of(",", 0);
+    if let (Some(from_base64), true) = (from_base64.dyn_ref::<js_sys::Function>(), comma > 0) {
+        let base64 = data_url.slice(comma as u32 + 1, data_url.length());
+        return from_base64.call1(&constructor, &base64)?.dyn_into();
+    }
+    let response: web_sys::Response = JsFuture::from(global_fetch_value(data_url))
+        .await?
+        .dyn_into()?;
     let buffer = JsFuture::from(response.array_buffer()?).await?;
     Ok(js_sys::Uint8Array::new(&buffer))
 }

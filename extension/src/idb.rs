@@ -1,7 +1,9 @@
 //! A small promise-based wrapper over IndexedDB, for the service worker's durable outbox.
 //!
 //! Writes wait for the transaction's `complete` event with `durability: "strict"`, so a
-//! record said to be written survives the browser being closed right after.
+//! record said to be written survives the browser being closed right after; the one
+//! exception, [`Database::put_relaxed`], is a new report's first copy, written beside its
+//! upload (see `worker::reporting`).
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::JsCast;
@@ -108,15 +110,25 @@ impl Database {
         store: &str,
         readwrite: bool,
     ) -> Result<(IdbTransaction, IdbObjectStore), JsValue> {
-        // `db.transaction(store, mode, { durability: "strict" })`: web-sys has no binding for
-        // the options argument, so call the method itself.
+        self.transaction_with(store, readwrite, "strict")
+    }
+
+    /// A transaction on `store` with `durability` (`"strict"` or `"relaxed"`).
+    fn transaction_with(
+        &self,
+        store: &str,
+        readwrite: bool,
+        durability: &str,
+    ) -> Result<(IdbTransaction, IdbObjectStore), JsValue> {
+        // `db.transaction(store, mode, { durability })`: web-sys has no binding for the
+        // options argument, so call the method itself.
         let method: Function =
             Reflect::get(&self.db, &JsValue::from_str("transaction"))?.dyn_into()?;
         let options = Object::new();
         Reflect::set(
             &options,
             &JsValue::from_str("durability"),
-            &JsValue::from_str("strict"),
+            &JsValue::from_str(durability),
         )?;
         let mode = if readwrite { "readwrite" } else { "readonly" };
         let arguments = Array::of3(
@@ -133,6 +145,15 @@ impl Database {
     /// Inserts or replaces `record` (an object with an `id`), resolving once committed.
     pub async fn put(&self, store: &str, record: &JsValue) -> Result<(), JsValue> {
         let (transaction, object_store) = self.transaction(store, true)?;
+        object_store.put(record)?;
+        transaction_done(&transaction).await
+    }
+
+    /// Inserts or replaces `record` with a `relaxed` commit: resolving once the browser has
+    /// written it, without waiting for the disk to confirm it (`fsync`). It survives the
+    /// browser's crash, not the machine's; a later strict commit flushes it too.
+    pub async fn put_relaxed(&self, store: &str, record: &JsValue) -> Result<(), JsValue> {
+        let (transaction, object_store) = self.transaction_with(store, true, "relaxed")?;
         object_store.put(record)?;
         transaction_done(&transaction).await
     }

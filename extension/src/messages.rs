@@ -281,12 +281,16 @@ mod wire {
     pub const SHOW_REPORT_ERROR: &str = "show-report-error";
     pub const DESCRIBE_CONTENT: &str = "describe-content";
     /// The receipt's timings, in the order of [`super::ReceiptView::timings`].
-    pub const TIMING_FIELDS: [&str; 5] = [
+    pub const TIMING_FIELDS: [&str; 9] = [
         "captureMs",
-        "screenshotMs",
-        "prepareMs",
+        "beforeCaptureMs",
+        "decodeMs",
+        "hashMs",
+        "buildMs",
         "outboxMs",
-        "deliveryMs",
+        "uploadMs",
+        "answerMs",
+        "workerMs",
     ];
 }
 
@@ -330,9 +334,9 @@ pub struct ReceiptView {
     pub identity_missing: bool,
     /// The outbox's delivery stopped because the extension is not paired.
     pub not_paired: bool,
-    /// Capture, screenshot, prepare, outbox and delivery times in milliseconds (for the
-    /// benchmark), as the worker measured them.
-    pub timings: [f64; 5],
+    /// The worker's stages in milliseconds, in the order of `ReportTimings`' fields (for
+    /// the benchmark), as the worker measured them.
+    pub timings: [f64; 9],
 }
 
 fn field(object: &JsValue, key: &str) -> JsValue {
@@ -457,10 +461,14 @@ mod tests {
             identity_missing: true,
             timings: ReportTimings {
                 capture_ms: 1.0,
-                screenshot_ms: 2.0,
-                prepare_ms: 3.0,
-                outbox_ms: 4.0,
-                delivery_ms: 5.0,
+                before_capture_ms: 2.0,
+                decode_ms: 3.0,
+                hash_ms: 4.0,
+                build_ms: 5.0,
+                outbox_ms: 6.0,
+                upload_ms: 7.0,
+                answer_ms: 8.0,
+                worker_ms: 9.0,
             },
             delivery: Some(FlushOutcome::NotPaired { waiting: 1 }),
         }
@@ -485,7 +493,7 @@ mod tests {
             .collect();
         assert_eq!(
             timings,
-            [json!(1.0), json!(2.0), json!(3.0), json!(4.0), json!(5.0)]
+            (1..=9).map(|ms| json!(f64::from(ms))).collect::<Vec<_>>()
         );
 
         assert_eq!(wire_of(&Reply::Done)[wire::TYPE], wire::DONE);

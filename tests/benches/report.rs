@@ -6,7 +6,9 @@
 //! a frame without them is painted before the click), and a few such presses each after
 //! the service worker stopped for being idle (the press wakes it).
 //!
-//! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`).
+//! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`; add
+//! `-- --quick` for 12 clicks of each kind and none after an idle stop; with
+//! `BALISE_STAGE_TIMING=1` it also prints the companion's own stages of the uploads).
 
 use std::time::Duration;
 
@@ -20,21 +22,61 @@ use balise_e2e::memory;
 const CLICKS: usize = 30;
 /// Reports made after the service worker's idle stop (each waits about 30 s for it).
 const IDLE_CLICKS: usize = 3;
+/// With `-- --quick`: fewer clicks, and none after an idle stop.
+const QUICK_CLICKS: usize = 12;
 
 fn percentile(sorted: &[f64], fraction: f64) -> f64 {
     let rank = ((sorted.len() as f64 - 1.0) * fraction).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
 }
 
-const STAGES: [(&str, &str); 5] = [
+/// The stages of one report, as the report card's attributes name them (milliseconds,
+/// one decimal), from the click to "stored" shown: the page's, then the messages between
+/// page and service worker, then the worker's (from the request's arrival to its receipt).
+/// Click to stored is the sum of "hidden", "messages" and "in the service worker".
+const STAGES: [(&str, &str); 12] = [
+    (
+        "data-click-ms",
+        "page: click event created to its handler (not in click to stored)",
+    ),
     (
         "data-hide-ms",
-        "click to Balise's elements hidden and painted (in the page)",
+        "page: handler to Balise's elements hidden and painted",
     ),
-    ("data-screenshot-ms", "screenshot (turn, capture, decode)"),
-    ("data-prepare-ms", "hash and build the report"),
-    ("data-outbox-ms", "durable write to the outbox"),
-    ("data-delivery-ms", "delivery until the companion's 201"),
+    (
+        "data-messages-ms",
+        "messages page -> worker -> page (both ways, with their (de)serialization)",
+    ),
+    (
+        "data-before-capture-ms",
+        "worker: request's arrival to the capture call",
+    ),
+    (
+        "data-capture-ms",
+        "worker: capture call (captureVisibleTab)",
+    ),
+    ("data-decode-ms", "worker: data URL to PNG bytes"),
+    ("data-hash-ms", "worker: SHA-256 of the PNG"),
+    (
+        "data-build-ms",
+        "worker: settings, report JSON and outbox entry",
+    ),
+    (
+        "data-outbox-ms",
+        "worker: outbox copy committed (IndexedDB, beside the upload)",
+    ),
+    (
+        "data-upload-ms",
+        "worker: upload until the companion's answer (beside the write)",
+    ),
+    (
+        "data-answer-ms",
+        "worker: from what the answer waits for to the receipt",
+    ),
+    (
+        "data-worker-ms",
+        "worker: request's arrival to receipt (all of the above)",
+    ),
 ];
 
 /// Measures `clicks` reports pressed as `press` says, each after the service worker's
@@ -48,6 +90,7 @@ async fn measure(
     label: &str,
 ) -> Result<()> {
     let mut timings = vec!["data-elapsed-ms", "data-capture-ms"];
+    // The capture is both the ratio's denominator and one of the stages.
     timings.extend(STAGES.iter().map(|(attribute, _)| *attribute));
     let clicks = if after_idle_stop {
         let mut measured = Vec::new();
@@ -81,7 +124,7 @@ async fn measure(
     println!("  click to stored:  median {stored_median:.0} ms, p95 {stored_p95:.0} ms");
     println!("  capture alone:    median {capture_median:.0} ms, p95 {capture_p95:.0} ms");
     println!("  ratio (medians):  {:.2}", stored_median / capture_median);
-    println!("  where the time goes (medians; the last four in the service worker):");
+    println!("  where the time goes (medians of each stage):");
     for (stage, (_, label)) in STAGES.iter().enumerate() {
         println!("    {label}: {:.1} ms", percentile(&column(2 + stage), 0.5));
     }
@@ -100,18 +143,23 @@ async fn main() -> Result<()> {
     flows::pair(&browser, &companion).await?;
     browser.goto(&fixtures.url("report-target.html")).await?;
 
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let clicks = if quick { QUICK_CLICKS } else { CLICKS };
     let measured = async {
         let held = Press::Held(Duration::from_millis(80));
         measure(
             &browser,
             &api,
-            CLICKS,
+            clicks,
             Press::Click,
             false,
             "WebDriver click (down and up at once)",
         )
         .await?;
-        measure(&browser, &api, CLICKS, held, false, "press held 80 ms").await?;
+        measure(&browser, &api, clicks, held, false, "press held 80 ms").await?;
+        if quick {
+            return Ok(());
+        }
         measure(
             &browser,
             &api,
@@ -124,5 +172,21 @@ async fn main() -> Result<()> {
     }
     .await;
     browser.close().await?;
-    measured
+    measured?;
+    // The companion's own share of the uploads, when it was started with
+    // `BALISE_STAGE_TIMING=1` (it prints the summary as it stops).
+    let (_, printed) = companion.terminate()?;
+    let stages: Vec<&str> = printed
+        .lines()
+        .filter(|line| line.starts_with("stage-timing:"))
+        .collect();
+    if stages.is_empty() {
+        println!("(run with BALISE_STAGE_TIMING=1 for the companion's own stages of the uploads)");
+    } else {
+        println!("the companion's own stages of these uploads:");
+        for line in stages {
+            println!("  {line}");
+        }
+    }
+    Ok(())
 }

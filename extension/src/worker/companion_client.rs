@@ -9,7 +9,7 @@ use balise_core::report::ReportAnnotation;
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, FormData, Headers, RequestInit, Response};
+use web_sys::{Headers, RequestInit, Response};
 
 use crate::browser::{self, error_text};
 use crate::settings::{Pairing, PendingPairing};
@@ -86,10 +86,33 @@ fn auth_headers(pairing: &Pairing, idempotency_key: &str) -> Result<Headers, JsV
     Ok(headers)
 }
 
-fn blob(parts: &JsValue, content_type: &str) -> Result<Blob, JsValue> {
-    let options = BlobPropertyBag::new();
-    options.set_type(content_type);
-    Blob::new_with_u8_array_sequence_and_options(&js_sys::Array::of1(parts), &options)
+/// A `multipart/form-data` body with the report's JSON (`report`) and its PNG
+/// (`screenshot`), built as one byte array: the browser sends it as it is, where a
+/// `FormData` of two `Blob`s would first register them with its blob storage and copy the
+/// screenshot there. Returns the body and its `Content-Type`.
+fn multipart_report(
+    report_json: &str,
+    screenshot: &js_sys::Uint8Array,
+) -> (js_sys::Uint8Array, String) {
+    // A fresh random boundary per body: parts are delimited by the boundary alone, so it
+    // must not occur in the JSON or the PNG; 128 random bits make that negligible (a
+    // page's title cannot aim at a boundary drawn after it).
+    let boundary = format!("balise-{}", browser::random_uuid().replace('-', ""));
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"report\"\r\n\
+         Content-Type: application/json\r\n\r\n{report_json}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"screenshot\"; \
+         filename=\"screenshot.png\"\r\nContent-Type: image/png\r\n\r\n"
+    );
+    let tail = format!("\r\n--{boundary}--\r\n");
+    let (head, tail) = (head.as_bytes(), tail.as_bytes());
+    let length = head.len() + screenshot.length() as usize + tail.len();
+    let body = js_sys::Uint8Array::new_with_length(length as u32);
+    body.subarray(0, head.len() as u32).copy_from(head);
+    body.set(screenshot, head.len() as u32);
+    body.subarray(length as u32 - tail.len() as u32, length as u32)
+        .copy_from(tail);
+    (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
 /// Sends one report with its screenshot: `POST /api/v1/reports`.
@@ -100,20 +123,13 @@ pub async fn send_report(
     screenshot: &js_sys::Uint8Array,
 ) -> Delivery {
     let request = || -> Result<RequestInit, JsValue> {
-        let form = FormData::new()?;
-        form.append_with_blob(
-            "report",
-            &blob(&JsValue::from_str(report_json), "application/json")?,
-        )?;
-        form.append_with_blob_and_filename(
-            "screenshot",
-            &blob(screenshot, "image/png")?,
-            "screenshot.png",
-        )?;
+        let (body, content_type) = multipart_report(report_json, screenshot);
+        let headers = auth_headers(pairing, idempotency_key)?;
+        headers.set("Content-Type", &content_type)?;
         let init = RequestInit::new();
         init.set_method("POST");
-        init.set_headers(&auth_headers(pairing, idempotency_key)?.into());
-        init.set_body(&form);
+        init.set_headers(&headers.into());
+        init.set_body(&body);
         Ok(init)
     };
     deliver(

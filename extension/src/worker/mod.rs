@@ -122,7 +122,8 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 overlays_hidden: false,
             };
             let tab_id = tab.id;
-            let reply = match reporting::report_tab(tab, context).await {
+            let reply = match reporting::report_tab(tab, context, browser::performance_now()).await
+            {
                 Ok(receipt) => Reply::Reported(receipt),
                 Err(message) => Reply::Error { message },
             };
@@ -170,8 +171,10 @@ async fn popup_tab(tab: Option<i32>) -> Result<TabInfo, JsValue> {
 
 /// Answers one runtime message; failures become a [`Reply::Error`] rather than a rejection.
 pub async fn handle_message(message: JsValue, sender: JsValue) -> Result<JsValue, JsValue> {
+    // When the message reached the worker's code (a report's timings count from here).
+    let received_at = browser::performance_now();
     let reply = match serde_wasm_bindgen::from_value::<Request>(message) {
-        Ok(request) => answer(request, sender)
+        Ok(request) => answer(request, sender, received_at)
             .await
             .unwrap_or_else(|error| Reply::Error {
                 message: error.as_string().unwrap_or_else(|| format!("{error:?}")),
@@ -189,7 +192,7 @@ fn sender_tab(sender: &JsValue) -> Result<TabInfo, JsValue> {
         .map_err(|_| JsValue::from_str("this message must come from a tab"))
 }
 
-async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
+async fn answer(request: Request, sender: JsValue, received_at: f64) -> Result<Reply, JsValue> {
     let own_id = browser::runtime_id().unwrap_or_default();
     if !Sender::of(&sender).may_send(request.senders(), &own_id, &browser::runtime_get_url("")) {
         return Err(JsValue::from_str(
@@ -216,15 +219,17 @@ async fn answer(request: Request, sender: JsValue) -> Result<Reply, JsValue> {
                 viewport,
                 overlays_hidden,
             };
-            Ok(match reporting::report_tab(tab, context).await {
-                Ok(receipt) => Reply::Reported(receipt),
-                Err(message) => Reply::Error { message },
-            })
+            Ok(
+                match reporting::report_tab(tab, context, received_at).await {
+                    Ok(receipt) => Reply::Reported(receipt),
+                    Err(message) => Reply::Error { message },
+                },
+            )
         }
         Request::ReportActiveTab => {
             let tab = active_tab_info().await?;
             Ok(
-                match reporting::report_tab(tab, PageContext::default()).await {
+                match reporting::report_tab(tab, PageContext::default(), received_at).await {
                     Ok(receipt) => Reply::Reported(receipt),
                     Err(message) => Reply::Error { message },
                 },

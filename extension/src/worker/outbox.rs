@@ -1,6 +1,6 @@
 //! The durable outbox: every report, and every publication's attestation, is written to
-//! IndexedDB before anything else, and stays there until the companion answers that it is
-//! stored.
+//! IndexedDB (a new report's write starts before its first upload, which runs beside it),
+//! and stays there until the companion answers that it is stored.
 //!
 //! Reports and attestations live in two object stores of one database and go through one
 //! delivery loop ([`flush`]): one guard against concurrent runs, one retry backoff, one
@@ -168,6 +168,57 @@ pub async fn put<T: Queued>(entry: &T) -> Result<(), JsValue> {
     open().await?.put(T::STORE, &encode(entry)?).await
 }
 
+/// Writes a new report's `entry` with `screenshot` as its PNG (the entry's own
+/// `screenshot` is left empty): the bytes go from the capture to IndexedDB without a copy
+/// through the wasm memory. The stored record is the same as [`put`]'s. `durable`: a
+/// strict commit, as [`put`]'s; otherwise relaxed (written, not yet `fsync`ed).
+pub async fn put_report(
+    entry: &OutboxEntry,
+    screenshot: &js_sys::Uint8Array,
+    durable: bool,
+) -> Result<(), JsValue> {
+    let record = encode(entry)?;
+    js_sys::Reflect::set(&record, &JsValue::from_str("screenshot"), screenshot)?;
+    let db = open().await?;
+    if durable {
+        db.put(STORE, &record).await
+    } else {
+        db.put_relaxed(STORE, &record).await
+    }
+}
+
+thread_local! {
+    /// New reports' outbox writes still under way, by report id: the answer to a report
+    /// the companion already stored does not wait for its write, but a note added to it
+    /// does ([`annotate`]).
+    static WRITES: std::cell::RefCell<Vec<(String, js_sys::Promise)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records that report `id`'s outbox write is `write` until [`write_done`].
+pub fn write_started(id: &str, write: &js_sys::Promise) {
+    WRITES.with(|writes| writes.borrow_mut().push((id.to_owned(), write.clone())));
+}
+
+/// Report `id`'s outbox write has ended (committed or failed).
+pub fn write_done(id: &str) {
+    WRITES.with(|writes| writes.borrow_mut().retain(|(written, _)| written != id));
+}
+
+/// Waits for report `id`'s outbox write, if one is under way.
+async fn write_settled(id: &str) {
+    let write = WRITES.with(|writes| {
+        writes
+            .borrow()
+            .iter()
+            .find(|(written, _)| written == id)
+            .map(|(_, write)| write.clone())
+    });
+    if let Some(write) = write {
+        let _ = wasm_bindgen_futures::JsFuture::from(write).await;
+    }
+}
+
 /// Every record of `T`'s store, oldest first.
 async fn all<T: Queued>() -> Result<Vec<T>, JsValue> {
     let mut entries = open()
@@ -248,6 +299,9 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
     annotation
         .validate()
         .map_err(|error| JsValue::from_str(&error.to_string()))?;
+    // A report answered as soon as the companion stored it may still be writing its
+    // outbox copy, which would otherwise replace the note's record.
+    write_settled(id).await;
     let db = open().await?;
     let mut entry = match db.get(STORE, id).await? {
         Some(value) => decode(value)?,
@@ -407,7 +461,7 @@ async fn record_failure<T: Queued>(
     after
 }
 
-/// Delivers `entry`, a report just written to the outbox, without reading the outbox back:
+/// Delivers `entry`, a report whose outbox write has started, without reading the outbox back:
 /// the person's click is answered as soon as the companion has stored it. Returns whether
 /// it was stored; the caller then removes its outbox copy with [`forget_delivered`]. On any
 /// failure the entry stays as written, and the caller runs the regular [`flush`], which
@@ -451,7 +505,7 @@ async fn send_written(
         // As in the delivery loop: the exact bytes are kept before they are first sent.
         let mut filled = entry.clone();
         filled.report_json = report_json.clone();
-        if put(&filled).await.is_err() {
+        if put_report(&filled, screenshot, true).await.is_err() {
             return false;
         }
     }

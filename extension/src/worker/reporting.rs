@@ -37,21 +37,31 @@ pub struct PageContext {
     pub overlays_hidden: bool,
 }
 
-/// Where the time of one report went, in milliseconds (for the benchmark).
+/// Where the time of one report went in the service worker, in milliseconds (for the
+/// benchmark), stage by stage from the message's arrival to the receipt. The outbox write
+/// and the upload run side by side from the report built.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReportTimings {
     /// The browser's capture call alone.
     pub capture_ms: f64,
-    /// From the start of the report to the PNG bytes (waiting turn, hiding, capture, decode).
-    pub screenshot_ms: f64,
-    /// Hashing and building the report.
-    pub prepare_ms: f64,
-    /// The durable write to the outbox (beside the upload).
+    /// From the message's arrival to the capture call (a capture under way, the page's
+    /// description when reported from the toolbar or the menu).
+    pub before_capture_ms: f64,
+    /// The capture's data URL to the PNG bytes.
+    pub decode_ms: f64,
+    /// The screenshot's SHA-256.
+    pub hash_ms: f64,
+    /// The settings (read during the capture), the report and its outbox entry.
+    pub build_ms: f64,
+    /// From the report built to its outbox copy committed.
     pub outbox_ms: f64,
-    /// Sending to the companion until it answered, from the report built (beside the
-    /// outbox write).
-    pub delivery_ms: f64,
+    /// From the report built to the companion's answer.
+    pub upload_ms: f64,
+    /// From the last of those the answer waits for to the receipt.
+    pub answer_ms: f64,
+    /// From the message's arrival to the receipt: all of the above.
+    pub worker_ms: f64,
 }
 
 /// Answer to a report: it is safe in the outbox; whether it already reached the companion.
@@ -104,10 +114,16 @@ const RATE_LIMIT_MARKER: &str = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
 
 /// Captures the tab with Balise's own panels hidden, one capture at a time, waiting out the
 /// browser's rate limit.
-async fn capture(
-    tab: &TabInfo,
-    context: &mut PageContext,
-) -> Result<(js_sys::Uint8Array, f64), String> {
+/// What [`capture`] returns: the PNG bytes, and when the capture call started, returned and
+/// was decoded (`performance.now()`).
+struct Captured {
+    png: js_sys::Uint8Array,
+    called_at: f64,
+    returned_at: f64,
+    decoded_at: f64,
+}
+
+async fn capture(tab: &TabInfo, context: &mut PageContext) -> Result<Captured, String> {
     while CAPTURING.with(Cell::get) {
         gloo_timers::future::sleep(Duration::from_millis(10)).await;
     }
@@ -129,13 +145,18 @@ async fn capture(
     }
     let mut result = Err("capture not attempted".to_owned());
     for _ in 0..8 {
-        let started = js_sys::Date::now();
+        let called_at = browser::performance_now();
         match browser::capture_visible_tab(tab.window_id).await {
             Ok(data_url) => {
-                let capture_ms = js_sys::Date::now() - started;
+                let returned_at = browser::performance_now();
                 result = browser::data_url_bytes(&data_url)
                     .await
-                    .map(|bytes| (bytes, capture_ms))
+                    .map(|png| Captured {
+                        png,
+                        called_at,
+                        returned_at,
+                        decoded_at: browser::performance_now(),
+                    })
                     .map_err(|error| error_text(&error));
                 break;
             }
@@ -176,8 +197,13 @@ fn truncate(text: &str, max_chars: usize) -> String {
 }
 
 /// Reports `tab`: capture, then the outbox's durable write and an attempt to deliver at
-/// once, side by side.
-pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportReceipt, String> {
+/// once, side by side. `received_at` is when the request reached the worker
+/// (`performance.now()`), where the receipt's timings start.
+pub async fn report_tab(
+    tab: TabInfo,
+    context: PageContext,
+    received_at: f64,
+) -> Result<ReportReceipt, String> {
     let page_url = tab.url.clone().unwrap_or_default();
     if !balise_core::validate::is_http_url(&page_url) {
         // The companion would refuse it: say so now rather than keep a report that cannot go.
@@ -187,17 +213,21 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
                 .to_owned(),
         );
     }
-    let started = js_sys::Date::now();
     // The settings and the pairing are read while the browser captures.
     let settings = Started::new(settings::load());
     let pairing = Started::new(settings::pairing());
     let mut context = context;
-    let (png, capture_ms) = capture(&tab, &mut context).await?;
+    let Captured {
+        png,
+        called_at,
+        returned_at,
+        decoded_at,
+    } = capture(&tab, &mut context).await?;
     let captured_at = browser::now_rfc3339();
-    let screenshot_done = js_sys::Date::now();
     let screenshot_sha256 = browser::sha256_hex(&png)
         .await
         .map_err(|error| error_text(&error))?;
+    let hashed_at = browser::performance_now();
     let settings = settings.output().await.unwrap_or_default();
     let pairing = pairing.output().await.flatten();
     let report = ReportV1 {
@@ -232,7 +262,8 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         id: report.id.clone(),
         idempotency_key: browser::random_uuid(),
         report_json,
-        screenshot: png.to_vec(),
+        // The PNG is written from `png` itself (`outbox::put_report`), never copied here.
+        screenshot: Vec::new(),
         page_url: report.page_url.clone(),
         page_title: report.page_title.clone(),
         created_at: report.captured_at.clone(),
@@ -243,33 +274,44 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         annotation: None,
         annotation_key: None,
     };
-    let prepared = js_sys::Date::now();
-    // The durable write to the outbox and the upload run side by side: the person is
-    // answered "stored" only once the companion has stored the report, and if the upload
-    // fails the report is answered only once its outbox copy is written (or the write's
-    // error is shown). The copy the upload sends is the one written: the reporter is
-    // already filled in, so the upload writes nothing of its own.
-    let written_copy = entry.clone();
-    let write = wasm_bindgen_futures::future_to_promise(async move {
-        outbox::put(&written_copy).await?;
-        Ok(JsValue::from_f64(js_sys::Date::now()))
-    });
+    let prepared = browser::performance_now();
+    // The outbox write starts first and the upload runs beside it. The person is answered
+    // "stored" as soon as the companion has stored the report: the outbox copy was only
+    // the fallback, so this first write is relaxed (written by the browser, not waiting
+    // for the disk's `fsync`, which would compete with the companion's), and the copy is
+    // removed once written; if the worker stops before, the next delivery sends it again
+    // under the same `Idempotency-Key`, which the companion answers without storing twice.
+    // If the upload fails, the copy is written again with a strict commit before the
+    // person is answered (or the write's error is shown). The copy the upload sends is the
+    // one written: the reporter is already filled in, so the upload writes nothing of its
+    // own.
+    let written_at = Rc::new(Cell::new(None));
+    let write = {
+        let (entry, png, written_at) = (entry.clone(), png.clone(), written_at.clone());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let written = outbox::put_report(&entry, &png, false).await;
+            outbox::write_done(&entry.id);
+            written?;
+            written_at.set(Some(browser::performance_now()));
+            Ok(JsValue::UNDEFINED)
+        })
+    };
+    outbox::write_started(&report.id, &write);
     let delivered_at_once =
         outbox::deliver_written(&entry, &png, &settings, pairing.as_ref()).await;
-    let written = match wasm_bindgen_futures::JsFuture::from(write).await {
-        Ok(at) => at.as_f64().unwrap_or(prepared),
-        // Stored by the companion: the outbox copy was only the fallback.
-        Err(_) if delivered_at_once => prepared,
-        Err(error) => return Err(error_text(&error)),
-    };
-    let (delivery, stored) = if delivered_at_once {
-        (None, true)
+    let uploaded = browser::performance_now();
+    let (delivery, stored, answered_after) = if delivered_at_once {
+        (None, true, uploaded)
     } else {
+        // Not stored: the copy must survive the machine's crash too before the answer.
+        let _ = wasm_bindgen_futures::JsFuture::from(write.clone()).await;
+        outbox::put_report(&entry, &png, true)
+            .await
+            .map_err(|error| error_text(&error))?;
         let delivery = outbox::flush_now().await;
         let stored = !outbox::contains(&report.id).await.unwrap_or(true);
-        (Some(delivery), stored)
+        (Some(delivery), stored, browser::performance_now())
     };
-    let delivered = js_sys::Date::now();
     let recent = settings::RecentReport {
         id: report.id.clone(),
         page_title: report.page_title.clone(),
@@ -277,26 +319,34 @@ pub async fn report_tab(tab: TabInfo, context: PageContext) -> Result<ReportRece
         created_at: report.captured_at.clone(),
     };
     wasm_bindgen_futures::spawn_local(async move {
+        // First, so that a note added at once finds the report among the recent ones.
+        let _ = settings::remember_report(recent.clone()).await;
         if delivered_at_once {
+            // The outbox copy is removed once written (a failed write left none).
+            let _ = wasm_bindgen_futures::JsFuture::from(write).await;
             outbox::forget_delivered(&recent.id).await;
-        }
-        let _ = settings::remember_report(recent).await;
-        if delivered_at_once {
             // Whatever else waits, and the badge.
             outbox::flush().await;
         }
     });
+    let done = browser::performance_now();
     Ok(ReportReceipt {
         id: report.id,
         screenshot_sha256,
         stored,
         identity_missing: !settings.has_identity(),
         timings: ReportTimings {
-            capture_ms,
-            screenshot_ms: screenshot_done - started,
-            prepare_ms: prepared - screenshot_done,
-            outbox_ms: written - prepared,
-            delivery_ms: delivered - prepared,
+            capture_ms: returned_at - called_at,
+            before_capture_ms: called_at - received_at,
+            decode_ms: decoded_at - returned_at,
+            hash_ms: hashed_at - decoded_at,
+            build_ms: prepared - hashed_at,
+            // The first (relaxed) write, only when committed before the receipt (the
+            // answer to a stored report does not wait for it).
+            outbox_ms: written_at.get().map_or(0.0, |written| written - prepared),
+            upload_ms: uploaded - prepared,
+            answer_ms: done - answered_after,
+            worker_ms: done - received_at,
         },
         delivery,
     })
