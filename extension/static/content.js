@@ -28,7 +28,7 @@ const step = (name) => {
       ? Uint8Array.fromBase64(wasmBase64)
       : Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
     step("decode");
-    const module = await WebAssembly.compile(bytes);
+    const module = new WebAssembly.Module(bytes);
     step("compile");
     glue.initSync({ module });
     step("instantiate");

@@ -34,6 +34,18 @@ thread_local! {
     static PRESS: std::cell::RefCell<Option<Press>> = const { std::cell::RefCell::new(None) };
     /// Numbers the presses, so that a press's time-out leaves a later press alone.
     static PRESSES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The start-up's clock while the content script starts (see [`startup_step`]).
+    static CLOCK: std::cell::RefCell<Option<StartupClock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records the time since the start-up's previous step as `name`, while the content
+/// script starts (nothing after): the checklist's parts name their own steps.
+pub(crate) fn startup_step(name: &str) {
+    CLOCK.with(|clock| {
+        if let Some(clock) = clock.borrow_mut().as_mut() {
+            clock.step(name);
+        }
+    });
 }
 
 /// A press on the report button (its `pointerdown`, or Enter or Space pressed on it): by
@@ -116,6 +128,7 @@ pub fn start(
         clock
             .steps
             .extend(loader_steps.split_whitespace().map(str::to_owned));
+        CLOCK.with(|cell| *cell.borrow_mut() = Some(clock));
         wasm_bindgen_futures::spawn_local(async move {
             // One read of everything the start needs (settings and policy), asked for by
             // the loader before it compiled the module: usually answered by now.
@@ -127,7 +140,7 @@ pub fn start(
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
                 js_sys::Object::new().into()
             });
-            clock.step("storage");
+            startup_step("storage");
             let settings = settings::from_items(&items);
             let lang =
                 t::resolve_language(settings.language, browser::browser_language().as_deref());
@@ -139,6 +152,15 @@ pub fn start(
             let own_companion = href.as_deref().is_some_and(|href| {
                 balise_core::companion_page::is_companion_page(href, &settings.companion_url)
             });
+            let checklist = match start_checklist(&document, &settings, lang, &items).await {
+                Ok(started) => started,
+                Err(error) => {
+                    web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                    false
+                }
+            };
+            // The panel first: the report button (or the pairing page's) follows it.
+            let ready_at = performance_now();
             let attached = match pairing_page {
                 Some(companion) if top => pairing_page::attach(&document, companion),
                 // A pairing page's address on another page (`/pair…` of any loopback
@@ -151,21 +173,16 @@ pub fn start(
             if let Err(error) = attached {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
-            clock.step("report-button");
-            let checklist =
-                match start_checklist(&document, &settings, lang, &items, &mut clock).await {
-                    Ok(started) => started,
-                    Err(error) => {
-                        web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-                        false
-                    }
-                };
-            let ready_at = performance_now();
+            startup_step("report-button");
+            let steps = CLOCK
+                .with(|clock| clock.borrow_mut().take())
+                .map(|clock| clock.steps.join(" "))
+                .unwrap_or_default();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
                 state.startup_ms = Some(round2(ready_at - loader_start));
                 state.ready_at = Some(round2(ready_at));
-                state.steps = clock.steps.join(" ");
+                state.steps = steps;
                 state.checklist = checklist;
                 state.report_button = report_card().is_some();
             });
@@ -199,11 +216,13 @@ pub struct ContentState {
     pub engine: String,
     /// Milliseconds from the loader's first line to the Rust code running.
     pub load_ms: Option<f64>,
-    /// Milliseconds from the loader's first line to the content script ready (settings
-    /// and policy loaded, boxes attached); `None` while it starts.
+    /// Milliseconds from the loader's first line to the checklist ready (settings and
+    /// policy read, the boxes there attached with their panels placed; the report button
+    /// is mounted right after); `None` while it starts (set once the report button is
+    /// mounted too).
     pub startup_ms: Option<f64>,
-    /// When the content script was ready, in milliseconds since the page's navigation
-    /// started (`performance.now()`, the page's own clock).
+    /// When the checklist was ready (as `startup_ms`), in milliseconds since the page's
+    /// navigation started (`performance.now()`, the page's own clock).
     pub ready_at: Option<f64>,
     /// Where the start-up time went, step by step (`load=5.70 decode=0.40 … storage=0.20
     /// report-button=2.10 …`).
@@ -221,7 +240,6 @@ async fn start_checklist(
     settings: &settings::Settings,
     lang: Lang,
     items: &JsValue,
-    clock: &mut StartupClock,
 ) -> Result<bool, JsValue> {
     let host = web_sys::window()
         .and_then(|window| window.location().hostname().ok())
@@ -230,12 +248,12 @@ async fn start_checklist(
     // Read from storage rather than asked of the service worker, which may be asleep:
     // waking it would delay the checklist on every first page after a pause.
     let (policy, _from_companion) = policy_store::load_from(items).await?;
-    clock.step("policy");
+    startup_step("policy");
     if !settings::checklist_enabled(settings, &policy, &host, adapter) {
         return Ok(false);
     }
     compose::start(document, adapter, policy, lang)?;
-    clock.step("checklist");
+    startup_step("checklist");
     Ok(true)
 }
 
