@@ -114,6 +114,10 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
 
 /// The content script's loader, on compose sites, enabled sites and pairing pages.
 pub const CONTENT_SCRIPT: &str = "content.js";
+/// When the content script runs: right after the page's `DOMContentLoaded` handlers
+/// (`document_idle` would wait for a task after them, behind whatever the page queued).
+/// The enabled sites' registration (`worker/site_scripts.rs`) uses the same.
+pub const CONTENT_SCRIPT_RUN_AT: &str = "document_end";
 /// The look-alike detector, on every other page's top frame.
 pub const DETECTOR_SCRIPT: &str = "detect.js";
 /// The companion's pairing pages on loopback (any port: match patterns without a port
@@ -150,7 +154,7 @@ fn content_scripts() -> Value {
             json!({
                 "matches": matches,
                 "js": [CONTENT_SCRIPT],
-                "run_at": "document_idle",
+                "run_at": CONTENT_SCRIPT_RUN_AT,
                 "all_frames": adapter.subframes
             })
         })
@@ -158,7 +162,7 @@ fn content_scripts() -> Value {
     entries.push(json!({
         "matches": PAIRING_PAGE_MATCHES,
         "js": [CONTENT_SCRIPT],
-        "run_at": "document_idle",
+        "run_at": CONTENT_SCRIPT_RUN_AT,
         "all_frames": false
     }));
     entries.push(json!({
