@@ -223,16 +223,9 @@ pub async fn pairing() -> Option<Pairing> {
     Some(legacy)
 }
 
-/// The paired companion's address, without its token: what content scripts may know.
-pub async fn paired_with() -> Option<String> {
-    let items = browser::storage_get_items(&[PAIRED_WITH_KEY, LEGACY_PAIRING_KEY])
-        .await
-        .ok()?;
-    paired_with_in(&items)
-}
-
-/// The paired companion's address in `items`, an answer of `storage.local.get` for keys
-/// that include [`PAIRED_WITH_KEY`] and [`LEGACY_PAIRING_KEY`].
+/// The paired companion's address, without its token (what content scripts may know), in
+/// `items`, an answer of `storage.local.get` for keys that include [`PAIRED_WITH_KEY`] and
+/// [`LEGACY_PAIRING_KEY`].
 pub fn paired_with_in(items: &JsValue) -> Option<String> {
     // Read without serde (`lean_read`), as `load`.
     if let Some(url) = browser::item(items, PAIRED_WITH_KEY) {
