@@ -27,6 +27,8 @@ const step = (name) => {
     const bytes = Uint8Array.fromBase64
       ? Uint8Array.fromBase64(wasmBase64)
       : Uint8Array.from(atob(wasmBase64), (c) => c.charCodeAt(0));
+    // The listener below keeps this scope alive: the bytes' text is not kept with it.
+    wasmBase64 = null;
     step("decode");
     const module = new WebAssembly.Module(bytes);
     step("compile");

@@ -10,7 +10,8 @@ pub const GLUE_GLOBAL: &str = "baliseContentGlue";
 
 /// The assembled content script: in one function scope, the loader's start time first,
 /// then the guard against a second injection in the same frame, the module's bytes as a
-/// base64 string (`wasmBase64`), the glue, and the loader.
+/// base64 string (`wasmBase64`, which the loader drops once decoded), the glue, and the
+/// loader.
 pub fn assemble(glue: &str, wasm: &[u8], loader: &str) -> String {
     let encoded = base64(wasm);
     let mut script = String::with_capacity(encoded.len() + glue.len() + loader.len() + 1_024);
@@ -24,7 +25,7 @@ pub fn assemble(glue: &str, wasm: &[u8], loader: &str) -> String {
          // lives in the extension's isolated world, out of the page's sight.\n\
          if (globalThis.baliseContentScript) return;\n\
          globalThis.baliseContentScript = true;\n\
-         const wasmBase64 = \"",
+         let wasmBase64 = \"",
     );
     script.push_str(&encoded);
     script.push_str("\";\n");
@@ -92,7 +93,7 @@ mod tests {
             .find("if (globalThis.baliseContentScript) return;")
             .expect("guard");
         let bytes = script
-            .find("const wasmBase64 = \"AGFzbQ==\";")
+            .find("let wasmBase64 = \"AGFzbQ==\";")
             .expect("bytes");
         let glue = script.find("let baliseContentGlue = 1;").expect("glue");
         let loader = script.rfind("baliseContentGlue;").expect("loader");
