@@ -50,6 +50,9 @@ pub struct BuildOutput {
     pub modules: Vec<ModuleSize>,
     /// The content script's pure-JS build (`pkg-js/`), gzipped.
     pub js_content_gzip_bytes: u64,
+    /// The injected `content.js` (loader, glue and the module in base64), raw and gzipped.
+    pub content_script_bytes: u64,
+    pub content_script_gzip_bytes: u64,
 }
 
 impl BuildOutput {
@@ -65,6 +68,10 @@ impl BuildOutput {
                 module.js_glue_bytes
             );
         }
+        println!(
+            "  content.js (loader, glue and the content module in base64): {} bytes, {} bytes gzipped",
+            self.content_script_bytes, self.content_script_gzip_bytes
+        );
         println!(
             "  content, pure-JS build (strict-CSP pages): {} bytes gzipped ({:.1} KB)",
             self.js_content_gzip_bytes,
@@ -108,7 +115,14 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         assemble(root, &pkg, &out_root, browser, &policy_json)?;
     }
 
+    let content_script = fs::read(
+        out_root
+            .join(Browser::Chromium.dir_name())
+            .join(manifest::CONTENT_SCRIPT),
+    )?;
     let output = BuildOutput {
+        content_script_bytes: content_script.len() as u64,
+        content_script_gzip_bytes: gzip_len(&content_script)?,
         chromium_dir: out_root.join(Browser::Chromium.dir_name()),
         firefox_dir: out_root.join(Browser::Firefox.dir_name()),
         modules,
