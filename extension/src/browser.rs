@@ -204,12 +204,19 @@ async fn area_set<T: serde::Serialize>(
     Ok(())
 }
 
-/// Reads one key of `chrome.storage.local` as the JavaScript value it holds; `None` when it
-/// was never written (for the lean readers of `lean_read`).
-pub async fn storage_get_value(key: &str) -> Result<Option<JsValue>, JsValue> {
-    let items = JsFuture::from(storage_local_get(&JsValue::from_str(key))?).await?;
-    let value = js_sys::Reflect::get(&items, &JsValue::from_str(key))?;
-    Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+/// Reads several keys of `chrome.storage.local` at once: the items object its `get`
+/// answers, which [`item`] reads (the JavaScript values, for the lean readers of
+/// `lean_read`).
+pub async fn storage_get_items(keys: &[&str]) -> Result<JsValue, JsValue> {
+    let keys: js_sys::Array = keys.iter().map(|key| JsValue::from_str(key)).collect();
+    JsFuture::from(storage_local_get(&keys)?).await
+}
+
+/// The value of `key` in an items object `storage.local.get` answered; `None` when it was
+/// never written (or not asked for).
+pub fn item(items: &JsValue, key: &str) -> Option<JsValue> {
+    let value = js_sys::Reflect::get(items, &JsValue::from_str(key)).ok()?;
+    (!value.is_undefined() && !value.is_null()).then_some(value)
 }
 
 /// Reads one key of `chrome.storage.local`; `None` when it was never written.

@@ -35,11 +35,24 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Starts the content script on the current page. `engine` says how the Rust code runs
 /// (`"wasm"`, or `"js"` on pages whose CSP forbids WebAssembly); `loader_start` is
-/// `performance.now()` when the loader began, for the start-up measurement.
+/// `performance.now()` when the loader began, and `loader_steps` the loader's own steps
+/// (`name=ms` separated by spaces), for the start-up measurement; `stored` the promise of
+/// the loader's `chrome.storage.local.get` of what the start reads (the settings and the
+/// policies kept), started at its first line.
 #[cfg(feature = "content")]
 #[wasm_bindgen]
-pub fn start_content_script(engine: String, loader_start: f64) -> Result<(), JsValue> {
-    content::start(&engine, loader_start)
+pub fn start_content_script(
+    engine: String,
+    loader_start: f64,
+    loader_steps: Option<String>,
+    stored: JsValue,
+) -> Result<(), JsValue> {
+    content::start(
+        &engine,
+        loader_start,
+        loader_steps.as_deref().unwrap_or(""),
+        stored,
+    )
 }
 
 /// Answers a message the service worker sent to this tab's content script.

@@ -19,9 +19,9 @@ use crate::worker::companion_client;
 /// Packaged copy of the default policy, written by the build from `balise-core`.
 const DEFAULT_POLICY_PATH: &str = "default-policy.json";
 /// Key of the service worker's copy of the packaged default, for content scripts.
-const DEFAULT_POLICY_KEY: &str = "defaultPolicy";
+pub(crate) const DEFAULT_POLICY_KEY: &str = "defaultPolicy";
 /// Key of the last good policy received from the companion.
-const COMPANION_POLICY_KEY: &str = "companionPolicy";
+pub(crate) const COMPANION_POLICY_KEY: &str = "companionPolicy";
 /// Key of the time (milliseconds since the epoch) of the last request for it.
 const LAST_CHECK_KEY: &str = "companionPolicyCheckedAt";
 /// Shortest time between two requests for the policy that nothing forced.
@@ -44,23 +44,17 @@ struct StoredPolicy {
 /// The companion's policy applies while the extension is paired with the companion that
 /// sent it and the stored copy is still valid; otherwise the packaged default does.
 pub async fn load() -> Result<(Policy, bool), JsValue> {
-    // Runs in content scripts too: the paired companion's address only, never the token.
-    // Read field by field (`lean_read`, the same fields as `StoredPolicy` and `Policy`):
-    // the content script's wasm module leaves serde's derived deserializers out.
-    if let Some(paired_with) = settings::paired_with().await
-        && let Ok(Some(stored)) = browser::storage_get_value(COMPANION_POLICY_KEY).await
-        && lean_read::companion_url(&stored, "fetchedAt").ok() == Some(paired_with)
-        && let Some(policy) = stored.get("policy")
-        && let Ok(policy) = lean_read::policy(&policy)
-        && policy.is_valid()
-    {
-        return Ok((policy, true));
-    }
-    if let Ok(Some(policy)) = browser::storage_get_value(DEFAULT_POLICY_KEY).await
-        && let Ok(policy) = lean_read::policy(&policy)
-        && policy.is_valid()
-    {
-        return Ok((policy, false));
+    let items = browser::storage_get_items(&settings::CONTENT_START_KEYS).await?;
+    load_from(&items).await
+}
+
+/// As [`load`], from `items`, an answer of `storage.local.get` for
+/// [`settings::CONTENT_START_KEYS`] (the content script's loader asks for them at its first
+/// line): only when they hold no policy (the very first page after an install) is the
+/// service worker asked.
+pub async fn load_from(items: &JsValue) -> Result<(Policy, bool), JsValue> {
+    if let Some(kept) = from_items(items) {
+        return Ok(kept);
     }
     if !browser::in_extension_origin() {
         // A content script before the worker kept its copy: the worker reads the file.
@@ -85,6 +79,30 @@ pub async fn load() -> Result<(Policy, bool), JsValue> {
     {
         Err(JsValue::from_str("no policy kept for the content script"))
     }
+}
+
+/// The policy in force among `items` (see [`load_from`]), if one is kept there: the
+/// paired companion's, else the worker's copy of the packaged default.
+fn from_items(items: &JsValue) -> Option<(Policy, bool)> {
+    // Runs in content scripts too: the paired companion's address only, never the token.
+    // Read field by field (`lean_read`, the same fields as `StoredPolicy` and `Policy`):
+    // the content script's wasm module leaves serde's derived deserializers out.
+    if let Some(paired_with) = settings::paired_with_in(items)
+        && let Some(stored) = browser::item(items, COMPANION_POLICY_KEY)
+        && lean_read::companion_url(&stored, "fetchedAt").ok() == Some(paired_with)
+        && let Some(policy) = stored.get("policy")
+        && let Ok(policy) = lean_read::policy(&policy)
+        && policy.is_valid()
+    {
+        return Some((policy, true));
+    }
+    if let Some(policy) = browser::item(items, DEFAULT_POLICY_KEY)
+        && let Ok(policy) = lean_read::policy(&policy)
+        && policy.is_valid()
+    {
+        return Some((policy, false));
+    }
+    None
 }
 
 /// Reads the default policy packaged with the extension (extension pages and the service

@@ -153,15 +153,35 @@ pub async fn forget_companion_change() -> Result<(), JsValue> {
 
 /// Loads the settings, falling back to defaults when none were saved or they are unreadable.
 pub async fn load() -> Settings {
+    browser::storage_get_items(&[SETTINGS_KEY])
+        .await
+        .map(|items| from_items(&items))
+        .unwrap_or_default()
+}
+
+/// The settings in `items`, an answer of `storage.local.get` for keys that include
+/// [`SETTINGS_KEY`] (the content script's loader asks for [`CONTENT_START_KEYS`] at its
+/// first line); defaults when none were saved or they are unreadable.
+pub fn from_items(items: &JsValue) -> Settings {
     // Read field by field (`lean_read`): this runs in the content script, whose wasm module
     // leaves serde's derived deserializers out.
-    browser::storage_get_value(SETTINGS_KEY)
-        .await
-        .ok()
-        .flatten()
+    browser::item(items, SETTINGS_KEY)
         .and_then(|value| crate::lean_read::settings(&value).ok())
         .unwrap_or_default()
 }
+
+/// Every `chrome.storage.local` key the content script's start reads: the settings, the
+/// paired companion (and where earlier versions kept it) and the policies kept for it
+/// ([`crate::policy_store::from_items`]). The loader, `extension/static/content.js`, asks
+/// for these in one `get` at its first line, beside the module's compile (a unit test
+/// checks that it names each).
+pub const CONTENT_START_KEYS: [&str; 5] = [
+    SETTINGS_KEY,
+    PAIRED_WITH_KEY,
+    LEGACY_PAIRING_KEY,
+    crate::policy_store::COMPANION_POLICY_KEY,
+    crate::policy_store::DEFAULT_POLICY_KEY,
+];
 
 /// Saves the settings.
 pub async fn save(settings: &Settings) -> Result<(), JsValue> {
@@ -203,17 +223,16 @@ pub async fn pairing() -> Option<Pairing> {
     Some(legacy)
 }
 
-/// The paired companion's address, without its token: what content scripts may know.
-pub async fn paired_with() -> Option<String> {
+/// The paired companion's address, without its token (what content scripts may know), in
+/// `items`, an answer of `storage.local.get` for keys that include [`PAIRED_WITH_KEY`] and
+/// [`LEGACY_PAIRING_KEY`].
+pub fn paired_with_in(items: &JsValue) -> Option<String> {
     // Read without serde (`lean_read`), as `load`.
-    if let Ok(Some(url)) = browser::storage_get_value(PAIRED_WITH_KEY).await {
+    if let Some(url) = browser::item(items, PAIRED_WITH_KEY) {
         return url.as_string();
     }
     // Not moved yet from where an earlier version kept it.
-    browser::storage_get_value(LEGACY_PAIRING_KEY)
-        .await
-        .ok()
-        .flatten()
+    browser::item(items, LEGACY_PAIRING_KEY)
         .and_then(|pairing| crate::lean_read::companion_url(&pairing, "token").ok())
 }
 
@@ -292,4 +311,24 @@ pub async fn remember_report(report: RecentReport) -> Result<(), JsValue> {
     recent.insert(0, report);
     recent.truncate(RECENT_REPORTS_KEPT);
     browser::storage_set(RECENT_REPORTS_KEY, &recent).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loader_reads_every_key_the_content_start_needs() {
+        let loader = include_str!("../static/content.js");
+        let line = loader
+            .lines()
+            .find(|line| line.contains("chrome.storage.local.get(["))
+            .expect("the loader's one read");
+        let asked: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        let mut expected = CONTENT_START_KEYS.to_vec();
+        expected.sort_unstable();
+        let mut asked_sorted = asked.clone();
+        asked_sorted.sort_unstable();
+        assert_eq!(asked_sorted, expected, "{line}");
+    }
 }

@@ -4,7 +4,8 @@
 //! extension, baseline, added, aim, met.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench speed`, and
-//! `-- --quick` for fewer samples, `-- --typing` for the typing rows alone). A benchmark: it prints numbers, it does not fail on them.
+//! `-- --quick` for fewer samples, `-- --typing` for the typing rows alone, `-- --startup` for
+//! the two start-up rows alone, wasm and pure JS). A benchmark: it prints numbers, it does not fail on them.
 
 use std::time::Duration;
 
@@ -332,6 +333,54 @@ async fn startup(browser: &Browser, url: &str, loads: usize) -> Result<(Vec<f64>
     Ok((loader_to_panel, after_dom_loaded))
 }
 
+/// `--startup`: the two start-up rows alone (wasm), then the pure-JS build's start-up under
+/// a strict CSP, each with its steps.
+async fn startup_rows(compose: &str, strict_compose: &str, loads: usize) -> Result<()> {
+    let browser = Browser::launch(LaunchOptions {
+        enabled_sites: EnabledSites::FixtureHost,
+        ..LaunchOptions::default()
+    })
+    .await?;
+    // One load first: the very first page after the options may still find the worker
+    // writing its copies.
+    browser.goto(compose).await?;
+    browser.wait_for_content_state().await?;
+    println!("wasm:");
+    let (loader_to_panel, after_dom_loaded) = startup(&browser, compose, loads).await?;
+    println!("pure JS (strict CSP):");
+    let (js_loader_to_panel, js_after_dom_loaded) =
+        startup(&browser, strict_compose, loads).await?;
+    browser.close().await?;
+    describe("loader to panel (ms)", &loader_to_panel);
+    describe(
+        "navigation start to panel minus DOMContentLoaded (ms)",
+        &after_dom_loaded,
+    );
+    describe("pure JS: loader to panel (ms)", &js_loader_to_panel);
+    describe(
+        "pure JS: navigation start to panel minus DOMContentLoaded (ms)",
+        &js_after_dom_loaded,
+    );
+    println!("\nstart-up rows only, load average {}:", load_average());
+    print_table(&[
+        Row {
+            what: "compose page: loader's first line to panel attached, median",
+            with_extension: median(&loader_to_panel),
+            baseline: None,
+            unit: "ms",
+            aim: 15.0,
+        },
+        Row {
+            what: "compose page: navigation start to panel, minus DOMContentLoaded, median",
+            with_extension: median(&after_dom_loaded),
+            baseline: None,
+            unit: "ms",
+            aim: 15.0,
+        },
+    ]);
+    Ok(())
+}
+
 /// Report to the manager `clicks` times: click to stored and the capture alone, medians.
 async fn report_ratio(
     browser: &Browser,
@@ -458,10 +507,15 @@ async fn main() -> Result<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
     // `--typing`: only the three typing rows (keystroke to panel, input to next frame).
     let typing_only = std::env::args().any(|arg| arg == "--typing");
+    // `--startup`: only the two start-up rows, and the same for the pure-JS build.
+    let startup_only = std::env::args().any(|arg| arg == "--startup");
     let sizes = Sizes::new(quick);
     let fixtures = FixtureServer::start(CspMode::None).await?;
     let strict = FixtureServer::start(CspMode::Strict).await?;
     let compose = fixtures.url(COMPOSE_PAGE);
+    if startup_only {
+        return startup_rows(&compose, &strict.url(COMPOSE_PAGE), sizes.loads).await;
+    }
     let other_page = other_host(&fixtures.url("plain-frame.html?n=0"));
     let framed_page = other_host(&fixtures.url("plain-frames.html"));
 

@@ -2,7 +2,6 @@
 // extension and prints both analyses as JSON lines: {"text": n, "wasm": ..., "js": ...}.
 // Usage: node compare-engines.mjs <extension dir> <policy.json> <drafts.json>
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { join } from "node:path";
 import { runInThisContext } from "node:vm";
 
@@ -10,8 +9,16 @@ const [dir, policyPath, draftsPath] = process.argv.slice(2);
 const policy = readFileSync(policyPath, "utf8");
 const drafts = JSON.parse(readFileSync(draftsPath, "utf8"));
 
-const wasmGlue = await import(pathToFileURL(join(dir, "pkg/content/balise_extension.js")));
-wasmGlue.initSync({ module: readFileSync(join(dir, "pkg/content/balise_extension_bg.wasm")) });
+// The wasm build as `content.js` carries it (`cargo xtask build` assembles that file from
+// these two): bindgen's no-modules glue, a classic script defining `baliseContentGlue`,
+// and the module's bytes, in the build's work directory beside the extension's.
+const content = join(dir, "..", ".work", "pkg", "content");
+const glue = join(content, "balise_extension.js");
+runInThisContext(`${readFileSync(glue, "utf8")}\nglobalThis.baliseContentGlue = baliseContentGlue;`, {
+  filename: glue,
+});
+const wasmGlue = globalThis.baliseContentGlue;
+wasmGlue.initSync({ module: readFileSync(join(content, "balise_extension_bg.wasm")) });
 // The pure-JS build is one classic script defining `baliseContentEngine`, as the service
 // worker runs it in a content script's isolated world.
 const bundle = join(dir, "pkg-js/balise_content.js");

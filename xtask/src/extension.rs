@@ -12,7 +12,7 @@ use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
 use crate::stamp::Stamp;
-use crate::{js_fallback, prerequisites, shell};
+use crate::{content_script, js_fallback, prerequisites, shell};
 
 /// Each context's cdylib package is this followed by `-<context>`.
 const CRATE_PREFIX: &str = "balise-extension";
@@ -30,6 +30,8 @@ const OPTIMIZED: &str = "optimized";
 pub const CONTEXTS: [&str; 3] = ["content", "worker", "pages"];
 /// The context whose module also ships as pure JS (`pkg-js/`), for strict-CSP pages.
 const JS_FALLBACK_CONTEXT: &str = "content";
+/// The content script's context: its glue and wasm ship inside `content.js`, not in `pkg/`.
+const CONTENT_CONTEXT: &str = "content";
 
 /// One context's shipped module.
 #[derive(Debug)]
@@ -48,6 +50,9 @@ pub struct BuildOutput {
     pub modules: Vec<ModuleSize>,
     /// The content script's pure-JS build (`pkg-js/`), gzipped.
     pub js_content_gzip_bytes: u64,
+    /// The injected `content.js` (loader, glue and the module in base64), raw and gzipped.
+    pub content_script_bytes: u64,
+    pub content_script_gzip_bytes: u64,
 }
 
 impl BuildOutput {
@@ -63,6 +68,10 @@ impl BuildOutput {
                 module.js_glue_bytes
             );
         }
+        println!(
+            "  content.js (loader, glue and the content module in base64): {} bytes, {} bytes gzipped",
+            self.content_script_bytes, self.content_script_gzip_bytes
+        );
         println!(
             "  content, pure-JS build (strict-CSP pages): {} bytes gzipped ({:.1} KB)",
             self.js_content_gzip_bytes,
@@ -106,7 +115,14 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
         assemble(root, &pkg, &out_root, browser, &policy_json)?;
     }
 
+    let content_script = fs::read(
+        out_root
+            .join(Browser::Chromium.dir_name())
+            .join(manifest::CONTENT_SCRIPT),
+    )?;
     let output = BuildOutput {
+        content_script_bytes: content_script.len() as u64,
+        content_script_gzip_bytes: gzip_len(&content_script)?,
         chromium_dir: out_root.join(Browser::Chromium.dir_name()),
         firefox_dir: out_root.join(Browser::Firefox.dir_name()),
         modules,
@@ -186,11 +202,21 @@ fn build_module(
             println!(
                 "==> wasm-bindgen ({context}; library, version-locked to the wasm-bindgen crate)"
             );
-            wasm_bindgen_cli_support::Bindgen::new()
-                .input_path(&raw_wasm)
-                .out_name(WASM_NAME)
-                .web(true)
-                .map_err(|error| anyhow::anyhow!("{error:#}"))?
+            let mut bindgen = wasm_bindgen_cli_support::Bindgen::new();
+            bindgen.input_path(&raw_wasm).out_name(WASM_NAME);
+            if context == CONTENT_CONTEXT {
+                // A classic script's glue, defining one global, which `content.js` carries
+                // (see `content_script`): nothing imported at run time.
+                bindgen
+                    .no_modules(true)
+                    .and_then(|bindgen| bindgen.no_modules_global(content_script::GLUE_GLOBAL))
+                    .map_err(|error| anyhow::anyhow!("{error:#}"))?;
+            } else {
+                bindgen
+                    .web(true)
+                    .map_err(|error| anyhow::anyhow!("{error:#}"))?;
+            }
+            bindgen
                 .typescript(false)
                 .generate(&pkg)
                 .map_err(|error| anyhow::anyhow!("wasm-bindgen failed: {error:#}"))?;
@@ -270,7 +296,24 @@ fn assemble(
     let dir = out_root.join(browser.dir_name());
     recreate_dir(&dir)?;
     copy_tree(&root.join("extension").join("static"), &dir)?;
-    copy_tree(pkg, &dir.join("pkg"))?;
+    for context in CONTEXTS
+        .into_iter()
+        .filter(|context| *context != CONTENT_CONTEXT)
+    {
+        copy_tree(&pkg.join(context), &dir.join("pkg").join(context))?;
+    }
+    // The content script: the loader with the content module's glue and bytes, one file.
+    let content_pkg = pkg.join(CONTENT_CONTEXT);
+    let script = content_script::assemble(
+        &fs::read_to_string(content_pkg.join(format!("{WASM_NAME}.js")))?,
+        &fs::read(content_pkg.join(format!("{WASM_NAME}_bg.wasm")))?,
+        &fs::read_to_string(
+            root.join("extension")
+                .join("static")
+                .join(manifest::CONTENT_SCRIPT),
+        )?,
+    );
+    fs::write(dir.join(manifest::CONTENT_SCRIPT), script)?;
     copy_tree(
         &pkg.with_file_name(JS_FALLBACK_DIR),
         &dir.join(JS_FALLBACK_DIR),

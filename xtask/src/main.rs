@@ -3,6 +3,7 @@
 mod api_fuzz;
 mod area_codes;
 mod bench;
+mod content_script;
 mod crash;
 mod extension;
 mod fixtures;

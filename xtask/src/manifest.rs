@@ -78,7 +78,13 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
         "permissions": ["storage", "alarms", "contextMenus", "activeTab", "scripting"],
         "host_permissions": ["<all_urls>"],
         "content_scripts": content_scripts(),
-        "web_accessible_resources": web_accessible_resources(browser),
+        // No `web_accessible_resources`: the content script carries its wasm module and
+        // glue in `content.js` itself (`content_script`), the pure-JS build (`pkg-js/`, for
+        // pages whose CSP forbids WebAssembly) is run in the content script's frame by the
+        // service worker with `scripting.executeScript`, and content scripts read the
+        // default policy from the worker's copy in `storage.local`: no page can probe a
+        // `chrome-extension://` or `moz-extension://` address to learn that its visitor
+        // runs Balise.
         "content_security_policy": {
             "extension_pages": "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'"
         }
@@ -89,6 +95,7 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
     };
     if let Value::Object(fields) = &mut manifest {
         fields.insert("background".to_owned(), background);
+
         match browser {
             Browser::Chromium => {
                 fields.insert("key".to_owned(), json!(CHROMIUM_PUBLIC_KEY));
@@ -107,6 +114,10 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
 
 /// The content script's loader, on compose sites, enabled sites and pairing pages.
 pub const CONTENT_SCRIPT: &str = "content.js";
+/// When the content script runs: right after the page's `DOMContentLoaded` handlers
+/// (`document_idle` would wait for a task after them, behind whatever the page queued).
+/// The enabled sites' registration (`worker/site_scripts.rs`) uses the same.
+pub const CONTENT_SCRIPT_RUN_AT: &str = "document_end";
 /// The look-alike detector, on every other page's top frame.
 pub const DETECTOR_SCRIPT: &str = "detect.js";
 /// The companion's pairing pages on loopback (any port: match patterns without a port
@@ -143,7 +154,7 @@ fn content_scripts() -> Value {
             json!({
                 "matches": matches,
                 "js": [CONTENT_SCRIPT],
-                "run_at": "document_idle",
+                "run_at": CONTENT_SCRIPT_RUN_AT,
                 "all_frames": adapter.subframes
             })
         })
@@ -151,7 +162,7 @@ fn content_scripts() -> Value {
     entries.push(json!({
         "matches": PAIRING_PAGE_MATCHES,
         "js": [CONTENT_SCRIPT],
-        "run_at": "document_idle",
+        "run_at": CONTENT_SCRIPT_RUN_AT,
         "all_frames": false
     }));
     entries.push(json!({
@@ -162,28 +173,6 @@ fn content_scripts() -> Value {
         "all_frames": false
     }));
     Value::Array(entries)
-}
-
-/// What pages may load from the extension: the content script's wasm module, which the
-/// content script imports in the page's name. In Chromium it (`pkg/content/`; the worker's
-/// and the pages' modules are not web-accessible at all) is served only under the
-/// session's dynamic id (`use_dynamic_url`), so no page can probe it at a fixed
-/// `chrome-extension://<id>/…` address. The pure-JS build (`pkg-js/`, for pages whose CSP
-/// forbids WebAssembly, which also block imports from the dynamic origin) is not
-/// web-accessible: the service worker runs it in the content script's frame with
-/// `scripting.executeScript`. Nor is the default policy: content scripts read the service
-/// worker's copy in `storage.local`. Firefox's `moz-extension://` origin is a random UUID
-/// per install already. The matches stay every http(s) page because enabled sites are
-/// added at run time and the manifest cannot follow them.
-fn web_accessible_resources(browser: Browser) -> Vec<Value> {
-    let mut entry = json!({
-        "resources": ["pkg/content/*"],
-        "matches": ["http://*/*", "https://*/*"]
-    });
-    if browser == Browser::Chromium {
-        entry["use_dynamic_url"] = json!(true);
-    }
-    vec![entry]
 }
 
 /// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for
@@ -218,7 +207,7 @@ pub fn detector_script() -> String {
 }
 
 /// A standard-alphabet base64 decoder for the one constant above (no dependency needed).
-mod base64_free {
+pub(crate) mod base64_free {
     pub fn decode_base64(text: &str) -> Vec<u8> {
         let value = |c: u8| -> Option<u32> {
             match c {
@@ -325,28 +314,14 @@ mod tests {
     }
 
     #[test]
-    fn web_accessible_resources_need_the_dynamic_url_in_chromium() {
-        let chromium = manifest(Browser::Chromium, "0.1.0");
-        assert_eq!(
-            chromium["web_accessible_resources"][0]["use_dynamic_url"],
-            true
-        );
-        // Only the content script's wasm module: nothing else, in either browser.
-        for browser in [Browser::Chromium, Browser::Firefox] {
-            let entries = manifest(browser, "0.1.0")["web_accessible_resources"].clone();
-            assert_eq!(entries.as_array().map(Vec::len), Some(1), "{browser:?}");
-            assert_eq!(
-                entries[0]["resources"],
-                json!(["pkg/content/*"]),
+    fn nothing_is_web_accessible() {
+        for browser in Browser::ALL {
+            let manifest = manifest(browser, "0.1.0");
+            assert!(
+                manifest.get("web_accessible_resources").is_none(),
                 "{browser:?}"
             );
         }
-        let firefox = manifest(Browser::Firefox, "0.1.0");
-        assert!(
-            firefox["web_accessible_resources"][0]
-                .get("use_dynamic_url")
-                .is_none()
-        );
     }
 
     #[test]

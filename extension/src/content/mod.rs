@@ -34,6 +34,18 @@ thread_local! {
     static PRESS: std::cell::RefCell<Option<Press>> = const { std::cell::RefCell::new(None) };
     /// Numbers the presses, so that a press's time-out leaves a later press alone.
     static PRESSES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The start-up's clock while the content script starts (see [`startup_step`]).
+    static CLOCK: std::cell::RefCell<Option<StartupClock>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Records the time since the start-up's previous step as `name`, while the content
+/// script starts (nothing after): the checklist's parts name their own steps.
+pub(crate) fn startup_step(name: &str) {
+    CLOCK.with(|clock| {
+        if let Some(clock) = clock.borrow_mut().as_mut() {
+            clock.step(name);
+        }
+    });
 }
 
 /// A press on the report button (its `pointerdown`, or Enter or Space pressed on it): by
@@ -91,9 +103,16 @@ impl StartupClock {
     }
 }
 
-/// Starts the content script: marks the page, adds the report button (top frame) and the
-/// checklist beside compose boxes (every frame, where enabled).
-pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
+/// Starts the content script: adds the report button (top frame) and the checklist
+/// beside compose boxes (every frame, where enabled). `stored` is the loader's
+/// `storage.local.get` of [`settings::CONTENT_START_KEYS`], started at its first line
+/// beside the module's compile (read here when it is not a promise).
+pub fn start(
+    engine: &str,
+    loader_start: f64,
+    loader_steps: &str,
+    stored: JsValue,
+) -> Result<(), JsValue> {
     let document = browser::document()?;
     STATE.with(|state| {
         let mut state = state.borrow_mut();
@@ -105,12 +124,24 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
         let top = is_top_frame();
         let mut clock = StartupClock::new(loader_start);
         clock.step("load");
-        // The policy in force is read from the start, beside the settings and the report
-        // button, rather than after them: the panel waits for whichever comes last.
-        let policy = started(policy_store::load());
+        // The loader's own steps, within `load`.
+        clock
+            .steps
+            .extend(loader_steps.split_whitespace().map(str::to_owned));
+        CLOCK.with(|cell| *cell.borrow_mut() = Some(clock));
         wasm_bindgen_futures::spawn_local(async move {
-            let settings = settings::load().await;
-            clock.step("settings");
+            // One read of everything the start needs (settings and policy), asked for by
+            // the loader before it compiled the module: usually answered by now.
+            let items = match stored.dyn_into::<js_sys::Promise>() {
+                Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await,
+                Err(_) => browser::storage_get_items(&settings::CONTENT_START_KEYS).await,
+            }
+            .unwrap_or_else(|error| {
+                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                js_sys::Object::new().into()
+            });
+            startup_step("storage");
+            let settings = settings::from_items(&items);
             let lang =
                 t::resolve_language(settings.language, browser::browser_language().as_deref());
             let href = web_sys::window().and_then(|window| window.location().href().ok());
@@ -121,6 +152,15 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             let own_companion = href.as_deref().is_some_and(|href| {
                 balise_core::companion_page::is_companion_page(href, &settings.companion_url)
             });
+            let checklist = match start_checklist(&document, &settings, lang, &items).await {
+                Ok(started) => started,
+                Err(error) => {
+                    web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                    false
+                }
+            };
+            // The panel first: the report button (or the pairing page's) follows it.
+            let ready_at = performance_now();
             let attached = match pairing_page {
                 Some(companion) if top => pairing_page::attach(&document, companion),
                 // A pairing page's address on another page (`/pair…` of any loopback
@@ -133,21 +173,16 @@ pub fn start(engine: &str, loader_start: f64) -> Result<(), JsValue> {
             if let Err(error) = attached {
                 web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
             }
-            clock.step("report-button");
-            let checklist =
-                match start_checklist(&document, &settings, lang, policy, &mut clock).await {
-                    Ok(started) => started,
-                    Err(error) => {
-                        web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-                        false
-                    }
-                };
-            let ready_at = performance_now();
+            startup_step("report-button");
+            let steps = CLOCK
+                .with(|clock| clock.borrow_mut().take())
+                .map(|clock| clock.steps.join(" "))
+                .unwrap_or_default();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
                 state.startup_ms = Some(round2(ready_at - loader_start));
                 state.ready_at = Some(round2(ready_at));
-                state.steps = clock.steps.join(" ");
+                state.steps = steps;
                 state.checklist = checklist;
                 state.report_button = report_card().is_some();
             });
@@ -181,13 +216,16 @@ pub struct ContentState {
     pub engine: String,
     /// Milliseconds from the loader's first line to the Rust code running.
     pub load_ms: Option<f64>,
-    /// Milliseconds from the loader's first line to the content script ready (settings
-    /// and policy loaded, boxes attached); `None` while it starts.
+    /// Milliseconds from the loader's first line to the checklist ready (settings and
+    /// policy read, the boxes there attached with their panels placed; the report button
+    /// is mounted right after); `None` while it starts (set once the report button is
+    /// mounted too).
     pub startup_ms: Option<f64>,
-    /// When the content script was ready, in milliseconds since the page's navigation
-    /// started (`performance.now()`, the page's own clock).
+    /// When the checklist was ready (as `startup_ms`), in milliseconds since the page's
+    /// navigation started (`performance.now()`, the page's own clock).
     pub ready_at: Option<f64>,
-    /// Where the start-up time went, step by step (`load=21.70 settings=2.00 …`).
+    /// Where the start-up time went, step by step (`load=5.70 decode=0.40 … storage=0.20
+    /// report-button=2.10 …`).
     pub steps: String,
     /// Whether the checklist watches this frame's compose boxes.
     pub checklist: bool,
@@ -196,61 +234,27 @@ pub struct ContentState {
 }
 
 /// Starts the checklist beside compose boxes when this person sees it on this site;
-/// returns whether it did.
+/// returns whether it did. `items` holds what the loader read of `storage.local`.
 async fn start_checklist(
     document: &web_sys::Document,
     settings: &settings::Settings,
     lang: Lang,
-    policy: Started<Result<(balise_core::policy::Policy, bool), JsValue>>,
-    clock: &mut StartupClock,
+    items: &JsValue,
 ) -> Result<bool, JsValue> {
     let host = web_sys::window()
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
     let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
-    // Read here rather than asked of the service worker, which may be asleep: waking it
-    // would delay the checklist on every first page after a pause.
-    let (policy, _from_companion) = policy
-        .result()
-        .await
-        .ok_or_else(|| JsValue::from_str("the policy was not read"))??;
-    clock.step("policy");
+    // Read from storage rather than asked of the service worker, which may be asleep:
+    // waking it would delay the checklist on every first page after a pause.
+    let (policy, _from_companion) = policy_store::load_from(items).await?;
+    startup_step("policy");
     if !settings::checklist_enabled(settings, &policy, &host, adapter) {
         return Ok(false);
     }
     compose::start(document, adapter, policy, lang)?;
-    clock.step("checklist");
+    startup_step("checklist");
     Ok(true)
-}
-
-/// A future already running (spawned), whose output is taken later with [`Started::result`].
-struct Started<T> {
-    output: std::rc::Rc<std::cell::RefCell<Option<T>>>,
-    done: js_sys::Promise,
-}
-
-/// Starts `future` now, on the page's event loop, instead of when it is awaited.
-fn started<T: 'static>(future: impl Future<Output = T> + 'static) -> Started<T> {
-    let output = std::rc::Rc::new(std::cell::RefCell::new(None));
-    let mut resolver = None;
-    let done = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
-    let slot = output.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let value = future.await;
-        *slot.borrow_mut() = Some(value);
-        if let Some(resolve) = resolver {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    Started { output, done }
-}
-
-impl<T> Started<T> {
-    /// Waits for the future's output (`None` only if it never finished).
-    async fn result(self) -> Option<T> {
-        let _ = wasm_bindgen_futures::JsFuture::from(self.done).await;
-        self.output.borrow_mut().take()
-    }
 }
 
 fn performance_now() -> f64 {

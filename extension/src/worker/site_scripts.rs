@@ -39,7 +39,8 @@ thread_local! {
 }
 
 /// The registered content script for `extra_sites`: their match patterns (known sites
-/// left out, the manifest covers them), every frame of those hosts, at `document_idle`.
+/// left out, the manifest covers them), every frame of those hosts, at `document_end` (as
+/// the manifest's: right after the page's `DOMContentLoaded` handlers, not a task later).
 /// `None` when no site is left.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -80,7 +81,7 @@ fn registration(extra_sites: &[String]) -> Option<Registration> {
         matches,
         exclude_matches,
         all_frames: true,
-        run_at: "document_idle",
+        run_at: "document_end",
         persist_across_sessions: true,
     })
 }

@@ -89,6 +89,7 @@ impl Watcher {
         {
             self.activate(first);
         }
+        crate::content::startup_step("scan");
         let now = now();
         for compose_box in self.boxes.borrow().iter() {
             // Looking for a control reads the labels of many elements: only when the box has
@@ -103,7 +104,9 @@ impl Watcher {
                 *compose_box.control.borrow_mut() = self.control_for(compose_box);
             }
         }
+        crate::content::startup_step("control");
         self.place_all();
+        crate::content::startup_step("place");
     }
 
     /// Whether every mutation in `records` happened inside an attached box (typing), which
@@ -196,12 +199,15 @@ impl Watcher {
             .or_else(|| self.document.document_element())
             .ok_or_else(|| JsValue::from_str("page has no root element"))?;
         let panel = Panel::new(&self.document, &container, self.policy, self.lang, id)?;
+        crate::content::startup_step("panel-new");
         let compose_box = Rc::new(ComposeBox::new(id, element, panel)?);
         self.boxes.borrow_mut().push(compose_box.clone());
         compose_box
             .panel
             .set_active(self.find_box(self.active.get()).is_none())?;
+        crate::content::startup_step("box-new");
         compose_box.update(self, true)?;
+        crate::content::startup_step("first-analysis");
         Ok(())
     }
 }
