@@ -375,7 +375,7 @@ fn write_seeds(root: &Path, seeds: &Path) -> Result<()> {
 
 /// A minimal email carrying `zip` as a base64 attachment, as a forwarded report arrives.
 fn email_with(zip: &[u8]) -> Vec<u8> {
-    use base64_lite::encode;
+    use crate::content_script::base64 as encode;
     let mut eml = String::from(
         "From: Balise SEC-CSQ <balise@sec-csq.test.balise.ca>\r\n\
          To: gestion@sec-csq.test.balise.ca\r\n\
@@ -395,29 +395,4 @@ fn email_with(zip: &[u8]) -> Vec<u8> {
     }
     eml.push_str("--b--\r\n");
     eml.into_bytes()
-}
-
-/// Base64 (standard alphabet, padded), enough for one seed.
-mod base64_lite {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-    pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                chunk.get(1).copied().unwrap_or(0),
-                chunk.get(2).copied().unwrap_or(0),
-            ];
-            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-            for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
-                if i <= chunk.len() {
-                    out.push(char::from(ALPHABET[((n >> shift) & 63) as usize]));
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
-    }
 }
