@@ -584,7 +584,7 @@ pub fn create_context_menu(id: &str, title: &str) -> Result<(), JsValue> {
 pub async fn sha256_hex(bytes: &js_sys::Uint8Array) -> Result<String, JsValue> {
     let digest = JsFuture::from(subtle_digest("SHA-256", bytes)).await?;
     let digest = js_sys::Uint8Array::new(&digest).to_vec();
-    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+    Ok(balise_core::digest::to_hex(&digest))
 }
 
 /// The bytes behind a base64 `data:` URL (such as a captured PNG), decoded once in

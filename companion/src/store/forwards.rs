@@ -101,6 +101,14 @@ pub struct StoredForward {
     pub forward_json: String,
 }
 
+/// A `report_forwards` row read as `evidence_seq, forward_json`.
+fn stored_forward_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredForward> {
+    Ok(StoredForward {
+        evidence_seq: row.get(0)?,
+        forward_json: row.get(1)?,
+    })
+}
+
 /// The forward recorded at `seq`, if it belongs to `report_id`.
 pub fn stored_forward(
     conn: &Connection,
@@ -111,12 +119,7 @@ pub fn stored_forward(
         .query_row(
             "SELECT evidence_seq, forward_json FROM report_forwards WHERE report_id = ?1 AND evidence_seq = ?2",
             params![report_id, seq],
-            |row| {
-                Ok(StoredForward {
-                    evidence_seq: row.get(0)?,
-                    forward_json: row.get(1)?,
-                })
-            },
+            stored_forward_row,
         )
         .optional()?)
 }
@@ -128,12 +131,7 @@ pub fn latest_forward(conn: &Connection, report_id: &str) -> Result<Option<Store
             "SELECT evidence_seq, forward_json FROM report_forwards WHERE report_id = ?1
              ORDER BY evidence_seq DESC LIMIT 1",
             [report_id],
-            |row| {
-                Ok(StoredForward {
-                    evidence_seq: row.get(0)?,
-                    forward_json: row.get(1)?,
-                })
-            },
+            stored_forward_row,
         )
         .optional()?)
 }

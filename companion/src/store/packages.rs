@@ -9,10 +9,10 @@ use balise_core::report::ReportAnnotation;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::evidence::{self, EvidenceEntry, KIND_ANNOTATION, KIND_EXPORT, KIND_IMPORT};
+use super::evidence::{self, EvidenceEntry, KIND_EXPORT, KIND_IMPORT};
 use super::forwards::stored_forward;
 use super::privacy;
-use super::reports::{NewReport, exists, insert_as, screenshot};
+use super::reports::{NewReport, exists, insert_as, record_annotation, screenshot};
 use super::sha256_hex;
 use crate::store::{Error, Result};
 
@@ -109,24 +109,13 @@ fn annotate_quietly(
     now: &str,
 ) -> Result<()> {
     let json = serde_json::to_string(annotation)?;
-    let entry = evidence::append(
+    record_annotation(
         tx,
-        now,
-        KIND_ANNOTATION,
         report_id,
-        &sha256_hex(json.as_bytes()),
-    )?;
-    tx.execute(
-        "INSERT INTO report_annotations (report_id, recorded_at, category, note, annotation_json, evidence_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            report_id,
-            now,
-            annotation.category.map(|c| c.as_str()),
-            annotation.note,
-            json,
-            entry.seq
-        ],
+        annotation.category.map(|c| c.as_str()),
+        annotation.note.as_deref(),
+        &json,
+        now,
     )?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use balise_core::report::ReportAnnotation;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
-use super::evidence::{self, KIND_ANNOTATION, KIND_REPORT};
+use super::evidence::{self, EvidenceEntry, KIND_ANNOTATION, KIND_REPORT};
 use super::mail::{self, MailRecord};
 use super::privacy::{self, StoredRedaction};
 use super::reviews::{self, ReviewRecord, ReviewStatus};
@@ -179,24 +179,13 @@ pub fn annotate(
         return Err(Error::not_found("signalement / report"));
     }
     privacy::refuse_if_redacted(tx, &annotation.report_id)?;
-    let entry = evidence::append(
+    let entry = record_annotation(
         tx,
-        now,
-        KIND_ANNOTATION,
         &annotation.report_id,
-        &sha256_hex(annotation.annotation_json.as_bytes()),
-    )?;
-    tx.execute(
-        "INSERT INTO report_annotations (report_id, recorded_at, category, note, annotation_json, evidence_seq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            annotation.report_id,
-            now,
-            annotation.category,
-            annotation.note,
-            annotation.annotation_json,
-            entry.seq
-        ],
+        annotation.category.as_deref(),
+        annotation.note.as_deref(),
+        &annotation.annotation_json,
+        now,
     )?;
     mail::on_annotation(tx, &annotation.report_id, entry.seq, now, super::now_ms())?;
     Ok(AnnotationRecord {
@@ -206,6 +195,31 @@ pub fn annotate(
         evidence_seq: entry.seq,
         entry_hash: entry.entry_hash,
     })
+}
+
+/// Appends an annotation's evidence entry (the SHA-256 of `json`, the annotation as
+/// received) and its row: what [`annotate`] and an import's annotations share.
+pub(super) fn record_annotation(
+    tx: &Transaction<'_>,
+    report_id: &str,
+    category: Option<&str>,
+    note: Option<&str>,
+    json: &str,
+    now: &str,
+) -> Result<EvidenceEntry> {
+    let entry = evidence::append(
+        tx,
+        now,
+        KIND_ANNOTATION,
+        report_id,
+        &sha256_hex(json.as_bytes()),
+    )?;
+    tx.execute(
+        "INSERT INTO report_annotations (report_id, recorded_at, category, note, annotation_json, evidence_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![report_id, now, category, note, json, entry.seq],
+    )?;
+    Ok(entry)
 }
 
 /// A stored report as the API returns it.
