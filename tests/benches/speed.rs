@@ -5,7 +5,8 @@
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench speed`, and
 //! `-- --quick` for fewer samples, `-- --typing` for the typing rows alone, `-- --startup` for
-//! the two start-up rows alone, wasm and pure JS). A benchmark: it prints numbers, it does not fail on them.
+//! the two start-up rows alone, wasm and pure JS, `-- --other` for the other pages' two
+//! rows). A benchmark: it prints numbers, it does not fail on them.
 
 use std::time::Duration;
 
@@ -507,6 +508,67 @@ fn describe(name: &str, samples: &[f64]) {
     );
 }
 
+/// The other pages' two rows: a plain page, and one with three iframes.
+fn other_page_table_rows(
+    other: &[f64],
+    base_other: &[f64],
+    framed: &[f64],
+    base_framed: &[f64],
+) -> [Row; 2] {
+    [
+        Row {
+            what: "other page: added main-thread script time per frame, median",
+            with_extension: median(other),
+            baseline: Some(median(base_other)),
+            unit: "ms",
+            aim: 0.5,
+        },
+        Row {
+            what: "plain page with 3 iframes: main-thread script time, median",
+            with_extension: median(framed),
+            baseline: Some(median(base_framed)),
+            unit: "ms",
+            aim: 1.0,
+        },
+    ]
+}
+
+/// `--other`: only the other pages' two rows (a plain page, and one with three iframes),
+/// beside the baseline.
+async fn other_page_rows(other_page: &str, framed_page: &str, loads: usize) -> Result<()> {
+    let baseline = Browser::launch(LaunchOptions {
+        without_extension: true,
+        ..LaunchOptions::default()
+    })
+    .await?;
+    let base_other = script_times(&baseline, other_page, loads).await?;
+    let base_framed = script_times(&baseline, framed_page, loads).await?;
+    baseline.close().await?;
+    let browser = Browser::launch(LaunchOptions {
+        enabled_sites: EnabledSites::FixtureHost,
+        ..LaunchOptions::default()
+    })
+    .await?;
+    let other = script_times(&browser, other_page, loads).await?;
+    let framed = script_times(&browser, framed_page, loads).await?;
+    browser.close().await?;
+    describe("other page, script time, baseline (ms)", &base_other);
+    describe(
+        "page with 3 iframes, script time, baseline (ms)",
+        &base_framed,
+    );
+    describe("other page, script time (ms)", &other);
+    describe("page with 3 iframes, script time (ms)", &framed);
+    println!("\nother pages' rows only, load average {}:", load_average());
+    print_table(&other_page_table_rows(
+        &other,
+        &base_other,
+        &framed,
+        &base_framed,
+    ));
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let quick = std::env::args().any(|arg| arg == "--quick");
@@ -523,6 +585,9 @@ async fn main() -> Result<()> {
     }
     let other_page = other_host(&fixtures.url("plain-frame.html?n=0"));
     let framed_page = other_host(&fixtures.url("plain-frames.html"));
+    if std::env::args().any(|arg| arg == "--other") {
+        return other_page_rows(&other_page, &framed_page, sizes.other_page_loads).await;
+    }
 
     // The baseline: the same pages in a Chromium without any extension.
     println!("baseline: Chromium without the extension");
@@ -613,16 +678,11 @@ async fn main() -> Result<()> {
 
     let [keystroke_row, pure_js_row, frame_row] = typing_rows(&typing, &pure_js, &base_typing);
     let [loader_row, dom_loaded_row] = startup_table_rows(&loader_to_panel, &after_dom_loaded);
+    let [other_row, framed_row] = other_page_table_rows(&other, &base_other, &framed, &base_framed);
     let rows = [
         loader_row,
         dom_loaded_row,
-        Row {
-            what: "other page: added main-thread script time per frame, median",
-            with_extension: median(&other),
-            baseline: Some(median(&base_other)),
-            unit: "ms",
-            aim: 0.5,
-        },
+        other_row,
         keystroke_row,
         pure_js_row,
         frame_row,
@@ -640,13 +700,7 @@ async fn main() -> Result<()> {
             unit: "MiB",
             aim: 25.0,
         },
-        Row {
-            what: "plain page with 3 iframes: main-thread script time, median",
-            with_extension: median(&framed),
-            baseline: Some(median(&base_framed)),
-            unit: "ms",
-            aim: 1.0,
-        },
+        framed_row,
         Row {
             what: "report: click to stored / capture alone (medians)",
             with_extension: stored / capture,

@@ -175,9 +175,13 @@ fn content_scripts() -> Value {
     Value::Array(entries)
 }
 
-/// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for
-/// a signature now and a few times while the page builds itself (up to 10 s after load),
-/// writes nothing anywhere, and messages the service worker only when one shows.
+/// The look-alike detector, from the sites' DOM signatures: in a top frame, it looks for a
+/// signature once when the page has loaded, then again each time focus moves in the page
+/// (a web app that builds its compose form late is seen when the person clicks into it,
+/// or when the form takes focus itself). It uses no timer, writes nothing anywhere, and
+/// messages the service worker only when a signature shows, after which it stops
+/// listening. Its whole cost on a page that matches nothing is the first look (issue 12:
+/// timers re-entering the script cost more than the look itself).
 pub fn detector_script() -> String {
     let signatures: Vec<Value> = sites::dom_signature_adapters()
         .iter()
@@ -189,19 +193,20 @@ pub fn detector_script() -> String {
          // Reads the page, writes nothing; tells the extension only when a signature shows.\n\
          (() => {{\n\
          \x20 const signatures = {signatures};\n\
-         \x20 const delays = [0, 500, 1500, 4000, 10000];\n\
-         \x20 let step = 0;\n\
-         \x20 const check = () => {{\n\
+         \x20 const matched = () => {{\n\
          \x20   for (const [site, selector] of signatures) {{\n\
          \x20     if (document.querySelector(selector)) {{\n\
          \x20       try {{ chrome.runtime.sendMessage({{ type: \"looks-like\", site }}, () => void chrome.runtime.lastError); }} catch {{}}\n\
-         \x20       return;\n\
+         \x20       return true;\n\
          \x20     }}\n\
          \x20   }}\n\
-         \x20   step += 1;\n\
-         \x20   if (step < delays.length) setTimeout(check, delays[step] - delays[step - 1]);\n\
+         \x20   return false;\n\
          \x20 }};\n\
-         \x20 check();\n\
+         \x20 if (matched()) return;\n\
+         \x20 const onFocus = () => {{\n\
+         \x20   if (matched()) document.removeEventListener(\"focusin\", onFocus, true);\n\
+         \x20 }};\n\
+         \x20 document.addEventListener(\"focusin\", onFocus, true);\n\
          }})();\n"
     )
 }
@@ -329,6 +334,9 @@ mod tests {
         let script = detector_script();
         assert!(script.contains("form.compose-form textarea"));
         assert!(script.contains("\"mastodon\""));
+        // No timer: a page that matches nothing pays for one look only.
+        assert!(!script.contains("setTimeout") && !script.contains("setInterval"));
+        assert!(script.contains("focusin"));
         for write in [
             "setAttribute",
             "appendChild",
