@@ -94,11 +94,14 @@ thread_local! {
     static PRESS_CAPTURES: RefCell<Vec<PressCapture>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A capture made at a press on a tab's report button ([`capture_at_press`]).
+/// A capture made at a press on a tab's report button ([`capture_at_press`]), and the
+/// settings and pairing its report will need, read meanwhile.
 struct PressCapture {
     tab_id: i32,
     press: String,
     capture: Started<Result<Captured, String>>,
+    settings: Started<settings::Settings>,
+    pairing: Started<Option<settings::Pairing>>,
 }
 
 /// How long a capture made at a press waits for its click before it is dropped (the page
@@ -235,6 +238,8 @@ pub fn capture_at_press(tab: TabInfo, press: String) {
             tab_id,
             press: press.clone(),
             capture,
+            settings: Started::new(settings::load()),
+            pairing: Started::new(settings::pairing()),
         });
     });
     wasm_bindgen_futures::spawn_local(async move {
@@ -249,13 +254,13 @@ pub fn discard_press(tab_id: i32, press: &str) {
     let _ = take_press_capture(tab_id, press);
 }
 
-fn take_press_capture(tab_id: i32, press: &str) -> Option<Started<Result<Captured, String>>> {
+fn take_press_capture(tab_id: i32, press: &str) -> Option<PressCapture> {
     PRESS_CAPTURES.with(|captures| {
         let mut captures = captures.borrow_mut();
         let index = captures
             .iter()
             .position(|capture| capture.tab_id == tab_id && capture.press == press)?;
-        Some(captures.swap_remove(index).capture)
+        Some(captures.swap_remove(index))
     })
 }
 
@@ -288,19 +293,26 @@ pub async fn report_tab(
                 .to_owned(),
         );
     }
-    // The settings and the pairing are read while the browser captures.
-    let settings = Started::new(settings::load());
-    let pairing = Started::new(settings::pairing());
     let mut context = context;
     // The capture made at the press that became this click, when there is one (else, or
     // if it failed, the tab is captured now: Balise's elements are hidden all the same).
-    let at_press = match context
+    // The settings and the pairing are read while the browser captures (at the press, for
+    // a capture made then).
+    let (at_press, settings, pairing) = match context
         .press
         .take()
         .and_then(|press| take_press_capture(tab.id, &press))
     {
-        Some(capture) => capture.output().await.and_then(Result::ok),
-        None => None,
+        Some(pressed) => (
+            pressed.capture.output().await.and_then(Result::ok),
+            pressed.settings,
+            pressed.pairing,
+        ),
+        None => (
+            None,
+            Started::new(settings::load()),
+            Started::new(settings::pairing()),
+        ),
     };
     let from_press = at_press.is_some();
     let Captured {
