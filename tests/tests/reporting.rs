@@ -120,13 +120,15 @@ async fn a_click_stores_a_report_whose_screenshot_shows_the_page() -> Result<()>
     browser.close().await
 }
 
-/// Turns the report-target page green when the pointer is released (at `window`, before
-/// the click): a screenshot taken at the click shows green, one taken at the press the
+/// Turns the report-target page green 150 ms into a press (at `window`): a screenshot
+/// taken at a click that ends a longer press shows green, one taken at the press the
 /// page's own colour.
-const GREEN_AT_RELEASE: &str = "window.addEventListener('pointerup', () => {
-    for (const element of [document.documentElement, document.body]) {
-        element.style.setProperty('background', 'rgb(0, 128, 0)', 'important');
-    }
+const GREEN_DURING_THE_PRESS: &str = "window.addEventListener('pointerdown', () => {
+    setTimeout(() => {
+        for (const element of [document.documentElement, document.body]) {
+            element.style.setProperty('background', 'rgb(0, 128, 0)', 'important');
+        }
+    }, 150);
 }, true);";
 
 #[tokio::test]
@@ -135,14 +137,14 @@ async fn a_held_press_reports_the_screen_at_the_press() -> Result<()> {
     let browser = paired_browser(&setup, LaunchOptions::default()).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
-    browser.eval(GREEN_AT_RELEASE, Vec::new()).await?;
-    flows::press_report_button(&browser, flows::Press::Held(Duration::from_millis(120)))
+    browser.eval(GREEN_DURING_THE_PRESS, Vec::new()).await?;
+    flows::press_report_button(&browser, flows::Press::Held(Duration::from_millis(400)))
         .await?;
     flows::wait_report_status(&browser, "stored").await?;
 
     let reports = wait_for_reports(&setup.api, 1).await?;
     // The page's colour without Balise's elements: the capture made at the press, once
-    // they were painted out, not one at the click (the page was green by then).
+    // they were painted out, not one at the click (the page was green 250 ms before).
     check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
     let green = browser
         .eval(
@@ -150,7 +152,7 @@ async fn a_held_press_reports_the_screen_at_the_press() -> Result<()> {
             Vec::new(),
         )
         .await?;
-    assert_eq!(green, "rgb(0, 128, 0)", "the page changed at the release");
+    assert_eq!(green, "rgb(0, 128, 0)", "the page changed during the press");
     browser.close().await
 }
 
