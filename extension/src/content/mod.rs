@@ -449,7 +449,10 @@ fn pressed() {
         };
         if abandoned.capture_asked {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = browser::send_raw(&Request::DiscardPress { press: abandoned.id }).await;
+                let _ = browser::send_raw(&Request::DiscardPress {
+                    press: abandoned.id,
+                })
+                .await;
             });
         }
         if REPORTS_IN_FLIGHT.with(std::cell::Cell::get) == 0 {
@@ -490,7 +493,11 @@ async fn hide_for_capture() -> Hidden {
             .is_ok(),
         None => after_next_paint().await.is_ok(),
     };
-    if painted { Hidden::Painted } else { Hidden::Failed }
+    if painted {
+        Hidden::Painted
+    } else {
+        Hidden::Failed
+    }
 }
 
 fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
