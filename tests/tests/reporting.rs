@@ -133,8 +133,17 @@ window.addEventListener('keydown', green, true);";
 
 #[tokio::test]
 async fn a_held_press_reports_the_screen_at_the_press() -> Result<()> {
+    held_press_reports_the_screen_at_the_press(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn a_held_press_reports_the_screen_at_the_press_in_firefox() -> Result<()> {
+    held_press_reports_the_screen_at_the_press(Engine::Firefox).await
+}
+
+async fn held_press_reports_the_screen_at_the_press(engine: Engine) -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let browser = paired_browser(&setup, LaunchOptions::engine(engine)).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
     browser.eval(GREEN_DURING_THE_PRESS, Vec::new()).await?;
