@@ -23,7 +23,18 @@ pub enum Request {
         viewport: Option<Viewport>,
         /// Whether the page already hid Balise's elements for the capture.
         overlays_hidden: bool,
+        /// The press on the report button that became this click, when the page asked for
+        /// a capture at that press ([`Request::CaptureAtPress`]): the report uses it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        press: Option<String>,
     },
+    /// The person pressed the page's report button and Balise's elements, made transparent,
+    /// are painted out: the worker captures the tab now and keeps the capture for the
+    /// click that may follow (a [`Request::ReportPage`] naming the same `press`), until
+    /// [`Request::DiscardPress`] or a few seconds. Never stored or sent without that click.
+    CaptureAtPress { press: String },
+    /// The press did not become a click: its capture is dropped.
+    DiscardPress { press: String },
     /// Reports the active tab (from the popup, opened by the toolbar button or the shortcut).
     ReportActiveTab,
     /// Adds a category and/or note to a report, now or after it was delivered.
@@ -128,6 +139,10 @@ impl Request {
             Request::LoadScriptEngine => Senders::ContentScript,
             // What the detector saw in the tab it runs in.
             Request::LooksLike { .. } => Senders::TopFrameContentScript,
+            // A press on the page's report button: a tab's top frame only.
+            Request::CaptureAtPress { .. } | Request::DiscardPress { .. } => {
+                Senders::TopFrameContentScript
+            }
             // The page's report card and the companion's pairing page: top frame only.
             Request::ReportPage { .. }
             | Request::Annotate { .. }

@@ -1,10 +1,12 @@
 //! Benchmark: click-to-stored time of "report to the manager" next to the capture alone,
 //! measured in the same run, in headless Chromium with the built extension and the real
 //! companion. Prints median and 95th percentile of both, their ratio, and where the time
-//! goes, for two kinds of click: WebDriver's (pointer down and up at once) and a press
-//! held 80 ms as a person's click is (Balise's elements turn transparent at the press, so
-//! a frame without them is painted before the click), and a few such presses each after
-//! the service worker stopped for being idle (the press wakes it).
+//! goes, for two kinds of click: WebDriver's (pointer down and up at once: the capture is
+//! made at the click) and a press held 80 ms as a person's click is (Balise's elements
+//! turn transparent at the press, and once a frame without them is painted the service
+//! worker captures the tab, so the click finds its screenshot made: click to stored is
+//! then shorter than the capture alone), and a few such presses each after the service
+//! worker stopped for being idle (the press wakes it).
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p balise-e2e --bench report`; add
 //! `-- --quick` for 12 clicks of each kind and none after an idle stop; with
@@ -49,13 +51,16 @@ const STAGES: [(&str, &str); 12] = [
     ),
     (
         "data-before-capture-ms",
-        "worker: request's arrival to the capture call",
+        "worker: request's arrival to the capture call (capture at the press: to its PNG bytes)",
     ),
     (
         "data-capture-ms",
-        "worker: capture call (captureVisibleTab)",
+        "worker: capture call (captureVisibleTab; at the press, before the click, when held)",
     ),
-    ("data-decode-ms", "worker: data URL to PNG bytes"),
+    (
+        "data-decode-ms",
+        "worker: data URL to PNG bytes (0 for a capture at the press)",
+    ),
     ("data-hash-ms", "worker: SHA-256 of the PNG"),
     (
         "data-build-ms",

@@ -120,6 +120,179 @@ async fn a_click_stores_a_report_whose_screenshot_shows_the_page() -> Result<()>
     browser.close().await
 }
 
+/// Turns the report-target page green 150 ms into a press (pointer down or key down, at
+/// `window`): a screenshot taken at a click that ends a longer press shows green, one
+/// taken at the press the page's own colour.
+const GREEN_DURING_THE_PRESS: &str = "const green = () => setTimeout(() => {
+    for (const element of [document.documentElement, document.body]) {
+        element.style.setProperty('background', 'rgb(0, 128, 0)', 'important');
+    }
+}, 150);
+window.addEventListener('pointerdown', green, true);
+window.addEventListener('keydown', green, true);";
+
+#[tokio::test]
+async fn a_held_press_reports_the_screen_at_the_press() -> Result<()> {
+    held_press_reports_the_screen_at_the_press(Engine::Chromium).await
+}
+
+#[tokio::test]
+async fn a_held_press_reports_the_screen_at_the_press_in_firefox() -> Result<()> {
+    held_press_reports_the_screen_at_the_press(Engine::Firefox).await
+}
+
+async fn held_press_reports_the_screen_at_the_press(engine: Engine) -> Result<()> {
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::engine(engine)).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    browser.eval(GREEN_DURING_THE_PRESS, Vec::new()).await?;
+    flows::press_report_button(&browser, flows::Press::Held(Duration::from_millis(400))).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    // The page's colour without Balise's elements: the capture made at the press, once
+    // they were painted out, not one at the click (the page was green 250 ms before).
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    let green = browser
+        .eval(
+            "return getComputedStyle(document.body).backgroundColor;",
+            Vec::new(),
+        )
+        .await?;
+    assert_eq!(green, "rgb(0, 128, 0)", "the page changed during the press");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_press_released_off_the_button_reports_nothing_and_shows_balise_again() -> Result<()> {
+    use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::wait_for_report_button(&browser).await?;
+    let button = browser
+        .client()
+        .find(Locator::Css("balise-report"))
+        .await?
+        .shadow_root()
+        .await?
+        .find(Locator::Css("button.report"))
+        .await?;
+    // Pressed long enough for the capture at the press, then dragged off and released on
+    // the page: no click.
+    let actions = MouseActions::new("press-off".to_owned())
+        .then(PointerAction::MoveToElement {
+            element: button,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Pause {
+            duration: Duration::from_millis(200),
+        })
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: 100.0,
+            y: 100.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    browser.client().perform_actions(actions).await?;
+    // After the press's time-out (1 s), Balise's elements (transparent since the press)
+    // show again, and nothing was reported.
+    let transparent = "return document.querySelector('balise-report').style.opacity;";
+    eventually(WAIT, "Balise's button shown again", || async {
+        let opacity = browser.eval(transparent, Vec::new()).await?;
+        Ok((opacity == "").then_some(()))
+    })
+    .await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        setup.api.reports().await?.len(),
+        0,
+        "a press is not a report"
+    );
+    let card_hidden = flows::report_card_attribute(&browser, "hidden").await?;
+    assert!(card_hidden.is_some(), "no report card opened");
+
+    // The next click reports once, with the screen at that click.
+    flows::click_report_button(&browser).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+    let reports = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&reports[0])?, &page_url).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_report_button_reports_from_the_keyboard_with_enter_and_a_held_space() -> Result<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let setup = setup().await?;
+    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    flows::wait_for_report_button(&browser).await?;
+    let button = browser
+        .client()
+        .find(Locator::Css("balise-report"))
+        .await?
+        .shadow_root()
+        .await?
+        .find(Locator::Css("button.report"))
+        .await?;
+    browser
+        .client()
+        .execute(
+            "arguments[0].focus();",
+            vec![serde_json::to_value(&button)?],
+        )
+        .await?;
+    // Enter clicks at its `keydown`: the capture is made at that click.
+    let enter = KeyActions::new("report-enter".to_owned())
+        .then(KeyAction::Down { value: '\u{E007}' })
+        .then(KeyAction::Up { value: '\u{E007}' });
+    browser.client().perform_actions(enter).await?;
+    flows::wait_report_status(&browser, "stored").await?;
+    let first = wait_for_reports(&setup.api, 1).await?;
+    check_stored_report(&setup.api, &report_id(&first[0])?, &page_url).await?;
+    let first_id = flows::report_card_attribute(&browser, "data-report-id").await?;
+    // Space clicks at its `keyup`: held, the capture is made at the press.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    browser.eval(GREEN_DURING_THE_PRESS, Vec::new()).await?;
+    browser
+        .client()
+        .execute(
+            "arguments[0].focus();",
+            vec![serde_json::to_value(&button)?],
+        )
+        .await?;
+    let space = KeyActions::new("report-space".to_owned())
+        .then(KeyAction::Down { value: ' ' })
+        .then(KeyAction::Pause {
+            duration: Duration::from_millis(400),
+        })
+        .then(KeyAction::Up { value: ' ' });
+    browser.client().perform_actions(space).await?;
+    eventually(WAIT, "the second report's receipt", || async {
+        let id = flows::report_card_attribute(&browser, "data-report-id").await?;
+        Ok((id.is_some() && id != first_id).then_some(()))
+    })
+    .await?;
+    flows::wait_report_status(&browser, "stored").await?;
+    // The held key's report shows the page at the press: it turned green 150 ms into the
+    // press, before the click.
+    let reports = wait_for_reports(&setup.api, 2).await?;
+    for summary in &reports {
+        check_stored_report(&setup.api, &report_id(summary)?, &page_url).await?;
+    }
+    browser.close().await
+}
+
 #[tokio::test]
 async fn a_report_made_before_pairing_waits_says_why_and_goes_once_paired() -> Result<()> {
     let setup = setup().await?;

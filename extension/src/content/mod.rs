@@ -56,6 +56,11 @@ struct Press {
     /// Resolves once a frame without Balise's elements has been painted (at once, for a
     /// click after that frame).
     painted: js_sys::Promise,
+    /// Names this press to the service worker, which captures the tab once that frame is
+    /// painted if the click has not come yet ([`Request::CaptureAtPress`]).
+    id: String,
+    /// Whether that capture was asked for: the click's report then uses it.
+    capture_asked: bool,
 }
 
 /// How long a press may wait for its click before Balise's elements show again (a press
@@ -383,8 +388,11 @@ fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
 
 /// The person pressed the report button (pointer down, or Enter or Space on it): the
 /// service worker is woken, and Balise's elements turn transparent now, so a frame without
-/// them is painted while the button is still held, and the click's capture need not wait
-/// for one. Without a click within [`PRESS_TIMEOUT_MS`], they show again.
+/// them is painted while the button is still held; once it is, the worker captures the tab
+/// (a person's press lasts longer than a capture), and the click's report uses that
+/// capture, or, when the click came first (WebDriver's, or Enter's, which clicks at once),
+/// the click's own capture need not wait for a frame. Without a click within
+/// [`PRESS_TIMEOUT_MS`], they show again and the press's capture is dropped.
 fn pressed() {
     // Starts the service worker if the browser stopped it for being idle, while the button
     // is still held: the click's report then finds it running.
@@ -401,17 +409,53 @@ fn pressed() {
         presses.set(presses.get().wrapping_add(1));
         presses.get()
     });
-    PRESS.with(|press| *press.borrow_mut() = Some(Press { number, painted }));
+    let id = browser::random_uuid();
+    PRESS.with(|press| {
+        *press.borrow_mut() = Some(Press {
+            number,
+            painted: painted.clone(),
+            id: id.clone(),
+            capture_asked: false,
+        });
+    });
+    // The capture at the press, once the frame without Balise's elements is painted, if
+    // the press is still waiting for its click then (the click takes the press first).
+    wasm_bindgen_futures::spawn_local(async move {
+        if wasm_bindgen_futures::JsFuture::from(painted).await.is_err() {
+            return;
+        }
+        let waiting = PRESS.with(|press| match press.borrow_mut().as_mut() {
+            Some(press) if press.number == number => {
+                press.capture_asked = true;
+                true
+            }
+            _ => false,
+        });
+        if waiting {
+            let _ = browser::send_raw(&Request::CaptureAtPress { press: id }).await;
+        }
+    });
     let timeout = Closure::once_into_js(move || {
         let abandoned = PRESS.with(|press| {
             let mut press = press.borrow_mut();
-            let abandoned = press.as_ref().is_some_and(|press| press.number == number);
-            if abandoned {
-                *press = None;
+            if press.as_ref().is_some_and(|press| press.number == number) {
+                press.take()
+            } else {
+                None
             }
-            abandoned
         });
-        if abandoned && REPORTS_IN_FLIGHT.with(std::cell::Cell::get) == 0 {
+        let Some(abandoned) = abandoned else {
+            return;
+        };
+        if abandoned.capture_asked {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = browser::send_raw(&Request::DiscardPress {
+                    press: abandoned.id,
+                })
+                .await;
+            });
+        }
+        if REPORTS_IN_FLIGHT.with(std::cell::Cell::get) == 0 {
             let _ = set_overlays_visible(true);
         }
     });
@@ -423,18 +467,36 @@ fn pressed() {
     }
 }
 
+/// How a click's capture is made, once Balise's elements are hidden for it.
+enum Hidden {
+    /// The worker captured the tab at the press that became this click (named here),
+    /// after a frame without Balise's elements was painted.
+    AtPress(String),
+    /// A frame without Balise's elements is painted: the worker captures now.
+    Painted,
+    /// Hiding failed: the worker hides them itself before capturing.
+    Failed,
+}
+
 /// Hides Balise's elements for a capture and resolves once a frame without them has been
-/// painted: at once when the press before this click already painted one.
-async fn hide_for_capture() -> bool {
+/// painted: at once when the press before this click already painted one (and then the
+/// capture made at that press, if it was asked for, is the report's).
+async fn hide_for_capture() -> Hidden {
     let press = PRESS.with(|press| press.borrow_mut().take());
     if set_overlays_visible(false).is_err() {
-        return false;
+        return Hidden::Failed;
     }
-    match press {
+    let painted = match press {
+        Some(press) if press.capture_asked => return Hidden::AtPress(press.id),
         Some(press) => wasm_bindgen_futures::JsFuture::from(press.painted)
             .await
             .is_ok(),
         None => after_next_paint().await.is_ok(),
+    };
+    if painted {
+        Hidden::Painted
+    } else {
+        Hidden::Failed
     }
 }
 
@@ -510,7 +572,11 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
         let key = event
             .dyn_ref::<web_sys::KeyboardEvent>()
             .map(web_sys::KeyboardEvent::key);
-        if event.is_trusted() && matches!(key.as_deref(), Some("Enter" | " ")) {
+        let repeat = event
+            .dyn_ref::<web_sys::KeyboardEvent>()
+            .is_some_and(web_sys::KeyboardEvent::repeat);
+        // A key held down repeats its `keydown`: the first is the press.
+        if event.is_trusted() && !repeat && matches!(key.as_deref(), Some("Enter" | " ")) {
             pressed();
         }
     })
@@ -605,12 +671,17 @@ async fn report_clicked(shadow: &ShadowRoot, lang: Lang, event_time: f64) {
     // (already done when the press before the click painted a frame without them). They
     // stay hidden while any report from this page is in flight.
     REPORTS_IN_FLIGHT.with(|count| count.set(count.get() + 1));
-    let hidden = hide_for_capture().await;
+    let (overlays_hidden, press) = match hide_for_capture().await {
+        Hidden::AtPress(press) => (true, Some(press)),
+        Hidden::Painted => (true, None),
+        Hidden::Failed => (false, None),
+    };
     let hidden_at = performance_now();
     let reply = messages::ask(&Request::ReportPage {
         selected_text,
         viewport,
-        overlays_hidden: hidden,
+        overlays_hidden,
+        press,
     })
     .await;
     let answered_at = performance_now();

@@ -120,6 +120,7 @@ pub async fn handle_event(name: String, payload: JsValue) -> Result<JsValue, JsV
                 selected_text,
                 viewport: None,
                 overlays_hidden: false,
+                press: None,
             };
             let tab_id = tab.id;
             let reply = match reporting::report_tab(tab, context, browser::performance_now()).await
@@ -212,12 +213,14 @@ async fn answer(request: Request, sender: JsValue, received_at: f64) -> Result<R
             selected_text,
             viewport,
             overlays_hidden,
+            press,
         } => {
             let tab = sender_tab(&sender)?;
             let context = PageContext {
                 selected_text,
                 viewport,
                 overlays_hidden,
+                press,
             };
             Ok(
                 match reporting::report_tab(tab, context, received_at).await {
@@ -225,6 +228,14 @@ async fn answer(request: Request, sender: JsValue, received_at: f64) -> Result<R
                     Err(message) => Reply::Error { message },
                 },
             )
+        }
+        Request::CaptureAtPress { press } => {
+            reporting::capture_at_press(sender_tab(&sender)?, press);
+            Ok(Reply::Done)
+        }
+        Request::DiscardPress { press } => {
+            reporting::discard_press(sender_tab(&sender)?.id, &press);
+            Ok(Reply::Done)
         }
         Request::ReportActiveTab => {
             let tab = active_tab_info().await?;
@@ -684,10 +695,27 @@ mod tests {
                 false,
             ),
             (
+                Request::CaptureAtPress {
+                    press: "p".to_owned(),
+                },
+                false,
+                true,
+                false,
+            ),
+            (
+                Request::DiscardPress {
+                    press: "p".to_owned(),
+                },
+                false,
+                true,
+                false,
+            ),
+            (
                 Request::ReportPage {
                     selected_text: None,
                     viewport: None,
                     overlays_hidden: false,
+                    press: None,
                 },
                 true,
                 true,
@@ -792,6 +820,7 @@ mod tests {
             selected_text: None,
             viewport: None,
             overlays_hidden: false,
+            press: None,
         };
         assert!(!frame.may_send(report.senders(), OWN, BASE));
         assert!(content_script(0).may_send(report.senders(), OWN, BASE));

@@ -35,6 +35,10 @@ pub struct PageContext {
     pub viewport: Option<Viewport>,
     /// The content script already hid Balise's elements for the capture.
     pub overlays_hidden: bool,
+    /// The press that became this click, when the page asked for a capture at that press
+    /// ([`capture_at_press`]): the report uses that capture.
+    #[serde(default)]
+    pub press: Option<String>,
 }
 
 /// Where the time of one report went in the service worker, in milliseconds (for the
@@ -46,9 +50,12 @@ pub struct ReportTimings {
     /// The browser's capture call alone.
     pub capture_ms: f64,
     /// From the message's arrival to the capture call (a capture under way, the page's
-    /// description when reported from the toolbar or the menu).
+    /// description when reported from the toolbar or the menu); for a capture made at the
+    /// press before the click, from the arrival to that capture's PNG bytes (0 when it was
+    /// done before the click).
     pub before_capture_ms: f64,
-    /// The capture's data URL to the PNG bytes.
+    /// The capture's data URL to the PNG bytes (0 for a capture made at the press: done
+    /// before the click, or counted in `before_capture_ms`).
     pub decode_ms: f64,
     /// The screenshot's SHA-256.
     pub hash_ms: f64,
@@ -82,7 +89,24 @@ pub struct ReportReceipt {
 
 thread_local! {
     static CAPTURING: Cell<bool> = const { Cell::new(false) };
+    /// Captures made at a press on a page's report button, waiting for its click (one per
+    /// tab at most).
+    static PRESS_CAPTURES: RefCell<Vec<PressCapture>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A capture made at a press on a tab's report button ([`capture_at_press`]), and the
+/// settings and pairing its report will need, read meanwhile.
+struct PressCapture {
+    tab_id: i32,
+    press: String,
+    capture: Started<Result<Captured, String>>,
+    settings: Started<settings::Settings>,
+    pairing: Started<Option<settings::Pairing>>,
+}
+
+/// How long a capture made at a press waits for its click before it is dropped (the page
+/// gives up on the click after 1 s, and then says so with [`discard_press`]).
+const PRESS_CAPTURE_KEPT: Duration = Duration::from_secs(3);
 
 /// A future started now whose output is taken later: what the report needs besides the
 /// screenshot is read while the browser captures.
@@ -118,6 +142,8 @@ const RATE_LIMIT_MARKER: &str = "MAX_CAPTURE_VISIBLE_TAB_CALLS_PER_SECOND";
 /// was decoded (`performance.now()`).
 struct Captured {
     png: js_sys::Uint8Array,
+    /// When the browser returned the capture (RFC 3339): the report's `captured_at`.
+    captured_at: String,
     called_at: f64,
     returned_at: f64,
     decoded_at: f64,
@@ -149,10 +175,12 @@ async fn capture(tab: &TabInfo, context: &mut PageContext) -> Result<Captured, S
         match browser::capture_visible_tab(tab.window_id).await {
             Ok(data_url) => {
                 let returned_at = browser::performance_now();
+                let captured_at = browser::now_rfc3339();
                 result = browser::data_url_bytes(&data_url)
                     .await
                     .map(|png| Captured {
                         png,
+                        captured_at,
                         called_at,
                         returned_at,
                         decoded_at: browser::performance_now(),
@@ -184,6 +212,58 @@ async fn capture(tab: &TabInfo, context: &mut PageContext) -> Result<Captured, S
     result
 }
 
+/// The person pressed the report button of `tab`'s page, whose content script has painted
+/// a frame without Balise's elements: captures the tab now, so that the click, which comes
+/// when the press is released (80 ms or so later, longer than a capture), finds its
+/// screenshot ready. The capture is only kept in memory, for the report of that press's
+/// click ([`PageContext::press`]); a press that does not become a click drops it
+/// ([`discard_press`], or after [`PRESS_CAPTURE_KEPT`]).
+pub fn capture_at_press(tab: TabInfo, press: String) {
+    if !balise_core::validate::is_http_url(tab.url.as_deref().unwrap_or_default()) {
+        // Not reportable: the click's report is refused without a capture.
+        return;
+    }
+    let tab_id = tab.id;
+    let capture = Started::new(async move {
+        let mut context = PageContext {
+            overlays_hidden: true,
+            ..PageContext::default()
+        };
+        capture(&tab, &mut context).await
+    });
+    PRESS_CAPTURES.with(|captures| {
+        let mut captures = captures.borrow_mut();
+        captures.retain(|capture| capture.tab_id != tab_id);
+        captures.push(PressCapture {
+            tab_id,
+            press: press.clone(),
+            capture,
+            settings: Started::new(settings::load()),
+            pairing: Started::new(settings::pairing()),
+        });
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        gloo_timers::future::sleep(PRESS_CAPTURE_KEPT).await;
+        discard_press(tab_id, &press);
+    });
+}
+
+/// Drops the capture made at the press `press` on `tab_id`'s report button, if it is still
+/// kept (the press did not become a click).
+pub fn discard_press(tab_id: i32, press: &str) {
+    let _ = take_press_capture(tab_id, press);
+}
+
+fn take_press_capture(tab_id: i32, press: &str) -> Option<PressCapture> {
+    PRESS_CAPTURES.with(|captures| {
+        let mut captures = captures.borrow_mut();
+        let index = captures
+            .iter()
+            .position(|capture| capture.tab_id == tab_id && capture.press == press)?;
+        Some(captures.swap_remove(index))
+    })
+}
+
 fn site_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let host = rest.split(['/', '?', '#']).next()?;
@@ -213,17 +293,39 @@ pub async fn report_tab(
                 .to_owned(),
         );
     }
-    // The settings and the pairing are read while the browser captures.
-    let settings = Started::new(settings::load());
-    let pairing = Started::new(settings::pairing());
     let mut context = context;
+    // The capture made at the press that became this click, when there is one (else, or
+    // if it failed, the tab is captured now: Balise's elements are hidden all the same).
+    // The settings and the pairing are read while the browser captures (at the press, for
+    // a capture made then).
+    let (at_press, settings, pairing) = match context
+        .press
+        .take()
+        .and_then(|press| take_press_capture(tab.id, &press))
+    {
+        Some(pressed) => (
+            pressed.capture.output().await.and_then(Result::ok),
+            pressed.settings,
+            pressed.pairing,
+        ),
+        None => (
+            None,
+            Started::new(settings::load()),
+            Started::new(settings::pairing()),
+        ),
+    };
+    let from_press = at_press.is_some();
     let Captured {
         png,
+        captured_at,
         called_at,
         returned_at,
         decoded_at,
-    } = capture(&tab, &mut context).await?;
-    let captured_at = browser::now_rfc3339();
+    } = match at_press {
+        Some(captured) => captured,
+        None => capture(&tab, &mut context).await?,
+    };
+    let ready_at = browser::performance_now();
     let screenshot_sha256 = browser::sha256_hex(&png)
         .await
         .map_err(|error| error_text(&error))?;
@@ -337,9 +439,17 @@ pub async fn report_tab(
         identity_missing: !settings.has_identity(),
         timings: ReportTimings {
             capture_ms: returned_at - called_at,
-            before_capture_ms: called_at - received_at,
-            decode_ms: decoded_at - returned_at,
-            hash_ms: hashed_at - decoded_at,
+            before_capture_ms: if from_press {
+                (decoded_at - received_at).max(0.0)
+            } else {
+                called_at - received_at
+            },
+            decode_ms: if from_press {
+                0.0
+            } else {
+                decoded_at - returned_at
+            },
+            hash_ms: hashed_at - ready_at,
             build_ms: prepared - hashed_at,
             // The first (relaxed) write, only when committed before the receipt (the
             // answer to a stored report does not wait for it).
