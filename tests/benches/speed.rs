@@ -177,6 +177,9 @@ struct Typing {
     /// From each keydown to its `input` event, seen by the page's own script (listeners
     /// added after the content script's: with the extension, its update is inside).
     keydown_to_input: Vec<f64>,
+    /// From each keydown to its `keypress`, seen by the page's own script: WebDriver sends
+    /// a key's down and its character as two input events, one after the other's answer.
+    keydown_to_keypress: Vec<f64>,
     /// Where the keystrokes' time went (the content script's phases: wait, read, analyze,
     /// view, render), each with its samples.
     phases: Vec<(String, Vec<f64>)>,
@@ -243,8 +246,12 @@ async fn type_into_draft(
              box.setSelectionRange(box.value.length, box.value.length);
              window.benchFrames = [];
              window.benchEdits = [];
+             window.benchPresses = [];
              let down;
              box.addEventListener('keydown', () => { down = performance.now(); }, true);
+             box.addEventListener('keypress', () => {
+               if (down !== undefined) window.benchPresses.push(performance.now() - down);
+             }, true);
              box.addEventListener('input', (event) => {
                if (down !== undefined) window.benchEdits.push(performance.now() - down);
                down = undefined;
@@ -295,6 +302,7 @@ async fn type_into_draft(
     );
     let frames = page_samples(browser, "benchFrames").await?;
     let keydown_to_input = page_samples(browser, "benchEdits").await?;
+    let keydown_to_keypress = page_samples(browser, "benchPresses").await?;
     let mut keystroke_to_panel = Vec::new();
     let mut phases = Vec::new();
     if with_extension {
@@ -337,6 +345,7 @@ async fn type_into_draft(
         keystroke_to_panel,
         input_to_frame: frames,
         keydown_to_input,
+        keydown_to_keypress,
         phases,
         main_thread,
     })
@@ -546,6 +555,10 @@ fn describe_typing(typing: &Typing, pure_js: &Typing) {
         "keydown to input event, seen by the page (ms)",
         &typing.keydown_to_input,
     );
+    describe(
+        "keydown to keypress, seen by the page (ms)",
+        &typing.keydown_to_keypress,
+    );
 }
 
 /// Prints the tab's main-thread time per keystroke while typing, without the extension
@@ -629,6 +642,10 @@ async fn main() -> Result<()> {
             "keydown to input event, seen by the page, baseline (ms)",
             &base_typing.keydown_to_input,
         );
+        describe(
+            "keydown to keypress, seen by the page, baseline (ms)",
+            &base_typing.keydown_to_keypress,
+        );
         describe_typing(&typing, &pure_js);
         describe_main_thread(&base_typing, &typing, &pure_js);
         println!("\ntyping rows only, load average {}:", load_average());
@@ -645,6 +662,10 @@ async fn main() -> Result<()> {
     describe(
         "keydown to input event, seen by the page (ms)",
         &base_typing.keydown_to_input,
+    );
+    describe(
+        "keydown to keypress, seen by the page (ms)",
+        &base_typing.keydown_to_keypress,
     );
     describe("other page, script time (ms)", &base_other);
     describe("page with 3 iframes, script time (ms)", &base_framed);
