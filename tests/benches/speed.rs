@@ -178,10 +178,44 @@ struct Typing {
     /// From each keydown to its `input` event, seen by the page's own script (listeners
     /// added after the content script's: with the extension, its update is inside).
     keydown_to_input: Vec<f64>,
+    /// From each keydown to its `keypress`, seen by the page's own script: WebDriver sends
+    /// a key's down and its character as two input events, one after the other's answer.
+    keydown_to_keypress: Vec<f64>,
     /// Where the keystrokes' time went (the content script's phases: wait, read, analyze,
     /// view, render), each with its samples.
     phases: Vec<(String, Vec<f64>)>,
+    /// The tab's main-thread time per keystroke while typing, by kind (DevTools
+    /// `Performance.getMetrics`: every task, script, style recalculation, layout, in ms),
+    /// and the style recalculations and layouts per keystroke.
+    main_thread: Vec<(&'static str, f64)>,
 }
+
+/// The renderer's metrics `TYPING_METRICS` names, read through `session`.
+async fn typing_metrics(session: &mut devtools::Session) -> Result<Vec<f64>> {
+    let metrics = session.call("Performance.getMetrics", json!({})).await?;
+    let metrics = metrics["metrics"].as_array().context("no metrics")?;
+    TYPING_METRICS
+        .iter()
+        .map(|(name, _)| {
+            metrics
+                .iter()
+                .find(|metric| metric["name"] == *name)
+                .and_then(|metric| metric["value"].as_f64())
+                .with_context(|| format!("no {name}"))
+        })
+        .collect()
+}
+
+/// The main-thread metrics compared per keystroke, and how each is printed (durations are
+/// in seconds, counts are counts).
+const TYPING_METRICS: [(&str, &str); 6] = [
+    ("TaskDuration", "all tasks (ms)"),
+    ("ScriptDuration", "script (ms)"),
+    ("RecalcStyleDuration", "style recalculation (ms)"),
+    ("LayoutDuration", "layout (ms)"),
+    ("RecalcStyleCount", "style recalculations"),
+    ("LayoutCount", "layouts"),
+];
 
 /// Puts the 5,000-character draft in the compose box at once (as a paste would), then types
 /// `keystrokes` characters one key per WebDriver call (about as spaced as a fast typist's).
@@ -213,8 +247,12 @@ async fn type_into_draft(
              box.setSelectionRange(box.value.length, box.value.length);
              window.benchFrames = [];
              window.benchEdits = [];
+             window.benchPresses = [];
              let down;
              box.addEventListener('keydown', () => { down = performance.now(); }, true);
+             box.addEventListener('keypress', () => {
+               if (down !== undefined) window.benchPresses.push(performance.now() - down);
+             }, true);
              box.addEventListener('input', (event) => {
                if (down !== undefined) window.benchEdits.push(performance.now() - down);
                down = undefined;
@@ -230,10 +268,29 @@ async fn type_into_draft(
         .await?;
     let textarea = browser.client().find(Locator::Css(COMPOSE_BOX)).await?;
     let words = "Le syndicat vous informe de la rencontre. ";
+    // The tab's main-thread time while typing (its renderer's metrics, read before the
+    // first key and after the last one has had its frame).
+    let mut session = devtools::Session::open(&current_page(browser).await?).await?;
+    session.call("Performance.enable", json!({})).await?;
+    let before = typing_metrics(&mut session).await?;
     for key in words.chars().cycle().take(keystrokes) {
         textarea.send_keys(&key.to_string()).await?;
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = typing_metrics(&mut session).await?;
+    session.close().await;
+    let main_thread = TYPING_METRICS
+        .iter()
+        .zip(before.iter().zip(&after))
+        .map(|((name, label), (before, after))| {
+            let scale = if name.ends_with("Duration") {
+                1000.0
+            } else {
+                1.0
+            };
+            (*label, (after - before) * scale / keystrokes as f64)
+        })
+        .collect();
     let length = browser
         .eval(
             "return document.querySelector(arguments[0]).value.length",
@@ -246,6 +303,7 @@ async fn type_into_draft(
     );
     let frames = page_samples(browser, "benchFrames").await?;
     let keydown_to_input = page_samples(browser, "benchEdits").await?;
+    let keydown_to_keypress = page_samples(browser, "benchPresses").await?;
     let mut keystroke_to_panel = Vec::new();
     let mut phases = Vec::new();
     if with_extension {
@@ -288,7 +346,9 @@ async fn type_into_draft(
         keystroke_to_panel,
         input_to_frame: frames,
         keydown_to_input,
+        keydown_to_keypress,
         phases,
+        main_thread,
     })
 }
 
@@ -507,11 +567,42 @@ fn describe_typing(typing: &Typing, pure_js: &Typing) {
         "keydown to input event, seen by the page (ms)",
         &typing.keydown_to_input,
     );
+    describe(
+        "keydown to keypress, seen by the page (ms)",
+        &typing.keydown_to_keypress,
+    );
 }
 
-fn describe(name: &str, samples: &[f64]) {
+/// Prints the tab's main-thread time per keystroke while typing, without the extension
+/// and with it (wasm, pure JS): what Balise adds to the browser's own work (script, style,
+/// layout), and in all.
+fn describe_main_thread(base: &Typing, typing: &Typing, pure_js: &Typing) {
     println!(
-        "  {name}: n={} median {:.2}, p95 {:.2}, max {:.2}",
+        "  main thread per keystroke (DevTools metrics): baseline | wasm (added) | pure JS (added)"
+    );
+    for (index, (label, base_value)) in base.main_thread.iter().enumerate() {
+        let with = |measured: &Typing| {
+            measured
+                .main_thread
+                .get(index)
+                .map_or(f64::NAN, |(_, value)| *value)
+        };
+        let (wasm, js) = (with(typing), with(pure_js));
+        println!(
+            "    {label}: {base_value:.3} | {wasm:.3} ({:+.3}) | {js:.3} ({:+.3})",
+            wasm - base_value,
+            js - base_value
+        );
+    }
+}
+
+/// Prints a row's samples. Pages' clocks (`performance.now()`) count in steps of 0.1 ms
+/// here (no cross-origin isolation), so medians move by whole steps; the mean shows the
+/// smaller differences between two builds.
+fn describe(name: &str, samples: &[f64]) {
+    let mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
+    println!(
+        "  {name}: n={} median {:.2}, mean {mean:.3}, p95 {:.2}, max {:.2}",
         samples.len(),
         median(samples),
         percentile(samples, 0.95),
@@ -627,7 +718,12 @@ async fn main() -> Result<()> {
             "keydown to input event, seen by the page, baseline (ms)",
             &base_typing.keydown_to_input,
         );
+        describe(
+            "keydown to keypress, seen by the page, baseline (ms)",
+            &base_typing.keydown_to_keypress,
+        );
         describe_typing(&typing, &pure_js);
+        describe_main_thread(&base_typing, &typing, &pure_js);
         println!("\ntyping rows only, load average {}:", load_average());
         print_table(&typing_rows(&typing, &pure_js, &base_typing));
         return Ok(());
@@ -642,6 +738,10 @@ async fn main() -> Result<()> {
     describe(
         "keydown to input event, seen by the page (ms)",
         &base_typing.keydown_to_input,
+    );
+    describe(
+        "keydown to keypress, seen by the page (ms)",
+        &base_typing.keydown_to_keypress,
     );
     describe("other page, script time (ms)", &base_other);
     describe("page with 3 iframes, script time (ms)", &base_framed);
@@ -671,6 +771,7 @@ async fn main() -> Result<()> {
         &after_dom_loaded,
     );
     describe_typing(&typing, &pure_js);
+    describe_main_thread(&base_typing, &typing, &pure_js);
     describe("other page, script time (ms)", &other);
     describe("page with 3 iframes, script time (ms)", &framed);
     describe("compose page, script time (ms)", &compose_script);

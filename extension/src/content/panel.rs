@@ -113,6 +113,9 @@ pub struct Panel {
     lang: Lang,
     collapsed: Cell<bool>,
     remaining: Cell<Option<u32>>,
+    /// Where the panel was put last (left, top, body's max height; `None`: hidden, its
+    /// box out of view), to write only a new place.
+    placed: RefCell<Option<[String; 3]>>,
 }
 
 impl Panel {
@@ -246,6 +249,7 @@ impl Panel {
             lang,
             collapsed: Cell::new(false),
             remaining: Cell::new(None),
+            placed: RefCell::new(None),
         })
     }
 
@@ -370,18 +374,27 @@ impl Panel {
         } else {
             PANEL_WIDTH
         };
-        let Some(placed) = placement::place(area, panel_width, viewport) else {
-            self.host.set_hidden(true);
+        let placed = placement::place(area, panel_width, viewport).map(|placed| {
+            [placed.left, placed.top, placed.max_height].map(|value| fixed_decimals(value, 0))
+        });
+        // Each write makes the browser compute the panel's style and layout again: only
+        // a new place is written.
+        if *self.placed.borrow() == placed {
             return Ok(());
-        };
-        let style = self.host.style();
-        style.set_property("left", &format!("{}px", fixed_decimals(placed.left, 0)))?;
-        style.set_property("top", &format!("{}px", fixed_decimals(placed.top, 0)))?;
-        self.body.style().set_property(
-            "max-height",
-            &format!("{}px", fixed_decimals(placed.max_height, 0)),
-        )?;
-        self.host.set_hidden(false);
+        }
+        match &placed {
+            None => self.host.set_hidden(true),
+            Some([left, top, max_height]) => {
+                let style = self.host.style();
+                style.set_property("left", &format!("{left}px"))?;
+                style.set_property("top", &format!("{top}px"))?;
+                self.body
+                    .style()
+                    .set_property("max-height", &format!("{max_height}px"))?;
+                self.host.set_hidden(false);
+            }
+        }
+        *self.placed.borrow_mut() = placed;
         Ok(())
     }
 

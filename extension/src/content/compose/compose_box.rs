@@ -28,6 +28,11 @@ pub(super) const PHASES: [&str; 5] = ["wait", "read", "analyze", "view", "render
 pub(super) struct ComposeBox {
     pub(super) id: u32,
     pub(super) element: HtmlElement,
+    /// Whether the box is a `textarea` (its text is its `value`, never its DOM).
+    is_textarea: bool,
+    /// Whether the box lives in a shadow root (a key's target, seen at `window`, is then
+    /// its host, not the box).
+    pub(super) in_shadow_root: bool,
     pub(super) panel: Panel,
     /// The box's publish control, looked for again when it is missing.
     pub(super) control: RefCell<Option<Element>>,
@@ -79,21 +84,12 @@ impl ComposeBox {
         let resize_observer = ResizeObserver::new(resize_callback.as_ref().unchecked_ref())?;
         resize_observer.observe(&element);
 
-        let passive_capture = EventListenerOptions {
-            phase: EventListenerPhase::Capture,
-            passive: true,
-        };
+        // Per keystroke in the box, Balise runs two callbacks: the window's `keydown`
+        // listener (publish shortcuts, and the keystroke clock: `Watcher::on_keydown`) and
+        // this `input` listener, which checks the draft at once (the mutation observer's
+        // records of the same edit are then dropped, so it does not check again).
         let mut listeners = vec![
-            // The clock starts when the page receives the key (not at the event's own
-            // `timeStamp`, which for automated input is when the driver queued it).
-            EventListener::new_with_options(&element, "keydown", passive_capture, move |_| {
-                if let Some(compose_box) = watcher().and_then(|watcher| watcher.find_box(id))
-                    && compose_box.keystroke_at.get().is_none()
-                {
-                    compose_box.keystroke_at.set(Some(now()));
-                }
-            }),
-            EventListener::new(&element, "input", move |_| request_update(id)),
+            EventListener::new(&element, "input", move |_| update_after_input(id)),
             EventListener::new(&element, "focus", move |_| {
                 if let Some(watcher) = watcher()
                     && watcher.active.get() != id
@@ -210,6 +206,11 @@ impl ComposeBox {
         }
         Ok(ComposeBox {
             id,
+            is_textarea: element.dyn_ref::<HtmlTextAreaElement>().is_some(),
+            in_shadow_root: element
+                .get_root_node()
+                .dyn_ref::<web_sys::ShadowRoot>()
+                .is_some(),
             element,
             panel,
             control: RefCell::new(None),
@@ -252,9 +253,17 @@ impl ComposeBox {
             .analyze_cached(&draft, &mut self.analysis_cache.borrow_mut());
         analysis.confirm(&self.confirmed.borrow());
         let analysed = now();
-        let view = checklist::view(watcher.policy, &analysis, watcher.lang);
-        let viewed = now();
-        self.panel.render(&view)?;
+        // The panel shows the analysis alone: when a keystroke left it as it was (most
+        // keystrokes), the panel is up to date and neither its view nor its DOM is touched.
+        let unchanged = !force && self.analysis.borrow().as_ref() == Some(&analysis);
+        let viewed = if unchanged {
+            analysed
+        } else {
+            let view = checklist::view(watcher.policy, &analysis, watcher.lang);
+            let viewed = now();
+            self.panel.render(&view)?;
+            viewed
+        };
         *self.analysis.borrow_mut() = Some(analysis);
         *self.text.borrow_mut() = draft.text;
         if let Some(keystroke) = self.keystroke_at.take() {
@@ -298,6 +307,22 @@ impl ComposeBox {
         self.resize_observer.disconnect();
         self.listeners.borrow_mut().clear();
         self.panel.remove();
+    }
+}
+
+/// Checks box `id` right away on its `input` event (the edit is in the DOM by then), and
+/// drops the mutation records the same edit left for the box's observer (a rich editor's
+/// DOM changes), which would otherwise check the same text again.
+fn update_after_input(id: u32) {
+    let Some(watcher) = watcher() else {
+        return;
+    };
+    let Some(compose_box) = watcher.find_box(id) else {
+        return;
+    };
+    let _ = compose_box.update(&watcher, false);
+    if !compose_box.is_textarea {
+        compose_box.text_observer.take_records();
     }
 }
 

@@ -129,8 +129,10 @@ impl Watcher {
             &window,
             "scroll",
             capture_passive,
-            |_| {
-                if let Some(watcher) = watcher() {
+            |event| {
+                if let Some(watcher) = watcher()
+                    && !watcher.scrolled_inside_box(event)
+                {
                     watcher.schedule_place();
                 }
             },
@@ -236,6 +238,21 @@ impl Watcher {
         }
     }
 
+    /// Whether `event` (a `scroll`) scrolled a compose box's own content (a long draft
+    /// in a textarea scrolls as lines are typed): that moves no box, so no panel.
+    fn scrolled_inside_box(&self, event: &web_sys::Event) -> bool {
+        let Some(target) = event.target() else {
+            return false;
+        };
+        let Some(target) = target.dyn_ref::<Node>() else {
+            return false;
+        };
+        self.boxes
+            .borrow()
+            .iter()
+            .any(|compose_box| compose_box.element.contains(Some(target)))
+    }
+
     fn find_box(&self, id: u32) -> Option<Rc<ComposeBox>> {
         self.boxes
             .borrow()
@@ -253,8 +270,8 @@ fn request_frame(callback: impl FnOnce() + 'static) {
     let _ = window.request_animation_frame(closure.unchecked_ref());
 }
 
+/// `performance.now()`, in one call from the module (no `window` or `Performance`
+/// object fetched first: the keystroke clock reads it five times per keystroke).
 fn now() -> f64 {
-    web_sys::window()
-        .and_then(|window| window.performance())
-        .map_or(0.0, |performance| performance.now())
+    crate::browser::performance_now()
 }

@@ -8,10 +8,10 @@ use balise_core::checklist;
 use balise_core::compose::{closest, holds};
 use balise_core::sites::Modifiers;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, KeyboardEvent};
+use web_sys::{Element, Event, KeyboardEvent, Node};
 
-use super::Watcher;
 use super::compose_box::ComposeBox;
+use super::{Watcher, now};
 use crate::content::panel::PANEL_TAG;
 use crate::dom::{composed_ancestors, composed_elements, control_label};
 
@@ -37,21 +37,24 @@ impl Watcher {
         }
     }
 
+    /// A key pressed anywhere on the page (window, capture phase): in a compose box, it
+    /// starts the box's keystroke clock (the benchmark's keystroke-to-panel time) and, when
+    /// it is one of the site's publish shortcuts, goes through the publish hold.
     pub(super) fn on_keydown(&self, event: &Event) {
+        let pressed_at = now();
+        let Some(compose_box) = self.box_of_key(event) else {
+            return;
+        };
+        if compose_box.keystroke_at.get().is_none() {
+            compose_box.keystroke_at.set(Some(pressed_at));
+        }
         let Some(key_event) = event.dyn_ref::<KeyboardEvent>() else {
             return;
         };
         if !event.is_trusted() || key_event.is_composing() {
             return;
         }
-        let path = composed_elements(event);
-        let boxes = self.boxes.borrow().clone();
-        let Some(compose_box) = boxes.iter().find(|compose_box| {
-            path.iter()
-                .any(|element| element == compose_box.element.unchecked_ref::<Element>())
-        }) else {
-            return;
-        };
+        let compose_box = &compose_box;
         let modifiers = Modifiers {
             ctrl: key_event.ctrl_key(),
             meta: key_event.meta_key(),
@@ -68,6 +71,33 @@ impl Watcher {
         if publishes {
             self.guard(event, compose_box);
         }
+    }
+
+    /// The box a key was pressed in. The key's target, seen at `window`, is the focused
+    /// element, so a box that contains it is found with one `contains` per box; the
+    /// event's composed path (an array of every element from the target up) is built only
+    /// when a box lives in a shadow root, where the target is the root's host.
+    fn box_of_key(&self, event: &Event) -> Option<Rc<ComposeBox>> {
+        let target = event.target()?;
+        let target = target.dyn_ref::<Node>()?;
+        let boxes = self.boxes.borrow();
+        if let Some(compose_box) = boxes
+            .iter()
+            .find(|compose_box| compose_box.element.contains(Some(target)))
+        {
+            return Some(compose_box.clone());
+        }
+        if !boxes.iter().any(|compose_box| compose_box.in_shadow_root) {
+            return None;
+        }
+        let path = composed_elements(event);
+        boxes
+            .iter()
+            .find(|compose_box| {
+                path.iter()
+                    .any(|element| element == compose_box.element.unchecked_ref::<Element>())
+            })
+            .cloned()
     }
 
     /// The publish control among the clicked elements, if any.
