@@ -116,8 +116,8 @@ pub struct Panel {
 }
 
 impl Panel {
-    /// Builds the panel for `policy` in `lang` and appends it to `container`, hidden
-    /// until placed. `box_id` ties it to its compose box (`data-balise-box`).
+    /// Builds the panel for `policy` in `lang` and appends it to `container`, shown at the
+    /// viewport's corner until placed (which happens before the next frame is painted). `box_id` ties it to its compose box (`data-balise-box`).
     pub fn new(
         document: &Document,
         container: &Element,
@@ -128,7 +128,6 @@ impl Panel {
         let host: HtmlElement = document.create_element(PANEL_TAG)?.unchecked_into();
         host.set_attribute("data-balise-overlay", "")?;
         host.set_attribute("data-balise-box", &box_id.to_string())?;
-        host.set_attribute("hidden", "")?;
         let style = host.style();
         style.set_property("position", "fixed")?;
         style.set_property("z-index", Z_INDEX)?;
