@@ -261,6 +261,7 @@ async fn start_checklist(
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
     let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
+    startup_step("adapter");
     // Read from storage rather than asked of the service worker, which may be asleep:
     // waking it would delay the checklist on every first page after a pause.
     let (policy, _from_companion) = policy_store::load_from(items).await?;

@@ -85,9 +85,11 @@ pub fn start(
         listeners: RefCell::new(Vec::new()),
         active: Cell::new(0),
     });
+    crate::content::startup_step("analyzer");
     WATCHER.with(|cell| *cell.borrow_mut() = Some(watcher.clone()));
     watcher.observe_root(document.as_ref())?;
     watcher.listen_to_window()?;
+    crate::content::startup_step("watch");
     watcher.scan(false);
     Ok(())
 }
