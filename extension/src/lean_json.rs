@@ -265,7 +265,7 @@ impl Parser<'_> {
     }
 }
 
-impl<'a> Source for &'a Json {
+impl Source for &Json {
     fn get(&self, key: &str) -> Option<Self> {
         match self {
             Json::Object(fields) => fields
@@ -319,7 +319,7 @@ mod tests {
             match value {
                 serde_json::Value::Null => Json::Null,
                 serde_json::Value::Bool(value) => Json::Bool(*value),
-                serde_json::Value::Number(number) => Json::Number(number.as_f64().unwrap()),
+                serde_json::Value::Number(number) => Json::Number(number.as_f64().expect("a number")),
                 serde_json::Value::String(text) => Json::Text(text.clone()),
                 serde_json::Value::Array(elements) => {
                     Json::Array(elements.iter().map(convert).collect())
