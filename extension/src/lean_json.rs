@@ -319,7 +319,9 @@ mod tests {
             match value {
                 serde_json::Value::Null => Json::Null,
                 serde_json::Value::Bool(value) => Json::Bool(*value),
-                serde_json::Value::Number(number) => Json::Number(number.as_f64().expect("a number")),
+                serde_json::Value::Number(number) => {
+                    Json::Number(number.as_f64().expect("a number"))
+                }
                 serde_json::Value::String(text) => Json::Text(text.clone()),
                 serde_json::Value::Array(elements) => {
                     Json::Array(elements.iter().map(convert).collect())
