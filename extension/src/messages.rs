@@ -330,7 +330,7 @@ pub enum ContentReply {
     },
     /// [`Reply::ConfirmCompanion`]: the companion in the settings.
     ConfirmCompanion { current: String },
-    /// [`Reply::Policy`] (the policy read by `lean_read::policy`, validated by the caller).
+    /// [`Reply::Policy`] (the policy read by `lean_json` and `lean_read::policy`, validated by the caller).
     Policy {
         policy: Box<Policy>,
         from_companion: bool,
@@ -412,8 +412,12 @@ impl ContentReply {
             },
             Some(wire::POLICY_KIND) => ContentReply::Policy {
                 policy: Box::new(
-                    crate::lean_read::policy(&field(reply, wire::POLICY))
-                        .map_err(|error| JsValue::from_str(&error))?,
+                    crate::lean_json::from_js(&field(reply, wire::POLICY))
+                        .ok_or_else(|| JsValue::from_str("the policy is not JSON"))
+                        .and_then(|policy| {
+                            crate::lean_read::policy(&&policy)
+                                .map_err(|error| JsValue::from_str(&error))
+                        })?,
                 ),
                 from_companion: bool_field(reply, wire::FROM_COMPANION)?,
             },

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
+use crate::lean_json::{self, Json};
 use crate::lean_read::{self, Source};
 use crate::messages::{self, ContentReply, Request};
 use crate::settings;
@@ -85,24 +86,31 @@ pub async fn load_from(items: &JsValue) -> Result<(Policy, bool), JsValue> {
 /// paired companion's, else the worker's copy of the packaged default.
 fn from_items(items: &JsValue) -> Option<(Policy, bool)> {
     // Runs in content scripts too: the paired companion's address only, never the token.
-    // Read field by field (`lean_read`, the same fields as `StoredPolicy` and `Policy`):
-    // the content script's wasm module leaves serde's derived deserializers out.
+    // Each stored object is read as one JSON text (`JSON.stringify`, parsed by
+    // `lean_json`), then field by field (`lean_read`, the same fields as `StoredPolicy`
+    // and `Policy`): the content script's wasm module leaves serde's derived deserializers
+    // out, and one string crosses the JavaScript boundary instead of every field.
     if let Some(paired_with) = settings::paired_with_in(items)
-        && let Some(stored) = browser::item(items, COMPANION_POLICY_KEY)
-        && lean_read::companion_url(&stored, "fetchedAt").ok() == Some(paired_with)
-        && let Some(policy) = stored.get("policy")
+        && let Some(stored) = stored_json(items, COMPANION_POLICY_KEY)
+        && lean_read::companion_url(&&stored, "fetchedAt").ok() == Some(paired_with)
+        && let Some(policy) = (&stored).get("policy")
         && let Ok(policy) = lean_read::policy(&policy)
         && policy.is_valid()
     {
         return Some((policy, true));
     }
-    if let Some(policy) = browser::item(items, DEFAULT_POLICY_KEY)
-        && let Ok(policy) = lean_read::policy(&policy)
+    if let Some(policy) = stored_json(items, DEFAULT_POLICY_KEY)
+        && let Ok(policy) = lean_read::policy(&&policy)
         && policy.is_valid()
     {
         return Some((policy, false));
     }
     None
+}
+
+/// The stored object `key` of `items`, as a parsed JSON tree.
+fn stored_json(items: &JsValue, key: &str) -> Option<Json> {
+    lean_json::from_js(&browser::item(items, key)?)
 }
 
 /// Reads the default policy packaged with the extension (extension pages and the service

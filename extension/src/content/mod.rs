@@ -36,6 +36,17 @@ thread_local! {
     static PRESSES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// The start-up's clock while the content script starts (see [`startup_step`]).
     static CLOCK: std::cell::RefCell<Option<StartupClock>> = const { std::cell::RefCell::new(None) };
+    /// The loader's first line (`performance.now()`), until the panels' first placement.
+    static LOADER_START: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Records the panels' first placement (in the frame's callback after the start-up,
+/// before that frame is painted) for the extension's `describe-content`; nothing after.
+pub(crate) fn panels_placed() {
+    if let Some(start) = LOADER_START.with(std::cell::Cell::take) {
+        let placed = round2(performance_now() - start);
+        STATE.with(|state| state.borrow_mut().placed_ms = Some(placed));
+    }
 }
 
 /// Records the time since the start-up's previous step as `name`, while the content
@@ -127,6 +138,7 @@ pub fn start(
     });
     if document.content_type() == "text/html" {
         let top = is_top_frame();
+        LOADER_START.with(|cell| cell.set(Some(loader_start)));
         let mut clock = StartupClock::new(loader_start);
         clock.step("load");
         // The loader's own steps, within `load`.
@@ -226,6 +238,10 @@ pub struct ContentState {
     /// is mounted right after); `None` while it starts (set once the report button is
     /// mounted too).
     pub startup_ms: Option<f64>,
+    /// Milliseconds from the loader's first line to the panels' first placement beside
+    /// their boxes: in the next frame's callback after the start-up (with the publish
+    /// controls' search, which reads the page's layout), before that frame is painted.
+    pub placed_ms: Option<f64>,
     /// When the checklist was ready (as `startup_ms`), in milliseconds since the page's
     /// navigation started (`performance.now()`, the page's own clock).
     pub ready_at: Option<f64>,
@@ -250,6 +266,7 @@ async fn start_checklist(
         .and_then(|window| window.location().hostname().ok())
         .unwrap_or_default();
     let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
+    startup_step("adapter");
     // Read from storage rather than asked of the service worker, which may be asleep:
     // waking it would delay the checklist on every first page after a pause.
     let (policy, _from_companion) = policy_store::load_from(items).await?;

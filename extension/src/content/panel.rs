@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
-use crate::dom::append;
+use crate::dom::{append, element};
 use crate::ui_text as t;
 
 /// Tag of the panel's host element.
@@ -71,6 +71,20 @@ ul.findings:empty { display: none; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 ";
 
+/// Creates a `tag` element with `text` in `document` and appends it to `parent`: as
+/// `dom::append`, without asking each parent for its document (the panel's build makes a
+/// few hundred calls into the page; one fewer per element).
+fn add(
+    document: &Document,
+    parent: &Element,
+    tag: &str,
+    text: Option<&str>,
+) -> Result<Element, JsValue> {
+    let child = element(document, tag, text)?;
+    parent.append_child(&child)?;
+    Ok(child)
+}
+
 /// One checklist item's elements.
 struct ItemElements {
     id: String,
@@ -119,8 +133,8 @@ pub struct Panel {
 }
 
 impl Panel {
-    /// Builds the panel for `policy` in `lang` and appends it to `container`, hidden
-    /// until placed. `box_id` ties it to its compose box (`data-balise-box`).
+    /// Builds the panel for `policy` in `lang` and appends it to `container`, shown at the
+    /// viewport's corner until placed (which happens before the next frame is painted). `box_id` ties it to its compose box (`data-balise-box`).
     pub fn new(
         document: &Document,
         container: &Element,
@@ -131,7 +145,6 @@ impl Panel {
         let host: HtmlElement = document.create_element(PANEL_TAG)?.unchecked_into();
         host.set_attribute("data-balise-overlay", "")?;
         host.set_attribute("data-balise-box", &box_id.to_string())?;
-        host.set_attribute("hidden", "")?;
         let style = host.style();
         style.set_property("position", "fixed")?;
         style.set_property("z-index", Z_INDEX)?;
@@ -149,52 +162,53 @@ impl Panel {
         section.set_attribute("lang", lang.code())?;
         root.append_child(&section)?;
 
-        let header = append(&section, "header", None)?;
-        let title = append(&header, "span", None)?;
+        let header = add(document, &section, "header", None)?;
+        let title = add(document, &header, "span", None)?;
         title.set_class_name("title");
-        let toggle: HtmlElement = append(&header, "button", None)?.unchecked_into();
+        let toggle: HtmlElement = add(document, &header, "button", None)?.unchecked_into();
         toggle.set_class_name("toggle");
         toggle.set_attribute("type", "button")?;
         toggle.set_attribute("aria-expanded", "true")?;
         toggle.set_attribute("data-balise-badge", "")?;
 
-        let body: HtmlElement = append(&section, "div", None)?.unchecked_into();
+        let body: HtmlElement = add(document, &section, "div", None)?.unchecked_into();
         body.set_class_name("body");
         body.set_id("balise-checklist-body");
         toggle.set_attribute("aria-controls", "balise-checklist-body")?;
-        let list = append(&body, "ul", None)?;
+        let list = add(document, &body, "ul", None)?;
         list.set_class_name("items");
         let mut items = Vec::with_capacity(policy.items.len());
         for item in &policy.items {
-            let li = append(&list, "li", None)?;
+            let li = add(document, &list, "li", None)?;
             li.set_class_name("item");
             li.set_attribute("data-item-id", &item.id)?;
             li.set_attribute("data-state", "todo")?;
-            let mark = append(&li, "span", None)?;
+            let mark = add(document, &li, "span", None)?;
             mark.set_class_name("mark");
             mark.set_attribute("aria-hidden", "true")?;
-            let label = append(&li, "label", None)?;
+            let label = add(document, &li, "label", None)?;
             label.set_class_name("label");
             let checkbox = if item.rule().is_none() {
-                let input: HtmlInputElement = append(&label, "input", None)?.unchecked_into();
+                let input: HtmlInputElement =
+                    add(document, &label, "input", None)?.unchecked_into();
                 input.set_type("checkbox");
                 input.set_attribute("data-confirm", &item.id)?;
                 Some(input)
             } else {
                 None
             };
-            append(&label, "span", Some(item.label.get(lang)))?;
+            add(document, &label, "span", Some(item.label.get(lang)))?;
             if !item.help.get(lang).is_empty() {
                 label.set_attribute("title", item.help.get(lang))?;
             }
             if item.required {
-                let star = append(&label, "span", Some("*"))?;
+                let star = add(document, &label, "span", Some("*"))?;
                 star.set_class_name("required");
                 star.set_attribute("aria-label", t::REQUIRED.get(lang))?;
             }
-            let state = append(&li, "span", None)?;
+            let state = add(document, &li, "span", None)?;
             state.set_class_name("state");
-            let findings = append(&li, "ul", None)?;
+            let findings = add(document, &li, "ul", None)?;
             findings.set_class_name("findings");
             items.push(ItemElements {
                 id: item.id.clone(),
@@ -208,26 +222,26 @@ impl Panel {
             });
         }
 
-        let hold: HtmlElement = append(&body, "div", None)?.unchecked_into();
+        let hold: HtmlElement = add(document, &body, "div", None)?.unchecked_into();
         hold.set_class_name("hold");
         hold.set_attribute("hidden", "")?;
         hold.set_attribute("data-balise-hold", "")?;
-        let hold_message = append(&hold, "p", None)?;
+        let hold_message = add(document, &hold, "p", None)?;
         hold_message.set_attribute("role", "alert")?;
-        let reason_label = append(&hold, "label", Some(t::OVERRIDE_REASON.get(lang)))?;
+        let reason_label = add(document, &hold, "label", Some(t::OVERRIDE_REASON.get(lang)))?;
         let override_reason: HtmlTextAreaElement =
-            append(&reason_label, "textarea", None)?.unchecked_into();
+            add(document, &reason_label, "textarea", None)?.unchecked_into();
         override_reason.set_attribute("data-balise-override-reason", "")?;
         override_reason.set_attribute("style", "display:block;width:100%;box-sizing:border-box")?;
         let override_button: HtmlElement =
-            append(&hold, "button", Some(t::OVERRIDE.get(lang)))?.unchecked_into();
+            add(document, &hold, "button", Some(t::OVERRIDE.get(lang)))?.unchecked_into();
         override_button.set_attribute("type", "button")?;
         override_button.set_attribute("data-balise-override", "")?;
 
-        let status = append(&body, "p", None)?;
+        let status = add(document, &body, "p", None)?;
         status.set_class_name("status");
         status.set_attribute("data-balise-status", "")?;
-        let announcer = append(&section, "p", None)?;
+        let announcer = add(document, &section, "p", None)?;
         announcer.set_class_name("sr");
         announcer.set_attribute("aria-live", "polite")?;
 

@@ -238,7 +238,11 @@ impl ComposeBox {
     /// Reads the draft and, when it changed (or `force`), checks it and redraws the panel.
     pub(super) fn update(&self, watcher: &Watcher, force: bool) -> Result<(), JsValue> {
         let started = now();
-        let text = read_text(&self.element);
+        let text = if self.analysis.borrow().is_none() {
+            first_text(&self.element)
+        } else {
+            read_text(&self.element)
+        };
         if !force && *self.text.borrow() == text && self.analysis.borrow().is_some() {
             self.keystroke_at.set(None);
             return Ok(());
@@ -351,6 +355,20 @@ fn read_text(element: &HtmlElement) -> String {
         None => element.inner_text(),
     };
     visible_text(raw)
+}
+
+/// The draft's text at the box's first check (at start-up, when the page has not been
+/// laid out yet): an editor with no text but white space reads as empty without
+/// `innerText`, which would force the page's first layout on the way to the panel.
+fn first_text(element: &HtmlElement) -> String {
+    if element.dyn_ref::<HtmlTextAreaElement>().is_none()
+        && element
+            .text_content()
+            .is_none_or(|text| visible_text(text).trim().is_empty())
+    {
+        return String::new();
+    }
+    read_text(element)
 }
 
 /// Links a rich editor carries (their target may differ from their text).

@@ -56,12 +56,14 @@ impl Watcher {
         request_frame(|| {
             if let Some(watcher) = watcher() {
                 watcher.scan_scheduled.set(false);
-                watcher.scan();
+                watcher.scan(true);
             }
         });
     }
 
-    pub(super) fn scan(&self) {
+    /// Attaches new boxes and detaches removed ones; places the panels now (`place_now`, in
+    /// a frame's callback) or in the next frame's callback (at start-up).
+    pub(super) fn scan(&self, place_now: bool) {
         self.boxes.borrow_mut().retain(|compose_box| {
             let connected = compose_box.element.is_connected();
             if !connected {
@@ -90,10 +92,24 @@ impl Watcher {
             self.activate(first);
         }
         crate::content::startup_step("scan");
+        if place_now {
+            self.place_all();
+        } else {
+            // At start-up: the panels are attached and shown; their controls are looked
+            // for and they are placed in the next frame's callback, before that frame is
+            // painted, so the page's first layout (which reading labels and rectangles
+            // forces) is not paid on the way to the panel but where the browser pays it
+            // anyway.
+            self.schedule_place();
+        }
+    }
+
+    /// Looks for the publish control of each box that has none (or lost it), not more
+    /// than once a second per box: reading labels (`innerText`) needs the page's layout,
+    /// so this runs only with the placement, in a frame's callback.
+    pub(super) fn find_missing_controls(&self) {
         let now = now();
         for compose_box in self.boxes.borrow().iter() {
-            // Looking for a control reads the labels of many elements: only when the box has
-            // none (or lost it), and not more than once a second.
             let found = compose_box
                 .control
                 .borrow()
@@ -104,9 +120,6 @@ impl Watcher {
                 *compose_box.control.borrow_mut() = self.control_for(compose_box);
             }
         }
-        crate::content::startup_step("control");
-        self.place_all();
-        crate::content::startup_step("place");
     }
 
     /// Whether every mutation in `records` happened inside an attached box (typing), which

@@ -85,10 +85,12 @@ pub fn start(
         listeners: RefCell::new(Vec::new()),
         active: Cell::new(0),
     });
+    crate::content::startup_step("analyzer");
     WATCHER.with(|cell| *cell.borrow_mut() = Some(watcher.clone()));
     watcher.observe_root(document.as_ref())?;
     watcher.listen_to_window()?;
-    watcher.scan();
+    crate::content::startup_step("watch");
+    watcher.scan(false);
     Ok(())
 }
 
@@ -210,10 +212,14 @@ impl Watcher {
         self.schedule_place();
     }
 
+    /// Finds the missing publish controls, then places every panel beside its box (and
+    /// control): reads first (the labels, then the rectangles), writes last, so a frame
+    /// pays for one layout.
     fn place_all(&self) {
         let Some(window) = web_sys::window() else {
             return;
         };
+        self.find_missing_controls();
         let viewport = (
             window
                 .inner_width()
@@ -226,16 +232,23 @@ impl Watcher {
                 .and_then(|v| v.as_f64())
                 .unwrap_or(0.0),
         );
-        for compose_box in self.boxes.borrow().iter() {
-            let control = compose_box
-                .control
-                .borrow()
-                .as_ref()
-                .filter(|control| control.is_connected())
-                .map(viewport_rect);
-            let area = placement::compose_area(viewport_rect(&compose_box.element), control);
+        let boxes = self.boxes.borrow();
+        let areas: Vec<_> = boxes
+            .iter()
+            .map(|compose_box| {
+                let control = compose_box
+                    .control
+                    .borrow()
+                    .as_ref()
+                    .filter(|control| control.is_connected())
+                    .map(viewport_rect);
+                placement::compose_area(viewport_rect(&compose_box.element), control)
+            })
+            .collect();
+        for (compose_box, area) in boxes.iter().zip(areas) {
             let _ = compose_box.panel.place_beside(area, viewport);
         }
+        crate::content::panels_placed();
     }
 
     /// Whether `event` (a `scroll`) scrolled a compose box's own content (a long draft
