@@ -341,6 +341,12 @@ pub async fn click_report_button(browser: &Browser) -> Result<()> {
 
 /// Waits until the content script has added the page's report button.
 pub async fn wait_for_report_button(browser: &Browser) -> Result<()> {
+    report_button(browser).await.map(|_| ())
+}
+
+/// The page's report button (inside its host's shadow root), once the content script has
+/// added it.
+pub async fn report_button(browser: &Browser) -> Result<fantoccini::elements::Element> {
     eventually(WAIT, "the report button", || async {
         let Ok(host) = browser.client().find(Locator::Css("balise-report")).await else {
             return Ok(None);
@@ -350,8 +356,7 @@ pub async fn wait_for_report_button(browser: &Browser) -> Result<()> {
             .await?
             .find(Locator::Css("button.report"))
             .await
-            .ok()
-            .map(|_| ()))
+            .ok())
     })
     .await
 }
@@ -390,15 +395,7 @@ pub async fn press_report_button(browser: &Browser, press: Press) -> Result<()> 
         return click_report_button(browser).await;
     };
     use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-    wait_for_report_button(browser).await?;
-    let button = browser
-        .client()
-        .find(Locator::Css("balise-report"))
-        .await?
-        .shadow_root()
-        .await?
-        .find(Locator::Css("button.report"))
-        .await?;
+    let button = report_button(browser).await?;
     let actions = MouseActions::new("report-press".to_owned())
         .then(PointerAction::MoveToElement {
             element: button,

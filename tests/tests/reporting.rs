@@ -171,15 +171,7 @@ async fn a_press_released_off_the_button_reports_nothing_and_shows_balise_again(
     let browser = paired_browser(&setup, LaunchOptions::default()).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
-    flows::wait_for_report_button(&browser).await?;
-    let button = browser
-        .client()
-        .find(Locator::Css("balise-report"))
-        .await?
-        .shadow_root()
-        .await?
-        .find(Locator::Css("button.report"))
-        .await?;
+    let button = flows::report_button(&browser).await?;
     // Pressed long enough for the capture at the press, then dragged off and released on
     // the page: no click.
     let actions = MouseActions::new("press-off".to_owned())
@@ -236,15 +228,7 @@ async fn the_report_button_reports_from_the_keyboard_with_enter_and_a_held_space
     let browser = paired_browser(&setup, LaunchOptions::default()).await?;
     let page_url = setup.fixtures.url("report-target.html");
     browser.goto(&page_url).await?;
-    flows::wait_for_report_button(&browser).await?;
-    let button = browser
-        .client()
-        .find(Locator::Css("balise-report"))
-        .await?
-        .shadow_root()
-        .await?
-        .find(Locator::Css("button.report"))
-        .await?;
+    let button = flows::report_button(&browser).await?;
     browser
         .client()
         .execute(
