@@ -39,8 +39,8 @@ thread_local! {
 }
 
 /// The registered content script for `extra_sites`: their match patterns (known sites
-/// left out, the manifest covers them), every frame of those hosts, at `document_end` (as
-/// the manifest's: right after the page's `DOMContentLoaded` handlers, not a task later).
+/// left out, the manifest covers them), every frame of those hosts, at `document_start` (as
+/// the manifest's: the module is compiled before the page is parsed).
 /// `None` when no site is left.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +81,7 @@ fn registration(extra_sites: &[String]) -> Option<Registration> {
         matches,
         exclude_matches,
         all_frames: true,
-        run_at: "document_end",
+        run_at: "document_start",
         persist_across_sessions: true,
     })
 }
