@@ -35,6 +35,13 @@ pub fn from_js(value: &wasm_bindgen::JsValue) -> Option<Json> {
     parse(&js_sys::JSON::stringify(value).ok()?.as_string()?)
 }
 
+/// A policy from a JSON document (`None`: the text was not JSON), read by
+/// `lean_read::policy` with its errors as JavaScript strings.
+pub fn policy(json: Option<Json>) -> Result<balise_core::policy::Policy, wasm_bindgen::JsValue> {
+    let json = json.ok_or_else(|| wasm_bindgen::JsValue::from_str("the policy is not JSON"))?;
+    crate::lean_read::policy(&&json).map_err(|error| wasm_bindgen::JsValue::from_str(&error))
+}
+
 /// Deepest nesting read (a stored policy nests four levels).
 const MAX_DEPTH: usize = 64;
 

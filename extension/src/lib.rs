@@ -122,11 +122,7 @@ pub fn start_popup() -> js_sys::Promise {
 #[cfg(feature = "content")]
 #[wasm_bindgen]
 pub fn analyze_json(policy_json: &str, text: &str) -> Result<String, JsValue> {
-    let policy = lean_json::parse(policy_json)
-        .ok_or_else(|| JsValue::from_str("the policy is not JSON"))
-        .and_then(|policy| {
-            lean_read::policy(&&policy).map_err(|error| JsValue::from_str(&error))
-        })?;
+    let policy = lean_json::policy(lean_json::parse(policy_json))?;
     let analysis =
         balise_core::analysis::analyze(&policy, &balise_core::analysis::Draft::from_text(text));
     browser::to_json(&analysis)

@@ -411,14 +411,9 @@ impl ContentReply {
                 current: required_string(reply, wire::CURRENT)?,
             },
             Some(wire::POLICY_KIND) => ContentReply::Policy {
-                policy: Box::new(
-                    crate::lean_json::from_js(&field(reply, wire::POLICY))
-                        .ok_or_else(|| JsValue::from_str("the policy is not JSON"))
-                        .and_then(|policy| {
-                            crate::lean_read::policy(&&policy)
-                                .map_err(|error| JsValue::from_str(&error))
-                        })?,
-                ),
+                policy: Box::new(crate::lean_json::policy(crate::lean_json::from_js(
+                    &field(reply, wire::POLICY),
+                ))?),
                 from_companion: bool_field(reply, wire::FROM_COMPANION)?,
             },
             _ => ContentReply::Other,

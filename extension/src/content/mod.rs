@@ -586,14 +586,11 @@ fn mount_report_button(lang: Lang) -> Result<(), JsValue> {
     })
     .forget();
     gloo_events::EventListener::new(&button, "keydown", |event| {
-        let key = event
-            .dyn_ref::<web_sys::KeyboardEvent>()
-            .map(web_sys::KeyboardEvent::key);
-        let repeat = event
-            .dyn_ref::<web_sys::KeyboardEvent>()
-            .is_some_and(web_sys::KeyboardEvent::repeat);
+        let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+            return;
+        };
         // A key held down repeats its `keydown`: the first is the press.
-        if event.is_trusted() && !repeat && matches!(key.as_deref(), Some("Enter" | " ")) {
+        if event.is_trusted() && !key.repeat() && matches!(key.key().as_str(), "Enter" | " ") {
             pressed();
         }
     })

@@ -254,16 +254,18 @@ impl Watcher {
     /// Whether `event` (a `scroll`) scrolled a compose box's own content (a long draft
     /// in a textarea scrolls as lines are typed): that moves no box, so no panel.
     fn scrolled_inside_box(&self, event: &web_sys::Event) -> bool {
-        let Some(target) = event.target() else {
-            return false;
-        };
-        let Some(target) = target.dyn_ref::<Node>() else {
-            return false;
-        };
+        self.box_containing_target(event).is_some()
+    }
+
+    /// The box whose element contains `event`'s target (a node inside the box, or the box).
+    fn box_containing_target(&self, event: &web_sys::Event) -> Option<Rc<ComposeBox>> {
+        let target = event.target()?;
+        let target = target.dyn_ref::<Node>()?;
         self.boxes
             .borrow()
             .iter()
-            .any(|compose_box| compose_box.element.contains(Some(target)))
+            .find(|compose_box| compose_box.element.contains(Some(target)))
+            .cloned()
     }
 
     fn find_box(&self, id: u32) -> Option<Rc<ComposeBox>> {

@@ -8,7 +8,7 @@ use balise_core::checklist;
 use balise_core::compose::{closest, holds};
 use balise_core::sites::Modifiers;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, KeyboardEvent, Node};
+use web_sys::{Element, Event, KeyboardEvent};
 
 use super::compose_box::ComposeBox;
 use super::{Watcher, now};
@@ -78,15 +78,10 @@ impl Watcher {
     /// event's composed path (an array of every element from the target up) is built only
     /// when a box lives in a shadow root, where the target is the root's host.
     fn box_of_key(&self, event: &Event) -> Option<Rc<ComposeBox>> {
-        let target = event.target()?;
-        let target = target.dyn_ref::<Node>()?;
-        let boxes = self.boxes.borrow();
-        if let Some(compose_box) = boxes
-            .iter()
-            .find(|compose_box| compose_box.element.contains(Some(target)))
-        {
-            return Some(compose_box.clone());
+        if let Some(compose_box) = self.box_containing_target(event) {
+            return Some(compose_box);
         }
+        let boxes = self.boxes.borrow();
         if !boxes.iter().any(|compose_box| compose_box.in_shadow_root) {
             return None;
         }
