@@ -47,6 +47,7 @@ const step = (name) => {
   } catch (error) {
     engine = "js";
     await parsed;
+    step("parsed");
     const answer = await chrome.runtime.sendMessage({ type: "load-script-engine" });
     glue = globalThis.baliseContentEngine;
     if (!glue) throw new Error(`the pure-JS build did not load: ${answer?.message ?? "no answer"}`);
