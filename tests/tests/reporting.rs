@@ -93,7 +93,9 @@ async fn setup() -> Result<Setup> {
     })
 }
 
-async fn paired_browser(setup: &Setup, options: LaunchOptions) -> Result<Browser> {
+/// A browser with the reporter's name and email, paired with the setup's companion, on
+/// the report-target fixture; returns it and the page's URL.
+async fn on_report_target(setup: &Setup, options: LaunchOptions) -> Result<(Browser, String)> {
     let browser = Browser::launch(options).await?;
     flows::save_options(
         &browser,
@@ -103,15 +105,15 @@ async fn paired_browser(setup: &Setup, options: LaunchOptions) -> Result<Browser
     )
     .await?;
     flows::pair(&browser, &setup.companion).await?;
-    Ok(browser)
+    let page_url = setup.fixtures.url("report-target.html");
+    browser.goto(&page_url).await?;
+    Ok((browser, page_url))
 }
 
 #[tokio::test]
 async fn a_click_stores_a_report_whose_screenshot_shows_the_page() -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::default()).await?;
     flows::click_report_button(&browser).await?;
     flows::wait_report_status(&browser, "stored").await?;
 
@@ -143,9 +145,7 @@ async fn a_held_press_reports_the_screen_at_the_press_in_firefox() -> Result<()>
 
 async fn held_press_reports_the_screen_at_the_press(engine: Engine) -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::engine(engine)).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::engine(engine)).await?;
     browser.eval(GREEN_DURING_THE_PRESS, Vec::new()).await?;
     flows::press_report_button(&browser, flows::Press::Held(Duration::from_millis(400))).await?;
     flows::wait_report_status(&browser, "stored").await?;
@@ -168,9 +168,7 @@ async fn held_press_reports_the_screen_at_the_press(engine: Engine) -> Result<()
 async fn a_press_released_off_the_button_reports_nothing_and_shows_balise_again() -> Result<()> {
     use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::default()).await?;
     let button = flows::report_button(&browser).await?;
     // Pressed long enough for the capture at the press, then dragged off and released on
     // the page: no click.
@@ -225,9 +223,7 @@ async fn a_press_released_off_the_button_reports_nothing_and_shows_balise_again(
 async fn the_report_button_reports_from_the_keyboard_with_enter_and_a_held_space() -> Result<()> {
     use fantoccini::actions::{InputSource, KeyAction, KeyActions};
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::default()).await?;
     let button = flows::report_button(&browser).await?;
     browser
         .client()
@@ -333,9 +329,7 @@ async fn a_report_made_while_the_companion_is_down_is_delivered_once_it_is_back_
 
 async fn report_waits_while_the_companion_is_down(engine: Engine) -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::engine(engine)).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::engine(engine)).await?;
 
     let port = setup.companion.port()?;
     let (exit, _) = setup.companion.terminate()?;
@@ -372,9 +366,7 @@ async fn report_waits_while_the_browser_is_closed(engine: Engine) -> Result<()> 
         profile_dir: Some(profile.path().to_path_buf()),
         ..LaunchOptions::engine(engine)
     };
-    let browser = paired_browser(&setup, with_profile()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, with_profile()).await?;
 
     let port = setup.companion.port()?;
     let (exit, _) = setup.companion.terminate()?;
@@ -401,9 +393,7 @@ async fn report_waits_while_the_browser_is_closed(engine: Engine) -> Result<()> 
 #[tokio::test]
 async fn four_quick_clicks_store_four_reports() -> Result<()> {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(&setup, LaunchOptions::default()).await?;
     for _ in 0..4 {
         flows::click_report_button(&browser).await?;
     }
@@ -436,9 +426,7 @@ async fn annotations(api: &CompanionApi, id: &str, count: usize) -> Result<Vec<s
 async fn a_category_and_note_can_be_added_after_the_report_and_later_from_the_popup() -> Result<()>
 {
     let setup = setup().await?;
-    let browser = paired_browser(&setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, _) = on_report_target(&setup, LaunchOptions::default()).await?;
     flows::click_report_button(&browser).await?;
     flows::wait_report_status(&browser, "stored").await?;
     let id = report_id(&wait_for_reports(&setup.api, 1).await?[0])?;
@@ -564,9 +552,7 @@ async fn the_keyboard_shortcut_reports_the_page_at_once() -> Result<()> {
 /// is there: captures must hide it all the same) and the remark selected, as a person
 /// would before reporting. Returns the browser, the page's URL and the selection.
 async fn on_report_target_with_selection(setup: &Setup) -> Result<(Browser, String, String)> {
-    let browser = paired_browser(setup, LaunchOptions::default()).await?;
-    let page_url = setup.fixtures.url("report-target.html");
-    browser.goto(&page_url).await?;
+    let (browser, page_url) = on_report_target(setup, LaunchOptions::default()).await?;
     flows::wait_for_report_button(&browser).await?;
     let selected = select_remark(&browser).await?;
     Ok((browser, page_url, selected))
