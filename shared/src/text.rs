@@ -8,6 +8,8 @@
 //! each byte that starts a character adds one unit, and each byte that starts a four-byte
 //! character (outside the Basic Multilingual Plane, so a surrogate pair) adds one more.
 
+pub mod lower;
+
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -329,7 +331,8 @@ pub fn fold(text: &str) -> Folded {
             }
             FoldedChar::Lower(ch) => {
                 let mut buffer = [0u8; 4];
-                for lower in ch.to_lowercase() {
+                let (first, second) = lower::lower_char(ch);
+                for lower in std::iter::once(first).chain(second) {
                     out.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
                 }
             }
@@ -390,7 +393,7 @@ pub fn fold_str(text: &str) -> String {
                 last_space = false;
             }
             FoldedChar::Lower(ch) => {
-                out.extend(ch.to_lowercase());
+                lower::push_lower(&mut out, ch);
                 last_space = false;
             }
         }
