@@ -8,6 +8,8 @@
 //! each byte that starts a character adds one unit, and each byte that starts a four-byte
 //! character (outside the Basic Multilingual Plane, so a surrogate pair) adds one more.
 
+pub mod lower;
+
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -230,7 +232,7 @@ impl WordTracker {
 
 /// Builds a [`Folded`]: the folded bytes and their segments.
 struct FoldBuilder {
-    out: Vec<u8>,
+    out: String,
     segments: Vec<(u32, u32, bool)>,
 }
 
@@ -263,7 +265,7 @@ pub fn fold(text: &str) -> Folded {
     // Sized for prose (a word about every six bytes, a segment about every eight: accents
     // and line breaks), so that folding a paragraph seldom grows them.
     let mut builder = FoldBuilder {
-        out: Vec::with_capacity(text.len()),
+        out: String::with_capacity(text.len()),
         segments: Vec::with_capacity(text.len() / 8 + 1),
     };
     let mut words = WordTracker {
@@ -292,8 +294,12 @@ pub fn fold(text: &str) -> Folded {
             if end > index {
                 builder.linear(index);
                 let from = builder.out.len();
-                builder.out.extend_from_slice(&bytes[index..end]);
-                builder.out[from..].make_ascii_lowercase();
+                builder
+                    .out
+                    .push_str(text.get(index..end).unwrap_or_default());
+                if let Some(run) = builder.out.get_mut(from..) {
+                    run.make_ascii_lowercase();
+                }
                 last_space = space_before;
                 index = end;
                 continue;
@@ -302,7 +308,7 @@ pub fn fold(text: &str) -> Folded {
             if !last_space {
                 builder.linear(index);
                 words.note(builder.out.len(), false);
-                builder.out.push(b' ');
+                builder.out.push(' ');
                 last_space = true;
             }
             index += 1;
@@ -318,25 +324,20 @@ pub fn fold(text: &str) -> Folded {
             FoldedChar::Drop => {}
             FoldedChar::Space => {
                 if !last_space {
-                    out.push(b' ');
+                    out.push(' ');
                 }
             }
             FoldedChar::Ascii(first, second) => {
-                out.push(first);
+                out.push(char::from(first));
                 if let Some(second) = second {
-                    out.push(second);
+                    out.push(char::from(second));
                 }
             }
-            FoldedChar::Lower(ch) => {
-                let mut buffer = [0u8; 4];
-                for lower in ch.to_lowercase() {
-                    out.extend_from_slice(lower.encode_utf8(&mut buffer).as_bytes());
-                }
-            }
+            FoldedChar::Lower(ch) => lower::push_lower(out, ch),
         }
         if out.len() > before {
-            last_space = out.last() == Some(&b' ');
-            if let Ok(piece) = std::str::from_utf8(&out[before..]) {
+            last_space = out.ends_with(' ');
+            if let Some(piece) = out.get(before..) {
                 for (offset, folded) in piece.char_indices() {
                     words.note(before + offset, is_word_char(folded));
                 }
@@ -348,11 +349,8 @@ pub fn fold(text: &str) -> Folded {
         index += ch.len_utf8();
     }
     let words = words.finish(builder.out.len());
-    // Only whole characters were pushed, so this cannot fail.
-    let folded = String::from_utf8(builder.out)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
     Folded {
-        text: folded,
+        text: builder.out,
         segments: builder.segments,
         original_len: text.len() as u32,
         words,
@@ -390,7 +388,7 @@ pub fn fold_str(text: &str) -> String {
                 last_space = false;
             }
             FoldedChar::Lower(ch) => {
-                out.extend(ch.to_lowercase());
+                lower::push_lower(&mut out, ch);
                 last_space = false;
             }
         }

@@ -27,15 +27,14 @@ pub fn is_uuid(value: &str) -> bool {
 pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = crate::digest::to_hex(&bytes);
-    [
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32],
-    ]
-    .join("-")
+    let mut uuid = String::with_capacity(36);
+    for (index, digit) in crate::digest::to_hex(&bytes).chars().enumerate() {
+        if matches!(index, 8 | 12 | 16 | 20) {
+            uuid.push('-');
+        }
+        uuid.push(digit);
+    }
+    uuid
 }
 
 /// The days in `month` of `year` (Gregorian), or 0 for an invalid month.

@@ -269,6 +269,11 @@ fn optimize_wasm(root: &Path, wasm: &Path) -> Result<bool> {
             "--enable-sign-ext",
             "--enable-reference-types",
             "--enable-multivalue",
+            // Addresses 0..1023 are the deepest kilobyte of Rust's 1 MiB stack (rustc links
+            // the stack first, data from 1 MiB): never reached, so `x + C` may be folded into
+            // a load's offset even where `x + C` could wrap (Emscripten's default). About
+            // 0.7 KB gzipped of the content module.
+            "--low-memory-unused",
             "--strip-debug",
             "--strip-producers",
             &wasm_arg,

@@ -217,7 +217,7 @@ fn lower_host(host: &str) -> String {
     if host.is_ascii() {
         host.to_ascii_lowercase()
     } else {
-        host.to_lowercase()
+        crate::text::lower::lower_str(host)
     }
 }
 

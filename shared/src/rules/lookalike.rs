@@ -369,7 +369,7 @@ pub(crate) fn decode_host(host: &str) -> Option<String> {
             if unicode.is_ascii() {
                 return None;
             }
-            decoded.push_str(&unicode.to_lowercase());
+            decoded.push_str(&crate::text::lower::lower_str(&unicode));
         } else {
             decoded.push_str(label);
         }

@@ -7,6 +7,7 @@ use std::ops::Range;
 use super::{area_codes, back_while, digits_at, is_space, number_ends, separator};
 use crate::rules::{boundary_after, is_word};
 use crate::text::fold_str;
+use crate::text::lower::lower_str;
 
 /// Words after which a number is a reference, not a phone number (folded, lowercase).
 const REFERENCE_WORDS: &[&str] = &[
@@ -75,7 +76,7 @@ pub(super) fn bare_phone(text: &str, run: &Range<usize>) -> bool {
         is_space(c) || matches!(c, ':' | '#' | '°' | '.' | '-')
     });
     let word_start = back_while(text, word_end, is_word);
-    let word = fold_str(&text[word_start..word_end]).to_lowercase();
+    let word = lower_str(&fold_str(&text[word_start..word_end]));
     !REFERENCE_WORDS.contains(&word.as_str())
 }
 
@@ -147,11 +148,7 @@ fn extension(text: &str, end: usize) -> usize {
     let rest = &text[end..];
     let after_space = rest.trim_start_matches([' ', ',', '\u{a0}']);
     let skipped = rest.len() - after_space.len();
-    let lower: String = after_space
-        .chars()
-        .take(10)
-        .collect::<String>()
-        .to_lowercase();
+    let lower = lower_str(&after_space.chars().take(10).collect::<String>());
     for word in ["poste", "extension", "ext.", "ext", "p.", "x", "#"] {
         if let Some(after_word) = lower.strip_prefix(word) {
             if word.ends_with(|c: char| c.is_ascii_alphabetic())
