@@ -239,16 +239,16 @@ impl ComposeBox {
     pub(super) fn update(&self, watcher: &Watcher, force: bool) -> Result<(), JsValue> {
         let started = now();
         let text = if self.analysis.borrow().is_none() {
-            first_text(&self.element)
+            self.first_text()
         } else {
-            read_text(&self.element)
+            self.read_text()
         };
         if !force && *self.text.borrow() == text && self.analysis.borrow().is_some() {
             self.keystroke_at.set(None);
             return Ok(());
         }
         let draft = Draft {
-            links: read_links(&self.element),
+            links: self.read_links(),
             text,
         };
         let read = now();
@@ -347,45 +347,51 @@ pub(super) fn request_update(id: u32) {
     });
 }
 
-/// The draft's text as the person sees it: `value` or `innerText`, without the invisible
-/// characters editors insert.
-fn read_text(element: &HtmlElement) -> String {
-    let raw = match element.dyn_ref::<HtmlTextAreaElement>() {
-        Some(textarea) => textarea.value(),
-        None => element.inner_text(),
-    };
-    visible_text(raw)
-}
-
-/// The draft's text at the box's first check (at start-up, when the page has not been
-/// laid out yet): an editor with no text but white space reads as empty without
-/// `innerText`, which would force the page's first layout on the way to the panel.
-fn first_text(element: &HtmlElement) -> String {
-    if element.dyn_ref::<HtmlTextAreaElement>().is_none()
-        && element
-            .text_content()
-            .is_none_or(|text| visible_text(text).trim().is_empty())
-    {
-        return String::new();
+/// Reading the draft from the page.
+impl ComposeBox {
+    /// The draft's text as the person sees it: `value` or `innerText`, without the
+    /// invisible characters editors insert.
+    fn read_text(&self) -> String {
+        let raw = if self.is_textarea {
+            // `is_textarea` was read from this element's own class when it was found.
+            self.element.unchecked_ref::<HtmlTextAreaElement>().value()
+        } else {
+            self.element.inner_text()
+        };
+        visible_text(raw)
     }
-    read_text(element)
-}
 
-/// Links a rich editor carries (their target may differ from their text).
-fn read_links(element: &HtmlElement) -> Vec<DraftLink> {
-    if element.dyn_ref::<HtmlTextAreaElement>().is_some() {
-        return Vec::new();
+    /// The draft's text at the box's first check (at start-up, when the page has not been
+    /// laid out yet): an editor with no text but white space reads as empty without
+    /// `innerText`, which would force the page's first layout on the way to the panel.
+    fn first_text(&self) -> String {
+        if !self.is_textarea
+            && self
+                .element
+                .text_content()
+                .is_none_or(|text| visible_text(text).trim().is_empty())
+        {
+            return String::new();
+        }
+        self.read_text()
     }
-    query_all(element.as_ref(), "a[href]")
-        .into_iter()
-        .take(200)
-        .filter_map(|anchor| {
-            let href = anchor.get_attribute("href")?;
-            Some(DraftLink {
-                href,
-                text: anchor.text_content().unwrap_or_default(),
-                span: None,
+
+    /// Links a rich editor carries (their target may differ from their text).
+    fn read_links(&self) -> Vec<DraftLink> {
+        if self.is_textarea {
+            return Vec::new();
+        }
+        query_all(self.element.as_ref(), "a[href]")
+            .into_iter()
+            .take(200)
+            .filter_map(|anchor| {
+                let href = anchor.get_attribute("href")?;
+                Some(DraftLink {
+                    href,
+                    text: anchor.text_content().unwrap_or_default(),
+                    span: None,
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
