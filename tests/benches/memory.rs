@@ -40,7 +40,6 @@ import init from \"./pkg/worker/balise_extension.js\";
 init({ module_or_path: new URL(\"./pkg/worker/balise_extension_bg.wasm\", import.meta.url) });
 chrome.runtime.onMessage.addListener(() => {});
 ";
-
 fn print(label: &str, processes: &[ProcessMemory]) {
     println!("{label}: {:.1} MiB", memory::total_mib(processes));
     for (role, (count, mib)) in memory::by_role(processes) {
@@ -117,6 +116,7 @@ async fn main() -> Result<()> {
         browser.client().find(Locator::Css(COMPOSE_BOX)).await?;
     }
     let ready = memory::at_rest(&browser).await?;
+    let others = memory::other_browser_processes(browser.driver_pid());
     let ready_heap = memory::worker_heap(&browser).await;
     let stopped = memory::worker_stopped(&browser, Duration::from_secs(90)).await?;
     let idle = memory::at_rest(&browser).await?;
@@ -128,7 +128,26 @@ async fn main() -> Result<()> {
     let alone_heap = memory::worker_heap(&browser).await;
 
     let reported = if shipped {
-        // One report, as the context menu makes it (not paired: it waits in the outbox).
+        // One report, as the context menu makes it (not paired: it waits in the outbox), of
+        // the page under a canvas of random pixels: a screenshot of a few MB, as a page full
+        // of photos gives, where the compose page alone gives a few KB.
+        browser
+            .eval(
+                "const canvas = document.createElement('canvas');
+                 canvas.width = innerWidth; canvas.height = innerHeight;
+                 canvas.style = 'position: fixed; inset: 0; z-index: 2147483646';
+                 const context = canvas.getContext('2d');
+                 const pixels = context.createImageData(canvas.width, canvas.height);
+                 for (let at = 0; at < pixels.data.length; at += 65536) {
+                   crypto.getRandomValues(pixels.data.subarray(at, at + 65536));
+                 }
+                 for (let at = 3; at < pixels.data.length; at += 4) pixels.data[at] = 255;
+                 context.putImageData(pixels, 0, 0);
+                 document.body.append(canvas);
+                 return canvas.width * canvas.height;",
+                vec![],
+            )
+            .await?;
         let worker = devtools::service_worker(&browser).await?;
         let handled = devtools::evaluate(
             &worker,
@@ -203,6 +222,9 @@ async fn main() -> Result<()> {
             ))
             .unwrap_or_default(),
         balise_e2e::load_average()
+    );
+    println!(
+        "other browser processes on the machine (they share the browser's pages, lowering every PSS): {others}"
     );
     println!(
         "extension process: {:.1} MiB panel attached, {:.1} MiB worker started alone{}",

@@ -320,3 +320,26 @@ pub fn extension_mib(processes: &[ProcessMemory]) -> f64 {
         .sum::<u64>() as f64
         / 1024.0
 }
+
+/// How many Chromium or Firefox processes run on the machine outside the tree of `root`
+/// (other engineers' browsers, other tests): their shared pages (the browser's own code)
+/// are split with them in every PSS, so readings taken beside them are lower and are not
+/// comparable with readings taken alone.
+pub fn other_browser_processes(root: u32) -> usize {
+    let ours: std::collections::HashSet<u32> = process_tree(root)
+        .map(|tree| tree.into_iter().map(|process| process.pid).collect())
+        .unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != root && !ours.contains(pid))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| {
+                let comm = comm.trim();
+                comm == "chromium" || comm == "chrome" || comm.starts_with("firefox")
+            })
+        })
+        .count()
+}
