@@ -102,6 +102,9 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = get, catch)]
     fn alarms_get(name: &str) -> Result<js_sys::Promise, JsValue>;
 
+    #[wasm_bindgen(js_namespace = ["chrome", "alarms"], js_name = clear, catch)]
+    fn alarms_clear(name: &str) -> Result<js_sys::Promise, JsValue>;
+
     #[wasm_bindgen(js_namespace = ["chrome", "contextMenus"], js_name = create, catch)]
     fn context_menus_create(properties: &JsValue) -> Result<JsValue, JsValue>;
 
@@ -546,6 +549,11 @@ pub fn create_alarm(name: &str, period_minutes: f64) -> Result<(), JsValue> {
         &JsValue::from_f64(period_minutes),
     )?;
     alarms_create(name, &info).map(|_| ())
+}
+
+/// Removes alarm `name`, if it exists.
+pub async fn clear_alarm(name: &str) -> Result<(), JsValue> {
+    JsFuture::from(alarms_clear(name)?).await.map(|_| ())
 }
 
 /// The period of alarm `name` in minutes, if it exists.

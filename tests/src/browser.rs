@@ -74,6 +74,9 @@ pub struct LaunchOptions {
     /// Starts Chromium without the extension (the benchmark's baseline: the same pages with
     /// no Balise); no welcome page to wait for and no sites to enable then. Firefox ignores it.
     pub without_extension: bool,
+    /// The unpacked extension to load instead of the built one (Chromium only): the memory
+    /// benchmark's variants of the service worker, copied beside the built extension.
+    pub extension_dir: Option<PathBuf>,
 }
 
 impl LaunchOptions {
@@ -368,6 +371,8 @@ impl Browser {
     pub async fn launch_chromium(options: LaunchOptions) -> Result<Self> {
         let extension = if options.without_extension {
             None
+        } else if let Some(dir) = options.extension_dir.clone() {
+            Some(dir)
         } else {
             Some(chromium_extension_dir()?)
         };

@@ -188,3 +188,158 @@ pub async fn after_worker_stop(
     let stopped = worker_stopped(browser, Duration::from_secs(90)).await?;
     Ok((total_mib(&at_rest(browser).await?), stopped))
 }
+
+/// Starts the extension's stopped service worker without any event or page of the
+/// extension (the DevTools protocol's `ServiceWorker.startWorker`, from the page at
+/// `page_url`): its script runs, and nothing else of the extension is in its process.
+pub async fn start_worker_alone(browser: &crate::browser::Browser, page_url: &str) -> Result<()> {
+    let page = crate::devtools::wait_for_target(browser, "page", page_url).await?;
+    let mut session = crate::devtools::Session::open(&page).await?;
+    let started = async {
+        session
+            .call("ServiceWorker.enable", serde_json::json!({}))
+            .await?;
+        session
+            .call(
+                "ServiceWorker.startWorker",
+                serde_json::json!({
+                    "scopeURL": format!("chrome-extension://{}/", crate::CHROMIUM_EXTENSION_ID)
+                }),
+            )
+            .await
+    }
+    .await;
+    session.close().await;
+    started?;
+    crate::devtools::wait_for_target(
+        browser,
+        "service_worker",
+        &format!("chrome-extension://{}/", crate::CHROMIUM_EXTENSION_ID),
+    )
+    .await?;
+    Ok(())
+}
+
+/// What the running service worker holds, as its own V8 sees it.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerHeap {
+    /// The byte length of each WebAssembly memory alive in the worker (its module's
+    /// linear memory; none for a worker without wasm).
+    pub wasm_memories: Vec<u64>,
+    /// The JavaScript heap: used and total bytes (`Runtime.getHeapUsage`).
+    pub js_used: u64,
+    pub js_total: u64,
+}
+
+impl std::fmt::Display for WorkerHeap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let memories = if self.wasm_memories.is_empty() {
+            "none".to_owned()
+        } else {
+            self.wasm_memories
+                .iter()
+                .map(|bytes| {
+                    format!(
+                        "{:.2} MiB ({} pages)",
+                        *bytes as f64 / 1048576.0,
+                        bytes / 65536
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        write!(
+            f,
+            "wasm memory {memories}; JS heap {:.2} MiB used of {:.2} MiB",
+            self.js_used as f64 / 1048576.0,
+            self.js_total as f64 / 1048576.0
+        )
+    }
+}
+
+/// The running service worker's wasm memories and JS heap (DevTools: every
+/// `WebAssembly.Memory` found on its heap, `Runtime.queryObjects`).
+pub async fn worker_heap(browser: &crate::browser::Browser) -> Result<WorkerHeap> {
+    let worker = crate::devtools::service_worker(browser).await?;
+    let mut session = crate::devtools::Session::open(&worker).await?;
+    let heap = async {
+        let prototype = session
+            .call(
+                "Runtime.evaluate",
+                serde_json::json!({ "expression": "WebAssembly.Memory.prototype" }),
+            )
+            .await?;
+        let prototype_id = prototype["result"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("no WebAssembly.Memory.prototype in the worker"))?
+            .to_owned();
+        let found = session
+            .call(
+                "Runtime.queryObjects",
+                serde_json::json!({ "prototypeObjectId": prototype_id }),
+            )
+            .await?;
+        let array_id = found["objects"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("Runtime.queryObjects returned no array"))?
+            .to_owned();
+        let lengths = session
+            .call(
+                "Runtime.callFunctionOn",
+                serde_json::json!({
+                    "objectId": array_id,
+                    "functionDeclaration": "function () { return this.map((memory) => memory.buffer.byteLength); }",
+                    "returnByValue": true,
+                }),
+            )
+            .await?;
+        let usage = session
+            .call("Runtime.getHeapUsage", serde_json::json!({}))
+            .await?;
+        Ok::<_, anyhow::Error>(WorkerHeap {
+            wasm_memories: lengths["result"]["value"]
+                .as_array()
+                .map(|values| values.iter().filter_map(serde_json::Value::as_u64).collect())
+                .unwrap_or_default(),
+            js_used: usage["usedSize"].as_f64().unwrap_or(0.0) as u64,
+            js_total: usage["totalSize"].as_f64().unwrap_or(0.0) as u64,
+        })
+    }
+    .await;
+    session.close().await;
+    heap
+}
+
+/// The PSS of the extension's own process (the renderer where its service worker and
+/// pages run), in MiB; 0 when it has none.
+pub fn extension_mib(processes: &[ProcessMemory]) -> f64 {
+    processes
+        .iter()
+        .filter(|process| process.role == "extension")
+        .map(|process| process.pss_kib)
+        .sum::<u64>() as f64
+        / 1024.0
+}
+
+/// How many Chromium or Firefox processes run on the machine outside the tree of `root`
+/// (other engineers' browsers, other tests): their shared pages (the browser's own code)
+/// are split with them in every PSS, so readings taken beside them are lower and are not
+/// comparable with readings taken alone.
+pub fn other_browser_processes(root: u32) -> usize {
+    let ours: std::collections::HashSet<u32> = process_tree(root)
+        .map(|tree| tree.into_iter().map(|process| process.pid).collect())
+        .unwrap_or_default();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != root && !ours.contains(pid))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| {
+                let comm = comm.trim();
+                comm == "chromium" || comm == "chrome" || comm.starts_with("firefox")
+            })
+        })
+        .count()
+}

@@ -24,12 +24,13 @@ use sender::Sender;
 
 /// Alarm that retries delivery while something waits, and otherwise refreshes the policy.
 const RETRY_ALARM: &str = "balise-retry";
-/// Its period while a report, an attestation or a pairing request waits (the shortest
-/// Chromium allows).
+/// Its period while a pairing request, or (paired) a report or an attestation, waits (the
+/// shortest Chromium allows).
 const RETRY_PERIOD_MINUTES: f64 = 0.5;
-/// Its period when nothing waits: the policy's refresh is due at most every ten minutes,
-/// and the worker otherwise stays stopped (an alarm every 30 s would restart it, and its
-/// process and wasm instance, as soon as the browser had stopped it for being idle).
+/// Its period when paired and nothing waits: the policy's refresh is due at most every ten
+/// minutes, and the worker otherwise stays stopped (an alarm every 30 s would restart it,
+/// and its process and wasm instance, as soon as the browser had stopped it for being
+/// idle). Not paired, there is no alarm (see [`schedule_alarm`]).
 const IDLE_PERIOD_MINUTES: f64 = 10.0;
 /// Context-menu item id.
 const CONTEXT_MENU_REPORT: &str = "balise-report";
@@ -58,20 +59,39 @@ pub fn start() {
     });
 }
 
-/// Sets the alarm's period from what waits: every 30 s while a report, an attestation or a
-/// pairing request waits for the companion, every ten minutes otherwise. An alarm already
-/// at that period is left as it is (re-creating it would push its next firing back).
+/// Sets the alarm's period from what waits: every 30 s while a pairing request waits for
+/// the companion's answer, or while the extension is paired and a report or an attestation
+/// waits; every ten minutes when paired and nothing waits (the policy's refresh). Not paired
+/// and no pairing asked, there is nothing to deliver to nor a policy to fetch: no alarm, so
+/// nothing starts the worker, its process and its wasm instance for nothing (what waits is
+/// sent by the flush that follows the pairing, as by the browser's start). An alarm already
+/// at its period is left as it is (re-creating it would push its next firing back).
 pub(crate) async fn schedule_alarm() {
-    let waiting = outbox::waits().await || settings::pending_pairing().await.is_some();
-    let period = if waiting {
-        RETRY_PERIOD_MINUTES
-    } else {
-        IDLE_PERIOD_MINUTES
+    let pending_pairing = settings::pending_pairing().await.is_some();
+    let paired = settings::pairing().await.is_some();
+    let waiting = paired && outbox::waits().await;
+    let period = alarm_period(pending_pairing, paired, waiting);
+    let current = browser::alarm_period(RETRY_ALARM).await;
+    if current == period {
+        return;
+    }
+    let set = match period {
+        Some(period) => browser::create_alarm(RETRY_ALARM, period),
+        None => browser::clear_alarm(RETRY_ALARM).await,
     };
-    if browser::alarm_period(RETRY_ALARM).await != Some(period)
-        && let Err(error) = browser::create_alarm(RETRY_ALARM, period)
-    {
+    if let Err(error) = set {
         web_sys::console::warn_2(&JsValue::from_str("Balise: alarm:"), &error);
+    }
+}
+
+/// The alarm's period in minutes (see [`schedule_alarm`]); `None`: no alarm.
+fn alarm_period(pending_pairing: bool, paired: bool, waiting: bool) -> Option<f64> {
+    if pending_pairing || (paired && waiting) {
+        Some(RETRY_PERIOD_MINUTES)
+    } else if paired {
+        Some(IDLE_PERIOD_MINUTES)
+    } else {
+        None
     }
 }
 
@@ -449,5 +469,22 @@ async fn open_extension_page(page: &str, opener: Option<i32>) -> Result<(), JsVa
     match browser::find_tab(&url).await {
         Ok(Some((tab, window))) => browser::focus_tab(tab, window).await,
         Ok(None) | Err(_) => browser::create_tab(&url, opener).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alarm_runs_only_when_paired_or_a_pairing_waits() {
+        // (pending pairing, paired, something waits) → period
+        assert_eq!(alarm_period(true, false, false), Some(RETRY_PERIOD_MINUTES));
+        assert_eq!(alarm_period(true, true, false), Some(RETRY_PERIOD_MINUTES));
+        assert_eq!(alarm_period(false, true, true), Some(RETRY_PERIOD_MINUTES));
+        assert_eq!(alarm_period(false, true, false), Some(IDLE_PERIOD_MINUTES));
+        // Not paired: nothing to deliver to nor a policy to fetch, whatever waits.
+        assert_eq!(alarm_period(false, false, false), None);
+        assert_eq!(alarm_period(false, false, true), None);
     }
 }

@@ -11,7 +11,7 @@ use std::cell::Cell;
 use balise_core::report::{AttestationV1, ReportAnnotation, ReportV1, Reporter};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
 use crate::idb::Database;
@@ -232,9 +232,67 @@ async fn all<T: Queued>() -> Result<Vec<T>, JsValue> {
     Ok(entries)
 }
 
-/// Every report entry, oldest first.
-pub async fn entries() -> Result<Vec<OutboxEntry>, JsValue> {
-    all::<OutboxEntry>().await
+/// A report's record as read from the outbox: its fields, and its screenshot left as the
+/// JavaScript bytes IndexedDB gave (never copied into the wasm memory, which only grows:
+/// a waiting report's PNG would stay there until the worker stops).
+struct StoredReport {
+    /// The record's fields; `entry.screenshot` is empty.
+    entry: OutboxEntry,
+    screenshot: js_sys::Uint8Array,
+}
+
+impl StoredReport {
+    /// Writes the record back durably, its screenshot's bytes as they were read.
+    async fn put(&self) -> Result<(), JsValue> {
+        put_report(&self.entry, &self.screenshot, true).await
+    }
+}
+
+/// Reads a report's `record` without copying its screenshot into the wasm memory.
+fn decode_report(record: JsValue) -> Result<StoredReport, JsValue> {
+    let field = JsValue::from_str("screenshot");
+    let value = js_sys::Reflect::get(&record, &field)?;
+    if let Some(screenshot) = value.dyn_ref::<js_sys::Uint8Array>() {
+        let screenshot = screenshot.clone();
+        // Read the other fields only: the record is this read's own copy.
+        js_sys::Reflect::set(&record, &field, &js_sys::Uint8Array::new_with_length(0))?;
+        return Ok(StoredReport {
+            entry: decode(record)?,
+            screenshot,
+        });
+    }
+    // Not the bytes this outbox writes (a record of another shape): read it whole.
+    let mut entry: OutboxEntry = decode(record)?;
+    let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
+    entry.screenshot = Vec::new();
+    Ok(StoredReport { entry, screenshot })
+}
+
+/// Every report entry, oldest first, each with its screenshot left in JavaScript.
+async fn reports() -> Result<Vec<StoredReport>, JsValue> {
+    let mut reports = open()
+        .await?
+        .get_all(STORE)
+        .await?
+        .into_iter()
+        .map(decode_report)
+        .collect::<Result<Vec<_>, _>>()?;
+    reports.sort_by(|a, b| a.entry.created_at.cmp(&b.entry.created_at));
+    Ok(reports)
+}
+
+/// What the popup shows of every report entry, oldest first: read from each record without
+/// its screenshot or report (the deserializer reads only the item's own fields).
+async fn report_items() -> Result<Vec<OutboxItem>, JsValue> {
+    let mut items = open()
+        .await?
+        .get_all(STORE)
+        .await?
+        .into_iter()
+        .map(decode::<OutboxItem>)
+        .collect::<Result<Vec<_>, _>>()?;
+    items.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    Ok(items)
 }
 
 /// Every attestation entry, oldest first.
@@ -244,7 +302,7 @@ pub async fn attestation_entries() -> Result<Vec<AttestationEntry>, JsValue> {
 
 /// The reports that wait, for the popup.
 pub async fn items() -> Result<Vec<OutboxItem>, JsValue> {
-    Ok(entries().await?.iter().map(OutboxItem::from).collect())
+    report_items().await
 }
 
 /// The attestations that wait, for the popup.
@@ -303,8 +361,8 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
     // outbox copy, which would otherwise replace the note's record.
     write_settled(id).await;
     let db = open().await?;
-    let mut entry = match db.get(STORE, id).await? {
-        Some(value) => decode(value)?,
+    let mut report = match db.get(STORE, id).await? {
+        Some(value) => decode_report(value)?,
         // Delivered already: only a report this browser made (kept among the recent ones)
         // takes a note, never an id a message names.
         None if !settings::recent_reports()
@@ -316,25 +374,28 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
                 "no report {id} was made in this browser / aucun signalement {id} n'a été fait dans ce navigateur"
             )));
         }
-        None => OutboxEntry {
-            id: id.to_owned(),
-            idempotency_key: browser::random_uuid(),
-            report_json: String::new(),
-            screenshot: Vec::new(),
-            page_url: String::new(),
-            page_title: String::new(),
-            created_at: browser::now_rfc3339(),
-            attempts: 0,
-            last_error: None,
-            state: EntryState::Waiting,
-            report_stored: true,
-            annotation: None,
-            annotation_key: None,
+        None => StoredReport {
+            entry: OutboxEntry {
+                id: id.to_owned(),
+                idempotency_key: browser::random_uuid(),
+                report_json: String::new(),
+                screenshot: Vec::new(),
+                page_url: String::new(),
+                page_title: String::new(),
+                created_at: browser::now_rfc3339(),
+                attempts: 0,
+                last_error: None,
+                state: EntryState::Waiting,
+                report_stored: true,
+                annotation: None,
+                annotation_key: None,
+            },
+            screenshot: js_sys::Uint8Array::new_with_length(0),
         },
     };
-    entry.annotation = Some(annotation);
-    entry.annotation_key = Some(browser::random_uuid());
-    db.put(STORE, &encode(&entry)?).await
+    report.entry.annotation = Some(annotation);
+    report.entry.annotation_key = Some(browser::random_uuid());
+    report.put().await
 }
 
 /// Updates the toolbar badge with the number of reports and attestations that wait.
@@ -345,7 +406,8 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
 /// uninstalling would lose it). Leaving them out would show a clean badge to a content
 /// manager whose companion has been down all day.
 pub async fn update_badge() {
-    let (Ok(entries), Ok(attestations)) = (entries().await, attestation_entries().await) else {
+    let (Ok(entries), Ok(attestations)) = (report_items().await, attestation_entries().await)
+    else {
         return;
     };
     let rejected = entries
@@ -434,14 +496,14 @@ enum AfterFailure {
     Stop(FlushOutcome),
 }
 
-/// Records why `entry` (a report or an attestation) was not stored, durably, and says
-/// whether to go on.
-async fn record_failure<T: Queued>(
+/// Notes in `entry` (a report or an attestation) why it was not stored, and says whether to
+/// go on; the caller writes it back.
+async fn note_failure<T: Queued>(
     entry: &mut T,
     failure: DeliveryFailure,
     waiting: u32,
 ) -> AfterFailure {
-    let after = match failure {
+    match failure {
         DeliveryFailure::Unauthorized => {
             let _ = settings::forget_pairing().await;
             *entry.last_error_mut() = Some("unauthorized".to_owned());
@@ -456,9 +518,7 @@ async fn record_failure<T: Queued>(
             *entry.last_error_mut() = Some(error.clone());
             AfterFailure::Stop(FlushOutcome::CompanionDown { waiting, error })
         }
-    };
-    let _ = put(entry).await;
-    after
+    }
 }
 
 /// Delivers `entry`, a report whose outbox write has started, without reading the outbox back:
@@ -525,13 +585,13 @@ pub async fn forget_delivered(id: &str) {
     match db
         .get(STORE, id)
         .await
-        .map(|value| value.map(decode::<OutboxEntry>))
+        .map(|value| value.map(decode_report))
     {
-        Ok(Some(Ok(mut current))) if current.annotation.is_some() => {
-            current.report_stored = true;
-            current.report_json.clear();
-            current.screenshot.clear();
-            let _ = put(&current).await;
+        Ok(Some(Ok(mut current))) if current.entry.annotation.is_some() => {
+            current.entry.report_stored = true;
+            current.entry.report_json.clear();
+            current.screenshot = js_sys::Uint8Array::new_with_length(0);
+            let _ = current.put().await;
         }
         _ => {
             let _ = db.delete(STORE, id).await;
@@ -562,7 +622,8 @@ pub async fn flush() -> FlushOutcome {
 /// Whether a report, a note or an attestation waits for the companion (those it refused
 /// for good are kept but no longer retried).
 pub async fn waits() -> bool {
-    let (Ok(entries), Ok(attestations)) = (entries().await, attestation_entries().await) else {
+    let (Ok(entries), Ok(attestations)) = (report_items().await, attestation_entries().await)
+    else {
         // Unreadable: keep retrying rather than risk leaving something behind.
         return true;
     };
@@ -581,7 +642,7 @@ async fn flush_all() -> FlushOutcome {
             error: "IndexedDB unavailable".to_owned(),
         };
     };
-    let (Ok(all), Ok(attestations)) = (entries().await, attestation_entries().await) else {
+    let (Ok(all), Ok(attestations)) = (reports().await, attestation_entries().await) else {
         return FlushOutcome::CompanionDown {
             waiting: 0,
             error: "outbox unreadable".to_owned(),
@@ -593,14 +654,15 @@ async fn flush_all() -> FlushOutcome {
     };
     let settings = settings::load().await;
     let mut delivered = 0;
-    for mut entry in all
+    for mut report in all
         .into_iter()
-        .filter(|entry| entry.state == EntryState::Waiting)
+        .filter(|report| report.entry.state == EntryState::Waiting)
     {
+        let entry = &mut report.entry;
         if !entry.report_stored {
             let Some(report_json) = with_identity(&entry.report_json, &settings) else {
                 entry.last_error = Some("identity-missing".to_owned());
-                let _ = put(&entry).await;
+                let _ = report.put().await;
                 continue;
             };
             if report_json != entry.report_json {
@@ -609,36 +671,41 @@ async fn flush_all() -> FlushOutcome {
                 // sends them again, which the companion takes as the same report, and
                 // not a report rebuilt from a name edited since, which it would refuse.
                 entry.report_json = report_json;
-                if put(&entry).await.is_err() {
+                if report.put().await.is_err() {
                     continue;
                 }
             }
+            let entry = &mut report.entry;
             entry.attempts += 1;
-            let screenshot = js_sys::Uint8Array::from(entry.screenshot.as_slice());
             let delivery = companion_client::send_report(
                 &pairing,
                 &entry.idempotency_key,
                 &entry.report_json,
-                &screenshot,
+                &report.screenshot,
             )
             .await;
             if let Err(failure) = delivery {
-                match record_failure(&mut entry, failure, waiting).await {
+                let after = note_failure(entry, failure, waiting).await;
+                let _ = report.put().await;
+                match after {
                     AfterFailure::NextEntry => continue,
                     AfterFailure::Stop(outcome) => return outcome,
                 }
             }
             entry.report_stored = true;
             entry.report_json.clear();
-            entry.screenshot.clear();
+            report.screenshot = js_sys::Uint8Array::new_with_length(0);
         }
+        let entry = &mut report.entry;
         if let (Some(annotation), Some(key)) =
             (entry.annotation.clone(), entry.annotation_key.clone())
         {
             let delivery =
                 companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await;
             if let Err(failure) = delivery {
-                match record_failure(&mut entry, failure, waiting).await {
+                let after = note_failure(entry, failure, waiting).await;
+                let _ = report.put().await;
+                match after {
                     AfterFailure::NextEntry => continue,
                     AfterFailure::Stop(outcome) => return outcome,
                 }
@@ -646,7 +713,7 @@ async fn flush_all() -> FlushOutcome {
             entry.annotation = None;
             entry.annotation_key = None;
         }
-        if db.delete(STORE, &entry.id).await.is_ok() {
+        if db.delete(STORE, &report.entry.id).await.is_ok() {
             delivered += 1;
             waiting = waiting.saturating_sub(1);
         }
@@ -658,7 +725,9 @@ async fn flush_all() -> FlushOutcome {
         entry.attempts += 1;
         let delivery = companion_client::send_attestation(&pairing, &entry.id, &entry.body).await;
         if let Err(failure) = delivery {
-            match record_failure(&mut entry, failure, waiting).await {
+            let after = note_failure(&mut entry, failure, waiting).await;
+            let _ = put(&entry).await;
+            match after {
                 AfterFailure::NextEntry => continue,
                 AfterFailure::Stop(outcome) => return outcome,
             }
