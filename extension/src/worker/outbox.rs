@@ -219,17 +219,26 @@ async fn write_settled(id: &str) {
     }
 }
 
-/// Every record of `T`'s store, oldest first.
-async fn all<T: Queued>() -> Result<Vec<T>, JsValue> {
-    let mut entries = open()
+/// Every record of `store`, each read by `read`, oldest first by `created_at`.
+async fn read_all<T>(
+    store: &str,
+    read: impl Fn(JsValue) -> Result<T, JsValue>,
+    created_at: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, JsValue> {
+    let mut records = open()
         .await?
-        .get_all(T::STORE)
+        .get_all(store)
         .await?
         .into_iter()
-        .map(decode::<T>)
+        .map(read)
         .collect::<Result<Vec<_>, _>>()?;
-    entries.sort_by(|a, b| a.created_at().cmp(b.created_at()));
-    Ok(entries)
+    records.sort_by(|a, b| created_at(a).cmp(created_at(b)));
+    Ok(records)
+}
+
+/// Every record of `T`'s store, oldest first.
+async fn all<T: Queued>() -> Result<Vec<T>, JsValue> {
+    read_all(T::STORE, decode::<T>, T::created_at).await
 }
 
 /// A report's record as read from the outbox: its fields, and its screenshot left as the
@@ -270,29 +279,7 @@ fn decode_report(record: JsValue) -> Result<StoredReport, JsValue> {
 
 /// Every report entry, oldest first, each with its screenshot left in JavaScript.
 async fn reports() -> Result<Vec<StoredReport>, JsValue> {
-    let mut reports = open()
-        .await?
-        .get_all(STORE)
-        .await?
-        .into_iter()
-        .map(decode_report)
-        .collect::<Result<Vec<_>, _>>()?;
-    reports.sort_by(|a, b| a.entry.created_at.cmp(&b.entry.created_at));
-    Ok(reports)
-}
-
-/// What the popup shows of every report entry, oldest first: read from each record without
-/// its screenshot or report (the deserializer reads only the item's own fields).
-async fn report_items() -> Result<Vec<OutboxItem>, JsValue> {
-    let mut items = open()
-        .await?
-        .get_all(STORE)
-        .await?
-        .into_iter()
-        .map(decode::<OutboxItem>)
-        .collect::<Result<Vec<_>, _>>()?;
-    items.sort_by(|a, b| a.created_at.cmp(&b.created_at));
-    Ok(items)
+    read_all(STORE, decode_report, |report| &report.entry.created_at).await
 }
 
 /// Every attestation entry, oldest first.
@@ -300,9 +287,10 @@ pub async fn attestation_entries() -> Result<Vec<AttestationEntry>, JsValue> {
     all::<AttestationEntry>().await
 }
 
-/// The reports that wait, for the popup.
+/// What the popup shows of every report entry, oldest first: read from each record without
+/// its screenshot or report (the deserializer reads only the item's own fields).
 pub async fn items() -> Result<Vec<OutboxItem>, JsValue> {
-    report_items().await
+    read_all(STORE, decode::<OutboxItem>, |item| &item.created_at).await
 }
 
 /// The attestations that wait, for the popup.
@@ -406,8 +394,7 @@ pub async fn annotate(id: &str, annotation: ReportAnnotation) -> Result<(), JsVa
 /// uninstalling would lose it). Leaving them out would show a clean badge to a content
 /// manager whose companion has been down all day.
 pub async fn update_badge() {
-    let (Ok(entries), Ok(attestations)) = (report_items().await, attestation_entries().await)
-    else {
+    let (Ok(entries), Ok(attestations)) = (items().await, attestation_entries().await) else {
         return;
     };
     let rejected = entries
@@ -622,8 +609,7 @@ pub async fn flush() -> FlushOutcome {
 /// Whether a report, a note or an attestation waits for the companion (those it refused
 /// for good are kept but no longer retried).
 pub async fn waits() -> bool {
-    let (Ok(entries), Ok(attestations)) = (report_items().await, attestation_entries().await)
-    else {
+    let (Ok(entries), Ok(attestations)) = (items().await, attestation_entries().await) else {
         // Unreadable: keep retrying rather than risk leaving something behind.
         return true;
     };
