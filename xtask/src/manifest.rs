@@ -114,11 +114,6 @@ pub fn manifest(browser: Browser, version: &str) -> Value {
 
 /// The content script's loader, on compose sites, enabled sites and pairing pages.
 pub const CONTENT_SCRIPT: &str = "content.js";
-/// When the content script runs: as the page starts, so its module is compiled before the
-/// page is parsed and its storage read is answered meanwhile; the loader waits for
-/// `DOMContentLoaded` before it touches the document. The enabled sites' registration
-/// (`worker/site_scripts.rs`) uses the same.
-pub const CONTENT_SCRIPT_RUN_AT: &str = "document_start";
 /// The look-alike detector, on every other page's top frame.
 pub const DETECTOR_SCRIPT: &str = "detect.js";
 /// The companion's pairing pages on loopback (any port: match patterns without a port
@@ -155,7 +150,7 @@ fn content_scripts() -> Value {
             json!({
                 "matches": matches,
                 "js": [CONTENT_SCRIPT],
-                "run_at": CONTENT_SCRIPT_RUN_AT,
+                "run_at": sites::CONTENT_SCRIPT_RUN_AT,
                 "all_frames": adapter.subframes
             })
         })
@@ -163,7 +158,7 @@ fn content_scripts() -> Value {
     entries.push(json!({
         "matches": PAIRING_PAGE_MATCHES,
         "js": [CONTENT_SCRIPT],
-        "run_at": CONTENT_SCRIPT_RUN_AT,
+        "run_at": sites::CONTENT_SCRIPT_RUN_AT,
         "all_frames": false
     }));
     entries.push(json!({

@@ -39,8 +39,8 @@ thread_local! {
 }
 
 /// The registered content script for `extra_sites`: their match patterns (known sites
-/// left out, the manifest covers them), every frame of those hosts, at `document_start` (as
-/// the manifest's: the module is compiled before the page is parsed).
+/// left out, the manifest covers them), every frame of those hosts, at the manifest's
+/// [`balise_core::sites::CONTENT_SCRIPT_RUN_AT`].
 /// `None` when no site is left.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +81,7 @@ fn registration(extra_sites: &[String]) -> Option<Registration> {
         matches,
         exclude_matches,
         all_frames: true,
-        run_at: "document_start",
+        run_at: sites::CONTENT_SCRIPT_RUN_AT,
         persist_across_sessions: true,
     })
 }

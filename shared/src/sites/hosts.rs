@@ -135,6 +135,12 @@ pub fn parse_site_pattern(input: &str) -> Result<String, SitePatternError> {
     Ok(lower.to_owned())
 }
 
+/// When the content script runs, in the manifest's entries and in the enabled sites'
+/// registration alike: as the page starts, so its module is compiled before the page is
+/// parsed and its storage read is answered meanwhile; the loader waits for
+/// `DOMContentLoaded` before it touches the document.
+pub const CONTENT_SCRIPT_RUN_AT: &str = "document_start";
+
 /// The browsers' match pattern (`*://x.com/*`, `*://*.x.com/*`) for a host pattern of an
 /// adapter or an enabled site (`x.com`, `*.x.com`). A browser's `*.x.com` also matches
 /// `x.com` itself, which Balise's does not: [`match_pattern_exclusion`] names it.

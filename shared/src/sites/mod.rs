@@ -105,8 +105,8 @@ mod tests;
 
 use adapters::ADAPTERS;
 pub use hosts::{
-    SitePatternError, host_matches_pattern, match_pattern, match_pattern_exclusion,
-    parse_site_pattern,
+    CONTENT_SCRIPT_RUN_AT, SitePatternError, host_matches_pattern, match_pattern,
+    match_pattern_exclusion, parse_site_pattern,
 };
 use hosts::{normalize_host, normalized_host_matches};
 
