@@ -76,7 +76,8 @@ pub(super) fn bare_phone(text: &str, run: &Range<usize>) -> bool {
         is_space(c) || matches!(c, ':' | '#' | '°' | '.' | '-')
     });
     let word_start = back_while(text, word_end, is_word);
-    let word = lower_str(&fold_str(&text[word_start..word_end]));
+    // Folding lowercases already.
+    let word = fold_str(&text[word_start..word_end]);
     !REFERENCE_WORDS.contains(&word.as_str())
 }
 
