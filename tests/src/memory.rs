@@ -313,12 +313,9 @@ pub async fn worker_heap(browser: &crate::browser::Browser) -> Result<WorkerHeap
 /// The PSS of the extension's own process (the renderer where its service worker and
 /// pages run), in MiB; 0 when it has none.
 pub fn extension_mib(processes: &[ProcessMemory]) -> f64 {
-    processes
-        .iter()
-        .filter(|process| process.role == "extension")
-        .map(|process| process.pss_kib)
-        .sum::<u64>() as f64
-        / 1024.0
+    by_role(processes)
+        .get("extension")
+        .map_or(0.0, |&(_, mib)| mib)
 }
 
 /// How many Chromium or Firefox processes run on the machine outside the tree of `root`
