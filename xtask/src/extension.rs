@@ -12,7 +12,7 @@ use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
 use crate::stamp::Stamp;
-use crate::{content_script, js_fallback, prerequisites, shell};
+use crate::{content_script, js_fallback, prerequisites, shell, wasm_toolchain};
 
 /// Each context's cdylib package is this followed by `-<context>`.
 const CRATE_PREFIX: &str = "balise-extension";
@@ -20,6 +20,8 @@ const CRATE_PREFIX: &str = "balise-extension";
 const WASM_NAME: &str = "balise_extension";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const WASM_PROFILE: &str = "wasm-release";
+/// The target directory of the shipped modules' builds (`wasm_toolchain`), under `target/`.
+const SHIPPED_TARGET_DIR: &str = "wasm-shipped";
 /// Where the pure-JS copy for strict-CSP pages goes, beside `pkg/`.
 const JS_FALLBACK_DIR: &str = "pkg-js";
 /// The note a stamp keeps when `wasm-opt` ran on the wasm it stands for.
@@ -88,6 +90,7 @@ pub fn version() -> &'static str {
 /// Builds both extensions and prints where they are.
 pub fn build(root: &Path) -> Result<BuildOutput> {
     prerequisites::ensure_wasm_target()?;
+    wasm_toolchain::ensure()?;
     let target_dir = shell::target_dir(root);
     let work = target_dir.join("extension").join(".work");
     let pkg = work.join("pkg");
@@ -95,7 +98,7 @@ pub fn build(root: &Path) -> Result<BuildOutput> {
     let mut modules = Vec::new();
     let mut all_optimized = true;
     for context in CONTEXTS {
-        let (module, optimized) = build_module(root, &target_dir, &work, context)?;
+        let (module, optimized) = build_module(root, &work, context)?;
         all_optimized &= optimized;
         modules.push(module);
     }
@@ -158,30 +161,17 @@ pub fn cdylib_name(package: &str) -> String {
 /// the one they last ran on. Cargo is run for one package at a time: built together, the
 /// packages' features would be unified into one build of the library.
 /// Returns its size and whether it is optimized.
-fn build_module(
-    root: &Path,
-    target_dir: &Path,
-    work: &Path,
-    context: &'static str,
-) -> Result<(ModuleSize, bool)> {
+fn build_module(root: &Path, work: &Path, context: &'static str) -> Result<(ModuleSize, bool)> {
     let package = context_package(context);
-    shell::run(
+    let target_dir = shell::target_dir(root);
+    let raw_wasm = wasm_toolchain::build(
         root,
-        &shell::cargo(),
-        &[
-            "build",
-            "--package",
-            &package,
-            "--target",
-            WASM_TARGET,
-            "--profile",
-            WASM_PROFILE,
-        ],
+        &package,
+        WASM_TARGET,
+        WASM_PROFILE,
+        &target_dir.join(SHIPPED_TARGET_DIR),
+        wasm_toolchain::RUSTFLAGS,
     )?;
-    let raw_wasm = target_dir
-        .join(WASM_TARGET)
-        .join(WASM_PROFILE)
-        .join(format!("{}.wasm", cdylib_name(&package)));
     let pkg = work.join("pkg").join(context);
     let bindgen_wasm = pkg.join(format!("{WASM_NAME}_bg.wasm"));
     let glue = pkg.join(format!("{WASM_NAME}.js"));

@@ -4,8 +4,10 @@
 //! Chromium applies the page's CSP to a content script's `WebAssembly.compile`, so a page
 //! sending `script-src 'self'` without `'wasm-unsafe-eval'` cannot run the wasm build. The
 //! same crate is compiled for the WebAssembly MVP (so wasm-bindgen emits no `externref`
-//! table), its `target_features` section is dropped (the precompiled standard library
-//! still declares reference types, which would turn the externref pass back on), bindgen
+//! table), with the shipped modules' toolchain (`wasm_toolchain`: the standard library is
+//! built from source for the MVP too), its `target_features` section is dropped (a
+//! precompiled standard library declares reference types, which would turn the externref
+//! pass back on; kept as a safeguard), bindgen
 //! writes bundler-style glue, and binaryen's `wasm2js` turns the module into an ES module
 //! that the glue imports instead of the `.wasm` file. esbuild then bundles glue and module
 //! into one classic script ([`BUNDLE`]) defining the global [`GLOBAL`]: the service worker
@@ -14,23 +16,21 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::stamp::Stamp;
-use crate::{prerequisites, shell};
+use crate::{prerequisites, shell, wasm_toolchain};
 
 /// Features the MVP build enables: only those wasm2js can lower. Not `nontrapping-fptoint`:
 /// wasm2js leaves `i64.trunc_sat_f64_s` unlowered and its output fails validation. It is
 /// turned off by name too: `target-cpu=mvp` alone left it on once the content module
 /// became a cdylib crate over the extension library (its code then reaches the linker as
-/// bitcode only, and LTO's code generation enabled the feature). RUSTFLAGS replaces the
-/// target's `rustflags` of `.cargo/config.toml`, so sha2's compact backend is asked for here
-/// too.
+/// bitcode only, and LTO's code generation enabled the feature). Added to the shipped
+/// modules' flags (`wasm_toolchain::RUSTFLAGS`): with `-Zbuild-std` the standard library is
+/// compiled for the MVP too.
 const MVP_RUSTFLAGS: &str = "-C target-cpu=mvp \
-     -C target-feature=+mutable-globals,+bulk-memory,+sign-ext,-nontrapping-fptoint \
-     --cfg sha2_backend_soft=\"compact\"";
+     -C target-feature=+mutable-globals,+bulk-memory,+sign-ext,-nontrapping-fptoint";
 
 const BINARYEN_FEATURES: [&str; 4] = [
     "--enable-bulk-memory",
@@ -63,33 +63,11 @@ pub fn build(
         );
     };
     let wasm2js = wasm_opt.with_file_name("wasm2js");
-    // A target directory of its own: other RUSTFLAGS would otherwise rebuild the main one.
+    // A target directory of its own: other RUSTFLAGS would otherwise rebuild the shipped one.
     let target_dir = shell::target_dir(root).join("wasm-mvp");
-    println!("==> cargo build (WebAssembly MVP, for the pure-JS content script)");
-    let status = Command::new(shell::cargo())
-        .args([
-            "build",
-            "--package",
-            package,
-            "--target",
-            wasm_target,
-            "--profile",
-            profile,
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env("RUSTFLAGS", MVP_RUSTFLAGS)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .current_dir(root)
-        .status()
-        .context("could not start cargo")?;
-    if !status.success() {
-        bail!("the MVP wasm build failed ({status})");
-    }
-    let raw = target_dir
-        .join(wasm_target)
-        .join(profile)
-        .join(format!("{}.wasm", crate::extension::cdylib_name(package)));
+    println!("==> the WebAssembly MVP build, for the pure-JS content script");
+    let rustflags = format!("{MVP_RUSTFLAGS} {}", wasm_toolchain::RUSTFLAGS);
+    let raw = wasm_toolchain::build(root, package, wasm_target, profile, &target_dir, &rustflags)?;
     let work = shell::target_dir(root).join("extension").join(".work-js");
     fs::create_dir_all(&work)?;
     // The ES modules (glue and wasm2js output) that the bundle is made of.
