@@ -8,7 +8,8 @@ use balise_core::report::{ReportV1, Reporter};
 use serde::{Deserialize, Serialize};
 
 use super::records::{
-    attestation_entries, decode_report, items, open, put, put_report, reports, update_badge,
+    StoredReport, attestation_entries, decode_report, items, open, put, put_report, reports,
+    update_badge,
 };
 use super::{ATTESTATION_STORE, EntryState, OutboxEntry, Queued, STORE};
 use crate::browser;
@@ -259,60 +260,10 @@ async fn flush_all() -> FlushOutcome {
         .into_iter()
         .filter(|report| report.entry.state == EntryState::Waiting)
     {
-        let entry = &mut report.entry;
-        if !entry.report_stored {
-            let Some(report_json) = with_identity(&entry.report_json, &settings) else {
-                entry.last_error = Some("identity-missing".to_owned());
-                let _ = report.put().await;
-                continue;
-            };
-            if report_json != entry.report_json {
-                // The bytes are kept before they are first sent: if the companion stores
-                // them and its answer is lost (the browser closes meanwhile), the retry
-                // sends them again, which the companion takes as the same report, and
-                // not a report rebuilt from a name edited since, which it would refuse.
-                entry.report_json = report_json;
-                if report.put().await.is_err() {
-                    continue;
-                }
-            }
-            let entry = &mut report.entry;
-            entry.attempts += 1;
-            let delivery = companion_client::send_report(
-                &pairing,
-                &entry.idempotency_key,
-                &entry.report_json,
-                &report.screenshot,
-            )
-            .await;
-            if let Err(failure) = delivery {
-                let after = note_failure(entry, failure, waiting).await;
-                let _ = report.put().await;
-                match after {
-                    AfterFailure::NextEntry => continue,
-                    AfterFailure::Stop(outcome) => return outcome,
-                }
-            }
-            entry.report_stored = true;
-            entry.report_json.clear();
-            report.screenshot = js_sys::Uint8Array::new_with_length(0);
-        }
-        let entry = &mut report.entry;
-        if let (Some(annotation), Some(key)) =
-            (entry.annotation.clone(), entry.annotation_key.clone())
-        {
-            let delivery =
-                companion_client::send_annotation(&pairing, &key, &entry.id, &annotation).await;
-            if let Err(failure) = delivery {
-                let after = note_failure(entry, failure, waiting).await;
-                let _ = report.put().await;
-                match after {
-                    AfterFailure::NextEntry => continue,
-                    AfterFailure::Stop(outcome) => return outcome,
-                }
-            }
-            entry.annotation = None;
-            entry.annotation_key = None;
+        match deliver_stored(&mut report, &pairing, &settings, waiting).await {
+            Ok(()) => {}
+            Err(AfterFailure::NextEntry) => continue,
+            Err(AfterFailure::Stop(outcome)) => return outcome,
         }
         if db.delete(STORE, &report.entry.id).await.is_ok() {
             delivered += 1;
@@ -339,4 +290,64 @@ async fn flush_all() -> FlushOutcome {
         }
     }
     FlushOutcome::Done { delivered, waiting }
+}
+
+/// Sends one waiting report, then the category or note added to it, as far as the
+/// companion has not stored them yet. On a failure the entry is written back with why, and
+/// the error says whether the loop goes on.
+async fn deliver_stored(
+    report: &mut StoredReport,
+    pairing: &settings::Pairing,
+    settings: &settings::Settings,
+    waiting: u32,
+) -> Result<(), AfterFailure> {
+    let entry = &mut report.entry;
+    if !entry.report_stored {
+        let Some(report_json) = with_identity(&entry.report_json, settings) else {
+            entry.last_error = Some("identity-missing".to_owned());
+            let _ = report.put().await;
+            return Err(AfterFailure::NextEntry);
+        };
+        if report_json != entry.report_json {
+            // The bytes are kept before they are first sent: if the companion stores them
+            // and its answer is lost (the browser closes meanwhile), the retry sends them
+            // again, which the companion takes as the same report, and not a report
+            // rebuilt from a name edited since, which it would refuse.
+            entry.report_json = report_json;
+            if report.put().await.is_err() {
+                return Err(AfterFailure::NextEntry);
+            }
+        }
+        let entry = &mut report.entry;
+        entry.attempts += 1;
+        let delivery = companion_client::send_report(
+            pairing,
+            &entry.idempotency_key,
+            &entry.report_json,
+            &report.screenshot,
+        )
+        .await;
+        if let Err(failure) = delivery {
+            let after = note_failure(entry, failure, waiting).await;
+            let _ = report.put().await;
+            return Err(after);
+        }
+        entry.report_stored = true;
+        entry.report_json.clear();
+        report.screenshot = js_sys::Uint8Array::new_with_length(0);
+    }
+    let entry = &mut report.entry;
+    if let (Some(annotation), Some(key)) = (entry.annotation.clone(), entry.annotation_key.clone())
+    {
+        let delivery =
+            companion_client::send_annotation(pairing, &key, &entry.id, &annotation).await;
+        if let Err(failure) = delivery {
+            let after = note_failure(entry, failure, waiting).await;
+            let _ = report.put().await;
+            return Err(after);
+        }
+        entry.annotation = None;
+        entry.annotation_key = None;
+    }
+    Ok(())
 }
