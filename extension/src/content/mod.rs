@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
+use crate::lean_write;
 use crate::messages::{PageSnapshot, TabMessageView};
 use crate::policy_store;
 use crate::settings;
@@ -258,9 +259,13 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
                 capture::after_next_paint().await?;
             }
         }
-        TabMessageView::DescribePage => return browser::to_js(&page_snapshot()),
+        TabMessageView::DescribePage => {
+            return browser::parse_json(&lean_write::page_snapshot(&page_snapshot()));
+        }
         TabMessageView::DescribeContent => {
-            return browser::to_js(&STATE.with(|state| state.borrow().clone()));
+            return browser::parse_json(
+                &STATE.with(|state| lean_write::content_state(&state.borrow())),
+            );
         }
         TabMessageView::ShowReceipt(receipt) => report_button::show_worker_receipt(&receipt),
         TabMessageView::ShowReportError { message } => {
