@@ -54,24 +54,36 @@ pub(crate) fn startup_step(name: &str) {
 /// Times the steps of the start-up.
 struct StartupClock {
     last: f64,
-    steps: Vec<String>,
+    /// `name=ms` separated by spaces.
+    steps: String,
 }
 
 impl StartupClock {
     fn new(start: f64) -> StartupClock {
         StartupClock {
             last: start,
-            steps: Vec::new(),
+            steps: String::new(),
         }
     }
 
     /// Records the time since the previous step as `name`.
     fn step(&mut self, name: &str) {
         let now = performance_now();
-        self.steps
-            .push(format!("{name}={}", fixed_decimals(now - self.last, 2)));
+        push_word(
+            &mut self.steps,
+            &format!("{name}={}", fixed_decimals(now - self.last, 2)),
+        );
         self.last = now;
     }
+}
+
+/// Appends `word` to the space-separated `words` (by hand: `[String]::join` is a generic
+/// copy of its own in the wasm).
+pub(crate) fn push_word(words: &mut String, word: &str) {
+    if !words.is_empty() {
+        words.push(' ');
+    }
+    words.push_str(word);
 }
 
 /// Starts the content script: adds the report button (top frame) and the checklist
@@ -97,9 +109,9 @@ pub fn start(
         let mut clock = StartupClock::new(loader_start);
         clock.step("load");
         // The loader's own steps, within `load`.
-        clock
-            .steps
-            .extend(loader_steps.split_whitespace().map(str::to_owned));
+        for step in loader_steps.split_whitespace() {
+            push_word(&mut clock.steps, step);
+        }
         CLOCK.with(|cell| *cell.borrow_mut() = Some(clock));
         wasm_bindgen_futures::spawn_local(async move {
             // One read of everything the start needs (settings and policy), asked for by
@@ -148,7 +160,7 @@ pub fn start(
             startup_step("report-button");
             let steps = CLOCK
                 .with(|clock| clock.borrow_mut().take())
-                .map(|clock| clock.steps.join(" "))
+                .map(|clock| clock.steps)
                 .unwrap_or_default();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
