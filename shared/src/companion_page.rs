@@ -18,7 +18,8 @@ pub fn pairing_page_companion(url: &str) -> Option<String> {
         return None;
     }
     match port {
-        Some(port) => Some(format!("http://{host}:{port}")),
+        // Written as a `u32`: `u16`'s own `Display` would be one more copy in the wasm.
+        Some(port) => Some(format!("http://{host}:{}", u32::from(port))),
         None => Some(format!("http://{host}")),
     }
 }
