@@ -75,26 +75,9 @@ impl Json {
         self.comma = true;
     }
 
-    /// The digits of `value`, without `core::fmt`.
-    fn digits(&mut self, mut value: u64) {
-        let mut digits = [0_u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (value % 10) as u8;
-            value /= 10;
-            if value == 0 {
-                break;
-            }
-        }
-        for &digit in &digits[start..] {
-            self.out.push(char::from(digit));
-        }
-    }
-
     fn u32(&mut self, value: u32) {
         self.separate();
-        self.digits(u64::from(value));
+        balise_core::text::push_digits(&mut self.out, u64::from(value), 1);
         self.comma = true;
     }
 
@@ -111,7 +94,7 @@ impl Json {
             self.out.push('-');
         }
         let magnitude = scaled.unsigned_abs();
-        self.digits(magnitude / 100);
+        balise_core::text::push_digits(&mut self.out, magnitude / 100, 1);
         let fraction = magnitude % 100;
         self.out.push('.');
         self.out.push(char::from(b'0' + (fraction / 10) as u8));

@@ -502,19 +502,36 @@ pub fn split_once_str<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &
 /// are clamped.
 pub fn fixed_decimals(value: f64, decimals: u32) -> String {
     let decimals = decimals.min(6);
-    let scale = 10_i64.pow(decimals);
+    let scale = 10_u64.pow(decimals);
     let scaled = (value * scale as f64).round();
     // `as` saturates; NaN becomes 0.
     let scaled = scaled as i64;
-    let sign = if scaled < 0 { "-" } else { "" };
-    let magnitude = scaled.unsigned_abs();
-    let units = magnitude / scale.unsigned_abs();
-    if decimals == 0 {
-        return format!("{sign}{units}");
+    let mut text = String::new();
+    if scaled < 0 {
+        text.push('-');
     }
-    let fraction = (magnitude % scale.unsigned_abs()).to_string();
-    let padding = "0".repeat(decimals as usize - fraction.len());
-    format!("{sign}{units}.{padding}{fraction}")
+    let magnitude = scaled.unsigned_abs();
+    push_digits(&mut text, magnitude / scale, 1);
+    if decimals > 0 {
+        text.push('.');
+        push_digits(&mut text, magnitude % scale, decimals as usize);
+    }
+    text
+}
+
+/// Appends `value`'s decimal digits to `text`, padded with zeros to `width` at least,
+/// without `core::fmt` (its `u64` formatting is one more copy in the wasm).
+pub fn push_digits(text: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while value > 0 || start + width > digits.len() {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    for &digit in &digits[start..] {
+        text.push(char::from(digit));
+    }
 }
 
 #[cfg(test)]
@@ -689,7 +706,7 @@ mod tests {
             -0.0001,
             47.125,
         ] {
-            for decimals in 0..=3 {
+            for decimals in 0..=6 {
                 let expected = format!("{value:.*}", decimals as usize);
                 let written = fixed_decimals(value, decimals);
                 // Float formatting rounds half to even on the exact binary value, this
