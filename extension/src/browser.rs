@@ -165,9 +165,14 @@ pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsValu
     serde_wasm_bindgen::from_value(js_sys::JSON::parse(text)?).map_err(JsValue::from)
 }
 
+/// Parses JSON text with the browser's `JSON.parse` into a JavaScript value.
+pub fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
+}
+
 /// Sends a runtime message to the service worker and returns its reply as it came.
-pub async fn send_raw<Q: serde::Serialize>(message: &Q) -> Result<JsValue, JsValue> {
-    JsFuture::from(runtime_send_message(&to_js(message)?)?).await
+pub async fn send_value(message: &JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(runtime_send_message(message)?).await
 }
 
 /// Sends a runtime message to the service worker and deserializes its reply.

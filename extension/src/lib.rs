@@ -22,6 +22,7 @@ mod dom;
 mod idb;
 mod lean_json;
 mod lean_read;
+mod lean_write;
 mod messages;
 mod pages;
 mod policy_store;
@@ -125,5 +126,5 @@ pub fn analyze_json(policy_json: &str, text: &str) -> Result<String, JsValue> {
     let policy = lean_json::policy(lean_json::parse(policy_json))?;
     let analysis =
         balise_core::analysis::analyze(&policy, &balise_core::analysis::Draft::from_text(text));
-    browser::to_json(&analysis)
+    Ok(lean_write::analysis(&analysis))
 }

@@ -421,9 +421,17 @@ impl ContentReply {
     }
 }
 
+/// Sends `request` to the service worker and returns its reply as it came (content script
+/// side: written by [`crate::lean_write::request`], not serde).
+pub async fn send(request: &Request) -> Result<JsValue, JsValue> {
+    let text = crate::lean_write::request(request)
+        .ok_or_else(|| JsValue::from_str("not a request of the content script"))?;
+    crate::browser::send_value(&crate::browser::parse_json(&text)?).await
+}
+
 /// Sends `request` to the service worker and reads its reply (content script side).
 pub async fn ask(request: &Request) -> Result<ContentReply, JsValue> {
-    ContentReply::read(&crate::browser::send_raw(request).await?)
+    ContentReply::read(&send(request).await?)
 }
 
 /// What the content script reads of a [`TabMessage`], the same way as [`ContentReply`].

@@ -13,7 +13,6 @@ use wasm_bindgen::JsValue;
 use crate::browser;
 use crate::lean_json::{self, Json};
 use crate::lean_read::{self, Source};
-use crate::messages::{self, ContentReply, Request};
 use crate::settings;
 use crate::worker::companion_client;
 
@@ -57,8 +56,12 @@ pub async fn load_from(items: &JsValue) -> Result<(Policy, bool), JsValue> {
     if let Some(kept) = from_items(items) {
         return Ok(kept);
     }
+    // Only a content script asks (the worker and the pages run in the extension's origin):
+    // compiled into its module alone, with the requests' writer it brings.
+    #[cfg(feature = "content")]
     if !browser::in_extension_origin() {
         // A content script before the worker kept its copy: the worker reads the file.
+        use crate::messages::{self, ContentReply, Request};
         return match messages::ask(&Request::GetPolicy).await? {
             ContentReply::Policy {
                 policy,

@@ -18,7 +18,8 @@ pub fn pairing_page_companion(url: &str) -> Option<String> {
         return None;
     }
     match port {
-        Some(port) => Some(format!("http://{host}:{port}")),
+        // Written as a `u32`: `u16`'s own `Display` would be one more copy in the wasm.
+        Some(port) => Some(format!("http://{host}:{}", u32::from(port))),
         None => Some(format!("http://{host}")),
     }
 }
@@ -40,7 +41,7 @@ pub fn is_companion_page(page_url: &str, companion_url: &str) -> bool {
 /// name and no white space: its host (lowercase), its port if written, and its path
 /// (without query or fragment). `None` for anything else.
 fn loopback_http(url: &str) -> Option<(String, Option<u16>, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
+    let (scheme, rest) = crate::text::split_once_str(url, "://")?;
     if !scheme.eq_ignore_ascii_case("http") {
         return None;
     }

@@ -107,12 +107,14 @@ impl KeystrokeSamples {
     /// The samples as the benchmark reads them: milliseconds with three decimals, oldest
     /// first, separated by spaces.
     pub fn to_attribute(&self) -> String {
-        let samples: Vec<String> = self
-            .samples
-            .iter()
-            .map(|sample| crate::text::fixed_decimals(*sample, 3))
-            .collect();
-        samples.join(" ")
+        let mut samples = String::new();
+        for (index, sample) in self.samples.iter().enumerate() {
+            if index > 0 {
+                samples.push(' ');
+            }
+            samples.push_str(&crate::text::fixed_decimals(*sample, 3));
+        }
+        samples
     }
 }
 

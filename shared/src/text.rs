@@ -475,6 +475,26 @@ pub(crate) fn char_at(text: &str, index: usize) -> Option<char> {
     text.get(index..)?.chars().next()
 }
 
+/// The byte index of `needle`'s first occurrence in `haystack`: `haystack.find(needle)`
+/// without `core`'s two-way searcher (about 2 KB of the content script's wasm). A scan
+/// for the first byte and a comparison there; the needles are short (a separator, a
+/// link's text), so the length × length worst case stays small. A match starts on a
+/// `char` boundary, as `needle`'s first byte is not a continuation byte.
+pub fn find_str(haystack: &str, needle: &str) -> Option<usize> {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return Some(0);
+    };
+    let last_start = haystack.len().checked_sub(needle.len())?;
+    (0..=last_start).find(|&at| haystack[at] == first && haystack[at..at + needle.len()] == *needle)
+}
+
+/// `haystack.split_once(needle)` through [`find_str`].
+pub fn split_once_str<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let at = find_str(haystack, needle)?;
+    Some((haystack.get(..at)?, haystack.get(at + needle.len()..)?))
+}
+
 /// `value` rounded to `decimals` places (at most 6) and written with them, as
 /// `format!("{value:.N}")` would write it, by integer arithmetic: `core`'s float formatting
 /// is about 12 KB of the content script's wasm, which writes numbers for the page's style
@@ -482,24 +502,80 @@ pub(crate) fn char_at(text: &str, index: usize) -> Option<char> {
 /// are clamped.
 pub fn fixed_decimals(value: f64, decimals: u32) -> String {
     let decimals = decimals.min(6);
-    let scale = 10_i64.pow(decimals);
+    let scale = 10_u64.pow(decimals);
     let scaled = (value * scale as f64).round();
     // `as` saturates; NaN becomes 0.
     let scaled = scaled as i64;
-    let sign = if scaled < 0 { "-" } else { "" };
-    let magnitude = scaled.unsigned_abs();
-    let units = magnitude / scale.unsigned_abs();
-    if decimals == 0 {
-        return format!("{sign}{units}");
+    let mut text = String::new();
+    if scaled < 0 {
+        text.push('-');
     }
-    let fraction = (magnitude % scale.unsigned_abs()).to_string();
-    let padding = "0".repeat(decimals as usize - fraction.len());
-    format!("{sign}{units}.{padding}{fraction}")
+    let magnitude = scaled.unsigned_abs();
+    push_digits(&mut text, magnitude / scale, 1);
+    if decimals > 0 {
+        text.push('.');
+        push_digits(&mut text, magnitude % scale, decimals as usize);
+    }
+    text
+}
+
+/// Appends `value`'s decimal digits to `text`, padded with zeros to `width` at least,
+/// without `core::fmt` (its `u64` formatting is one more copy in the wasm).
+pub fn push_digits(text: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while value > 0 || start + width > digits.len() {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    for &digit in &digits[start..] {
+        text.push(char::from(digit));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_str_finds_what_str_find_finds() {
+        let texts = [
+            "",
+            "a",
+            "aaa",
+            "abababab",
+            "Un paragraphe.\n\nUn autre.\n\n\n",
+            "https://lacsq.org/x://y",
+            "é€𝔘 é€𝔘é",
+            "prénom..nom@exemple.org",
+        ];
+        let needles = [
+            "", "a", "aa", "ab", "ba", "bab", "\n\n", "://", "..", "é", "€𝔘", "𝔘é", "x", "org",
+        ];
+        for text in texts {
+            // Every substring of the text is a needle too, and a few that are not in it.
+            let mut all: Vec<&str> = needles.to_vec();
+            for (start, _) in text.char_indices() {
+                for (end, _) in text[start..].char_indices().skip(1) {
+                    all.push(&text[start..start + end]);
+                }
+                all.push(&text[start..]);
+            }
+            for needle in all {
+                assert_eq!(
+                    find_str(text, needle),
+                    text.find(needle),
+                    "{text:?} {needle:?}"
+                );
+                assert_eq!(
+                    split_once_str(text, needle),
+                    text.split_once(needle),
+                    "{text:?} {needle:?}"
+                );
+            }
+        }
+    }
 
     /// The reference: UTF-16 length of the prefix, through `encode_utf16`.
     fn reference(text: &str, byte: usize) -> u32 {
@@ -630,7 +706,7 @@ mod tests {
             -0.0001,
             47.125,
         ] {
-            for decimals in 0..=3 {
+            for decimals in 0..=6 {
                 let expected = format!("{value:.*}", decimals as usize);
                 let written = fixed_decimals(value, decimals);
                 // Float formatting rounds half to even on the exact binary value, this

@@ -119,7 +119,7 @@ pub fn is_rfc3339_utc(value: &str) -> bool {
 /// Whether `value` is an absolute `http:` or `https:` URL with a host, and no whitespace or
 /// control characters. Length limits are the caller's.
 pub fn is_http_url(value: &str) -> bool {
-    let Some(scheme_end) = value.find("://") else {
+    let Some(scheme_end) = crate::text::find_str(value, "://") else {
         return false;
     };
     let scheme = &value[..scheme_end];
@@ -177,7 +177,7 @@ pub fn is_email(value: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && crate::text::find_str(local, "..").is_none()
         && local
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+/=?^_`{|}~.-".contains(&byte));

@@ -167,6 +167,11 @@ async fn main() -> Result<()> {
     } else {
         None
     };
+    let content = if shipped {
+        Some(content_memory(&browser, &compose).await)
+    } else {
+        None
+    };
     browser.close().await?;
 
     let heap_line = |heap: &Result<memory::WorkerHeap>| match heap {
@@ -235,5 +240,68 @@ async fn main() -> Result<()> {
             .map(|(after, _)| format!(", {:.1} MiB after a report", memory::extension_mib(after)))
             .unwrap_or_default(),
     );
+    match content {
+        Some(Ok((before, after))) => println!(
+            "content script's wasm memory (its allocator's footprint, in whole 64 KiB pages): \
+             {} panel attached, {} after a {DRAFT_CHARS}-character draft and {KEYSTROKES} keystrokes",
+            mib_and_pages(&before),
+            mib_and_pages(&after)
+        ),
+        Some(Err(error)) => println!("content script's wasm memory: not read ({error:#})"),
+        None => {}
+    }
     Ok(())
+}
+
+/// The pasted draft's length and the keys typed after it, for the content script's memory.
+const DRAFT_CHARS: usize = 20_000;
+const KEYSTROKES: usize = 300;
+
+/// The content script's wasm memory with the panel attached, then after a long draft put in
+/// the compose box at once (as a paste) and typed into: the allocator's work at each
+/// keystroke (the analysis, the panel's update).
+async fn content_memory(browser: &Browser, compose: &str) -> Result<(Vec<u64>, Vec<u64>)> {
+    let before = devtools::content_script_wasm_memories(browser, compose).await?;
+    let post = balise_core::sample::realistic_french_post();
+    let draft: String = post.chars().cycle().take(DRAFT_CHARS).collect();
+    browser
+        .eval(
+            "const box = document.querySelector(arguments[1]);
+             box.value = arguments[0];
+             box.dispatchEvent(new Event('input', { bubbles: true }));
+             box.focus();
+             box.setSelectionRange(box.value.length, box.value.length);",
+            vec![serde_json::json!(draft), serde_json::json!(COMPOSE_BOX)],
+        )
+        .await?;
+    let textarea = browser.client().find(Locator::Css(COMPOSE_BOX)).await?;
+    let words = "Le syndicat vous informe de la rencontre. ";
+    let typed: Vec<char> = words.chars().cycle().take(KEYSTROKES).collect();
+    for chunk in typed.chunks(50) {
+        textarea
+            .send_keys(&chunk.iter().collect::<String>())
+            .await?;
+    }
+    // Time for the last keystrokes' updates (the memory's peak came with the pasted draft).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = devtools::content_script_wasm_memories(browser, compose).await?;
+    Ok((before, after))
+}
+
+/// Sizes in bytes as `1.12 MiB (18 pages)`, comma-separated.
+fn mib_and_pages(sizes: &[u64]) -> String {
+    if sizes.is_empty() {
+        return "none found".to_owned();
+    }
+    sizes
+        .iter()
+        .map(|bytes| {
+            format!(
+                "{:.2} MiB ({} pages)",
+                *bytes as f64 / 1048576.0,
+                bytes / 65536
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -314,6 +314,95 @@ pub async fn click(target: &Target, selector: &str) -> Result<()> {
     Ok(())
 }
 
+/// The size in bytes of every `WebAssembly.Memory` on the heap of this extension's content
+/// script in the top frame of the page at `page_url` (objects whose prototype is its
+/// isolated world's `WebAssembly.Memory.prototype`, found by `Runtime.queryObjects`): its
+/// wasm module's memory, which only grows.
+pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> Result<Vec<u64>> {
+    let page = eventually(WAIT, &format!("the page {page_url}"), || async {
+        Ok(targets(browser)
+            .await?
+            .into_iter()
+            .find(|target| target.kind == "page" && target.url == page_url))
+    })
+    .await?;
+    let (mut socket, _) = tokio_tungstenite::connect_async(page.web_socket_url.as_str())
+        .await
+        .with_context(|| format!("connecting to the DevTools of {page_url}"))?;
+    let enable = json!({ "id": 1, "method": "Runtime.enable" });
+    socket.send(Message::text(enable.to_string())).await?;
+    let origin = format!("chrome-extension://{CHROMIUM_EXTENSION_ID}");
+    // The contexts that exist are announced before `Runtime.enable` answers.
+    let context = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut context = None;
+        while let Some(message) = socket.next().await {
+            let Message::Text(text) = message? else {
+                continue;
+            };
+            let value: Value = serde_json::from_str(text.as_str())?;
+            if value["method"] == "Runtime.executionContextCreated" {
+                let created = &value["params"]["context"];
+                let isolated = created["auxData"]["type"] == "isolated";
+                let top = created["auxData"]["frameId"] == page.id.as_str();
+                if isolated && top && created["origin"].as_str() == Some(origin.as_str()) {
+                    context = created["id"].as_i64();
+                }
+            }
+            if value["id"] == 1 {
+                return context.ok_or_else(|| {
+                    anyhow::anyhow!("no content script of this extension in {page_url}")
+                });
+            }
+        }
+        bail!("DevTools closed the connection")
+    })
+    .await
+    .context("no answer to Runtime.enable within 20 s")??;
+    let mut session = Session {
+        socket,
+        next_id: 2,
+        url: page_url.to_owned(),
+    };
+    let memories = async {
+        let prototype = session
+            .call(
+                "Runtime.evaluate",
+                json!({ "expression": "WebAssembly.Memory.prototype", "contextId": context }),
+            )
+            .await?;
+        let prototype_id = prototype["result"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("no WebAssembly.Memory.prototype in the content script"))?
+            .to_owned();
+        let found = session
+            .call("Runtime.queryObjects", json!({ "prototypeObjectId": prototype_id }))
+            .await?;
+        let array_id = found["objects"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("Runtime.queryObjects returned no array"))?
+            .to_owned();
+        let lengths = session
+            .call(
+                "Runtime.callFunctionOn",
+                json!({
+                    "objectId": array_id,
+                    "functionDeclaration": "function () { return this.map((memory) => memory.buffer.byteLength); }",
+                    "returnByValue": true,
+                }),
+            )
+            .await?;
+        Ok::<_, anyhow::Error>(
+            lengths["result"]["value"]
+                .as_array()
+                .map(|values| values.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
+        )
+    }
+    .await;
+    session.close().await;
+    memories
+}
+
 /// Evaluates `expression` (awaiting a promise) in this extension's content script of the
 /// top frame of the page at `page_url`, in the content script's own isolated world: what
 /// the content script itself can do there (such as its `chrome.runtime.sendMessage`, which

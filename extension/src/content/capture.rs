@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::browser;
+use crate::messages;
 use crate::messages::Request;
 
 thread_local! {
@@ -106,7 +107,7 @@ pub(super) fn pressed() {
     // Starts the service worker if the browser stopped it for being idle, while the button
     // is still held: the click's report then finds it running.
     wasm_bindgen_futures::spawn_local(async {
-        let _ = browser::send_raw(&Request::Ping).await;
+        let _ = messages::send(&Request::Ping).await;
     });
     if set_overlays_transparent().is_err() {
         return;
@@ -141,7 +142,7 @@ pub(super) fn pressed() {
             _ => false,
         });
         if waiting {
-            let _ = browser::send_raw(&Request::CaptureAtPress { press: id }).await;
+            let _ = messages::send(&Request::CaptureAtPress { press: id }).await;
         }
     });
     let timeout = Closure::once_into_js(move || {
@@ -158,7 +159,7 @@ pub(super) fn pressed() {
         };
         if abandoned.capture_asked {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = browser::send_raw(&Request::DiscardPress {
+                let _ = messages::send(&Request::DiscardPress {
                     press: abandoned.id,
                 })
                 .await;

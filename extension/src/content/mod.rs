@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
+use crate::lean_write;
 use crate::messages::{PageSnapshot, TabMessageView};
 use crate::policy_store;
 use crate::settings;
@@ -53,24 +54,36 @@ pub(crate) fn startup_step(name: &str) {
 /// Times the steps of the start-up.
 struct StartupClock {
     last: f64,
-    steps: Vec<String>,
+    /// `name=ms` separated by spaces.
+    steps: String,
 }
 
 impl StartupClock {
     fn new(start: f64) -> StartupClock {
         StartupClock {
             last: start,
-            steps: Vec::new(),
+            steps: String::new(),
         }
     }
 
     /// Records the time since the previous step as `name`.
     fn step(&mut self, name: &str) {
         let now = performance_now();
-        self.steps
-            .push(format!("{name}={}", fixed_decimals(now - self.last, 2)));
+        push_word(
+            &mut self.steps,
+            &format!("{name}={}", fixed_decimals(now - self.last, 2)),
+        );
         self.last = now;
     }
+}
+
+/// Appends `word` to the space-separated `words` (by hand: `[String]::join` is a generic
+/// copy of its own in the wasm).
+pub(crate) fn push_word(words: &mut String, word: &str) {
+    if !words.is_empty() {
+        words.push(' ');
+    }
+    words.push_str(word);
 }
 
 /// Starts the content script: adds the report button (top frame) and the checklist
@@ -96,9 +109,9 @@ pub fn start(
         let mut clock = StartupClock::new(loader_start);
         clock.step("load");
         // The loader's own steps, within `load`.
-        clock
-            .steps
-            .extend(loader_steps.split_whitespace().map(str::to_owned));
+        for step in loader_steps.split_whitespace() {
+            push_word(&mut clock.steps, step);
+        }
         CLOCK.with(|cell| *cell.borrow_mut() = Some(clock));
         wasm_bindgen_futures::spawn_local(async move {
             // One read of everything the start needs (settings and policy), asked for by
@@ -147,7 +160,7 @@ pub fn start(
             startup_step("report-button");
             let steps = CLOCK
                 .with(|clock| clock.borrow_mut().take())
-                .map(|clock| clock.steps.join(" "))
+                .map(|clock| clock.steps)
                 .unwrap_or_default();
             STATE.with(|state| {
                 let mut state = state.borrow_mut();
@@ -258,9 +271,13 @@ pub async fn handle_tab_message(message: JsValue) -> Result<JsValue, JsValue> {
                 capture::after_next_paint().await?;
             }
         }
-        TabMessageView::DescribePage => return browser::to_js(&page_snapshot()),
+        TabMessageView::DescribePage => {
+            return browser::parse_json(&lean_write::page_snapshot(&page_snapshot()));
+        }
         TabMessageView::DescribeContent => {
-            return browser::to_js(&STATE.with(|state| state.borrow().clone()));
+            return browser::parse_json(
+                &STATE.with(|state| lean_write::content_state(&state.borrow())),
+            );
         }
         TabMessageView::ShowReceipt(receipt) => report_button::show_worker_receipt(&receipt),
         TabMessageView::ShowReportError { message } => {

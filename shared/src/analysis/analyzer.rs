@@ -329,7 +329,7 @@ impl<'p> Analyzer<'p> {
 pub(super) fn paragraphs(text: &str) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let mut start = 0;
-    while let Some(at) = text[start..].find("\n\n") {
+    while let Some(at) = crate::text::find_str(&text[start..], "\n\n") {
         let end = start + at + 2;
         ranges.push(start..end);
         start = end;

@@ -474,8 +474,7 @@ pub(crate) fn check_editor_links(
         let at = match link.span {
             Some(span) => At::Utf16(span),
             None if shown.is_empty() => At::None,
-            None => text
-                .find(shown)
+            None => crate::text::find_str(text, shown)
                 .map_or(At::None, |start| At::Bytes(start..start + shown.len())),
         };
         if uses(RuleId::LinkText)
@@ -506,7 +505,8 @@ pub(crate) fn check_editor_links(
             && found.iter().any(|seen| {
                 let seen_text = &text[seen.range.clone()];
                 seen.host.strip_prefix("www.").unwrap_or(&seen.host) == site
-                    && (shown.contains(seen_text) || seen_text.contains(shown))
+                    && (crate::text::find_str(shown, seen_text).is_some()
+                        || crate::text::find_str(seen_text, shown).is_some())
             });
         if !duplicate {
             let occurrence = Occurrence {

@@ -295,15 +295,15 @@ impl ComposeBox {
             .host()
             .set_attribute("data-keystroke-samples", &samples);
         let phases = self.phases.borrow();
-        let described: Vec<String> = PHASES
-            .iter()
-            .zip(phases.iter())
-            .map(|(name, samples)| format!("{name}={}", samples.to_attribute().replace(' ', ",")))
-            .collect();
+        let mut described = String::new();
+        for (name, samples) in PHASES.iter().zip(phases.iter()) {
+            let phase = format!("{name}={}", samples.to_attribute().replace(' ', ","));
+            crate::content::push_word(&mut described, &phase);
+        }
         let _ = self
             .panel
             .host()
-            .set_attribute("data-keystroke-phases", &described.join(" "));
+            .set_attribute("data-keystroke-phases", &described);
     }
 
     pub(super) fn detach(&self) {
