@@ -244,8 +244,8 @@ async fn main() -> Result<()> {
         Some(Ok((before, after))) => println!(
             "content script's wasm memory (its allocator's footprint, in whole 64 KiB pages): \
              {} panel attached, {} after a {DRAFT_CHARS}-character draft and {KEYSTROKES} keystrokes",
-            mib_and_pages(&before),
-            mib_and_pages(&after)
+            memory::mib_and_pages(&before),
+            memory::mib_and_pages(&after)
         ),
         Some(Err(error)) => println!("content script's wasm memory: not read ({error:#})"),
         None => {}
@@ -286,22 +286,4 @@ async fn content_memory(browser: &Browser, compose: &str) -> Result<(Vec<u64>, V
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = devtools::content_script_wasm_memories(browser, compose).await?;
     Ok((before, after))
-}
-
-/// Sizes in bytes as `1.12 MiB (18 pages)`, comma-separated.
-fn mib_and_pages(sizes: &[u64]) -> String {
-    if sizes.is_empty() {
-        return "none found".to_owned();
-    }
-    sizes
-        .iter()
-        .map(|bytes| {
-            format!(
-                "{:.2} MiB ({} pages)",
-                *bytes as f64 / 1048576.0,
-                bytes / 65536
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

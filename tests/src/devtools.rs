@@ -215,6 +215,45 @@ impl Session {
         Ok(answer["result"].clone())
     }
 
+    /// The size in bytes of every `WebAssembly.Memory` on this target's heap (objects whose
+    /// prototype is `WebAssembly.Memory.prototype` of execution context `context`, or of the
+    /// default one, found by `Runtime.queryObjects`).
+    pub async fn wasm_memory_sizes(&mut self, context: Option<i64>) -> Result<Vec<u64>> {
+        let mut params = json!({ "expression": "WebAssembly.Memory.prototype" });
+        if let Some(context) = context {
+            params["contextId"] = json!(context);
+        }
+        let prototype = self.call("Runtime.evaluate", params).await?;
+        let prototype_id = prototype["result"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("no WebAssembly.Memory.prototype in {}", self.url))?
+            .to_owned();
+        let found = self
+            .call(
+                "Runtime.queryObjects",
+                json!({ "prototypeObjectId": prototype_id }),
+            )
+            .await?;
+        let array_id = found["objects"]["objectId"]
+            .as_str()
+            .ok_or_else(|| anyhow::anyhow!("Runtime.queryObjects returned no array"))?
+            .to_owned();
+        let lengths = self
+            .call(
+                "Runtime.callFunctionOn",
+                json!({
+                    "objectId": array_id,
+                    "functionDeclaration": "function () { return this.map((memory) => memory.buffer.byteLength); }",
+                    "returnByValue": true,
+                }),
+            )
+            .await?;
+        Ok(lengths["result"]["value"]
+            .as_array()
+            .map(|values| values.iter().filter_map(Value::as_u64).collect())
+            .unwrap_or_default())
+    }
+
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;
@@ -314,11 +353,9 @@ pub async fn click(target: &Target, selector: &str) -> Result<()> {
     Ok(())
 }
 
-/// The size in bytes of every `WebAssembly.Memory` on the heap of this extension's content
-/// script in the top frame of the page at `page_url` (objects whose prototype is its
-/// isolated world's `WebAssembly.Memory.prototype`, found by `Runtime.queryObjects`): its
-/// wasm module's memory, which only grows.
-pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> Result<Vec<u64>> {
+/// A DevTools session on the page at `page_url`, with the id of this extension's content
+/// script's execution context in its top frame (its isolated world).
+async fn content_script_session(browser: &Browser, page_url: &str) -> Result<(Session, i64)> {
     let page = eventually(WAIT, &format!("the page {page_url}"), || async {
         Ok(targets(browser)
             .await?
@@ -326,12 +363,15 @@ pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> 
             .find(|target| target.kind == "page" && target.url == page_url))
     })
     .await?;
-    let (mut socket, _) = tokio_tungstenite::connect_async(page.web_socket_url.as_str())
-        .await
-        .with_context(|| format!("connecting to the DevTools of {page_url}"))?;
-    let enable = json!({ "id": 1, "method": "Runtime.enable" });
-    socket.send(Message::text(enable.to_string())).await?;
+    let mut session = Session::open(&page).await?;
+    let enable = json!({ "id": session.next_id, "method": "Runtime.enable" });
+    session.next_id += 1;
+    session
+        .socket
+        .send(Message::text(enable.to_string()))
+        .await?;
     let origin = format!("chrome-extension://{CHROMIUM_EXTENSION_ID}");
+    let socket = &mut session.socket;
     // The contexts that exist are announced before `Runtime.enable` answers.
     let context = tokio::time::timeout(Duration::from_secs(20), async {
         let mut context = None;
@@ -348,7 +388,7 @@ pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> 
                     context = created["id"].as_i64();
                 }
             }
-            if value["id"] == 1 {
+            if value["id"] == enable["id"] {
                 return context.ok_or_else(|| {
                     anyhow::anyhow!("no content script of this extension in {page_url}")
                 });
@@ -357,48 +397,22 @@ pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> 
         bail!("DevTools closed the connection")
     })
     .await
-    .context("no answer to Runtime.enable within 20 s")??;
-    let mut session = Session {
-        socket,
-        next_id: 2,
-        url: page_url.to_owned(),
-    };
-    let memories = async {
-        let prototype = session
-            .call(
-                "Runtime.evaluate",
-                json!({ "expression": "WebAssembly.Memory.prototype", "contextId": context }),
-            )
-            .await?;
-        let prototype_id = prototype["result"]["objectId"]
-            .as_str()
-            .ok_or_else(|| anyhow::anyhow!("no WebAssembly.Memory.prototype in the content script"))?
-            .to_owned();
-        let found = session
-            .call("Runtime.queryObjects", json!({ "prototypeObjectId": prototype_id }))
-            .await?;
-        let array_id = found["objects"]["objectId"]
-            .as_str()
-            .ok_or_else(|| anyhow::anyhow!("Runtime.queryObjects returned no array"))?
-            .to_owned();
-        let lengths = session
-            .call(
-                "Runtime.callFunctionOn",
-                json!({
-                    "objectId": array_id,
-                    "functionDeclaration": "function () { return this.map((memory) => memory.buffer.byteLength); }",
-                    "returnByValue": true,
-                }),
-            )
-            .await?;
-        Ok::<_, anyhow::Error>(
-            lengths["result"]["value"]
-                .as_array()
-                .map(|values| values.iter().filter_map(Value::as_u64).collect())
-                .unwrap_or_default(),
-        )
+    .context("no answer to Runtime.enable within 20 s")?;
+    match context {
+        Ok(context) => Ok((session, context)),
+        Err(error) => {
+            session.close().await;
+            Err(error)
+        }
     }
-    .await;
+}
+
+/// The size in bytes of every `WebAssembly.Memory` on the heap of this extension's content
+/// script in the top frame of the page at `page_url`: its wasm module's memory, which only
+/// grows.
+pub async fn content_script_wasm_memories(browser: &Browser, page_url: &str) -> Result<Vec<u64>> {
+    let (mut session, context) = content_script_session(browser, page_url).await?;
+    let memories = session.wasm_memory_sizes(Some(context)).await;
     session.close().await;
     memories
 }
@@ -412,58 +426,16 @@ pub async fn evaluate_in_content_script(
     page_url: &str,
     expression: &str,
 ) -> Result<Value> {
-    let page = eventually(WAIT, &format!("the page {page_url}"), || async {
-        Ok(targets(browser)
-            .await?
-            .into_iter()
-            .find(|target| target.kind == "page" && target.url == page_url))
-    })
-    .await?;
-    let (mut socket, _) = tokio_tungstenite::connect_async(page.web_socket_url.as_str())
-        .await
-        .with_context(|| format!("connecting to the DevTools of {page_url}"))?;
-    let enable = json!({ "id": 1, "method": "Runtime.enable" });
-    socket.send(Message::text(enable.to_string())).await?;
-    let origin = format!("chrome-extension://{CHROMIUM_EXTENSION_ID}");
-    let mut context = None;
-    let mut evaluating = false;
-    let answer = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(message) = socket.next().await {
-            let Message::Text(text) = message? else {
-                continue;
-            };
-            let value: Value = serde_json::from_str(text.as_str())?;
-            if value["method"] == "Runtime.executionContextCreated" {
-                let created = &value["params"]["context"];
-                let isolated = created["auxData"]["type"] == "isolated";
-                let top = created["auxData"]["frameId"] == page.id.as_str();
-                if isolated && top && created["origin"].as_str() == Some(origin.as_str()) {
-                    context = created["id"].as_i64();
-                }
-            }
-            if value["id"] == 1 && !evaluating {
-                let Some(context) = context else {
-                    bail!("no content script of this extension in {page_url}");
-                };
-                evaluating = true;
-                let evaluate = json!({ "id": 2, "method": "Runtime.evaluate", "params": {
-                    "expression": expression, "contextId": context,
-                    "awaitPromise": true, "returnByValue": true } });
-                socket.send(Message::text(evaluate.to_string())).await?;
-            }
-            if value["id"] == 2 {
-                return Ok(value);
-            }
-        }
-        bail!("DevTools closed the connection")
-    })
-    .await
-    .context("no answer within 20 s")??;
-    let _ = socket.close(None).await;
-    if let Some(error) = answer.get("error") {
-        bail!("evaluating in the content script failed: {error}");
-    }
-    let result = &answer["result"];
+    let (mut session, context) = content_script_session(browser, page_url).await?;
+    let result = session
+        .call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "contextId": context,
+                    "awaitPromise": true, "returnByValue": true }),
+        )
+        .await;
+    session.close().await;
+    let result = result.context("evaluating in the content script failed")?;
     if let Some(exception) = result.get("exceptionDetails") {
         bail!("{expression} threw: {exception}");
     }

@@ -231,23 +231,28 @@ pub struct WorkerHeap {
     pub js_total: u64,
 }
 
+/// Sizes in bytes of wasm memories as `1.12 MiB (18 pages)`, comma-separated; `none` when
+/// there is none.
+pub fn mib_and_pages(sizes: &[u64]) -> String {
+    if sizes.is_empty() {
+        return "none".to_owned();
+    }
+    sizes
+        .iter()
+        .map(|bytes| {
+            format!(
+                "{:.2} MiB ({} pages)",
+                *bytes as f64 / 1048576.0,
+                bytes / 65536
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl std::fmt::Display for WorkerHeap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let memories = if self.wasm_memories.is_empty() {
-            "none".to_owned()
-        } else {
-            self.wasm_memories
-                .iter()
-                .map(|bytes| {
-                    format!(
-                        "{:.2} MiB ({} pages)",
-                        *bytes as f64 / 1048576.0,
-                        bytes / 65536
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let memories = mib_and_pages(&self.wasm_memories);
         write!(
             f,
             "wasm memory {memories}; JS heap {:.2} MiB used of {:.2} MiB",
@@ -263,44 +268,12 @@ pub async fn worker_heap(browser: &crate::browser::Browser) -> Result<WorkerHeap
     let worker = crate::devtools::service_worker(browser).await?;
     let mut session = crate::devtools::Session::open(&worker).await?;
     let heap = async {
-        let prototype = session
-            .call(
-                "Runtime.evaluate",
-                serde_json::json!({ "expression": "WebAssembly.Memory.prototype" }),
-            )
-            .await?;
-        let prototype_id = prototype["result"]["objectId"]
-            .as_str()
-            .ok_or_else(|| anyhow::anyhow!("no WebAssembly.Memory.prototype in the worker"))?
-            .to_owned();
-        let found = session
-            .call(
-                "Runtime.queryObjects",
-                serde_json::json!({ "prototypeObjectId": prototype_id }),
-            )
-            .await?;
-        let array_id = found["objects"]["objectId"]
-            .as_str()
-            .ok_or_else(|| anyhow::anyhow!("Runtime.queryObjects returned no array"))?
-            .to_owned();
-        let lengths = session
-            .call(
-                "Runtime.callFunctionOn",
-                serde_json::json!({
-                    "objectId": array_id,
-                    "functionDeclaration": "function () { return this.map((memory) => memory.buffer.byteLength); }",
-                    "returnByValue": true,
-                }),
-            )
-            .await?;
+        let wasm_memories = session.wasm_memory_sizes(None).await?;
         let usage = session
             .call("Runtime.getHeapUsage", serde_json::json!({}))
             .await?;
         Ok::<_, anyhow::Error>(WorkerHeap {
-            wasm_memories: lengths["result"]["value"]
-                .as_array()
-                .map(|values| values.iter().filter_map(serde_json::Value::as_u64).collect())
-                .unwrap_or_default(),
+            wasm_memories,
             js_used: usage["usedSize"].as_f64().unwrap_or(0.0) as u64,
             js_total: usage["totalSize"].as_f64().unwrap_or(0.0) as u64,
         })
