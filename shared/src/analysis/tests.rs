@@ -868,7 +868,7 @@ fn reusing_paragraphs_finds_what_a_full_analysis_finds_on_random_edits() {
                 }
                 let incremental = analyzer.analyze_cached(&draft, &mut cache);
                 let full = analyzer.analyze(&draft);
-                assert_eq!(incremental, full, "step {step} of {:?}", &draft.text);
+                assert_eq!(incremental, full, "step {step} of {:?}", draft.text);
                 assert_spans_match(&draft.text, &full);
                 checked += 1;
             }
