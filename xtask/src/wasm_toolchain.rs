@@ -6,8 +6,8 @@
 //! printable tables, reached by every `str` slice that can fail). In the extension a panic
 //! traps either way (the wasm profile is `panic = "abort"`, and the JavaScript that called
 //! in sees a `RuntimeError`); only the message is lost, and the loader logs the error. Built
-//! this way the content script's module is about 11 KB gzipped smaller (BENCHMARKS.md,
-//! *Shipped with a pinned nightly*), and each module runs less code at start-up.
+//! this way each module is about 10 KB gzipped smaller (BENCHMARKS.md, *Shipped with a
+//! pinned nightly*).
 //!
 //! The nightly is pinned by date, so a build does not change with the day it runs; rustup
 //! installs it (with `rust-src`, which `-Zbuild-std` compiles) when missing. The unit tests,
