@@ -108,11 +108,8 @@ impl KeystrokeSamples {
     /// first, separated by spaces.
     pub fn to_attribute(&self) -> String {
         let mut samples = String::new();
-        for (index, sample) in self.samples.iter().enumerate() {
-            if index > 0 {
-                samples.push(' ');
-            }
-            samples.push_str(&crate::text::fixed_decimals(*sample, 3));
+        for sample in &self.samples {
+            crate::text::push_word(&mut samples, &crate::text::fixed_decimals(*sample, 3));
         }
         samples
     }

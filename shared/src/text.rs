@@ -519,6 +519,15 @@ pub fn fixed_decimals(value: f64, decimals: u32) -> String {
     text
 }
 
+/// Appends `word` to the space-separated `words` (by hand: `[String]::join` is a generic
+/// copy of its own in the wasm).
+pub fn push_word(words: &mut String, word: &str) {
+    if !words.is_empty() {
+        words.push(' ');
+    }
+    words.push_str(word);
+}
+
 /// Appends `value`'s decimal digits to `text`, padded with zeros to `width` at least,
 /// without `core::fmt` (its `u64` formatting is one more copy in the wasm).
 pub fn push_digits(text: &mut String, mut value: u64, width: usize) {

@@ -12,7 +12,7 @@ mod report_button;
 
 use balise_core::i18n::Lang;
 use balise_core::report::Viewport;
-use balise_core::text::fixed_decimals;
+use balise_core::text::{fixed_decimals, push_word};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -75,15 +75,6 @@ impl StartupClock {
         );
         self.last = now;
     }
-}
-
-/// Appends `word` to the space-separated `words` (by hand: `[String]::join` is a generic
-/// copy of its own in the wasm).
-pub(crate) fn push_word(words: &mut String, word: &str) {
-    if !words.is_empty() {
-        words.push(' ');
-    }
-    words.push_str(word);
 }
 
 /// Starts the content script: adds the report button (top frame) and the checklist

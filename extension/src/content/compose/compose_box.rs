@@ -298,7 +298,7 @@ impl ComposeBox {
         let mut described = String::new();
         for (name, samples) in PHASES.iter().zip(phases.iter()) {
             let phase = format!("{name}={}", samples.to_attribute().replace(' ', ","));
-            crate::content::push_word(&mut described, &phase);
+            balise_core::text::push_word(&mut described, &phase);
         }
         let _ = self
             .panel
