@@ -12,7 +12,7 @@ use balise_core::policy::Policy;
 
 use crate::manifest::{self, Browser};
 use crate::stamp::Stamp;
-use crate::{content_script, js_fallback, prerequisites, shell, wasm_toolchain};
+use crate::{content_script, js_fallback, prerequisites, shell, wasm_names, wasm_toolchain};
 
 /// Each context's cdylib package is this followed by `-<context>`.
 const CRATE_PREFIX: &str = "balise-extension";
@@ -179,7 +179,7 @@ fn build_module(root: &Path, work: &Path, context: &'static str) -> Result<(Modu
     let stamp = Stamp::new(
         work.join(format!("pkg-{context}.stamp")),
         &raw_wasm,
-        include_str!("extension.rs"),
+        concat!(include_str!("extension.rs"), include_str!("wasm_names.rs")),
     )?;
     let optimized = match stamp.fresh(&[&bindgen_wasm, &glue]) {
         Some(note) => {
@@ -210,6 +210,7 @@ fn build_module(root: &Path, work: &Path, context: &'static str) -> Result<(Modu
                 .typescript(false)
                 .generate(&pkg)
                 .map_err(|error| anyhow::anyhow!("wasm-bindgen failed: {error:#}"))?;
+            shorten_names(&bindgen_wasm, &glue)?;
             let optimized = optimize_wasm(root, &bindgen_wasm)?;
             stamp.record(if optimized { OPTIMIZED } else { "" })?;
             optimized
@@ -230,6 +231,21 @@ fn recreate_dir(dir: &Path) -> Result<()> {
         fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
     }
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Gives the imports and exports between `wasm` and its `glue` short names, in place (see
+/// [`wasm_names`]).
+fn shorten_names(wasm: &Path, glue: &Path) -> Result<()> {
+    let bytes = fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    let text = fs::read_to_string(glue).with_context(|| format!("reading {}", glue.display()))?;
+    let (bytes, text) = wasm_names::shorten(&bytes, &text).with_context(|| {
+        format!(
+            "shortening the import and export names of {}",
+            wasm.display()
+        )
+    })?;
+    fs::write(wasm, bytes).with_context(|| format!("writing {}", wasm.display()))?;
+    fs::write(glue, text).with_context(|| format!("writing {}", glue.display()))
 }
 
 /// Runs binaryen's `wasm-opt -Oz` in place. Returns whether it ran.

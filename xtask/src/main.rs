@@ -18,6 +18,7 @@ mod shorteners;
 mod stamp;
 mod stress_client;
 mod test;
+mod wasm_names;
 mod wasm_toolchain;
 
 use std::path::PathBuf;
