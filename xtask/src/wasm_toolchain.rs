@@ -37,6 +37,13 @@ pub const RUSTFLAGS: &str = "--cfg sha2_backend_soft=\"compact\" \
 /// What `-Zbuild-std` compiles: `panic_abort` is the runtime `-Cpanic=immediate-abort` links.
 const BUILD_STD: &str = "-Zbuild-std=std,panic_abort";
 
+/// The standard library's features for these builds: `optimize_for_size` picks its smaller
+/// code for sorting, float parsing, integer formatting, rotation and character counting
+/// (measured: the service worker's module about 5 KB smaller gzipped, the content
+/// module's 0.5 KB). The keystroke path sorts with its own heapsort and counts nothing
+/// long, so the slower variants do not reach it.
+const BUILD_STD_FEATURES: &str = "-Zbuild-std-features=optimize_for_size";
+
 /// Installs [`TOOLCHAIN`] with `rust-src` when rustup lacks either.
 pub fn ensure() -> Result<()> {
     let Some(toolchains) = shell::output("rustup", &["toolchain", "list"]) else {
@@ -88,9 +95,16 @@ pub fn build(
     target_dir: &Path,
     rustflags: &str,
 ) -> Result<PathBuf> {
-    println!("==> cargo build --package {package} ({TOOLCHAIN}, {BUILD_STD})");
+    println!("==> cargo build --package {package} ({TOOLCHAIN}, {BUILD_STD} {BUILD_STD_FEATURES})");
     let status = Command::new("rustup")
-        .args(["run", TOOLCHAIN, "cargo", "build", BUILD_STD])
+        .args([
+            "run",
+            TOOLCHAIN,
+            "cargo",
+            "build",
+            BUILD_STD,
+            BUILD_STD_FEATURES,
+        ])
         .args([
             "--package",
             package,
