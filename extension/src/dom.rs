@@ -24,24 +24,43 @@ pub fn append(parent: &Element, tag: &str, text: Option<&str>) -> Result<Element
     Ok(child)
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// A document, a shadow root or an element: what `querySelector` and
+    /// `querySelectorAll` are called on. One binding (one import) each for the three, where
+    /// web-sys has one per type.
+    #[wasm_bindgen(extends = Node)]
+    type QueryRoot;
+
+    #[wasm_bindgen(method, catch, js_name = querySelector)]
+    fn query_selector(this: &QueryRoot, selector: &str) -> Result<Option<Element>, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = querySelectorAll)]
+    fn query_selector_all(this: &QueryRoot, selector: &str) -> Result<web_sys::NodeList, JsValue>;
+}
+
+/// The first element under `root` (a document, a shadow root or an element) matching
+/// `selector`; none when the selector is invalid.
+pub fn query(root: &Node, selector: &str) -> Option<Element> {
+    root.unchecked_ref::<QueryRoot>()
+        .query_selector(selector)
+        .ok()
+        .flatten()
+}
+
 /// Every element under `root` (a document, a shadow root or an element) matching
 /// `selector`; none when the selector is invalid.
 pub fn query_all(root: &Node, selector: &str) -> Vec<Element> {
-    let list = if let Some(document) = root.dyn_ref::<Document>() {
-        document.query_selector_all(selector)
-    } else if let Some(shadow) = root.dyn_ref::<web_sys::ShadowRoot>() {
-        shadow.query_selector_all(selector)
-    } else if let Some(element) = root.dyn_ref::<Element>() {
-        element.query_selector_all(selector)
-    } else {
+    let Ok(list) = root
+        .unchecked_ref::<QueryRoot>()
+        .query_selector_all(selector)
+    else {
         return Vec::new();
     };
-    let Ok(list) = list else {
-        return Vec::new();
-    };
+    // `querySelectorAll` lists elements only.
     (0..list.length())
         .filter_map(|index| list.item(index))
-        .filter_map(|node| node.dyn_into::<Element>().ok())
+        .map(JsCast::unchecked_into::<Element>)
         .collect()
 }
 

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
+use crate::browser::performance_now;
 use crate::lean_write;
 use crate::messages::{PageSnapshot, TabMessageView};
 use crate::policy_store;
@@ -286,13 +287,6 @@ pub struct ContentState {
     pub checklist: bool,
     /// Whether the report button is in this frame.
     pub report_button: bool,
-}
-
-/// The page's clock (`performance.now()`), in milliseconds since its navigation started.
-fn performance_now() -> f64 {
-    web_sys::window()
-        .and_then(|window| window.performance())
-        .map_or(0.0, |performance| performance.now())
 }
 
 /// Whether this frame is the tab's top frame.

@@ -9,12 +9,11 @@
 //! The person then approves the request on that same page, where the content script marks
 //! the row whose code is this browser's.
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::browser;
-use crate::dom::append;
+use crate::dom::{append, query, query_all};
 use crate::messages::{self, ContentReply, Request};
 use crate::ui_text::UiText;
 
@@ -173,14 +172,7 @@ async fn show_pairing_state(
 
 /// Marks the pending request's row carrying `code` as this browser's.
 fn mark_this_browsers_request(document: &Document, code: &str) -> Result<(), JsValue> {
-    let rows = document.query_selector_all("tr[data-code]")?;
-    for index in 0..rows.length() {
-        let Some(row) = rows
-            .item(index)
-            .and_then(|node| node.dyn_into::<Element>().ok())
-        else {
-            continue;
-        };
+    for row in query_all(document.as_ref(), "tr[data-code]") {
         if row.get_attribute("data-code").as_deref() == Some(code) {
             row.set_attribute(THIS_BROWSER_ATTRIBUTE, "")?;
         } else {
@@ -217,7 +209,7 @@ async fn request_pairing(section: &Element, button: &Element) {
 /// pairing code, or what went wrong).
 fn show(section: &Element, state: PairState, detail: Option<&str>) {
     let _ = section.set_attribute("data-state", state.as_str());
-    let Ok(Some(message)) = section.query_selector("[data-balise-pair-message]") else {
+    let Some(message) = query(section.as_ref(), "[data-balise-pair-message]") else {
         return;
     };
     message.set_text_content(None);

@@ -14,7 +14,7 @@ use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use super::capture::{self, Hidden};
 use super::{page_snapshot, performance_now};
 use crate::browser;
-use crate::dom::element;
+use crate::dom::{element, query};
 use crate::messages::{self, ContentReply, PageSnapshot, ReceiptView, Request};
 use crate::ui_text as t;
 
@@ -170,7 +170,7 @@ pub(super) fn mount(lang: Lang) -> Result<(), JsValue> {
 
 /// The element of the card's shadow root that `selector` names.
 fn shadow_part(shadow: &ShadowRoot, selector: &str) -> Option<Element> {
-    shadow.query_selector(selector).ok().flatten()
+    query(shadow.as_ref(), selector)
 }
 
 /// Shows `text` in the card's status line, in `state`'s colour.

@@ -13,7 +13,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlTextAreaElement, MutationObser
 use super::compose_box::ComposeBox;
 use super::{Watcher, now, request_frame, watcher};
 use crate::content::panel::Panel;
-use crate::dom::{composed_ancestors, control_label, query_all};
+use crate::dom::{composed_ancestors, control_label, query, query_all};
 
 /// The least time between two searches for a box's missing publish control.
 const CONTROL_SEARCH_INTERVAL_MS: f64 = 1_000.0;
@@ -26,7 +26,7 @@ pub fn adapter_for_page(
     extra_sites: &[String],
 ) -> &'static SiteAdapter {
     sites::adapter_for_page(host, extra_sites, |selector| {
-        matches!(document.query_selector(selector), Ok(Some(_)))
+        query(document.as_ref(), selector).is_some()
     })
 }
 
