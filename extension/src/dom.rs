@@ -14,6 +14,30 @@ pub fn element(document: &Document, tag: &str, text: Option<&str>) -> Result<Ele
     Ok(element)
 }
 
+/// Sets each `(name, value)` of `attributes` on `element`, in order (`("class", …)` is
+/// its class name): one call site for many attributes.
+pub fn set_attributes(element: &Element, attributes: &[(&str, &str)]) -> Result<(), JsValue> {
+    for (name, value) in attributes {
+        element.set_attribute(name, value)?;
+    }
+    Ok(())
+}
+
+/// Creates a `tag` element in `document` with `attributes` (see [`set_attributes`]) and
+/// `text`, and appends it to `parent` (an element or a shadow root); returns it.
+pub fn add(
+    document: &Document,
+    parent: &Node,
+    tag: &str,
+    text: Option<&str>,
+    attributes: &[(&str, &str)],
+) -> Result<Element, JsValue> {
+    let child = element(document, tag, text)?;
+    set_attributes(&child, attributes)?;
+    parent.append_child(&child)?;
+    Ok(child)
+}
+
 /// Creates a `tag` element with `text` and appends it to `parent`; returns it.
 pub fn append(parent: &Element, tag: &str, text: Option<&str>) -> Result<Element, JsValue> {
     let document = parent

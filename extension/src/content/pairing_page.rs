@@ -217,13 +217,13 @@ fn show(section: &Element, state: PairState, detail: Option<&str>) {
     let _ = (|| -> Result<(), JsValue> {
         append(&message, "span", Some(text.fr))?;
         let english = append(&message, "span", Some(&format!(" / {} ", text.en)))?;
-        english.set_class_name("en");
+        english.set_attribute("class", "en")?;
         english.set_attribute("lang", "en")?;
         if let Some(detail) = detail {
             let detail_element = append(&message, "strong", Some(detail))?;
             detail_element.set_attribute("data-balise-pair-detail", "")?;
             if state == PairState::Pending {
-                detail_element.set_class_name("code");
+                detail_element.set_attribute("class", "code")?;
             }
         }
         Ok(())
