@@ -2,8 +2,9 @@
 //! and queries that cross open shadow roots.
 
 use balise_core::placement::Rect;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element, Event, HtmlElement, Node};
+use web_sys::{Document, Element, Event, EventTarget, HtmlElement, Node};
 
 /// Creates a `tag` element, with `text` as its text content when given.
 pub fn element(document: &Document, tag: &str, text: Option<&str>) -> Result<Element, JsValue> {
@@ -154,4 +155,68 @@ where
         },
     )
     .forget();
+}
+
+/// An event listener on a target, removed when dropped unless forgotten: as
+/// `gloo_events::EventListener`, whose constructors are inlined (and generic) at each call
+/// site; here one function builds every listener of the content script.
+pub struct Listener {
+    target: EventTarget,
+    event_type: &'static str,
+    capture: bool,
+    /// `None` once forgotten.
+    callback: Option<Callback>,
+}
+
+/// A listener's callback, as JavaScript calls it.
+type Callback = Closure<dyn FnMut(&Event)>;
+
+/// Listens for `event_type` on `target`: in the capture phase when `capture`, and
+/// `passive` (the listener never cancels the event) or not.
+pub fn listen(
+    target: &EventTarget,
+    event_type: &'static str,
+    capture: bool,
+    passive: bool,
+    callback: Box<dyn FnMut(&Event)>,
+) -> Listener {
+    let callback = Closure::wrap(callback);
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_capture(capture);
+    options.set_once(false);
+    options.set_passive(passive);
+    // Throws only for a target that is not one; every caller passes an element, a shadow
+    // root, a document or a window (as gloo's `unwrap_throw`, which this replaces).
+    let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+        event_type,
+        callback.as_ref().unchecked_ref(),
+        &options,
+    );
+    Listener {
+        target: target.clone(),
+        event_type,
+        capture,
+        callback: Some(callback),
+    }
+}
+
+impl Listener {
+    /// Keeps the listener for the page's lifetime (its callback is never freed).
+    pub fn forget(mut self) {
+        if let Some(callback) = self.callback.take() {
+            callback.forget();
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(callback) = &self.callback {
+            let _ = self.target.remove_event_listener_with_callback_and_bool(
+                self.event_type,
+                callback.as_ref().unchecked_ref(),
+                self.capture,
+            );
+        }
+    }
 }

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::browser;
-use crate::dom::{append, query, query_all};
+use crate::dom::{append, listen, query, query_all};
 use crate::messages::{self, ContentReply, Request};
 use crate::ui_text::UiText;
 
@@ -103,17 +103,23 @@ pub fn attach(document: &Document, companion: String) -> Result<(), JsValue> {
     };
     let click_section = section.clone();
     let click_button = button.clone();
-    gloo_events::EventListener::new(&button, "click", move |event| {
-        // Only the person's own click pairs: a script's synthetic click does nothing.
-        if !event.is_trusted() {
-            return;
-        }
-        let section = click_section.clone();
-        let button = click_button.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            request_pairing(&section, &button).await;
-        });
-    })
+    listen(
+        &button,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // Only the person's own click pairs: a script's synthetic click does nothing.
+            if !event.is_trusted() {
+                return;
+            }
+            let section = click_section.clone();
+            let button = click_button.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                request_pairing(&section, &button).await;
+            });
+        }),
+    )
     .forget();
     let document = document.clone();
     wasm_bindgen_futures::spawn_local(async move {

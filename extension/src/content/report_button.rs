@@ -14,7 +14,7 @@ use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 use super::capture::{self, Hidden};
 use super::{page_snapshot, performance_now};
 use crate::browser;
-use crate::dom::{add, query};
+use crate::dom::{add, listen, query};
 use crate::messages::{self, ContentReply, PageSnapshot, ReceiptView, Request};
 use crate::ui_text as t;
 
@@ -142,60 +142,90 @@ pub(super) fn mount(lang: Lang) -> Result<(), JsValue> {
 
     REPORT_CARD.with(|card| *card.borrow_mut() = Some((shadow.clone(), lang)));
     // A press turns Balise's elements transparent before its click (see `pressed`).
-    gloo_events::EventListener::new(&button, "pointerdown", |event| {
-        if event.is_trusted() {
-            capture::pressed();
-        }
-    })
+    listen(
+        &button,
+        "pointerdown",
+        false,
+        true,
+        Box::new(|event| {
+            if event.is_trusted() {
+                capture::pressed();
+            }
+        }),
+    )
     .forget();
-    gloo_events::EventListener::new(&button, "keydown", |event| {
-        let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-            return;
-        };
-        // A key held down repeats its `keydown`: the first is the press.
-        if event.is_trusted() && !key.repeat() && matches!(key.key().as_str(), "Enter" | " ") {
-            capture::pressed();
-        }
-    })
+    listen(
+        &button,
+        "keydown",
+        false,
+        true,
+        Box::new(|event| {
+            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                return;
+            };
+            // A key held down repeats its `keydown`: the first is the press.
+            if event.is_trusted() && !key.repeat() && matches!(key.key().as_str(), "Enter" | " ") {
+                capture::pressed();
+            }
+        }),
+    )
     .forget();
     let report_shadow = shadow.clone();
-    gloo_events::EventListener::new(&button, "click", move |event| {
-        // Only the person's own click reports: a script's synthetic click does nothing.
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = report_shadow.clone();
-        let event_time = event.time_stamp();
-        wasm_bindgen_futures::spawn_local(async move {
-            report_clicked(&shadow, lang, event_time).await;
-        });
-    })
+    listen(
+        &button,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // Only the person's own click reports: a script's synthetic click does nothing.
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = report_shadow.clone();
+            let event_time = event.time_stamp();
+            wasm_bindgen_futures::spawn_local(async move {
+                report_clicked(&shadow, lang, event_time).await;
+            });
+        }),
+    )
     .forget();
     let setup_shadow = shadow.clone();
-    gloo_events::EventListener::new(&setup, "click", move |event| {
-        // The person's own click only: a page's script cannot open tabs through Balise.
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = setup_shadow.clone();
-        if let Some(button) = shadow_part(&shadow, ".setup") {
-            let _ = button.set_attribute("data-state", "opening");
-        }
-        wasm_bindgen_futures::spawn_local(async move {
-            open_welcome(&shadow, lang).await;
-        });
-    })
+    listen(
+        &setup,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // The person's own click only: a page's script cannot open tabs through Balise.
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = setup_shadow.clone();
+            if let Some(button) = shadow_part(&shadow, ".setup") {
+                let _ = button.set_attribute("data-state", "opening");
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                open_welcome(&shadow, lang).await;
+            });
+        }),
+    )
     .forget();
     let save_shadow = shadow.clone();
-    gloo_events::EventListener::new(&save, "click", move |event| {
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = save_shadow.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            save_details(&shadow, lang).await;
-        });
-    })
+    listen(
+        &save,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = save_shadow.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                save_details(&shadow, lang).await;
+            });
+        }),
+    )
     .forget();
 
     document
