@@ -157,6 +157,18 @@ where
     .forget();
 }
 
+/// A dictionary argument of a DOM method (a listener's, an observer's or a shadow root's
+/// options) from its JSON text: one `JSON.parse` where web-sys has one import (and its
+/// calls) per field.
+pub fn dictionary<T: JsCast>(json: &str) -> Result<T, JsValue> {
+    Ok(js_sys::JSON::parse(json)?.unchecked_into())
+}
+
+/// The options of a closed shadow root (`{mode: "closed"}`).
+pub fn closed_shadow_root() -> Result<web_sys::ShadowRootInit, JsValue> {
+    dictionary(r#"{"mode":"closed"}"#)
+}
+
 /// An event listener on a target, removed when dropped unless forgotten: as
 /// `gloo_events::EventListener`, whose constructors are inlined (and generic) at each call
 /// site; here one function builds every listener of the content script.
@@ -181,10 +193,13 @@ pub fn listen(
     callback: Box<dyn FnMut(&Event)>,
 ) -> Listener {
     let callback = Closure::wrap(callback);
-    let options = web_sys::AddEventListenerOptions::new();
-    options.set_capture(capture);
-    options.set_once(false);
-    options.set_passive(passive);
+    let options = dictionary::<web_sys::AddEventListenerOptions>(match (capture, passive) {
+        (false, false) => r#"{"capture":false,"once":false,"passive":false}"#,
+        (false, true) => r#"{"capture":false,"once":false,"passive":true}"#,
+        (true, false) => r#"{"capture":true,"once":false,"passive":false}"#,
+        (true, true) => r#"{"capture":true,"once":false,"passive":true}"#,
+    })
+    .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into());
     // Throws only for a target that is not one; every caller passes an element, a shadow
     // root, a document or a window (as gloo's `unwrap_throw`, which this replaces).
     let _ = target.add_event_listener_with_callback_and_add_event_listener_options(

@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
-use crate::dom::{add, append, set_attributes};
+use crate::dom::{add, append, closed_shadow_root, set_attributes};
 use crate::ui_text as t;
 
 /// Tag of the panel's host element.
@@ -141,8 +141,7 @@ impl Panel {
         style.set_property("z-index", Z_INDEX)?;
         style.set_property("left", "0px")?;
         style.set_property("top", "0px")?;
-        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Closed);
-        let root = host.attach_shadow(&init)?;
+        let root = host.attach_shadow(&closed_shadow_root()?)?;
         add(document, &root, "style", Some(STYLE), &[])?;
 
         let section = add(

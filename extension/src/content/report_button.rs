@@ -9,12 +9,12 @@ use balise_core::report::ReportCategory;
 use balise_core::text::fixed_decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement, ShadowRoot};
 
 use super::capture::{self, Hidden};
 use super::{page_snapshot, performance_now};
 use crate::browser;
-use crate::dom::{add, listen, query};
+use crate::dom::{add, closed_shadow_root, listen, query};
 use crate::messages::{self, ContentReply, PageSnapshot, ReceiptView, Request};
 use crate::ui_text as t;
 
@@ -47,8 +47,7 @@ pub(super) fn mount(lang: Lang) -> Result<(), JsValue> {
     let document = browser::document()?;
     let host: HtmlElement = document.create_element(REPORT_HOST_TAG)?.dyn_into()?;
     host.set_attribute("data-balise-overlay", "report")?;
-    let init = ShadowRootInit::new(ShadowRootMode::Closed);
-    let shadow = host.attach_shadow(&init)?;
+    let shadow = host.attach_shadow(&closed_shadow_root()?)?;
     add(&document, &shadow, "style", Some(STYLE), &[])?;
     let wrap = add(&document, &shadow, "div", None, &[("class", "wrap")])?;
 

@@ -15,7 +15,7 @@ use web_sys::{
 
 use super::{Watcher, now, watcher};
 use crate::content::panel::Panel;
-use crate::dom::{Listener, listen, query_all};
+use crate::dom::{Listener, dictionary, listen, query_all};
 use crate::ui_text as t;
 
 /// The parts of a keystroke's time, in order: from the keydown to the start of the
@@ -69,10 +69,8 @@ impl ComposeBox {
                 request_update(id)
             });
         let text_observer = MutationObserver::new(text_callback.as_ref().unchecked_ref())?;
-        let init = MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        init.set_character_data(true);
+        let init: MutationObserverInit =
+            dictionary(r#"{"childList":true,"subtree":true,"characterData":true}"#)?;
         text_observer.observe_with_options(&element, &init)?;
         let resize_callback =
             Closure::<dyn FnMut(js_sys::Array, ResizeObserver)>::new(move |_, _| {
