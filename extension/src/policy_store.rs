@@ -53,25 +53,13 @@ pub async fn load() -> Result<(Policy, bool), JsValue> {
 /// line): only when they hold no policy (the very first page after an install) is the
 /// service worker asked.
 pub async fn load_from(items: &JsValue) -> Result<(Policy, bool), JsValue> {
-    if let Some(kept) = from_items(items) {
+    if let Some(kept) = kept_in(items) {
         return Ok(kept);
     }
-    // Only a content script asks (the worker and the pages run in the extension's origin):
-    // compiled into its module alone, with the requests' writer it brings.
+    // Only a content script asks (the worker and the pages run in the extension's origin).
     #[cfg(feature = "content")]
     if !browser::in_extension_origin() {
-        // A content script before the worker kept its copy: the worker reads the file.
-        use crate::messages::{self, ContentReply, Request};
-        return match messages::ask(&Request::GetPolicy).await? {
-            ContentReply::Policy {
-                policy,
-                from_companion,
-            } => Ok((*policy, from_companion)),
-            ContentReply::Error { message } => Err(JsValue::from_str(&message)),
-            _ => Err(JsValue::from_str(
-                "unexpected answer from the service worker",
-            )),
-        };
+        return ask_worker().await;
     }
     // Extension pages and the worker read the packaged file; a content script never gets
     // here (and its module leaves that reader, serde's, out).
@@ -85,9 +73,26 @@ pub async fn load_from(items: &JsValue) -> Result<(Policy, bool), JsValue> {
     }
 }
 
+/// Asks the service worker for the policy in force: for a content script that finds none
+/// kept (before the worker kept its copy, the worker reads the file). Only the content
+/// script's module reaches it (and the requests' writer it brings).
+pub(crate) async fn ask_worker() -> Result<(Policy, bool), JsValue> {
+    use crate::messages::{self, ContentReply, Request};
+    match messages::ask(&Request::GetPolicy).await? {
+        ContentReply::Policy {
+            policy,
+            from_companion,
+        } => Ok((*policy, from_companion)),
+        ContentReply::Error { message } => Err(JsValue::from_str(&message)),
+        _ => Err(JsValue::from_str(
+            "unexpected answer from the service worker",
+        )),
+    }
+}
+
 /// The policy in force among `items` (see [`load_from`]), if one is kept there: the
 /// paired companion's, else the worker's copy of the packaged default.
-fn from_items(items: &JsValue) -> Option<(Policy, bool)> {
+pub(crate) fn kept_in(items: &JsValue) -> Option<(Policy, bool)> {
     // Runs in content scripts too: the paired companion's address only, never the token.
     // Each stored object is read as one JSON text (`JSON.stringify`, parsed by
     // `lean_json`), then field by field (`lean_read`, the same fields as `StoredPolicy`

@@ -172,7 +172,7 @@ pub fn from_items(items: &JsValue) -> Settings {
 
 /// Every `chrome.storage.local` key the content script's start reads: the settings, the
 /// paired companion (and where earlier versions kept it) and the policies kept for it
-/// ([`crate::policy_store::from_items`]). The loader, `extension/static/content.js`, asks
+/// ([`crate::policy_store::kept_in`]). The loader, `extension/static/content.js`, asks
 /// for these in one `get` at its first line, beside the module's compile (a unit test
 /// checks that it names each).
 pub const CONTENT_START_KEYS: [&str; 5] = [

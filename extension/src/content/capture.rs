@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::browser;
+use crate::dom::query_all;
 use crate::messages;
 use crate::messages::Request;
 
@@ -48,7 +49,8 @@ fn next_paint() -> Result<js_sys::Promise, JsValue> {
     Ok(js_sys::Promise::new(&mut |resolve, _reject| {
         let timer_window = window.clone();
         let after_frame = Closure::once_into_js(move || {
-            let _ = timer_window.set_timeout_with_callback(resolve.unchecked_ref());
+            let _ = timer_window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
         });
         let _ = window.request_animation_frame(after_frame.unchecked_ref());
     }))
@@ -89,11 +91,12 @@ fn set_overlays_transparent() -> Result<(), JsValue> {
 
 /// The host elements of everything Balise added to the page.
 fn overlay_hosts() -> Result<Vec<HtmlElement>, JsValue> {
-    let hosts = browser::document()?.query_selector_all("[data-balise-overlay]")?;
-    Ok((0..hosts.length())
-        .filter_map(|index| hosts.item(index))
-        .filter_map(|node| node.dyn_into::<HtmlElement>().ok())
-        .collect())
+    Ok(
+        query_all(browser::document()?.as_ref(), "[data-balise-overlay]")
+            .into_iter()
+            .filter_map(|element| element.dyn_into::<HtmlElement>().ok())
+            .collect(),
+    )
 }
 
 /// The person pressed the report button (pointer down, or Enter or Space on it): the

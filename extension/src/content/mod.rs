@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
+use crate::browser::performance_now;
 use crate::lean_write;
 use crate::messages::{PageSnapshot, TabMessageView};
 use crate::policy_store;
@@ -112,58 +113,133 @@ pub fn start(
                 Err(_) => browser::storage_get_items(&settings::CONTENT_START_KEYS).await,
             }
             .unwrap_or_else(|error| {
-                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
+                warn(&error);
                 js_sys::Object::new().into()
             });
             startup_step("storage");
-            let settings = settings::from_items(&items);
-            let lang =
-                t::resolve_language(settings.language, browser::browser_language().as_deref());
-            let href = web_sys::window().and_then(|window| window.location().href().ok());
-            let pairing_page = href
-                .as_deref()
-                .and_then(balise_core::companion_page::pairing_page_companion);
-            // The companion's own pages (its dashboard) get no report button.
-            let own_companion = href.as_deref().is_some_and(|href| {
-                balise_core::companion_page::is_companion_page(href, &settings.companion_url)
-            });
-            let checklist = match start_checklist(&document, &settings, lang, &items).await {
-                Ok(started) => started,
-                Err(error) => {
-                    web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-                    false
-                }
+            let startup = Startup::read(&document, &items);
+            // Read from storage rather than asked of the service worker, which may be
+            // asleep: waking it would delay the checklist on every first page after a
+            // pause. Only the very first page after an install waits for it.
+            let policy = match policy_store::kept_in(&items) {
+                Some(kept) => Ok(kept),
+                None => policy_store::ask_worker().await,
             };
-            // The panel first: the report button (or the pairing page's) follows it.
-            let ready_at = performance_now();
-            let attached = match pairing_page {
-                Some(companion) if top => pairing_page::attach(&document, companion),
-                // A pairing page's address on another page (`/pair…` of any loopback
-                // port, matched by the manifest) that is not one: nothing to show.
-                None if top && !own_companion && !pairing_match_only(&settings) => {
-                    report_button::mount(lang)
-                }
-                _ => Ok(()),
-            };
-            if let Err(error) = attached {
-                web_sys::console::warn_2(&JsValue::from_str("Balise:"), &error);
-            }
-            startup_step("report-button");
-            let steps = CLOCK
-                .with(|clock| clock.borrow_mut().take())
-                .map(|clock| clock.steps)
-                .unwrap_or_default();
-            STATE.with(|state| {
-                let mut state = state.borrow_mut();
-                state.startup_ms = Some(round2(ready_at - loader_start));
-                state.ready_at = Some(round2(ready_at));
-                state.steps = steps;
-                state.checklist = checklist;
-                state.report_button = report_button::report_card().is_some();
-            });
+            startup.finish(&document, top, loader_start, policy);
         });
     }
     Ok(())
+}
+
+/// Logs `error` in the console, after "Balise:".
+fn warn(error: &JsValue) {
+    web_sys::console::warn_2(&JsValue::from_str("Balise:"), error);
+}
+
+/// What the start-up read before the policy (synchronous work, kept out of its future).
+struct Startup {
+    settings: settings::Settings,
+    lang: Lang,
+    /// The companion whose pairing page this is, if it is one.
+    pairing_page: Option<String>,
+    /// Whether this is one of the companion's own pages (its dashboard).
+    own_companion: bool,
+    /// The page's host name.
+    host: String,
+    adapter: &'static balise_core::sites::SiteAdapter,
+}
+
+impl Startup {
+    /// Reads the settings among `items`, the language and the page's address and site.
+    #[inline(never)]
+    fn read(document: &web_sys::Document, items: &JsValue) -> Startup {
+        let settings = settings::from_items(items);
+        let lang = t::resolve_language(settings.language, browser::browser_language().as_deref());
+        let href = web_sys::window().and_then(|window| window.location().href().ok());
+        let pairing_page = href
+            .as_deref()
+            .and_then(balise_core::companion_page::pairing_page_companion);
+        // The companion's own pages (its dashboard) get no report button.
+        let own_companion = href.as_deref().is_some_and(|href| {
+            balise_core::companion_page::is_companion_page(href, &settings.companion_url)
+        });
+        let host = web_sys::window()
+            .and_then(|window| window.location().hostname().ok())
+            .unwrap_or_default();
+        let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
+        startup_step("adapter");
+        Startup {
+            settings,
+            lang,
+            pairing_page,
+            own_companion,
+            host,
+            adapter,
+        }
+    }
+
+    /// Starts the checklist (with `policy`, the one in force) where this person sees it,
+    /// then the report button (or the pairing page's), and records the start-up.
+    #[inline(never)]
+    fn finish(
+        self,
+        document: &web_sys::Document,
+        top: bool,
+        loader_start: f64,
+        policy: Result<(balise_core::policy::Policy, bool), JsValue>,
+    ) {
+        let checklist = match self.start_checklist(document, policy) {
+            Ok(started) => started,
+            Err(error) => {
+                warn(&error);
+                false
+            }
+        };
+        // The panel first: the report button (or the pairing page's) follows it.
+        let ready_at = performance_now();
+        let attached = match self.pairing_page {
+            Some(companion) if top => pairing_page::attach(document, companion),
+            // A pairing page's address on another page (`/pair…` of any loopback
+            // port, matched by the manifest) that is not one: nothing to show.
+            None if top && !self.own_companion && !pairing_match_only(&self.settings) => {
+                report_button::mount(self.lang)
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = attached {
+            warn(&error);
+        }
+        startup_step("report-button");
+        let steps = CLOCK
+            .with(|clock| clock.borrow_mut().take())
+            .map(|clock| clock.steps)
+            .unwrap_or_default();
+        STATE.with(|state| {
+            let mut state = state.borrow_mut();
+            state.startup_ms = Some(round2(ready_at - loader_start));
+            state.ready_at = Some(round2(ready_at));
+            state.steps = steps;
+            state.checklist = checklist;
+            state.report_button = report_button::report_card().is_some();
+        });
+    }
+
+    /// Starts the checklist beside compose boxes when this person sees it on this site;
+    /// returns whether it did.
+    fn start_checklist(
+        &self,
+        document: &web_sys::Document,
+        policy: Result<(balise_core::policy::Policy, bool), JsValue>,
+    ) -> Result<bool, JsValue> {
+        let (policy, _from_companion) = policy?;
+        startup_step("policy");
+        if !settings::checklist_enabled(&self.settings, &policy, &self.host, self.adapter) {
+            return Ok(false);
+        }
+        compose::start(document, self.adapter, policy, self.lang)?;
+        startup_step("checklist");
+        Ok(true)
+    }
 }
 
 /// Whether this page got the content script only because its address looks like a
@@ -211,38 +287,6 @@ pub struct ContentState {
     pub checklist: bool,
     /// Whether the report button is in this frame.
     pub report_button: bool,
-}
-
-/// Starts the checklist beside compose boxes when this person sees it on this site;
-/// returns whether it did. `items` holds what the loader read of `storage.local`.
-async fn start_checklist(
-    document: &web_sys::Document,
-    settings: &settings::Settings,
-    lang: Lang,
-    items: &JsValue,
-) -> Result<bool, JsValue> {
-    let host = web_sys::window()
-        .and_then(|window| window.location().hostname().ok())
-        .unwrap_or_default();
-    let adapter = compose::adapter_for_page(document, &host, &settings.extra_sites);
-    startup_step("adapter");
-    // Read from storage rather than asked of the service worker, which may be asleep:
-    // waking it would delay the checklist on every first page after a pause.
-    let (policy, _from_companion) = policy_store::load_from(items).await?;
-    startup_step("policy");
-    if !settings::checklist_enabled(settings, &policy, &host, adapter) {
-        return Ok(false);
-    }
-    compose::start(document, adapter, policy, lang)?;
-    startup_step("checklist");
-    Ok(true)
-}
-
-/// The page's clock (`performance.now()`), in milliseconds since its navigation started.
-fn performance_now() -> f64 {
-    web_sys::window()
-        .and_then(|window| window.performance())
-        .map_or(0.0, |performance| performance.now())
 }
 
 /// Whether this frame is the tab's top frame.

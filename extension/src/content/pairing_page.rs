@@ -9,12 +9,11 @@
 //! The person then approves the request on that same page, where the content script marks
 //! the row whose code is this browser's.
 
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element};
 
 use crate::browser;
-use crate::dom::append;
+use crate::dom::{append, listen, query, query_all};
 use crate::messages::{self, ContentReply, Request};
 use crate::ui_text::UiText;
 
@@ -104,17 +103,23 @@ pub fn attach(document: &Document, companion: String) -> Result<(), JsValue> {
     };
     let click_section = section.clone();
     let click_button = button.clone();
-    gloo_events::EventListener::new(&button, "click", move |event| {
-        // Only the person's own click pairs: a script's synthetic click does nothing.
-        if !event.is_trusted() {
-            return;
-        }
-        let section = click_section.clone();
-        let button = click_button.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            request_pairing(&section, &button).await;
-        });
-    })
+    listen(
+        &button,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // Only the person's own click pairs: a script's synthetic click does nothing.
+            if !event.is_trusted() {
+                return;
+            }
+            let section = click_section.clone();
+            let button = click_button.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                request_pairing(&section, &button).await;
+            });
+        }),
+    )
     .forget();
     let document = document.clone();
     wasm_bindgen_futures::spawn_local(async move {
@@ -173,14 +178,7 @@ async fn show_pairing_state(
 
 /// Marks the pending request's row carrying `code` as this browser's.
 fn mark_this_browsers_request(document: &Document, code: &str) -> Result<(), JsValue> {
-    let rows = document.query_selector_all("tr[data-code]")?;
-    for index in 0..rows.length() {
-        let Some(row) = rows
-            .item(index)
-            .and_then(|node| node.dyn_into::<Element>().ok())
-        else {
-            continue;
-        };
+    for row in query_all(document.as_ref(), "tr[data-code]") {
         if row.get_attribute("data-code").as_deref() == Some(code) {
             row.set_attribute(THIS_BROWSER_ATTRIBUTE, "")?;
         } else {
@@ -217,7 +215,7 @@ async fn request_pairing(section: &Element, button: &Element) {
 /// pairing code, or what went wrong).
 fn show(section: &Element, state: PairState, detail: Option<&str>) {
     let _ = section.set_attribute("data-state", state.as_str());
-    let Ok(Some(message)) = section.query_selector("[data-balise-pair-message]") else {
+    let Some(message) = query(section.as_ref(), "[data-balise-pair-message]") else {
         return;
     };
     message.set_text_content(None);
@@ -225,13 +223,13 @@ fn show(section: &Element, state: PairState, detail: Option<&str>) {
     let _ = (|| -> Result<(), JsValue> {
         append(&message, "span", Some(text.fr))?;
         let english = append(&message, "span", Some(&format!(" / {} ", text.en)))?;
-        english.set_class_name("en");
+        english.set_attribute("class", "en")?;
         english.set_attribute("lang", "en")?;
         if let Some(detail) = detail {
             let detail_element = append(&message, "strong", Some(detail))?;
             detail_element.set_attribute("data-balise-pair-detail", "")?;
             if state == PairState::Pending {
-                detail_element.set_class_name("code");
+                detail_element.set_attribute("class", "code")?;
             }
         }
         Ok(())

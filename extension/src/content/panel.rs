@@ -17,7 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement};
 
-use crate::dom::{append, element};
+use crate::dom::{add, append, closed_shadow_root, set_attributes};
 use crate::ui_text as t;
 
 /// Tag of the panel's host element.
@@ -70,20 +70,6 @@ ul.findings:empty { display: none; }
 .status:empty { display: none; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 ";
-
-/// Creates a `tag` element with `text` in `document` and appends it to `parent`: as
-/// `dom::append`, without asking each parent for its document (the panel's build makes a
-/// few hundred calls into the page; one fewer per element).
-fn add(
-    document: &Document,
-    parent: &Element,
-    tag: &str,
-    text: Option<&str>,
-) -> Result<Element, JsValue> {
-    let child = element(document, tag, text)?;
-    parent.append_child(&child)?;
-    Ok(child)
-}
 
 /// One checklist item's elements.
 struct ItemElements {
@@ -143,73 +129,108 @@ impl Panel {
         box_id: u32,
     ) -> Result<Panel, JsValue> {
         let host: HtmlElement = document.create_element(PANEL_TAG)?.unchecked_into();
-        host.set_attribute("data-balise-overlay", "")?;
-        host.set_attribute("data-balise-box", &box_id.to_string())?;
+        set_attributes(
+            &host,
+            &[
+                ("data-balise-overlay", ""),
+                ("data-balise-box", &box_id.to_string()),
+            ],
+        )?;
         let style = host.style();
         style.set_property("position", "fixed")?;
         style.set_property("z-index", Z_INDEX)?;
         style.set_property("left", "0px")?;
         style.set_property("top", "0px")?;
-        let init = web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Closed);
-        let root = host.attach_shadow(&init)?;
-        let sheet = document.create_element("style")?;
-        sheet.set_text_content(Some(STYLE));
-        root.append_child(&sheet)?;
+        let root = host.attach_shadow(&closed_shadow_root()?)?;
+        add(document, &root, "style", Some(STYLE), &[])?;
 
-        let section = document.create_element("section")?;
-        section.set_attribute("role", "region")?;
-        section.set_attribute("aria-label", t::CHECKLIST_REGION.get(lang))?;
-        section.set_attribute("lang", lang.code())?;
-        root.append_child(&section)?;
+        let section = add(
+            document,
+            &root,
+            "section",
+            None,
+            &[
+                ("role", "region"),
+                ("aria-label", t::CHECKLIST_REGION.get(lang)),
+                ("lang", lang.code()),
+            ],
+        )?;
 
-        let header = add(document, &section, "header", None)?;
-        let title = add(document, &header, "span", None)?;
-        title.set_class_name("title");
-        let toggle: HtmlElement = add(document, &header, "button", None)?.unchecked_into();
-        toggle.set_class_name("toggle");
-        toggle.set_attribute("type", "button")?;
-        toggle.set_attribute("aria-expanded", "true")?;
-        toggle.set_attribute("data-balise-badge", "")?;
+        let header = add(document, &section, "header", None, &[])?;
+        let title = add(document, &header, "span", None, &[("class", "title")])?;
+        let toggle: HtmlElement = add(
+            document,
+            &header,
+            "button",
+            None,
+            &[
+                ("class", "toggle"),
+                ("type", "button"),
+                ("aria-expanded", "true"),
+                ("data-balise-badge", ""),
+            ],
+        )?
+        .unchecked_into();
 
-        let body: HtmlElement = add(document, &section, "div", None)?.unchecked_into();
-        body.set_class_name("body");
-        body.set_id("balise-checklist-body");
+        let body: HtmlElement = add(
+            document,
+            &section,
+            "div",
+            None,
+            &[("class", "body"), ("id", "balise-checklist-body")],
+        )?
+        .unchecked_into();
         toggle.set_attribute("aria-controls", "balise-checklist-body")?;
-        let list = add(document, &body, "ul", None)?;
-        list.set_class_name("items");
+        let list = add(document, &body, "ul", None, &[("class", "items")])?;
         let mut items = Vec::with_capacity(policy.items.len());
         for item in &policy.items {
-            let li = add(document, &list, "li", None)?;
-            li.set_class_name("item");
-            li.set_attribute("data-item-id", &item.id)?;
-            li.set_attribute("data-state", "todo")?;
-            let mark = add(document, &li, "span", None)?;
-            mark.set_class_name("mark");
-            mark.set_attribute("aria-hidden", "true")?;
-            let label = add(document, &li, "label", None)?;
-            label.set_class_name("label");
+            let li = add(
+                document,
+                &list,
+                "li",
+                None,
+                &[
+                    ("class", "item"),
+                    ("data-item-id", &item.id),
+                    ("data-state", "todo"),
+                ],
+            )?;
+            add(
+                document,
+                &li,
+                "span",
+                None,
+                &[("class", "mark"), ("aria-hidden", "true")],
+            )?;
+            let label = add(document, &li, "label", None, &[("class", "label")])?;
             let checkbox = if item.rule().is_none() {
-                let input: HtmlInputElement =
-                    add(document, &label, "input", None)?.unchecked_into();
-                input.set_type("checkbox");
-                input.set_attribute("data-confirm", &item.id)?;
+                let input: HtmlInputElement = add(
+                    document,
+                    &label,
+                    "input",
+                    None,
+                    &[("type", "checkbox"), ("data-confirm", &item.id)],
+                )?
+                .unchecked_into();
                 Some(input)
             } else {
                 None
             };
-            add(document, &label, "span", Some(item.label.get(lang)))?;
+            add(document, &label, "span", Some(item.label.get(lang)), &[])?;
             if !item.help.get(lang).is_empty() {
                 label.set_attribute("title", item.help.get(lang))?;
             }
             if item.required {
-                let star = add(document, &label, "span", Some("*"))?;
-                star.set_class_name("required");
-                star.set_attribute("aria-label", t::REQUIRED.get(lang))?;
+                add(
+                    document,
+                    &label,
+                    "span",
+                    Some("*"),
+                    &[("class", "required"), ("aria-label", t::REQUIRED.get(lang))],
+                )?;
             }
-            let state = add(document, &li, "span", None)?;
-            state.set_class_name("state");
-            let findings = add(document, &li, "ul", None)?;
-            findings.set_class_name("findings");
+            let state = add(document, &li, "span", None, &[("class", "state")])?;
+            let findings = add(document, &li, "ul", None, &[("class", "findings")])?;
             items.push(ItemElements {
                 id: item.id.clone(),
                 li,
@@ -222,28 +243,56 @@ impl Panel {
             });
         }
 
-        let hold: HtmlElement = add(document, &body, "div", None)?.unchecked_into();
-        hold.set_class_name("hold");
-        hold.set_attribute("hidden", "")?;
-        hold.set_attribute("data-balise-hold", "")?;
-        let hold_message = add(document, &hold, "p", None)?;
-        hold_message.set_attribute("role", "alert")?;
-        let reason_label = add(document, &hold, "label", Some(t::OVERRIDE_REASON.get(lang)))?;
-        let override_reason: HtmlTextAreaElement =
-            add(document, &reason_label, "textarea", None)?.unchecked_into();
-        override_reason.set_attribute("data-balise-override-reason", "")?;
-        override_reason.set_attribute("style", "display:block;width:100%;box-sizing:border-box")?;
-        let override_button: HtmlElement =
-            add(document, &hold, "button", Some(t::OVERRIDE.get(lang)))?.unchecked_into();
-        override_button.set_attribute("type", "button")?;
-        override_button.set_attribute("data-balise-override", "")?;
+        let hold: HtmlElement = add(
+            document,
+            &body,
+            "div",
+            None,
+            &[("class", "hold"), ("hidden", ""), ("data-balise-hold", "")],
+        )?
+        .unchecked_into();
+        let hold_message = add(document, &hold, "p", None, &[("role", "alert")])?;
+        let reason_label = add(
+            document,
+            &hold,
+            "label",
+            Some(t::OVERRIDE_REASON.get(lang)),
+            &[],
+        )?;
+        let override_reason: HtmlTextAreaElement = add(
+            document,
+            &reason_label,
+            "textarea",
+            None,
+            &[
+                ("data-balise-override-reason", ""),
+                ("style", "display:block;width:100%;box-sizing:border-box"),
+            ],
+        )?
+        .unchecked_into();
+        let override_button: HtmlElement = add(
+            document,
+            &hold,
+            "button",
+            Some(t::OVERRIDE.get(lang)),
+            &[("type", "button"), ("data-balise-override", "")],
+        )?
+        .unchecked_into();
 
-        let status = add(document, &body, "p", None)?;
-        status.set_class_name("status");
-        status.set_attribute("data-balise-status", "")?;
-        let announcer = add(document, &section, "p", None)?;
-        announcer.set_class_name("sr");
-        announcer.set_attribute("aria-live", "polite")?;
+        let status = add(
+            document,
+            &body,
+            "p",
+            None,
+            &[("class", "status"), ("data-balise-status", "")],
+        )?;
+        let announcer = add(
+            document,
+            &section,
+            "p",
+            None,
+            &[("class", "sr"), ("aria-live", "polite")],
+        )?;
 
         container.append_child(&host)?;
         Ok(Panel {
@@ -497,13 +546,13 @@ fn finding_row(list: &Element, finding: &FindingView) -> Result<FindingRow, JsVa
     if !finding.excerpt.is_empty() {
         li.append_with_str_1(" ")?;
         let excerpt = append(&li, "span", Some(&finding.excerpt))?;
-        excerpt.set_class_name("excerpt");
+        excerpt.set_attribute("class", "excerpt")?;
     }
     let place = match &finding.place {
         Some(place) => {
             li.append_with_str_1(" ")?;
             let element = append(&li, "span", Some(&format!("({place})")))?;
-            element.set_class_name("place");
+            element.set_attribute("class", "place")?;
             Some(element)
         }
         None => None,

@@ -9,12 +9,12 @@ use balise_core::report::ReportCategory;
 use balise_core::text::fixed_decimals;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{Element, HtmlElement, ShadowRoot};
 
 use super::capture::{self, Hidden};
 use super::{page_snapshot, performance_now};
 use crate::browser;
-use crate::dom::element;
+use crate::dom::{add, closed_shadow_root, listen, query};
 use crate::messages::{self, ContentReply, PageSnapshot, ReceiptView, Request};
 use crate::ui_text as t;
 
@@ -47,118 +47,184 @@ pub(super) fn mount(lang: Lang) -> Result<(), JsValue> {
     let document = browser::document()?;
     let host: HtmlElement = document.create_element(REPORT_HOST_TAG)?.dyn_into()?;
     host.set_attribute("data-balise-overlay", "report")?;
-    let init = ShadowRootInit::new(ShadowRootMode::Closed);
-    let shadow = host.attach_shadow(&init)?;
-    let style = element(&document, "style", Some(STYLE))?;
-    shadow.append_child(&style)?;
-    let wrap = element(&document, "div", None)?;
-    wrap.set_class_name("wrap");
+    let shadow = host.attach_shadow(&closed_shadow_root()?)?;
+    add(&document, &shadow, "style", Some(STYLE), &[])?;
+    let wrap = add(&document, &shadow, "div", None, &[("class", "wrap")])?;
 
-    let card = element(&document, "div", None)?;
-    card.set_class_name("card");
-    card.set_attribute("hidden", "")?;
-    card.set_attribute("role", "dialog")?;
-    card.set_attribute("aria-label", t::REPORT_CONFIRMATION.get(lang))?;
-    let status = element(&document, "p", None)?;
-    status.set_class_name("status");
-    status.set_attribute("role", "status")?;
-    status.set_attribute("aria-live", "polite")?;
-    card.append_child(&status)?;
+    let card = add(
+        &document,
+        &wrap,
+        "div",
+        None,
+        &[
+            ("class", "card"),
+            ("hidden", ""),
+            ("role", "dialog"),
+            ("aria-label", t::REPORT_CONFIRMATION.get(lang)),
+        ],
+    )?;
+    add(
+        &document,
+        &card,
+        "p",
+        None,
+        &[
+            ("class", "status"),
+            ("role", "status"),
+            ("aria-live", "polite"),
+        ],
+    )?;
     // Shown when the report waits for the person's name and email (or for pairing): leads
     // to the welcome page, where they are filled in.
-    let setup = element(&document, "button", None)?;
-    setup.set_class_name("setup");
-    setup.set_attribute("type", "button")?;
-    setup.set_attribute("hidden", "")?;
-    card.append_child(&setup)?;
-    let category = element(&document, "select", None)?;
-    category.set_class_name("category");
-    category.set_attribute("aria-label", t::CATEGORY.get(lang))?;
-    let none = element(&document, "option", Some(t::CATEGORY_NONE.get(lang)))?;
-    none.set_attribute("value", "")?;
-    category.append_child(&none)?;
+    let setup = add(
+        &document,
+        &card,
+        "button",
+        None,
+        &[("class", "setup"), ("type", "button"), ("hidden", "")],
+    )?;
+    let category = add(
+        &document,
+        &card,
+        "select",
+        None,
+        &[("class", "category"), ("aria-label", t::CATEGORY.get(lang))],
+    )?;
+    add(
+        &document,
+        &category,
+        "option",
+        Some(t::CATEGORY_NONE.get(lang)),
+        &[("value", "")],
+    )?;
     for choice in ReportCategory::ALL {
-        let option = element(&document, "option", Some(choice.label().get(lang)))?;
-        option.set_attribute("value", choice.as_str())?;
-        category.append_child(&option)?;
+        add(
+            &document,
+            &category,
+            "option",
+            Some(choice.label().get(lang)),
+            &[("value", choice.as_str())],
+        )?;
     }
-    card.append_child(&category)?;
-    let note = element(&document, "textarea", None)?;
-    note.set_class_name("note");
-    note.set_attribute("aria-label", t::NOTE.get(lang))?;
-    note.set_attribute("placeholder", t::NOTE.get(lang))?;
-    note.set_attribute("maxlength", "5000")?;
-    card.append_child(&note)?;
-    let save = element(&document, "button", Some(t::ADD_DETAILS.get(lang)))?;
-    save.set_class_name("save");
-    save.set_attribute("type", "button")?;
-    card.append_child(&save)?;
-    wrap.append_child(&card)?;
+    add(
+        &document,
+        &card,
+        "textarea",
+        None,
+        &[
+            ("class", "note"),
+            ("aria-label", t::NOTE.get(lang)),
+            ("placeholder", t::NOTE.get(lang)),
+            ("maxlength", "5000"),
+        ],
+    )?;
+    let save = add(
+        &document,
+        &card,
+        "button",
+        Some(t::ADD_DETAILS.get(lang)),
+        &[("class", "save"), ("type", "button")],
+    )?;
 
-    let button = element(&document, "button", Some(t::REPORT_BUTTON.get(lang)))?;
-    button.set_class_name("report");
-    button.set_attribute("type", "button")?;
-    button.set_attribute("title", t::REPORT_TITLE.get(lang))?;
-    button.set_attribute("aria-label", t::REPORT_TITLE.get(lang))?;
-    wrap.append_child(&button)?;
-    shadow.append_child(&wrap)?;
+    let button = add(
+        &document,
+        &wrap,
+        "button",
+        Some(t::REPORT_BUTTON.get(lang)),
+        &[
+            ("class", "report"),
+            ("type", "button"),
+            ("title", t::REPORT_TITLE.get(lang)),
+            ("aria-label", t::REPORT_TITLE.get(lang)),
+        ],
+    )?;
 
     REPORT_CARD.with(|card| *card.borrow_mut() = Some((shadow.clone(), lang)));
     // A press turns Balise's elements transparent before its click (see `pressed`).
-    gloo_events::EventListener::new(&button, "pointerdown", |event| {
-        if event.is_trusted() {
-            capture::pressed();
-        }
-    })
+    listen(
+        &button,
+        "pointerdown",
+        false,
+        true,
+        Box::new(|event| {
+            if event.is_trusted() {
+                capture::pressed();
+            }
+        }),
+    )
     .forget();
-    gloo_events::EventListener::new(&button, "keydown", |event| {
-        let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
-            return;
-        };
-        // A key held down repeats its `keydown`: the first is the press.
-        if event.is_trusted() && !key.repeat() && matches!(key.key().as_str(), "Enter" | " ") {
-            capture::pressed();
-        }
-    })
+    listen(
+        &button,
+        "keydown",
+        false,
+        true,
+        Box::new(|event| {
+            let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                return;
+            };
+            // A key held down repeats its `keydown`: the first is the press.
+            if event.is_trusted() && !key.repeat() && matches!(key.key().as_str(), "Enter" | " ") {
+                capture::pressed();
+            }
+        }),
+    )
     .forget();
     let report_shadow = shadow.clone();
-    gloo_events::EventListener::new(&button, "click", move |event| {
-        // Only the person's own click reports: a script's synthetic click does nothing.
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = report_shadow.clone();
-        let event_time = event.time_stamp();
-        wasm_bindgen_futures::spawn_local(async move {
-            report_clicked(&shadow, lang, event_time).await;
-        });
-    })
+    listen(
+        &button,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // Only the person's own click reports: a script's synthetic click does nothing.
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = report_shadow.clone();
+            let event_time = event.time_stamp();
+            wasm_bindgen_futures::spawn_local(async move {
+                report_clicked(&shadow, lang, event_time).await;
+            });
+        }),
+    )
     .forget();
     let setup_shadow = shadow.clone();
-    gloo_events::EventListener::new(&setup, "click", move |event| {
-        // The person's own click only: a page's script cannot open tabs through Balise.
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = setup_shadow.clone();
-        if let Some(button) = shadow_part(&shadow, ".setup") {
-            let _ = button.set_attribute("data-state", "opening");
-        }
-        wasm_bindgen_futures::spawn_local(async move {
-            open_welcome(&shadow, lang).await;
-        });
-    })
+    listen(
+        &setup,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            // The person's own click only: a page's script cannot open tabs through Balise.
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = setup_shadow.clone();
+            if let Some(button) = shadow_part(&shadow, ".setup") {
+                let _ = button.set_attribute("data-state", "opening");
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                open_welcome(&shadow, lang).await;
+            });
+        }),
+    )
     .forget();
     let save_shadow = shadow.clone();
-    gloo_events::EventListener::new(&save, "click", move |event| {
-        if !event.is_trusted() {
-            return;
-        }
-        let shadow = save_shadow.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            save_details(&shadow, lang).await;
-        });
-    })
+    listen(
+        &save,
+        "click",
+        false,
+        true,
+        Box::new(move |event| {
+            if !event.is_trusted() {
+                return;
+            }
+            let shadow = save_shadow.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                save_details(&shadow, lang).await;
+            });
+        }),
+    )
     .forget();
 
     document
@@ -170,7 +236,7 @@ pub(super) fn mount(lang: Lang) -> Result<(), JsValue> {
 
 /// The element of the card's shadow root that `selector` names.
 fn shadow_part(shadow: &ShadowRoot, selector: &str) -> Option<Element> {
-    shadow.query_selector(selector).ok().flatten()
+    query(shadow.as_ref(), selector)
 }
 
 /// Shows `text` in the card's status line, in `state`'s colour.

@@ -6,7 +6,6 @@ use std::cell::{Cell, RefCell};
 use balise_core::analysis::{Analysis, AnalysisCache, Draft, DraftLink};
 use balise_core::checklist;
 use balise_core::compose::{KeystrokeSamples, LastPublication, visible_text};
-use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{
@@ -16,7 +15,7 @@ use web_sys::{
 
 use super::{Watcher, now, watcher};
 use crate::content::panel::Panel;
-use crate::dom::query_all;
+use crate::dom::{Listener, dictionary, listen, query_all};
 use crate::ui_text as t;
 
 /// The parts of a keystroke's time, in order: from the keydown to the start of the
@@ -56,7 +55,7 @@ pub(super) struct ComposeBox {
     pub(super) attestations: Cell<u32>,
     /// SHA-256 and time of the last recorded publication.
     pub(super) last_publication: RefCell<LastPublication>,
-    pub(super) listeners: RefCell<Vec<EventListener>>,
+    pub(super) listeners: RefCell<Vec<Listener>>,
     pub(super) text_observer: MutationObserver,
     pub(super) _text_callback: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
     pub(super) resize_observer: ResizeObserver,
@@ -70,10 +69,8 @@ impl ComposeBox {
                 request_update(id)
             });
         let text_observer = MutationObserver::new(text_callback.as_ref().unchecked_ref())?;
-        let init = MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
-        init.set_character_data(true);
+        let init: MutationObserverInit =
+            dictionary(r#"{"childList":true,"subtree":true,"characterData":true}"#)?;
         text_observer.observe_with_options(&element, &init)?;
         let resize_callback =
             Closure::<dyn FnMut(js_sys::Array, ResizeObserver)>::new(move |_, _| {
@@ -89,19 +86,33 @@ impl ComposeBox {
         // this `input` listener, which checks the draft at once (the mutation observer's
         // records of the same edit are then dropped, so it does not check again).
         let mut listeners = vec![
-            EventListener::new(&element, "input", move |_| update_after_input(id)),
-            EventListener::new(&element, "focus", move |_| {
-                if let Some(watcher) = watcher()
-                    && watcher.active.get() != id
-                {
-                    watcher.activate(id);
-                }
-            }),
+            listen(
+                &element,
+                "input",
+                false,
+                true,
+                Box::new(move |_| update_after_input(id)),
+            ),
+            listen(
+                &element,
+                "focus",
+                false,
+                true,
+                Box::new(move |_| {
+                    if let Some(watcher) = watcher()
+                        && watcher.active.get() != id
+                    {
+                        watcher.activate(id);
+                    }
+                }),
+            ),
         ];
-        listeners.push(EventListener::new(
+        listeners.push(listen(
             panel.toggle_button(),
             "click",
-            move |event| {
+            false,
+            true,
+            Box::new(move |event| {
                 if !event.is_trusted() {
                     return;
                 }
@@ -115,12 +126,14 @@ impl ComposeBox {
                     let _ = compose_box.panel.set_collapsed(collapsed);
                     watcher.schedule_place();
                 }
-            },
+            }),
         ));
-        listeners.push(EventListener::new(
+        listeners.push(listen(
             panel.section(),
             "change",
-            move |event| {
+            false,
+            true,
+            Box::new(move |event| {
                 if !event.is_trusted() {
                     return;
                 }
@@ -145,12 +158,14 @@ impl ComposeBox {
                     }
                     let _ = compose_box.update(&watcher, true);
                 }
-            },
+            }),
         ));
-        listeners.push(EventListener::new(
+        listeners.push(listen(
             panel.override_button(),
             "click",
-            move |event| {
+            false,
+            true,
+            Box::new(move |event| {
                 if !event.is_trusted() {
                     return;
                 }
@@ -170,23 +185,21 @@ impl ComposeBox {
                         .panel
                         .set_status(t::OVERRIDE_ACCEPTED.get(watcher.lang));
                 }
-            },
+            }),
         ));
         // A click a script made on a checkbox still toggles it and fires a trusted
         // `change`: cancel any untrusted click inside the panel before it acts.
-        listeners.push(EventListener::new_with_options(
+        listeners.push(listen(
             panel.section(),
             "click",
-            EventListenerOptions {
-                phase: EventListenerPhase::Capture,
-                passive: false,
-            },
-            |event| {
+            true,
+            false,
+            Box::new(|event| {
                 if !event.is_trusted() {
                     event.prevent_default();
                     event.stop_immediate_propagation();
                 }
-            },
+            }),
         ));
         // Keep the page's "click outside" handlers (which close dialogs) from seeing
         // clicks and keys inside the panel.
@@ -200,9 +213,13 @@ impl ComposeBox {
             "keyup",
             "focusin",
         ] {
-            listeners.push(EventListener::new(panel.host(), name, |event| {
-                event.stop_propagation();
-            }));
+            listeners.push(listen(
+                panel.host(),
+                name,
+                false,
+                true,
+                Box::new(|event| event.stop_propagation()),
+            ));
         }
         Ok(ComposeBox {
             id,

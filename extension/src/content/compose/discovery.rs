@@ -13,7 +13,7 @@ use web_sys::{Document, Element, HtmlElement, HtmlTextAreaElement, MutationObser
 use super::compose_box::ComposeBox;
 use super::{Watcher, now, request_frame, watcher};
 use crate::content::panel::Panel;
-use crate::dom::{composed_ancestors, control_label, query_all};
+use crate::dom::{composed_ancestors, control_label, dictionary, query, query_all};
 
 /// The least time between two searches for a box's missing publish control.
 const CONTROL_SEARCH_INTERVAL_MS: f64 = 1_000.0;
@@ -26,7 +26,7 @@ pub fn adapter_for_page(
     extra_sites: &[String],
 ) -> &'static SiteAdapter {
     sites::adapter_for_page(host, extra_sites, |selector| {
-        matches!(document.query_selector(selector), Ok(Some(_)))
+        query(document.as_ref(), selector).is_some()
     })
 }
 
@@ -40,9 +40,7 @@ impl Watcher {
         {
             return Ok(());
         }
-        let init = MutationObserverInit::new();
-        init.set_child_list(true);
-        init.set_subtree(true);
+        let init: MutationObserverInit = dictionary(r#"{"childList":true,"subtree":true}"#)?;
         self.observer.observe_with_options(root, &init)?;
         self.observed_roots.borrow_mut().push(root.clone());
         Ok(())

@@ -29,12 +29,11 @@ use balise_core::i18n::Lang;
 use balise_core::placement;
 use balise_core::policy::Policy;
 use balise_core::sites::SiteAdapter;
-use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, MutationObserver, Node};
 
-use crate::dom::viewport_rect;
+use crate::dom::{Listener, listen, viewport_rect};
 use compose_box::ComposeBox;
 pub use discovery::adapter_for_page;
 
@@ -109,7 +108,7 @@ struct Watcher {
     _observer_callback: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
     scan_scheduled: Cell<bool>,
     place_scheduled: Cell<bool>,
-    listeners: RefCell<Vec<EventListener>>,
+    listeners: RefCell<Vec<Listener>>,
     /// The box in use (0: none): its panel is open and above the others, and it wins
     /// when a publish control could belong to several boxes.
     active: Cell<u32>,
@@ -118,74 +117,78 @@ struct Watcher {
 impl Watcher {
     fn listen_to_window(&self) -> Result<(), JsValue> {
         let window = web_sys::window().ok_or_else(|| JsValue::from_str("no window"))?;
-        let capture_passive = EventListenerOptions {
-            phase: EventListenerPhase::Capture,
-            passive: true,
-        };
-        let capture_active = EventListenerOptions {
-            phase: EventListenerPhase::Capture,
-            passive: false,
-        };
         let mut listeners = self.listeners.borrow_mut();
-        listeners.push(EventListener::new_with_options(
+        listeners.push(listen(
             &window,
             "scroll",
-            capture_passive,
-            |event| {
+            true,
+            true,
+            Box::new(|event| {
                 if let Some(watcher) = watcher()
                     && !watcher.scrolled_inside_box(event)
                 {
                     watcher.schedule_place();
                 }
-            },
+            }),
         ));
-        listeners.push(EventListener::new(&window, "resize", |_| {
-            if let Some(watcher) = watcher() {
-                watcher.schedule_place();
-            }
-        }));
-        listeners.push(EventListener::new_with_options(
+        listeners.push(listen(
+            &window,
+            "resize",
+            false,
+            true,
+            Box::new(|_| {
+                if let Some(watcher) = watcher() {
+                    watcher.schedule_place();
+                }
+            }),
+        ));
+        listeners.push(listen(
             &window,
             "focusin",
-            capture_passive,
-            |_| {
+            true,
+            true,
+            Box::new(|_| {
                 if let Some(watcher) = watcher() {
                     watcher.schedule_scan();
                 }
-            },
+            }),
         ));
         // Publish controls and shortcuts, seen first (window, capture) so a held publication
         // never reaches the site's own handlers.
-        listeners.push(EventListener::new_with_options(
+        listeners.push(listen(
             &window,
             "click",
-            capture_active,
-            |event| {
+            true,
+            false,
+            Box::new(|event| {
                 if let Some(watcher) = watcher() {
                     watcher.on_click(event);
                 }
-            },
+            }),
         ));
-        listeners.push(EventListener::new_with_options(
+        listeners.push(listen(
             &window,
             "keydown",
-            capture_active,
-            |event| {
+            true,
+            false,
+            Box::new(|event| {
                 if let Some(watcher) = watcher() {
                     watcher.on_keydown(event);
                 }
-            },
+            }),
         ));
-        listeners.push(EventListener::new(
+        listeners.push(listen(
             &self.document,
             DUMP_TIMINGS_EVENT,
-            |_| {
+            false,
+            true,
+            Box::new(|_| {
                 if let Some(watcher) = watcher() {
                     for compose_box in watcher.boxes.borrow().iter() {
                         compose_box.write_samples();
                     }
                 }
-            },
+            }),
         ));
         Ok(())
     }
