@@ -257,7 +257,7 @@ fn is_name_word(word: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    first.is_uppercase()
+    crate::text::lower::is_uppercase(first)
         && word.chars().count() >= 2
         && chars.all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '’')
         && !NOT_NAMES.contains(&fold_str(word).as_str())
