@@ -168,6 +168,19 @@ fn script_class(ch: char) -> u8 {
         .unwrap_or(NEUTRAL)
 }
 
+/// The scripts of the set class `class` (from [`FIRST_SET`] on; none past the last set).
+/// [`tables::SCRIPT_SETS`] holds each set as its length then its scripts, one after the
+/// other (no table of slices and their pointers): a walk over at most about a hundred
+/// short sets, for the characters of several scripts in a host that is not ASCII.
+fn script_set(class: u8) -> &'static [u8] {
+    let mut rest: &'static [u8] = &tables::SCRIPT_SETS;
+    let set_len = |rest: &[u8]| rest.first().map_or(0, |len| usize::from(*len));
+    for _ in FIRST_SET..class {
+        rest = rest.get(1 + set_len(rest)..).unwrap_or_default();
+    }
+    rest.get(1..1 + set_len(rest)).unwrap_or_default()
+}
+
 /// Top-level domains of countries whose domains are commonly written in Cyrillic or Greek:
 /// a label there whose letters all look Latin is ordinary, as it is under a top-level
 /// domain that is itself not ASCII (`.рф`). Imitating a known site is still flagged.
@@ -470,10 +483,7 @@ fn mixes_scripts(label: &str) -> bool {
         let scripts: &[u8] = if class == NEUTRAL {
             continue;
         } else if class >= FIRST_SET {
-            tables::SCRIPT_SETS
-                .get(usize::from(class - FIRST_SET))
-                .copied()
-                .unwrap_or_default()
+            script_set(class)
         } else {
             &one
         };

@@ -290,13 +290,20 @@ pub(super) fn tables_source() -> String {
         classes.len(),
         classes
     );
-    let sets_text: Vec<String> = sets.iter().map(|set| format!("&{set:?}")).collect();
+    // Only the sets a class can name (`FIRST_SET` to 255): `script_class` gives the others'
+    // characters no class, so they are never read.
+    let mut flat_sets = Vec::new();
+    for set in sets.iter().take(256 - usize::from(FIRST_SET)) {
+        flat_sets.push(u8::try_from(set.len()).expect("a set of fewer than 256 scripts"));
+        flat_sets.extend_from_slice(set);
+    }
     let _ = writeln!(
         out,
-        "\n/// The scripts of each class from `FIRST_SET` on (characters used by several scripts).\n\
-         pub(super) static SCRIPT_SETS: [&[u8]; {}] = [{}];",
-        sets.len(),
-        sets_text.join(", ")
+        "\n/// The scripts of each class from `FIRST_SET` on (characters used by several scripts), one \
+         set after the other,\n/// each as its length then its scripts.\n\
+         pub(super) static SCRIPT_SETS: [u8; {}] = {:?};",
+        flat_sets.len(),
+        flat_sets
     );
     out
 }
@@ -319,6 +326,22 @@ fn compact_tables_decode_to_the_full_ones() {
         full.classes.as_slice()
     );
     assert!(full.starts.len() == full.classes.len());
+    // Every class from `FIRST_SET` on names its set; one past the last set names none, as
+    // past the end of the former table of slices.
+    for class in FIRST_SET..=u8::MAX {
+        let set = full.sets.get(usize::from(class - FIRST_SET));
+        assert_eq!(
+            super::script_set(class),
+            set.map_or(&[][..], Vec::as_slice),
+            "class {class}"
+        );
+    }
+    // The classes in the table name only sets it holds.
+    assert!(
+        full.classes
+            .iter()
+            .all(|&class| class < FIRST_SET || !super::script_set(class).is_empty())
+    );
     // Varints of every width decode back.
     let values = [0, 1, 127, 128, 16_383, 16_384, 0x10_ffff, u32::MAX];
     let mut bytes = Vec::new();
