@@ -1,7 +1,9 @@
 //! Compiles the vendored URL-shortener list (`data/url-shorteners/list`) into the compact
-//! form `shorteners.rs` reads: the domains grouped by their last label, one group a line,
-//! `suffix:name,name,…` (suffixes and names sorted), without the upstream comment lines,
-//! which are about a sixth smaller once gzipped than the list itself.
+//! form `shorteners.rs` reads: each domain with its labels reversed (`goo.gl` → `gl.goo`),
+//! sorted, front-coded (an uppercase letter, `A` for 0, says how many bytes an entry shares
+//! with the previous one, the rest follows), without the upstream comment lines. Once
+//! gzipped that is about 4.9 KB, against 6.4 KB for the list itself and 5.2 KB for the
+//! former layout (`suffix:name,name,…` a line).
 //!
 //! Also writes `lowercase.rs`, the compact lowercase tables `text::lower` reads, generated
 //! from this toolchain's own `char::to_lowercase` and `str::to_lowercase` (the same Unicode
@@ -10,40 +12,51 @@
 //! characters where `char::is_uppercase` differs from "lowercasing changes it" (which lets
 //! `text::lower::is_uppercase` do without std's uppercase table).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn main() {
     let list = "data/url-shorteners/list";
     println!("cargo::rerun-if-changed={list}");
     let text = std::fs::read_to_string(list).expect("reading data/url-shorteners/list");
-    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut reversed: Vec<String> = Vec::new();
     for line in text.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (name, suffix) = line
-            .rsplit_once('.')
-            .expect("each shortener domain has at least two labels");
         assert!(
-            !suffix.contains([':', ',']) && !name.contains([':', ',']),
+            line.contains('.')
+                && line.split('.').all(|label| !label.is_empty())
+                && line
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b)),
             "{line}"
         );
-        groups.entry(suffix).or_default().push(name);
+        reversed.push(line.rsplit('.').collect::<Vec<_>>().join("."));
     }
+    reversed.sort_unstable();
+    reversed.dedup();
     let mut out = String::new();
-    for (suffix, mut names) in groups {
-        names.sort_unstable();
-        names.dedup();
-        out.push_str(suffix);
-        out.push(':');
-        out.push_str(&names.join(","));
-        out.push('\n');
+    let mut previous = "";
+    for domain in &reversed {
+        let shared = previous
+            .bytes()
+            .zip(domain.bytes())
+            .take(MAX_SHARED)
+            .take_while(|(a, b)| a == b)
+            .count();
+        out.push(char::from(b'A' + shared as u8));
+        out.push_str(&domain[shared..]);
+        previous = domain;
     }
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR set by cargo"));
     std::fs::write(out_dir.join("shorteners.txt"), out).expect("writing shorteners.txt");
     std::fs::write(out_dir.join("lowercase.rs"), lowercase_tables()).expect("writing lowercase.rs");
 }
+
+/// The longest prefix a shortener entry shares with the previous one (its letter, `A` to
+/// `J`): longer ones compress worse once gzipped (measured: 4,886 bytes for the list at 9,
+/// 4,950 at 15 or more).
+const MAX_SHARED: usize = 9;
 
 /// The lowercase tables as Rust source: see `text::lower`.
 fn lowercase_tables() -> String {
