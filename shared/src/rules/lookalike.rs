@@ -140,15 +140,7 @@ fn skeleton(text: &str) -> String {
     for ch in text.chars() {
         let code = ch as u32;
         if let Ok(index) = prototypes.chars.binary_search(&code) {
-            let start = index
-                .checked_sub(1)
-                .and_then(|before| prototypes.ends.get(before))
-                .map_or(0, |end| usize::from(*end));
-            let end = prototypes
-                .ends
-                .get(index)
-                .map_or(start, |end| usize::from(*end));
-            out.push_str(tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default());
+            push_prototype(&mut out, index);
         } else if !tables::IGNORABLE
             .iter()
             .any(|(first, last)| (*first..=*last).contains(&code))
@@ -157,6 +149,27 @@ fn skeleton(text: &str) -> String {
         }
     }
     out
+}
+
+/// Appends the prototype of the `index`th character of [`Prototypes::chars`] (none past
+/// the last): [`tables::PROTOTYPE_TEXT`] holds a byte a character, ASCII or a combining
+/// mark's index in [`tables::PROTOTYPE_MARKS`] plus `0x80`.
+fn push_prototype(out: &mut String, index: usize) {
+    let ends = &prototypes().ends;
+    let start = index
+        .checked_sub(1)
+        .and_then(|before| ends.get(before))
+        .map_or(0, |end| usize::from(*end));
+    let end = ends.get(index).map_or(start, |end| usize::from(*end));
+    for &byte in tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default() {
+        let code = match byte.checked_sub(0x80) {
+            None => u32::from(byte),
+            Some(mark) => tables::PROTOTYPE_MARKS
+                .get(usize::from(mark))
+                .map_or(u32::MAX, |mark| u32::from(*mark)),
+        };
+        out.extend(char::from_u32(code));
+    }
 }
 
 /// The script class of `ch` (see [`NEUTRAL`] and the others).

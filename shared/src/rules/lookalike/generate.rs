@@ -217,10 +217,31 @@ pub(super) fn tables_source() -> String {
         classes,
         sets,
     } = full_tables();
+    // The prototypes as one byte a character: ASCII as itself, a combining mark as 0x80 plus
+    // its index in `marks` (half the size of UTF-8's two or three bytes; lengths in bytes).
+    let mut marks: Vec<u16> = text
+        .chars()
+        .filter(|ch| !ch.is_ascii())
+        .map(|ch| u16::try_from(u32::from(ch)).expect("a mark in the basic plane"))
+        .collect();
+    marks.sort_unstable();
+    marks.dedup();
+    assert!(marks.len() <= 0x80, "at most 128 marks");
+    let mut encoded = Vec::with_capacity(text.len());
     let mut lengths = Vec::with_capacity(ends.len());
     let mut previous = 0;
     for &end in &ends {
-        lengths.push(u8::try_from(end - previous).expect("a prototype longer than 255 bytes"));
+        let prototype = &text[usize::from(previous)..usize::from(end)];
+        let before = encoded.len();
+        for ch in prototype.chars() {
+            encoded.push(match marks.binary_search(&(u32::from(ch) as u16)) {
+                _ if ch.is_ascii() => ch as u8,
+                Ok(index) => 0x80 + index as u8,
+                Err(_) => unreachable!("every mark is in `marks`"),
+            });
+        }
+        let length = encoded.len() - before;
+        lengths.push(u8::try_from(length).expect("a prototype longer than 255 characters"));
         previous = end;
     }
     let chars = deltas(&chars);
@@ -257,7 +278,16 @@ pub(super) fn tables_source() -> String {
     );
     let _ = writeln!(
         out,
-        "/// The prototypes, one after the other.\npub(super) static PROTOTYPE_TEXT: &str = {text:?};\n"
+        "/// The prototypes, one after the other, a byte a character: ASCII, or `0x80` plus a mark's \
+         index in [`PROTOTYPE_MARKS`].\npub(super) static PROTOTYPE_TEXT: [u8; {}] = {:?};\n",
+        encoded.len(),
+        encoded
+    );
+    let _ = writeln!(
+        out,
+        "/// The combining marks in the prototypes, sorted.\npub(super) static PROTOTYPE_MARKS: [u16; {}] = {:?};\n",
+        marks.len(),
+        marks
     );
     let _ = writeln!(
         out,
@@ -313,8 +343,23 @@ fn compact_tables_decode_to_the_full_ones() {
     let full = full_tables();
     let prototypes = super::prototypes();
     assert_eq!(prototypes.chars, full.chars);
-    assert_eq!(prototypes.ends, full.ends);
-    assert_eq!(super::tables::PROTOTYPE_TEXT, full.text);
+    // Each prototype reads back as the full table's, character for character.
+    let mut start = 0;
+    for (index, &end) in full.ends.iter().enumerate() {
+        let mut prototype = String::new();
+        super::push_prototype(&mut prototype, index);
+        assert_eq!(
+            prototype,
+            full.text[start..usize::from(end)],
+            "{:?}",
+            char::from_u32(full.chars[index])
+        );
+        start = usize::from(end);
+    }
+    assert_eq!(prototypes.ends.len(), full.ends.len());
+    let mut past_the_end = String::new();
+    super::push_prototype(&mut past_the_end, full.ends.len());
+    assert!(past_the_end.is_empty());
     assert_eq!(
         super::tables::IGNORABLE.as_slice(),
         full.ignorable.as_slice()
