@@ -197,9 +197,7 @@ fn script_set(class: u8) -> &'static [u8] {
 /// Top-level domains of countries whose domains are commonly written in Cyrillic or Greek:
 /// a label there whose letters all look Latin is ordinary, as it is under a top-level
 /// domain that is itself not ASCII (`.рф`). Imitating a known site is still flagged.
-const NON_LATIN_TLDS: &[&str] = &[
-    "bg", "by", "cy", "gr", "kz", "mk", "rs", "ru", "su", "ua", "uz",
-];
+const NON_LATIN_TLDS: &str = "bg,by,cy,gr,kz,mk,rs,ru,su,ua,uz";
 
 /// What makes a host a look-alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -572,7 +570,7 @@ fn judge_unicode<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Lookalike<
         return Some(Lookalike::Near(&known.domain));
     }
     let tld = host.rsplit('.').next().unwrap_or_default();
-    if tld.is_ascii() && !NON_LATIN_TLDS.contains(&tld) {
+    if tld.is_ascii() && !crate::text::listed(NON_LATIN_TLDS, tld) {
         let mut reads_as = String::with_capacity(host.len());
         let mut looks_latin = false;
         for (index, label) in host.split('.').enumerate() {
