@@ -2,9 +2,10 @@
 //! vendored in `data/url-shorteners/` and compiled in, plus a heuristic for shorteners the
 //! list does not know (a very short domain and a single random-looking token as its path).
 //!
-//! The list is compiled by `build.rs` into groups by last label (`gl:goo,…`), read once,
-//! at first use, into sorted slices searched by halves: a host is looked up once per parent
-//! domain (`a.b.goo.gl`, `b.goo.gl`, `goo.gl`).
+//! The list is compiled by `build.rs` into its domains with their labels reversed
+//! (`gl.goo`), sorted and front-coded, read once, at first use, into a sorted list searched
+//! by halves: a host is looked up once per parent domain (`a.b.goo.gl`, `b.goo.gl`,
+//! `goo.gl`), each a prefix of the host reversed (`gl.goo.b.a`).
 
 use std::sync::OnceLock;
 
@@ -12,28 +13,56 @@ use std::sync::OnceLock;
 /// (the upstream attribution). Refreshed by `cargo xtask shorteners --from FILE`.
 pub const LIST: &str = include_str!("../data/url-shorteners/list");
 
-/// The list as `build.rs` compiles it: `suffix:name,name,…` a line, sorted.
-const GROUPED: &str = include_str!(concat!(env!("OUT_DIR"), "/shorteners.txt"));
+/// The list as `build.rs` compiles it: each domain reversed (`gl.goo`), sorted, as an
+/// uppercase letter (how many bytes it shares with the previous one, `A` for none) and the
+/// bytes that follow.
+const FRONT_CODED: &str = include_str!(concat!(env!("OUT_DIR"), "/shorteners.txt"));
 
-/// The built-in shorteners by last label: (suffix, the names before it), both sorted.
-fn groups() -> &'static [(&'static str, Vec<&'static str>)] {
-    static GROUPS: OnceLock<Vec<(&'static str, Vec<&'static str>)>> = OnceLock::new();
+/// The built-in shortener domains with their labels reversed (`gl.goo`), sorted.
+fn reversed_domains() -> &'static [String] {
+    static DOMAINS: OnceLock<Vec<String>> = OnceLock::new();
     // `build.rs` sorted them: they are not sorted again here, which would ship a sort in the
     // extension's wasm.
-    GROUPS.get_or_init(|| {
-        GROUPED
-            .lines()
-            .filter_map(|line| line.split_once(':'))
-            .map(|(suffix, names)| (suffix, names.split(',').collect()))
-            .collect()
+    DOMAINS.get_or_init(|| {
+        let mut domains: Vec<String> = Vec::new();
+        let mut rest = FRONT_CODED;
+        while let Some(&letter) = rest.as_bytes().first() {
+            let end = rest[1..]
+                .find(|ch: char| ch.is_ascii_uppercase())
+                .map_or(rest.len(), |at| at + 1);
+            let shared = usize::from(letter.saturating_sub(b'A'));
+            let mut domain = domains
+                .last()
+                .and_then(|previous| previous.get(..shared))
+                .unwrap_or_default()
+                .to_owned();
+            domain.push_str(&rest[1..end]);
+            domains.push(domain);
+            rest = &rest[end..];
+        }
+        domains
     })
+}
+
+/// `domain` with its labels in the reverse order, into `out`: `b.goo.gl` → `gl.goo.b`.
+fn push_reversed(out: &mut String, domain: &str) {
+    for (index, label) in domain.rsplit('.').enumerate() {
+        if index > 0 {
+            out.push('.');
+        }
+        out.push_str(label);
+    }
 }
 
 /// The built-in shortener domains, sorted, each once.
 pub fn builtin() -> Vec<String> {
-    let mut domains: Vec<String> = groups()
+    let mut domains: Vec<String> = reversed_domains()
         .iter()
-        .flat_map(|(suffix, names)| names.iter().map(move |name| format!("{name}.{suffix}")))
+        .map(|reversed| {
+            let mut domain = String::with_capacity(reversed.len());
+            push_reversed(&mut domain, reversed);
+            domain
+        })
         .collect();
     domains.sort_unstable();
     domains
@@ -42,18 +71,28 @@ pub fn builtin() -> Vec<String> {
 /// The most specific built-in entry covering `host` (lowercase, no trailing dot):
 /// `host` itself or its nearest parent domain in the list, as the end of `host`.
 pub fn builtin_covering(host: &str) -> Option<&str> {
-    let (mut name, suffix) = host.rsplit_once('.')?;
-    let groups = groups();
-    let group = groups
-        .binary_search_by(|(group, _)| (*group).cmp(suffix))
-        .ok()?;
-    let names = &groups.get(group)?.1;
-    loop {
-        if names.binary_search(&name).is_ok() {
-            return host.get(host.len() - suffix.len() - 1 - name.len()..);
+    let domains = reversed_domains();
+    let mut reversed = String::with_capacity(host.len());
+    push_reversed(&mut reversed, host);
+    // The parent domains, longest first: `reversed` itself, then each of its prefixes that
+    // ends before a dot, down to two labels.
+    let first_dot = reversed.find('.')?;
+    let ends = std::iter::once(reversed.len()).chain(
+        reversed
+            .char_indices()
+            .rev()
+            .filter(|&(at, ch)| ch == '.' && at > first_dot)
+            .map(|(at, _)| at),
+    );
+    for len in ends {
+        if domains
+            .binary_search_by(|domain| domain.as_str().cmp(&reversed[..len]))
+            .is_ok()
+        {
+            return host.get(host.len() - len..);
         }
-        name = &name[name.find('.')? + 1..];
     }
+    None
 }
 
 /// Why a link whose domain is not a known shortener still looks like one: its domain is
@@ -124,10 +163,7 @@ mod tests {
 
     #[test]
     fn the_vendored_list_is_normalized_and_complete() {
-        let lines: Vec<&str> = LIST
-            .lines()
-            .filter(|line| !line.starts_with('#') && !line.is_empty())
-            .collect();
+        let lines = listed();
         assert!(lines.len() >= 1400, "{} domains", lines.len());
         assert!(
             lines.windows(2).all(|pair| pair[0] < pair[1]),
@@ -160,6 +196,55 @@ mod tests {
         ] {
             assert_eq!(builtin_covering(host), expected, "{host}");
         }
+    }
+
+    /// The vendored list's domains.
+    fn listed() -> Vec<&'static str> {
+        LIST.lines()
+            .filter(|line| !line.starts_with('#') && !line.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn covering_entries_agree_with_the_list_itself() {
+        let domains: std::collections::HashSet<&str> = listed().into_iter().collect();
+        // What `builtin_covering` answers, read off the list: the longest of `host` and its
+        // parent domains that the list holds.
+        let in_list = |host: &str| {
+            let mut candidate = host;
+            loop {
+                if domains.contains(candidate) {
+                    return Some(candidate.to_owned());
+                }
+                candidate = &candidate[candidate.find('.')? + 1..];
+            }
+        };
+        let mut hosts: Vec<String> = ["", ".", "ly", ".ly", "..ly", "a..bit.ly", "bit.ly."]
+            .map(String::from)
+            .to_vec();
+        for domain in listed() {
+            let (first, parent) = domain.split_once('.').unwrap_or_default();
+            hosts.extend([
+                domain.to_owned(),
+                format!("www.{domain}"),
+                format!("a.b.{domain}"),
+                format!("x{domain}"),
+                format!("{domain}.com"),
+                format!("{domain}x"),
+                domain[1..].to_owned(),
+                domain[..domain.len() - 1].to_owned(),
+                parent.to_owned(),
+                format!("{first}.x.{parent}"),
+                format!("é.{domain}"),
+            ]);
+        }
+        let mut covered = 0;
+        for host in &hosts {
+            let found = builtin_covering(host);
+            assert_eq!(found.map(str::to_owned), in_list(host), "{host:?}");
+            covered += usize::from(found.is_some());
+        }
+        assert!(covered > 3 * domains.len(), "{covered}");
     }
 
     #[test]

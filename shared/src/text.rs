@@ -519,6 +519,13 @@ pub fn fixed_decimals(value: f64, decimals: u32) -> String {
     text
 }
 
+/// Whether `word` is one of the comma-separated entries of `list`. Word lists are kept as
+/// one string each: a table of `&str` costs eight bytes of pointer and length an entry in
+/// the wasm, bytes that compress badly.
+pub fn listed(list: &str, word: &str) -> bool {
+    list.split(',').any(|entry| entry == word)
+}
+
 /// Appends `word` to the space-separated `words` (by hand: `[String]::join` is a generic
 /// copy of its own in the wasm).
 pub fn push_word(words: &mut String, word: &str) {
@@ -546,6 +553,40 @@ pub fn push_digits(text: &mut String, mut value: u64, width: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_is_a_slice_s_contains() {
+        let lists = [
+            "le,la,les,du,de,des,au,aux",
+            "ne le,nee le,ne(e) le,d.d.n,date of birth",
+            "gouv.qc.ca,qc.ca,co.uk",
+            "nº,n,no,nos",
+            "x",
+        ];
+        for list in lists {
+            let entries: Vec<&str> = list.split(',').collect();
+            // Every entry, every piece of the list between two of its bytes, and a few more.
+            let mut words: Vec<String> = ["", ",", " ", "le,la", "qc", "ca", "X", "é"]
+                .map(String::from)
+                .to_vec();
+            for (start, _) in list.char_indices() {
+                for (end, _) in list[start..].char_indices().skip(1) {
+                    words.push(list[start..start + end].to_owned());
+                }
+                words.push(list[start..].to_owned());
+            }
+            let mut found = 0;
+            for word in &words {
+                assert_eq!(
+                    listed(list, word),
+                    entries.contains(&word.as_str()),
+                    "{word:?} in {list:?}"
+                );
+                found += usize::from(listed(list, word));
+            }
+            assert!(found >= entries.len(), "{list:?}");
+        }
+    }
 
     #[test]
     fn find_str_finds_what_str_find_finds() {

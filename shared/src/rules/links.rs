@@ -16,39 +16,20 @@ use crate::i18n::Localized;
 use crate::policy::{RuleId, Sources, normalize_domain};
 use crate::rules::lookalike::{self, KnownSites, Lookalike};
 use crate::rules::{At, RawFinding, char_at_fast, is_word};
-use crate::text::{char_at, char_before};
+use crate::text::{char_at, char_before, listed};
 
-/// Top-level domains accepted for bare domains (with a scheme or `www.`, any is).
-const BARE_TLDS: &[&str] = &[
-    "ai", "app", "art", "au", "be", "biz", "blog", "br", "ca", "cc", "ch", "club", "cn", "co",
-    "com", "de", "dev", "edu", "eu", "example", "fm", "fr", "gov", "ht", "info", "io", "jp",
-    "live", "ly", "me", "media", "mx", "net", "news", "nl", "nz", "online", "org", "pro", "pt",
-    "quebec", "ru", "shop", "site", "social", "store", "tech", "top", "tv", "uk", "xyz",
-];
+/// Top-level domains accepted for bare domains (with a scheme or `www.`, any is), separated
+/// by commas.
+const BARE_TLDS: &str = "\
+    ai,app,art,au,be,biz,blog,br,ca,cc,ch,club,cn,co,com,de,dev,edu,eu,example,fm,fr,gov,ht,\
+    info,io,jp,live,ly,me,media,mx,net,news,nl,nz,online,org,pro,pt,quebec,ru,shop,site,social,\
+    store,tech,top,tv,uk,xyz";
 
-/// Public suffixes of more than one label, for comparing sites (`gouv.qc.ca`, `co.uk`).
-const MULTI_LABEL_SUFFIXES: &[&str] = &[
-    "gouv.qc.ca",
-    "qc.ca",
-    "gc.ca",
-    "on.ca",
-    "bc.ca",
-    "ab.ca",
-    "mb.ca",
-    "nb.ca",
-    "ns.ca",
-    "co.uk",
-    "org.uk",
-    "ac.uk",
-    "gov.uk",
-    "com.au",
-    "org.au",
-    "gov.au",
-    "co.nz",
-    "com.br",
-    "gouv.fr",
-    "co.jp",
-];
+/// Public suffixes of more than one label, for comparing sites (`gouv.qc.ca`, `co.uk`),
+/// separated by commas.
+const MULTI_LABEL_SUFFIXES: &str = "\
+    gouv.qc.ca,qc.ca,gc.ca,on.ca,bc.ca,ab.ca,mb.ca,nb.ca,ns.ca,co.uk,org.uk,ac.uk,gov.uk,com.au,\
+    org.au,gov.au,co.nz,com.br,gouv.fr,co.jp";
 
 /// The policy's domain lists, normalized (lowercase, no trailing dot), borrowed from the
 /// policy when they already are; with the built-in shorteners ([`crate::shorteners`]).
@@ -390,7 +371,7 @@ fn scan_bare(text: &str, start: usize, lists: &SourceLists<'_>) -> Option<FoundL
     }
     let host = lower_host(&text[start..host_end]);
     let tld_lower = tld.to_ascii_lowercase();
-    if !BARE_TLDS.contains(&tld_lower.as_str()) && !lists.knows(&host) {
+    if !listed(BARE_TLDS, &tld_lower) && !lists.knows(&host) {
         return None;
     }
     let end = if bytes.get(host_end) == Some(&b'/') {
@@ -411,7 +392,7 @@ fn scan_bare(text: &str, start: usize, lists: &SourceLists<'_>) -> Option<FoundL
 pub(crate) fn registrable(host: &str) -> &str {
     let host = host.strip_prefix("www.").unwrap_or(host);
     let suffix_labels = MULTI_LABEL_SUFFIXES
-        .iter()
+        .split(',')
         .filter(|suffix| covers(suffix, host) && host.len() > suffix.len())
         .map(|suffix| suffix.split('.').count())
         .max()

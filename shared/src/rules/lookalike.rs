@@ -140,15 +140,7 @@ fn skeleton(text: &str) -> String {
     for ch in text.chars() {
         let code = ch as u32;
         if let Ok(index) = prototypes.chars.binary_search(&code) {
-            let start = index
-                .checked_sub(1)
-                .and_then(|before| prototypes.ends.get(before))
-                .map_or(0, |end| usize::from(*end));
-            let end = prototypes
-                .ends
-                .get(index)
-                .map_or(start, |end| usize::from(*end));
-            out.push_str(tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default());
+            push_prototype(&mut out, index);
         } else if !tables::IGNORABLE
             .iter()
             .any(|(first, last)| (*first..=*last).contains(&code))
@@ -157,6 +149,27 @@ fn skeleton(text: &str) -> String {
         }
     }
     out
+}
+
+/// Appends the prototype of the `index`th character of [`Prototypes::chars`] (none past
+/// the last): [`tables::PROTOTYPE_TEXT`] holds a byte a character, ASCII or a combining
+/// mark's index in [`tables::PROTOTYPE_MARKS`] plus `0x80`.
+fn push_prototype(out: &mut String, index: usize) {
+    let ends = &prototypes().ends;
+    let start = index
+        .checked_sub(1)
+        .and_then(|before| ends.get(before))
+        .map_or(0, |end| usize::from(*end));
+    let end = ends.get(index).map_or(start, |end| usize::from(*end));
+    for &byte in tables::PROTOTYPE_TEXT.get(start..end).unwrap_or_default() {
+        let code = match byte.checked_sub(0x80) {
+            None => u32::from(byte),
+            Some(mark) => tables::PROTOTYPE_MARKS
+                .get(usize::from(mark))
+                .map_or(u32::MAX, |mark| u32::from(*mark)),
+        };
+        out.extend(char::from_u32(code));
+    }
 }
 
 /// The script class of `ch` (see [`NEUTRAL`] and the others).
@@ -168,12 +181,23 @@ fn script_class(ch: char) -> u8 {
         .unwrap_or(NEUTRAL)
 }
 
+/// The scripts of the set class `class` (from [`FIRST_SET`] on; none past the last set).
+/// [`tables::SCRIPT_SETS`] holds each set as its length then its scripts, one after the
+/// other (no table of slices and their pointers): a walk over at most about a hundred
+/// short sets, for the characters of several scripts in a host that is not ASCII.
+fn script_set(class: u8) -> &'static [u8] {
+    let mut rest: &'static [u8] = &tables::SCRIPT_SETS;
+    let set_len = |rest: &[u8]| rest.first().map_or(0, |len| usize::from(*len));
+    for _ in FIRST_SET..class {
+        rest = rest.get(1 + set_len(rest)..).unwrap_or_default();
+    }
+    rest.get(1..1 + set_len(rest)).unwrap_or_default()
+}
+
 /// Top-level domains of countries whose domains are commonly written in Cyrillic or Greek:
 /// a label there whose letters all look Latin is ordinary, as it is under a top-level
 /// domain that is itself not ASCII (`.рф`). Imitating a known site is still flagged.
-const NON_LATIN_TLDS: &[&str] = &[
-    "bg", "by", "cy", "gr", "kz", "mk", "rs", "ru", "su", "ua", "uz",
-];
+const NON_LATIN_TLDS: &str = "bg,by,cy,gr,kz,mk,rs,ru,su,ua,uz";
 
 /// What makes a host a look-alike.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,10 +494,7 @@ fn mixes_scripts(label: &str) -> bool {
         let scripts: &[u8] = if class == NEUTRAL {
             continue;
         } else if class >= FIRST_SET {
-            tables::SCRIPT_SETS
-                .get(usize::from(class - FIRST_SET))
-                .copied()
-                .unwrap_or_default()
+            script_set(class)
         } else {
             &one
         };
@@ -549,7 +570,7 @@ fn judge_unicode<'a>(host: &str, known: &'a KnownSites<'_>) -> Option<Lookalike<
         return Some(Lookalike::Near(&known.domain));
     }
     let tld = host.rsplit('.').next().unwrap_or_default();
-    if tld.is_ascii() && !NON_LATIN_TLDS.contains(&tld) {
+    if tld.is_ascii() && !crate::text::listed(NON_LATIN_TLDS, tld) {
         let mut reads_as = String::with_capacity(host.len());
         let mut looks_latin = false;
         for (index, label) in host.split('.').enumerate() {

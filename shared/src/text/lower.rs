@@ -61,6 +61,17 @@ pub fn lower_str(text: &str) -> String {
     out
 }
 
+/// Whether `ch` is uppercase, as `char::is_uppercase`, without std's uppercase table:
+/// lowercasing changes it, but for the few characters in `UPPERCASE_FLIPS` (titlecase
+/// letters, and capitals that have no lowercase).
+pub fn is_uppercase(ch: char) -> bool {
+    if ch.is_ascii() {
+        return ch.is_ascii_uppercase();
+    }
+    let changes = lower_char(ch) != (ch, None);
+    changes != in_ranges(&UPPERCASE_FLIPS, ch)
+}
+
 /// Whether the first character of `chars` that is not Case_Ignorable is Cased.
 fn ignorable_then_cased(mut chars: impl Iterator<Item = char>) -> bool {
     chars
@@ -69,7 +80,7 @@ fn ignorable_then_cased(mut chars: impl Iterator<Item = char>) -> bool {
 }
 
 /// Whether `ch` is in `ranges` (see `build.rs`: gaps and lengths as LEB128). A scan, for
-/// the rare `Σ` only.
+/// the rare `Σ` and the capital that starts a name beside a date only.
 fn in_ranges(ranges: &[u8], ch: char) -> bool {
     let code = ch as u32;
     let mut bytes = ranges.iter();
@@ -116,6 +127,13 @@ mod tests {
             let mut pushed = String::new();
             push_lower(&mut pushed, ch);
             assert_eq!(pushed, ch.to_lowercase().collect::<String>(), "{ch:?}");
+        }
+    }
+
+    #[test]
+    fn every_char_is_uppercase_as_std() {
+        for ch in every_char() {
+            assert_eq!(is_uppercase(ch), ch.is_uppercase(), "{ch:?}");
         }
     }
 

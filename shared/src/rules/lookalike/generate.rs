@@ -217,10 +217,31 @@ pub(super) fn tables_source() -> String {
         classes,
         sets,
     } = full_tables();
+    // The prototypes as one byte a character: ASCII as itself, a combining mark as 0x80 plus
+    // its index in `marks` (half the size of UTF-8's two or three bytes; lengths in bytes).
+    let mut marks: Vec<u16> = text
+        .chars()
+        .filter(|ch| !ch.is_ascii())
+        .map(|ch| u16::try_from(u32::from(ch)).expect("a mark in the basic plane"))
+        .collect();
+    marks.sort_unstable();
+    marks.dedup();
+    assert!(marks.len() <= 0x80, "at most 128 marks");
+    let mut encoded = Vec::with_capacity(text.len());
     let mut lengths = Vec::with_capacity(ends.len());
     let mut previous = 0;
     for &end in &ends {
-        lengths.push(u8::try_from(end - previous).expect("a prototype longer than 255 bytes"));
+        let prototype = &text[usize::from(previous)..usize::from(end)];
+        let before = encoded.len();
+        for ch in prototype.chars() {
+            encoded.push(match marks.binary_search(&(u32::from(ch) as u16)) {
+                _ if ch.is_ascii() => ch as u8,
+                Ok(index) => 0x80 + index as u8,
+                Err(_) => unreachable!("every mark is in `marks`"),
+            });
+        }
+        let length = encoded.len() - before;
+        lengths.push(u8::try_from(length).expect("a prototype longer than 255 characters"));
         previous = end;
     }
     let chars = deltas(&chars);
@@ -257,7 +278,16 @@ pub(super) fn tables_source() -> String {
     );
     let _ = writeln!(
         out,
-        "/// The prototypes, one after the other.\npub(super) static PROTOTYPE_TEXT: &str = {text:?};\n"
+        "/// The prototypes, one after the other, a byte a character: ASCII, or `0x80` plus a mark's \
+         index in [`PROTOTYPE_MARKS`].\npub(super) static PROTOTYPE_TEXT: [u8; {}] = {:?};\n",
+        encoded.len(),
+        encoded
+    );
+    let _ = writeln!(
+        out,
+        "/// The combining marks in the prototypes, sorted.\npub(super) static PROTOTYPE_MARKS: [u16; {}] = {:?};\n",
+        marks.len(),
+        marks
     );
     let _ = writeln!(
         out,
@@ -290,13 +320,20 @@ pub(super) fn tables_source() -> String {
         classes.len(),
         classes
     );
-    let sets_text: Vec<String> = sets.iter().map(|set| format!("&{set:?}")).collect();
+    // Only the sets a class can name (`FIRST_SET` to 255): `script_class` gives the others'
+    // characters no class, so they are never read.
+    let mut flat_sets = Vec::new();
+    for set in sets.iter().take(256 - usize::from(FIRST_SET)) {
+        flat_sets.push(u8::try_from(set.len()).expect("a set of fewer than 256 scripts"));
+        flat_sets.extend_from_slice(set);
+    }
     let _ = writeln!(
         out,
-        "\n/// The scripts of each class from `FIRST_SET` on (characters used by several scripts).\n\
-         pub(super) static SCRIPT_SETS: [&[u8]; {}] = [{}];",
-        sets.len(),
-        sets_text.join(", ")
+        "\n/// The scripts of each class from `FIRST_SET` on (characters used by several scripts), one \
+         set after the other,\n/// each as its length then its scripts.\n\
+         pub(super) static SCRIPT_SETS: [u8; {}] = {:?};",
+        flat_sets.len(),
+        flat_sets
     );
     out
 }
@@ -306,8 +343,23 @@ fn compact_tables_decode_to_the_full_ones() {
     let full = full_tables();
     let prototypes = super::prototypes();
     assert_eq!(prototypes.chars, full.chars);
-    assert_eq!(prototypes.ends, full.ends);
-    assert_eq!(super::tables::PROTOTYPE_TEXT, full.text);
+    // Each prototype reads back as the full table's, character for character.
+    let mut start = 0;
+    for (index, &end) in full.ends.iter().enumerate() {
+        let mut prototype = String::new();
+        super::push_prototype(&mut prototype, index);
+        assert_eq!(
+            prototype,
+            full.text[start..usize::from(end)],
+            "{:?}",
+            char::from_u32(full.chars[index])
+        );
+        start = usize::from(end);
+    }
+    assert_eq!(prototypes.ends.len(), full.ends.len());
+    let mut past_the_end = String::new();
+    super::push_prototype(&mut past_the_end, full.ends.len());
+    assert!(past_the_end.is_empty());
     assert_eq!(
         super::tables::IGNORABLE.as_slice(),
         full.ignorable.as_slice()
@@ -319,6 +371,22 @@ fn compact_tables_decode_to_the_full_ones() {
         full.classes.as_slice()
     );
     assert!(full.starts.len() == full.classes.len());
+    // Every class from `FIRST_SET` on names its set; one past the last set names none, as
+    // past the end of the former table of slices.
+    for class in FIRST_SET..=u8::MAX {
+        let set = full.sets.get(usize::from(class - FIRST_SET));
+        assert_eq!(
+            super::script_set(class),
+            set.map_or(&[][..], Vec::as_slice),
+            "class {class}"
+        );
+    }
+    // The classes in the table name only sets it holds.
+    assert!(
+        full.classes
+            .iter()
+            .all(|&class| class < FIRST_SET || !super::script_set(class).is_empty())
+    );
     // Varints of every width decode back.
     let values = [0, 1, 127, 128, 16_383, 16_384, 0x10_ffff, u32::MAX];
     let mut bytes = Vec::new();

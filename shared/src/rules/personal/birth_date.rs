@@ -6,120 +6,34 @@ use std::ops::Range;
 use super::{Found, back_while, forward_while, is_space, number_ends};
 use crate::analysis::FindingKind;
 use crate::rules::{Words, boundary_after, boundary_before};
-use crate::text::{char_before, fold_str};
+use crate::text::{char_before, fold_str, listed};
 
-/// Month names and abbreviations (folded), French and English, with their number.
-const MONTHS: &[(&str, u32)] = &[
-    ("janvier", 1),
-    ("janv", 1),
-    ("january", 1),
-    ("jan", 1),
-    ("fevrier", 2),
-    ("fevr", 2),
-    ("fev", 2),
-    ("february", 2),
-    ("feb", 2),
-    ("mars", 3),
-    ("march", 3),
-    ("mar", 3),
-    ("avril", 4),
-    ("avr", 4),
-    ("april", 4),
-    ("apr", 4),
-    ("mai", 5),
-    ("may", 5),
-    ("juin", 6),
-    ("june", 6),
-    ("jun", 6),
-    ("juillet", 7),
-    ("juil", 7),
-    ("july", 7),
-    ("jul", 7),
-    ("aout", 8),
-    ("august", 8),
-    ("aug", 8),
-    ("septembre", 9),
-    ("sept", 9),
-    ("september", 9),
-    ("sep", 9),
-    ("octobre", 10),
-    ("october", 10),
-    ("oct", 10),
-    ("novembre", 11),
-    ("november", 11),
-    ("nov", 11),
-    ("decembre", 12),
-    ("december", 12),
-    ("dec", 12),
-];
+/// Month names and abbreviations (folded), French and English: each month's separated by
+/// commas, the months by semicolons, from January.
+const MONTHS: &str = "janvier,janv,january,jan;\
+    fevrier,fevr,fev,february,feb;\
+    mars,march,mar;\
+    avril,avr,april,apr;\
+    mai,may;\
+    juin,june,jun;\
+    juillet,juil,july,jul;\
+    aout,august,aug;\
+    septembre,sept,september,sep;\
+    octobre,october,oct;\
+    novembre,november,nov;\
+    decembre,december,dec";
 
-/// Words that make a nearby date a birth date (folded).
-const BIRTH_WORDS: &[&str] = &[
-    "ne le",
-    "nee le",
-    "ne(e) le",
-    "nes le",
-    "nees le",
-    "ne en",
-    "nee en",
-    "naissance",
-    "ddn",
-    "d.d.n",
-    "born",
-    "birthday",
-    "birthdate",
-    "birth date",
-    "date of birth",
-    "dob",
-    "anniversaire",
-];
+/// Words that make a nearby date a birth date (folded), separated by commas.
+const BIRTH_WORDS: &str = "\
+    ne le,nee le,ne(e) le,nes le,nees le,ne en,nee en,naissance,ddn,d.d.n,born,birthday,\
+    birthdate,birth date,date of birth,dob,anniversaire";
 
-/// Capitalized words that are not names.
-const NOT_NAMES: &[&str] = &[
-    "le",
-    "la",
-    "les",
-    "du",
-    "de",
-    "des",
-    "au",
-    "aux",
-    "depuis",
-    "jusqu",
-    "avant",
-    "apres",
-    "on",
-    "the",
-    "since",
-    "until",
-    "from",
-    "before",
-    "after",
-    "lundi",
-    "mardi",
-    "mercredi",
-    "jeudi",
-    "vendredi",
-    "samedi",
-    "dimanche",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "date",
-    "jour",
-    "semaine",
-    "mise",
-    "version",
-    "rencontre",
-    "assemblee",
-    "reunion",
-    "conseil",
-    "meeting",
-];
+/// Capitalized words that are not names, separated by commas.
+const NOT_NAMES: &str = "\
+    le,la,les,du,de,des,au,aux,depuis,jusqu,avant,apres,on,the,since,until,from,before,after,\
+    lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche,monday,tuesday,wednesday,thursday,\
+    friday,saturday,sunday,date,jour,semaine,mise,version,rencontre,assemblee,reunion,conseil,\
+    meeting";
 
 /// The month of a word, if it names one.
 fn month_of(word: &str) -> Option<u32> {
@@ -127,10 +41,8 @@ fn month_of(word: &str) -> Option<u32> {
         return None;
     }
     let folded = fold_str(word);
-    MONTHS
-        .iter()
-        .find(|(name, _)| *name == folded)
-        .map(|(_, month)| *month)
+    let index = MONTHS.split(';').position(|names| listed(names, &folded))?;
+    u32::try_from(index + 1).ok()
 }
 
 /// The day number (1 to 31) written in `text[start..end]`, with an optional ordinal suffix.
@@ -243,7 +155,7 @@ fn birth_words_near(text: &str, range: &Range<usize>) -> bool {
     let window = fold_str(&text[before..after]);
     let bytes = window.as_bytes();
     Words::new(&window).any(|word| {
-        BIRTH_WORDS.iter().any(|trigger| {
+        BIRTH_WORDS.split(',').any(|trigger| {
             trigger.as_bytes()[0] == bytes[word.start]
                 && window[word.start..].starts_with(trigger)
                 && boundary_after(&window, word.start + trigger.len())
@@ -257,10 +169,10 @@ fn is_name_word(word: &str) -> bool {
     let Some(first) = chars.next() else {
         return false;
     };
-    first.is_uppercase()
+    crate::text::lower::is_uppercase(first)
         && word.chars().count() >= 2
         && chars.all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '’')
-        && !NOT_NAMES.contains(&fold_str(word).as_str())
+        && !listed(NOT_NAMES, &fold_str(word))
         && month_of(word).is_none()
 }
 

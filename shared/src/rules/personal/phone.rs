@@ -9,50 +9,12 @@ use crate::rules::{boundary_after, is_word};
 use crate::text::fold_str;
 use crate::text::lower::lower_str;
 
-/// Words after which a number is a reference, not a phone number (folded, lowercase).
-const REFERENCE_WORDS: &[&str] = &[
-    "account",
-    "art",
-    "article",
-    "billet",
-    "bon",
-    "case",
-    "claim",
-    "client",
-    "code",
-    "colis",
-    "commande",
-    "compte",
-    "contract",
-    "contrat",
-    "dossier",
-    "dossiers",
-    "facture",
-    "file",
-    "id",
-    "invoice",
-    "isbn",
-    "issn",
-    "lot",
-    "matricule",
-    "member",
-    "membre",
-    "n",
-    "no",
-    "nº",
-    "nos",
-    "order",
-    "permis",
-    "police",
-    "reclamation",
-    "ref",
-    "reference",
-    "serie",
-    "suivi",
-    "ticket",
-    "tracking",
-    "transaction",
-];
+/// Words after which a number is a reference, not a phone number (folded, lowercase),
+/// separated by commas.
+const REFERENCE_WORDS: &str = "\
+    account,art,article,billet,bon,case,claim,client,code,colis,commande,compte,contract,\
+    contrat,dossier,dossiers,facture,file,id,invoice,isbn,issn,lot,matricule,member,membre,n,no,\
+    nº,nos,order,permis,police,reclamation,ref,reference,serie,suivi,ticket,tracking,transaction";
 
 /// Whether the run of exactly ten digits `run` is a phone number written without
 /// separators: an area code in service, an exchange starting with 2 to 9, a real end, and no
@@ -78,7 +40,7 @@ pub(super) fn bare_phone(text: &str, run: &Range<usize>) -> bool {
     let word_start = back_while(text, word_end, is_word);
     // Folding lowercases already.
     let word = fold_str(&text[word_start..word_end]);
-    !REFERENCE_WORDS.contains(&word.as_str())
+    !crate::text::listed(REFERENCE_WORDS, &word)
 }
 
 /// The end of a phone number starting at `start`.
