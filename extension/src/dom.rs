@@ -44,9 +44,7 @@ pub fn append(parent: &Element, tag: &str, text: Option<&str>) -> Result<Element
     let document = parent
         .owner_document()
         .ok_or_else(|| JsValue::from_str("element has no document"))?;
-    let child = element(&document, tag, text)?;
-    parent.append_child(&child)?;
-    Ok(child)
+    add(&document, parent, tag, text, &[])
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -119,8 +119,9 @@ fn rename_exports(body: &[u8], glue: &mut String) -> Result<Vec<u8>> {
     push_u32(&mut out, exports.len())?;
     for (name, kind, index) in &exports {
         let reached = format!("wasm.{name}");
+        let places = word_positions(glue, &reached);
         let mut new_name = name.clone();
-        if name != "memory" && !word_positions(glue, &reached).is_empty() {
+        if name != "memory" && !places.is_empty() {
             // A short name no kept export already has.
             loop {
                 new_name = short_name(next);
@@ -129,7 +130,7 @@ fn rename_exports(body: &[u8], glue: &mut String) -> Result<Vec<u8>> {
                     break;
                 }
             }
-            for at in word_positions(glue, &reached).into_iter().rev() {
+            for at in places.into_iter().rev() {
                 glue.replace_range(at + "wasm.".len()..at + reached.len(), &new_name);
             }
         }
